@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pino } from 'pino';
+import { UsageError, formatProblem } from '../../core/errors.js';
+import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
+import { systemClock } from '../../core/clock.js';
+import { createLogger } from '../../core/log.js';
+import { FileJournalStore, Journal } from '../../faults/index.js';
+import { FileSink, SinkSet } from '../../metrics/index.js';
+import { loadPlan, selectCases, type Selection } from '../../plan/index.js';
+import { displayPath } from '../../plan/yaml-source.js';
+import { builtinReporters } from '../../report/index.js';
+import { renderAll } from '../../report/render-all.js';
+import { RUN_FILES, newRunId, readRunFolder, writeRunJson } from '../../results/run-folder.js';
+import { checkReachable, checkSupported, runPlan, usedTargets } from '../../runner/index.js';
+import type { CliIO } from '../io.js';
+import { ProgressView } from '../progress.js';
+import { printDryRun } from './dry-run.js';
+import { installSignalHandlers } from '../signals.js';
+
+export interface RunFlags {
+  only: string[];
+  tags: string[];
+  excludeTags: string[];
+  layer: string[];
+  dryRun: boolean;
+  out: string;
+  runId?: string;
+  logLevel: string;
+  progressEvery: number;
+}
+
+/** `crt run <plan>`: runs the selected cases and writes the run folder. Returns the exit code. */
+export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv: readonly string[]): Promise<ExitCodeValue> {
+  const { plan, warnings } = loadPlan(file);
+  for (const w of warnings) io.stderr.write(`${formatProblem(w)}\n`);
+  const selection: Selection = { only: flags.only, tags: flags.tags, excludeTags: flags.excludeTags, layers: flags.layer };
+  const cases = selectCases(plan, selection);
+  if (cases.length === 0) {
+    throw new UsageError(`no case of ${plan.display} matches the selection`, { hint: `cases: ${plan.cases.map((c) => `${c.id} [${c.tags.join(',')}]`).join(', ')}` });
+  }
+  if (flags.dryRun) {
+    printDryRun(plan, cases, io);
+    return ExitCode.passed;
+  }
+  checkSupported(plan, cases);
+  await checkReachable(plan, usedTargets(cases));
+
+  const runId = flags.runId ?? newRunId(plan.name, new Date(), randomBytes(2).toString('hex'));
+  const dir = path.resolve(flags.out, runId);
+  await mkdir(path.dirname(dir), { recursive: true });
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`run folder ${dir} already exists`, { hint: 'choose another --run-id' });
+    throw err;
+  }
+  const destination = pino.destination({ dest: path.join(dir, RUN_FILES.log), sync: true });
+  const log = createLogger(destination, flags.logLevel);
+  const sinks = new SinkSet([new FileSink(dir)], log);
+  await sinks.open();
+  const journal = new Journal(runId, [new FileJournalStore(path.join(dir, RUN_FILES.journal))]);
+  const view = new ProgressView(io.stderr, flags.progressEvery);
+  const signals = installSignalHandlers(io, journal, dir);
+  try {
+    const { result, revertFailures } = await runPlan(plan, cases, {
+      runId, dir, clock: systemClock, log, signal: signals.signal, sinks, journal, observer: view, selection,
+      command: ['crt', ...argv].join(' '),
+    });
+    await sinks.close();
+    result.sinks = sinks.status();
+    await writeRunJson(dir, result);
+    result.reporters = await renderAll({ run: result, timeseries: await readBack(dir), dir }, builtinReporters, log);
+    await writeRunJson(dir, result);
+    view.runFinished(result);
+    for (const r of result.reporters) if (!r.ok) io.stderr.write(`reporter ${r.name} failed: ${r.error ?? ''}\n`);
+    for (const s of result.sinks) if (s.status !== 'ok') io.stderr.write(`sink ${s.name} ${s.status}: ${s.errors.join('; ')}\n`);
+    const html = result.reporters.find((r) => r.name === 'html')?.files[0];
+    io.stderr.write(`report: ${displayPath(path.join(dir, html ?? RUN_FILES.run))}\n`);
+    io.stdout.write(`${dir}\n`);
+    if (revertFailures.length > 0) {
+      io.stderr.write(`REVERT FAILED — the system may still hold injected faults:\n  ${revertFailures.join('\n  ')}\nsee ${path.join(dir, RUN_FILES.journal)}\n`);
+      return ExitCode.revertFailed;
+    }
+    if (signals.received) return signals.received === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+    return result.verdict === 'passed' ? ExitCode.passed : ExitCode.failed;
+  } finally {
+    signals.dispose();
+    await sinks.close();
+  }
+}
+
+/** Reports are rendered from the files, exactly as `crt report` will render them later. */
+async function readBack(dir: string) {
+  return (await readRunFolder(dir)).timeseries;
+}

@@ -1,0 +1,19 @@
+import { execFault } from './exec.js';
+import type { FaultDefinition } from './fault.js';
+import type { FaultKind } from '../plan/schema-actions.js';
+
+export * from './fault.js';
+export { Journal, FileJournalStore, type JournalEntry, type JournalStore, type JournalStatus } from './journal.js';
+
+/**
+ * The faults this build performs. The plan format holds every fault kind of the product;
+ * the Kubernetes faults arrive with the fault-injection work (issue #5), and a plan that uses
+ * one is refused before anything runs.
+ */
+export const builtinFaults = {
+  exec: execFault,
+} satisfies Partial<Record<FaultKind, FaultDefinition>>;
+
+export function faultDefinition(kind: string): FaultDefinition | undefined {
+  return (builtinFaults as Partial<Record<string, FaultDefinition>>)[kind];
+}

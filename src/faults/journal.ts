@@ -1,0 +1,78 @@
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import type { RevertRecord } from './fault.js';
+
+export type JournalStatus = 'intended' | 'applied' | 'apply-failed' | 'reverted' | 'revert-failed';
+
+/** A line of `journal.jsonl`: the states of an injection, appended as they happen. */
+export interface JournalEntry {
+  id: string;
+  runId: string;
+  caseId: string;
+  step: string;
+  fault: string;
+  at: string;
+  status: JournalStatus;
+  summary: string;
+  targets: string[];
+  revert: RevertRecord | null;
+  detail?: string;
+}
+
+/** Where journal entries are kept. The run folder's file now; the cluster's ConfigMap too when faults touch a cluster. */
+export interface JournalStore {
+  readonly name: string;
+  append(entry: JournalEntry): Promise<void>;
+}
+
+/** Appends each entry and fsyncs it before returning: the entry survives a crash right after. */
+export class FileJournalStore implements JournalStore {
+  readonly name = 'file';
+  constructor(private readonly file: string) {}
+
+  async append(entry: JournalEntry): Promise<void> {
+    const fd = openSync(this.file, 'a');
+    try {
+      writeSync(fd, `${JSON.stringify(entry)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/**
+ * The revert journal: every injection is recorded with its revert **before** it touches
+ * anything, then its outcome, then its revert. Entries whose last state is `intended`,
+ * `applied` or `revert-failed` and that have a revert are outstanding.
+ */
+export class Journal {
+  private readonly latest = new Map<string, JournalEntry>();
+
+  constructor(
+    private readonly runId: string,
+    private readonly stores: readonly JournalStore[],
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async intend(e: Pick<JournalEntry, 'caseId' | 'step' | 'fault' | 'summary' | 'targets' | 'revert'>): Promise<string> {
+    const id = randomUUID();
+    await this.write({ ...e, id, runId: this.runId, at: this.now().toISOString(), status: 'intended' });
+    return id;
+  }
+
+  async mark(id: string, status: Exclude<JournalStatus, 'intended'>, detail?: string): Promise<void> {
+    const prev = this.latest.get(id);
+    if (!prev) throw new Error(`journal: unknown entry ${id}`);
+    await this.write({ ...prev, at: this.now().toISOString(), status, ...(detail ? { detail } : { detail: undefined }) });
+  }
+
+  outstanding(): JournalEntry[] {
+    return [...this.latest.values()].filter((e) => e.revert !== null && (e.status === 'intended' || e.status === 'applied' || e.status === 'revert-failed'));
+  }
+
+  private async write(entry: JournalEntry): Promise<void> {
+    this.latest.set(entry.id, entry);
+    for (const store of this.stores) await store.append(entry);
+  }
+}

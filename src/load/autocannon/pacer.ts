@@ -1,0 +1,293 @@
+import type { EventEmitter } from 'node:events';
+import type { Clock } from '../../core/clock.js';
+import type { StatusRange } from '../../plan/types.js';
+import type { FailureClass } from '../../results/types.js';
+import type { Outcome, Recorder } from '../recorder.js';
+
+/**
+ * The part of autocannon's per-connection `Client` (lib/httpClient.js, autocannon 9) that crt
+ * drives. autocannon has no public hook to delay a connection's next request: its own rate
+ * limiter sends each second's quota as a burst and, with a rate, "corrects" coordinated
+ * omission with an expected interval of ceil(1/rate) = 1 ms, which fills the histogram with
+ * invented fast values (p50 26 ms against a server that always takes 50 ms). So crt never
+ * gives autocannon a rate: `setupClient` hands each Client to a Pacer, which wraps
+ * `_doRequest` and `_connect` to release every request at its intended time, and records
+ * outcomes itself. autocannon still builds requests, parses responses and owns the sockets.
+ * `test/unit/load/autocannon-contract.test.ts` fails if autocannon changes this surface.
+ */
+export interface AutocannonClient extends EventEmitter {
+  _connect(): void;
+  _doRequest(): void;
+  _destroyConnection(): void;
+  conn?: unknown;
+  destroyed: boolean;
+}
+
+interface Inflight {
+  intendedMs: number;
+  sentMs: number;
+}
+
+interface ClientState {
+  client: AutocannonClient;
+  doRequest: () => void;
+  connect: () => void;
+  initialized: boolean;
+  connected: boolean;
+  keepAlive: boolean;
+  /** true while crt itself calls autocannon's original methods */
+  passThrough: boolean;
+  waiting: boolean;
+  timer: NodeJS.Timeout | null;
+  inflight: Inflight | null;
+  /** closed model: no send before this instant (back-off after a connection failure) */
+  notBeforeMs: number;
+  lastServiceMs: number | null;
+}
+
+export interface PacerOptions {
+  stage: number;
+  /** open model when set: requests per second for this generator */
+  rateRps: number | null;
+  maxRequests: number | null;
+  timeoutMs: number;
+  okStatus: readonly StatusRange[];
+  clock: Clock;
+  recorder: Recorder;
+  /** called once when every request of the stage has been sent (its count or its end reached) */
+  onExhausted?: () => void;
+}
+
+const CLASS_BY_CODE: Record<string, FailureClass> = {
+  ECONNREFUSED: 'refused',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  ECONNABORTED: 'reset',
+  ETIMEDOUT: 'timeout',
+};
+
+/**
+ * Releases the requests of one stage of one generator at their intended send times and
+ * records each one's outcome, so that failures are counted per intended request (a refused
+ * port at 10 req/s for 2 s is 20 failures, not a reconnect storm) and latency includes any
+ * time a request waited for the server (no coordinated omission).
+ */
+export class Pacer {
+  private readonly states: ClientState[] = [];
+  private issued = 0;
+  private inflightCount = 0;
+  /** slots handed to clients whose send time has not come yet */
+  private pendingTimers = 0;
+  private noMoreSlots = false;
+  private stopped = false;
+  private drained: (() => void) | null = null;
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly intervalMs: number;
+  /** set by begin(): the schedule starts once autocannon has built every client */
+  private startMs: number | null = null;
+  /** no request is intended at or after it */
+  private endMs: number | null = null;
+  /** clients ready before begin() */
+  private readonly parked: ClientState[] = [];
+
+  constructor(private readonly o: PacerOptions) {
+    this.intervalMs = o.rateRps ? 1000 / o.rateRps : 0;
+    const sweepMs = Math.min(100, Math.max(5, o.timeoutMs / 20));
+    this.sweeper = setInterval(() => this.sweepTimeouts(), sweepMs);
+  }
+
+  /** `setupClient` of autocannon: called in the Client constructor, before it connects. */
+  attach(client: AutocannonClient): void {
+    const st: ClientState = {
+      client,
+      doRequest: client._doRequest.bind(client),
+      connect: client._connect.bind(client),
+      initialized: false, connected: false, keepAlive: true, passThrough: false,
+      waiting: false, timer: null, inflight: null, notBeforeMs: 0, lastServiceMs: null,
+    };
+    this.states.push(st);
+    client._doRequest = () => (st.passThrough ? st.doRequest() : this.ready(st));
+    client._connect = () => {
+      if (!st.initialized) {
+        st.initialized = st.connected = true;
+        st.connect();
+        return;
+      }
+      // autocannon reconnects at once after an error, an end or a timeout; crt reconnects
+      // when the next request is due instead, so a dead port costs one failure per request.
+      st.connected = false;
+      this.ready(st);
+    };
+    client.on('headers', (info: { shouldKeepAlive?: boolean }) => {
+      st.keepAlive = info.shouldKeepAlive !== false;
+    });
+    client.on('response', (status: number, bytes: number) => {
+      const ok = this.o.okStatus.some(([lo, hi]) => status >= lo && status <= hi);
+      this.finish(st, { kind: 'response', status, ok, bytes });
+    });
+    client.on('connError', (err: NodeJS.ErrnoException) => {
+      this.finish(st, { kind: CLASS_BY_CODE[err.code ?? ''] ?? 'other' });
+    });
+  }
+
+  /**
+   * Starts the schedule. autocannon builds its clients synchronously (tens of ms for hundreds
+   * of connections); starting the schedule after that keeps the generator's own start-up out
+   * of the measured latency.
+   */
+  begin(startMs: number, endMs: number | null): void {
+    this.startMs = startMs;
+    this.endMs = endMs;
+    for (const st of this.parked.splice(0)) this.schedule(st);
+  }
+
+  /** No more releases; resolves when every request in flight has completed or timed out. */
+  stop(): Promise<void> {
+    this.stopped = true;
+    for (const st of this.states) this.clearTimer(st);
+    if (this.inflightCount === 0) return this.close();
+    return new Promise<void>((resolve) => {
+      this.drained = resolve;
+    }).then(() => this.close());
+  }
+
+  /** Stops at once: requests in flight are abandoned and not counted. */
+  abort(): void {
+    this.stopped = true;
+    for (const st of this.states) {
+      this.clearTimer(st);
+      st.inflight = null;
+    }
+    this.inflightCount = 0;
+    void this.close();
+  }
+
+  get inflight(): number {
+    return this.inflightCount;
+  }
+
+  private close(): Promise<void> {
+    clearInterval(this.sweeper);
+    return Promise.resolve();
+  }
+
+  /** The client can send: it answered, lost its connection, or just connected. */
+  private ready(st: ClientState): void {
+    if (st.waiting || st.client.destroyed) return;
+    st.waiting = true;
+    if (this.startMs === null) {
+      this.parked.push(st);
+      return;
+    }
+    if (st.inflight) {
+      // The connection went away under a request. On a timeout autocannon emits 'timeout'
+      // right after calling _connect; otherwise the server closed it: count a reset.
+      process.nextTick(() => {
+        if (st.inflight) this.finish(st, { kind: 'reset' });
+        this.schedule(st);
+      });
+      return;
+    }
+    this.schedule(st);
+  }
+
+  private schedule(st: ClientState): void {
+    const now = this.o.clock.now();
+    const { maxRequests } = this.o;
+    if (this.stopped) return this.idle(st);
+    const intended = this.intervalMs > 0 ? (this.startMs as number) + this.issued * this.intervalMs : Math.max(now, st.notBeforeMs);
+    if ((maxRequests !== null && this.issued >= maxRequests) || (this.endMs !== null && intended >= this.endMs)) {
+      this.exhausted();
+      return this.idle(st);
+    }
+    this.issued++;
+    const delay = intended - now;
+    if (delay <= 0) this.release(st, intended);
+    else {
+      this.pendingTimers++;
+      st.timer = setTimeout(() => {
+        this.pendingTimers--;
+        this.release(st, intended);
+        this.checkAllReleased();
+      }, delay);
+    }
+  }
+
+  private release(st: ClientState, intendedMs: number): void {
+    st.timer = null;
+    st.waiting = false;
+    if (this.stopped || st.client.destroyed) return;
+    const now = this.o.clock.now();
+    st.passThrough = true;
+    try {
+      if (!st.connected || !st.keepAlive) {
+        if (st.client.conn) st.client._destroyConnection();
+        st.connected = st.keepAlive = true;
+        st.connect();
+      } else {
+        st.doRequest();
+      }
+    } finally {
+      st.passThrough = false;
+    }
+    // A timer may fire a fraction of a millisecond early (libuv keeps whole-ms loop time):
+    // such a request is timed from its actual send, so latency is never below service time.
+    st.inflight = { intendedMs: Math.min(intendedMs, now), sentMs: now };
+    this.inflightCount++;
+    this.o.recorder.sent(this.o.stage, now, Math.max(0, now - intendedMs));
+  }
+
+  private finish(st: ClientState, outcome: Outcome): void {
+    const req = st.inflight;
+    if (!req) return;
+    st.inflight = null;
+    this.inflightCount--;
+    const now = this.o.clock.now();
+    this.o.recorder.record(this.o.stage, now, req.intendedMs, req.sentMs, outcome);
+    if (outcome.kind === 'response') st.lastServiceMs = now - req.sentMs;
+    else if (outcome.kind !== 'timeout' && this.intervalMs === 0) {
+      // Closed model: after a connection failure a client waits about as long as its last
+      // answer took, so an outage costs the requests it would have sent, not a retry storm.
+      st.notBeforeMs = now + Math.min(1000, Math.max(1, st.lastServiceMs ?? 100));
+    }
+    if (this.stopped && this.inflightCount === 0) this.drained?.();
+  }
+
+  private sweepTimeouts(): void {
+    const now = this.o.clock.now();
+    for (const st of this.states) {
+      if (!st.inflight || now - st.inflight.sentMs < this.o.timeoutMs) continue;
+      this.finish(st, { kind: 'timeout' });
+      if (st.client.conn) st.client._destroyConnection();
+      st.connected = false;
+      if (!this.stopped) this.ready(st);
+    }
+  }
+
+  private exhausted(): void {
+    this.noMoreSlots = true;
+    this.checkAllReleased();
+  }
+
+  /** Every slot of the stage has been handed out and sent: the stage may end early (request count). */
+  private checkAllReleased(): void {
+    if (!this.noMoreSlots || this.pendingTimers > 0) return;
+    const cb = this.o.onExhausted;
+    this.o.onExhausted = undefined;
+    cb?.();
+  }
+
+  private idle(st: ClientState): void {
+    st.waiting = false;
+    if (this.stopped && this.inflightCount === 0) this.drained?.();
+  }
+
+  private clearTimer(st: ClientState): void {
+    if (st.timer) {
+      clearTimeout(st.timer);
+      this.pendingTimers--;
+    }
+    st.timer = null;
+    st.waiting = false;
+  }
+}

@@ -1,0 +1,26 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { systemClock } from '../../core/clock.js';
+import { errorMessage } from '../../core/errors.js';
+import type { GeneratorMessage } from '../engine.js';
+import { runGenerator, type GeneratorConfig } from './generator.js';
+
+/**
+ * Entry point of a generator thread: one generator, its own event loop, its own connections.
+ * It says 'ready' once loaded, then waits for `{start: originMs}`; 'abort' stops it at once.
+ */
+const port = parentPort;
+if (!port) throw new Error('generator worker must run in a worker thread');
+const cfg = workerData as GeneratorConfig;
+const controller = new AbortController();
+const emit = (m: GeneratorMessage) => port.postMessage(m);
+port.on('message', (m: { start?: number } | 'abort') => {
+  if (m === 'abort') {
+    controller.abort();
+    return;
+  }
+  if (typeof m.start !== 'number') return;
+  runGenerator(cfg, m.start, systemClock, controller.signal, emit)
+    .catch((err: unknown) => emit({ type: 'error', generator: cfg.generator, message: errorMessage(err) }))
+    .finally(() => port.close());
+});
+port.postMessage('ready');

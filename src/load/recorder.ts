@@ -1,0 +1,143 @@
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { encodeHistogram, newLatencyHistogram, type Histogram } from '../results/histogram.js';
+import type { FailureClass, LoadSample } from '../results/types.js';
+
+interface Bucket {
+  sec: number;
+  stage: number;
+  requests: number;
+  ok: number;
+  failures: Record<FailureClass, number>;
+  statusCodes: Record<string, number>;
+  bytes: number;
+  sent: number;
+  latency: Histogram;
+  service: Histogram;
+  lagMaxMs: number;
+  firstFailureAt?: number;
+  lastFailureAt?: number;
+}
+
+export type Outcome = { kind: 'response'; status: number; ok: boolean; bytes: number } | { kind: FailureClass };
+
+/**
+ * Per-second, per-stage measurements of one generator. A request is counted in the second it
+ * completes; its latency is taken from its intended send time, its service time from the
+ * moment it was written. Runs on the generator's thread: every call here is on the per-request path.
+ */
+export class Recorder {
+  private readonly buckets = new Map<string, Bucket>();
+  private flushedUpTo: number;
+  private elu: EventLoopUtilization = performance.eventLoopUtilization();
+  private readonly activeStages = new Set<number>();
+  /** the bucket of the last call, to skip the map lookup on the per-request path */
+  private last: Bucket | undefined;
+  private lastFromMs = 0;
+
+  constructor(
+    private readonly originMs: number,
+    private readonly generator: number,
+    startMs: number,
+  ) {
+    this.flushedUpTo = Math.max(0, Math.floor((startMs - originMs) / 1000));
+  }
+
+  stageActive(stage: number, active: boolean): void {
+    if (active) this.activeStages.add(stage);
+    else this.activeStages.delete(stage);
+  }
+
+  sent(stage: number, atMs: number, lagMs: number): void {
+    const b = this.bucket(stage, atMs);
+    b.sent++;
+    if (lagMs > b.lagMaxMs) b.lagMaxMs = lagMs;
+  }
+
+  record(stage: number, atMs: number, intendedMs: number, sentMs: number, outcome: Outcome): void {
+    const b = this.bucket(stage, atMs);
+    b.requests++;
+    b.latency.recordValue(Math.max(0, Math.round((atMs - intendedMs) * 1000)));
+    b.service.recordValue(Math.max(0, Math.round((atMs - sentMs) * 1000)));
+    if (outcome.kind === 'response') {
+      b.bytes += outcome.bytes;
+      const code = String(outcome.status);
+      b.statusCodes[code] = (b.statusCodes[code] ?? 0) + 1;
+      if (outcome.ok) {
+        b.ok++;
+        return;
+      }
+      b.failures.status++;
+    } else {
+      b.failures[outcome.kind]++;
+    }
+    if (b.firstFailureAt === undefined) b.firstFailureAt = atMs;
+    b.lastFailureAt = atMs;
+  }
+
+  /**
+   * Samples of every second that ended before `nowMs`, including empty seconds of active
+   * stages (a second without answers is evidence too). Returns the new watermark.
+   */
+  flush(nowMs: number, final = false): { upToSec: number; samples: LoadSample[] } {
+    const upTo = final ? Infinity : Math.floor((nowMs - this.originMs) / 1000);
+    const elu = performance.eventLoopUtilization(this.elu);
+    this.elu = performance.eventLoopUtilization();
+    const samples: LoadSample[] = [];
+    const lastSec = final ? Math.max(this.flushedUpTo - 1, ...[...this.buckets.values()].map((b) => b.sec)) : upTo - 1;
+    for (let sec = this.flushedUpTo; sec <= lastSec; sec++) {
+      for (const stage of this.activeStages) this.bucket(stage, this.originMs + sec * 1000 + 1);
+      for (const [key, b] of this.buckets) {
+        if (b.sec !== sec) continue;
+        this.buckets.delete(key);
+        samples.push(this.toSample(b, elu.utilization));
+      }
+    }
+    // a generator not started yet (stagger) has nothing before its start: its watermark still advances
+    this.flushedUpTo = Math.max(this.flushedUpTo, lastSec + 1);
+    return { upToSec: final ? Infinity : Math.max(this.flushedUpTo, upTo), samples };
+  }
+
+  private toSample(b: Bucket, elu: number): LoadSample {
+    const sample: LoadSample = {
+      t: this.originMs + b.sec * 1000,
+      sec: b.sec,
+      generator: this.generator,
+      stage: b.stage,
+      requests: b.requests,
+      ok: b.ok,
+      failures: b.failures,
+      statusCodes: b.statusCodes,
+      bytes: b.bytes,
+      sent: b.sent,
+      latency: encodeHistogram(b.latency),
+      service: encodeHistogram(b.service),
+      lagMaxMs: Math.round(b.lagMaxMs * 1000) / 1000,
+      elu: Math.round(elu * 1000) / 1000,
+    };
+    if (b.firstFailureAt !== undefined) sample.firstFailureAt = Math.round(b.firstFailureAt);
+    if (b.lastFailureAt !== undefined) sample.lastFailureAt = Math.round(b.lastFailureAt);
+    return sample;
+  }
+
+  private bucket(stage: number, atMs: number): Bucket {
+    const last = this.last;
+    if (last && last.stage === stage && atMs >= this.lastFromMs && atMs < this.lastFromMs + 1000 && last.sec >= this.flushedUpTo) return last;
+    // A completion can land in a second already flushed only through clock skew of a few
+    // microseconds at the boundary; it is counted in the first open second instead.
+    const sec = Math.max(this.flushedUpTo, Math.floor((atMs - this.originMs) / 1000));
+    const key = `${sec}:${stage}`;
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = {
+        sec, stage, requests: 0, ok: 0,
+        failures: { status: 0, timeout: 0, refused: 0, reset: 0, other: 0 },
+        statusCodes: {}, bytes: 0, sent: 0,
+        latency: newLatencyHistogram(), service: newLatencyHistogram(), lagMaxMs: 0,
+      };
+      this.buckets.set(key, b);
+    }
+    this.last = b;
+    this.lastFromMs = this.originMs + sec * 1000;
+    return b;
+  }
+}

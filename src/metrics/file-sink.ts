@@ -1,0 +1,50 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import { errorMessage } from '../core/errors.js';
+import type { EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
+import type { Sink } from './sink.js';
+
+/**
+ * `timeseries.jsonl` and `events.jsonl` in the run folder: one JSON object per line, appended
+ * as the run goes, so a crashed run still leaves its data. `crt report` re-renders from them.
+ */
+export class FileSink implements Sink {
+  readonly name = 'files';
+  private readonly samples: WriteStream;
+  private readonly events: WriteStream;
+  private written = 0;
+  private readonly errors: string[] = [];
+  private closed: Promise<void> | null = null;
+
+  constructor(dir: string) {
+    this.samples = this.createStream(path.join(dir, 'timeseries.jsonl'));
+    this.events = this.createStream(path.join(dir, 'events.jsonl'));
+  }
+
+  writeSamples(records: readonly TimeseriesRecord[]): void {
+    if (records.length === 0) return;
+    this.samples.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    this.written += records.length;
+  }
+
+  writeEvents(records: readonly EventRecord[]): void {
+    if (records.length === 0) return;
+    this.events.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    this.written += records.length;
+  }
+
+  close(): Promise<void> {
+    this.closed ??= Promise.all([this.samples, this.events].map((s) => new Promise<void>((resolve) => s.end(resolve)))).then(() => undefined);
+    return this.closed;
+  }
+
+  status(): Omit<SinkStatus, 'name'> {
+    return { status: this.errors.length ? 'failed' : 'ok', written: this.written, errors: [...this.errors] };
+  }
+
+  private createStream(file: string): WriteStream {
+    const stream = createWriteStream(file, { flags: 'a' });
+    stream.on('error', (err) => this.errors.push(`${path.basename(file)}: ${errorMessage(err)}`));
+    return stream;
+  }
+}

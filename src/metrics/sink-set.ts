@@ -1,0 +1,67 @@
+import { errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
+import type { Sink } from './sink.js';
+
+/**
+ * The one wrapper every call into a sink goes through: a sink that throws is recorded in the
+ * results (and logged) and the others carry on. `close` is idempotent.
+ */
+export class SinkSet {
+  private readonly failures = new Map<string, string[]>();
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly sinks: readonly Sink[],
+    private readonly log: Logger,
+  ) {}
+
+  /** Opens every sink; unlike writes, a failure here is returned to the caller (exit 3 before anything runs). */
+  async open(): Promise<void> {
+    for (const s of this.sinks) await s.open?.();
+  }
+
+  writeSamples(records: readonly TimeseriesRecord[]): void {
+    for (const s of this.sinks) this.guard(s, 'writeSamples', () => s.writeSamples(records));
+  }
+
+  writeEvents(records: readonly EventRecord[]): void {
+    for (const s of this.sinks) this.guard(s, 'writeEvents', () => s.writeEvents(records));
+  }
+
+  close(): Promise<void> {
+    this.closing ??= Promise.all(
+      this.sinks.map((s) => s.close().catch((err: unknown) => this.fail(s, 'close', err))),
+    ).then(() => undefined);
+    return this.closing;
+  }
+
+  status(): SinkStatus[] {
+    return this.sinks.map((s) => {
+      let own: Omit<SinkStatus, 'name'>;
+      try {
+        own = s.status();
+      } catch (err) {
+        own = { status: 'failed', written: 0, errors: [`status: ${errorMessage(err)}`] };
+      }
+      const extra = this.failures.get(s.name) ?? [];
+      return { name: s.name, ...own, status: extra.length ? 'failed' : own.status, errors: [...own.errors, ...extra] };
+    });
+  }
+
+  private guard(s: Sink, op: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.fail(s, op, err);
+    }
+  }
+
+  private fail(s: Sink, op: string, err: unknown): void {
+    const list = this.failures.get(s.name) ?? [];
+    // keep the first failures, count the rest: a sink failing every second must not grow without bound
+    if (list.length < 20) list.push(`${op}: ${errorMessage(err)}`);
+    this.failures.set(s.name, list);
+    this.log.warn({ sink: s.name, op, err: errorMessage(err) }, 'sink failed');
+  }
+}

@@ -1,0 +1,97 @@
+import { formatDuration } from '../core/units.js';
+import type { CaseSpecView } from '../results/types.js';
+import { plannedLoadMs } from './normalize-load.js';
+import { LATENCY_METRICS, type ActionSpec, type Bound, type CaseSpec, type LoadSpec, type MetricName, type ProbeSpec } from './types.js';
+
+/**
+ * Plain-language restatement of a case, as the CRT report prints it: the reporters read these
+ * lines and need no plan logic.
+ */
+export function describeCase(c: CaseSpec): CaseSpecView {
+  return {
+    title: c.title,
+    objective: c.objective,
+    ...(c.description ? { description: c.description } : {}),
+    tags: [...c.tags],
+    conditions: c.conditions.map(describeProbe),
+    trigger: c.trigger.map(describeAction),
+    expect: describeExpectations(c),
+    load: c.load ? describeLoad(c.load) : null,
+    abortIf: c.abortIf.map((r) => r.text),
+    plannedDurationMs: plannedCaseMs(c),
+  };
+}
+
+export function plannedCaseMs(c: CaseSpec): number | null {
+  if (c.load) return plannedLoadMs(c.load);
+  return c.trigger.reduce((m, a) => Math.max(m, a.atMs + (a.revertAfterMs ?? 0)), 0);
+}
+
+export function describeLoad(l: LoadSpec): string {
+  const where = l.url ?? `${l.target ?? '?'}${l.path}`;
+  const stages = l.stages.map((s) => {
+    const model = s.rateRps !== null ? `${s.rateRps} req/s over ${s.connections} connections` : `${s.connections} connections`;
+    const span = [s.durationMs !== null ? formatDuration(s.durationMs) : null, s.requests !== null ? `${s.requests} requests` : null].filter(Boolean).join(' or ');
+    return `${model} for ${span}`;
+  });
+  const gens = l.generators > 1 ? `${l.generators} generators${l.staggerMs ? ` started ${formatDuration(l.staggerMs)} apart` : ''}, each ` : '';
+  const model = l.stages.some((s) => s.rateRps !== null) ? 'open model' : 'closed model';
+  return `${l.method} ${where} — ${model}: ${gens}${stages.join(', then ')}`;
+}
+
+/** A plan value as text: strings as they are, anything else as JSON. */
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+export function describeProbe(p: ProbeSpec): string {
+  const params = p.params;
+  let what: string;
+  switch (p.kind) {
+    case 'http': {
+      const where = params.url !== undefined ? text(params.url) : `${text(params.target)}${params.path !== undefined ? text(params.path) : '/'}`;
+      const status = params.status === undefined ? '2xx' : ([] as unknown[]).concat(params.status).join(' or ');
+      const extra = [
+        params.bodyContains !== undefined ? `body contains "${text(params.bodyContains)}"` : null,
+        params.bodyMatches !== undefined ? `body matches /${text(params.bodyMatches)}/` : null,
+        params.maxLatency !== undefined ? `within ${text(params.maxLatency)}` : null,
+      ].filter(Boolean);
+      what = `HTTP ${(params.method as string | undefined) ?? 'GET'} ${where} answers ${status}${extra.length ? `, ${extra.join(', ')}` : ''}`;
+      break;
+    }
+    case 'command':
+      what = `command \`${text(params.command)}\` exits ${text(params.expectExit ?? 0)}`;
+      break;
+    default:
+      what = `${p.kind} ${Object.entries(params).map(([k, v]) => `${k}=${text(v)}`).join(' ')}`;
+  }
+  const wait = p.waitForMs ? ` (waiting up to ${formatDuration(p.waitForMs)})` : '';
+  return `${p.description ?? what}${wait}`;
+}
+
+export function describeAction(a: ActionSpec): string {
+  const params = Object.entries(a.params)
+    .map(([k, v]) => `${k}=${text(v)}`)
+    .join(' ');
+  const what = a.description ?? `${a.kind}${params ? ` ${params}` : ''}`;
+  const revert = a.revertAfterMs !== null ? `; reverted after ${formatDuration(a.revertAfterMs)}` : '';
+  return `at ${formatDuration(a.atMs)}: ${what} [${a.name}]${revert}`;
+}
+
+const METRIC_LABEL: Record<MetricName, string> = {
+  errorRate: 'error rate', failedRequests: 'failed requests', requests: 'requests', rps: 'req/s',
+  mean: 'mean latency', p50: 'p50', p75: 'p75', p90: 'p90', p95: 'p95', p99: 'p99', max: 'max latency',
+};
+
+export function describeBound(metric: MetricName | 'recoveryTime', b: Bound): string {
+  const label = metric === 'recoveryTime' ? 'recovery time' : METRIC_LABEL[metric];
+  const value = metric === 'errorRate' ? `${Number((b.value * 100).toFixed(3))}%` : (LATENCY_METRICS as readonly string[]).includes(metric) || metric === 'recoveryTime' ? formatDuration(b.value) : String(b.value);
+  return `${label} ${b.bound === 'max' ? '≤' : '≥'} ${value}`;
+}
+
+function describeExpectations(c: CaseSpec): string[] {
+  const lines = c.expect.phases.map((e) => `${e.phase}: ${describeBound(e.metric, e)}`);
+  lines.push(...c.expect.recoveryTime.map((b) => describeBound('recoveryTime', b)));
+  lines.push(...c.expect.probes.map((p) => `after the case: ${describeProbe(p)}`));
+  return lines;
+}

@@ -1,0 +1,133 @@
+import { parseDuration } from '../core/units.js';
+import type { FileSet } from './files.js';
+import type { LoadDoc } from './schema-load.js';
+import { closest } from './suggest.js';
+import type { LoadSpec, Location, StageSpec, StatusRange, Target } from './types.js';
+import { formatPath, type DocPath, type YamlSource } from './yaml-source.js';
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_OK_STATUS = ['2xx', '3xx'];
+
+export function location(source: YamlSource, p: DocPath): Location {
+  return { file: source.display, ...source.position(p), path: formatPath(p) };
+}
+
+/**
+ * Connections used by an open-model stage that does not set them: enough for each connection
+ * to carry a request every 250 ms, so latency up to 250 ms does not make sends queue.
+ * (When it does, crt warns: the schedule fell behind and `lagMaxMs` shows by how much.)
+ */
+export function defaultOpenConnections(rateRps: number): number {
+  return Math.min(256, Math.max(2, Math.ceil(rateRps / 4)));
+}
+
+export function parseStatusRanges(list: ReadonlyArray<string | number>): StatusRange[] {
+  return list.map((m): StatusRange => {
+    if (typeof m === 'number') return [m, m];
+    if (/^[1-5]xx$/.test(m)) {
+      const base = Number(m[0]) * 100;
+      return [base, base + 99];
+    }
+    const [lo, hi] = m.split('-').map(Number) as [number, number | undefined];
+    return [lo, hi ?? lo];
+  });
+}
+
+/**
+ * Turns a merged load definition (defaults ← scenario chain ← inline) into a LoadSpec.
+ * Problems are reported at `at` (the case's `load:`), where the user can act on them.
+ */
+export function normalizeLoad(
+  doc: LoadDoc,
+  ctx: { files: FileSet; source: YamlSource; at: DocPath; targets: Record<string, Target>; scenarioFile: string | null },
+): LoadSpec | null {
+  const { files, source, at } = ctx;
+  const errorsBefore = files.problems.length;
+  const err = (message: string, hint?: string, key?: string) => files.error(source, key ? [...at, key] : at, message, hint);
+
+  if (doc.url && doc.target) err('give either url or target (with path), not both', undefined, 'url');
+  if (!doc.url && !doc.target) err('the load needs a target (a name from targets:) or an absolute url', 'set load.target, or defaults.load.target for every case');
+  if (doc.target && !ctx.targets[doc.target]) {
+    const names = Object.keys(ctx.targets);
+    const guess = closest(doc.target, names);
+    err(`unknown target "${doc.target}"`, guess ? `did you mean "${guess}"?` : names.length ? `targets are ${names.join(', ')}` : 'declare it under targets:', 'target');
+  }
+  if (doc.body !== undefined && doc.json !== undefined) err('give either body or json, not both', undefined, 'json');
+  if (doc.engine === 'k6' && doc.generators !== undefined && doc.generators > 1) {
+    err('generators > 1 is an autocannon setting; k6 spreads its VUs itself', undefined, 'generators');
+  }
+
+  const stages = normalizeStages(doc, err);
+  if (files.problems.length > errorsBefore || !stages) return null;
+
+  const headers = { ...(doc.headers ?? {}) };
+  let body: string | null = doc.body ?? null;
+  if (doc.json !== undefined) {
+    body = JSON.stringify(doc.json);
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  }
+  const generators = doc.generators ?? 1;
+  if (doc.stagger && generators === 1) files.warn(source, [...at, 'stagger'], 'stagger has no effect with a single generator');
+
+  return {
+    engine: doc.engine ?? 'autocannon',
+    target: doc.target ?? null,
+    url: doc.url ?? null,
+    path: doc.path ?? '/',
+    method: doc.method ?? (body === null ? 'GET' : 'POST'),
+    headers,
+    body,
+    timeoutMs: doc.timeout ? parseDuration(doc.timeout) : DEFAULT_REQUEST_TIMEOUT_MS,
+    okStatus: parseStatusRanges(doc.okStatus ?? DEFAULT_OK_STATUS),
+    stages,
+    generators,
+    staggerMs: doc.stagger ? parseDuration(doc.stagger) : 0,
+    scenarioFile: ctx.scenarioFile,
+    description: doc.description ?? null,
+    location: location(source, at),
+  };
+}
+
+function normalizeStages(doc: LoadDoc, err: (message: string, hint?: string, key?: string) => void): StageSpec[] | null {
+  const list = doc.stages ?? [{}];
+  const out: StageSpec[] = [];
+  list.forEach((stage, index) => {
+    const where = doc.stages ? `stages[${index}]` : 'load';
+    const connections = stage.connections ?? doc.connections;
+    const rate = stage.rate ?? doc.rate;
+    const duration = stage.duration ?? doc.duration;
+    const requests = stage.requests ?? doc.requests;
+    if (connections === undefined && rate === undefined) {
+      err(`${where} sets neither connections (closed model) nor rate (open model)`, 'e.g. connections: 10, or rate: 100 (requests per second)', doc.stages ? 'stages' : undefined);
+      return;
+    }
+    if (duration === undefined && requests === undefined) {
+      err(`${where} has no duration and no request count`, 'set duration: 60s (or requests: N)', doc.stages ? 'stages' : undefined);
+      return;
+    }
+    const rateRps = rate ?? null;
+    out.push({
+      index,
+      name: stage.name ?? (doc.stages ? stageLabel(connections, rateRps) : 'main'),
+      connections: connections ?? defaultOpenConnections(rateRps as number),
+      rateRps,
+      durationMs: duration === undefined ? null : parseDuration(duration),
+      requests: requests ?? null,
+    });
+  });
+  return out.length === list.length ? out : null;
+}
+
+function stageLabel(connections: number | undefined, rate: number | null): string {
+  return rate !== null ? `${rate} req/s` : `c=${connections}`;
+}
+
+/** Planned duration of a load: stagger of the last generator plus every stage; null if unbounded by time. */
+export function plannedLoadMs(load: LoadSpec): number | null {
+  let total = load.staggerMs * (load.generators - 1);
+  for (const s of load.stages) {
+    if (s.durationMs === null) return null;
+    total += s.durationMs;
+  }
+  return total;
+}

@@ -1,0 +1,135 @@
+import { parseDuration } from '../core/units.js';
+import type { FileSet } from './files.js';
+import { resolveChaosRef } from './references.js';
+import type { FaultKind } from './schema-actions.js';
+import { probeParams, type ProbeDoc } from './schema-probes.js';
+import { closest } from './suggest.js';
+import { location } from './normalize-load.js';
+import type { ActionSpec, ProbeSpec, Target } from './types.js';
+import type { DocPath, YamlSource } from './yaml-source.js';
+
+export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
+
+/** A problem with a fault's fields, located at `key` when one key is the culprit. */
+type Finding = { message: string; key?: string };
+type Check = (p: Record<string, unknown>) => Finding | null;
+
+const oneOf = (keys: string[], what: string): Check => (p) => {
+  const set = keys.filter((k) => p[k] !== undefined);
+  if (set.length === 0) return { message: `${what}: set one of ${keys.join(', ')}` };
+  if (set.length > 1) return { message: `${what}: set only one of ${set.join(', ')}`, key: set[1] as string };
+  return null;
+};
+const atMostOne = (keys: string[]): Check => (p) => {
+  const set = keys.filter((k) => p[k] !== undefined);
+  return set.length > 1 ? { message: `set only one of ${set.join(', ')}`, key: set[1] as string } : null;
+};
+const requires = (key: string, when: [string, unknown]): Check => (p) =>
+  p[when[0]] === when[1] && p[key] === undefined ? { message: `${key} is required with ${when[0]}: ${String(when[1])}`, key: when[0] } : null;
+
+/** Combinations the schema cannot say. One table for every fault kind. */
+const FAULT_CHECKS: Record<FaultKind, Check[]> = {
+  'pod-kill': [oneOf(['selector', 'names'], 'which pods'), atMostOne(['count', 'percent', 'all'])],
+  'node-drain': [oneOf(['node', 'nodeSelector', 'nodeOf'], 'which node')],
+  'node-loss': [oneOf(['node', 'nodeSelector', 'nodeOf'], 'which node'), requires('command', ['provider', 'command'])],
+  'network-cut': [
+    (p) => (p.selector === undefined && (p.from === undefined || p.to === undefined) ? { message: 'set selector (pods to isolate), or from and to (traffic to cut)' } : null),
+    (p) => (p.selector !== undefined && (p.from !== undefined || p.to !== undefined) ? { message: 'set either selector, or from and to, not both', key: p.from !== undefined ? 'from' : 'to' } : null),
+  ],
+  rollout: [requires('image', ['action', 'image']), requires('env', ['action', 'env'])],
+  scale: [
+    (p) => (p.replicas === undefined && p.minReplicas === undefined && p.maxReplicas === undefined ? { message: 'set replicas, or minReplicas/maxReplicas for an hpa' } : null),
+  ],
+  exec: [],
+  manual: [],
+};
+
+/** Which faults can be reverted, and under which condition (for `revertAfter`). */
+function revertible(kind: FaultKind, p: Record<string, unknown>): string | null {
+  switch (kind) {
+    case 'pod-kill':
+      return p.repeat !== undefined ? null : 'a pod kill cannot be reverted (the cluster replaces the pods); revertAfter only stops a repeat';
+    case 'exec':
+      return p.revertCommand !== undefined ? null : 'revertAfter needs a revertCommand';
+    case 'manual':
+      return 'a manual step has no automatic revert: add a second manual step';
+    default:
+      return null;
+  }
+}
+
+export function normalizeActions(
+  docs: readonly unknown[] | undefined,
+  at: DocPath,
+  ctx: { source: YamlSource; files: FileSet },
+): ActionSpec[] {
+  const out: ActionSpec[] = [];
+  const names = new Set<string>();
+  (docs ?? []).forEach((raw, i) => {
+    const where = [...at, i];
+    let entry = raw as Record<string, unknown>;
+    let ref: string | null = null;
+    if (entry.ref !== undefined) {
+      const resolved = resolveChaosRef(ctx.files, entry, { source: ctx.source, path: where });
+      if (!resolved) return;
+      entry = resolved.action;
+      ref = resolved.file;
+    }
+    const { at: atText, fault, name, description, revertAfter, ...params } = entry as {
+      at: string | number; fault: FaultKind; name?: string; description?: string; revertAfter?: string;
+    } & Record<string, unknown>;
+    for (const check of FAULT_CHECKS[fault]) {
+      const finding = check(params);
+      if (finding) ctx.files.error(ctx.source, finding.key ? [...where, finding.key] : where, finding.message);
+    }
+    if (revertAfter !== undefined) {
+      const why = revertible(fault, params);
+      if (why) ctx.files.error(ctx.source, [...where, 'revertAfter'], why);
+    }
+    const stepName = name ?? `${fault}-${i + 1}`;
+    if (names.has(stepName)) ctx.files.error(ctx.source, [...where, 'name'], `duplicate step name "${stepName}" in this case`);
+    names.add(stepName);
+    out.push({
+      kind: fault,
+      name: stepName,
+      description: description ?? null,
+      atMs: parseDuration(atText),
+      revertAfterMs: revertAfter === undefined ? null : parseDuration(revertAfter),
+      params,
+      ref,
+      location: location(ctx.source, where),
+    });
+  });
+  return out.sort((a, b) => a.atMs - b.atMs);
+}
+
+export function normalizeProbes(
+  docs: readonly ProbeDoc[] | undefined,
+  at: DocPath,
+  ctx: { source: YamlSource; files: FileSet; targets: Record<string, Target> },
+): ProbeSpec[] {
+  return (docs ?? []).map((doc, i) => {
+    const where = [...at, i];
+    const { probe, name, description, timeout, waitFor, ...rest } = doc as ProbeDoc & Record<string, unknown>;
+    // deployment-available, pdb-exists and hpa have a `name` of their own: the resource they check
+    const params: Record<string, unknown> = name !== undefined && 'name' in probeParams[probe] ? { ...rest, name } : rest;
+    if (probe === 'http') {
+      const p = params as { target?: string; url?: string };
+      if (!p.target && !p.url) ctx.files.error(ctx.source, where, 'an http probe needs a target or a url');
+      if (p.target && p.url) ctx.files.error(ctx.source, [...where, 'url'], 'give either url or target (with path), not both');
+      if (p.target && !ctx.targets[p.target]) {
+        const guess = closest(p.target, Object.keys(ctx.targets));
+        ctx.files.error(ctx.source, [...where, 'target'], `unknown target "${p.target}"`, guess ? `did you mean "${guess}"?` : undefined);
+      }
+    }
+    return {
+      kind: probe,
+      name: name ?? `${probe}-${i + 1}`,
+      description: description ?? null,
+      timeoutMs: timeout ? parseDuration(timeout) : DEFAULT_PROBE_TIMEOUT_MS,
+      waitForMs: waitFor ? parseDuration(waitFor) : 0,
+      params,
+      location: location(ctx.source, where),
+    };
+  });
+}

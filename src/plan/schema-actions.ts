@@ -1,0 +1,148 @@
+import { Type, type Static, type TProperties } from '@sinclair/typebox';
+import { Duration, DurationOrZero, JSON_SCHEMA_DRAFT, NonEmptyString, Percent, Selector, StringMap, duration, schemaId, strictObject, tagged } from './schema-parts.js';
+
+/**
+ * Triggering actions (faults and steps) of a case's timeline, and the reusable fault
+ * definitions of `chaos/*.yaml`. Every fault name of the product is here; which of them this
+ * build can perform is the fault registry's business (`src/faults/`).
+ */
+
+const podTarget = {
+  namespace: Type.Optional(NonEmptyString),
+  selector: Type.Optional(Selector),
+  names: Type.Optional(Type.Array(NonEmptyString, { minItems: 1 })),
+};
+
+const nodePick = {
+  node: Type.Optional(NonEmptyString),
+  nodeSelector: Type.Optional(Selector),
+  nodeOf: Type.Optional(
+    strictObject({ namespace: Type.Optional(NonEmptyString), selector: Type.Optional(Selector), pod: Type.Optional(NonEmptyString) }),
+  ),
+  count: Type.Optional(Type.Integer({ minimum: 1, description: 'how many of the matching nodes' })),
+};
+
+const blastRadius = {
+  maxPercent: Type.Optional(Percent),
+};
+
+export const faultParams = {
+  'pod-kill': {
+    ...podTarget,
+    count: Type.Optional(Type.Integer({ minimum: 1 })),
+    percent: Type.Optional(Percent),
+    all: Type.Optional(Type.Boolean()),
+    gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+    pick: Type.Optional(Type.Union([Type.Literal('random'), Type.Literal('oldest'), Type.Literal('newest')], { 'x-expected': 'random, oldest or newest' })),
+    seed: Type.Optional(Type.Integer()),
+    repeat: Type.Optional(Type.String({ format: 'every', description: 'every <duration>: kill again at this interval' })),
+    ...blastRadius,
+  },
+  'node-drain': {
+    ...nodePick,
+    deleteEmptyDirData: Type.Optional(Type.Boolean()),
+    ignoreDaemonSets: Type.Optional(Type.Boolean()),
+    gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+    timeout: Type.Optional(Duration),
+    ...blastRadius,
+  },
+  'node-loss': {
+    ...nodePick,
+    provider: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('command'), Type.Literal('taint')], { 'x-expected': 'local, command or taint' })),
+    command: Type.Optional(NonEmptyString),
+    revertCommand: Type.Optional(NonEmptyString),
+    timeout: Type.Optional(Duration),
+    ...blastRadius,
+  },
+  'network-cut': {
+    namespace: Type.Optional(NonEmptyString),
+    selector: Type.Optional(Selector),
+    from: Type.Optional(Selector),
+    to: Type.Optional(Selector),
+    direction: Type.Optional(Type.Union([Type.Literal('ingress'), Type.Literal('egress'), Type.Literal('both')], { 'x-expected': 'ingress, egress or both' })),
+    verify: Type.Optional(Type.Boolean()),
+    forceReconnect: Type.Optional(Type.Boolean()),
+    ...blastRadius,
+  },
+  rollout: {
+    namespace: Type.Optional(NonEmptyString),
+    deployment: NonEmptyString,
+    action: Type.Optional(Type.Union([Type.Literal('restart'), Type.Literal('image'), Type.Literal('env')], { 'x-expected': 'restart, image or env' })),
+    image: Type.Optional(Type.Union([NonEmptyString, StringMap], { 'x-expected': 'an image, or a map of container name to image' })),
+    container: Type.Optional(NonEmptyString),
+    env: Type.Optional(StringMap),
+    timeout: Type.Optional(Duration),
+  },
+  scale: {
+    namespace: Type.Optional(NonEmptyString),
+    workload: Type.String({
+      pattern: '^(deployment|statefulset|hpa)/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+      description: 'the workload to scale',
+      'x-expected': 'deployment/<name>, statefulset/<name> or hpa/<name>',
+    }),
+    replicas: Type.Optional(Type.Integer({ minimum: 0 })),
+    minReplicas: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxReplicas: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  exec: {
+    command: NonEmptyString,
+    revertCommand: Type.Optional(NonEmptyString),
+    timeout: Type.Optional(Duration),
+    env: Type.Optional(StringMap),
+    cwd: Type.Optional(NonEmptyString),
+  },
+  manual: {
+    instruction: NonEmptyString,
+    timeout: Type.Optional(Duration),
+  },
+} satisfies Record<string, TProperties>;
+
+export type FaultKind = keyof typeof faultParams;
+export const FAULT_KINDS = Object.keys(faultParams) as FaultKind[];
+
+const stepFields = {
+  name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'step name, unique in the case (used by crt confirm)' })),
+  description: Type.Optional(Type.String({ description: 'what this step does, shown in the report instead of its parameters' })),
+  revertAfter: Type.Optional(duration('revert the fault this long after injecting it')),
+};
+
+function branches(withAt: boolean) {
+  return FAULT_KINDS.map((kind) =>
+    strictObject({
+      ...(withAt ? { at: DurationOrZero } : {}),
+      fault: Type.Literal(kind),
+      ...stepFields,
+      ...faultParams[kind],
+    }),
+  );
+}
+
+/** A fault or step in a case's timeline. */
+export const FaultActionSchema = tagged('fault', branches(true), 'a fault or step at an offset from the load start');
+
+/** A timeline entry that uses a fault defined in a chaos file; other keys override the file's. */
+export const RefActionSchema = Type.Object(
+  {
+    at: DurationOrZero,
+    ref: Type.String({ minLength: 1, description: 'chaos file, relative to the plan file' }),
+  },
+  { additionalProperties: true },
+);
+
+export const ActionSchema = Type.Unsafe<Static<typeof FaultActionSchema> | Static<typeof RefActionSchema>>({
+  description: 'a fault or step of the timeline: written out (fault: …), or taken from a chaos file (ref: …)',
+  if: { type: 'object', required: ['ref'] },
+  then: RefActionSchema,
+  else: FaultActionSchema,
+});
+
+/** `chaos/*.yaml`: a reusable fault definition (no `at`: the plan says when). */
+export const ChaosSchema = tagged('fault', branches(false), 'a reusable fault definition, referenced by trigger[].ref of a plan', {
+  $schema: JSON_SCHEMA_DRAFT,
+  $id: schemaId('chaos'),
+  title: 'crt chaos definition',
+});
+
+export type FaultActionDoc = Static<typeof FaultActionSchema>;
+export type RefActionDoc = Static<typeof RefActionSchema>;
+export type ChaosDoc = Static<typeof ChaosSchema>;

@@ -1,0 +1,62 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { HttpMethod, JSON_SCHEMA_DRAFT, NonEmptyString, StatusMatch, duration, schemaId, strictObject } from './schema-parts.js';
+
+/** One step of a sweep: its own concurrency or rate, for its own duration. */
+export const StageSchema = strictObject({
+  name: Type.Optional(Type.String({ minLength: 1, description: 'shown in the report; default: its concurrency or rate' })),
+  duration: Type.Optional(duration('how long this stage runs (default: the load\'s duration)')),
+  requests: Type.Optional(Type.Integer({ minimum: 1, description: 'stop the stage after this many requests per generator' })),
+  connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'concurrent connections of this stage (default: the load\'s)' })),
+  rate: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'requests per second per generator (open model)' })),
+});
+
+/**
+ * The fields a load definition may hold, in a scenario file or inline in a case.
+ * Every number is per generator: `generators: 5` with `connections: 40` is the 5×40 scenario.
+ */
+const loadFields = {
+  description: Type.Optional(Type.String({ description: 'what this load represents, shown in the report' })),
+  engine: Type.Optional(
+    Type.Union([Type.Literal('autocannon'), Type.Literal('k6')], { 'x-expected': 'autocannon or k6', description: 'load generator (default: autocannon)' }),
+  ),
+  target: Type.Optional(Type.String({ minLength: 1, description: 'name of a target declared under targets:' })),
+  method: Type.Optional(HttpMethod),
+  path: Type.Optional(Type.String({ pattern: '^/', description: 'request path, appended to the target URL' })),
+  url: Type.Optional(Type.String({ pattern: '^https?://', description: 'absolute URL, instead of target + path' })),
+  headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'request headers, merged over the scenario\'s and the defaults\'' })),
+  body: Type.Optional(Type.String({ description: 'request body, sent as written' })),
+  json: Type.Optional(Type.Unknown({ description: 'a JSON body; sets content-type: application/json' })),
+  connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'closed model: concurrent clients, one connection each' })),
+  rate: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'open model: requests per second per generator' })),
+  duration: Type.Optional(duration('how long the load runs')),
+  requests: Type.Optional(Type.Integer({ minimum: 1, description: 'stop after this many requests per generator' })),
+  stages: Type.Optional(Type.Array(StageSchema, { minItems: 1, description: 'a sweep: stages run one after the other, each inheriting the fields it does not set' })),
+  generators: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'independent generators, merged into one result' })),
+  stagger: Type.Optional(duration('delay between the starts of successive generators')),
+  timeout: Type.Optional(duration('request timeout (default: 10s)')),
+  okStatus: Type.Optional(Type.Array(StatusMatch, { minItems: 1, description: 'statuses counted as successes (default: 2xx and 3xx)' })),
+};
+
+/** `scenarios/*.yaml` */
+export const ScenarioSchema = strictObject(
+  {
+    $schema: Type.Optional(Type.String()),
+    name: Type.Optional(NonEmptyString),
+    extends: Type.Optional(Type.String({ minLength: 1, description: 'another scenario file this one refines (relative path)' })),
+    ...loadFields,
+  },
+  { $schema: JSON_SCHEMA_DRAFT, $id: schemaId('scenario'), title: 'crt load scenario', description: 'a reusable load definition, referenced by load.scenario of a plan\'s case' },
+);
+
+/** `load:` of a case: a scenario reference and/or inline fields (inline fields win). */
+export const LoadSchema = strictObject(
+  {
+    scenario: Type.Optional(Type.String({ minLength: 1, description: 'scenario file, relative to the plan file' })),
+    ...loadFields,
+  },
+  { description: 'HTTP load: a scenario file and/or inline fields (inline fields win, headers are merged)' },
+);
+
+export type StageDoc = Static<typeof StageSchema>;
+export type ScenarioDoc = Static<typeof ScenarioSchema>;
+export type LoadDoc = Static<typeof LoadSchema>;

@@ -1,0 +1,168 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Duration, JSON_SCHEMA_DRAFT, NonEmptyString, Percent, boundsOnly, definitionRef, duration, schemaId, strictObject, threshold } from './schema-parts.js';
+import { LoadSchema } from './schema-load.js';
+import { ActionSchema } from './schema-actions.js';
+import { ProbeSchema } from './schema-probes.js';
+
+export { ScenarioSchema, LoadSchema, StageSchema } from './schema-load.js';
+export { ActionSchema, ChaosSchema, FaultActionSchema, RefActionSchema, FAULT_KINDS } from './schema-actions.js';
+export { ProbeSchema, PROBE_KINDS } from './schema-probes.js';
+
+const latency = (description: string) => Type.Optional(threshold(Duration, 'a duration such as 200ms', description));
+
+/** Assertions on the statistics of one phase. A bare value is an upper bound. */
+export const PhaseExpectSchema = strictObject(
+  {
+    errorRate: Type.Optional(threshold(Percent, 'a percentage such as 1%', 'share of requests that failed (status outside okStatus, timeout, refused...)')),
+    failedRequests: Type.Optional(threshold(Type.Integer({ minimum: 0 }), 'a count', 'number of requests that failed')),
+    requests: Type.Optional(boundsOnly(Type.Integer({ minimum: 0 }), 'number of requests completed')),
+    rps: Type.Optional(boundsOnly(Type.Number({ minimum: 0 }), 'requests completed per second, all generators together')),
+    mean: latency('mean latency'),
+    p50: latency('median latency'),
+    p75: latency('75th percentile of latency'),
+    p90: latency('90th percentile of latency'),
+    p95: latency('95th percentile of latency'),
+    p99: latency('99th percentile of latency'),
+    max: latency('highest latency'),
+  },
+  { description: 'assertions on the requests of one phase; a bare value is a maximum' },
+);
+
+const phase = (description: string) => Type.Optional(definitionRef('phaseExpect', PhaseExpectSchema, description));
+
+export const ExpectSchema = strictObject({
+  whole: phase('the whole load'),
+  baseline: phase('before the first fault is injected'),
+  fault: phase('from the first injection until every fault is over'),
+  recovery: phase('from the end of the fault until the service is stable again'),
+  after: phase('the rest of the load, once recovered'),
+  recoveryTime: Type.Optional(
+    threshold(Duration, 'a duration such as 150s', 'time from the first injection until the clients see a stable service again'),
+  ),
+  probes: Type.Optional(Type.Array(definitionRef('probe', ProbeSchema), { description: 'checked after the case (e.g. every deployment available again)' })),
+}, { description: 'expected behaviour: assertions checked at the end of the case; a bare value is a maximum' });
+
+export const RecoverySettingsSchema = strictObject(
+  {
+    successRate: Type.Optional(Type.String({ format: 'percent', description: 'a second is good when at least this share of its requests succeed (default: 99%)' })),
+    stableFor: Type.Optional(duration('recovered after this long of consecutive good seconds (default: 10s)')),
+  },
+  { description: 'how recovery is detected' },
+);
+
+export const CaseSchema = strictObject({
+  id: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9._-]*$', description: 'unique case id, e.g. LOG-03' }),
+  title: Type.String({ minLength: 1, description: 'one line, shown in the report' }),
+  objective: Type.String({ minLength: 1, description: 'CRT objective: what the case demonstrates' }),
+  description: Type.Optional(Type.String({ description: 'more detail, shown in the report' })),
+  conditions: Type.Optional(Type.Array(definitionRef('probe', ProbeSchema), { description: 'general conditions: probes that must hold before the case starts' })),
+  load: Type.Optional(definitionRef('load', LoadSchema)),
+  trigger: Type.Optional(Type.Array(definitionRef('action', ActionSchema), { description: 'triggering actions: a timeline of faults and steps' })),
+  expect: Type.Optional(ExpectSchema),
+  abortIf: Type.Optional(
+    Type.Array(Type.String({ format: 'abort-rule' }), { description: 'e.g. "errorRate > 50% for 10s": stop the case early and mark it aborted' }),
+  ),
+  recovery: Type.Optional(RecoverySettingsSchema),
+  tags: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }), { description: 'selected with --tags, left out with --exclude-tags' })),
+  timeout: Type.Optional(duration('the case is stopped after this long (default: its planned duration + 5 minutes)')),
+});
+
+export const TargetSchema = strictObject({
+  url: Type.Optional(Type.String({ pattern: '^https?://', description: 'base URL, e.g. http://127.0.0.1:8080' })),
+  service: Type.Optional(
+    Type.String({
+      pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[0-9]+)?$',
+      description: 'a Service of the cluster, resolved at run time',
+      'x-expected': 'namespace/name or namespace/name:port',
+    }),
+  ),
+  headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'headers sent with every request to this target' })),
+  connectTimeout: Type.Optional(duration('connection timeout (default: 5s)')),
+}, { description: 'a service under test: a url, or a cluster service' });
+
+export const ClusterSchema = strictObject({
+  local: Type.Optional(
+    strictObject({
+      nodes: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+      manifests: Type.Optional(Type.Array(NonEmptyString)),
+      settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  ),
+  kubeconfig: Type.Optional(NonEmptyString),
+  context: Type.Optional(NonEmptyString),
+  contexts: Type.Optional(Type.Array(NonEmptyString, { description: 'kubeconfig contexts this plan may act on' })),
+  namespaces: Type.Optional(Type.Array(NonEmptyString, { description: 'namespaces this plan may act on' })),
+}, { description: 'the Kubernetes cluster faults and probes act on: the embedded one (local) or a kubeconfig context' });
+
+export const SinksSchema = strictObject({
+  influx: Type.Optional(
+    strictObject({
+      url: Type.String({ pattern: '^https?://' }),
+      database: NonEmptyString,
+      retentionPolicy: Type.Optional(NonEmptyString),
+      username: Type.Optional(Type.String()),
+      password: Type.Optional(Type.String()),
+      token: Type.Optional(Type.String()),
+    }, { description: 'InfluxDB that receives the time series of the run' }),
+  ),
+}, { description: 'where time series go besides the run folder' });
+
+const layer = (description: string) => Type.Optional(Type.Array(definitionRef('case', CaseSchema), { description }));
+
+export const PlanSchema = strictObject(
+  {
+    $schema: Type.Optional(Type.String({ description: 'JSON Schema of this file, for editors' })),
+    apiVersion: Type.Literal('crt/v1', { description: 'version of the plan format' }),
+    kind: Type.Optional(Type.Literal('Plan')),
+    metadata: strictObject(
+      {
+        name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'short name of the plan, used in report folder names' }),
+        title: Type.Optional(Type.String({ description: 'title of the report' })),
+        system: Type.Optional(Type.String({ description: 'the system under test' })),
+        description: Type.Optional(Type.String()),
+        owner: Type.Optional(Type.String({ description: 'who answers for this plan' })),
+        versions: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()], { 'x-expected': 'a version string or number' }), { description: 'version labels stamped in the report' })),
+      },
+      { description: 'what this plan tests, printed at the top of the report' },
+    ),
+    defaults: Type.Optional(
+      strictObject(
+        {
+          timeout: Type.Optional(duration('timeout of every case that sets none (default: its planned duration + 5 minutes)')),
+          recovery: Type.Optional(RecoverySettingsSchema),
+          load: Type.Optional(definitionRef('load', LoadSchema)),
+        },
+        { description: 'what every case starts from; a case overrides them' },
+      ),
+    ),
+    targets: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]*$' }), TargetSchema, {
+        description: 'the services under load, by name (load.target, http probes)',
+        additionalProperties: false,
+      }),
+    ),
+    cluster: Type.Optional(ClusterSchema),
+    sinks: Type.Optional(SinksSchema),
+    layers: strictObject(
+      {
+        physical: layer('hardware and links: servers, switches, firewalls, VPN, internet'),
+        logical: layer('virtualisation and deployment: VMs, nodes, pods, services'),
+        auxiliary: layer('backups and the restore cycle, monitoring and alerting'),
+      },
+      { description: 'the test cases, by CRT layer' },
+    ),
+  },
+  {
+    $schema: JSON_SCHEMA_DRAFT,
+    $id: schemaId('plan'),
+    title: 'crt test plan (CRT, cahier de recette des tests)',
+    description: 'a CRT: test cases in three layers, each with its objective, conditions, triggering actions and expected behaviour',
+    definitions: { case: CaseSchema, load: LoadSchema, action: ActionSchema, probe: ProbeSchema, phaseExpect: PhaseExpectSchema },
+  },
+);
+
+export type PlanDoc = Static<typeof PlanSchema>;
+export type CaseDoc = Static<typeof CaseSchema>;
+export type ExpectDoc = Static<typeof ExpectSchema>;
+export type PhaseExpectDoc = Static<typeof PhaseExpectSchema>;
+export type TargetDoc = Static<typeof TargetSchema>;

@@ -1,0 +1,157 @@
+import type { Layer, PhaseName } from '../results/types.js';
+import type { ClusterDoc, SinksDoc } from './schema-types.js';
+import type { FaultKind } from './schema-actions.js';
+import type { ProbeKind } from './schema-probes.js';
+
+/** Where something was written, for errors raised after loading (at run time). */
+export interface Location {
+  file: string;
+  line: number;
+  col: number;
+  path: string;
+}
+
+export interface Target {
+  name: string;
+  /** base URL; null when the target names a cluster Service resolved at run time */
+  url: string | null;
+  service: string | null;
+  headers: Record<string, string>;
+  connectTimeoutMs: number;
+  location: Location;
+}
+
+/** `[lo, hi]` inclusive status ranges: `2xx` → [200, 299]. */
+export type StatusRange = readonly [number, number];
+
+export interface StageSpec {
+  index: number;
+  name: string;
+  /** concurrent connections of each generator */
+  connections: number;
+  /** open model when set: requests per second of each generator */
+  rateRps: number | null;
+  durationMs: number | null;
+  /** request count of each generator */
+  requests: number | null;
+}
+
+export interface LoadSpec {
+  engine: 'autocannon' | 'k6';
+  /** name of the target in `targets:`, or null when `url` is absolute */
+  target: string | null;
+  /** absolute URL when the load gives one; otherwise target base URL + path */
+  url: string | null;
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string | null;
+  timeoutMs: number;
+  okStatus: StatusRange[];
+  stages: StageSpec[];
+  generators: number;
+  staggerMs: number;
+  scenarioFile: string | null;
+  description: string | null;
+  location: Location;
+}
+
+export interface ProbeSpec {
+  kind: ProbeKind;
+  name: string;
+  description: string | null;
+  timeoutMs: number;
+  /** keep checking until it holds, at most this long (0: check once) */
+  waitForMs: number;
+  /** the probe's own fields, as written */
+  params: Record<string, unknown>;
+  location: Location;
+}
+
+export interface ActionSpec {
+  kind: FaultKind;
+  /** unique in the case: the `name:` given or `<fault>-<n>` */
+  name: string;
+  description: string | null;
+  atMs: number;
+  revertAfterMs: number | null;
+  /** the fault's own fields, as written (with a chaos file's fields merged under the plan's) */
+  params: Record<string, unknown>;
+  /** chaos file the fault came from */
+  ref: string | null;
+  location: Location;
+}
+
+export type MetricName = 'errorRate' | 'failedRequests' | 'requests' | 'rps' | 'mean' | 'p50' | 'p75' | 'p90' | 'p95' | 'p99' | 'max';
+export const LATENCY_METRICS: readonly MetricName[] = ['mean', 'p50', 'p75', 'p90', 'p95', 'p99', 'max'];
+
+export interface Bound {
+  bound: 'max' | 'min';
+  /** in the metric's unit: ratio for errorRate, ms for latencies and durations, count, req/s */
+  value: number;
+  /** as written */
+  text: string;
+}
+
+export interface PhaseExpectation extends Bound {
+  phase: PhaseName;
+  metric: MetricName;
+  location: Location;
+}
+
+export interface ExpectSpec {
+  phases: PhaseExpectation[];
+  recoveryTime: Array<Bound & { location: Location }>;
+  probes: ProbeSpec[];
+}
+
+export interface AbortRule {
+  text: string;
+  metric: MetricName;
+  op: '>' | '>=' | '<' | '<=';
+  value: number;
+  windowMs: number;
+  location: Location;
+}
+
+export interface RecoverySettings {
+  /** a second is good when its success rate is at least this (0..1) */
+  successRate: number;
+  stableForMs: number;
+}
+
+export interface CaseSpec {
+  id: string;
+  layer: Layer;
+  title: string;
+  objective: string;
+  description: string | null;
+  tags: string[];
+  timeoutMs: number;
+  conditions: ProbeSpec[];
+  load: LoadSpec | null;
+  trigger: ActionSpec[];
+  expect: ExpectSpec;
+  abortIf: AbortRule[];
+  recovery: RecoverySettings;
+  location: Location;
+}
+
+export interface Plan {
+  /** absolute path of the plan file */
+  file: string;
+  /** as shown to the user */
+  display: string;
+  name: string;
+  title: string | null;
+  system: string | null;
+  description: string | null;
+  owner: string | null;
+  versions: Record<string, string>;
+  targets: Record<string, Target>;
+  cluster: ClusterDoc | null;
+  sinks: SinksDoc;
+  cases: CaseSpec[];
+  /** the plan document after substitution, with scenario and chaos references resolved */
+  resolved: unknown;
+}

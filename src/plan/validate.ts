@@ -1,0 +1,102 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { TSchema } from '@sinclair/typebox';
+import type { Problem } from '../core/errors.js';
+import { isDuration, isPercent } from '../core/units.js';
+import { ChaosSchema, FaultActionSchema, PlanSchema, ScenarioSchema } from './schema.js';
+import { toProblem } from './error-wording.js';
+import type { DocPath, YamlSource } from './yaml-source.js';
+
+const ABORT_RULE = /^\s*[A-Za-z0-9]+\s*(>=|<=|>|<)\s*\S+\s+for\s+\S+\s*$/;
+
+function createAjv(): Ajv {
+  // optimize: false — Ajv's code optimiser costs ~400 ms at each start of crt, for a validator run once per file
+  const ajv = new Ajv({ allErrors: true, discriminator: true, verbose: true, strict: true, strictTypes: false, strictRequired: false, code: { optimize: false } });
+  ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+  ajv.addFormat('duration', { type: 'string', validate: isDuration });
+  ajv.addFormat('percent', { type: 'string', validate: isPercent });
+  ajv.addFormat('every', { type: 'string', validate: (s: string) => /^every\s+\S+$/.test(s) && isDuration(s.replace(/^every\s+/, '')) });
+  ajv.addFormat('regex', { type: 'string', validate: isRegex });
+  ajv.addFormat('abort-rule', { type: 'string', validate: (s: string) => ABORT_RULE.test(s) });
+  return ajv;
+}
+
+function isRegex(s: string): boolean {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const ajv = createAjv();
+const compiled = new Map<TSchema, ValidateFunction>();
+
+function validator(schema: TSchema): ValidateFunction {
+  let v = compiled.get(schema);
+  if (!v) {
+    v = ajv.compile(schema);
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+export const schemas = { plan: PlanSchema, scenario: ScenarioSchema, chaos: ChaosSchema, action: FaultActionSchema } as const;
+
+/**
+ * Validates `value` against `schema` and returns every problem, located in `source`.
+ * `base` is the document path of `value` inside the source (for values that are part of a file).
+ */
+export function validateAgainst(schema: TSchema, value: unknown, source: YamlSource, base: DocPath = []): Problem[] {
+  const validate = validator(schema);
+  if (validate(value)) return [];
+  return translateErrors(validate.errors ?? [], source, base);
+}
+
+export function translateErrors(errors: readonly ErrorObject[], source: YamlSource, base: DocPath): Problem[] {
+  const kept = pruneUnionNoise(errors);
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const e of kept) {
+    const p = toProblem(e, source, base);
+    if (!p) continue;
+    const key = `${p.line}:${p.col}:${p.path}:${p.message}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      problems.push(p);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Ajv reports every failing branch of a union. Keep the branch the value was evidently meant
+ * for (an object value → the object branch), or else one "must be …" for the whole union.
+ */
+function pruneUnionNoise(errors: readonly ErrorObject[]): ErrorObject[] {
+  const dropped = new Set<ErrorObject>();
+  const unions = errors.filter((e) => e.keyword === 'anyOf' || (e.keyword === 'oneOf' && !hasDiscriminator(e)));
+  unions.sort((a, b) => a.schemaPath.length - b.schemaPath.length);
+  for (const u of unions) {
+    if (dropped.has(u)) continue;
+    const prefix = `${u.schemaPath}/`;
+    const branchErrors = errors.filter((e) => e.schemaPath.startsWith(prefix));
+    const branches = ((u.parentSchema as { anyOf?: unknown[]; oneOf?: unknown[] }).anyOf ??
+      (u.parentSchema as { oneOf?: unknown[] }).oneOf ??
+      []) as Array<{ type?: string }>;
+    const dataKind = Array.isArray(u.data) ? 'array' : u.data === null ? 'null' : typeof u.data;
+    const matching = branches.map((b, i) => ({ b, i })).filter(({ b }) => b.type === dataKind);
+    if ((dataKind === 'object' || dataKind === 'array') && matching.length === 1) {
+      const keepPrefix = `${prefix}${matching[0]?.i}/`;
+      for (const e of branchErrors) if (!e.schemaPath.startsWith(keepPrefix)) dropped.add(e);
+      dropped.add(u);
+    } else {
+      for (const e of branchErrors) dropped.add(e);
+    }
+  }
+  return errors.filter((e) => !dropped.has(e) && e.keyword !== 'if');
+}
+
+function hasDiscriminator(e: ErrorObject): boolean {
+  return typeof (e.parentSchema as { discriminator?: unknown } | undefined)?.discriminator === 'object';
+}

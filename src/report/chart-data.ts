@@ -1,0 +1,68 @@
+import { decodeHistogram, summarize } from '../results/histogram.js';
+import { mergeBySecond, totalFailures } from '../results/stats.js';
+import type { CaseResult, Phase, TimeseriesRecord } from '../results/types.js';
+
+/** One second of the chart: every generator and stage of that second merged. */
+export interface ChartPoint {
+  /** index of the second since the load started */
+  sec: number;
+  /** requests completed in that second, i.e. req/s */
+  rps: number;
+  /** failed requests in that second */
+  errors: number;
+  /** latency percentiles, ms; null when nothing completed in the second */
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export interface ChartBand {
+  name: Phase;
+  startSec: number;
+  endSec: number;
+}
+
+export interface ChartMarker {
+  kind: 'inject' | 'revert';
+  name: string;
+  sec: number;
+}
+
+export interface ChartData {
+  points: ChartPoint[];
+  bands: ChartBand[];
+  markers: ChartMarker[];
+}
+
+/**
+ * Per-second series of one case. Percentiles come from each second's merged histogram, never
+ * from averaging generators' percentiles. A second inside the load with no sample at all is a
+ * second where nothing completed: it is drawn as zero req/s and no latency, not skipped,
+ * so an outage shows as the gap it was.
+ */
+export function chartData(c: CaseResult, records: readonly TimeseriesRecord[]): ChartData {
+  const merged = mergeBySecond(records.filter((r) => r.case === c.id));
+  const bySec = new Map(merged.map((s) => [s.sec, s]));
+  const points: ChartPoint[] = [];
+  const first = merged[0]?.sec ?? 0;
+  const last = merged[merged.length - 1]?.sec ?? -1;
+  for (let sec = Math.min(0, first); sec <= last; sec++) {
+    const s = bySec.get(sec);
+    const l = s ? summarize(decodeHistogram(s.latency)) : null;
+    points.push({
+      sec,
+      rps: s?.requests ?? 0,
+      errors: s ? totalFailures(s.failures) : 0,
+      p50: l?.p50 ?? null,
+      p95: l?.p95 ?? null,
+      p99: l?.p99 ?? null,
+    });
+  }
+  const bands = c.phases.flatMap((p) =>
+    p.name === 'whole' || p.endMs <= p.startMs ? [] : [{ name: p.name, startSec: p.startMs / 1000, endSec: p.endMs / 1000 }],
+  );
+  const markers = c.events.flatMap((e) =>
+    e.kind === 'inject' || e.kind === 'revert' ? [{ kind: e.kind, name: e.name ?? e.kind, sec: e.offsetMs / 1000 }] : [],
+  );
+  return { points, bands, markers };
+}

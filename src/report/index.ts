@@ -1,0 +1,26 @@
+import { htmlReporter } from './html.js';
+import { junitReporter } from './junit.js';
+import { markdownReporter } from './markdown.js';
+import type { Reporter } from './reporter.js';
+
+export type { Reporter, ReportInput } from './reporter.js';
+export { htmlReporter, renderHtml } from './html.js';
+export { markdownReporter, renderMarkdown } from './markdown.js';
+export { junitReporter, renderJunit } from './junit.js';
+export { renderChart } from './chart.js';
+export { escapeHtml, escapeMarkdown, escapeXml } from './escape.js';
+export { layerVerdict } from './view.js';
+
+export type ReporterFactory = () => Reporter;
+
+/**
+ * The reporters `crt run` and `crt report` know by name. run.json is not among them: the runner
+ * writes it before any reporter runs, since every reporter (and `crt report`) reads it.
+ */
+export const builtinReporters = {
+  html: htmlReporter,
+  markdown: markdownReporter,
+  junit: junitReporter,
+} satisfies Record<string, ReporterFactory>;
+
+export type BuiltinReporterName = keyof typeof builtinReporters;

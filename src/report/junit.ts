@@ -1,0 +1,100 @@
+import type { CaseResult, RunResult } from '../results/types.js';
+import { escapeXml as x } from './escape.js';
+import { formatOffset } from './format.js';
+import type { Reporter, ReportInput } from './reporter.js';
+import { VERDICT_LABEL, failedExpectations, layerViews } from './view.js';
+import { writeReportFile } from './write-file.js';
+
+export const JUNIT_FILE = 'junit.xml';
+
+/**
+ * `junit.xml` for CI: one test suite per layer, one test case per CRT case. Failed and aborted
+ * cases are failures (the platform did not tolerate the fault); not-run and inconclusive cases
+ * are errors (the run could not tell), so a CI dashboard keeps the two apart.
+ */
+export function junitReporter(): Reporter {
+  return {
+    name: 'junit',
+    async render(input: ReportInput): Promise<string[]> {
+      return [await writeReportFile(input.dir, JUNIT_FILE, renderJunit(input.run))];
+    },
+  };
+}
+
+interface Tally {
+  tests: number;
+  failures: number;
+  errors: number;
+  skipped: number;
+}
+
+function tally(cases: readonly CaseResult[]): Tally {
+  const count = (...v: string[]): number => cases.filter((c) => v.includes(c.verdict)).length;
+  return { tests: cases.length, failures: count('failed', 'aborted'), errors: count('not-run', 'inconclusive'), skipped: count('skipped') };
+}
+
+const seconds = (ms: number): string => (Math.max(0, ms) / 1000).toFixed(3);
+
+/** Attribute values stay on one line: XML parsers fold a raw newline in an attribute to a space anyway. */
+const attr = (text: string): string => x(text.replace(/\s*[\r\n]+\s*/g, ' '));
+
+function counts(t: Tally): string {
+  return `tests="${t.tests}" failures="${t.failures}" errors="${t.errors}" skipped="${t.skipped}"`;
+}
+
+export function renderJunit(run: RunResult): string {
+  const plan = run.plan.name;
+  const suites = layerViews(run)
+    .filter((l) => l.cases.length > 0)
+    .map((l) => {
+      const time = l.cases.reduce((sum, c) => sum + c.durationMs, 0);
+      const open = `  <testsuite name="${attr(l.layer)}" ${counts(tally(l.cases))} time="${seconds(time)}" timestamp="${attr(l.cases[0]?.startedAt ?? run.startedAt)}">`;
+      return [open, ...l.cases.map((c) => testcase(plan, c)), '  </testsuite>'].join('\n');
+    });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="${attr(`crt: ${plan}`)}" ${counts(tally(run.cases))} time="${seconds(run.durationMs)}" timestamp="${attr(run.startedAt)}">`,
+    ...suites,
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function testcase(plan: string, c: CaseResult): string {
+  const open = `    <testcase classname="${attr(`${plan}.${c.layer}`)}" name="${attr(`${c.id} ${c.spec.title}`)}" time="${seconds(c.durationMs)}">`;
+  const body = [outcome(c), `      <system-out>${x(timeline(c))}</system-out>`].filter(Boolean);
+  return [open, ...body, '    </testcase>'].join('\n');
+}
+
+function outcome(c: CaseResult): string {
+  const reason = c.reason ?? VERDICT_LABEL[c.verdict];
+  switch (c.verdict) {
+    case 'passed':
+      return '';
+    case 'skipped':
+      return `      <skipped message="${attr(reason)}"/>`;
+    case 'not-run':
+    case 'inconclusive':
+      return `      <error message="${attr(reason)}" type="${c.verdict}">${x(reason)}</error>`;
+    case 'failed':
+    case 'aborted': {
+      // the failed checks name what was not tolerated; an abort's reason says why it stopped
+      const failed = failedExpectations(c);
+      const head = c.verdict === 'aborted' || failed.length === 0 ? [`${VERDICT_LABEL[c.verdict]}: ${reason}`] : [];
+      const message = [...head, ...failed].join('; ');
+      const text = [...failed.map((f) => `failed: ${f}`), c.reason ? `reason: ${c.reason}` : ''].filter(Boolean).join('\n');
+      return `      <failure message="${attr(message)}" type="${c.verdict}">${x(text || message)}</failure>`;
+    }
+  }
+}
+
+/** The event timeline as plain lines, what a CI log viewer shows under the test. */
+function timeline(c: CaseResult): string {
+  const lines = [...c.events]
+    .sort((a, b) => a.offsetMs - b.offsetMs)
+    .map((e) => {
+      const ok = e.ok === undefined ? '' : e.ok ? ' ok' : ' FAILED';
+      return `${formatOffset(e.offsetMs)} ${e.kind}${e.name ? ` ${e.name}` : ''}${ok}${e.detail ? `: ${e.detail}` : ''}`;
+    });
+  return [`${c.id} ${VERDICT_LABEL[c.verdict]}${c.reason ? `: ${c.reason}` : ''}`, ...lines].join('\n');
+}

@@ -1,0 +1,72 @@
+import { formatDuration } from '../core/units.js';
+import type { CaseResult } from '../results/types.js';
+import {
+  conditionTable,
+  expectationTable,
+  failureTable,
+  faultEventTable,
+  loadRows,
+  phaseTable,
+  recoveryView,
+  stageTable,
+  statusLine,
+  timelineTable,
+  type Table,
+} from './case-tables.js';
+import { escapeMarkdown as md } from './escape.js';
+import { formatDate } from './format.js';
+import { mdList, mdPairs, mdTable, mdVerdict } from './markdown-parts.js';
+
+/**
+ * One case of the CRT in Markdown, the same fields and figures as the HTML section. `chartPath`
+ * is the chart file relative to report.md, or null when the case had no load.
+ */
+export function renderCaseMarkdown(c: CaseResult, chartPath: string | null): string {
+  const blocks = [
+    `### ${md(c.id, 'space')} — ${md(c.spec.title, 'space')} — ${mdVerdict(c.verdict)}`,
+    c.spec.description ? md(c.spec.description, 'space') : '',
+    c.spec.tags.length ? `_tags: ${md(c.spec.tags.join(', '), 'space')}_` : '',
+    '#### Objective',
+    md(c.spec.objective, 'space'),
+    '#### General conditions',
+    mdList(c.spec.conditions, 'No general condition.'),
+    section('Checked before the case', conditionTable(c)),
+    '#### Triggering actions',
+    mdList(c.spec.trigger, 'No triggering action: load only.'),
+    loadMarkdown(c),
+    section('Faults as run', faultEventTable(c)),
+    '#### Expected behaviour',
+    mdList(c.spec.expect, 'No expectation: the case documents behaviour only.'),
+    c.spec.abortIf.length ? `**Abort if**\n\n${mdList(c.spec.abortIf, '')}` : '',
+    '#### Results',
+    ...resultBlocks(c, chartPath),
+  ];
+  return blocks.filter(Boolean).join('\n\n');
+}
+
+function section(title: string, t: Table | null): string {
+  return t ? `**${md(title, 'space')}**\n\n${mdTable(t)}` : '';
+}
+
+function loadMarkdown(c: CaseResult): string {
+  const rows = loadRows(c);
+  return rows.length ? `**Load**\n\n${mdPairs(rows, ['load', ''])}` : '_No load in this case._';
+}
+
+function resultBlocks(c: CaseResult, chartPath: string | null): string[] {
+  const statuses = statusLine(c);
+  const recovery = recoveryView(c);
+  return [
+    `${mdVerdict(c.verdict)}${c.reason ? ` — ${md(c.reason, 'space')}` : ''}`,
+    `_${md(`${formatDate(c.startedAt)}, ${formatDuration(c.durationMs)}`, 'space')}_`,
+    section('Expectations', expectationTable(c)),
+    section('Phases', phaseTable(c)),
+    section('Stages', stageTable(c)),
+    section('Failures by class', failureTable(c)),
+    statuses ? `HTTP statuses received: ${md(statuses, 'space')}` : '',
+    recovery ? `**Recovery: ${md(recovery.summary, 'space')}**\n\n${mdPairs(recovery.rows, ['recovery', ''])}` : '',
+    c.load?.warnings.length ? `**Load warnings**\n\n${mdList(c.load.warnings, '')}` : '',
+    chartPath ? `![Load and latency of case ${md(c.id, 'space')}](${chartPath})` : '',
+    section('Event timeline', timelineTable(c)),
+  ];
+}

@@ -1,0 +1,96 @@
+import type { RunResult } from '../results/types.js';
+import { renderChart } from './chart.js';
+import { escapeMarkdown as md } from './escape.js';
+import { uniqueSlugs } from './format.js';
+import { renderCaseMarkdown } from './markdown-case.js';
+import { mdList, mdPairs, mdTable, mdVerdict } from './markdown-parts.js';
+import type { Reporter, ReportInput } from './reporter.js';
+import { VERDICT_LABEL, environmentRows, layerViews, recordsByCase, runSummary, verdictCounts, type CaseLine, type RunSummary } from './view.js';
+import { writeReportFile } from './write-file.js';
+
+export const MARKDOWN_FILE = 'report.md';
+export const CHARTS_DIR = 'charts';
+
+/**
+ * `report.md`: the CRT report for wikis and merge requests. Markdown cannot inline an SVG, so
+ * each case's chart is its own file under `charts/`, referenced by a relative path.
+ */
+export function markdownReporter(): Reporter {
+  return {
+    name: 'markdown',
+    async render(input: ReportInput): Promise<string[]> {
+      const { run, dir } = input;
+      const records = recordsByCase(input.timeseries);
+      const slugs = uniqueSlugs(run.cases.map((c) => c.id));
+      const charts = new Map<string, string>();
+      const written: string[] = [];
+      for (const c of run.cases) {
+        const caseRecords = records.get(c.id) ?? [];
+        if (caseRecords.length === 0) continue;
+        const path = `${CHARTS_DIR}/${slugs.get(c.id) ?? 'case'}.svg`;
+        written.push(await writeReportFile(dir, path, `${renderChart(c, caseRecords)}\n`));
+        charts.set(c.id, path);
+      }
+      written.unshift(await writeReportFile(dir, MARKDOWN_FILE, renderMarkdown(run, charts)));
+      return written;
+    },
+  };
+}
+
+/** `charts` maps a case id to its chart file, relative to report.md. */
+export function renderMarkdown(run: RunResult, charts: ReadonlyMap<string, string>): string {
+  const s = runSummary(run);
+  const layers = layerViews(run).flatMap((l) => [
+    `## ${md(l.label, 'space')} — ${mdVerdict(l.verdict)}`,
+    l.cases.length === 0 ? '_no case in this layer_' : l.cases.map((c) => renderCaseMarkdown(c, charts.get(c.id) ?? null)).join('\n\n---\n\n'),
+  ]);
+  const blocks = [
+    `# ${md(s.title, 'space')}`,
+    s.subtitle ? `_${md(s.subtitle, 'space')}_` : '',
+    ...summaryBlocks(run, s),
+    ...layers,
+  ];
+  return `${blocks.filter(Boolean).join('\n\n')}\n`;
+}
+
+function caseItems(lines: readonly CaseLine[], withReason: boolean): string {
+  const text = lines.map((l) => `${l.id} — ${l.title}${withReason ? ` (${VERDICT_LABEL[l.verdict]})${l.reason ? `: ${l.reason}` : ''}` : ''}`);
+  return mdList(text, 'none');
+}
+
+function summaryBlocks(run: RunResult, s: RunSummary): string[] {
+  const versions = Object.entries(run.plan.versions);
+  const counts = verdictCounts(run.cases);
+  const layers = layerViews(run).map((l) => [
+    l.label,
+    l.verdict === null ? 'no case' : VERDICT_LABEL[l.verdict],
+    String(l.cases.length),
+    l.cases.map((c) => `${c.id} ${VERDICT_LABEL[c.verdict]}`).join(', '),
+  ]);
+  return [
+    '## Summary',
+    `Overall verdict: ${mdVerdict(run.verdict)}`,
+    s.revertFailures.length
+      ? `> **Revert failed: the system may still hold injected faults.**\n>\n${s.revertFailures.map((f) => `> - ${md(f, 'space')}`).join('\n')}`
+      : '',
+    run.plan.description ? md(run.plan.description, 'space') : '',
+    mdPairs(s.facts, ['run', '']),
+    s.sinkProblems.length ? `> **Sinks:** ${md(s.sinkProblems.join('; '), 'space')}` : '',
+    '### Versions',
+    versions.length ? mdPairs(versions, ['component', 'version']) : '_No version recorded in the plan._',
+    '### Environment',
+    mdPairs(environmentRows(run), ['environment', '']),
+    '### Verdicts',
+    mdTable({
+      headers: [...counts.map((c) => VERDICT_LABEL[c.verdict]), 'total'],
+      rows: [[...counts.map((c) => String(c.count)), String(run.cases.length)]],
+      numeric: [...counts.map(() => true), true],
+    }),
+    mdTable({ headers: ['layer', 'verdict', 'cases', 'cases and verdicts'], rows: layers, numeric: [false, false, true, false] }),
+    '### What the platform tolerates',
+    caseItems(s.tolerated, false),
+    '### What it does not tolerate',
+    caseItems(s.notTolerated, true),
+    s.notEstablished.length ? `### Not established\n\n${caseItems(s.notEstablished, true)}` : '',
+  ];
+}

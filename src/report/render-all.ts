@@ -1,0 +1,22 @@
+import type { Logger } from '../core/log.js';
+import { errorMessage } from '../core/errors.js';
+import type { ReporterStatus } from '../results/types.js';
+import type { ReportInput, Reporter } from './reporter.js';
+
+/**
+ * The one wrapper every reporter call goes through: each reporter runs isolated, a failure is
+ * recorded (and logged) and the others still write their files.
+ */
+export async function renderAll(input: ReportInput, reporters: Readonly<Record<string, () => Reporter>>, log: Logger): Promise<ReporterStatus[]> {
+  const out: ReporterStatus[] = [];
+  for (const [name, create] of Object.entries(reporters)) {
+    try {
+      const files = await create().render(input);
+      out.push({ name, ok: true, files });
+    } catch (err) {
+      log.error({ reporter: name, err: errorMessage(err) }, 'reporter failed');
+      out.push({ name, ok: false, files: [], error: errorMessage(err) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,20 @@
+import type { RunResult, TimeseriesRecord } from '../results/types.js';
+
+/** What a reporter reads: the run, and the per-second samples of `timeseries.jsonl`. */
+export interface ReportInput {
+  run: RunResult;
+  /** every line of timeseries.jsonl (one per generator, stage and second) */
+  timeseries: readonly TimeseriesRecord[];
+  /** the run folder: reporters write their files here */
+  dir: string;
+}
+
+/**
+ * Renders a run into files. Called once at the end of `crt run` (after run.json is written)
+ * and by `crt report <dir>`; reads result types only.
+ */
+export interface Reporter {
+  readonly name: string;
+  /** Writes its files into `input.dir` and returns their paths (relative to the folder). */
+  render(input: ReportInput): Promise<string[]>;
+}

@@ -1,0 +1,323 @@
+/**
+ * What a run produces. These types are the contract between the runner (which fills them),
+ * the sinks (which stream samples and events), and the reporters (which only read them).
+ * Everything here is plain JSON: `run.json` is a `RunResult`, each line of `timeseries.jsonl`
+ * is a `TimeseriesRecord`, each line of `events.jsonl` is an `EventRecord`.
+ */
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+export type Layer = 'physical' | 'logical' | 'auxiliary';
+export const LAYERS: readonly Layer[] = ['physical', 'logical', 'auxiliary'];
+
+/** Phases of a case, cut by the runner from event timestamps. */
+export type Phase = 'baseline' | 'fault' | 'recovery' | 'after';
+export type PhaseName = Phase | 'whole';
+export const PHASES: readonly Phase[] = ['baseline', 'fault', 'recovery', 'after'];
+export const PHASE_NAMES: readonly PhaseName[] = ['baseline', 'fault', 'recovery', 'after', 'whole'];
+
+/** How a request failed. `status` is an HTTP status outside the scenario's `okStatus`. */
+export type FailureClass = 'status' | 'timeout' | 'refused' | 'reset' | 'other';
+export const FAILURE_CLASSES: readonly FailureClass[] = ['status', 'timeout', 'refused', 'reset', 'other'];
+export type FailureCounts = Record<FailureClass, number>;
+
+/**
+ * One generator's measurements over one second of one stage. A request belongs to the
+ * second in which it completed (response, error or timeout).
+ */
+export interface LoadSample {
+  /** start of the second, epoch ms */
+  t: number;
+  /** index of the second since the load origin (offset 0; a staggered generator starts later) */
+  sec: number;
+  generator: number;
+  stage: number;
+  /** completed attempts: ok + failed */
+  requests: number;
+  ok: number;
+  failures: FailureCounts;
+  /** every HTTP status received, ok or not */
+  statusCodes: Record<string, number>;
+  /** response bytes received */
+  bytes: number;
+  /** requests written to a connection during this second */
+  sent: number;
+  /**
+   * HDR histogram of latency in microseconds, compressed base64. Measured from the intended
+   * send time (open model: the schedule; closed model: when the client became ready), so
+   * stalls are not hidden by coordinated omission. Failures are recorded with their time to failure.
+   */
+  latency: string;
+  /** HDR histogram of service time in microseconds (from the moment the request was written). */
+  service: string;
+  /** worst lateness of a send against its intended time, ms (generator or connection backlog) */
+  lagMaxMs: number;
+  /** event-loop utilisation of the generator thread over the second, 0..1 */
+  elu: number;
+  /** first and last failure instants in the second, epoch ms */
+  firstFailureAt?: number;
+  lastFailureAt?: number;
+}
+
+export interface LatencySummary {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p75: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Statistics over a set of samples (a phase, a stage, a whole case). */
+export interface LoadStats {
+  /** seconds covered */
+  seconds: number;
+  requests: number;
+  ok: number;
+  failed: number;
+  /** failed / requests; null when there were no requests */
+  errorRate: number | null;
+  /** requests per second over the covered seconds */
+  rps: number;
+  bytes: number;
+  sent: number;
+  failures: FailureCounts;
+  statusCodes: Record<string, number>;
+  /** latency from the intended send time, ms; from merged HDR histograms, never averaged percentiles */
+  latency: LatencySummary | null;
+  /** service time from the actual send, ms */
+  service: LatencySummary | null;
+  lagMaxMs: number;
+}
+
+export interface PhaseResult {
+  name: PhaseName;
+  /** offsets from the load origin, ms; `end` is exclusive */
+  startMs: number;
+  endMs: number;
+  stats: LoadStats | null;
+}
+
+export interface StageResult {
+  index: number;
+  name: string;
+  connections: number;
+  rateRps: number | null;
+  startMs: number;
+  endMs: number;
+  stats: LoadStats | null;
+}
+
+export type ExpectationVerdict = 'passed' | 'failed';
+
+export interface ExpectationResult {
+  /** `whole`, `baseline`, ... or null for case-level expectations (recoveryTime) */
+  phase: PhaseName | null;
+  metric: string;
+  bound: 'max' | 'min';
+  threshold: number;
+  /** as written in the plan, e.g. `1%`, `200ms` */
+  thresholdText: string;
+  measured: number | null;
+  measuredText: string;
+  verdict: ExpectationVerdict;
+  /** why it failed when `measured` alone does not say (empty phase, not measured) */
+  reason?: string;
+}
+
+export type EventKind =
+  | 'case-start'
+  | 'case-end'
+  | 'condition'
+  | 'load-start'
+  | 'load-end'
+  | 'stage'
+  | 'phase'
+  | 'inject'
+  | 'revert'
+  | 'abort'
+  | 'note'
+  | 'error';
+
+export interface CaseEvent {
+  /** epoch ms */
+  t: number;
+  /** offset from the load origin, ms (negative before the load started) */
+  offsetMs: number;
+  kind: EventKind;
+  /** step or fault name, phase name, stage name... */
+  name?: string;
+  ok?: boolean;
+  durationMs?: number;
+  detail?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface ProbeResult {
+  name: string;
+  kind: string;
+  description: string;
+  ok: boolean;
+  detail: string;
+  durationMs: number;
+}
+
+/** Client view of recovery after the first fault injection. */
+export interface RecoveryResult {
+  /** offset of the first injection, ms */
+  injectedAtMs: number;
+  /** success rate a second must reach to count as good, 0..1 */
+  successRate: number;
+  stableForMs: number;
+  /** whether any bad second was seen after the injection */
+  impact: boolean;
+  firstFailureMs: number | null;
+  lastFailureMs: number | null;
+  /** offset of the last failure (or silent second) before the first stable good streak after the outage */
+  recoveredAtMs: number | null;
+  /** recoveredAt − injectedAt; 0 when no impact; null when not recovered before the end */
+  recoveryTimeMs: number | null;
+  /** failed requests between the injection and the recovery */
+  failedRequests: number;
+}
+
+export type Verdict = 'passed' | 'failed' | 'aborted' | 'inconclusive' | 'not-run' | 'skipped';
+export const VERDICTS: readonly Verdict[] = ['passed', 'failed', 'aborted', 'inconclusive', 'not-run', 'skipped'];
+
+/** Human-readable restatement of a case's plan, so reporters need no plan logic. */
+export interface CaseSpecView {
+  title: string;
+  objective: string;
+  description?: string;
+  tags: string[];
+  /** general conditions: one line each */
+  conditions: string[];
+  /** triggering actions: one line each, in timeline order */
+  trigger: string[];
+  /** expected behaviour: one line each */
+  expect: string[];
+  /** the load, in one line */
+  load: string | null;
+  abortIf: string[];
+  plannedDurationMs: number | null;
+}
+
+export interface LoadInfo {
+  engine: string;
+  target: string;
+  url: string;
+  method: string;
+  generators: number;
+  staggerMs: number;
+  stages: Array<{ name: string; connections: number; rateRps: number | null; durationMs: number | null; requests: number | null }>;
+  /** warnings about the measurement itself (generator saturated, could not keep the rate...) */
+  warnings: string[];
+}
+
+export interface CaseResult {
+  id: string;
+  layer: Layer;
+  spec: CaseSpecView;
+  verdict: Verdict;
+  /** one line saying why, for every verdict but passed */
+  reason?: string;
+  startedAt: string;
+  endedAt: string;
+  /** epoch ms of the load origin (offset 0); the case start when there is no load */
+  originMs: number;
+  durationMs: number;
+  conditions: ProbeResult[];
+  load: LoadInfo | null;
+  phases: PhaseResult[];
+  stages: StageResult[];
+  expectations: ExpectationResult[];
+  recovery: RecoveryResult | null;
+  events: CaseEvent[];
+}
+
+export interface SinkStatus {
+  name: string;
+  status: 'ok' | 'degraded' | 'failed';
+  written: number;
+  errors: string[];
+}
+
+export interface ReporterStatus {
+  name: string;
+  ok: boolean;
+  files: string[];
+  error?: string;
+}
+
+export interface RunEnvironment {
+  crtVersion: string;
+  node: string;
+  platform: string;
+  arch: string;
+  host: string;
+  cpus: number;
+  engines: Record<string, string>;
+  targets: Record<string, string>;
+  command: string;
+}
+
+export interface PlanInfo {
+  name: string;
+  title?: string;
+  system?: string;
+  description?: string;
+  file: string;
+  versions: Record<string, string>;
+  /** the resolved plan (env substituted, scenarios inlined), for the record */
+  resolved: unknown;
+}
+
+export interface RunCounts {
+  total: number;
+  passed: number;
+  failed: number;
+  aborted: number;
+  inconclusive: number;
+  notRun: number;
+  skipped: number;
+}
+
+export interface RunResult {
+  schemaVersion: number;
+  runId: string;
+  plan: PlanInfo;
+  environment: RunEnvironment;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  verdict: 'passed' | 'failed';
+  counts: RunCounts;
+  /** set when a signal ended the run early */
+  interrupted: 'SIGINT' | 'SIGTERM' | null;
+  selection: { only: string[]; tags: string[]; layers: string[] };
+  cases: CaseResult[];
+  sinks: SinkStatus[];
+  reporters: ReporterStatus[];
+  /** reverts that failed after retries: the cluster may still hold these faults */
+  revertFailures: string[];
+}
+
+/** A line of `timeseries.jsonl`. */
+export interface TimeseriesRecord extends LoadSample {
+  run: string;
+  case: string;
+  layer: Layer;
+  /** the phase known when the second ended (see README: phases) */
+  phase: Phase;
+  target: string;
+}
+
+/** A line of `events.jsonl`. */
+export interface EventRecord extends CaseEvent {
+  run: string;
+  case: string;
+  layer: Layer;
+}

@@ -1,0 +1,110 @@
+import { errorMessage } from '../core/errors.js';
+import { formatDuration } from '../core/units.js';
+import type { GeneratorMessage, PreparedLoad } from '../load/engine.js';
+import { plannedLoadMs } from '../plan/normalize-load.js';
+import type { CaseSpec } from '../plan/types.js';
+import type { Phase, TimeseriesRecord } from '../results/types.js';
+import { summarize, decodeHistogram } from '../results/histogram.js';
+import { AbortWatch, type AbortHit } from './abort-rules.js';
+import type { CaseEvents } from './case-events.js';
+import type { RunObserver } from './observer.js';
+import type { PhaseTracker } from './phases.js';
+import { SecondAssembler, type FinalSecond } from './seconds.js';
+import type { SinkSet } from '../metrics/sink-set.js';
+
+export interface LoadOutcome {
+  records: TimeseriesRecord[];
+  /** first start of each stage, epoch ms */
+  stageStarts: Map<number, number>;
+  /** offset at which the load stopped sending (planned end, or the abort) */
+  endMs: number;
+  abortHit: AbortHit | null;
+  generatorErrors: string[];
+  /** highest event-loop utilisation of a generator in any second, 0..1 */
+  maxElu: number;
+}
+
+interface Deps {
+  c: CaseSpec;
+  runId: string;
+  targetName: string;
+  originMs: number;
+  now: () => number;
+  events: CaseEvents;
+  tracker: PhaseTracker;
+  sinks: SinkSet;
+  observer: RunObserver;
+  /** aborting it stops the load; the case aborts it itself when an abort rule fires */
+  abort: AbortController;
+}
+
+/**
+ * Drives one case's load to its end: assembles the generators' seconds, tags each with its
+ * phase, streams it to the sinks, watches the abort rules and reports progress.
+ */
+export async function driveLoad(prepared: PreparedLoad, d: Deps): Promise<LoadOutcome> {
+  const c = d.c;
+  const load = c.load as NonNullable<CaseSpec['load']>;
+  const out: LoadOutcome = { records: [], stageStarts: new Map(), endMs: 0, abortHit: null, generatorErrors: [], maxElu: 0 };
+  const assembler = new SecondAssembler(load.generators);
+  const watch = new AbortWatch(c.abortIf);
+  const planned = plannedLoadMs(load);
+  let phase: Phase | null = null;
+  let currentStage: string | null = null;
+  let lastDone = d.originMs;
+
+  const onSecond = (s: FinalSecond) => {
+    const tagged = d.tracker.onSecond(s.sec, s.merged);
+    if (tagged !== phase) {
+      phase = tagged;
+      d.events.emit({ kind: 'phase', name: tagged, t: d.originMs + s.sec * 1000 });
+    }
+    const records = s.samples.map((x): TimeseriesRecord => ({ ...x, run: d.runId, case: c.id, layer: c.layer, phase: tagged, target: d.targetName }));
+    out.records.push(...records);
+    d.sinks.writeSamples(records);
+    out.maxElu = Math.max(out.maxElu, s.merged.elu);
+    const hit = watch.onSecond(s.merged);
+    if (hit && !out.abortHit && !d.abort.signal.aborted) {
+      out.abortHit = hit;
+      d.events.emit({ kind: 'abort', name: hit.rule.text, detail: `abort rule "${hit.rule.text}" held over the ${formatDuration(hit.rule.windowMs)} up to ${formatDuration(hit.atMs)}` });
+      d.abort.abort(new Error(`abort rule ${hit.rule.text}`));
+    }
+    const m = s.merged;
+    try {
+      d.observer.caseProgress?.(c, {
+        phase: tagged, sec: s.sec, elapsedMs: (s.sec + 1) * 1000, plannedMs: planned, stage: currentStage,
+        requests: m.requests, rps: m.requests, failed: m.requests - m.ok,
+        errorRate: m.requests ? (m.requests - m.ok) / m.requests : null,
+        p95Ms: summarize(decodeHistogram(m.latency))?.p95 ?? null,
+      });
+    } catch {
+      // progress rendering must never break a run
+    }
+  };
+
+  const handle = (m: GeneratorMessage) => {
+    if (m.type === 'stage' && !out.stageStarts.has(m.stage)) {
+      out.stageStarts.set(m.stage, m.at);
+      currentStage = load.stages[m.stage]?.name ?? String(m.stage);
+      if (load.stages.length > 1) d.events.emit({ kind: 'stage', name: currentStage, t: m.at });
+    } else if (m.type === 'error') {
+      out.generatorErrors.push(`generator ${m.generator}: ${m.message}`);
+      d.events.emit({ kind: 'error', name: `generator ${m.generator}`, detail: m.message });
+    } else if (m.type === 'done') {
+      lastDone = Math.max(lastDone, m.at);
+    }
+    for (const s of assembler.add(m)) onSecond(s);
+  };
+
+  d.events.emit({ kind: 'load-start', t: d.originMs, detail: `${load.generators} generator(s), ${load.stages.length} stage(s)` });
+  try {
+    for await (const m of prepared.start(d.originMs, d.abort.signal)) handle(m);
+  } catch (err) {
+    out.generatorErrors.push(errorMessage(err));
+  }
+  for (const s of assembler.finish()) onSecond(s);
+  const abortedAt = d.abort.signal.aborted ? d.now() - d.originMs : Infinity;
+  out.endMs = Math.round(Math.min(abortedAt, planned ?? lastDone - d.originMs, lastDone - d.originMs));
+  d.events.emit({ kind: 'load-end', t: d.originMs + out.endMs });
+  return out;
+}

@@ -1,0 +1,98 @@
+import { formatDuration, formatPercent } from '../core/units.js';
+import type { ResolvedLoad } from '../load/engine.js';
+import type { CaseSpec } from '../plan/types.js';
+import { computeStats, mergeBySecond } from '../results/stats.js';
+import type { ExpectationResult, LoadInfo, PhaseResult, StageResult, TimeseriesRecord, Verdict } from '../results/types.js';
+import type { LoadOutcome } from './case-load.js';
+import type { PhaseTracker } from './phases.js';
+
+const SATURATED_ELU = 0.9;
+const LAG_WARNING_MS = 100;
+
+/** Statistics of each phase and of the whole load, from the samples tagged as they arrived. */
+export function phaseResults(records: readonly TimeseriesRecord[], tracker: PhaseTracker, endMs: number): PhaseResult[] {
+  const windows = tracker.windows(endMs);
+  const out: PhaseResult[] = windows.map((w) => ({
+    name: w.name,
+    startMs: w.startMs,
+    endMs: w.endMs,
+    stats: computeStats(records.filter((r) => r.phase === w.name), (w.endMs - w.startMs) / 1000),
+  }));
+  out.push({ name: 'whole', startMs: 0, endMs, stats: computeStats(records, endMs / 1000) });
+  return out;
+}
+
+export function stageResults(c: CaseSpec, out: LoadOutcome, originMs: number): StageResult[] {
+  const stages = c.load?.stages ?? [];
+  return stages.map((s, i) => {
+    const start = (out.stageStarts.get(i) ?? originMs) - originMs;
+    const next = out.stageStarts.get(i + 1);
+    const end = Math.min(next !== undefined ? next - originMs : out.endMs, out.endMs);
+    return {
+      index: i, name: s.name, connections: s.connections, rateRps: s.rateRps,
+      startMs: Math.round(start), endMs: Math.round(end),
+      stats: computeStats(out.records.filter((r) => r.stage === i), Math.max(0, end - start) / 1000),
+    };
+  });
+}
+
+/** What the engine says about the measurement itself: generator saturation, rate not met. */
+export function loadInfo(resolved: ResolvedLoad, engine: string, out: LoadOutcome | null): LoadInfo {
+  const spec = resolved.spec;
+  const warnings: string[] = [];
+  if (out) {
+    if (out.maxElu >= SATURATED_ELU) {
+      warnings.push(`a generator was busy ${formatPercent(out.maxElu, 0)} of a second: it may have limited the load (add generators, or run crt on a bigger machine)`);
+    }
+    const seconds = mergeBySecond(out.records);
+    const lag = Math.max(0, ...seconds.map((s) => s.lagMaxMs));
+    if (lag > LAG_WARNING_MS && spec.stages.some((s) => s.rateRps !== null)) {
+      warnings.push(`sends fell behind the schedule by up to ${formatDuration(lag)}: the connections were busy (the latency includes that wait; add connections if the server is not the cause)`);
+    }
+    for (const [i, s] of spec.stages.entries()) {
+      if (s.rateRps === null || s.durationMs === null) continue;
+      const intended = s.rateRps * (s.durationMs / 1000) * spec.generators;
+      const sent = out.records.filter((r) => r.stage === i).reduce((n, r) => n + r.sent, 0);
+      if (sent < intended * 0.95 && out.abortHit === null) {
+        warnings.push(`stage ${s.name}: ${sent} of ${Math.round(intended)} intended requests were sent`);
+      }
+    }
+  }
+  return {
+    engine,
+    target: resolved.targetName,
+    url: resolved.url,
+    method: spec.method,
+    generators: spec.generators,
+    staggerMs: spec.staggerMs,
+    stages: spec.stages.map((s) => ({ name: s.name, connections: s.connections, rateRps: s.rateRps, durationMs: s.durationMs, requests: s.requests })),
+    warnings,
+  };
+}
+
+export interface VerdictInputs {
+  interrupted: string | null;
+  timedOutMs: number | null;
+  abortHit: LoadOutcome['abortHit'];
+  loadError: string | null;
+  generatorErrors: readonly string[];
+  injectFailures: readonly string[];
+  expectations: readonly ExpectationResult[];
+}
+
+/** The case verdict and its one-line reason, most serious cause first. */
+export function caseVerdict(v: VerdictInputs): { verdict: Verdict; reason?: string } {
+  if (v.interrupted) return { verdict: 'aborted', reason: `interrupted by ${v.interrupted}` };
+  if (v.timedOutMs !== null) return { verdict: 'aborted', reason: `the case timed out after ${formatDuration(v.timedOutMs)}` };
+  if (v.abortHit) return { verdict: 'aborted', reason: `abort rule "${v.abortHit.rule.text}" held at ${formatDuration(v.abortHit.atMs)}` };
+  if (v.loadError) return { verdict: 'inconclusive', reason: `the load could not run: ${v.loadError}` };
+  if (v.generatorErrors.length) return { verdict: 'inconclusive', reason: `a load generator failed: ${v.generatorErrors[0]}` };
+  if (v.injectFailures.length) return { verdict: 'inconclusive', reason: `a triggering action failed: ${v.injectFailures[0]}` };
+  const failed = v.expectations.filter((e) => e.verdict === 'failed');
+  if (failed.length) {
+    const first = failed[0] as ExpectationResult;
+    const what = `${first.phase ? `${first.phase} ` : ''}${first.thresholdText}: measured ${first.measuredText}${first.reason ? ` (${first.reason})` : ''}`;
+    return { verdict: 'failed', reason: failed.length === 1 ? what : `${failed.length} expectations failed; first: ${what}` };
+  }
+  return { verdict: 'passed' };
+}

@@ -1,0 +1,144 @@
+import { errorMessage } from '../core/errors.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import type { Journal } from '../faults/index.js';
+import { createEngine, type PreparedLoad, type ResolvedLoad } from '../load/index.js';
+import type { SinkSet } from '../metrics/sink-set.js';
+import { describeCase } from '../plan/describe.js';
+import type { CaseSpec } from '../plan/types.js';
+import { runProbe, type ProbeContext, type TargetResolver } from '../probes/index.js';
+import type { CaseResult, ProbeResult } from '../results/types.js';
+import { CaseEvents } from './case-events.js';
+import { driveLoad, type LoadOutcome } from './case-load.js';
+import { caseVerdict, loadInfo, phaseResults, stageResults } from './case-result.js';
+import { evaluateExpectations } from './evaluate.js';
+import type { RunObserver } from './observer.js';
+import { PhaseTracker } from './phases.js';
+import { resolveLoad } from './targets.js';
+import { Timeline } from './timeline.js';
+
+/** What every case of a run shares: the run's identity, its services and its signal. */
+export interface RunServices {
+  runId: string;
+  clock: Clock;
+  log: Logger;
+  /** the run's signal: aborted by the first SIGINT/SIGTERM (the current case stops, its faults are reverted) */
+  signal: AbortSignal;
+  sinks: SinkSet;
+  journal: Journal;
+  observer: RunObserver;
+}
+
+export interface CaseContext extends RunServices {
+  planDir: string;
+  targets: TargetResolver;
+}
+
+class CaseTimeout extends Error {}
+
+/**
+ * One case of the CRT: general conditions → load and triggering actions together → reverts →
+ * post-case probes → phases, expectations, verdict. Never throws for the system under test's
+ * or the environment's sake: that goes in the result.
+ */
+export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: CaseResult; revertFailures: string[] }> {
+  const log = ctx.log.child({ case: c.id });
+  const startedAt = new Date(ctx.clock.wallNow()).toISOString();
+  const events = new CaseEvents(c, ctx.runId, ctx.clock, ctx.sinks, ctx.observer);
+  const probeCtx: ProbeContext = { clock: ctx.clock, log, signal: ctx.signal, targets: ctx.targets, planDir: ctx.planDir };
+  const base = { id: c.id, layer: c.layer, spec: describeCase(c), startedAt };
+  const finish = (r: Omit<CaseResult, keyof typeof base | 'endedAt' | 'originMs' | 'durationMs' | 'events'>): CaseResult => ({
+    ...base, ...r, endedAt: new Date(ctx.clock.wallNow()).toISOString(), originMs: Math.round(events.originMs),
+    durationMs: Math.round(ctx.clock.wallNow() - Date.parse(startedAt)), events: events.list,
+  });
+  const empty = { load: null, phases: [], stages: [], expectations: [], recovery: null };
+
+  events.emit({ kind: 'case-start', detail: c.title });
+  const conditions: ProbeResult[] = [];
+  for (const p of c.conditions) {
+    const r = await runProbe(p, probeCtx);
+    conditions.push(r);
+    events.emit({ kind: 'condition', name: p.name, ok: r.ok, durationMs: r.durationMs, detail: r.detail });
+  }
+  const interrupted = () => (ctx.signal.aborted ? String((ctx.signal.reason as Error | undefined)?.message ?? ctx.signal.reason) : null);
+  if (interrupted()) return { result: finish({ verdict: 'not-run', reason: `interrupted by ${interrupted()}`, conditions, ...empty }), revertFailures: [] };
+  const failed = conditions.find((r) => !r.ok);
+  if (failed) {
+    return { result: finish({ verdict: 'not-run', reason: `condition ${failed.name} failed: ${failed.detail}`, conditions, ...empty }), revertFailures: [] };
+  }
+
+  const abort = new AbortController();
+  const onRunAbort = () => abort.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onRunAbort, { once: true });
+  const timer = setTimeout(() => abort.abort(new CaseTimeout()), c.timeoutMs);
+
+  let resolved: ResolvedLoad | null = null;
+  let prepared: PreparedLoad | null = null;
+  let engineName = c.load?.engine ?? '';
+  let loadError: string | null = null;
+  if (c.load) {
+    try {
+      resolved = await resolveLoad(c.load, ctx.targets);
+      const engine = createEngine(c.load.engine);
+      engineName = engine.name;
+      prepared = await engine.prepare(resolved, { maxStageMs: c.timeoutMs, log });
+    } catch (err) {
+      loadError = errorMessage(err);
+      events.emit({ kind: 'error', name: 'load', detail: loadError });
+    }
+  }
+
+  const originMs = ctx.clock.now();
+  events.setOrigin(originMs);
+  const tracker = new PhaseTracker(c.recovery, originMs);
+  const timeline = new Timeline(c.trigger, {
+    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, clock: ctx.clock, log, journal: ctx.journal,
+    emit: events.emit, signal: abort.signal,
+    onFaultStart: (o) => tracker.faultStarted(o),
+    onFaultEnd: (o) => tracker.faultEnded(o),
+  });
+  let outcome: LoadOutcome | null = null;
+  try {
+    timeline.start(originMs);
+    if (prepared && resolved) {
+      outcome = await driveLoad(prepared, {
+        c, runId: ctx.runId, targetName: resolved.targetName, originMs, now: () => ctx.clock.now(),
+        events, tracker, sinks: ctx.sinks, observer: ctx.observer, abort,
+      });
+    } else if (!loadError) {
+      await timeline.settled(abort.signal);
+    }
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onRunAbort);
+    await timeline.finish();
+  }
+
+  const probes: ProbeResult[] = [];
+  if (!ctx.signal.aborted) {
+    for (const p of c.expect.probes) {
+      const r = await runProbe(p, probeCtx);
+      probes.push(r);
+      events.emit({ kind: 'condition', name: p.name, ok: r.ok, durationMs: r.durationMs, detail: `after the case: ${r.detail}` });
+    }
+  }
+  const phases = outcome ? phaseResults(outcome.records, tracker, outcome.endMs) : [];
+  const recovery = outcome ? tracker.recovery() : null;
+  const expectations = evaluateExpectations(c, phases, recovery, probes);
+  const { verdict, reason } = caseVerdict({
+    interrupted: interrupted(),
+    timedOutMs: abort.signal.reason instanceof CaseTimeout ? c.timeoutMs : null,
+    abortHit: outcome?.abortHit ?? null,
+    loadError,
+    generatorErrors: outcome?.generatorErrors ?? [],
+    injectFailures: timeline.injectFailures,
+    expectations,
+  });
+  const result = finish({
+    verdict, ...(reason ? { reason } : {}), conditions,
+    load: resolved ? loadInfo(resolved, engineName, outcome) : null,
+    phases, stages: outcome ? stageResults(c, outcome, originMs) : [], expectations, recovery,
+  });
+  log.info({ verdict, reason }, 'case finished');
+  return { result, revertFailures: timeline.revertFailures };
+}

@@ -1,0 +1,101 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Clock } from '../core/clock.js';
+import { crtVersion } from '../core/version.js';
+import { createEngine } from '../load/index.js';
+import type { Selection } from '../plan/select.js';
+import type { CaseSpec, Plan } from '../plan/types.js';
+import { describeCase } from '../plan/describe.js';
+import { RESULT_SCHEMA_VERSION, type CaseResult, type RunCounts, type RunResult } from '../results/types.js';
+import { runCase, type RunServices } from './case-runner.js';
+import { PlanTargets } from './targets.js';
+
+export interface RunOptions extends RunServices {
+  /** the run folder */
+  dir: string;
+  selection: Selection;
+  /** the command line, for the record */
+  command: string;
+}
+
+export interface RunOutcome {
+  result: RunResult;
+  /** reverts that failed: the cluster may still hold injected faults (exit 4) */
+  revertFailures: string[];
+}
+
+/**
+ * Runs the selected cases of a plan one after the other and builds the RunResult. Writes
+ * nothing itself but through the sinks; the caller writes run.json and the reports.
+ */
+export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOptions): Promise<RunOutcome> {
+  const started = o.clock.wallNow();
+  const targets = new PlanTargets(plan.targets);
+  const results: CaseResult[] = [];
+  const revertFailures: string[] = [];
+  o.observer.runStarted?.({ runId: o.runId, dir: o.dir, cases });
+  const engines: Record<string, string> = {};
+  for (const name of new Set(cases.flatMap((c) => (c.load ? [c.load.engine] : [])))) {
+    engines[name] = await createEngine(name).version();
+  }
+  for (const c of cases) {
+    if (o.signal.aborted) {
+      results.push(notRun(c, `interrupted by ${String((o.signal.reason as Error | undefined)?.message ?? o.signal.reason)}`, o.clock));
+      continue;
+    }
+    o.observer.caseStarted?.(c);
+    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets });
+    results.push(result);
+    revertFailures.push(...failed);
+    o.observer.caseFinished?.(c, result);
+  }
+  const counts = countVerdicts(results);
+  const ended = o.clock.wallNow();
+  const result: RunResult = {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    runId: o.runId,
+    plan: {
+      name: plan.name,
+      ...(plan.title ? { title: plan.title } : {}),
+      ...(plan.system ? { system: plan.system } : {}),
+      ...(plan.description ? { description: plan.description } : {}),
+      file: plan.display,
+      versions: { ...plan.versions },
+      resolved: plan.resolved,
+    },
+    environment: {
+      crtVersion, node: process.version, platform: process.platform, arch: process.arch, host: os.hostname(), cpus: os.cpus().length,
+      engines, targets: Object.fromEntries(Object.values(plan.targets).map((t) => [t.name, t.url ?? `service ${t.service}`])),
+      command: o.command,
+    },
+    startedAt: new Date(started).toISOString(),
+    endedAt: new Date(ended).toISOString(),
+    durationMs: ended - started,
+    verdict: counts.failed + counts.aborted + counts.inconclusive + counts.notRun === 0 ? 'passed' : 'failed',
+    counts,
+    interrupted: o.signal.aborted ? (String((o.signal.reason as Error | undefined)?.message ?? o.signal.reason) as 'SIGINT' | 'SIGTERM') : null,
+    selection: { only: [...o.selection.only], tags: [...o.selection.tags], layers: [...o.selection.layers] },
+    cases: results,
+    sinks: [],
+    reporters: [],
+    revertFailures,
+  };
+  return { result, revertFailures };
+}
+
+function notRun(c: CaseSpec, reason: string, clock: Clock): CaseResult {
+  const now = new Date(clock.wallNow()).toISOString();
+  return {
+    id: c.id, layer: c.layer, spec: describeCase(c), verdict: 'not-run', reason, startedAt: now, endedAt: now,
+    originMs: Math.round(clock.now()), durationMs: 0, conditions: [], load: null, phases: [], stages: [],
+    expectations: [], recovery: null, events: [],
+  };
+}
+
+export function countVerdicts(cases: readonly CaseResult[]): RunCounts {
+  const n = (v: CaseResult['verdict']) => cases.filter((c) => c.verdict === v).length;
+  return {
+    total: cases.length, passed: n('passed'), failed: n('failed'), aborted: n('aborted'),
+    inconclusive: n('inconclusive'), notRun: n('not-run'), skipped: n('skipped'),
+  };
+}

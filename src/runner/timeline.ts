@@ -1,0 +1,200 @@
+import { errorMessage } from '../core/errors.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import { faultDefinition, FaultError, type FaultContext, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
+import type { ActionSpec } from '../plan/types.js';
+import type { CaseEvent } from '../results/types.js';
+
+export type EmitEvent = (e: Omit<CaseEvent, 't' | 'offsetMs'> & { t?: number }) => void;
+
+interface Applied {
+  action: ActionSpec;
+  entryId: string;
+  revert: RevertRecord;
+  def: FaultDefinition;
+  summary: string;
+}
+
+export interface TimelineDeps {
+  runId: string;
+  caseId: string;
+  planDir: string;
+  clock: Clock;
+  log: Logger;
+  journal: Journal;
+  emit: EmitEvent;
+  signal: AbortSignal;
+  /** first injection begins (offset from the origin) */
+  onFaultStart: (offsetMs: number) => void;
+  /** every fault of the case is over: reverted, or done when it has no revert */
+  onFaultEnd: (offsetMs: number) => void;
+}
+
+const REVERT_ATTEMPTS = 3;
+const REVERT_RETRY_MS = 1000;
+
+/**
+ * The triggering actions of a case. Each action is journaled with its revert before it acts;
+ * what it changed goes on a LIFO teardown stack. Reverts happen at `revertAfter`, on an
+ * injection error, and at `finish()` (end of case, abort rule, interruption), newest first;
+ * each revert is retried, isolated, and its failure collected.
+ */
+export class Timeline {
+  private readonly stack: Applied[] = [];
+  /** actions not injected yet, and reverts not due yet */
+  private readonly injectTimers = new Set<NodeJS.Timeout>();
+  private readonly revertTimers = new Set<NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
+  private remaining: number;
+  private originMs = 0;
+  private markAllDone!: () => void;
+  private readonly allDone = new Promise<void>((resolve) => (this.markAllDone = resolve));
+  readonly injectFailures: string[] = [];
+  readonly revertFailures: string[] = [];
+
+  constructor(
+    private readonly actions: readonly ActionSpec[],
+    private readonly d: TimelineDeps,
+  ) {
+    this.remaining = actions.length;
+  }
+
+  /** true when every action has run and every revert is done */
+  get complete(): boolean {
+    return this.remaining === 0;
+  }
+
+  start(originMs: number): void {
+    this.originMs = originMs;
+    for (const action of this.actions) this.at(this.injectTimers, action.atMs, () => this.inject(action));
+  }
+
+  /** Resolves when every action is over, or when `signal` aborts (for cases without load). */
+  async settled(signal: AbortSignal): Promise<void> {
+    if (this.remaining <= 0 || signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      signal.addEventListener('abort', () => resolve(), { once: true });
+      void this.allDone.then(resolve);
+    });
+  }
+
+  /** Cancels actions not yet due, waits for those running, and reverts everything left, newest first. */
+  async finish(): Promise<void> {
+    for (const t of [...this.injectTimers, ...this.revertTimers]) clearTimeout(t);
+    this.revertTimers.clear();
+    if (this.injectTimers.size > 0) {
+      this.d.emit({ kind: 'note', detail: `${this.injectTimers.size} action(s) not injected: the case ended first` });
+      this.remaining -= this.injectTimers.size;
+      this.injectTimers.clear();
+    }
+    await Promise.all([...this.running]);
+    while (this.stack.length > 0) {
+      const applied = this.stack[this.stack.length - 1] as Applied;
+      this.d.emit({ kind: 'note', name: applied.action.name, detail: `reverting ${applied.action.name}: ${applied.summary}` });
+      await this.revert(applied);
+    }
+    this.checkEnd();
+  }
+
+  private at(timers: Set<NodeJS.Timeout>, offsetMs: number, fn: () => Promise<void>): void {
+    const delay = this.originMs + offsetMs - this.d.clock.now();
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      const p = fn().finally(() => this.running.delete(p));
+      this.running.add(p);
+    }, Math.max(0, delay));
+    timers.add(timer);
+  }
+
+  private context(action: ActionSpec): FaultContext {
+    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir };
+  }
+
+  private async inject(action: ActionSpec): Promise<void> {
+    const def = faultDefinition(action.kind);
+    const started = this.d.clock.now();
+    const fail = (message: string) => {
+      this.injectFailures.push(`${action.name}: ${message}`);
+      this.d.emit({ kind: 'inject', name: action.name, ok: false, t: started, durationMs: this.d.clock.now() - started, detail: message });
+      this.done();
+    };
+    if (!def) return fail(`fault ${action.kind} is not available in this build of crt`);
+    const ctx = this.context(action);
+    let plan;
+    try {
+      plan = await def.create(action).plan(ctx);
+    } catch (err) {
+      return fail(`could not resolve: ${errorMessage(err)}`);
+    }
+    let entryId: string;
+    try {
+      entryId = await this.d.journal.intend({ caseId: this.d.caseId, step: action.name, fault: action.kind, summary: plan.summary, targets: plan.targets, revert: plan.revert });
+    } catch (err) {
+      return fail(`not injected: the journal could not record it (${errorMessage(err)})`);
+    }
+    const appliedAt = this.d.clock.now();
+    this.d.onFaultStart(appliedAt - this.originMs);
+    const applied: Applied | null = plan.revert ? { action, entryId, revert: plan.revert, def, summary: plan.summary } : null;
+    try {
+      const out = await plan.apply();
+      await this.mark(entryId, 'applied', out.detail);
+      this.d.emit({ kind: 'inject', name: action.name, ok: true, t: appliedAt, durationMs: this.d.clock.now() - appliedAt, detail: out.detail ? `${plan.summary}: ${out.detail}` : plan.summary, ...(out.data ? { data: out.data } : {}) });
+    } catch (err) {
+      const detail = err instanceof FaultError && err.detail ? `${err.message}\n${err.detail.slice(-500)}` : errorMessage(err);
+      await this.mark(entryId, 'apply-failed', detail);
+      this.injectFailures.push(`${action.name}: ${errorMessage(err)}`);
+      this.d.emit({ kind: 'inject', name: action.name, ok: false, t: appliedAt, durationMs: this.d.clock.now() - appliedAt, detail: errorMessage(err) });
+      // a failed injection may have changed part of what it meant to: revert it too
+      if (applied) await this.revert(applied);
+      else this.done();
+      return;
+    }
+    if (!applied) return this.done();
+    this.stack.push(applied);
+    if (action.revertAfterMs !== null) this.at(this.revertTimers, appliedAt - this.originMs + action.revertAfterMs, () => this.revert(applied));
+  }
+
+  private async revert(applied: Applied): Promise<void> {
+    const idx = this.stack.indexOf(applied);
+    if (idx >= 0) this.stack.splice(idx, 1);
+    const started = this.d.clock.now();
+    let lastError = '';
+    for (let attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
+      try {
+        // reverts run even when the case was interrupted: they get their own signal
+        const detail = await applied.def.revert(applied.revert, { ...this.context(applied.action), signal: new AbortController().signal });
+        await this.mark(applied.entryId, 'reverted', detail);
+        this.d.emit({ kind: 'revert', name: applied.action.name, ok: true, t: started, durationMs: this.d.clock.now() - started, detail });
+        return this.done();
+      } catch (err) {
+        lastError = errorMessage(err);
+        this.d.log.warn({ step: applied.action.name, attempt, err: lastError }, 'revert failed');
+        if (attempt < REVERT_ATTEMPTS) await this.d.clock.sleep(REVERT_RETRY_MS);
+      }
+    }
+    await this.mark(applied.entryId, 'revert-failed', lastError);
+    this.revertFailures.push(`${this.d.caseId}/${applied.action.name}: ${lastError}`);
+    this.d.emit({ kind: 'revert', name: applied.action.name, ok: false, t: started, durationMs: this.d.clock.now() - started, detail: `revert failed after ${REVERT_ATTEMPTS} attempts: ${lastError}` });
+    this.done();
+  }
+
+  /** Records an outcome; a journal that fails after the intent was written is logged, not fatal. */
+  private async mark(id: string, status: Parameters<Journal['mark']>[1], detail?: string): Promise<void> {
+    try {
+      await this.d.journal.mark(id, status, detail);
+    } catch (err) {
+      this.d.log.error({ entry: id, status, err: errorMessage(err) }, 'journal write failed');
+    }
+  }
+
+  private done(): void {
+    this.remaining--;
+    this.checkEnd();
+  }
+
+  private checkEnd(): void {
+    if (this.remaining > 0) return;
+    this.d.onFaultEnd(this.d.clock.now() - this.originMs);
+    this.markAllDone();
+  }
+}

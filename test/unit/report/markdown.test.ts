@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { markdownReporter } from '../../../src/report/markdown.js';
+import { TIMESERIES, fixtureRun } from './fixture.js';
+import { useTempDir, xmlProblems } from './helpers.js';
+
+describe('report/markdown', () => {
+  const tempDir = useTempDir();
+
+  async function render(): Promise<{ files: string[]; md: string }> {
+    const files = await markdownReporter().render({ run: fixtureRun(), timeseries: TIMESERIES, dir: tempDir() });
+    return { files, md: await readFile(join(tempDir(), 'report.md'), 'utf8') };
+  }
+
+  it('writes report.md and one chart file per case with load, and returns their names', async () => {
+    const { files } = await render();
+    expect(files).to.deep.equal(['report.md', 'charts/L-01.svg', 'charts/L-02.svg']);
+    const svg = await readFile(join(tempDir(), 'charts/L-02.svg'), 'utf8');
+    expect(xmlProblems(svg)).to.deep.equal([]);
+  });
+
+  it('references each chart as an image', async () => {
+    const { md } = await render();
+    expect(md).to.include('![Load and latency of case L-02](charts/L-02.svg)');
+  });
+
+  it('escapes a pipe in a title so it cannot split a table cell', async () => {
+    const { md } = await render();
+    expect(md).to.include('Pod kill: a \\| b');
+    expect(md).not.to.include('a | b');
+  });
+
+  it('escapes a title holding markup', async () => {
+    const { md } = await render();
+    expect(md).to.include('Steady load &lt;script&gt;alert(1)&lt;/script&gt; & friends');
+    expect(md).not.to.match(/<script/i);
+  });
+
+  it('has an expectations table and a phase table for a case with load', async () => {
+    const { md } = await render();
+    expect(md).to.include('| phase | metric | threshold | measured | verdict |');
+    expect(md).to.include('| whole | p95 | ≤ 200ms | 312 ms | failed |');
+    expect(md).to.include('| fault | 10.0–20.0 | 1000 | 200 | 20% | 100.0 |');
+  });
+
+  it('prints the five CRT fields for every case', async () => {
+    const { md } = await render();
+    for (const field of ['Objective', 'General conditions', 'Triggering actions', 'Expected behaviour', 'Results']) {
+      expect(md.split(`#### ${field}\n`)).to.have.length(4, field);
+    }
+  });
+
+  it('lists tolerated and not tolerated cases in the summary', async () => {
+    const { md } = await render();
+    expect(md).to.match(/### What the platform tolerates\n\n- L-01 — Steady load/);
+    expect(md).to.match(/### What it does not tolerate\n\n- L-02 — Pod kill: a \\\| b \(failed\): 1 of 3 expectations failed/);
+  });
+
+  it('says so for a layer without cases', async () => {
+    const { md } = await render();
+    expect(md).to.include('## Auxiliary layer — _no case_\n\n_no case in this layer_');
+  });
+});
