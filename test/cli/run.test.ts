@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { crt } from '../helpers/cli.js';
-import { httpCall, writePlan } from '../helpers/run.js';
+import { outageStep, writePlan } from '../helpers/run.js';
 import { closedPort, fixedDelay, startServer, switchable, type TestServer } from '../helpers/servers.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { RunResult } from '../../src/results/types.js';
@@ -143,7 +143,7 @@ LOG-01 [logical] steady — planned 1m8s — tags nightly
       title: long
       objective: interrupted
       load: {target: srv, rate: 20, duration: 60s}
-      trigger: [{at: 1s, fault: exec, name: outage, command: ${JSON.stringify(httpCall(`${server.url}/fail-on`))}, revertCommand: ${JSON.stringify(httpCall(`${server.url}/fail-off`))}}]
+      trigger: [${outageStep(server.url, '1s', ', name: outage')}]
 `));
     const r = await crt(['run', file, '--run-id', 'r3'], { cwd: tmp.dir, signals: [['SIGINT', 4000]] });
     expect(r.code, r.stderr).to.equal(130);

@@ -18,6 +18,15 @@ export function httpCall(url: string): string {
   return `node -e "fetch('${url}').then(r => r.text()).then(t => console.log(t))"`;
 }
 
+/**
+ * A YAML flow map for an exec fault that switches a `switchable()` server into failing (503s)
+ * and back: `extra` adds keys such as `, name: outage, revertAfter: 2s`.
+ */
+export function outageStep(serverUrl: string, at: string, extra = ''): string {
+  const call = (path: string) => JSON.stringify(httpCall(`${serverUrl}${path}`));
+  return `{at: ${at}, fault: exec, command: ${call('/fail-on')}, revertCommand: ${call('/fail-off')}${extra}}`;
+}
+
 /** Loads and runs a plan file with the file sink in `dir`; returns the outcome and the events seen. */
 export async function runPlanFile(file: string, dir: string, opts: { signal?: AbortSignal; sinks?: Sink[] } = {}): Promise<RunOutcome & { events: CaseEvent[] }> {
   const { plan } = loadPlan(file, {});

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fixedDelay, startServer, switchable, type TestServer } from '../../helpers/servers.js';
-import { httpCall, runPlanFile, writePlan } from '../../helpers/run.js';
+import { outageStep, runPlanFile, writePlan } from '../../helpers/run.js';
 import { tempDir } from '../../helpers/tmp.js';
 import type { Sink } from '../../../src/metrics/index.js';
 
@@ -27,7 +27,7 @@ describe('running plans against a real server', function () {
       objective: see the outage and the recovery
       load: {target: srv, path: /x, rate: 100, connections: 5, duration: 8s}
       trigger:
-        - {at: 1s, fault: exec, name: outage, command: ${JSON.stringify(httpCall(`${server.url}/fail-on`))}, revertCommand: ${JSON.stringify(httpCall(`${server.url}/fail-off`))}, revertAfter: 2s}
+        - ${outageStep(server.url, '1s', ', name: outage, revertAfter: 2s')}
       recovery: {stableFor: 2s}
       expect:
         baseline: {errorRate: 0%}
@@ -55,7 +55,7 @@ describe('running plans against a real server', function () {
       objective: tags
       load: {target: srv, rate: 50, duration: 4s}
       trigger:
-        - {at: 2s, fault: exec, command: ${JSON.stringify(httpCall(`${server.url}/fail-on`))}, revertCommand: ${JSON.stringify(httpCall(`${server.url}/fail-off`))}}
+        - ${outageStep(server.url, '2s')}
 `);
     const { result } = await runPlanFile(file, tmp.dir);
     const lines = (await readFile(path.join(tmp.dir, 'timeseries.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { sec: number; phase: string });
@@ -75,7 +75,7 @@ describe('running plans against a real server', function () {
       objective: abort early
       load: {target: srv, rate: 50, duration: 20s}
       trigger:
-        - {at: 1s, fault: exec, command: ${JSON.stringify(httpCall(`${server.url}/fail-on`))}, revertCommand: ${JSON.stringify(httpCall(`${server.url}/fail-off`))}}
+        - ${outageStep(server.url, '1s')}
       abortIf: ["errorRate > 50% for 2s"]
 `);
     const started = Date.now();
@@ -169,7 +169,7 @@ describe('running plans against a real server', function () {
       objective: interrupted
       load: {target: srv, rate: 20, duration: 30s}
       trigger:
-        - {at: 500ms, fault: exec, command: ${JSON.stringify(httpCall(`${server.url}/fail-on`))}, revertCommand: ${JSON.stringify(httpCall(`${server.url}/fail-off`))}}
+        - ${outageStep(server.url, '500ms')}
     - id: LOG-02
       title: next
       objective: never runs
