@@ -16,7 +16,6 @@ export interface FinalSecond {
 export class SecondAssembler {
   private readonly watermark: number[];
   private readonly pending = new Map<number, LoadSample[]>();
-  private next = 0;
 
   constructor(generators: number) {
     this.watermark = Array.from({ length: generators }, () => 0);
@@ -49,12 +48,6 @@ export class SecondAssembler {
       this.pending.delete(sec);
       out.push({ sec, samples, merged: mergeSamples(samples) });
     }
-    if (secs.length) this.next = (secs[secs.length - 1] as number) + 1;
     return out;
-  }
-
-  /** first second not released yet */
-  get nextSecond(): number {
-    return this.next;
   }
 }

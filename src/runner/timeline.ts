@@ -59,11 +59,6 @@ export class Timeline {
     this.remaining = actions.length;
   }
 
-  /** true when every action has run and every revert is done */
-  get complete(): boolean {
-    return this.remaining === 0;
-  }
-
   start(originMs: number): void {
     this.originMs = originMs;
     for (const action of this.actions) this.at(this.injectTimers, action.atMs, () => this.inject(action));

@@ -162,10 +162,6 @@ export class Pacer {
     void this.close();
   }
 
-  get inflight(): number {
-    return this.inflightCount;
-  }
-
   private close(): Promise<void> {
     clearInterval(this.sweeper);
     return Promise.resolve();
