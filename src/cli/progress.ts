@@ -47,7 +47,7 @@ export class ProgressView implements RunObserver {
     const planned = p.plannedMs !== null ? `/${formatDuration(p.plannedMs)}` : '';
     const draining = p.plannedMs !== null && p.elapsedMs > p.plannedMs;
     const elapsed = formatDuration(draining ? (p.plannedMs as number) : p.elapsedMs);
-    const text = `  ${c.id} ${p.phase.padEnd(8)} ${elapsed}${planned}${draining ? ' draining' : ''}${p.stage && p.stage !== 'main' ? ` ${p.stage}` : ''}  ${p.rps} req/s  p95 ${formatMs(p.p95Ms)}  errors ${p.failed} (${formatPercent(p.errorRate)})`;
+    const text = `  ${c.id} ${p.phase.padEnd(8)} ${elapsed}${planned}${draining ? ' draining' : ''}${p.stage && p.stage !== 'main' ? ` ${p.stage}` : ''}  ${p.requests} req/s  p95 ${formatMs(p.p95Ms)}  errors ${p.failed} (${formatPercent(p.errorRate)})`;
     if (this.out.isTTY) {
       this.out.write(`\r\x1b[2K${text}`);
       this.statusShown = true;

@@ -1,6 +1,6 @@
 import { formatDuration } from '../core/units.js';
 import type { CaseSpecView } from '../results/types.js';
-import { plannedLoadMs } from './normalize-load.js';
+import { plannedDurationMs } from './normalize-load.js';
 import { LATENCY_METRICS, type ActionSpec, type Bound, type CaseSpec, type LoadSpec, type MetricName, type ProbeSpec } from './types.js';
 
 /**
@@ -23,8 +23,7 @@ export function describeCase(c: CaseSpec): CaseSpecView {
 }
 
 export function plannedCaseMs(c: CaseSpec): number | null {
-  if (c.load) return plannedLoadMs(c.load);
-  return c.trigger.reduce((m, a) => Math.max(m, a.atMs + (a.revertAfterMs ?? 0)), 0);
+  return plannedDurationMs(c.load, c.trigger);
 }
 
 export function describeLoad(l: LoadSpec): string {

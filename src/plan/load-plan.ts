@@ -4,7 +4,7 @@ import { formatDuration, parseDuration, parsePercent } from '../core/units.js';
 import { LAYERS, type Layer } from '../results/types.js';
 import { normalizeExpect, parseAbortRule } from './expectations.js';
 import { FileSet } from './files.js';
-import { location, normalizeLoad, plannedLoadMs } from './normalize-load.js';
+import { location, normalizeLoad, plannedDurationMs } from './normalize-load.js';
 import { normalizeActions, normalizeProbes } from './normalize-steps.js';
 import { loadScenarioChain, mergeLoad } from './references.js';
 import { PlanSchema, type CaseDoc, type PlanDoc, type TargetDoc } from './schema.js';
@@ -115,7 +115,7 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
     files.error(source, at, `case ${c.id} does nothing`, 'give it a load, a trigger, conditions or expect.probes');
   }
 
-  const planned = load ? plannedLoadMs(load) : trigger.reduce((m, a) => Math.max(m, a.atMs + (a.revertAfterMs ?? 0)), 0);
+  const planned = plannedDurationMs(load, trigger);
   if (load && planned !== null) {
     for (const [i, a] of trigger.entries()) {
       if (a.atMs >= planned) {

@@ -131,3 +131,9 @@ export function plannedLoadMs(load: LoadSpec): number | null {
   }
   return total;
 }
+
+/** Planned duration of a case: its load's, or (without load) the end of its last action and revert. */
+export function plannedDurationMs(load: LoadSpec | null, trigger: ReadonlyArray<{ atMs: number; revertAfterMs: number | null }>): number | null {
+  if (load) return plannedLoadMs(load);
+  return trigger.reduce((m, a) => Math.max(m, a.atMs + (a.revertAfterMs ?? 0)), 0);
+}

@@ -46,10 +46,14 @@ function statsCells(s: LoadStats | null): string[] {
   ];
 }
 
-/** Phases in timeline order, `whole` last. */
+function phasesInOrder(c: CaseResult): CaseResult['phases'] {
+  return [...c.phases].sort((a, b) => PHASE_NAMES.indexOf(a.name) - PHASE_NAMES.indexOf(b.name) || a.startMs - b.startMs);
+}
+
+/** Phases in timeline order, `whole` last; latency measured from the intended send time. */
 export function phaseTable(c: CaseResult): Table | null {
   if (c.phases.length === 0) return null;
-  const phases = [...c.phases].sort((a, b) => PHASE_NAMES.indexOf(a.name) - PHASE_NAMES.indexOf(b.name) || a.startMs - b.startMs);
+  const phases = phasesInOrder(c);
   const rows = phases.map((p) => [
     p.name,
     formatWindow(p.startMs, p.endMs),
@@ -59,6 +63,16 @@ export function phaseTable(c: CaseResult): Table | null {
   const headers = ['phase', 'window (s)', 'requests', 'failed', 'error rate', 'req/s', ...LATENCY_COLUMNS];
   return table(headers, rows);
 }
+
+/** The plain service time of each phase (from the moment each request was written). */
+export function serviceTable(c: CaseResult): Table | null {
+  if (!c.phases.some((p) => p.stats?.service)) return null;
+  const rows = phasesInOrder(c).map((p) => [p.name, ...latencyCells(p.stats?.service, LATENCY_COLUMNS)]);
+  return table(['phase', ...LATENCY_COLUMNS], rows);
+}
+
+export const SERVICE_NOTE =
+  'Latencies above are measured from each request\'s intended send time, so waits caused by a slow or stalled server count; the service time below is measured from the moment the request was written.';
 
 /** Only for a staged load: with one stage the table would repeat the `whole` phase. */
 export function stageTable(c: CaseResult): Table | null {

@@ -73,7 +73,7 @@ export async function driveLoad(prepared: PreparedLoad, d: Deps): Promise<LoadOu
     try {
       d.observer.caseProgress?.(c, {
         phase: tagged, sec: s.sec, elapsedMs: (s.sec + 1) * 1000, plannedMs: planned, stage: currentStage,
-        requests: m.requests, rps: m.requests, failed: m.requests - m.ok,
+        requests: m.requests, failed: m.requests - m.ok,
         errorRate: m.requests ? (m.requests - m.ok) / m.requests : null,
         p95Ms: summarize(decodeHistogram(m.latency))?.p95 ?? null,
       });

@@ -36,6 +36,13 @@ export interface CaseContext extends RunServices {
 
 class CaseTimeout extends Error {}
 
+/** The name of what interrupted the run (the CLI aborts its signal with 'SIGINT' or 'SIGTERM'), or null. */
+export function interruption(signal: AbortSignal): string | null {
+  if (!signal.aborted) return null;
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
 /**
  * One case of the CRT: general conditions → load and triggering actions together → reverts →
  * post-case probes → phases, expectations, verdict. Never throws for the system under test's
@@ -60,7 +67,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     conditions.push(r);
     events.emit({ kind: 'condition', name: p.name, ok: r.ok, durationMs: r.durationMs, detail: r.detail });
   }
-  const interrupted = () => (ctx.signal.aborted ? String((ctx.signal.reason as Error | undefined)?.message ?? ctx.signal.reason) : null);
+  const interrupted = () => interruption(ctx.signal);
   if (interrupted()) return { result: finish({ verdict: 'not-run', reason: `interrupted by ${interrupted()}`, conditions, ...empty }), revertFailures: [] };
   const failed = conditions.find((r) => !r.ok);
   if (failed) {

@@ -9,8 +9,8 @@ export interface CaseProgress {
   elapsedMs: number;
   plannedMs: number | null;
   stage: string | null;
+  /** requests completed in this second: its req/s */
   requests: number;
-  rps: number;
   failed: number;
   errorRate: number | null;
   p95Ms: number | null;

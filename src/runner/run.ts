@@ -7,7 +7,7 @@ import type { Selection } from '../plan/select.js';
 import type { CaseSpec, Plan } from '../plan/types.js';
 import { describeCase } from '../plan/describe.js';
 import { RESULT_SCHEMA_VERSION, type CaseResult, type RunCounts, type RunResult } from '../results/types.js';
-import { runCase, type RunServices } from './case-runner.js';
+import { interruption, runCase, type RunServices } from './case-runner.js';
 import { PlanTargets } from './targets.js';
 
 export interface RunOptions extends RunServices {
@@ -40,7 +40,7 @@ export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOpti
   }
   for (const c of cases) {
     if (o.signal.aborted) {
-      results.push(notRun(c, `interrupted by ${String((o.signal.reason as Error | undefined)?.message ?? o.signal.reason)}`, o.clock));
+      results.push(notRun(c, `interrupted by ${interruption(o.signal)}`, o.clock));
       continue;
     }
     o.observer.caseStarted?.(c);
@@ -73,7 +73,7 @@ export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOpti
     durationMs: ended - started,
     verdict: counts.failed + counts.aborted + counts.inconclusive + counts.notRun === 0 ? 'passed' : 'failed',
     counts,
-    interrupted: o.signal.aborted ? (String((o.signal.reason as Error | undefined)?.message ?? o.signal.reason) as 'SIGINT' | 'SIGTERM') : null,
+    interrupted: interruption(o.signal) as RunResult['interrupted'],
     selection: { only: [...o.selection.only], tags: [...o.selection.tags], layers: [...o.selection.layers] },
     cases: results,
     sinks: [],

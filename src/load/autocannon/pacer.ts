@@ -83,6 +83,8 @@ export class Pacer {
   private drained: (() => void) | null = null;
   private readonly sweeper: NodeJS.Timeout;
   private readonly intervalMs: number;
+  /** built once: this runs for every response */
+  private readonly isOk: (status: number) => boolean;
   /** set by begin(): the schedule starts once autocannon has built every client */
   private startMs: number | null = null;
   /** no request is intended at or after it */
@@ -92,6 +94,11 @@ export class Pacer {
 
   constructor(private readonly o: PacerOptions) {
     this.intervalMs = o.rateRps ? 1000 / o.rateRps : 0;
+    const ranges = o.okStatus.map(([lo, hi]) => [lo, hi] as const);
+    this.isOk = (status) => {
+      for (const [lo, hi] of ranges) if (status >= lo && status <= hi) return true;
+      return false;
+    };
     const sweepMs = Math.min(100, Math.max(5, o.timeoutMs / 20));
     this.sweeper = setInterval(() => this.sweepTimeouts(), sweepMs);
   }
@@ -122,8 +129,7 @@ export class Pacer {
       st.keepAlive = info.shouldKeepAlive !== false;
     });
     client.on('response', (status: number, bytes: number) => {
-      const ok = this.o.okStatus.some(([lo, hi]) => status >= lo && status <= hi);
-      this.finish(st, { kind: 'response', status, ok, bytes });
+      this.finish(st, { kind: 'response', status, ok: this.isOk(status), bytes });
     });
     client.on('connError', (err: NodeJS.ErrnoException) => {
       this.finish(st, { kind: CLASS_BY_CODE[err.code ?? ''] ?? 'other' });

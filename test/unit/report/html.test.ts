@@ -41,6 +41,11 @@ describe('report/html', () => {
     expect(html).to.include('deleted pod gateway-7d9 &lt;pending&gt;');
   });
 
+  it('shows the service time beside the latency from the intended send time', () => {
+    expect(html).to.match(/<h5>Service time<\/h5>/);
+    expect(html).to.match(/measured from each request&#39;s intended send time|measured from each request's intended send time/);
+  });
+
   it('prints the five CRT fields for every case', () => {
     for (const id of ['L-01', 'L-02', 'P-01']) {
       const section = caseSection(html, id);

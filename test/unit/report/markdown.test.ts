@@ -44,6 +44,12 @@ describe('report/markdown', () => {
     expect(md).to.include('| fault | 10.0–20.0 | 1000 | 200 | 20% | 100.0 |');
   });
 
+  it('shows the service time beside the latency from the intended send time', async () => {
+    const { md } = await render();
+    expect(md).to.match(/Service time/);
+    expect(md).to.match(/measured from each request's intended send time/);
+  });
+
   it('prints the five CRT fields for every case', async () => {
     const { md } = await render();
     for (const field of ['Objective', 'General conditions', 'Triggering actions', 'Expected behaviour', 'Results']) {
