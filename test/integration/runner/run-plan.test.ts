@@ -31,7 +31,7 @@ describe('running plans against a real server', function () {
       recovery: {stableFor: 2s}
       expect:
         baseline: {errorRate: 0%}
-        # the switch is a `node -e` command: 100–300 ms of the 2 s fault still succeed on a loaded machine
+        # the switch is a node -e command: 100–300 ms of the 2 s fault still succeed on a loaded machine
         fault: {errorRate: {min: 70%}}
         recoveryTime: {max: 3s, min: 2s}
 `);
