@@ -4,6 +4,7 @@ import { CrtError, PlanError, formatProblem } from '../core/errors.js';
 import { ExitCode, exitCodeDescriptions } from '../core/exit-codes.js';
 import { createLogger } from '../core/log.js';
 import { crtVersion } from '../core/version.js';
+import type { ClusterUpFlags } from './commands/cluster.js';
 import type { RunFlags } from './commands/run.js';
 import type { CliIO } from './io.js';
 
@@ -60,6 +61,48 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .action(async (dir: string) => {
       const { reportCommand } = await import('./commands/report.js');
       setCode(await reportCommand(dir, io, createLogger(pino.destination(2), 'warn')));
+    });
+
+  const cluster = program.command('cluster').description('the embedded Kubernetes-compatible cluster: pods are local processes (see README "Embedded cluster")');
+  const dirOption = () => new Option('--dir <dir>', 'folder for the kubeconfig, state and logs').default('.crt');
+  cluster
+    .command('up')
+    .description('start the embedded cluster in the foreground (Ctrl-C stops it), or in the background with --detach')
+    .option('--nodes <n>', 'number of nodes', positiveInt, 3)
+    .option('--demo', 'deploy the demo system (gateway → customer-service → store in namespace demo) and wait for it', false)
+    .option('-d, --detach', 'run in the background; stop it with crt cluster down', false)
+    .addOption(dirOption())
+    .option('--port <port>', 'API server port on 127.0.0.1 (0: any free port)', (v) => Number(v), 0)
+    .addOption(new Option('--log-level <level>', 'level of <dir>/cluster.log').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+    .action(async (flags: ClusterUpFlags) => {
+      const { clusterUp } = await import('./commands/cluster.js');
+      setCode(await clusterUp(flags, io, argv.slice(2)));
+    });
+  cluster
+    .command('down')
+    .description('stop the cluster started from --dir and every pod process')
+    .addOption(dirOption())
+    .action(async (flags: { dir: string }) => {
+      const { clusterDown } = await import('./commands/cluster.js');
+      setCode(await clusterDown(flags, io));
+    });
+  cluster
+    .command('status')
+    .description('nodes, pods and deployments of the running embedded cluster (exit 3 when it is not running)')
+    .addOption(dirOption())
+    .action(async (flags: { dir: string }) => {
+      const { clusterStatus } = await import('./commands/cluster.js');
+      setCode(await clusterStatus(flags, io));
+    });
+  cluster
+    .command('url')
+    .description('print the URL at which this machine reaches a Service, e.g. crt cluster url demo/gateway')
+    .argument('<service>', 'namespace/name or namespace/name:port')
+    .addOption(dirOption())
+    .option('--kubeconfig <file>', 'another cluster than the embedded one')
+    .action(async (service: string, flags: { dir: string; kubeconfig?: string }) => {
+      const { clusterUrl } = await import('./commands/cluster.js');
+      setCode(await clusterUrl(service, flags, io));
     });
 
   return program;

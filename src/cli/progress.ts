@@ -33,6 +33,10 @@ export class ProgressView implements RunObserver {
     this.line(`run ${info.runId}: ${info.cases.length} case(s); results in ${info.dir}`);
   }
 
+  notice(message: string): void {
+    this.line(message);
+  }
+
   caseStarted(c: CaseSpec): void {
     this.index++;
     this.line(`\n[${this.index}/${this.total}] ${c.id} (${c.layer}) ${c.title}`);

@@ -33,7 +33,7 @@ export const execFault: FaultDefinition = {
     return {
       async plan(ctx: FaultContext) {
         const cwd = p.cwd ?? ctx.planDir;
-        const env = { ...p.env, CRT_RUN_ID: ctx.runId, CRT_CASE_ID: ctx.caseId, CRT_STEP: ctx.step };
+        const env = { ...(ctx.kubeconfig ? { KUBECONFIG: ctx.kubeconfig } : {}), ...p.env, CRT_RUN_ID: ctx.runId, CRT_CASE_ID: ctx.caseId, CRT_STEP: ctx.step };
         const revert: ExecRevert | null = p.revertCommand ? { fault: 'exec', command: p.revertCommand, cwd, env, timeoutMs } : null;
         return {
           summary: `run \`${p.command}\``,

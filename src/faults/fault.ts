@@ -12,6 +12,8 @@ export interface FaultContext {
   signal: AbortSignal;
   /** folder of the plan file: commands run from there */
   planDir: string;
+  /** the kubeconfig of the run's cluster, when the plan has one (commands get it as KUBECONFIG) */
+  kubeconfig?: string;
 }
 
 /**

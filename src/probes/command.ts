@@ -16,7 +16,7 @@ export function commandProbe(spec: ProbeSpec): Probe {
   const expectExit = p.expectExit ?? 0;
   return {
     async check(ctx: ProbeContext): Promise<ProbeOutcome> {
-      const r = await runCommand(p.command, { cwd: p.cwd ?? ctx.planDir, env: p.env ?? {}, timeoutMs: spec.timeoutMs, signal: ctx.signal });
+      const r = await runCommand(p.command, { cwd: p.cwd ?? ctx.planDir, env: { ...(ctx.kubeconfig ? { KUBECONFIG: ctx.kubeconfig } : {}), ...p.env }, timeoutMs: spec.timeoutMs, signal: ctx.signal });
       if (r.exitCode !== expectExit) return { ok: false, detail: `\`${p.command}\` ${describeCommandResult(r)} (expected exit ${expectExit})` };
       if (p.outputMatches !== undefined && !new RegExp(p.outputMatches, 'm').test(r.stdout)) {
         return { ok: false, detail: `\`${p.command}\` output does not match /${p.outputMatches}/` };

@@ -13,6 +13,8 @@ export interface ProbeContext {
   signal: AbortSignal;
   targets: TargetResolver;
   planDir: string;
+  /** the run's cluster kubeconfig, for command probes (as KUBECONFIG) */
+  kubeconfig?: string;
 }
 
 export interface ProbeOutcome {

@@ -124,6 +124,7 @@ export function environmentRows(run: RunResult): Array<[string, string]> {
   ];
   for (const [name, version] of Object.entries(env.engines)) rows.push([`engine ${name}`, version]);
   for (const [name, url] of Object.entries(env.targets)) rows.push([`target ${name}`, url]);
+  if (env.cluster) rows.push(['cluster', env.cluster]);
   if (env.command) rows.push(['command', env.command]);
   return rows;
 }

@@ -261,6 +261,8 @@ export interface RunEnvironment {
   cpus: number;
   engines: Record<string, string>;
   targets: Record<string, string>;
+  /** the cluster the run acted on: `embedded cluster (3 nodes)` or a kubeconfig server */
+  cluster?: string;
   command: string;
 }
 

@@ -31,6 +31,8 @@ export interface RunServices {
 
 export interface CaseContext extends RunServices {
   planDir: string;
+  /** the run's cluster kubeconfig: exec faults and command probes get it as KUBECONFIG */
+  kubeconfig?: string;
   targets: TargetResolver;
 }
 
@@ -52,7 +54,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   const log = ctx.log.child({ case: c.id });
   const startedAt = new Date(ctx.clock.wallNow()).toISOString();
   const events = new CaseEvents(c, ctx.runId, ctx.clock, ctx.sinks, ctx.observer);
-  const probeCtx: ProbeContext = { clock: ctx.clock, log, signal: ctx.signal, targets: ctx.targets, planDir: ctx.planDir };
+  const probeCtx: ProbeContext = { clock: ctx.clock, log, signal: ctx.signal, targets: ctx.targets, planDir: ctx.planDir, ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}) };
   const base = { id: c.id, layer: c.layer, spec: describeCase(c), startedAt };
   const finish = (r: Omit<CaseResult, keyof typeof base | 'endedAt' | 'originMs' | 'durationMs' | 'events'>): CaseResult => ({
     ...base, ...r, endedAt: new Date(ctx.clock.wallNow()).toISOString(), originMs: Math.round(events.originMs),
@@ -99,7 +101,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   events.setOrigin(originMs);
   const tracker = new PhaseTracker(c.recovery, originMs);
   const timeline = new Timeline(c.trigger, {
-    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, clock: ctx.clock, log, journal: ctx.journal,
+    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), clock: ctx.clock, log, journal: ctx.journal,
     emit: events.emit, signal: abort.signal,
     onFaultStart: (o) => tracker.faultStarted(o),
     onFaultEnd: (o) => tracker.faultEnded(o),

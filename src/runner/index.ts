@@ -1,5 +1,5 @@
 export { runPlan, countVerdicts, type RunOptions, type RunOutcome } from './run.js';
 export { runCase, type CaseContext } from './case-runner.js';
 export type { RunObserver, CaseProgress } from './observer.js';
-export { checkSupported, checkReachable, usedTargets } from './preflight.js';
+export { checkSupported, checkReachable, needsCluster, usedTargets } from './preflight.js';
 export { PlanTargets } from './targets.js';

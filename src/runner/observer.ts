@@ -22,6 +22,8 @@ export interface CaseProgress {
  */
 export interface RunObserver {
   runStarted?(info: { runId: string; dir: string; cases: readonly CaseSpec[] }): void;
+  /** A step of the run's set-up worth telling a person (starting the embedded cluster, …). */
+  notice?(message: string): void;
   caseStarted?(c: CaseSpec): void;
   caseEvent?(c: CaseSpec, e: CaseEvent): void;
   caseProgress?(c: CaseSpec, p: CaseProgress): void;

@@ -2,8 +2,10 @@ import net from 'node:net';
 import { EnvironmentError, UnsupportedError } from '../core/errors.js';
 import { faultDefinition } from '../faults/index.js';
 import { builtinEngines } from '../load/index.js';
-import type { CaseSpec, Location, Plan } from '../plan/types.js';
+import { serviceFromHost } from '../kube/index.js';
+import type { CaseSpec, Location, Plan, Target } from '../plan/types.js';
 import { probeFactory } from '../probes/index.js';
+import type { TargetResolver } from '../probes/probe.js';
 
 const at = (l: Location) => `${l.file}:${l.line}:${l.col}`;
 
@@ -18,14 +20,17 @@ export function checkSupported(plan: Plan, cases: readonly CaseSpec[]): void {
     for (const a of c.trigger) if (!faultDefinition(a.kind)) missing.push(`${at(a.location)} fault ${a.kind}`);
     for (const p of [...c.conditions, ...c.expect.probes]) if (!probeFactory(p.kind)) missing.push(`${at(p.location)} probe ${p.kind}`);
   }
-  for (const t of Object.values(plan.targets)) if (t.service) missing.push(`${at(t.location)} target ${t.name} names a cluster service`);
-  if (plan.cluster?.local) missing.push(`${plan.display}: cluster.local (the embedded cluster)`);
   if (plan.sinks.influx) missing.push(`${plan.display}: sinks.influx (the InfluxDB sink)`);
   if (missing.length > 0) {
     throw new UnsupportedError(`this build of crt cannot run ${missing.length === 1 ? 'a feature' : 'features'} the selected cases use:\n  ${missing.join('\n  ')}`, {
       hint: 'the plan is valid; these features arrive with later work — run other cases with --only, --tags or --layer',
     });
   }
+}
+
+/** Whether a target can only be resolved once the plan's cluster is open (a Service, or a Service DNS name). */
+export function needsCluster(t: Target | undefined): boolean {
+  return Boolean(t && (t.service || (t.url && serviceFromHost(new URL(t.url).hostname))));
 }
 
 /** Targets the selected cases send requests to (loads and http probes). */
@@ -39,16 +44,17 @@ export function usedTargets(cases: readonly CaseSpec[]): Set<string> {
 }
 
 /** Connects to each target once; an unreachable target is a clear exit 3 before anything runs, not a hang. */
-export async function checkReachable(plan: Plan, names: Iterable<string>): Promise<void> {
+export async function checkReachable(plan: Plan, names: Iterable<string>, targets: TargetResolver): Promise<void> {
   const failures: string[] = [];
   await Promise.all(
     [...names].map(async (name) => {
       const t = plan.targets[name];
-      if (!t?.url) return;
-      const url = new URL(t.url);
+      if (!t) return;
+      const resolved = (await targets.resolve(name)).url;
+      const url = new URL(resolved);
       const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
       const error = await tcpCheck(url.hostname.replace(/^\[|\]$/g, ''), port, t.connectTimeoutMs);
-      if (error) failures.push(`target ${name} (${t.url}) is unreachable: ${error} — ${at(t.location)}`);
+      if (error) failures.push(`target ${name} (${resolved}${t.service ? `, service ${t.service}` : ''}) is unreachable: ${error} — ${at(t.location)}`);
     }),
   );
   if (failures.length > 0) {

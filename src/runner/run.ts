@@ -8,6 +8,8 @@ import type { CaseSpec, Plan } from '../plan/types.js';
 import { describeCase } from '../plan/describe.js';
 import { RESULT_SCHEMA_VERSION, type CaseResult, type RunCounts, type RunResult } from '../results/types.js';
 import { interruption, runCase, type RunServices } from './case-runner.js';
+import { openCluster, type ClusterSession } from './cluster-session.js';
+import { checkReachable, needsCluster, usedTargets } from './preflight.js';
 import { PlanTargets } from './targets.js';
 
 export interface RunOptions extends RunServices {
@@ -29,8 +31,21 @@ export interface RunOutcome {
  * nothing itself but through the sinks; the caller writes run.json and the reports.
  */
 export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOptions): Promise<RunOutcome> {
+  const cluster = await openCluster(plan, o.dir, o.log, o.signal, (m) => o.observer.notice?.(m));
+  try {
+    const targets = new PlanTargets(plan.targets, cluster ? (ns, name, port) => cluster.serviceUrl(ns, name, port) : undefined);
+    if (cluster) await checkReachable(plan, [...usedTargets(cases)].filter((t) => needsCluster(plan.targets[t])), targets);
+    return await runCases(plan, cases, o, targets, cluster);
+  } finally {
+    if (cluster) {
+      o.observer.notice?.('stopping the embedded cluster…');
+      await cluster.close();
+    }
+  }
+}
+
+async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, targets: PlanTargets, cluster: ClusterSession | undefined): Promise<RunOutcome> {
   const started = o.clock.wallNow();
-  const targets = new PlanTargets(plan.targets);
   const results: CaseResult[] = [];
   const revertFailures: string[] = [];
   o.observer.runStarted?.({ runId: o.runId, dir: o.dir, cases });
@@ -44,7 +59,7 @@ export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOpti
       continue;
     }
     o.observer.caseStarted?.(c);
-    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets });
+    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets, ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}) });
     results.push(result);
     revertFailures.push(...failed);
     o.observer.caseFinished?.(c, result);
@@ -66,6 +81,7 @@ export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOpti
     environment: {
       crtVersion, node: process.version, platform: process.platform, arch: process.arch, host: os.hostname(), cpus: os.cpus().length,
       engines, targets: Object.fromEntries(Object.values(plan.targets).map((t) => [t.name, t.url ?? `service ${t.service}`])),
+      ...(cluster ? { cluster: cluster.description } : {}),
       command: o.command,
     },
     startedAt: new Date(started).toISOString(),

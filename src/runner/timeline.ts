@@ -19,6 +19,7 @@ export interface TimelineDeps {
   runId: string;
   caseId: string;
   planDir: string;
+  kubeconfig?: string;
   clock: Clock;
   log: Logger;
   journal: Journal;
@@ -102,7 +103,7 @@ export class Timeline {
   }
 
   private context(action: ActionSpec): FaultContext {
-    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir };
+    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir, ...(this.d.kubeconfig ? { kubeconfig: this.d.kubeconfig } : {}) };
   }
 
   private async inject(action: ActionSpec): Promise<void> {

@@ -13,7 +13,7 @@ import { displayPath } from '../../plan/yaml-source.js';
 import { builtinReporters } from '../../report/index.js';
 import { renderAll } from '../../report/render-all.js';
 import { RUN_FILES, newRunId, readRunFolder, writeRunJson } from '../../results/run-folder.js';
-import { checkReachable, checkSupported, runPlan, usedTargets } from '../../runner/index.js';
+import { PlanTargets, checkReachable, checkSupported, needsCluster, runPlan, usedTargets } from '../../runner/index.js';
 import type { CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
 import { printDryRun } from './dry-run.js';
@@ -45,7 +45,9 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     return ExitCode.passed;
   }
   checkSupported(plan, cases);
-  await checkReachable(plan, usedTargets(cases));
+  // Targets that name cluster Services are checked once the run's cluster is open.
+  const direct = [...usedTargets(cases)].filter((t) => !needsCluster(plan.targets[t]));
+  await checkReachable(plan, direct, new PlanTargets(plan.targets));
 
   const runId = flags.runId ?? newRunId(plan.name, new Date(), randomBytes(2).toString('hex'));
   const dir = path.resolve(flags.out, runId);

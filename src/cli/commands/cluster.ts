@@ -1,0 +1,144 @@
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { pino } from 'pino';
+import { EnvironmentError, UsageError } from '../../core/errors.js';
+import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
+import { createLogger } from '../../core/log.js';
+import { kubeClients, serviceUrl, writeEmbeddedKubeconfig } from '../../kube/index.js';
+import { LocalCluster, demoManifestPath, killLeftovers } from '../../localcluster/index.js';
+import type { CliIO } from '../io.js';
+import { alive, clearState, readState, statePaths, writeState } from './cluster-state.js';
+
+export interface ClusterUpFlags {
+  nodes: number;
+  demo: boolean;
+  detach: boolean;
+  dir: string;
+  port: number;
+  logLevel: string;
+}
+
+/** `crt cluster up`: runs the embedded cluster in the foreground until SIGINT/SIGTERM, or detached. */
+export async function clusterUp(flags: ClusterUpFlags, io: CliIO, argv: readonly string[]): Promise<ExitCodeValue> {
+  const paths = statePaths(flags.dir);
+  const running = await readState(flags.dir);
+  if (running && alive(running.pid)) {
+    throw new EnvironmentError(`an embedded cluster is already running from ${flags.dir} (pid ${running.pid}, API ${running.url})`, { hint: 'crt cluster down stops it; --dir runs another one elsewhere' });
+  }
+  await mkdir(path.dirname(paths.state), { recursive: true });
+  if (flags.detach) return detach(flags, io, argv);
+  const log = createLogger(pino.destination({ dest: paths.log, sync: false, mkdir: true }), flags.logLevel);
+  const cluster = new LocalCluster({ nodes: flags.nodes, stateDir: paths.stateDir, port: flags.port, log });
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const url = await cluster.start();
+    await writeEmbeddedKubeconfig(paths.kubeconfig, url);
+    if (flags.demo) {
+      io.stderr.write('applying the demo (gateway → customer-service → store) and waiting for it…\n');
+      await cluster.applyFiles([demoManifestPath]);
+      await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 120_000, signal: stop.signal });
+    }
+    await writeState(flags.dir, { pid: process.pid, url, nodes: flags.nodes, stateDir: paths.stateDir, kubeconfig: paths.kubeconfig, startedAt: new Date().toISOString(), demo: flags.demo });
+    const gateway = flags.demo ? await cluster.serviceAddress('demo', 'gateway') : undefined;
+    io.stdout.write(usage(url, flags, paths.kubeconfig, gateway?.nodePort));
+    if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+    io.stderr.write('stopping the embedded cluster and its pods…\n');
+    return ExitCode.passed;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cluster.stop();
+    killLeftovers(paths.stateDir);
+    await clearState(flags.dir, process.pid);
+    log.flush();
+  }
+}
+
+function usage(url: string, flags: ClusterUpFlags, kubeconfig: string, gatewayPort: number | undefined): string {
+  const rel = path.relative(process.cwd(), kubeconfig) || kubeconfig;
+  return [
+    `embedded cluster up: ${flags.nodes} node${flags.nodes === 1 ? '' : 's'}, API ${url}`,
+    `  kubeconfig   ${rel}`,
+    `  try          kubectl --kubeconfig ${rel} get nodes,pods,deploy,svc -A`,
+    `  or           export KUBECONFIG=${kubeconfig}`,
+    ...(gatewayPort ? [`  demo         curl -i http://127.0.0.1:${gatewayPort}/customers/42   (crt cluster url demo/gateway)`] : []),
+    flags.detach ? `  stop with    crt cluster down${flags.dir === '.crt' ? '' : ` --dir ${flags.dir}`}` : '  Ctrl-C stops the cluster and every pod.',
+    '',
+  ].join('\n');
+}
+
+/** Starts `crt cluster up` again without --detach as a background process and waits until it is ready. */
+async function detach(flags: ClusterUpFlags, io: CliIO, argv: readonly string[]): Promise<ExitCodeValue> {
+  const paths = statePaths(flags.dir);
+  const out = openSync(paths.log.replace(/\.log$/, '.out'), 'w');
+  const args = argv.filter((a) => a !== '--detach' && a !== '-d');
+  const child = spawn(process.execPath, [process.argv[1]!, ...args], { detached: true, stdio: ['ignore', out, out] });
+  child.unref();
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    const state = await readState(flags.dir);
+    if (state && state.pid === child.pid) {
+      io.stdout.write(usage(state.url, flags, paths.kubeconfig, state.demo ? 30080 : undefined));
+      io.stdout.write(`  pid          ${child.pid} (log ${path.relative(process.cwd(), paths.log)})\n`);
+      return ExitCode.passed;
+    }
+    if (child.exitCode !== null || !alive(child.pid!)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tail = readFileSync(paths.log.replace(/\.log$/, '.out'), 'utf8').split('\n').slice(-15).join('\n');
+  throw new EnvironmentError(`the detached cluster did not come up:\n${tail}`, { hint: `see ${paths.log}` });
+}
+
+/** `crt cluster down`: stops a cluster started from this folder and checks no pod process is left. */
+export async function clusterDown(flags: { dir: string }, io: CliIO): Promise<ExitCodeValue> {
+  const paths = statePaths(flags.dir);
+  const state = await readState(flags.dir);
+  const pid = state?.pid;
+  if (pid !== undefined && alive(pid)) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 30_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  const killed = killLeftovers(paths.stateDir);
+  await clearState(flags.dir, state?.pid ?? -1);
+  if (!state) io.stderr.write(`no embedded cluster was running from ${flags.dir}\n`);
+  else io.stderr.write(`embedded cluster stopped (pid ${state.pid})\n`);
+  if (killed.length) io.stderr.write(`killed ${killed.length} pod process(es) left behind: ${killed.join(', ')}\n`);
+  return ExitCode.passed;
+}
+
+/** `crt cluster status`: nodes, pods and deployments of the running cluster, through the API. */
+export async function clusterStatus(flags: { dir: string }, io: CliIO): Promise<ExitCodeValue> {
+  const state = await readState(flags.dir);
+  if (!state || !alive(state.pid)) {
+    io.stdout.write(`embedded cluster: not running (from ${flags.dir})\n`);
+    return ExitCode.environment;
+  }
+  const k = kubeClients({ kubeconfig: state.kubeconfig });
+  const [nodes, pods, deploys] = await Promise.all([k.core.listNode(), k.core.listPodForAllNamespaces(), k.apps.listDeploymentForAllNamespaces()]);
+  const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  const running = pods.items.filter((p) => p.status?.phase === 'Running').length;
+  io.stdout.write(`embedded cluster: running (pid ${state.pid}, API ${state.url}, since ${state.startedAt})\n`);
+  io.stdout.write(`  kubeconfig   ${state.kubeconfig}\n  nodes        ${ready}/${nodes.items.length} Ready\n  pods         ${running}/${pods.items.length} Running\n`);
+  for (const d of deploys.items) {
+    io.stdout.write(`  deployment   ${d.metadata?.namespace}/${d.metadata?.name} ${d.status?.availableReplicas ?? 0}/${d.spec?.replicas ?? 0} available\n`);
+  }
+  return ExitCode.passed;
+}
+
+/** `crt cluster url <ns/name[:port]>`: the URL at which this machine reaches a Service. */
+export async function clusterUrl(service: string, flags: { dir: string; kubeconfig?: string }, io: CliIO): Promise<ExitCodeValue> {
+  const m = /^([a-z0-9-]+)\/([a-z0-9-]+)(?::([a-z0-9-]+))?$/.exec(service);
+  if (!m) throw new UsageError(`not a service reference: ${service}`, { hint: 'namespace/name or namespace/name:port, e.g. demo/gateway' });
+  const state = await readState(flags.dir);
+  const kubeconfig = flags.kubeconfig ?? (state && alive(state.pid) ? state.kubeconfig : undefined);
+  if (!kubeconfig) throw new EnvironmentError(`no embedded cluster is running from ${flags.dir}`, { hint: 'crt cluster up --demo, or give --kubeconfig' });
+  io.stdout.write(`${await serviceUrl(kubeClients({ kubeconfig }), m[1]!, m[2]!, m[3])}\n`);
+  return ExitCode.passed;
+}

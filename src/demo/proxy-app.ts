@@ -1,0 +1,39 @@
+import type { Env } from './config.js';
+import { intKnob } from './config.js';
+import { dispatch, route, type Route } from './http-io.js';
+import type { DemoApp } from './server-kit.js';
+import { Upstream, forward } from './upstream.js';
+
+/**
+ * A stateless hop of the chain (gateway, customer-service): each route maps a request to a
+ * path on the one upstream Service and relays the answer, status and body unchanged, so a
+ * 404 from the store reaches the client as a 404 and a 502 still names the hop that broke.
+ */
+export interface ProxyRoute {
+  method: string;
+  /** as for `route()`: `/customers/:id` */
+  template: string;
+  /** the upstream path for this request, from the route's decoded captures */
+  target(params: string[]): string;
+}
+
+export interface ProxyAppOptions {
+  service: string;
+  upstreamName: string;
+  upstreamUrl: URL;
+  routes: readonly ProxyRoute[];
+}
+
+export function createProxyApp(env: Env, o: ProxyAppOptions): DemoApp {
+  const upstream = new Upstream(o.upstreamName, o.upstreamUrl, intKnob(env, 'UPSTREAM_TIMEOUT_MS', 2000, 1));
+  const routes: Route[] = o.routes.map((r) => route(r.method, r.template, (req, res, params) => forward(upstream, req, res, r.target(params))));
+  return {
+    describe: () => ({
+      service: o.service,
+      upstream: { name: o.upstreamName, url: o.upstreamUrl.origin, timeoutMs: upstream.timeoutMs },
+      routes: o.routes.map((r) => `${r.method} ${r.template}`),
+    }),
+    handle: (req, res) => dispatch(routes, req, res),
+    close: async () => upstream.close(),
+  };
+}

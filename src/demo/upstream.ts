@@ -1,0 +1,117 @@
+import http, { type IncomingHttpHeaders } from 'node:http';
+import { HttpError, readBody } from './http-io.js';
+
+/**
+ * A client for the next service down the chain. Keep-alive, because a gateway that opens a
+ * connection per request measures its own handshakes rather than the system; a total timeout,
+ * because a stalled upstream must become a 504 rather than a hung client.
+ */
+export interface UpstreamResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface UpstreamRequest {
+  method: string;
+  path: string;
+  body?: Buffer;
+  contentType?: string;
+}
+
+/** The methods safe to send twice: only these are retried after a reset keep-alive socket. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+
+export class Upstream {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+  constructor(
+    /** the Service name, reported in 502/504 bodies so an operator knows which hop broke */
+    readonly name: string,
+    readonly baseUrl: URL,
+    readonly timeoutMs: number,
+  ) {}
+
+  async send(r: UpstreamRequest): Promise<UpstreamResponse> {
+    try {
+      return await this.once(r);
+    } catch (err) {
+      // A pod closing an idle keep-alive connection races with our reuse of it; the request
+      // never reached the application, so one retry on a fresh socket is safe for these methods.
+      if (err instanceof StaleSocketError && IDEMPOTENT.has(r.method)) return this.once(r);
+      throw toHttpError(this, err instanceof StaleSocketError ? err.cause : err);
+    }
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private once(r: UpstreamRequest): Promise<UpstreamResponse> {
+    return new Promise((resolve, reject) => {
+      const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
+      if (r.body) headers['content-type'] = r.contentType ?? 'application/json';
+      if (r.body) headers['content-length'] = r.body.length;
+      const req = http.request(new URL(r.path, this.baseUrl), { method: r.method, agent: this.agent, headers });
+      // settles once: whatever happens after a timeout (the reset it causes) is noise
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+        req.destroy();
+      };
+      const timer = setTimeout(() => fail(new UpstreamTimeout(this.timeoutMs)), this.timeoutMs);
+      req.once('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', fail);
+        res.once('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) });
+        });
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        fail(req.reusedSocket && err.code === 'ECONNRESET' ? new StaleSocketError(err) : err);
+      });
+      req.end(r.body);
+    });
+  }
+}
+
+class UpstreamTimeout extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
+}
+
+class StaleSocketError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
+function toHttpError(upstream: Upstream, err: unknown): HttpError {
+  const where = { upstream: upstream.name, url: upstream.baseUrl.origin };
+  if (err instanceof UpstreamTimeout) {
+    return new HttpError(504, `upstream ${upstream.name} timed out`, { ...where, timeoutMs: err.timeoutMs });
+  }
+  const e = err as NodeJS.ErrnoException;
+  return new HttpError(502, `upstream ${upstream.name} failed`, { ...where, detail: e.message, code: e.code ?? 'ERROR' });
+}
+
+/** Copies an upstream answer to our client, saying which upstream pod produced it. */
+export function relay(res: http.ServerResponse, answer: UpstreamResponse): void {
+  const headers: Record<string, string> = { 'content-type': String(answer.headers['content-type'] ?? 'application/json') };
+  const servedBy = answer.headers['x-served-by'];
+  if (typeof servedBy === 'string') headers['x-upstream-served-by'] = servedBy;
+  const allow = answer.headers.allow;
+  if (typeof allow === 'string') headers.allow = allow;
+  res.writeHead(answer.status, { ...headers, 'content-length': answer.body.length });
+  res.end(answer.body);
+}
+
+/** Sends the client's request on to `path` of the upstream and relays the answer as it is. */
+export async function forward(upstream: Upstream, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
+  const method = req.method ?? 'GET';
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
+  relay(res, await upstream.send({ method, path, body, contentType: req.headers['content-type'] }));
+}

@@ -1,0 +1,32 @@
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { EnvironmentError } from '../core/index.js';
+
+export interface KubeClients {
+  kc: KubeConfig;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  /** The server URL of the current context, for messages. */
+  server: string;
+}
+
+/**
+ * The one place that builds @kubernetes/client-node clients: from a kubeconfig file (or the default
+ * loading rules: $KUBECONFIG, ~/.kube/config, in-cluster), optionally switching context.
+ */
+export function kubeClients(opts: { kubeconfig?: string; context?: string } = {}): KubeClients {
+  const kc = new KubeConfig();
+  try {
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    else kc.loadFromDefault();
+  } catch (err) {
+    throw new EnvironmentError(`cannot load kubeconfig ${opts.kubeconfig ?? '(default)'}: ${(err as Error).message}`, { hint: 'give cluster.kubeconfig in the plan, or set KUBECONFIG' });
+  }
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) {
+      throw new EnvironmentError(`kubeconfig context ${opts.context} not found`, { hint: `contexts: ${kc.getContexts().map((c) => c.name).join(', ') || '(none)'}` });
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  const server = kc.getCurrentCluster()?.server ?? '(no cluster)';
+  return { kc, core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), server };
+}

@@ -1,0 +1,3 @@
+export { kubeClients, type KubeClients } from './clients.js';
+export { EMBEDDED_CONTEXT, embeddedKubeconfig, writeEmbeddedKubeconfig } from './kubeconfig.js';
+export { serviceFromHost, serviceUrl } from './service-url.js';

@@ -1,0 +1,126 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { silentLogger } from '../core/index.js';
+import { ApiServer } from './apiserver/api-server.js';
+import { ClusterLogs } from './cluster-logs.js';
+import { ControllerManager } from './controllers/controller-manager.js';
+import { applyObjects, readManifests, type AppliedObject } from './manifests.js';
+import { AddressPool } from './network/index.js';
+import { NodeAgent } from './node/node-agent.js';
+import type { BackoffOptions } from './runtime/backoff.js';
+import { serviceAdmission } from './services/service-admission.js';
+import { ServiceProxies } from './services/service-proxies.js';
+import type { KObject } from './api/types.js';
+import { Store } from './store/store.js';
+import { waitUntilAvailable, type AvailabilityOptions } from './availability.js';
+
+export interface LocalClusterOptions {
+  /** Number of nodes (default 3): node-1 … node-N, zones zone-a, zone-b, … */
+  nodes?: number;
+  /** Where pods' work dirs and logs go; removed by stop() unless keepState. */
+  stateDir: string;
+  keepState?: boolean;
+  /** API server address (default 127.0.0.1, any free port). */
+  host?: string;
+  port?: number;
+  log?: Logger;
+  /** Kubelet heartbeat period (default 10 s, as the kubelet's node-status-update-frequency). */
+  heartbeatMs?: number;
+  /** Container restart back-off (default 10 s doubling to 5 min, as the kubelet's). */
+  backoff?: BackoffOptions;
+}
+
+const ZONES = 'abcdefghijklmnopqrstuvwxyz';
+
+/**
+ * The embedded Kubernetes-compatible cluster: one Store, the API server on loopback, the controllers
+ * and scheduler, kube-proxy (Service proxies on loopback IPs), and one kubelet per node running pods as
+ * local processes. Everything crt does to it goes through the API, as on a real cluster.
+ */
+export class LocalCluster {
+  readonly store = new Store();
+  readonly nodes: NodeAgent[] = [];
+  private api: ApiServer | undefined;
+  private controllers: ControllerManager | undefined;
+  private proxies: ServiceProxies | undefined;
+  private apiUrl = '';
+  private stopping: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: LocalClusterOptions) {
+    this.log = opts.log ?? silentLogger;
+  }
+
+  get url(): string {
+    return this.apiUrl;
+  }
+
+  async start(): Promise<string> {
+    const { store } = this;
+    await mkdir(this.opts.stateDir, { recursive: true });
+    for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+      store.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    }
+    store.addAdmission('services', serviceAdmission(new AddressPool('127.20.0.0/16')));
+    this.controllers = new ControllerManager(store, { log: this.log.child({ component: 'controllers' }) });
+    this.controllers.start();
+    this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }));
+    this.proxies.start();
+    const count = this.opts.nodes ?? 3;
+    for (let i = 1; i <= count; i++) {
+      const agent = new NodeAgent({
+        store, stateDir: this.opts.stateDir, log: this.log.child({ node: `node-${i}` }),
+        node: { name: `node-${i}`, ip: `127.1.0.${i}`, podCIDR: `127.10.${i}.0/24`, zone: `zone-${ZONES[(i - 1) % ZONES.length]}` },
+        ...(this.opts.heartbeatMs ? { heartbeatMs: this.opts.heartbeatMs } : {}),
+        ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+      });
+      agent.start();
+      this.nodes.push(agent);
+    }
+    const logs = new ClusterLogs(this.opts.stateDir, (uid) => this.nodes.some((n) => n.podDir(uid) !== undefined));
+    this.api = new ApiServer({ store, logs, log: this.log.child({ component: 'apiserver' }) });
+    this.apiUrl = await this.api.listen(this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
+    this.log.info({ url: this.apiUrl, nodes: count }, 'embedded cluster started');
+    return this.apiUrl;
+  }
+
+  /** Applies manifest files (multi-document YAML), namespaces first. */
+  async applyFiles(files: string[]): Promise<AppliedObject[]> {
+    const out: AppliedObject[] = [];
+    for (const file of files) out.push(...applyObjects(this.store, this.store.registry, await readManifests(file), path.basename(file)));
+    return out;
+  }
+
+  apply(objects: KObject[]): AppliedObject[] {
+    return applyObjects(this.store, this.store.registry, objects);
+  }
+
+  /** Resolves when every Deployment (of the given namespaces) is available and rolled out. */
+  waitUntilAvailable(opts: AvailabilityOptions): Promise<void> {
+    return waitUntilAvailable(this.store, opts);
+  }
+
+  /** Where a Service is reachable from this machine: its ClusterIP and port (and node port if any). */
+  serviceAddress(namespace: string, name: string, port?: number | string): Promise<{ host: string; port: number; nodePort?: number } | undefined> {
+    return this.proxies!.address(namespace, name, port);
+  }
+
+  /** Process ids of every pod container now running. */
+  pids(): number[] {
+    return this.nodes.flatMap((n) => n.pids());
+  }
+
+  /** Stops pods (grace capped at `graceCapSec`), proxies, controllers and the API server. Idempotent. */
+  stop(graceCapSec = 5): Promise<void> {
+    this.stopping ??= (async () => {
+      this.controllers?.stop();
+      await Promise.all(this.nodes.map((n) => n.stop(graceCapSec)));
+      await this.proxies?.stop();
+      await this.api?.close();
+      if (!this.opts.keepState) await rm(this.opts.stateDir, { recursive: true, force: true });
+      this.log.info('embedded cluster stopped');
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,107 @@
+import { silentLogger, type Logger } from '../../core/index.js';
+import type { KObject } from '../api/types.js';
+import type { Store } from '../store/store.js';
+import { claimObjects } from './claim.js';
+import { DEFAULT_RESYNC_MS, realTimers, type Controller, type ControllerOptions } from './controller.js';
+import { checkPausedConditions, isScalingEvent, rolloutRecreate, rolloutRolling, syncScaling } from './deployment-rollout.js';
+import { DEPLOYMENTS, DeploymentSync, REPLICASETS, type DeploymentContext } from './deployment-sync.js';
+import { isRollingUpdate } from './deployment-util.js';
+import { EventRecorder } from './event-recorder.js';
+import { controllerRef, keyOf, selectorMatches, splitKey } from './objects.js';
+import { WorkQueue } from './work-queue.js';
+
+/**
+ * The Deployment controller: owns ReplicaSets named `<deployment>-<pod-template-hash>`, rolls from old to
+ * new ones (RollingUpdate within maxSurge/maxUnavailable, or Recreate), scales proportionally mid-rollout,
+ * honours `paused` and revisionHistoryLimit, and reports the status and conditions `kubectl rollout status`
+ * reads. Mirrors pkg/controller/deployment.
+ */
+export class DeploymentController implements Controller {
+  private readonly queue: WorkQueue;
+  private readonly ctx: DeploymentContext;
+  private readonly log: Logger;
+  private unwatch: Array<() => void> = [];
+
+  constructor(private readonly store: Store, opts: ControllerOptions = {}) {
+    this.log = (opts.log ?? silentLogger).child({ controller: 'deployment' });
+    this.queue = new WorkQueue({
+      name: 'deployment', sync: (key) => this.sync(key), keys: () => store.snapshot(DEPLOYMENTS).map(keyOf),
+      timers: opts.timers ?? realTimers, log: this.log, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS,
+    }, store.now);
+    this.ctx = {
+      store,
+      events: new EventRecorder(store, { component: 'deployment-controller' }),
+      requeueAfter: (key, ms) => this.queue.addAfter(key, ms),
+    };
+  }
+
+  start(): void {
+    if (this.unwatch.length > 0) return;
+    this.queue.start();
+    this.unwatch = [
+      this.store.watch(DEPLOYMENTS, undefined, {}, (e) => this.queue.add(keyOf(e.object))),
+      this.store.watch(REPLICASETS, undefined, {}, (e) => this.replicaSetChanged(e.object)),
+      // Recreate waits for the old pods to be gone, which no ReplicaSet change announces.
+      this.store.watch('pods', undefined, {}, (e) => { if (e.type === 'DELETED') this.podDeleted(e.object); }),
+    ];
+  }
+
+  stop(): void {
+    for (const u of this.unwatch) u();
+    this.unwatch = [];
+    this.queue.stop();
+  }
+
+  /** Reconciles one Deployment (syncDeployment); public so tests can run a sync synchronously. */
+  sync(key: string): void {
+    const { namespace, name } = splitKey(key);
+    const stored = this.store.peek(DEPLOYMENTS, namespace, name);
+    if (!stored) return;
+    const s = new DeploymentSync(this.ctx, stored);
+    if (isEverything(stored.spec?.selector)) {
+      this.ctx.events.record(stored, { type: 'Warning', reason: 'SelectingAll', message: 'This deployment is selecting all pods. A non-empty selector is required.' });
+      return;
+    }
+    const rsList = claimObjects(this.store, REPLICASETS, s.d, this.store.snapshot(REPLICASETS, namespace));
+    if (s.d.metadata.deletionTimestamp) {
+      const { newRS, oldRSs } = s.replicaSets(rsList, false);
+      return s.syncStatus([...oldRSs, newRS], newRS);
+    }
+    checkPausedConditions(s);
+    if (s.d.spec?.paused || isScalingEvent(s, rsList)) return syncScaling(s, rsList);
+    if (isRollingUpdate(s.d)) return rolloutRolling(s, rsList);
+    rolloutRecreate(s, rsList, this.podsByOwner(s.d, rsList));
+  }
+
+  private replicaSetChanged(rs: KObject): void {
+    const ref = controllerRef(rs);
+    if (ref) {
+      if (ref.kind === 'Deployment') this.queue.add(`${rs.metadata.namespace}/${ref.name}`);
+      return;
+    }
+    for (const d of this.store.snapshot(DEPLOYMENTS, rs.metadata.namespace, (x) => selectorMatches(x.spec?.selector, rs.metadata.labels))) {
+      this.queue.add(keyOf(d));
+    }
+  }
+
+  private podDeleted(pod: KObject): void {
+    const ref = controllerRef(pod);
+    if (ref?.kind !== 'ReplicaSet') return;
+    const rs = this.store.peek(REPLICASETS, pod.metadata.namespace, ref.name);
+    const owner = rs && controllerRef(rs);
+    if (owner?.kind === 'Deployment') this.queue.add(`${pod.metadata.namespace}/${owner.name}`);
+  }
+
+  /** getPodMapForDeployment: the Deployment's pods, by the uid of the ReplicaSet controlling them. */
+  private podsByOwner(d: KObject, rsList: KObject[]): Map<string, KObject[]> {
+    const byUid = new Map<string, KObject[]>(rsList.map((rs) => [rs.metadata.uid!, []]));
+    for (const pod of this.store.snapshot('pods', d.metadata.namespace, (p) => selectorMatches(d.spec?.selector, p.metadata.labels))) {
+      byUid.get(controllerRef(pod)?.uid ?? '')?.push(pod);
+    }
+    return byUid;
+  }
+}
+
+function isEverything(selector: any): boolean {
+  return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
+}

@@ -1,0 +1,134 @@
+import { isDeepStrictEqual } from 'node:util';
+import { silentLogger, type Logger } from '../../core/index.js';
+import type { KObject } from '../api/types.js';
+import type { Store } from '../store/store.js';
+import { DEFAULT_RESYNC_MS, realTimers, type Controller, type ControllerOptions } from './controller.js';
+import { EventRecorder } from './event-recorder.js';
+import { claimObjects } from './claim.js';
+import { controllerRef, isPodActive, keyOf, selectorMatches, splitKey } from './objects.js';
+import { countReplicas, nextAvailabilityInMs, podFromTemplate, podsToDelete } from './replicaset-pods.js';
+import { WorkQueue } from './work-queue.js';
+
+const RS = 'apps/replicasets';
+// kube-controller-manager's burstReplicas: the most pods one sync creates or deletes.
+const BURST_REPLICAS = 500;
+
+/**
+ * The ReplicaSet controller: keeps `spec.replicas` active pods that match the selector and are controlled
+ * by the ReplicaSet (adopting matching orphans, releasing pods that stopped matching), and reports
+ * replicas / fullyLabeledReplicas / readyReplicas / availableReplicas / observedGeneration.
+ */
+export class ReplicaSetController implements Controller {
+  private readonly queue: WorkQueue;
+  private readonly events: EventRecorder;
+  private readonly log: Logger;
+  private unwatch: Array<() => void> = [];
+
+  constructor(private readonly store: Store, opts: ControllerOptions = {}) {
+    this.log = (opts.log ?? silentLogger).child({ controller: 'replicaset' });
+    this.events = new EventRecorder(store, { component: 'replicaset-controller' });
+    this.queue = new WorkQueue({
+      name: 'replicaset', sync: (key) => this.sync(key), keys: () => store.snapshot(RS).map(keyOf),
+      timers: opts.timers ?? realTimers, log: this.log, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS,
+    }, store.now);
+  }
+
+  start(): void {
+    if (this.unwatch.length > 0) return;
+    this.queue.start();
+    this.unwatch = [
+      this.store.watch(RS, undefined, {}, (e) => this.queue.add(keyOf(e.object))),
+      this.store.watch('pods', undefined, {}, (e) => this.podChanged(e.object)),
+    ];
+  }
+
+  stop(): void {
+    for (const u of this.unwatch) u();
+    this.unwatch = [];
+    this.queue.stop();
+  }
+
+  /** Reconciles one ReplicaSet; public so tests can run a sync synchronously. */
+  sync(key: string): void {
+    const { namespace, name } = splitKey(key);
+    const rs = this.store.peek(RS, namespace, name);
+    if (!rs) return;
+    const pods = this.claimPods(rs);
+    const changed = rs.metadata.deletionTimestamp ? false : this.manageReplicas(rs, pods);
+    const current = changed ? this.claimPods(rs) : pods;
+    this.updateStatus(rs, current);
+  }
+
+  private podChanged(pod: KObject): void {
+    const ns = pod.metadata.namespace;
+    const ref = controllerRef(pod);
+    if (ref) {
+      if (ref.kind === 'ReplicaSet') this.queue.add(`${ns}/${ref.name}`);
+      return;
+    }
+    // An orphan may be adopted by any ReplicaSet whose selector matches it.
+    for (const rs of this.store.snapshot(RS, ns, (r) => selectorMatches(r.spec?.selector, pod.metadata.labels))) {
+      this.queue.add(keyOf(rs));
+    }
+  }
+
+  /** The active pods the ReplicaSet controls, after adopting matching orphans and releasing the others. */
+  private claimPods(rs: KObject): KObject[] {
+    return claimObjects(this.store, 'pods', rs, this.store.snapshot('pods', rs.metadata.namespace, isPodActive));
+  }
+
+  /** Creates or deletes pods towards spec.replicas; true when it changed anything. */
+  private manageReplicas(rs: KObject, pods: KObject[]): boolean {
+    const diff = pods.length - Number(rs.spec?.replicas ?? 1);
+    if (diff < 0) {
+      for (let i = 0; i < Math.min(-diff, BURST_REPLICAS); i++) this.createPod(rs);
+      return true;
+    }
+    if (diff === 0) return false;
+    for (const pod of podsToDelete(pods, this.relatedPods(rs), Math.min(diff, BURST_REPLICAS))) this.deletePod(rs, pod);
+    return true;
+  }
+
+  private createPod(rs: KObject): void {
+    try {
+      const pod = this.store.create('pods', rs.metadata.namespace, podFromTemplate(rs));
+      this.events.record(rs, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` });
+    } catch (err) {
+      this.events.record(rs, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${(err as Error).message}` });
+      throw err;
+    }
+  }
+
+  private deletePod(rs: KObject, pod: KObject): void {
+    try {
+      this.store.delete('pods', pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid! } });
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return;
+      this.events.record(rs, { type: 'Warning', reason: 'FailedDelete', message: `Error deleting: ${(err as Error).message}` });
+      throw err;
+    }
+    this.events.record(rs, { type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.metadata.name}` });
+  }
+
+  /** Active pods of every ReplicaSet sharing this one's owner (getIndirectlyRelatedPods). */
+  private relatedPods(rs: KObject): KObject[] {
+    const owner = controllerRef(rs)?.uid;
+    const siblings = new Set(owner
+      ? this.store.snapshot(RS, rs.metadata.namespace, (r) => controllerRef(r)?.uid === owner).map((r) => r.metadata.uid)
+      : [rs.metadata.uid]);
+    return this.store.snapshot('pods', rs.metadata.namespace, (p) => isPodActive(p) && siblings.has(controllerRef(p)?.uid));
+  }
+
+  private updateStatus(rs: KObject, pods: KObject[]): void {
+    const nowMs = this.store.now();
+    const counts = countReplicas(rs, pods, nowMs);
+    const status = { ...(rs.status ?? {}), ...counts, observedGeneration: rs.metadata.generation ?? 1 };
+    this.store.mutate(RS, rs.metadata.namespace, rs.metadata.name!, (draft) => {
+      if (isDeepStrictEqual(draft.status, status)) return false;
+      draft.status = status;
+    }, { subresource: 'status' });
+    // Availability (minReadySeconds) changes with time alone: come back when the next pod crosses it.
+    const inMs = nextAvailabilityInMs(rs, pods, nowMs);
+    if (inMs !== undefined) this.queue.addAfter(keyOf(rs), inMs);
+  }
+}

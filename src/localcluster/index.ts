@@ -1,0 +1,6 @@
+export { LocalCluster, type LocalClusterOptions } from './cluster.js';
+export { deploymentDone, type AvailabilityOptions } from './availability.js';
+export { demoManifestPath } from './demo-manifest.js';
+export { killLeftovers, leftoverPodProcesses } from './leftovers.js';
+export { ManifestError } from './errors.js';
+export type { AppliedObject } from './manifests.js';

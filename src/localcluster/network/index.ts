@@ -1,0 +1,7 @@
+/**
+ * The network of the embedded cluster: loopback addresses for pods and Services, and the proxies
+ * that make a Service IP (or a node port on 127.0.0.1) reach the pods behind it.
+ */
+export { AddressPool, AddressPoolError, type AddressPoolErrorCode } from './address-pool.js';
+export { ServiceProxy, type Backend, type ConnectionInfo, type Gate, type ProxyStats, type ServiceProxyOptions, type Verdict } from './service-proxy.js';
+export { isLoopbackIPv4 } from './ipv4.js';

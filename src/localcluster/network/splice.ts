@@ -1,0 +1,33 @@
+import type { Socket } from 'node:net';
+
+/**
+ * Joins a client socket to its backend socket, both opened with `allowHalfOpen`: bytes and FINs go
+ * through in each direction on their own, and either socket closes once both directions are done.
+ * A reset on one side becomes a reset on the other, as an RST crosses a NAT: a client whose backend
+ * crashed sees ECONNRESET, not a clean end of stream.
+ */
+export function forward(client: Socket, upstream: Socket): void {
+  link(client, upstream);
+  link(upstream, client);
+  client.pipe(upstream);
+  upstream.pipe(client);
+}
+
+function link(from: Socket, to: Socket): void {
+  from.on('error', () => to.resetAndDestroy());
+  // closed without an error (destroyed by close() or cut()): nothing is left to carry
+  from.once('close', () => {
+    if (!to.destroyed) to.destroy();
+  });
+}
+
+/**
+ * Keeps a dropped client connection open without ever answering it, like a CNI dropping its
+ * packets. Its bytes are read and discarded rather than left unread, so that the end of the
+ * client's patience (a FIN or a reset) is seen and the socket freed.
+ */
+export function hold(client: Socket): void {
+  client.on('error', () => client.destroy());
+  client.once('end', () => client.destroy());
+  client.resume();
+}

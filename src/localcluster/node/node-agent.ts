@@ -1,0 +1,172 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { ApiError, type KObject } from '../api/types.js';
+import { EventRecorder } from '../controllers/event-recorder.js';
+import { AddressPool } from '../network/index.js';
+import { PodWorker } from '../runtime/pod-worker.js';
+import type { BackoffOptions } from '../runtime/backoff.js';
+import { serviceEnv } from '../services/service-env.js';
+import { rfc3339 } from '../store/object-names.js';
+import type { Store } from '../store/store.js';
+import { nodeObject, type NodeShape } from './node-object.js';
+
+/** Set in every pod process's environment to the cluster's state dir. */
+export const CLUSTER_MARKER_ENV = 'CRT_EMBEDDED_CLUSTER';
+
+export interface NodeAgentOptions {
+  store: Store;
+  node: NodeShape;
+  /** Where pod work dirs and logs go: `<stateDir>/pods/<ns>_<name>_<uid>/`. */
+  stateDir: string;
+  log: Logger;
+  heartbeatMs?: number;
+  backoff?: BackoffOptions;
+}
+
+interface PodEntry {
+  worker: PodWorker;
+  pod: KObject;
+  ip: string;
+  dir: string;
+  stopping?: Promise<void>;
+}
+
+/**
+ * The kubelet of one embedded node: registers the Node and keeps its heartbeat, runs the pods bound to
+ * it as PodWorkers (processes on pod IPs from the node's podCIDR), writes their status and events, and
+ * finishes graceful deletions (stop the processes, then delete the pod with grace 0).
+ */
+export class NodeAgent {
+  readonly name: string;
+  private readonly pods = new Map<string, PodEntry>();
+  private readonly pool: AddressPool;
+  private readonly recorder: EventRecorder;
+  private stopWatch: (() => void) | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: NodeAgentOptions) {
+    this.name = opts.node.name;
+    this.pool = new AddressPool(opts.node.podCIDR);
+    this.recorder = new EventRecorder(opts.store, { component: 'kubelet', host: this.name });
+  }
+
+  start(): void {
+    const { store } = this.opts;
+    if (!store.peek('nodes', undefined, this.name)) store.create('nodes', undefined, nodeObject(this.opts.node, store.now()), { keepStatus: true });
+    const node = store.peek('nodes', undefined, this.name)!;
+    this.recorder.record(node, { type: 'Normal', reason: 'Starting', message: 'Starting kubelet.' });
+    this.recorder.record(node, { type: 'Normal', reason: 'NodeReady', message: `Node ${this.name} status is now: NodeReady` });
+    this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs ?? 10_000);
+    this.heartbeat.unref();
+    this.stopWatch = store.watch('pods', undefined, { fieldSelector: `spec.nodeName=${this.name}` }, (e) => {
+      if (e.type === 'DELETED') this.forget(e.object);
+      else if (e.type === 'ADDED' || e.type === 'MODIFIED') this.sync(e.object);
+    });
+  }
+
+  /** Stops every pod (the grace capped at `graceCapSec`) and the heartbeat. */
+  async stop(graceCapSec = 5): Promise<void> {
+    this.stopWatch?.();
+    clearInterval(this.heartbeat);
+    await Promise.all([...this.pods.values()].map(async (p) => {
+      const grace = Math.min(graceCapSec, p.pod.spec?.terminationGracePeriodSeconds ?? 30);
+      await (p.stopping ?? p.worker.stop(grace));
+    }));
+    this.pods.clear();
+  }
+
+  /** Process ids of every container process this node runs. */
+  pids(): number[] {
+    return [...this.pods.values()].flatMap((p) => p.worker.pids());
+  }
+
+  /** The entry of a pod running here, by uid (logs, statistics). */
+  podDir(uid: string): string | undefined {
+    return this.pods.get(uid)?.dir;
+  }
+
+  cpuTimeMs(uid: string): number | undefined {
+    return this.pods.get(uid)?.worker.cpuTimeMs();
+  }
+
+  private beat(): void {
+    const stamp = rfc3339(this.opts.store.now());
+    this.opts.store.mutate('nodes', undefined, this.name, (draft) => {
+      for (const c of draft.status?.conditions ?? []) c.lastHeartbeatTime = stamp;
+    }, { subresource: 'status' });
+  }
+
+  private sync(pod: KObject): void {
+    const uid = pod.metadata.uid!;
+    const entry = this.pods.get(uid);
+    if (pod.metadata.deletionTimestamp) {
+      if (entry) entry.pod = pod;
+      void this.terminate(pod, entry);
+      return;
+    }
+    if (entry) {
+      entry.pod = pod;
+      entry.worker.update(pod); // readiness gates and conditions other components own
+      return;
+    }
+    if (['Succeeded', 'Failed'].includes(pod.status?.phase)) return;
+    void this.run(pod);
+  }
+
+  private async run(pod: KObject): Promise<void> {
+    const uid = pod.metadata.uid!;
+    const ip = this.pool.allocate();
+    const dir = path.join(this.opts.stateDir, 'pods', `${pod.metadata.namespace}_${pod.metadata.name}_${uid}`);
+    const ns = pod.metadata.namespace!;
+    const worker = new PodWorker({
+      pod, podIP: ip, hostIP: this.opts.node.ip, nodeName: this.name, dir,
+      // The marker lets `crt cluster down` find pod processes a crashed cluster left behind.
+      serviceEnv: { ...(pod.spec?.enableServiceLinks === false ? {} : serviceEnv(this.opts.store, ns)), [CLUSTER_MARKER_ENV]: this.opts.stateDir },
+      lookup: (kind, namespace, name) => this.lookup(kind, namespace, name),
+      ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+      onStatus: (status) => this.writeStatus(pod, status),
+      onEvent: (event) => this.recorder.record(this.opts.store.peek('pods', ns, pod.metadata.name!) ?? pod, event),
+    });
+    this.pods.set(uid, { worker, pod, ip, dir });
+    await mkdir(dir, { recursive: true });
+    if (!this.pods.has(uid)) return; // deleted while the directory was made
+    worker.start();
+  }
+
+  private lookup(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Record<string, string> | undefined {
+    if (kind !== 'ConfigMap') return undefined; // the embedded cluster serves no Secrets
+    return this.opts.store.peek('configmaps', namespace, name)?.data as Record<string, string> | undefined;
+  }
+
+  private writeStatus(pod: KObject, status: unknown): void {
+    const current = this.opts.store.peek('pods', pod.metadata.namespace, pod.metadata.name!);
+    if (!current || current.metadata.uid !== pod.metadata.uid) return;
+    this.opts.store.mutate('pods', pod.metadata.namespace, pod.metadata.name!, (draft) => {
+      draft.status = status;
+    }, { subresource: 'status' });
+  }
+
+  private async terminate(pod: KObject, entry: PodEntry | undefined): Promise<void> {
+    if (entry?.stopping) return;
+    if (entry) {
+      entry.stopping = entry.worker.stop(pod.metadata.deletionGracePeriodSeconds ?? 30);
+      await entry.stopping;
+    }
+    try {
+      this.opts.store.delete('pods', pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid! } });
+    } catch (err) {
+      if (!(err instanceof ApiError) || (err.code !== 404 && err.code !== 409)) this.opts.log.error({ err, pod: pod.metadata.name }, 'could not finish pod deletion');
+    }
+  }
+
+  /** The pod is gone from the API (force deletion or after termination): make sure its processes are too. */
+  private forget(pod: KObject): void {
+    const uid = pod.metadata.uid!;
+    const entry = this.pods.get(uid);
+    if (!entry) return;
+    this.pods.delete(uid);
+    if (!entry.stopping) entry.worker.kill();
+    this.pool.release(entry.ip);
+  }
+}

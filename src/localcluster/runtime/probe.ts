@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { hostEnv } from './container-process.js';
+import { findExecutable } from './images.js';
+
+/**
+ * One probe attempt (httpGet, tcpSocket, exec), its failure worded as the kubelet words it, so events and
+ * `kubectl describe` read the same as on a real cluster. Also runs the exec and httpGet lifecycle hooks.
+ */
+
+export type ProbeResult = { ok: true } | { ok: false; message: string };
+
+/** Where and as whom a probe runs: the pod's IP, and the container's ports, environment and directory. */
+export interface ProbeTarget {
+  podIP: string;
+  container: any;
+  env: Readonly<Record<string, string>>;
+  cwd: string;
+}
+
+/** The kubelet's probe user agent; servers that log it can tell probes from traffic. */
+const userAgent = 'kube-probe/1.31';
+/** The kubelet reads at most this much of an exec probe's output. */
+const maxOutputBytes = 10 * 1024;
+
+/** Runs one attempt of `probe` (a Probe or a lifecycle handler); never rejects. */
+export async function runProbe(probe: any, target: ProbeTarget, timeoutMs = (probe?.timeoutSeconds ?? 1) * 1000): Promise<ProbeResult> {
+  try {
+    if (probe?.httpGet) return await httpProbe(probe.httpGet, target, timeoutMs);
+    if (probe?.tcpSocket) return await tcpProbe(probe.tcpSocket, target, timeoutMs);
+    if (probe?.exec) return await execProbe(probe.exec.command ?? [], target, timeoutMs);
+    if (probe?.grpc) return { ok: false, message: 'grpc probes are not supported by the embedded cluster' };
+    return { ok: false, message: 'probe has no handler: give it httpGet, tcpSocket or exec' };
+  } catch (err) {
+    return { ok: false, message: (err as Error).message };
+  }
+}
+
+/** A port number, or the number of the container port with that name. */
+export function resolvePort(port: unknown, container: any): number {
+  if (typeof port === 'number') return port;
+  if (typeof port === 'string' && /^\d+$/.test(port)) return Number(port);
+  const named = (container?.ports ?? []).find((p: any) => p.name === port);
+  if (named === undefined) throw new Error(`unable to find port ${JSON.stringify(port)} in container ${container?.name}`);
+  return Number(named.containerPort);
+}
+
+function joinHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Go's net error text for what Node reports as `code`. */
+function dialError(err: NodeJS.ErrnoException, hostPort: string): string {
+  const connect: Record<string, string> = {
+    ECONNREFUSED: 'connection refused', EHOSTUNREACH: 'no route to host',
+    ENETUNREACH: 'network is unreachable', EADDRNOTAVAIL: 'cannot assign requested address',
+  };
+  const reason = err.code === undefined ? undefined : connect[err.code];
+  if (reason !== undefined) return `dial tcp ${hostPort}: connect: ${reason}`;
+  if (err.code === 'ECONNRESET' && err.message === 'socket hang up') return 'EOF';
+  if (err.code === 'ECONNRESET') return `read tcp ${hostPort}: read: connection reset by peer`;
+  return err.message;
+}
+
+function httpProbe(action: any, target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
+  const host = String(action.host || target.podIP);
+  const port = resolvePort(action.port, target.container);
+  const scheme = String(action.scheme ?? 'HTTP').toLowerCase();
+  const pathPart = String(action.path ?? '/');
+  const url = `${scheme}://${joinHostPort(host, port)}${pathPart.startsWith('/') ? '' : '/'}${pathPart}`;
+  const headers: Record<string, string> = { 'User-Agent': userAgent, Accept: '*/*', Connection: 'close' };
+  for (const h of action.httpHeaders ?? []) headers[String(h.name)] = String(h.value);
+  const client = scheme === 'https' ? https : http;
+  return new Promise((resolve) => {
+    const req = client.request(url, { method: 'GET', headers, agent: false, rejectUnauthorized: false }, (res) => {
+      clearTimeout(timer);
+      res.destroy();
+      const status = res.statusCode ?? 0;
+      resolve(status >= 200 && status < 400 ? { ok: true } : { ok: false, message: `HTTP probe failed with statuscode: ${status}` });
+    });
+    const timer = setTimeout(() => {
+      resolve({ ok: false, message: `Get ${JSON.stringify(url)}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)` });
+      req.destroy();
+    }, timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ ok: false, message: `Get ${JSON.stringify(url)}: ${dialError(err, joinHostPort(host, port))}` });
+    });
+    req.end();
+  });
+}
+
+function tcpProbe(action: any, target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
+  const host = String(action.host || target.podIP);
+  const port = resolvePort(action.port, target.container);
+  const hostPort = joinHostPort(host, port);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const timer = setTimeout(() => {
+      resolve({ ok: false, message: `dial tcp ${hostPort}: i/o timeout` });
+      socket.destroy();
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ ok: true });
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      resolve({ ok: false, message: dialError(err, hostPort) });
+    });
+  });
+}
+
+/** Runs `command` as the container would (its environment and directory); exit 0 is success. */
+function execProbe(command: unknown[], target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
+  const argv = command.map(String);
+  const [program, ...args] = argv;
+  if (program === undefined) return Promise.resolve({ ok: false, message: 'exec probe has an empty command' });
+  const found = findExecutable(program, { path: target.env.PATH ?? process.env.PATH ?? '', cwd: target.cwd });
+  if ('error' in found) return Promise.resolve({ ok: false, message: found.error });
+  return new Promise((resolve) => {
+    const child = spawn(found.file, args, { cwd: target.cwd, env: { ...hostEnv(), ...target.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      if (output.length < maxOutputBytes) output = (output + chunk.toString('utf8')).slice(0, maxOutputBytes);
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(child.pid);
+    }, timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      resolve({ ok: false, message: err.message });
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      killGroup(child.pid);
+      if (timedOut) resolve({ ok: false, message: `command ${JSON.stringify(argv.join(' '))} timed out` });
+      else if (code === 0) resolve({ ok: true });
+      else resolve({ ok: false, message: output.trim() || `command ${JSON.stringify(argv.join(' '))} exited with code ${code ?? 'null'}` });
+    });
+  });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}

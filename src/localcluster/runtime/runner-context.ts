@@ -1,0 +1,36 @@
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/log.js';
+import type { KObject } from '../api/types.js';
+import type { BackoffOptions } from './backoff.js';
+
+/** A Kubernetes event about the pod, as the kubelet records it (`fieldPath` names the container). */
+export interface PodEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  fieldPath?: string;
+}
+
+/** A regular container, an init container run to completion, or a sidecar (init container with `restartPolicy: Always`). */
+export type ContainerRole = 'regular' | 'init' | 'sidecar';
+
+export type RunOutcome = 'succeeded' | 'failed' | 'stopped';
+
+/** What a runner needs from its pod worker. */
+export interface RunnerContext {
+  pod: KObject;
+  podIP: string;
+  dir: string;
+  clock: Clock;
+  backoff: BackoffOptions;
+  demoEntry?: string;
+  /** `name_namespace(uid)`, how the kubelet names a pod in messages. */
+  podRef: string;
+  /** Grace for the kills the runtime decides itself (failed liveness, failed postStart). */
+  graceMs: number;
+  /** The container's environment; throws a ContainerConfigError for a missing reference. */
+  env(container: any): Record<string, string>;
+  emit(event: PodEvent): void;
+  changed(): void;
+  log: Logger;
+}

@@ -1,0 +1,132 @@
+import type { Logger } from 'pino';
+import type { KObject } from '../api/types.js';
+import { ServiceProxy, type Backend, type Gate } from '../network/index.js';
+import type { Store } from '../store/store.js';
+import { hostPortFor, lowestBindablePort, PROXY_PORTS_ANNOTATION } from './host-ports.js';
+
+interface PortProxy {
+  name: string | undefined;
+  port: number;
+  nodePort: number | undefined;
+  proxy: ServiceProxy;
+}
+
+interface ServiceEntry {
+  uid: string;
+  clusterIP: string;
+  /** the ports spec this entry was built from: a change rebuilds the proxies */
+  signature: string;
+  ports: PortProxy[];
+  ready: Promise<void>;
+}
+
+/**
+ * kube-proxy for the embedded cluster: one ServiceProxy per Service port, listening on the Service's
+ * ClusterIP (a loopback address of its own), and on 127.0.0.1:<nodePort> for NodePort/LoadBalancer
+ * Services; backends follow the Endpoints objects the endpoints controller writes.
+ */
+export class ServiceProxies {
+  private readonly entries = new Map<string, ServiceEntry>();
+  private readonly stops: (() => void)[] = [];
+  private readonly lowest = lowestBindablePort();
+
+  constructor(private readonly store: Store, private readonly log: Logger, private readonly gate?: Gate) {}
+
+  start(): void {
+    this.stops.push(this.store.watch('services', undefined, {}, (e) => {
+      if (e.type === 'DELETED') void this.remove(key(e.object));
+      else if (e.type === 'ADDED' || e.type === 'MODIFIED') void this.ensure(e.object);
+    }));
+    this.stops.push(this.store.watch('endpoints', undefined, {}, (e) => {
+      if (e.type !== 'BOOKMARK') void this.updateBackends(key(e.object));
+    }));
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.stops.splice(0)) s();
+    const all = [...this.entries.keys()];
+    await Promise.all(all.map((k) => this.remove(k)));
+  }
+
+  /** Where a Service port is reachable from the host (its ClusterIP), once its proxy listens. */
+  async address(namespace: string, name: string, port?: number | string): Promise<{ host: string; port: number; nodePort?: number } | undefined> {
+    const entry = this.entries.get(`${namespace}/${name}`);
+    if (!entry) return undefined;
+    await entry.ready;
+    const p = port === undefined ? entry.ports[0] : entry.ports.find((x) => x.port === Number(port) || x.name === port);
+    if (!p) return undefined;
+    return { host: entry.clusterIP, port: hostPortFor(p.port, this.lowest), ...(p.nodePort ? { nodePort: p.nodePort } : {}) };
+  }
+
+  /** The proxies of every Service (for NetworkPolicy gates and statistics). */
+  proxies(): ServiceProxy[] {
+    return [...this.entries.values()].flatMap((e) => e.ports.map((p) => p.proxy));
+  }
+
+  private async ensure(svc: KObject): Promise<void> {
+    const k = key(svc);
+    const clusterIP: string | undefined = svc.spec?.clusterIP;
+    if (!clusterIP || clusterIP === 'None') return this.remove(k);
+    const signature = JSON.stringify([clusterIP, svc.spec.ports, svc.metadata.uid]);
+    const existing = this.entries.get(k);
+    if (existing && existing.signature === signature && existing.uid === svc.metadata.uid) return;
+    if (existing) await this.remove(k);
+    const ports: PortProxy[] = (svc.spec.ports ?? []).map((p: any) => ({
+      name: p.name, port: p.port, nodePort: p.nodePort, proxy: new ServiceProxy({ log: this.log, ...(this.gate ? { gate: this.gate } : {}) }),
+    }));
+    const remapped = ports.filter((p) => hostPortFor(p.port, this.lowest) !== p.port).map((p) => `${p.port}:${hostPortFor(p.port, this.lowest)}`).join(',');
+    if (remapped && svc.metadata.annotations?.[PROXY_PORTS_ANNOTATION] !== remapped) {
+      this.store.mutate('services', svc.metadata.namespace, svc.metadata.name!, (d) => {
+        d.metadata.annotations = { ...d.metadata.annotations, [PROXY_PORTS_ANNOTATION]: remapped };
+      });
+    }
+    const ready = (async () => {
+      for (const p of ports) {
+        await p.proxy.listen(clusterIP, hostPortFor(p.port, this.lowest));
+        if (p.nodePort) await p.proxy.listen('127.0.0.1', p.nodePort);
+      }
+    })();
+    const entry: ServiceEntry = { uid: svc.metadata.uid!, clusterIP, signature, ports, ready };
+    this.entries.set(k, entry);
+    try {
+      await ready;
+      this.log.debug({ service: k, clusterIP, ports: ports.map((p) => p.port) }, 'service proxy listening');
+    } catch (err) {
+      this.log.error({ err, service: k }, 'service proxy could not listen');
+    }
+    await this.updateBackends(k);
+  }
+
+  private async updateBackends(k: string): Promise<void> {
+    const entry = this.entries.get(k);
+    if (!entry) return;
+    const [ns, name] = k.split('/') as [string, string];
+    const ep = this.store.peek('endpoints', ns, name);
+    const svc = this.store.peek('services', ns, name);
+    for (const p of entry.ports) p.proxy.setBackends(backendsFor(ep, p, svc));
+  }
+
+  private async remove(k: string): Promise<void> {
+    const entry = this.entries.get(k);
+    if (!entry) return;
+    this.entries.delete(k);
+    await entry.ready.catch(() => undefined);
+    await Promise.all(entry.ports.map((p) => p.proxy.close()));
+  }
+}
+
+function key(obj: KObject): string {
+  return `${obj.metadata.namespace}/${obj.metadata.name}`;
+}
+
+/** The ready addresses of an Endpoints object for one Service port (matched by port name). */
+function backendsFor(ep: KObject | undefined, port: PortProxy, svc: KObject | undefined): Backend[] {
+  const out: Backend[] = [];
+  const single = (svc?.spec?.ports?.length ?? 0) <= 1;
+  for (const subset of (ep?.subsets ?? []) as any[]) {
+    const epPort = (subset.ports ?? []).find((p: any) => (p.name ?? '') === (port.name ?? '')) ?? (single ? subset.ports?.[0] : undefined);
+    if (!epPort) continue;
+    for (const a of subset.addresses ?? []) out.push({ ip: a.ip, port: epPort.port, ...(a.targetRef?.name ? { name: a.targetRef.name } : {}) });
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { UsageError } from '../core/errors.js';
+import { parseDuration } from '../core/units.js';
+import { kubeClients, serviceUrl, writeEmbeddedKubeconfig, type KubeClients } from '../kube/index.js';
+import { LocalCluster } from '../localcluster/index.js';
+import type { Plan } from '../plan/types.js';
+
+/** The cluster a run acts on: the embedded one started for the run, or one reached by kubeconfig. */
+export interface ClusterSession {
+  /** `embedded cluster (3 nodes)` or the kubeconfig server, for the report's environment. */
+  description: string;
+  kubeconfig: string | undefined;
+  /** The URL at which this machine reaches a Service port. */
+  serviceUrl(namespace: string, name: string, port?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const SETTINGS = ['availableTimeout', 'restartBackoff', 'restartBackoffMax', 'heartbeat'] as const;
+
+export interface ClusterProgress {
+  (message: string): void;
+}
+
+/**
+ * Opens the plan's cluster. `cluster.local` starts the embedded cluster in this process (state and
+ * kubeconfig in the run folder), applies the manifests and waits until their deployments are available;
+ * it is stopped by close(), pods and all. A kubeconfig cluster is only connected to.
+ */
+export async function openCluster(plan: Plan, runDir: string, log: Logger, signal: AbortSignal, progress: ClusterProgress): Promise<ClusterSession | undefined> {
+  const doc = plan.cluster;
+  if (!doc) return undefined;
+  if (!doc.local) {
+    const k = kubeClients({ ...(doc.kubeconfig ? { kubeconfig: path.resolve(path.dirname(plan.file), doc.kubeconfig) } : {}), ...(doc.context ? { context: doc.context } : {}) });
+    return { description: k.server, kubeconfig: doc.kubeconfig, serviceUrl: (ns, name, port) => serviceUrl(k, ns, name, port), close: async () => undefined };
+  }
+  const settings = localSettings(doc.local.settings ?? {}, plan.display);
+  const nodes = doc.local.nodes ?? 3;
+  const cluster = new LocalCluster({
+    nodes, stateDir: path.join(runDir, 'cluster'), keepState: true, log: log.child({ component: 'embedded-cluster' }),
+    ...(settings.heartbeat ? { heartbeatMs: settings.heartbeat } : {}),
+    ...(settings.restartBackoff ? { backoff: { initialMs: settings.restartBackoff, maxMs: settings.restartBackoffMax ?? 300_000 } } : {}),
+  });
+  const kubeconfig = path.join(runDir, 'kubeconfig');
+  try {
+    progress(`starting the embedded cluster (${nodes} nodes)…`);
+    const url = await cluster.start();
+    await writeEmbeddedKubeconfig(kubeconfig, url);
+    const files = (doc.local.manifests ?? []).map((m) => path.resolve(path.dirname(plan.file), m));
+    if (files.length) {
+      const applied = await cluster.applyFiles(files);
+      progress(`applied ${applied.length} objects; waiting for deployments to be available…`);
+      await cluster.waitUntilAvailable({ timeoutMs: settings.availableTimeout ?? 180_000, signal });
+    }
+    progress(`embedded cluster ready: kubectl --kubeconfig ${path.relative(process.cwd(), kubeconfig)} get pods -A`);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  const k: KubeClients = kubeClients({ kubeconfig });
+  return {
+    description: `embedded cluster (${nodes} node${nodes === 1 ? '' : 's'})`,
+    kubeconfig,
+    serviceUrl: (ns, name, port) => serviceUrl(k, ns, name, port),
+    close: () => cluster.stop(),
+  };
+}
+
+function localSettings(raw: Record<string, unknown>, where: string): Partial<Record<(typeof SETTINGS)[number], number>> {
+  const out: Partial<Record<(typeof SETTINGS)[number], number>> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!(SETTINGS as readonly string[]).includes(key)) {
+      throw new UsageError(`${where}: cluster.local.settings.${key} is not a setting of the embedded cluster`, { hint: `settings: ${SETTINGS.join(', ')} (durations such as 30s)` });
+    }
+    try {
+      out[key as (typeof SETTINGS)[number]] = parseDuration(value as string);
+    } catch {
+      throw new UsageError(`${where}: cluster.local.settings.${key} must be a duration such as 30s, not ${JSON.stringify(value)}`);
+    }
+  }
+  return out;
+}
