@@ -39,7 +39,7 @@ function resource(
 export const builtinResources: readonly ResourceType[] = [
   resource('', 'v1', 'Namespace', 'namespaces', false, { shortNames: ['ns'], subresources: ['status'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] }),
   resource('', 'v1', 'Node', 'nodes', false, { shortNames: ['no'], subresources: ['status'] }),
-  resource('', 'v1', 'Pod', 'pods', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log'] }),
+  resource('', 'v1', 'Pod', 'pods', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'eviction'] }),
   resource('', 'v1', 'Service', 'services', true, { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
   resource('', 'v1', 'Endpoints', 'endpoints', true, { shortNames: ['ep'] }),
   resource('', 'v1', 'ConfigMap', 'configmaps', true, { shortNames: ['cm'] }),
@@ -47,6 +47,10 @@ export const builtinResources: readonly ResourceType[] = [
   resource('apps', 'v1', 'Deployment', 'deployments', true, { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
   resource('apps', 'v1', 'ReplicaSet', 'replicasets', true, { shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),
   resource('discovery.k8s.io', 'v1', 'EndpointSlice', 'endpointslices', true),
+  resource('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], subresources: ['status'] }),
+  resource('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, { shortNames: ['netpol'] }),
+  resource('batch', 'v1', 'Job', 'jobs', true, { categories: ['all'], subresources: ['status'] }),
+  resource('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, { shortNames: ['hpa'], categories: ['all'], subresources: ['status'] }),
   // Events are served as core/v1 only: one store, so `kubectl describe` and the report's timeline agree.
 ];
 

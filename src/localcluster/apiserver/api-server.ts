@@ -17,6 +17,8 @@ export interface ApiServerOptions {
   log?: Logger;
   /** Longest a watch stays open (default 30 min, the real server's order of magnitude). */
   watchMaxMs?: number;
+  /** Period of BOOKMARK events for watches that allow them (default 60 s, as the real server). */
+  bookmarkEveryMs?: number;
 }
 
 /**
@@ -98,7 +100,7 @@ export class ApiServer {
     }
     await handleResource({
       store: this.opts.store, logs: this.opts.logs, subresources: this.opts.subresources ?? new Map(),
-      watches: this.watches, watchMaxMs: this.opts.watchMaxMs ?? 30 * 60_000, signal: this.abort.signal,
+      watches: this.watches, watchMaxMs: this.opts.watchMaxMs ?? 30 * 60_000, bookmarkEveryMs: this.opts.bookmarkEveryMs ?? 60_000, signal: this.abort.signal,
     }, {
       resource: route.resource, namespace: route.namespace, name: route.name, subresource: route.subresource,
       legacyWatch: route.legacyWatch, query: url.searchParams,

@@ -18,6 +18,7 @@ export interface HandlerContext {
   subresources: Map<string, SubresourceHandler>;
   watches: Set<() => void>;
   watchMaxMs: number;
+  bookmarkEveryMs: number;
   signal: AbortSignal;
 }
 
@@ -54,7 +55,7 @@ export async function handleResource(ctx: HandlerContext, r: ResourceRequest, re
     case 'GET': {
       if (r.name) return send(res, 200, renderObject(resource, store.get(resource.key, r.namespace, r.name), rep, r.query, now));
       if (r.legacyWatch || isTrue(r.query.get('watch'))) {
-        const end = serveWatch(store, res, { resource, namespace: r.namespace, query: r.query, rep, maxTimeoutMs: ctx.watchMaxMs, bookmarkEveryMs: 60_000 });
+        const end = serveWatch(store, res, { resource, namespace: r.namespace, query: r.query, rep, maxTimeoutMs: ctx.watchMaxMs, bookmarkEveryMs: ctx.bookmarkEveryMs });
         ctx.watches.add(end);
         res.on('close', () => ctx.watches.delete(end));
         return;

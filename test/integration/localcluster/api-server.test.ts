@@ -25,7 +25,7 @@ describe('embedded cluster API server (through @kubernetes/client-node and kubec
   beforeEach(async () => {
     store = new Store();
     for (const name of ['default', 'demo']) store.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    server = new ApiServer({ store });
+    server = new ApiServer({ store, bookmarkEveryMs: 200 });
     const url = await server.listen();
     tmp = await tempDir();
     kubeconfig = path.join(tmp.dir, 'kubeconfig');
@@ -113,6 +113,30 @@ describe('embedded cluster API server (through @kubernetes/client-node and kubec
     setTimeout(() => void core.createNamespacedConfigMap({ namespace: 'demo', body: { metadata: { name: 'c' } } }), 100);
     await done;
     expect(seen).to.deep.equal(['ADDED b', 'DELETED a', 'ADDED c']);
+  });
+
+  it('ends a watch after timeoutSeconds and sends bookmarks when allowed', async () => {
+    const started = Date.now();
+    const res = await fetch(`${kc.getCurrentCluster()!.server}/api/v1/namespaces/demo/configmaps?watch=true&timeoutSeconds=1&allowWatchBookmarks=true`);
+    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: any });
+    expect(Date.now() - started).to.be.within(900, 3000);
+    expect(lines.length).to.be.greaterThan(0);
+    expect(lines.every((l) => l.type === 'BOOKMARK' && l.object.kind === 'ConfigMap' && l.object.metadata.resourceVersion)).to.equal(true);
+  });
+
+  it('lists pods by field selector (spec.nodeName, status.phase) and deletes a collection by label', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    const pod = (name: string, nodeName?: string) => ({ metadata: { name, labels: { app: 'x' } }, spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'c', image: 'crt.io/demo:1.0' }] } });
+    await core.createNamespacedPod({ namespace: 'demo', body: pod('on-1', 'node-1') });
+    await core.createNamespacedPod({ namespace: 'demo', body: pod('unbound') });
+    const bound = await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=node-1' });
+    expect(bound.items.map((p) => p.metadata?.name)).to.deep.equal(['on-1']);
+    const unbound = await core.listNamespacedPod({ namespace: 'demo', fieldSelector: 'spec.nodeName=,status.phase=Pending' });
+    expect(unbound.items.map((p) => p.metadata?.name)).to.deep.equal(['unbound']);
+    const bad = await apiError(core.listNamespacedPod({ namespace: 'demo', fieldSelector: 'spec.color=red' }));
+    expect(bad.code).to.equal(400);
+    await core.deleteCollectionNamespacedPod({ namespace: 'demo', labelSelector: 'app=x', gracePeriodSeconds: 0 });
+    expect(store.snapshot('pods', 'demo')).to.deep.equal([]);
   });
 
   it('answers a Status 404 for a resource it does not serve', async () => {

@@ -137,3 +137,21 @@ describe('embedded cluster store', () => {
     expect(b.metadata.resourceVersion).to.equal(a.metadata.resourceVersion);
   });
 });
+
+describe('embedded cluster watch history', () => {
+  it('answers 410 Gone to a watch from a resourceVersion older than the history keeps', async () => {
+    const { WatchHub } = await import('../../../../src/localcluster/store/watch-hub.js');
+    const hub = new WatchHub(2);
+    const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } };
+    for (let rv = 1; rv <= 5; rv++) hub.publish({ rv, resourceKey: 'configmaps', type: 'ADDED', object: obj });
+    try {
+      hub.watch(() => true, () => undefined, { fromRv: 1 });
+      expect.fail('expected 410');
+    } catch (err) {
+      expect((err as ApiError).code).to.equal(410);
+      expect((err as ApiError).reason).to.equal('Expired');
+    }
+    const stop = hub.watch(() => true, () => undefined, { fromRv: 3 });
+    stop();
+  });
+});
