@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { CLUSTER_MARKER_ENV } from './node/node-agent.js';
+import { processIds } from './runtime/proc.js';
 
 /**
  * Pod processes of an embedded cluster still alive (Linux: read from /proc): every pod process carries
@@ -9,17 +10,10 @@ import { CLUSTER_MARKER_ENV } from './node/node-agent.js';
 export function leftoverPodProcesses(stateDir: string): number[] {
   const marker = `${CLUSTER_MARKER_ENV}=${stateDir}`;
   const found: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
+  for (const pid of processIds()) {
     try {
-      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (env.includes(marker)) found.push(Number(entry));
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (env.includes(marker)) found.push(pid);
     } catch {
       // gone, or not ours to read
     }

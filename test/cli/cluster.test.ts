@@ -4,15 +4,8 @@ import { expect } from 'chai';
 import { leftoverPodProcesses } from '../../src/localcluster/index.js';
 import { crt } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+import { alive } from '../helpers/processes.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('crt cluster up / status / url / down', function () {
   this.timeout(120_000);

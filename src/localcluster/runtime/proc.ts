@@ -31,19 +31,21 @@ export function readStat(pid: number): ProcStat | undefined {
   return { pid, state: fields[0] ?? '?', pgrp: n(2), cpuTicks: n(11) + n(12) + n(13) + n(14) };
 }
 
+/** Every process id in /proc (empty where there is no /proc). */
+export function processIds(): number[] {
+  try {
+    return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 /** Live (not zombie) processes of the given groups, by group. */
 export function groupMembers(pgids: ReadonlySet<number>): Map<number, ProcStat[]> {
   const found = new Map<number, ProcStat[]>();
   if (pgids.size === 0) return found;
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(Number(entry));
+  for (const pid of processIds()) {
+    const stat = readStat(pid);
     if (stat === undefined || stat.state === 'Z' || stat.state === 'X' || !pgids.has(stat.pgrp)) continue;
     found.set(stat.pgrp, [...(found.get(stat.pgrp) ?? []), stat]);
   }

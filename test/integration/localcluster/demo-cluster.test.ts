@@ -7,17 +7,10 @@ import { writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
 import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { alive } from '../../helpers/processes.js';
 
 const exec = promisify(execFile);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
