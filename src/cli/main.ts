@@ -1,9 +1,10 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { CrtError, PlanError, formatProblem } from '../core/errors.js';
 import { ExitCode, exitCodeDescriptions } from '../core/exit-codes.js';
 import { createLogger } from '../core/log.js';
 import { crtVersion } from '../core/version.js';
+import { parseDuration } from '../core/units.js';
 import type { ClusterUpFlags } from './commands/cluster.js';
 import type { RunFlags } from './commands/run.js';
 import type { CliIO } from './io.js';
@@ -16,6 +17,14 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+function duration(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new InvalidArgumentError('must be a duration such as 500ms, 40s or 5m');
+  }
 }
 
 function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number) => void): Command {
@@ -74,6 +83,10 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .addOption(dirOption())
     .option('--port <port>', 'API server port on 127.0.0.1 (0: any free port)', (v) => Number(v), 0)
     .addOption(new Option('--log-level <level>', 'level of <dir>/cluster.log').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'))
+    .option('--heartbeat <duration>', 'kubelet heartbeat period (default 10s)', duration)
+    .option('--node-monitor-grace-period <duration>', 'heartbeat silence before a node goes Unknown and gets the unreachable taint (default 50s)', duration)
+    .option('--node-monitor-period <duration>', 'how often the node lifecycle controller checks heartbeats (default 5s)', duration)
+    .option('--default-toleration-seconds <n>', 'how long pods stay on an unreachable node before eviction (default 300)', (v) => Number(v))
     .action(async (flags: ClusterUpFlags) => {
       const { clusterUp } = await import('./commands/cluster.js');
       setCode(await clusterUp(flags, io, argv.slice(2)));
@@ -103,6 +116,16 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .action(async (service: string, flags: { dir: string; kubeconfig?: string }) => {
       const { clusterUrl } = await import('./commands/cluster.js');
       setCode(await clusterUrl(service, flags, io));
+    });
+  cluster
+    .command('node')
+    .description('power a node of the running embedded cluster off (its pod processes die at once, heartbeats stop) or on')
+    .argument('<name>', 'the node, e.g. node-2')
+    .addArgument(new Argument('<state>', 'off or on').choices(['off', 'on']))
+    .addOption(dirOption())
+    .action(async (name: string, state: 'off' | 'on', flags: { dir: string }) => {
+      const { clusterNode } = await import('./commands/cluster.js');
+      setCode(await clusterNode(name, state, flags, io));
     });
 
   return program;

@@ -24,8 +24,14 @@ export interface ProxyAppOptions {
   routes: readonly ProxyRoute[];
 }
 
+/** A pod's loopback IP (POD_IP, set by the embedded cluster); none outside a cluster or off loopback. */
+function sourceAddress(env: Env): string | undefined {
+  const ip = env.POD_IP?.trim();
+  return ip && /^127\.\d+\.\d+\.\d+$/.test(ip) && ip !== '127.0.0.1' ? ip : undefined;
+}
+
 export function createProxyApp(env: Env, o: ProxyAppOptions): DemoApp {
-  const upstream = new Upstream(o.upstreamName, o.upstreamUrl, intKnob(env, 'UPSTREAM_TIMEOUT_MS', 2000, 1));
+  const upstream = new Upstream(o.upstreamName, o.upstreamUrl, intKnob(env, 'UPSTREAM_TIMEOUT_MS', 2000, 1), sourceAddress(env));
   const routes: Route[] = o.routes.map((r) => route(r.method, r.template, (req, res, params) => forward(upstream, req, res, r.target(params))));
   return {
     describe: () => ({

@@ -30,6 +30,11 @@ export class Upstream {
     readonly name: string,
     readonly baseUrl: URL,
     readonly timeoutMs: number,
+    /**
+     * the address to dial from: the pod IP, so that the callee (and NetworkPolicy) sees which pod
+     * called; on loopback the kernel would otherwise pick 127.0.0.1 for every pod
+     */
+    readonly localAddress?: string,
   ) {}
 
   async send(r: UpstreamRequest): Promise<UpstreamResponse> {
@@ -52,7 +57,7 @@ export class Upstream {
       const headers: http.OutgoingHttpHeaders = { accept: 'application/json' };
       if (r.body) headers['content-type'] = r.contentType ?? 'application/json';
       if (r.body) headers['content-length'] = r.body.length;
-      const req = http.request(new URL(r.path, this.baseUrl), { method: r.method, agent: this.agent, headers });
+      const req = http.request(new URL(r.path, this.baseUrl), { method: r.method, agent: this.agent, headers, ...(this.localAddress ? { localAddress: this.localAddress } : {}) });
       // settles once: whatever happens after a timeout (the reset it causes) is noise
       const fail = (err: Error) => {
         clearTimeout(timer);

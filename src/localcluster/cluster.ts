@@ -3,16 +3,24 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { silentLogger } from '../core/index.js';
 import { ApiServer } from './apiserver/api-server.js';
+import { evictionHandler } from './apiserver/eviction.js';
+import { nodePowerEndpoint } from './apiserver/node-power.js';
 import { ClusterLogs } from './cluster-logs.js';
 import { ControllerManager } from './controllers/controller-manager.js';
 import { applyObjects, readManifests, type AppliedObject } from './manifests.js';
 import { AddressPool } from './network/index.js';
 import { NodeAgent } from './node/node-agent.js';
+import { defaultTolerationSeconds, DEFAULT_TOLERATION_SECONDS } from './node/default-toleration-seconds.js';
+import { checkNodeTimings } from './node/node-timings.js';
+import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, DEFAULT_NODE_MONITOR_PERIOD_MS } from './controllers/node-lifecycle-controller.js';
 import type { BackoffOptions } from './runtime/backoff.js';
 import { serviceAdmission } from './services/service-admission.js';
 import { ServiceProxies } from './services/service-proxies.js';
+import { NetworkPolicyEngine } from './network/policy-engine.js';
 import type { KObject } from './api/types.js';
 import { Store } from './store/store.js';
+import { clusterCpuSampler, workloadControllerOptions } from './cluster-metrics.js';
+import type { CpuSampler } from './controllers/pod-metrics.js';
 import { waitUntilAvailable, type AvailabilityOptions } from './availability.js';
 
 export interface LocalClusterOptions {
@@ -27,8 +35,27 @@ export interface LocalClusterOptions {
   log?: Logger;
   /** Kubelet heartbeat period (default 10 s, as the kubelet's node-status-update-frequency). */
   heartbeatMs?: number;
+  /** Heartbeat silence after which a node goes Ready=Unknown and gets the unreachable taints (default 50 s, as Kubernetes 1.32). */
+  nodeMonitorGracePeriodMs?: number;
+  /** How often the node lifecycle controller checks heartbeats (default 5 s). */
+  nodeMonitorPeriodMs?: number;
+  /** How long new pods tolerate a not-ready or unreachable node before eviction, unless they say (default 300). */
+  defaultTolerationSeconds?: number;
   /** Container restart back-off (default 10 s doubling to 5 min, as the kubelet's). */
   backoff?: BackoffOptions;
+  /**
+   * Whether a NetworkPolicy change also resets the established connections it now denies (default
+   * true). Real CNIs differ: some keep flows they already track open until they end, as false does.
+   */
+  networkPolicyCutEstablished?: boolean;
+  /** How often each HorizontalPodAutoscaler is reconciled (default 15 s, --horizontal-pod-autoscaler-sync-period). */
+  hpaSyncPeriodMs?: number;
+  /** Scale-down stabilisation window of HPAs that do not set one (default 5 min). */
+  hpaDownscaleStabilizationMs?: number;
+  /** How often pods' CPU usage is sampled for HPAs (default 15 s, metrics-server's --metric-resolution). */
+  metricsResolutionMs?: number;
+  /** Delay before a Job replaces a failed pod, doubling per failure up to 6 min (default 10 s). */
+  jobBackoffMs?: number;
 }
 
 const ZONES = 'abcdefghijklmnopqrstuvwxyz';
@@ -44,6 +71,8 @@ export class LocalCluster {
   private api: ApiServer | undefined;
   private controllers: ControllerManager | undefined;
   private proxies: ServiceProxies | undefined;
+  private policies: NetworkPolicyEngine | undefined;
+  private metrics: CpuSampler | undefined;
   private apiUrl = '';
   private stopping: Promise<void> | undefined;
   private readonly log: Logger;
@@ -58,14 +87,29 @@ export class LocalCluster {
 
   async start(): Promise<string> {
     const { store } = this;
+    const timings = {
+      heartbeatMs: this.opts.heartbeatMs ?? 10_000,
+      nodeMonitorPeriodMs: this.opts.nodeMonitorPeriodMs ?? DEFAULT_NODE_MONITOR_PERIOD_MS,
+      nodeMonitorGracePeriodMs: this.opts.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS,
+      defaultTolerationSeconds: this.opts.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
+    };
+    checkNodeTimings(timings);
     await mkdir(this.opts.stateDir, { recursive: true });
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       store.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     }
     store.addAdmission('services', serviceAdmission(new AddressPool('127.20.0.0/16')));
-    this.controllers = new ControllerManager(store, { log: this.log.child({ component: 'controllers' }) });
+    store.addAdmission('pods', defaultTolerationSeconds(timings.defaultTolerationSeconds));
+    this.controllers = new ControllerManager(store, {
+      log: this.log.child({ component: 'controllers' }),
+      nodeLifecycle: { nodeMonitorPeriodMs: timings.nodeMonitorPeriodMs, nodeMonitorGracePeriodMs: timings.nodeMonitorGracePeriodMs },
+      ...workloadControllerOptions(this.opts, (this.metrics = clusterCpuSampler(store, this.nodes, this.opts.metricsResolutionMs))),
+    });
     this.controllers.start();
-    this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }));
+    const policies = (this.policies = new NetworkPolicyEngine(store));
+    policies.start();
+    const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), policies.gate));
+    if (this.opts.networkPolicyCutEstablished ?? true) policies.onChange(() => policies.cutDenied(proxies.proxies()));
     this.proxies.start();
     const count = this.opts.nodes ?? 3;
     for (let i = 1; i <= count; i++) {
@@ -78,8 +122,12 @@ export class LocalCluster {
       agent.start();
       this.nodes.push(agent);
     }
+    this.metrics?.start();
     const logs = new ClusterLogs(this.opts.stateDir, (uid) => this.nodes.some((n) => n.podDir(uid) !== undefined));
-    this.api = new ApiServer({ store, logs, log: this.log.child({ component: 'apiserver' }) });
+    this.api = new ApiServer({
+      store, logs, log: this.log.child({ component: 'apiserver' }), admin: [nodePowerEndpoint(this.nodes)],
+      subresources: new Map([['pods/eviction', evictionHandler]]),
+    });
     this.apiUrl = await this.api.listen(this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
     this.log.info({ url: this.apiUrl, nodes: count }, 'embedded cluster started');
     return this.apiUrl;
@@ -106,6 +154,11 @@ export class LocalCluster {
     return this.proxies!.address(namespace, name, port);
   }
 
+  /** The kubelet of a node (power it off and on: node loss), by name. */
+  node(name: string): NodeAgent | undefined {
+    return this.nodes.find((n) => n.name === name);
+  }
+
   /** Process ids of every pod container now running. */
   pids(): number[] {
     return this.nodes.flatMap((n) => n.pids());
@@ -115,7 +168,9 @@ export class LocalCluster {
   stop(graceCapSec = 5): Promise<void> {
     this.stopping ??= (async () => {
       this.controllers?.stop();
+      this.metrics?.stop();
       await Promise.all(this.nodes.map((n) => n.stop(graceCapSec)));
+      this.policies?.stop();
       await this.proxies?.stop();
       await this.api?.close();
       if (!this.opts.keepState) await rm(this.opts.stateDir, { recursive: true, force: true });

@@ -16,7 +16,11 @@ export interface ClusterSession {
   close(): Promise<void>;
 }
 
-const SETTINGS = ['availableTimeout', 'restartBackoff', 'restartBackoffMax', 'heartbeat'] as const;
+const SETTINGS = ['availableTimeout', 'restartBackoff', 'restartBackoffMax', 'heartbeat', 'nodeMonitorGracePeriod', 'nodeMonitorPeriod', 'defaultTolerationSeconds',
+  'hpaSyncPeriod', 'hpaDownscaleStabilization', 'metricsResolution', 'jobBackoff'] as const;
+
+/** The on/off settings (`true`/`false` in the plan), apart from the durations above. */
+const FLAGS = ['networkPolicyCutEstablished'] as const;
 
 export interface ClusterProgress {
   (message: string): void;
@@ -35,10 +39,20 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
     return { description: k.server, kubeconfig: doc.kubeconfig, serviceUrl: (ns, name, port) => serviceUrl(k, ns, name, port), close: async () => undefined };
   }
   const settings = localSettings(doc.local.settings ?? {}, plan.display);
+  const flags = flagSettings(doc.local.settings ?? {}, plan.display);
   const nodes = doc.local.nodes ?? 3;
   const cluster = new LocalCluster({
     nodes, stateDir: path.join(runDir, 'cluster'), keepState: true, log: log.child({ component: 'embedded-cluster' }),
     ...(settings.heartbeat ? { heartbeatMs: settings.heartbeat } : {}),
+    ...(settings.nodeMonitorGracePeriod ? { nodeMonitorGracePeriodMs: settings.nodeMonitorGracePeriod } : {}),
+    ...(settings.nodeMonitorPeriod ? { nodeMonitorPeriodMs: settings.nodeMonitorPeriod } : {}),
+    // a duration like the others (300s, 5m) or a bare number of seconds, as the Kubernetes flag takes
+    ...(settings.defaultTolerationSeconds !== undefined ? { defaultTolerationSeconds: settings.defaultTolerationSeconds / 1000 } : {}),
+    ...(flags.networkPolicyCutEstablished !== undefined ? { networkPolicyCutEstablished: flags.networkPolicyCutEstablished } : {}),
+    ...(settings.hpaSyncPeriod ? { hpaSyncPeriodMs: settings.hpaSyncPeriod } : {}),
+    ...(settings.hpaDownscaleStabilization !== undefined ? { hpaDownscaleStabilizationMs: settings.hpaDownscaleStabilization } : {}),
+    ...(settings.metricsResolution ? { metricsResolutionMs: settings.metricsResolution } : {}),
+    ...(settings.jobBackoff !== undefined ? { jobBackoffMs: settings.jobBackoff } : {}),
     ...(settings.restartBackoff ? { backoff: { initialMs: settings.restartBackoff, maxMs: settings.restartBackoffMax ?? 300_000 } } : {}),
   });
   const kubeconfig = path.join(runDir, 'kubeconfig');
@@ -69,14 +83,26 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
 function localSettings(raw: Record<string, unknown>, where: string): Partial<Record<(typeof SETTINGS)[number], number>> {
   const out: Partial<Record<(typeof SETTINGS)[number], number>> = {};
   for (const [key, value] of Object.entries(raw)) {
+    if ((FLAGS as readonly string[]).includes(key)) continue;
     if (!(SETTINGS as readonly string[]).includes(key)) {
-      throw new UsageError(`${where}: cluster.local.settings.${key} is not a setting of the embedded cluster`, { hint: `settings: ${SETTINGS.join(', ')} (durations such as 30s)` });
+      throw new UsageError(`${where}: cluster.local.settings.${key} is not a setting of the embedded cluster`, { hint: `settings: ${SETTINGS.join(', ')} (durations such as 30s); ${FLAGS.join(', ')} (true or false)` });
     }
     try {
-      out[key as (typeof SETTINGS)[number]] = parseDuration(value as string);
+      out[key as (typeof SETTINGS)[number]] = key === 'defaultTolerationSeconds' && typeof value === 'number' ? value * 1000 : parseDuration(value as string);
     } catch {
       throw new UsageError(`${where}: cluster.local.settings.${key} must be a duration such as 30s, not ${JSON.stringify(value)}`);
     }
+  }
+  return out;
+}
+
+function flagSettings(raw: Record<string, unknown>, where: string): Partial<Record<(typeof FLAGS)[number], boolean>> {
+  const out: Partial<Record<(typeof FLAGS)[number], boolean>> = {};
+  for (const key of FLAGS) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'boolean') throw new UsageError(`${where}: cluster.local.settings.${key} must be true or false, not ${JSON.stringify(value)}`);
+    out[key] = value;
   }
   return out;
 }

@@ -18,6 +18,11 @@ export interface ClusterUpFlags {
   dir: string;
   port: number;
   logLevel: string;
+  /** Node-loss timings in ms (seconds for the toleration); the cluster's defaults when absent. */
+  heartbeat?: number;
+  nodeMonitorGracePeriod?: number;
+  nodeMonitorPeriod?: number;
+  defaultTolerationSeconds?: number;
 }
 
 /** `crt cluster up`: runs the embedded cluster in the foreground until SIGINT/SIGTERM, or detached. */
@@ -30,7 +35,13 @@ export async function clusterUp(flags: ClusterUpFlags, io: CliIO, argv: readonly
   await mkdir(path.dirname(paths.state), { recursive: true });
   if (flags.detach) return detach(flags, io, argv);
   const log = createLogger(pino.destination({ dest: paths.log, sync: false, mkdir: true }), flags.logLevel);
-  const cluster = new LocalCluster({ nodes: flags.nodes, stateDir: paths.stateDir, port: flags.port, log });
+  const cluster = new LocalCluster({
+    nodes: flags.nodes, stateDir: paths.stateDir, port: flags.port, log,
+    ...(flags.heartbeat !== undefined ? { heartbeatMs: flags.heartbeat } : {}),
+    ...(flags.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriod } : {}),
+    ...(flags.nodeMonitorPeriod !== undefined ? { nodeMonitorPeriodMs: flags.nodeMonitorPeriod } : {}),
+    ...(flags.defaultTolerationSeconds !== undefined ? { defaultTolerationSeconds: flags.defaultTolerationSeconds } : {}),
+  });
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
@@ -140,5 +151,20 @@ export async function clusterUrl(service: string, flags: { dir: string; kubeconf
   const kubeconfig = flags.kubeconfig ?? (state && alive(state.pid) ? state.kubeconfig : undefined);
   if (!kubeconfig) throw new EnvironmentError(`no embedded cluster is running from ${flags.dir}`, { hint: 'crt cluster up --demo, or give --kubeconfig' });
   io.stdout.write(`${await serviceUrl(kubeClients({ kubeconfig }), m[1]!, m[2]!, m[3])}\n`);
+  return ExitCode.passed;
+}
+
+/** `crt cluster node <name> off|on`: cuts or restores a node's power through the cluster's admin endpoint. */
+export async function clusterNode(name: string, state: 'off' | 'on', flags: { dir: string }, io: CliIO): Promise<ExitCodeValue> {
+  const running = await readState(flags.dir);
+  if (!running || !alive(running.pid)) throw new EnvironmentError(`no embedded cluster is running from ${flags.dir}`, { hint: 'crt cluster up --detach starts one' });
+  const res = await fetch(`${running.url}/crt/v1/nodes/${encodeURIComponent(name)}/power`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state }),
+  });
+  const body = await res.json() as { state?: string; killedPids?: number[]; message?: string };
+  if (res.status === 404) throw new UsageError(`the embedded cluster has no node ${name}`, { hint: `nodes are node-1 … node-${running.nodes}` });
+  if (!res.ok) throw new EnvironmentError(`the cluster refused to power ${name} ${state}: ${body.message ?? res.status}`);
+  const killed = body.killedPids ? ` (${body.killedPids.length} pod process${body.killedPids.length === 1 ? '' : 'es'} killed)` : '';
+  io.stdout.write(`node ${name}: power ${body.state}${killed}\n`);
   return ExitCode.passed;
 }

@@ -3,7 +3,9 @@
  * bits the registry strategies fill in), so stored objects read back the way kubectl and controllers expect.
  * Every default only fills a field that is absent: what the client sent always wins.
  */
+import { defaultNetworkPolicy } from './network-policy.js';
 import type { KObject } from './types.js';
+import { defaultHorizontalPodAutoscaler, defaultJob } from './workload-defaults.js';
 
 type Obj = Record<string, any>;
 
@@ -36,6 +38,15 @@ export function applyDefaults(resourceKey: string, obj: KObject): void {
       break;
     case 'namespaces':
       defaultNamespace(obj);
+      break;
+    case 'batch/jobs':
+      defaultJob(obj);
+      break;
+    case 'autoscaling/horizontalpodautoscalers':
+      defaultHorizontalPodAutoscaler(obj);
+      break;
+    case 'networking.k8s.io/networkpolicies':
+      defaultNetworkPolicy(obj);
       break;
     default:
       // nodes, events, configmaps, endpoints, endpoint slices: nothing the cluster relies on

@@ -5,7 +5,9 @@
  */
 import type { ResourceType } from './resources.js';
 import { formatLabelSelector, labelSelectorFromSpec, labelSelectorString } from './selectors.js';
+import { pdbCells, pdbColumns } from './pdb-table.js';
 import type { KObject, ObjectMeta, Table, TableColumn, TableRow } from './types.js';
+import { workloadTables } from './workload-tables.js';
 
 type Obj = Record<string, any>;
 
@@ -124,6 +126,9 @@ const columns: Record<string, TableColumn[]> = {
     col('Name', 'string', doc.name, 1, 'name')],
 };
 columns['events.k8s.io/events'] = columns.events!;
+columns['policy/poddisruptionbudgets'] = [nameCol, ...pdbColumns, ageCol];
+columns['networking.k8s.io/networkpolicies'] = [nameCol,
+  col('Pod-Selector', 'string', 'Select which pods this network policy applies to', 0), ageCol];
 
 // ---- pods ----
 
@@ -300,7 +305,9 @@ const printers: Record<string, (obj: Obj, nowMs: number) => unknown[]> = {
   pods: podCells, nodes: nodeCells, 'apps/deployments': deploymentCells, 'apps/replicasets': replicaSetCells,
   services: serviceCells, endpoints: endpointsCells, 'discovery.k8s.io/endpointslices': endpointSliceCells,
   events: eventCells, 'events.k8s.io/events': eventCells,
+  'policy/poddisruptionbudgets': (b, now) => [b.metadata?.name, ...pdbCells(b), age(b.metadata?.creationTimestamp, now)],
   namespaces: (ns, now) => [ns.metadata?.name, ns.status?.phase ?? '', age(ns.metadata?.creationTimestamp, now)],
+  'networking.k8s.io/networkpolicies': (np, now) => [np.metadata?.name, formatLabelSelector(np.spec?.podSelector), age(np.metadata?.creationTimestamp, now)],
   configmaps: (cm, now) => [cm.metadata?.name, Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, age(cm.metadata?.creationTimestamp, now)],
 };
 
@@ -320,7 +327,7 @@ export function toPartialObjectMetadataList(objects: KObject[], resourceVersion?
 
 /** The Table the server answers `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` with. */
 export function toTable(resource: ResourceType, objects: KObject[], opts: TableOptions): Table {
-  const print = printers[resource.key] ?? defaultCells;
+  const print = printers[resource.key] ?? workloadTables[resource.key]?.cells ?? defaultCells;
   const include = opts.includeObject ?? 'Metadata';
   const rows = objects.map((obj): TableRow => {
     const row: TableRow = { cells: print(obj, opts.nowMs) };
@@ -331,6 +338,6 @@ export function toTable(resource: ResourceType, objects: KObject[], opts: TableO
   return {
     kind: 'Table', apiVersion: 'meta.k8s.io/v1',
     metadata: opts.resourceVersion === undefined ? {} : { resourceVersion: opts.resourceVersion },
-    columnDefinitions: columns[resource.key] ?? [nameCol, ageCol], rows,
+    columnDefinitions: columns[resource.key] ?? workloadTables[resource.key]?.columns ?? [nameCol, ageCol], rows,
   };
 }

@@ -41,10 +41,10 @@ export interface KObject {
 
 /** One field problem of an invalid object, as `Status.details.causes[]` carries it. */
 export interface StatusCause {
-  reason: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueForbidden' | 'FieldValueTooLong';
+  reason: 'FieldValueRequired' | 'FieldValueInvalid' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueForbidden' | 'FieldValueTooLong' | 'DisruptionBudget';
   message: string;
-  /** JSON-path-like location, e.g. `spec.template.spec.containers[0].image`. */
-  field: string;
+  /** JSON-path-like location, e.g. `spec.template.spec.containers[0].image`; absent when no field is at fault (an eviction refused). */
+  field?: string;
 }
 
 /** `meta.k8s.io/v1` Status, the body of every error response. */

@@ -4,12 +4,15 @@
  * already know, e.g. `Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: ...`.
  * Validation runs on defaulted objects; it never mutates them.
  */
+import { validateNetworkPolicy } from './network-policy.js';
+import { validatePodDisruptionBudget } from './pdb-validation.js';
 import type { ResourceType } from './resources.js';
 import {
   aggregate, dns1123SubdomainErrors, labelSelectorFromSpec, labelValueErrors, matchesLabels, maxLenError,
   qualifiedNameErrors, regexError, type LabelSelector,
 } from './selectors.js';
 import { ApiError, type KObject, type StatusCause } from './types.js';
+import { validateHorizontalPodAutoscaler, validateJob } from './workload-validation.js';
 
 type Obj = Record<string, any>;
 /** A value already rendered the way Go's `%#v` would print it. */
@@ -195,7 +198,7 @@ function validateContainer(c: Obj, path: string, names: Set<string>): StatusCaus
   return causes;
 }
 
-function validatePodSpec(spec: unknown, path: string): StatusCause[] {
+export function validatePodSpec(spec: unknown, path: string): StatusCause[] {
   const s = asObj(spec);
   if (!s) return [required(path)];
   const names = new Set<string>();
@@ -422,6 +425,14 @@ function specCauses(resourceKey: string, obj: KObject, old: KObject | undefined)
     }
     case 'configmaps':
       return validateConfigMap(obj);
+    case 'networking.k8s.io/networkpolicies':
+      return validateNetworkPolicy(obj);
+    case 'batch/jobs':
+      return validateJob(obj, old);
+    case 'autoscaling/horizontalpodautoscalers':
+      return validateHorizontalPodAutoscaler(obj);
+    case 'policy/poddisruptionbudgets':
+      return validatePodDisruptionBudget(obj);
     default:
       return [];
   }

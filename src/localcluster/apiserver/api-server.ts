@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { ApiError } from '../api/types.js';
 import type { Store } from '../store/store.js';
 import { discoveryDocument, versionInfo } from './discovery.js';
+import type { AdminHandler } from './node-power.js';
 import { openApiV3 } from './openapi.js';
 import { parsePath } from './paths.js';
 import type { LogSource } from './pod-logs.js';
@@ -19,6 +20,8 @@ export interface ApiServerOptions {
   watchMaxMs?: number;
   /** Period of BOOKMARK events for watches that allow them (default 60 s, as the real server). */
   bookmarkEveryMs?: number;
+  /** crt's own endpoints under `/crt/` (node power), tried in order before the Kubernetes API. */
+  admin?: AdminHandler[];
 }
 
 /**
@@ -91,6 +94,9 @@ export class ApiServer {
       const doc = openApiV3(path, this.opts.store.registry);
       if (doc === undefined) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
       return send(res, 200, doc);
+    }
+    if (path.startsWith('/crt/')) {
+      for (const handle of this.opts.admin ?? []) if (await handle(url, req, res)) return;
     }
     const route = parsePath(path, this.opts.store.registry);
     if (route.kind === 'discovery') {

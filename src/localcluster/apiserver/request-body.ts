@@ -1,15 +1,32 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../api/types.js';
+import { decodeProtobufBody, unsupportedProtobuf } from './protobuf-body.js';
 
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const MAX_BODY_BYTES = 3 * 1024 * 1024; // the real API server's default request size limit is 3 MiB
 
-/** Reads and parses a JSON request body (undefined when empty). */
+/** Reads and parses a JSON request body, or a protobuf one of the kinds decoded (undefined when empty). */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  // client-go falls back to JSON when a server answers 415 to protobuf, which the embedded cluster does not speak.
-  if (mediaType(req).includes('protobuf')) {
-    req.resume();
-    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/merge-patch+json, application/strategic-merge-patch+json, application/json-patch+json`);
+  const type = mediaType(req);
+  // kubectl's typed clients (drain's evictions, some deletes) send protobuf: the few kinds they send are decoded.
+  if (type.includes('protobuf')) {
+    if (type !== PROTOBUF) {
+      req.resume();
+      throw unsupportedProtobuf(type);
+    }
+    const raw = await readRawBody(req);
+    return raw.length === 0 ? undefined : decodeProtobufBody(raw);
   }
+  const text = (await readRawBody(req)).toString('utf8').trim();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ApiError(400, 'BadRequest', `the body of the request was in an unknown format - accepted media types include: application/json: ${(err as Error).message}`);
+  }
+}
+
+async function readRawBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -18,13 +35,7 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
     chunks.push(buf);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ApiError(400, 'BadRequest', `the body of the request was in an unknown format - accepted media types include: application/json: ${(err as Error).message}`);
-  }
+  return Buffer.concat(chunks);
 }
 
 export function mediaType(req: IncomingMessage): string {

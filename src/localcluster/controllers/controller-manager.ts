@@ -3,9 +3,15 @@ import { GarbageCollector } from '../store/garbage-collector.js';
 import type { Store } from '../store/store.js';
 import type { Controller, ControllerOptions, Timers } from './controller.js';
 import { DeploymentController } from './deployment-controller.js';
+import { DisruptionController } from './disruption-controller.js';
 import { EndpointsController } from './endpoints-controller.js';
+import { HorizontalPodAutoscalerController, type HpaControllerOptions } from './hpa-controller.js';
+import { JobController, type JobControllerOptions } from './job-controller.js';
+import { NodeLifecycleController, type NodeLifecycleOptions } from './node-lifecycle-controller.js';
+import { NodeTaintController } from './node-taint-controller.js';
 import { ReplicaSetController } from './replicaset-controller.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
+import { TaintEvictionController } from './taint-eviction-controller.js';
 
 export interface ControllerManagerOptions {
   log?: Logger;
@@ -18,6 +24,9 @@ export interface ControllerManagerOptions {
   replicaSet?: Omit<ControllerOptions, 'log' | 'timers'>;
   deployment?: Omit<ControllerOptions, 'log' | 'timers'>;
   endpoints?: Omit<ControllerOptions, 'log' | 'timers'>;
+  nodeLifecycle?: Omit<NodeLifecycleOptions, 'log' | 'timers'>;
+  job?: Omit<JobControllerOptions, 'log' | 'timers'>;
+  horizontalPodAutoscaler?: Omit<HpaControllerOptions, 'log' | 'timers'>;
   /** Run the store's garbage collector (default true): this manager owns it, as kube-controller-manager does. */
   garbageCollector?: boolean;
 }
@@ -46,6 +55,12 @@ export class ControllerManager implements Controller {
       { name: 'replicaset', controller: new ReplicaSetController(store, base(opts.replicaSet)) },
       { name: 'deployment', controller: new DeploymentController(store, base(opts.deployment)) },
       { name: 'endpoints', controller: new EndpointsController(store, base(opts.endpoints)) },
+      { name: 'node-lifecycle', controller: new NodeLifecycleController(store, base(opts.nodeLifecycle)) },
+      { name: 'taint-eviction', controller: new TaintEvictionController(store, base(undefined)) },
+      { name: 'node-taint', controller: new NodeTaintController(store, base(undefined)) },
+      { name: 'disruption', controller: new DisruptionController(store, base(undefined)) },
+      { name: 'job', controller: new JobController(store, base(opts.job)) },
+      { name: 'horizontal-pod-autoscaler', controller: new HorizontalPodAutoscalerController(store, base(opts.horizontalPodAutoscaler)) },
     ];
   }
 

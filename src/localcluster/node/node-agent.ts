@@ -44,11 +44,16 @@ export class NodeAgent {
   private readonly recorder: EventRecorder;
   private stopWatch: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Bumped by every power change: work a previous boot started must not touch the API any more. */
+  private boot = 0;
+  private powered = true;
+  private poweredSince: number;
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.name = opts.node.name;
     this.pool = new AddressPool(opts.node.podCIDR);
     this.recorder = new EventRecorder(opts.store, { component: 'kubelet', host: this.name });
+    this.poweredSince = opts.store.now();
   }
 
   start(): void {
@@ -57,6 +62,12 @@ export class NodeAgent {
     const node = store.peek('nodes', undefined, this.name)!;
     this.recorder.record(node, { type: 'Normal', reason: 'Starting', message: 'Starting kubelet.' });
     this.recorder.record(node, { type: 'Normal', reason: 'NodeReady', message: `Node ${this.name} status is now: NodeReady` });
+    this.serve();
+  }
+
+  /** Heartbeats and the watch on the pods bound here: what a running kubelet does. */
+  private serve(): void {
+    const { store } = this.opts;
     this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs ?? 10_000);
     this.heartbeat.unref();
     this.stopWatch = store.watch('pods', undefined, { fieldSelector: `spec.nodeName=${this.name}` }, (e) => {
@@ -76,6 +87,58 @@ export class NodeAgent {
     this.pods.clear();
   }
 
+  get power(): { state: 'on' | 'off'; sinceMs: number } {
+    return { state: this.powered ? 'on' : 'off', sinceMs: this.poweredSince };
+  }
+
+  /**
+   * The node loses power: every pod process is SIGKILLed at once (no preStop, no grace), heartbeats and
+   * status writes stop. The API is not told: pods stay bound with their last status until the node
+   * lifecycle controller notices the silence. Resolves with the killed pids once they have exited.
+   */
+  async powerOff(): Promise<number[]> {
+    if (!this.powered) return [];
+    this.powered = false;
+    this.boot++;
+    this.poweredSince = this.opts.store.now();
+    this.stopWatch?.();
+    this.stopWatch = undefined;
+    clearInterval(this.heartbeat);
+    const pids = this.pids();
+    const workers = [...this.pods.values()].map((p) => p.worker);
+    for (const w of workers) w.kill();
+    for (const p of this.pods.values()) this.pool.release(p.ip);
+    this.pods.clear();
+    this.opts.log.info({ pids: pids.length }, 'node powered off');
+    await Promise.all(workers.map((w) => w.gone()));
+    return pids;
+  }
+
+  /**
+   * Power comes back: the kubelet starts with a new boot id, posts Ready, finishes the deletions the API
+   * asked for meanwhile and starts again the pods still bound here (restartCount + 1).
+   */
+  powerOn(): void {
+    if (this.powered) return;
+    const { store } = this.opts;
+    const now = store.now();
+    this.powered = true;
+    this.boot++;
+    this.poweredSince = now;
+    const fresh = nodeObject(this.opts.node, now).status;
+    const node = store.mutate('nodes', undefined, this.name, (draft) => {
+      draft.status.conditions = fresh.conditions;
+      draft.status.nodeInfo = { ...draft.status.nodeInfo, bootID: fresh.nodeInfo.bootID };
+    }, { subresource: 'status' });
+    if (node) {
+      this.recorder.record(node, { type: 'Normal', reason: 'Starting', message: 'Starting kubelet.' });
+      this.recorder.record(node, { type: 'Warning', reason: 'Rebooted', message: `Node ${this.name} has been rebooted, boot id: ${fresh.nodeInfo.bootID}` });
+      this.recorder.record(node, { type: 'Normal', reason: 'NodeReady', message: `Node ${this.name} status is now: NodeReady` });
+    }
+    this.opts.log.info('node powered on');
+    this.serve();
+  }
+
   /** Process ids of every container process this node runs. */
   pids(): number[] {
     return [...this.pods.values()].flatMap((p) => p.worker.pids());
@@ -90,10 +153,16 @@ export class NodeAgent {
     return this.pods.get(uid)?.worker.cpuTimeMs();
   }
 
+  /** Posts the node status: the kubelet's own conditions (back to them if the controller set Unknown) and the heartbeat. */
   private beat(): void {
-    const stamp = rfc3339(this.opts.store.now());
+    const now = this.opts.store.now();
+    const stamp = rfc3339(now);
+    const own: any[] = nodeObject(this.opts.node, now).status.conditions;
     this.opts.store.mutate('nodes', undefined, this.name, (draft) => {
-      for (const c of draft.status?.conditions ?? []) c.lastHeartbeatTime = stamp;
+      draft.status.conditions = own.map((c) => {
+        const old = (draft.status?.conditions as any[] | undefined)?.find((o) => o.type === c.type);
+        return old?.status === c.status ? { ...old, lastHeartbeatTime: stamp } : c;
+      });
     }, { subresource: 'status' });
   }
 
@@ -108,6 +177,7 @@ export class NodeAgent {
     if (entry) {
       entry.pod = pod;
       entry.worker.update(pod); // readiness gates and conditions other components own
+      this.restoreReady(pod, entry.worker);
       return;
     }
     if (['Succeeded', 'Failed'].includes(pod.status?.phase)) return;
@@ -125,13 +195,25 @@ export class NodeAgent {
       serviceEnv: { ...(pod.spec?.enableServiceLinks === false ? {} : serviceEnv(this.opts.store, ns)), [CLUSTER_MARKER_ENV]: this.opts.stateDir },
       lookup: (kind, namespace, name) => this.lookup(kind, namespace, name),
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+      previousStatus: pod.status,
       onStatus: (status) => this.writeStatus(pod, status),
       onEvent: (event) => this.recorder.record(this.opts.store.peek('pods', ns, pod.metadata.name!) ?? pod, event),
     });
     this.pods.set(uid, { worker, pod, ip, dir });
     await mkdir(dir, { recursive: true });
-    if (!this.pods.has(uid)) return; // deleted while the directory was made
+    if (this.pods.get(uid)?.worker !== worker) return; // deleted (or the node lost power) while the directory was made
     worker.start();
+  }
+
+  /**
+   * The node lifecycle controller marks pods not Ready when this kubelet was silent for too long (a stalled
+   * event loop); a live kubelet puts its own view back, as the kubelet's status manager does.
+   */
+  private restoreReady(pod: KObject, worker: PodWorker): void {
+    const ready = (status: any): string | undefined => (status?.conditions as any[] | undefined)?.find((c) => c.type === 'Ready')?.status;
+    const ours = worker.status();
+    const have = ready(pod.status);
+    if (have !== undefined && ready(ours) !== undefined && ready(ours) !== have) this.writeStatus(pod, ours);
   }
 
   private lookup(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Record<string, string> | undefined {
@@ -149,10 +231,12 @@ export class NodeAgent {
 
   private async terminate(pod: KObject, entry: PodEntry | undefined): Promise<void> {
     if (entry?.stopping) return;
+    const boot = this.boot;
     if (entry) {
       entry.stopping = entry.worker.stop(pod.metadata.deletionGracePeriodSeconds ?? 30);
       await entry.stopping;
     }
+    if (boot !== this.boot) return; // the node lost power meanwhile: the deletion waits for it to come back
     try {
       this.opts.store.delete('pods', pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid! } });
     } catch (err) {

@@ -42,6 +42,11 @@ export class ContainerRunner {
 
   constructor(private readonly ctx: RunnerContext, readonly container: any, readonly role: ContainerRole, initialReason: string) {
     this.state = { waiting: { reason: initialReason } };
+    const previous = ctx.previousRestartCount?.(this.name);
+    if (previous !== undefined) {
+      this.restartCount = previous;
+      this.ran = true;
+    }
     this.crashBackoff = new Backoff(ctx.backoff);
     this.prepBackoff = new Backoff(ctx.backoff);
   }

@@ -36,6 +36,11 @@ export interface PodWorkerOptions {
   onStatus(status: any): void;
   /** Called as each event happens (not coalesced); never after `kill()`. */
   onEvent(event: PodEvent): void;
+  /**
+   * The pod status the API holds from an earlier run of this pod (the node rebooted): containers start
+   * again with their restartCount + 1, as the kubelet counts from the old status when the runtime lost them.
+   */
+  previousStatus?: any;
   clock?: Clock;
   /** The demo program for `crt.io/demo` images; see images.ts. */
   demoEntry?: string;
@@ -227,6 +232,7 @@ export class PodWorker {
       emit: (event) => this.emit(event),
       changed: () => this.changed(),
       log: this.log,
+      previousRestartCount: (name) => previousRestartCount(this.options.previousStatus, name),
     };
   }
 
@@ -258,4 +264,10 @@ export class PodWorker {
       this.log.warn({ err }, 'onStatus callback failed');
     }
   }
+}
+
+function previousRestartCount(status: any, container: string): number | undefined {
+  const all: any[] = [...(status?.initContainerStatuses ?? []), ...(status?.containerStatuses ?? [])];
+  const found = all.find((s) => s.name === container);
+  return typeof found?.restartCount === 'number' ? found.restartCount : undefined;
 }

@@ -33,4 +33,6 @@ export interface RunnerContext {
   emit(event: PodEvent): void;
   changed(): void;
   log: Logger;
+  /** The container's restartCount in the status the API still holds (a node reboot): it starts again at that + 1. */
+  previousRestartCount?(container: string): number | undefined;
 }

@@ -77,6 +77,12 @@ describe('ServiceProxy gate, cut and close', function () {
     expect(proxy!.stats()).to.include({ rejected: 1 });
   });
 
+  it('resets the connection when the gate answers neither allow nor drop', async () => {
+    const port = await setUp({ gate: () => 'deny' as never });
+    expect(await resetOutcome(SERVICE_IP, port)).to.include({ error: 'ECONNRESET', text: '' });
+    expect(proxy!.stats()).to.include({ rejected: 1, dropped: 0 });
+  });
+
   it('cuts the established connections that match and leaves the others working', async () => {
     const port = await setUp();
     const victim = await connect(port, CALLERS[0]);

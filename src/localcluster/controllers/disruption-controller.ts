@@ -1,0 +1,92 @@
+import { isDeepStrictEqual } from 'node:util';
+import { silentLogger, type Logger } from '../../core/index.js';
+import type { KObject } from '../api/types.js';
+import { rfc3339 } from '../store/object-names.js';
+import type { Store } from '../store/store.js';
+import { DEFAULT_RESYNC_MS, realTimers, type Controller, type ControllerOptions } from './controller.js';
+import { budgetStatus, podsOfBudget, type BudgetStatus } from './disruption-budget.js';
+import { keyOf, splitKey } from './objects.js';
+import { WorkQueue } from './work-queue.js';
+
+const PDBS = 'policy/poddisruptionbudgets';
+
+/**
+ * kube-controller-manager's disruption controller: keeps every PodDisruptionBudget's status (expected,
+ * desired and current healthy pods, disruptions allowed, the evictions in flight) in step with its pods
+ * and their controllers' scale. The eviction subresource reads that status and decrements it.
+ */
+export class DisruptionController implements Controller {
+  private readonly queue: WorkQueue;
+  private readonly log: Logger;
+  private unwatch: Array<() => void> = [];
+
+  constructor(private readonly store: Store, opts: ControllerOptions = {}) {
+    this.log = (opts.log ?? silentLogger).child({ controller: 'disruption' });
+    this.queue = new WorkQueue({
+      name: 'disruption', sync: (key) => this.sync(key), keys: () => store.snapshot(PDBS).map(keyOf),
+      timers: opts.timers ?? realTimers, log: this.log, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS,
+    }, store.now);
+  }
+
+  start(): void {
+    if (this.unwatch.length > 0) return;
+    this.queue.start();
+    this.unwatch = [
+      this.store.watch(PDBS, undefined, {}, (e) => this.queue.add(keyOf(e.object))),
+      // Every budget of the namespace: a pod whose labels changed may have left one (events carry no old object).
+      this.store.watch('pods', undefined, {}, (e) => this.namespaceChanged(e.object.metadata.namespace!)),
+      // A scale change moves expectedPods for budgets with maxUnavailable or a percentage.
+      this.store.watch('apps/deployments', undefined, {}, (e) => this.namespaceChanged(e.object.metadata.namespace!)),
+      this.store.watch('apps/replicasets', undefined, {}, (e) => this.namespaceChanged(e.object.metadata.namespace!)),
+    ];
+  }
+
+  stop(): void {
+    for (const u of this.unwatch) u();
+    this.unwatch = [];
+    this.queue.stop();
+  }
+
+  /** Recomputes one budget's status; public so tests can run a sync synchronously. */
+  sync(key: string): void {
+    const { namespace, name } = splitKey(key);
+    const pdb = this.store.peek(PDBS, namespace, name);
+    if (!pdb) return;
+    const now = this.store.now();
+    const computed = budgetStatus(this.store, pdb, podsOfBudget(this.store, pdb), now);
+    const status = statusObject(pdb, computed, now);
+    if (!isDeepStrictEqual(pdb.status ?? {}, status)) {
+      this.store.mutate(PDBS, namespace, name, (draft) => {
+        draft.status = status;
+      }, { subresource: 'status' });
+      this.log.debug({ pdb: key, disruptionsAllowed: status.disruptionsAllowed, currentHealthy: status.currentHealthy }, 'budget status updated');
+    }
+    if (computed.recheckAtMs !== undefined) this.queue.addAfter(key, computed.recheckAtMs - now);
+  }
+
+  private namespaceChanged(namespace: string): void {
+    for (const pdb of this.store.snapshot(PDBS, namespace)) this.queue.add(keyOf(pdb));
+  }
+}
+
+/** The status as the real controller writes it, with the DisruptionAllowed condition. */
+function statusObject(pdb: KObject, s: BudgetStatus, nowMs: number): Record<string, any> {
+  const observedGeneration = pdb.metadata.generation ?? 1;
+  const allowed = s.disruptionsAllowed > 0;
+  const reason = s.syncError ? 'SyncFailed' : allowed ? 'SufficientPods' : 'InsufficientPods';
+  const old = (pdb.status?.conditions as any[] | undefined)?.find((c) => c.type === 'DisruptionAllowed');
+  const status = allowed ? 'True' : 'False';
+  const condition = {
+    type: 'DisruptionAllowed', status, observedGeneration, reason, message: s.syncError ?? '',
+    lastTransitionTime: old?.status === status ? old.lastTransitionTime : rfc3339(nowMs),
+  };
+  return {
+    observedGeneration,
+    ...(Object.keys(s.disruptedPods).length > 0 ? { disruptedPods: s.disruptedPods } : {}),
+    disruptionsAllowed: s.disruptionsAllowed,
+    currentHealthy: s.currentHealthy,
+    desiredHealthy: s.desiredHealthy,
+    expectedPods: s.expectedPods,
+    conditions: [condition],
+  };
+}

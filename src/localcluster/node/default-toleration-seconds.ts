@@ -1,0 +1,24 @@
+import type { KObject } from '../api/types.js';
+import type { Admission } from '../store/store-types.js';
+
+/** kube-apiserver's --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds. */
+export const DEFAULT_TOLERATION_SECONDS = 300;
+
+const TAINT_KEYS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
+
+/**
+ * The DefaultTolerationSeconds admission plug-in: every new pod tolerates the not-ready and unreachable
+ * NoExecute taints for `seconds`, unless it already has a toleration for them. This is why a pod on a
+ * lost node is evicted 5 minutes after the node went unreachable, and not at once.
+ */
+export function defaultTolerationSeconds(seconds = DEFAULT_TOLERATION_SECONDS): Admission {
+  return {
+    create(pod: KObject): void {
+      pod.spec ??= {};
+      const tolerations: any[] = pod.spec.tolerations ?? [];
+      const added = TAINT_KEYS.filter((key) => !tolerations.some((t) => (t.key === key || !t.key) && (t.effect === 'NoExecute' || !t.effect)))
+        .map((key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds }));
+      if (added.length) pod.spec.tolerations = [...tolerations, ...added];
+    },
+  };
+}
