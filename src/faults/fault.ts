@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
+import type { KubeClients } from '../kube/index.js';
 import type { ActionSpec } from '../plan/types.js';
 
 export interface FaultContext {
@@ -14,6 +15,8 @@ export interface FaultContext {
   planDir: string;
   /** the kubeconfig of the run's cluster, when the plan has one (commands get it as KUBECONFIG) */
   kubeconfig?: string;
+  /** clients of the run's cluster (client-node), when the plan has one: Kubernetes faults act through them */
+  kube?: KubeClients;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { KubeClients } from '../kube/index.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { ProbeSpec } from '../plan/types.js';
@@ -15,6 +16,8 @@ export interface ProbeContext {
   planDir: string;
   /** the run's cluster kubeconfig, for command probes (as KUBECONFIG) */
   kubeconfig?: string;
+  /** clients of the run's cluster (client-node), for the Kubernetes probes */
+  kube?: KubeClients;
 }
 
 export interface ProbeOutcome {

@@ -1,3 +1,4 @@
+import type { KubeClients } from '../kube/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
@@ -33,6 +34,8 @@ export interface CaseContext extends RunServices {
   planDir: string;
   /** the run's cluster kubeconfig: exec faults and command probes get it as KUBECONFIG */
   kubeconfig?: string;
+  /** clients of the run's cluster, for Kubernetes faults and probes */
+  kube?: KubeClients;
   targets: TargetResolver;
 }
 
@@ -54,7 +57,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   const log = ctx.log.child({ case: c.id });
   const startedAt = new Date(ctx.clock.wallNow()).toISOString();
   const events = new CaseEvents(c, ctx.runId, ctx.clock, ctx.sinks, ctx.observer);
-  const probeCtx: ProbeContext = { clock: ctx.clock, log, signal: ctx.signal, targets: ctx.targets, planDir: ctx.planDir, ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}) };
+  const probeCtx: ProbeContext = { clock: ctx.clock, log, signal: ctx.signal, targets: ctx.targets, planDir: ctx.planDir, ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}) };
   const base = { id: c.id, layer: c.layer, spec: describeCase(c), startedAt };
   const finish = (r: Omit<CaseResult, keyof typeof base | 'endedAt' | 'originMs' | 'durationMs' | 'events'>): CaseResult => ({
     ...base, ...r, endedAt: new Date(ctx.clock.wallNow()).toISOString(), originMs: Math.round(events.originMs),
@@ -101,7 +104,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   events.setOrigin(originMs);
   const tracker = new PhaseTracker(c.recovery, originMs);
   const timeline = new Timeline(c.trigger, {
-    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), clock: ctx.clock, log, journal: ctx.journal,
+    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}), clock: ctx.clock, log, journal: ctx.journal,
     emit: events.emit, signal: abort.signal,
     onFaultStart: (o) => tracker.faultStarted(o),
     onFaultEnd: (o) => tracker.faultEnded(o),

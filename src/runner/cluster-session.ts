@@ -11,6 +11,8 @@ export interface ClusterSession {
   /** `embedded cluster (3 nodes)` or the kubeconfig server, for the report's environment. */
   description: string;
   kubeconfig: string | undefined;
+  /** client-node clients of this cluster: the one code path faults and probes act through */
+  kube: KubeClients;
   /** The URL at which this machine reaches a Service port. */
   serviceUrl(namespace: string, name: string, port?: string): Promise<string>;
   close(): Promise<void>;
@@ -36,7 +38,7 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   if (!doc) return undefined;
   if (!doc.local) {
     const k = kubeClients({ ...(doc.kubeconfig ? { kubeconfig: path.resolve(path.dirname(plan.file), doc.kubeconfig) } : {}), ...(doc.context ? { context: doc.context } : {}) });
-    return { description: k.server, kubeconfig: doc.kubeconfig, serviceUrl: (ns, name, port) => serviceUrl(k, ns, name, port), close: async () => undefined };
+    return { description: k.server, kubeconfig: doc.kubeconfig, kube: k, serviceUrl: (ns, name, port) => serviceUrl(k, ns, name, port), close: async () => undefined };
   }
   const settings = localSettings(doc.local.settings ?? {}, plan.display);
   const flags = flagSettings(doc.local.settings ?? {}, plan.display);
@@ -75,6 +77,7 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   return {
     description: `embedded cluster (${nodes} node${nodes === 1 ? '' : 's'})`,
     kubeconfig,
+    kube: k,
     serviceUrl: (ns, name, port) => serviceUrl(k, ns, name, port),
     close: () => cluster.stop(),
   };

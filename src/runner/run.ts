@@ -59,7 +59,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
       continue;
     }
     o.observer.caseStarted?.(c);
-    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets, ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}) });
+    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets, ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}), ...(cluster ? { kube: cluster.kube } : {}) });
     results.push(result);
     revertFailures.push(...failed);
     o.observer.caseFinished?.(c, result);

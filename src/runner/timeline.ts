@@ -1,3 +1,4 @@
+import type { KubeClients } from '../kube/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
@@ -20,6 +21,7 @@ export interface TimelineDeps {
   caseId: string;
   planDir: string;
   kubeconfig?: string;
+  kube?: KubeClients;
   clock: Clock;
   log: Logger;
   journal: Journal;
@@ -103,7 +105,7 @@ export class Timeline {
   }
 
   private context(action: ActionSpec): FaultContext {
-    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir, ...(this.d.kubeconfig ? { kubeconfig: this.d.kubeconfig } : {}) };
+    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir, ...(this.d.kubeconfig ? { kubeconfig: this.d.kubeconfig } : {}), ...(this.d.kube ? { kube: this.d.kube } : {}) };
   }
 
   private async inject(action: ActionSpec): Promise<void> {
