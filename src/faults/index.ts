@@ -1,4 +1,9 @@
 import { execFault } from './exec.js';
+import { podKillFault } from './pod-kill.js';
+import { rolloutFault } from './rollout.js';
+import { scaleFault } from './scale.js';
+import { nodeDrainFault } from './node-drain.js';
+import { nodeLossFault } from './node-loss.js';
 import type { FaultDefinition } from './fault.js';
 import type { FaultKind } from '../plan/schema-actions.js';
 
@@ -12,6 +17,11 @@ export { Journal, FileJournalStore, type JournalEntry, type JournalStore, type J
  */
 export const builtinFaults = {
   exec: execFault,
+  'pod-kill': podKillFault,
+  rollout: rolloutFault,
+  scale: scaleFault,
+  'node-drain': nodeDrainFault,
+  'node-loss': nodeLossFault,
 } satisfies Partial<Record<FaultKind, FaultDefinition>>;
 
 export function faultDefinition(kind: string): FaultDefinition | undefined {

@@ -1,12 +1,13 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { silentLogger } from '../core/index.js';
+import { EnvironmentError, silentLogger } from '../core/index.js';
 import { ApiServer } from './apiserver/api-server.js';
 import { evictionHandler } from './apiserver/eviction.js';
 import { nodePowerEndpoint } from './apiserver/node-power.js';
 import { ClusterLogs } from './cluster-logs.js';
 import { ControllerManager } from './controllers/controller-manager.js';
+import { otherClusters } from './leftovers.js';
 import { applyObjects, readManifests, type AppliedObject } from './manifests.js';
 import { AddressPool } from './network/index.js';
 import { NodeAgent } from './node/node-agent.js';
@@ -94,6 +95,12 @@ export class LocalCluster {
       defaultTolerationSeconds: this.opts.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
     };
     checkNodeTimings(timings);
+    const others = otherClusters(this.opts.stateDir);
+    if (others.size > 0) {
+      const [dir, pids] = [...others][0]!;
+      throw new EnvironmentError(`another embedded cluster is running on this machine (pods of ${dir}: pids ${pids.slice(0, 5).join(', ')}${pids.length > 5 ? ', …' : ''})`,
+        { hint: `embedded clusters share the loopback addresses: stop it first (crt cluster down --dir <its folder>, or kill those pids)` });
+    }
     await mkdir(this.opts.stateDir, { recursive: true });
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       store.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });

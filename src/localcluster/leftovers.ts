@@ -33,3 +33,24 @@ export function killLeftovers(stateDir: string): number[] {
   }
   return pids;
 }
+
+/**
+ * Pod processes of other embedded clusters on this machine, by state dir. Embedded clusters share the
+ * loopback ranges (pods 127.10.x.y, Services 127.20.x.y, node ports), so a second one would fight the
+ * first for its addresses.
+ */
+export function otherClusters(stateDir: string): Map<string, number[]> {
+  const found = new Map<string, number[]>();
+  const prefix = `${CLUSTER_MARKER_ENV}=`;
+  for (const pid of processIds()) {
+    if (pid === process.pid) continue;
+    try {
+      const entry = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith(prefix));
+      const dir = entry?.slice(prefix.length);
+      if (dir && dir !== stateDir) found.set(dir, [...(found.get(dir) ?? []), pid]);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}

@@ -5,18 +5,25 @@ import type { ProbeSpec } from '../plan/types.js';
 import type { ProbeResult } from '../results/types.js';
 import { commandProbe } from './command.js';
 import { httpProbe } from './http.js';
+import { hpaProbe, pdbExistsProbe } from './autoscaling.js';
+import { nodesReadyProbe } from './nodes.js';
+import { deploymentAvailableProbe, podsSpreadProbe } from './workloads.js';
 import type { ProbeContext, ProbeFactory } from './probe.js';
 
 export type { Probe, ProbeContext, ProbeOutcome, ProbeFactory, TargetResolver } from './probe.js';
 
 /**
- * The probes this build runs. The plan format holds every probe kind of the product; the
- * cluster probes arrive with the fault-injection work (issue #5), and a plan that uses one is
- * refused before anything runs.
+ * The probes this build runs. The plan format holds every probe kind of the product; a plan
+ * that uses one missing here is refused before anything runs.
  */
 export const builtinProbes = {
   http: httpProbe,
   command: commandProbe,
+  'deployment-available': deploymentAvailableProbe,
+  'nodes-ready': nodesReadyProbe,
+  'pods-spread': podsSpreadProbe,
+  'pdb-exists': pdbExistsProbe,
+  hpa: hpaProbe,
 } satisfies Partial<Record<ProbeKind, ProbeFactory>>;
 
 export function probeFactory(kind: string): ProbeFactory | undefined {

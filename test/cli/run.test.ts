@@ -107,11 +107,11 @@ LOG-01 [logical] steady — planned 1m8s — tags nightly
       title: t
       objective: o
       load: {target: srv, connections: 1, duration: 5s}
-      trigger: [{at: 1s, fault: pod-kill, namespace: demo, selector: app=gateway}]
+      trigger: [{at: 1s, fault: manual, instruction: unplug the switch}]
 `));
     const r = await crt(['run', file], { cwd: tmp.dir });
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.match(/^error: this build of crt cannot run a feature the selected cases use:\n {2}plan\.yaml:11:17 fault pod-kill\n/);
+    expect(r.stderr).to.match(/^error: this build of crt cannot run a feature the selected cases use:\n {2}plan\.yaml:11:17 fault manual\n/);
     expect(server.count).to.equal(0);
   });
 

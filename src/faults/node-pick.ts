@@ -1,0 +1,88 @@
+import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { parsePercent } from '../core/units.js';
+import type { KubeClients } from '../kube/index.js';
+import { FaultError } from './fault.js';
+import { apiStatus } from './kube-common.js';
+
+/** The node-picking keys shared by `node-drain` and `node-loss` (exactly one of node, nodeSelector, nodeOf). */
+export interface NodePickParams {
+  node?: string;
+  nodeSelector?: string;
+  nodeOf?: { namespace?: string; selector?: string; pod?: string };
+  count?: number;
+  maxPercent?: string;
+}
+
+/**
+ * Resolves the nodes a fault touches, sorted by name so that a plan picks the same nodes on every
+ * run. `count` keeps the first n; `maxPercent` refuses a pick larger than that share of the
+ * cluster's nodes (a blast-radius guard: a typo in a selector must not take the cluster down).
+ */
+export async function pickNodes(kube: KubeClients, p: NodePickParams, fault: string): Promise<string[]> {
+  let names = await candidateNodes(kube.core, p, fault);
+  if (names.length === 0) throw new FaultError(`${fault}: no node matches ${describePick(p)}`);
+  if (p.count !== undefined) names = names.slice(0, p.count);
+  if (p.maxPercent !== undefined) {
+    const total = (await kube.core.listNode()).items.length;
+    const cap = Math.floor(parsePercent(p.maxPercent) * total + 1e-9);
+    if (names.length > cap) {
+      throw new FaultError(`${fault}: ${names.length} of ${total} nodes (${names.join(', ')}) is more than maxPercent ${p.maxPercent} (at most ${cap})`);
+    }
+  }
+  return names;
+}
+
+async function candidateNodes(core: CoreV1Api, p: NodePickParams, fault: string): Promise<string[]> {
+  if (p.node !== undefined) {
+    try {
+      return [(await core.readNode({ name: p.node })).metadata!.name!];
+    } catch (err) {
+      if (apiStatus(err) === 404) throw new FaultError(`${fault}: node ${p.node} not found`);
+      throw err;
+    }
+  }
+  if (p.nodeSelector !== undefined) {
+    const nodes = await core.listNode({ labelSelector: p.nodeSelector });
+    return nodes.items.map((n) => n.metadata!.name!).sort();
+  }
+  if (p.nodeOf) return nodesOfPods(core, p.nodeOf);
+  throw new FaultError(`${fault}: say which node with node, nodeSelector or nodeOf`);
+}
+
+async function nodesOfPods(core: CoreV1Api, of: NonNullable<NodePickParams['nodeOf']>): Promise<string[]> {
+  const namespace = of.namespace ?? 'default';
+  let pods: V1Pod[];
+  if (of.pod !== undefined) {
+    try {
+      pods = [await core.readNamespacedPod({ namespace, name: of.pod })];
+    } catch (err) {
+      if (apiStatus(err) === 404) return [];
+      throw err;
+    }
+  } else {
+    pods = (await core.listNamespacedPod({ namespace, labelSelector: of.selector })).items;
+  }
+  const names = pods.filter((pod) => !pod.metadata?.deletionTimestamp).map((pod) => pod.spec?.nodeName).filter((n): n is string => !!n);
+  return [...new Set(names)].sort();
+}
+
+export function describePick(p: NodePickParams): string {
+  if (p.node !== undefined) return `node ${p.node}`;
+  if (p.nodeSelector !== undefined) return `nodeSelector ${p.nodeSelector}`;
+  const of = p.nodeOf ?? {};
+  return `the node of ${of.pod !== undefined ? `pod ${of.pod}` : `pods ${of.selector ?? '(all)'}`} in ${of.namespace ?? 'default'}`;
+}
+
+/** Sets or clears spec.unschedulable (kubectl cordon / uncordon). */
+export async function setUnschedulable(core: CoreV1Api, node: string, unschedulable: boolean): Promise<void> {
+  // null (not false) removes the field, as kubectl uncordon leaves the node
+  const body = { spec: { unschedulable: unschedulable ? true : null } };
+  await core.patchNode({ name: node, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+}
+
+/** The pods bound to a node, terminating ones included. */
+export async function podsOnNode(core: CoreV1Api, node: string): Promise<V1Pod[]> {
+  return (await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })).items;
+}
+
+export const podRef = (pod: V1Pod): string => `${pod.metadata?.namespace}/${pod.metadata?.name}`;

@@ -1,0 +1,174 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { parseDuration, parsePercent } from '../core/units.js';
+import type { ActionSpec } from '../plan/types.js';
+import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
+import { DEFAULT_NAMESPACE, apiMessage, apiStatus, kubeCall, pollDelay, requireKube } from './kube-common.js';
+import { killCount, newSeed, pickPods, type PickOrder, type PodCandidate } from './pod-pick.js';
+import { startRepeat, stopRepeat } from './pod-kill-repeat.js';
+
+/** How long apply() watches for the replacements to become Ready before reporting without them. */
+export const REPLACEMENT_WAIT_MS = 30_000;
+const POLL_MS = 200;
+
+export interface PodKillParams {
+  namespace?: string;
+  selector?: string;
+  names?: string[];
+  count?: number;
+  percent?: string;
+  all?: boolean;
+  gracePeriodSeconds?: number;
+  pick?: PickOrder;
+  seed?: number;
+  repeat?: string;
+  maxPercent?: string;
+}
+
+interface Target extends PodCandidate {
+  node: string | undefined;
+}
+
+/** The revert of a repeating kill: it stops the repeat (killed pods themselves are not brought back). */
+export interface PodKillRevert extends RevertRecord {
+  fault: 'pod-kill';
+  repeatKey: string;
+  summary: string;
+}
+
+/**
+ * `pod-kill`: deletes pods picked among those a selector (or a list of names) matches, then watches
+ * for as many replacements to become Ready. `repeat: every 30s` kills again at that interval until
+ * `revertAfter` or the end of the case, picking anew each time.
+ */
+export const podKillFault: FaultDefinition = {
+  create(action: ActionSpec) {
+    const p = action.params as unknown as PodKillParams;
+    return {
+      async plan(ctx: FaultContext) {
+        const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+        const seed = p.seed ?? newSeed();
+        const chosen = await resolvePods(ctx, p, seed);
+        const names = chosen.map((t) => t.name);
+        const what = p.selector ? `${p.selector} in ${namespace}` : `named pods in ${namespace}`;
+        const repeatMs = p.repeat ? parseDuration(p.repeat.replace(/^every\s+/, '')) : null;
+        const summary = `kill ${names.length} pod(s) of ${what}: ${names.join(', ')} (seed ${seed})${repeatMs ? `, again ${p.repeat}` : ''}`;
+        const repeatKey = `${ctx.runId}/${ctx.caseId}/${ctx.step}`;
+        const revert: PodKillRevert | null = repeatMs ? { fault: 'pod-kill', repeatKey, summary } : null;
+        return {
+          summary,
+          targets: names.map((n) => `pod/${namespace}/${n}`),
+          revert,
+          async apply() {
+            const result = await killAndWatch(ctx, p, chosen);
+            if (repeatMs) startRepeat(repeatKey, ctx, repeatMs, (round) => killRound(ctx, p, seed + round));
+            return { detail: describeResult(result, Boolean(p.selector)), data: { seed, namespace, ...result } };
+          },
+        };
+      },
+    };
+  },
+
+  async revert(record: RevertRecord) {
+    const r = record as PodKillRevert;
+    return stopRepeat(r.repeatKey);
+  },
+};
+
+/** The pods to kill: candidates, capped by maxPercent before anything is touched. */
+async function resolvePods(ctx: FaultContext, p: PodKillParams, seed: number): Promise<Target[]> {
+  const candidates = await listCandidates(ctx, p);
+  if (candidates.length === 0) throw new FaultError(`no running pod matches ${p.selector ?? p.names?.join(', ')} in namespace ${p.namespace ?? DEFAULT_NAMESPACE}`);
+  const n = killCount(candidates.length, p, parsePercent);
+  if (p.maxPercent !== undefined && n / candidates.length > parsePercent(p.maxPercent) + 1e-9) {
+    throw new FaultError(`refused: killing ${n} of ${candidates.length} pods is ${Math.round((100 * n) / candidates.length)}%, above maxPercent ${p.maxPercent}`);
+  }
+  return pickPods(candidates, n, p.pick ?? 'random', seed);
+}
+
+async function listCandidates(ctx: FaultContext, p: PodKillParams): Promise<Target[]> {
+  const kube = requireKube(ctx, 'pod-kill');
+  const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+  const list = await kubeCall(`list pods in ${namespace}`, () =>
+    kube.core.listNamespacedPod({ namespace, ...(p.selector ? { labelSelector: p.selector } : {}) }),
+  );
+  const wanted = p.names ? new Set(p.names) : null;
+  return list.items.filter((pod) => live(pod) && (!wanted || wanted.has(pod.metadata?.name ?? ''))).map(toTarget);
+}
+
+/** Pods being deleted or finished are not candidates: killing them again does nothing. */
+function live(pod: V1Pod): boolean {
+  return !pod.metadata?.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
+}
+
+function toTarget(pod: V1Pod): Target {
+  const created = pod.metadata?.creationTimestamp;
+  return { name: pod.metadata?.name ?? '', createdMs: created ? new Date(created).getTime() : 0, node: pod.spec?.nodeName };
+}
+
+export interface KillResult {
+  killed: { pod: string; node: string | null }[];
+  /** pods gone already when deleted */
+  missing: string[];
+  /** how long after the deletions as many new pods were Ready; null when not seen within the bound */
+  replacementsReadyAfterMs: number | null;
+  replacements: string[];
+}
+
+async function killAndWatch(ctx: FaultContext, p: PodKillParams, chosen: Target[]): Promise<KillResult> {
+  const before = p.selector ? new Set((await listCandidates(ctx, p)).map((t) => t.name)) : null;
+  const started = ctx.clock.now();
+  const { killed, missing } = await deletePods(ctx, p, chosen);
+  if (!before || killed.length === 0) return { killed, missing, replacementsReadyAfterMs: null, replacements: [] };
+  const replacements = await waitForReplacements(ctx, p, before, killed.length, started + REPLACEMENT_WAIT_MS);
+  return { killed, missing, replacements: replacements ?? [], replacementsReadyAfterMs: replacements ? Math.round(ctx.clock.now() - started) : null };
+}
+
+async function deletePods(ctx: FaultContext, p: PodKillParams, chosen: Target[]): Promise<Pick<KillResult, 'killed' | 'missing'>> {
+  const kube = requireKube(ctx, 'pod-kill');
+  const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+  const killed: KillResult['killed'] = [];
+  const missing: string[] = [];
+  await Promise.all(chosen.map(async (t) => {
+    try {
+      await kube.core.deleteNamespacedPod({ name: t.name, namespace, ...(p.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: p.gracePeriodSeconds } : {}) });
+      killed.push({ pod: t.name, node: t.node ?? null });
+    } catch (err) {
+      // deleted meanwhile (a controller, another fault): nothing left to kill
+      if (apiStatus(err) === 404) missing.push(t.name);
+      else throw new FaultError(`delete pod ${namespace}/${t.name}: ${apiMessage(err)}`);
+    }
+  }));
+  if (killed.length === 0 && missing.length > 0) throw new FaultError(`every picked pod was already gone: ${missing.join(', ')}`);
+  return { killed, missing };
+}
+
+/** New Ready pods matching the selector, once there are `count` of them; null when the bound passes first. */
+async function waitForReplacements(ctx: FaultContext, p: PodKillParams, before: Set<string>, count: number, deadline: number): Promise<string[] | null> {
+  while (ctx.clock.now() < deadline) {
+    const kube = requireKube(ctx, 'pod-kill');
+    const list = await kubeCall('list the replacement pods', () => kube.core.listNamespacedPod({ namespace: p.namespace ?? DEFAULT_NAMESPACE, labelSelector: p.selector! }));
+    const fresh = list.items.filter((pod) => live(pod) && !before.has(pod.metadata?.name ?? '') && ready(pod));
+    if (fresh.length >= count) return fresh.map((pod) => pod.metadata?.name ?? '').sort();
+    await pollDelay(ctx, POLL_MS);
+  }
+  return null;
+}
+
+function ready(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** One round of a repeat: picks anew (the earlier victims have been replaced) and kills, without waiting. */
+async function killRound(ctx: FaultContext, p: PodKillParams, seed: number): Promise<string[]> {
+  const chosen = await resolvePods(ctx, p, seed);
+  const { killed } = await deletePods(ctx, p, chosen);
+  return killed.map((k) => k.pod);
+}
+
+function describeResult(r: KillResult, watched: boolean): string {
+  // pods given by name have no selector to find their replacements by
+  const ready = !watched ? 'replacements not watched (pods given by name)'
+    : r.replacementsReadyAfterMs === null ? `replacements not Ready within ${REPLACEMENT_WAIT_MS / 1000} s`
+      : `replacements Ready after ${r.replacementsReadyAfterMs} ms`;
+  return `killed ${r.killed.map((k) => k.pod).join(', ')}${r.missing.length ? ` (already gone: ${r.missing.join(', ')})` : ''}; ${ready}`;
+}

@@ -1,0 +1,132 @@
+import type { V1Container, V1Deployment, V1EnvVar, V1PodTemplateSpec } from '@kubernetes/client-node';
+import { parseDuration } from '../core/units.js';
+import type { ActionSpec } from '../plan/types.js';
+import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
+import { DEFAULT_NAMESPACE, jsonPatch, kubeCall, mergePatch, requireKube } from './kube-common.js';
+import { waitForRollout } from './rollout-status.js';
+
+/** kubectl rollout status waits without limit; a chaos step should not. */
+export const DEFAULT_ROLLOUT_TIMEOUT_MS = 5 * 60_000;
+const REVISION = 'deployment.kubernetes.io/revision';
+const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
+
+interface RolloutParams {
+  namespace?: string;
+  deployment: string;
+  action?: 'restart' | 'image' | 'env';
+  image?: string | Record<string, string>;
+  container?: string;
+  env?: Record<string, string>;
+  timeout?: string;
+}
+
+/** The revert: the pod template before the rollout, put back as `kubectl rollout undo` does. */
+export interface RolloutRevert extends RevertRecord {
+  fault: 'rollout';
+  namespace: string;
+  deployment: string;
+  /** the revision the deployment was at (deployment.kubernetes.io/revision), null when unset */
+  revision: string | null;
+  template: V1PodTemplateSpec;
+  timeoutMs: number;
+}
+
+/**
+ * `rollout`: a rolling restart, a new image or new environment variables on a Deployment, then
+ * waits for the rollout to complete as `kubectl rollout status` does.
+ */
+export const rolloutFault: FaultDefinition = {
+  create(action: ActionSpec) {
+    const p = action.params as unknown as RolloutParams;
+    const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+    const timeoutMs = p.timeout ? parseDuration(p.timeout) : DEFAULT_ROLLOUT_TIMEOUT_MS;
+    const act = p.action ?? 'restart';
+    return {
+      async plan(ctx: FaultContext) {
+        const kube = requireKube(ctx, 'rollout');
+        const d = await kubeCall(`read deployment ${namespace}/${p.deployment}`, () => kube.apps.readNamespacedDeployment({ name: p.deployment, namespace }));
+        const template = d.spec?.template;
+        if (!template) throw new FaultError(`deployment ${namespace}/${p.deployment} has no pod template`);
+        const revision = d.metadata?.annotations?.[REVISION] ?? null;
+        const { patch, change } = act === 'restart' ? restartPatch(ctx) : containerPatch(d, p, act);
+        // pod template models keep the API's field names (client-node renames none of them), so the
+        // record's JSON is the template as the server sent it
+        const revert: RolloutRevert = { fault: 'rollout', namespace, deployment: p.deployment, revision, template: structuredClone(template), timeoutMs };
+        return {
+          summary: `roll out deployment ${namespace}/${p.deployment} (revision ${revision ?? '?'}): ${change}`,
+          targets: [`deployment/${namespace}/${p.deployment}`],
+          revert,
+          async apply() {
+            const started = ctx.clock.now();
+            await kubeCall(`patch deployment ${namespace}/${p.deployment}`, () =>
+              kube.apps.patchNamespacedDeployment({ name: p.deployment, namespace, body: patch.body }, patch.json ? jsonPatch() : mergePatch()));
+            await waitForRollout(ctx, namespace, p.deployment, timeoutMs);
+            const durationMs = Math.round(ctx.clock.now() - started);
+            return { detail: `rolled out in ${(durationMs / 1000).toFixed(1)} s`, data: { previousRevision: revision, rolloutMs: durationMs } };
+          },
+        };
+      },
+    };
+  },
+
+  async revert(record: RevertRecord, ctx: FaultContext) {
+    const r = record as RolloutRevert;
+    const kube = requireKube(ctx, 'rollout');
+    // as `kubectl rollout undo`: the whole previous template goes back, which starts a rollout to it
+    const body = [{ op: 'replace', path: '/spec/template', value: r.template }];
+    await kubeCall(`undo deployment ${r.namespace}/${r.deployment}`, () =>
+      kube.apps.patchNamespacedDeployment({ name: r.deployment, namespace: r.namespace, body }, jsonPatch()));
+    await waitForRollout(ctx, r.namespace, r.deployment, r.timeoutMs);
+    return `deployment ${r.namespace}/${r.deployment} rolled back to the template of revision ${r.revision ?? '?'}`;
+  },
+};
+
+interface Patch {
+  body: unknown;
+  json: boolean;
+}
+
+function restartPatch(ctx: FaultContext): { patch: Patch; change: string } {
+  const at = new Date(ctx.clock.wallNow()).toISOString();
+  return { patch: { body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } }, json: false }, change: `restart (${RESTARTED_AT}: ${at})` };
+}
+
+/** A JSON patch of the named containers' image or env: indices come from the deployment read in plan(). */
+function containerPatch(d: V1Deployment, p: RolloutParams, act: 'image' | 'env'): { patch: Patch; change: string } {
+  const containers = d.spec?.template?.spec?.containers ?? [];
+  const ops: unknown[] = [];
+  const changes: string[] = [];
+  const wanted: Record<string, string> = act === 'env' ? {} : typeof p.image === 'string' ? { [containerName(containers, p).name]: p.image } : { ...p.image };
+  const targets = act === 'env' ? [containerName(containers, p).name] : Object.keys(wanted);
+  for (const name of targets) {
+    const i = containers.findIndex((c) => c.name === name);
+    if (i < 0) throw new FaultError(`deployment ${d.metadata?.name}: no container "${name}" (containers: ${containers.map((c) => c.name).join(', ')})`);
+    const c = containers[i] as V1Container;
+    if (act === 'image') {
+      ops.push({ op: 'replace', path: `/spec/template/spec/containers/${i}/image`, value: wanted[name] });
+      changes.push(`${name} image ${c.image ?? '?'} → ${wanted[name]}`);
+    } else {
+      ops.push({ op: 'add', path: `/spec/template/spec/containers/${i}/env`, value: mergeEnv(c.env ?? [], p.env ?? {}) });
+      changes.push(`${name} env ${Object.keys(p.env ?? {}).join(', ')}`);
+    }
+  }
+  return { patch: { body: ops, json: true }, change: changes.join('; ') };
+}
+
+/** The container `container` names, or the only one. */
+function containerName(containers: V1Container[], p: RolloutParams): V1Container {
+  if (p.container) {
+    const c = containers.find((x) => x.name === p.container);
+    if (!c) throw new FaultError(`deployment ${p.deployment}: no container "${p.container}" (containers: ${containers.map((x) => x.name).join(', ')})`);
+    return c;
+  }
+  if (containers.length !== 1) throw new FaultError(`deployment ${p.deployment} has ${containers.length} containers: say which with container`);
+  return containers[0] as V1Container;
+}
+
+/** Sets the given variables, keeping the others and their order (as `kubectl set env`). */
+function mergeEnv(current: V1EnvVar[], set: Record<string, string>): V1EnvVar[] {
+  const out = current.map((e) => (e.name in set ? { name: e.name, value: set[e.name] } : e));
+  for (const [name, value] of Object.entries(set)) if (!current.some((e) => e.name === name)) out.push({ name, value });
+  return out;
+}

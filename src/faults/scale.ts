@@ -1,0 +1,120 @@
+import { AutoscalingV2Api } from '@kubernetes/client-node';
+import type { ActionSpec } from '../plan/types.js';
+import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
+import { DEFAULT_NAMESPACE, kubeCall, mergePatch, requireKube } from './kube-common.js';
+
+interface ScaleParams {
+  namespace?: string;
+  workload: string;
+  replicas?: number;
+  minReplicas?: number;
+  maxReplicas?: number;
+}
+
+type WorkloadKind = 'deployment' | 'statefulset' | 'hpa';
+
+/** What the workload had before: replicas for a deployment or statefulset, the bounds for an HPA. */
+interface Sizes {
+  replicas?: number;
+  minReplicas?: number;
+  maxReplicas?: number;
+}
+
+export interface ScaleRevert extends RevertRecord {
+  fault: 'scale';
+  namespace: string;
+  kind: WorkloadKind;
+  name: string;
+  previous: Sizes;
+}
+
+/**
+ * `scale`: sets a Deployment's or StatefulSet's replicas through its scale subresource, or an
+ * HPA's minReplicas/maxReplicas; the revert puts back the values read before.
+ */
+export const scaleFault: FaultDefinition = {
+  create(action: ActionSpec) {
+    const p = action.params as unknown as ScaleParams;
+    const [kind, name] = p.workload.split('/') as [WorkloadKind, string];
+    const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+    const wanted: Sizes = pickSizes(p);
+    return {
+      async plan(ctx: FaultContext) {
+        checkFields(kind, wanted);
+        const previous = await readSizes(ctx, kind, namespace, name);
+        const revert: ScaleRevert = { fault: 'scale', namespace, kind, name, previous };
+        return {
+          summary: `scale ${kind}/${name} in ${namespace} from ${describe(previous)} to ${describe({ ...previous, ...wanted })}`,
+          targets: [`${kind}/${namespace}/${name}`],
+          revert,
+          async apply() {
+            await writeSizes(ctx, kind, namespace, name, wanted);
+            return { data: { previous, now: { ...previous, ...wanted } } };
+          },
+        };
+      },
+    };
+  },
+
+  async revert(record: RevertRecord, ctx: FaultContext) {
+    const r = record as ScaleRevert;
+    await writeSizes(ctx, r.kind, r.namespace, r.name, r.previous);
+    return `${r.kind}/${r.name} in ${r.namespace} back to ${describe(r.previous)}`;
+  },
+};
+
+function pickSizes(p: ScaleParams): Sizes {
+  return {
+    ...(p.replicas !== undefined ? { replicas: p.replicas } : {}),
+    ...(p.minReplicas !== undefined ? { minReplicas: p.minReplicas } : {}),
+    ...(p.maxReplicas !== undefined ? { maxReplicas: p.maxReplicas } : {}),
+  };
+}
+
+function checkFields(kind: WorkloadKind, wanted: Sizes): void {
+  if (kind === 'hpa' && wanted.replicas !== undefined) throw new FaultError('scale: an hpa takes minReplicas/maxReplicas, not replicas');
+  if (kind !== 'hpa' && wanted.replicas === undefined) throw new FaultError(`scale: a ${kind} takes replicas (minReplicas/maxReplicas are for an hpa)`);
+}
+
+function describe(s: Sizes): string {
+  if (s.replicas !== undefined) return `${s.replicas} replica(s)`;
+  return `min ${s.minReplicas ?? 1}, max ${s.maxReplicas ?? '?'}`;
+}
+
+async function readSizes(ctx: FaultContext, kind: WorkloadKind, namespace: string, name: string): Promise<Sizes> {
+  const kube = requireKube(ctx, 'scale');
+  const what = `read ${kind}/${name} in ${namespace}`;
+  if (kind === 'hpa') {
+    const hpa = await kubeCall(what, () => kube.kc.makeApiClient(AutoscalingV2Api).readNamespacedHorizontalPodAutoscaler({ name, namespace }));
+    return { minReplicas: hpa.spec?.minReplicas ?? 1, maxReplicas: hpa.spec?.maxReplicas ?? 1 };
+  }
+  if (kind === 'statefulset') {
+    await requireStatefulSets(ctx);
+    const scale = await kubeCall(what, () => kube.apps.readNamespacedStatefulSetScale({ name, namespace }));
+    return { replicas: scale.spec?.replicas ?? 0 };
+  }
+  const scale = await kubeCall(what, () => kube.apps.readNamespacedDeploymentScale({ name, namespace }));
+  return { replicas: scale.spec?.replicas ?? 0 };
+}
+
+async function writeSizes(ctx: FaultContext, kind: WorkloadKind, namespace: string, name: string, sizes: Sizes): Promise<void> {
+  const kube = requireKube(ctx, 'scale');
+  const what = `scale ${kind}/${name} in ${namespace}`;
+  if (kind === 'hpa') {
+    const api = kube.kc.makeApiClient(AutoscalingV2Api);
+    await kubeCall(what, () => api.patchNamespacedHorizontalPodAutoscaler({ name, namespace, body: { spec: sizes } }, mergePatch()));
+    return;
+  }
+  const body = { spec: { replicas: sizes.replicas } };
+  if (kind === 'statefulset') await kubeCall(what, () => kube.apps.patchNamespacedStatefulSetScale({ name, namespace, body }, mergePatch()));
+  else await kubeCall(what, () => kube.apps.patchNamespacedDeploymentScale({ name, namespace, body }, mergePatch()));
+}
+
+/** The embedded cluster serves no StatefulSets: say so instead of a bare 404. */
+async function requireStatefulSets(ctx: FaultContext): Promise<void> {
+  const kube = requireKube(ctx, 'scale');
+  const list = await kubeCall('list the apps/v1 resources', () => kube.apps.getAPIResources());
+  if (!list.resources.some((r) => r.name === 'statefulsets')) {
+    throw new FaultError(`scale statefulset: not supported by the cluster at ${kube.server} (it serves no apps/v1 statefulsets)`);
+  }
+}

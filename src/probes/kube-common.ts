@@ -1,0 +1,105 @@
+import { ApiException, type V1Deployment, type V1LabelSelector } from '@kubernetes/client-node';
+import { errorMessage } from '../core/errors.js';
+import type { KubeClients } from '../kube/index.js';
+import type { ProbeSpec } from '../plan/types.js';
+import type { Probe, ProbeContext, ProbeOutcome } from './probe.js';
+
+/** Raised inside a Kubernetes probe when what it looks for is not there: a failed check, not an error. */
+export class ProbeMiss extends Error {}
+
+/**
+ * Wraps a Kubernetes probe: no cluster, a missing object or an API error is a failed probe whose
+ * detail says so, so that a condition marks its case not-run with a reason a person can act on.
+ */
+export function kubeProbe(spec: ProbeSpec, check: (kube: KubeClients, ctx: ProbeContext) => Promise<ProbeOutcome>): Probe {
+  return {
+    async check(ctx: ProbeContext): Promise<ProbeOutcome> {
+      if (!ctx.kube) return { ok: false, detail: `${spec.kind} needs a cluster: the plan has no \`cluster\` (local or kubeconfig)` };
+      try {
+        return await check(ctx.kube, ctx);
+      } catch (err) {
+        if (err instanceof ProbeMiss) return { ok: false, detail: err.message };
+        return { ok: false, detail: `${spec.kind} on ${ctx.kube.server}: ${apiErrorMessage(err)}` };
+      }
+    },
+  };
+}
+
+/** The server's own message of a failed API call (client-node's message carries the whole response). */
+export function apiErrorMessage(err: unknown): string {
+  if (err instanceof ApiException) {
+    const body: unknown = typeof err.body === 'string' ? safeJson(err.body) : err.body;
+    const message = (body as { message?: unknown } | undefined)?.message;
+    return `HTTP ${err.code}${typeof message === 'string' ? `: ${message}` : ''}`;
+  }
+  const cause = (err as { cause?: { code?: string } }).cause?.code;
+  return cause ?? errorMessage(err);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiException && err.code === 404;
+}
+
+/**
+ * Bounds an API call by the probe's signal: client-node 1.x takes no signal per request, and a
+ * check must end at its timeout even when the server never answers.
+ */
+export function bounded<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
+  const stopped = (): Error => new Error((signal.reason as { name?: string } | undefined)?.name === 'TimeoutError' ? 'timed out' : 'interrupted');
+  if (signal.aborted) return Promise.reject(stopped());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(stopped());
+    signal.addEventListener('abort', onAbort, { once: true });
+    call.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** The namespace a probe looks in: its own, else the kubeconfig context's, else `default`. */
+export function probeNamespace(kube: KubeClients, params: Record<string, unknown>): string {
+  if (typeof params.namespace === 'string') return params.namespace;
+  return kube.kc.getContextObject(kube.kc.getCurrentContext())?.namespace ?? 'default';
+}
+
+/** Whether a Kubernetes LabelSelector (matchLabels and matchExpressions) selects `labels`. */
+export function selectorMatches(selector: V1LabelSelector | undefined, labels: Record<string, string>): boolean {
+  if (!selector) return false;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  return (selector.matchExpressions ?? []).every((e) => {
+    const has = Object.hasOwn(labels, e.key);
+    switch (e.operator) {
+      case 'In': return has && (e.values ?? []).includes(labels[e.key]!);
+      case 'NotIn': return !has || !(e.values ?? []).includes(labels[e.key]!);
+      case 'Exists': return has;
+      case 'DoesNotExist': return !has;
+      default: return false;
+    }
+  });
+}
+
+/**
+ * The Deployments a probe is about: the one named, those matching the selector (by their own
+ * labels), or every one of the namespace; none at all is a miss.
+ */
+export async function targetDeployments(kube: KubeClients, params: Record<string, unknown>, signal: AbortSignal): Promise<V1Deployment[]> {
+  const namespace = probeNamespace(kube, params);
+  if (typeof params.name === 'string') {
+    try {
+      return [await bounded(kube.apps.readNamespacedDeployment({ name: params.name, namespace }), signal)];
+    } catch (err) {
+      if (isNotFound(err)) throw new ProbeMiss(`deployment ${namespace}/${params.name} not found`);
+      throw err;
+    }
+  }
+  const selector = typeof params.selector === 'string' ? params.selector : undefined;
+  const list = await bounded(kube.apps.listNamespacedDeployment({ namespace, ...(selector ? { labelSelector: selector } : {}) }), signal);
+  if (list.items.length === 0) throw new ProbeMiss(`no deployment in namespace ${namespace}${selector ? ` matches ${selector}` : ''}`);
+  return list.items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+}

@@ -1,0 +1,164 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import { silentLogger, systemClock } from '../../../src/core/index.js';
+import { faultDefinition, FaultError, type FaultContext, type RevertRecord } from '../../../src/faults/index.js';
+import { kubeClients, writeEmbeddedKubeconfig, type KubeClients } from '../../../src/kube/index.js';
+import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import type { ActionSpec } from '../../../src/plan/types.js';
+import { alive } from '../../helpers/processes.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function action(kind: ActionSpec['kind'], params: Record<string, unknown>): ActionSpec {
+  return { kind, name: `${kind}-1`, description: null, atMs: 0, revertAfterMs: null, params, ref: null, location: { file: 'plan.yaml', line: 1, col: 1, path: 'trigger[0]' } };
+}
+
+/** A fresh context, as a second process reverting from the journal would build it. */
+function context(kube: KubeClients | undefined): FaultContext {
+  return { runId: 'it', caseId: 'C-1', step: 'step', clock: systemClock, log: silentLogger, signal: new AbortController().signal, planDir: '.', ...(kube ? { kube } : {}) };
+}
+
+async function expectFaultError(p: Promise<unknown>, pattern: RegExp): Promise<void> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).to.be.instanceOf(FaultError);
+  expect((err as Error).message).to.match(pattern);
+}
+
+describe('pod-kill, scale and rollout on the embedded cluster running the demo', function () {
+  this.timeout(60_000);
+  let cluster: LocalCluster;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let kube: KubeClients;
+  const live = (app: string) => cluster.store.snapshot('pods', 'demo', (p) => p.metadata.labels?.app === app && !p.metadata.deletionTimestamp);
+  const readyCount = (app: string) => live(app).filter((p) => (p.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  const run = async (kind: ActionSpec['kind'], params: Record<string, unknown>) => {
+    const plan = await faultDefinition(kind)!.create(action(kind, params)).plan(context(kube));
+    return { plan, out: await plan.apply() };
+  };
+  const revertFromJson = (record: RevertRecord | null) =>
+    faultDefinition(record!.fault)!.revert(JSON.parse(JSON.stringify(record)) as RevertRecord, context(kubeClients({ kubeconfig: path.join(tmp.dir, 'kubeconfig') })));
+
+  before(async () => {
+    tmp = await tempDir();
+    cluster = new LocalCluster({ nodes: 3, stateDir: path.join(tmp.dir, 'state') });
+    const url = await cluster.start();
+    await writeEmbeddedKubeconfig(path.join(tmp.dir, 'kubeconfig'), url);
+    kube = kubeClients({ kubeconfig: path.join(tmp.dir, 'kubeconfig') });
+    await cluster.applyFiles([demoManifestPath]);
+    await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 40_000 });
+  });
+
+  after(async () => {
+    await cluster.stop();
+    await tmp.remove();
+  });
+
+  it('kills one gateway pod: its process ends, and a replacement becomes Ready', async () => {
+    const plan = await faultDefinition('pod-kill')!.create(action('pod-kill', { namespace: 'demo', selector: 'app=gateway', count: 1, gracePeriodSeconds: 0, seed: 7 })).plan(context(kube));
+    expect(plan.revert).to.equal(null);
+    expect(plan.targets).to.have.length(1);
+    const victim = plan.targets[0]!.replace('pod/demo/', '');
+    const node = live('gateway').find((p) => p.metadata.name === victim)!.spec.nodeName as string;
+    const othersBefore = cluster.nodes.filter((n) => n.name !== node).flatMap((n) => n.pids());
+    const victimNodeBefore = cluster.node(node)!.pids();
+    const out = await plan.apply();
+    const data = out.data as { killed: { pod: string; node: string }[]; replacementsReadyAfterMs: number | null; replacements: string[]; seed: number };
+    expect(data.seed).to.equal(7);
+    expect(data.killed).to.deep.equal([{ pod: victim, node }]);
+    expect(data.replacementsReadyAfterMs).to.be.a('number');
+    expect(data.replacements).to.have.length(1).and.not.include(victim);
+    expect(cluster.store.snapshot('pods', 'demo', (p) => p.metadata.name === victim)).to.deep.equal([]);
+    await until('a process of the victim\'s node ended', () => victimNodeBefore.some((pid) => !alive(pid)));
+    expect(othersBefore.filter((pid) => !alive(pid)), 'processes of other nodes ended').to.deep.equal([]);
+    expect(readyCount('gateway')).to.equal(3);
+  });
+
+  it('kills again at each repeat interval until its revert stops the repeat', async () => {
+    const def = faultDefinition('pod-kill')!;
+    const ctx = context(kube);
+    const plan = await def.create(action('pod-kill', { namespace: 'demo', selector: 'app=customer-service', gracePeriodSeconds: 0, repeat: 'every 1s', seed: 3 })).plan(ctx);
+    expect(plan.revert).to.deep.include({ fault: 'pod-kill', repeatKey: 'it/C-1/step' });
+    const created = new Set<string>();
+    const seen = () => live('customer-service').forEach((p) => created.add(p.metadata.name as string));
+    seen();
+    await plan.apply();
+    await until('two repeat rounds', async () => { seen(); return created.size >= 3 + 3; }, 10_000);
+    const stopped = await def.revert(JSON.parse(JSON.stringify(plan.revert)) as RevertRecord, ctx);
+    expect(stopped).to.match(/stopped the repeat after [2-9]\d* more round\(s\), [2-9]\d* more pod\(s\) killed/);
+    expect(await def.revert(plan.revert!, ctx)).to.equal('no repeat running in this process: nothing to stop');
+    await until('three customer-service pods Ready', () => readyCount('customer-service') === 3);
+    const names = live('customer-service').map((p) => p.metadata.name).sort();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(live('customer-service').map((p) => p.metadata.name).sort(), 'no kill after the revert').to.deep.equal(names);
+  });
+
+  it('refuses a kill above maxPercent before touching any pod', async () => {
+    const before = live('gateway').map((p) => p.metadata.name).sort();
+    const def = faultDefinition('pod-kill')!;
+    await expectFaultError(def.create(action('pod-kill', { namespace: 'demo', selector: 'app=gateway', count: 2, maxPercent: '50%' })).plan(context(kube)), /refused: killing 2 of 3 pods is 67%, above maxPercent 50%/);
+    expect(live('gateway').map((p) => p.metadata.name).sort()).to.deep.equal(before);
+  });
+
+  it('says a Kubernetes fault needs a cluster when the plan has none', async () => {
+    await expectFaultError(faultDefinition('scale')!.create(action('scale', { workload: 'deployment/x', replicas: 1 })).plan(context(undefined)), /scale needs a cluster/);
+  });
+
+  it('says the embedded cluster does not support scaling a statefulset', async () => {
+    await expectFaultError(faultDefinition('scale')!.create(action('scale', { namespace: 'demo', workload: 'statefulset/db', replicas: 1 })).plan(context(kube)), /not supported by the cluster at http/);
+  });
+
+  it('scales customer-service from 3 to 1, and the revert from its JSON record restores 3', async () => {
+    const { plan } = await run('scale', { namespace: 'demo', workload: 'deployment/customer-service', replicas: 1 });
+    expect(plan.revert).to.deep.include({ kind: 'deployment', name: 'customer-service', previous: { replicas: 3 } });
+    await until('one customer-service pod left', () => live('customer-service').length === 1);
+    expect(await revertFromJson(plan.revert)).to.match(/back to 3 replica/);
+    await until('three customer-service pods Ready again', () => readyCount('customer-service') === 3);
+  });
+
+  it('sets an environment variable on customer-service through a rollout, and the revert removes it', async () => {
+    const envOf = (p: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } }) => p.spec?.containers?.[0]?.env ?? [];
+    const { plan } = await run('rollout', { namespace: 'demo', deployment: 'customer-service', action: 'env', env: { CRT_CHAOS: 'on' }, timeout: '40s' });
+    expect(plan.summary).to.contain('customer-service env CRT_CHAOS');
+    const pods = live('customer-service');
+    expect(pods).to.have.length(3);
+    for (const p of pods) expect(envOf(p)).to.deep.include({ name: 'CRT_CHAOS', value: 'on' }).and.deep.include({ name: 'SHUTDOWN_DELAY_MS', value: '3000' });
+    await revertFromJson(plan.revert);
+    await until('no customer-service pod with CRT_CHAOS', () => live('customer-service').every((p) => !envOf(p).some((e) => e.name === 'CRT_CHAOS')));
+  });
+
+  it('rolls the gateway to a new image, and the revert from its JSON record puts the old image back', async () => {
+    const image = () => cluster.store.get('apps/deployments', 'demo', 'gateway').spec.template.spec.containers[0].image as string;
+    const podImages = () => new Set(live('gateway').map((p) => p.spec.containers[0].image as string));
+    const { plan, out } = await run('rollout', { namespace: 'demo', deployment: 'gateway', action: 'image', image: 'crt.io/demo:1.1', timeout: '40s' });
+    expect(out.detail).to.match(/rolled out in/);
+    expect(image()).to.equal('crt.io/demo:1.1');
+    expect([...podImages()]).to.deep.equal(['crt.io/demo:1.1']);
+    expect(plan.revert).to.deep.include({ fault: 'rollout', revision: '1' });
+    expect(await revertFromJson(plan.revert)).to.match(/rolled back to the template of revision 1/);
+    expect(image()).to.equal('crt.io/demo:1.0');
+    await until('only old-image pods', () => podImages().size === 1 && podImages().has('crt.io/demo:1.0'));
+    expect(readyCount('gateway')).to.equal(3);
+  });
+
+  it('changes an HPA\'s minReplicas and maxReplicas, and the revert from its JSON record restores them', async () => {
+    const hpaSpec = () => cluster.store.get('autoscaling/horizontalpodautoscalers', 'demo', 'store-hpa').spec as { minReplicas: number; maxReplicas: number };
+    cluster.apply([{
+      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'store-hpa', namespace: 'demo' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'store' }, minReplicas: 1, maxReplicas: 1, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 90 } } }] },
+    }]);
+    const { plan } = await run('scale', { namespace: 'demo', workload: 'hpa/store-hpa', minReplicas: 2, maxReplicas: 4 });
+    expect(plan.summary).to.equal('scale hpa/store-hpa in demo from min 1, max 1 to min 2, max 4');
+    expect(hpaSpec()).to.include({ minReplicas: 2, maxReplicas: 4 });
+    expect(await revertFromJson(plan.revert)).to.equal('hpa/store-hpa in demo back to min 1, max 1');
+    expect(hpaSpec()).to.include({ minReplicas: 1, maxReplicas: 1 });
+  });
+});

@@ -1,0 +1,142 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import { writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
+import { FaultError, builtinFaults } from '../../../src/faults/index.js';
+import { LocalCluster } from '../../../src/localcluster/index.js';
+import type { KObject } from '../../../src/localcluster/api/types.js';
+import { alive } from '../../helpers/processes.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { action, faultContext, inject, until } from './node-fault-helpers.js';
+
+const NS = 'pdb';
+
+const objects: KObject[] = [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },
+  {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: NS },
+    spec: {
+      replicas: 3, selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          terminationGracePeriodSeconds: 5,
+          volumes: [{ name: 'scratch', emptyDir: {} }],
+          containers: [{
+            name: 'store', image: 'crt.io/demo:1.0', args: ['store'],
+            env: [{ name: 'SHUTDOWN_DELAY_MS', value: '200' }, { name: 'DRAIN_TIMEOUT_MS', value: '1000' }],
+            ports: [{ name: 'http', containerPort: 8080 }],
+            readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1, timeoutSeconds: 3 },
+          }],
+        },
+      },
+    },
+  },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: NS }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'web' } } } },
+];
+
+const healthy = (p: KObject): boolean => !p.metadata.deletionTimestamp && (p.status?.conditions as Array<{ type: string; status: string }> | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+/** The node-drain fault through client-node, on a 2-node embedded cluster with 3 replicas under a PDB minAvailable 2. */
+describe('node-drain fault on the embedded cluster', function () {
+  this.timeout(60_000);
+  let cluster: LocalCluster;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let kubeconfig: string;
+
+  const webPods = (): KObject[] => cluster.store.snapshot('pods', NS, (p) => p.metadata.labels?.app === 'web');
+  const unschedulable = (node: string): boolean => cluster.store.get('nodes', undefined, node).spec?.unschedulable === true;
+  /** the node running two of the three replicas: draining it needs two evictions against a budget allowing one */
+  const busiestNode = (): string => {
+    const counts = new Map<string, number>();
+    for (const p of webPods()) {
+      const name = p.spec!.nodeName as string;
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    return [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+  };
+  const settled = (): Promise<unknown> => until('3 healthy replicas', () => webPods().length === 3 && webPods().every(healthy));
+
+  before(async () => {
+    tmp = await tempDir();
+    cluster = new LocalCluster({ nodes: 2, stateDir: path.join(tmp.dir, 'state') });
+    const url = await cluster.start();
+    kubeconfig = path.join(tmp.dir, 'kubeconfig');
+    await writeEmbeddedKubeconfig(kubeconfig, url);
+    cluster.apply(objects);
+    await cluster.waitUntilAvailable({ namespaces: [NS], timeoutMs: 40_000 });
+    await settled();
+  });
+
+  after(async () => {
+    const pids = cluster.pids();
+    await cluster.stop();
+    expect(pids.filter(alive), 'pod processes alive after stop').to.deep.equal([]);
+    await tmp.remove();
+  });
+
+  it('picks nodes by nodeSelector and count, by the node of a pod, and refuses a pick above maxPercent of the nodes', async () => {
+    const ctx = faultContext(kubeconfig, tmp.dir);
+    const planOf = (params: Record<string, unknown>) => builtinFaults['node-drain'].create(action('node-drain', params)).plan(ctx);
+    expect((await planOf({ nodeSelector: 'kubernetes.io/os=linux', count: 1 })).targets).to.deep.equal(['node/node-1']);
+    const pod = webPods()[0]!;
+    expect((await planOf({ nodeOf: { namespace: NS, pod: pod.metadata.name } })).targets).to.deep.equal([`node/${String(pod.spec!.nodeName)}`]);
+    const err = await planOf({ nodeSelector: 'kubernetes.io/os=linux', maxPercent: '50%' }).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(FaultError);
+    expect((err as Error).message).to.equal('node-drain: 2 of 2 nodes (node-1, node-2) is more than maxPercent 50% (at most 1)');
+    const none = await planOf({ nodeOf: { namespace: NS, selector: 'app=nothing' } }).then(() => undefined, (e: unknown) => e);
+    expect((none as Error).message).to.equal('node-drain: no node matches the node of pods app=nothing in pdb');
+    expect(unschedulable('node-1') || unschedulable('node-2'), 'planning changes nothing').to.equal(false);
+  });
+
+  it('refuses to drain a node whose pods have emptyDir data without deleteEmptyDirData, evicting nothing', async () => {
+    const node = busiestNode();
+    const uids = webPods().map((p) => p.metadata.uid).sort();
+    const ctx = faultContext(kubeconfig, tmp.dir);
+    const err = await inject(builtinFaults['node-drain'], 'node-drain', { node }, ctx).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(FaultError);
+    expect((err as Error).message).to.match(new RegExp(`cannot drain ${node}: pdb/web-\\S+ has emptyDir data \\(set deleteEmptyDirData\\)`));
+    expect(webPods().map((p) => p.metadata.uid).sort()).to.deep.equal(uids);
+    expect(unschedulable(node), 'a refused drain does not cordon').to.equal(false);
+  });
+
+  it('drains a node through evictions, retrying the budget 429s, never below 2 ready replicas, and uncordons from the JSON record', async () => {
+    const node = busiestNode();
+    const onNode = webPods().filter((p) => p.spec?.nodeName === node).map((p) => p.metadata.name);
+    expect(onNode).to.have.length(2);
+    let minHealthy = 3;
+    const watcher = setInterval(() => (minHealthy = Math.min(minHealthy, webPods().filter(healthy).length)), 10);
+    try {
+      const { plan, record, result } = await inject(builtinFaults['node-drain'], 'node-drain', { node, deleteEmptyDirData: true, timeout: '40s' }, faultContext(kubeconfig, tmp.dir));
+      expect(plan.targets).to.deep.equal([`node/${node}`]);
+      expect(record).to.deep.equal({ fault: 'node-drain', nodes: [node] });
+      expect(result.data).to.include({ evictedPods: 2 });
+      expect(result.data!.budgetRefusals).to.be.a('number').and.be.greaterThan(0);
+      expect(unschedulable(node)).to.equal(true);
+      for (const name of onNode) expect(cluster.store.peek('pods', NS, name!), `${name} gone`).to.equal(undefined);
+      expect(webPods().filter((p) => p.spec?.nodeName === node)).to.deep.equal([]);
+      console.log(`      drain: ${result.detail} in ${String(result.data!.durationMs)} ms`);
+      await builtinFaults['node-drain'].revert(record!, faultContext(kubeconfig, tmp.dir, 'revert'));
+    } finally {
+      clearInterval(watcher);
+    }
+    expect(minHealthy, 'ready replicas during the drain').to.be.at.least(2);
+    expect(unschedulable(node)).to.equal(false);
+    await settled();
+  });
+
+  it('fails with a FaultError when the budget still refuses at the drain timeout, leaving the node cordoned for the revert', async () => {
+    cluster.apply([{ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: NS }, spec: { minAvailable: 3, selector: { matchLabels: { app: 'web' } } } }]);
+    await until('budget allows no disruption', () => cluster.store.get('policy/poddisruptionbudgets', NS, 'web').status?.disruptionsAllowed === 0);
+    const node = busiestNode();
+    const ctx = faultContext(kubeconfig, tmp.dir);
+    const started = Date.now();
+    const err = await inject(builtinFaults['node-drain'], 'node-drain', { node, deleteEmptyDirData: true, timeout: '1500ms' }, ctx).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(FaultError);
+    expect((err as Error).message).to.match(/still refused by its disruption budget when the drain timeout ran out/);
+    expect(Date.now() - started).to.be.within(1_400, 6_000);
+    expect(webPods().every(healthy)).to.equal(true);
+    expect(unschedulable(node)).to.equal(true);
+    await builtinFaults['node-drain'].revert({ fault: 'node-drain', nodes: [node] }, faultContext(kubeconfig, tmp.dir));
+    expect(unschedulable(node)).to.equal(false);
+  });
+});

@@ -1,0 +1,35 @@
+import { silentLogger, systemClock } from '../../../src/core/index.js';
+import type { FaultContext, FaultDefinition, FaultPlan, RevertRecord } from '../../../src/faults/index.js';
+import { kubeClients } from '../../../src/kube/index.js';
+import type { FaultKind } from '../../../src/plan/schema-actions.js';
+import type { ActionSpec } from '../../../src/plan/types.js';
+
+/** A fault context on the cluster of `kubeconfig`, with clients of its own (as another process would build). */
+export function faultContext(kubeconfig: string, planDir: string, step = 'step-1'): FaultContext {
+  return {
+    runId: 'run-test', caseId: 'CASE-01', step, clock: systemClock, log: silentLogger,
+    signal: new AbortController().signal, planDir, kubeconfig, kube: kubeClients({ kubeconfig }),
+  };
+}
+
+export function action(kind: FaultKind, params: Record<string, unknown>): ActionSpec {
+  return { kind, name: `${kind}-1`, description: null, atMs: 0, revertAfterMs: null, params, ref: null, location: { file: 'plan.yaml', line: 1, col: 1, path: 'trigger[0]' } };
+}
+
+/** Plans and applies; the revert record comes back through JSON, as the journal stores it. */
+export async function inject(def: FaultDefinition, kind: FaultKind, params: Record<string, unknown>, ctx: FaultContext): Promise<{ plan: FaultPlan; record: RevertRecord | null; result: Awaited<ReturnType<FaultPlan['apply']>> }> {
+  const plan = await def.create(action(kind, params)).plan(ctx);
+  const record = JSON.parse(JSON.stringify(plan.revert)) as RevertRecord | null;
+  const result = await plan.apply();
+  return { plan, record, result };
+}
+
+export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,144 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { kubeClients, serviceUrl, writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
+import { builtinFaults, type FaultContext } from '../../../src/faults/index.js';
+import { NODE_LOSS_TAINT } from '../../../src/faults/node-loss.js';
+import type { NodeLossTimes } from '../../../src/faults/node-loss-watch.js';
+import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import type { KObject } from '../../../src/localcluster/api/types.js';
+import { alive } from '../../helpers/processes.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { faultContext, inject, until } from './node-fault-helpers.js';
+
+const HEARTBEAT_MS = 500;
+const MONITOR_PERIOD_MS = 500;
+const GRACE_MS = 2_000;
+const TOLERATION_SEC = 2;
+
+const ready = (obj: KObject | undefined): boolean => (obj?.status?.conditions as Array<{ type: string; status: string }> | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+/** Bounded GETs through the gateway Service, 4 at a time, until stopped: counts answers and failures. */
+function loadLoop(url: string): { stop: () => Promise<{ ok: number; failed: number; okAfterStopMark: number }>; mark: () => void } {
+  let running = true;
+  let marked = false;
+  const counts = { ok: 0, failed: 0, okAfterStopMark: 0 };
+  const worker = async (): Promise<void> => {
+    for (let i = 0; running && i < 20_000; i++) {
+      try {
+        const res = await fetch(`${url}/customers/1`, { signal: AbortSignal.timeout(2_000) });
+        await res.arrayBuffer();
+        if (res.ok) {
+          counts.ok++;
+          if (marked) counts.okAfterStopMark++;
+        } else counts.failed++;
+      } catch {
+        counts.failed++;
+      }
+    }
+  };
+  const workers = [worker(), worker(), worker(), worker()];
+  return { mark: () => (marked = true), stop: async () => ((running = false), await Promise.all(workers), counts) };
+}
+
+/**
+ * The node-loss fault's three providers on a 3-node embedded cluster running the demo, with
+ * second-scale node monitoring (heartbeat 500 ms, grace 2 s, tolerationSeconds 2). Each revert runs
+ * from the JSON record, in a context built afresh.
+ */
+describe('node-loss fault on the embedded cluster', function () {
+  this.timeout(60_000);
+  let cluster: LocalCluster;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let kubeconfig: string;
+
+  const demoPods = (pred: (p: KObject) => boolean = () => true): KObject[] => cluster.store.snapshot('pods', 'demo', pred);
+  const node = (name: string): KObject => cluster.store.get('nodes', undefined, name);
+  const taints = (name: string): string[] => ((node(name).spec?.taints ?? []) as Array<{ key: string; value?: string; effect: string }>).map((t) => `${t.key}=${t.value ?? ''}:${t.effect}`);
+  const demoAvailable = (): Promise<unknown> => cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 30_000 });
+  const freshCtx = (): FaultContext => faultContext(kubeconfig, tmp.dir, 'revert');
+
+  before(async () => {
+    tmp = await tempDir();
+    cluster = new LocalCluster({
+      nodes: 3, stateDir: path.join(tmp.dir, 'state'),
+      heartbeatMs: HEARTBEAT_MS, nodeMonitorPeriodMs: MONITOR_PERIOD_MS, nodeMonitorGracePeriodMs: GRACE_MS, defaultTolerationSeconds: TOLERATION_SEC,
+    });
+    const url = await cluster.start();
+    kubeconfig = path.join(tmp.dir, 'kubeconfig');
+    await writeEmbeddedKubeconfig(kubeconfig, url);
+    await cluster.applyFiles([demoManifestPath]);
+    await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 40_000 });
+  });
+
+  after(async () => {
+    const pids = cluster.pids();
+    await cluster.stop();
+    expect(pids.filter(alive), 'pod processes alive after stop').to.deep.equal([]);
+    await tmp.remove();
+  });
+
+  it('taint provider: evicts the node\'s pods with a NoExecute taint, and the revert removes exactly that taint', async () => {
+    const target = 'node-2';
+    const core = kubeClients({ kubeconfig }).core;
+    await core.patchNode({ name: target, body: { spec: { taints: [{ key: 'example.com/keep', value: 'yes', effect: 'NoSchedule' }] } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    const before = demoPods((p) => p.spec?.nodeName === target).map((p) => p.metadata.uid);
+    expect(before.length).to.be.greaterThan(0);
+    const { record, result } = await inject(builtinFaults['node-loss'], 'node-loss', { node: target, provider: 'taint', timeout: '10s' }, faultContext(kubeconfig, tmp.dir));
+    const t = (result.data!.times as NodeLossTimes[])[0]!;
+    expect(t).to.include({ node: target, notReadyMs: null, pods: before.length });
+    expect(t.podsEvictedMs).to.be.a('number').and.below(10_000);
+    expect(result.detail).to.match(new RegExp(`${target}: stays Ready \\(taint\\), ${before.length} pods evicted after \\d+ ms`));
+    expect(demoPods((p) => before.includes(p.metadata.uid) && !p.metadata.deletionTimestamp)).to.deep.equal([]);
+    expect(taints(target)).to.deep.equal(['example.com/keep=yes:NoSchedule', `${NODE_LOSS_TAINT}=run-test:NoExecute`]);
+    console.log(`      taint: ${result.detail}`);
+    const said = await builtinFaults['node-loss'].revert(record!, freshCtx());
+    expect(said).to.equal(`removed the taint ${NODE_LOSS_TAINT}=run-test:NoExecute from ${target}`);
+    expect(taints(target)).to.deep.equal(['example.com/keep=yes:NoSchedule']);
+    await core.patchNode({ name: target, body: { spec: { taints: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await demoAvailable();
+  });
+
+  it('command provider: runs the hook and its revert with {{node}} filled in, and says what it could not see within the timeout', async () => {
+    const log = path.join(tmp.dir, 'hook.log');
+    const params = { node: 'node-3', command: `echo "down {{node}} $CRT_STEP" >> ${log}`, revertCommand: `echo "up {{node}}" >> ${log}`, timeout: '1s' };
+    const { record, result } = await inject(builtinFaults['node-loss'], 'node-loss', params, faultContext(kubeconfig, tmp.dir));
+    expect(await readFile(log, 'utf8')).to.equal('down node-3 step-1\n');
+    expect(record).to.deep.include({ fault: 'node-loss', provider: 'command', nodes: ['node-3'], commands: [`echo "up node-3" >> ${log}`] });
+    // the hook only logs: the node stays Ready and keeps its pods, which the result says
+    expect(result.detail).to.match(/^node-3: still Ready after 1000 ms, (\d+ of \d+ pods not evicted after 1000 ms|had no pods)$/);
+    expect((result.data!.times as NodeLossTimes[])[0]!.notReadyMs).to.equal(null);
+    expect(await builtinFaults['node-loss'].revert(record!, freshCtx())).to.equal(`ran \`echo "up node-3" >> ${log}\``);
+    expect(await readFile(log, 'utf8')).to.equal('down node-3 step-1\nup node-3\n');
+  });
+
+  it('local provider under load through the gateway: the node turns NotReady, its pods are replaced elsewhere, and power-on makes it Ready', async () => {
+    await demoAvailable();
+    const gateway = await serviceUrl(kubeClients({ kubeconfig }), 'demo', 'gateway');
+    const load = loadLoop(gateway);
+    const ctx = faultContext(kubeconfig, tmp.dir);
+    const { plan, record, result } = await inject(builtinFaults['node-loss'], 'node-loss', { nodeOf: { namespace: 'demo', selector: 'app=gateway' }, count: 1, provider: 'local', timeout: '20s' }, ctx);
+    const lost = (record!.nodes as string[])[0]!;
+    expect(plan.targets).to.deep.equal([`node/${lost}`]);
+    expect(record).to.deep.equal({ fault: 'node-loss', provider: 'local', nodes: [lost], server: cluster.url });
+    const t = (result.data!.times as NodeLossTimes[])[0]!;
+    console.log(`      local: ${result.detail}`);
+    // the grace period counts from the last heartbeat, up to a heartbeat (and a monitor period) before the power-off
+    expect(t.notReadyMs).to.be.within(GRACE_MS - 2 * HEARTBEAT_MS - MONITOR_PERIOD_MS, GRACE_MS + 4_000);
+    expect(t.podsEvictedMs).to.be.within(t.notReadyMs!, t.notReadyMs! + TOLERATION_SEC * 1000 + 4_000);
+    await until('3 ready gateway pods on the other nodes', () => {
+      const gw = demoPods((p) => p.metadata.labels?.app === 'gateway' && !p.metadata.deletionTimestamp);
+      return gw.length === 3 && gw.every((p) => p.spec?.nodeName !== lost && ready(p));
+    });
+    load.mark();
+    await new Promise((r) => setTimeout(r, 1_000));
+    const counts = await load.stop();
+    console.log(`      load through the gateway: ${counts.ok} answered, ${counts.failed} failed`);
+    expect(counts.okAfterStopMark, 'answers once the pods were replaced').to.be.greaterThan(0);
+    // from the record alone: no clients in the context, the server comes from the record
+    const { kube: _unused, ...withoutKube } = freshCtx();
+    expect(await builtinFaults['node-loss'].revert(record!, withoutKube)).to.equal(`powered on ${lost}`);
+    await until(`${lost} Ready again`, () => ready(node(lost)), 10_000);
+  });
+});
