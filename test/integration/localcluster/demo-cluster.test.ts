@@ -8,19 +8,11 @@ import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.
 import { requireKubectl } from '../../helpers/kubectl.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { alive } from '../../helpers/processes.js';
+import { until } from '../../helpers/until.js';
 
 const exec = promisify(execFile);
 
 
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /**
  * The demo system on a 3-node embedded cluster, driven through kubectl and client-node: one cluster for

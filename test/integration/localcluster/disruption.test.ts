@@ -10,19 +10,11 @@ import type { KObject } from '../../../src/localcluster/api/types.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
 import { alive } from '../../helpers/processes.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
 
 const exec = promisify(execFile);
 const NS = 'pdb';
 
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const objects: KObject[] = [
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } },

@@ -8,18 +8,10 @@ import { writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
 import { LocalCluster } from '../../../src/localcluster/index.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
 
 const exec = promisify(execFile);
 
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function get(url: string): Promise<void> {
   return new Promise((resolve) => {

@@ -9,19 +9,11 @@ import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.
 import { readManifests } from '../../../src/localcluster/manifests.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
 
 const exec = promisify(execFile);
 const CLIENT_TIMEOUT_MS = 1000;
 
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** An HTTP/1.1 keep-alive connection to `host:port` that has had one answer; `closed` resolves with the time it closed. */
 async function keepAliveConnection(host: string, port: number): Promise<{ socket: net.Socket; closed: Promise<number>; text: () => string }> {

@@ -9,6 +9,7 @@ import type { KObject } from '../../../src/localcluster/api/types.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
 import { alive } from '../../helpers/processes.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
 
 const exec = promisify(execFile);
 
@@ -17,15 +18,6 @@ const MONITOR_PERIOD_MS = 500;
 const GRACE_MS = 2_000;
 const TOLERATION_SEC = 2;
 
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const condition = (obj: { status?: { conditions?: Array<{ type: string; status: string }> } } | KObject | undefined, type: string): string | undefined =>
   (obj?.status?.conditions as Array<{ type: string; status: string }> | undefined)?.find((c) => c.type === type)?.status;
