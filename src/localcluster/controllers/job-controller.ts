@@ -5,6 +5,7 @@ import { rfc3339 } from '../store/object-names.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_RESYNC_MS, realTimers, type Controller, type ControllerOptions } from './controller.js';
 import { EventRecorder } from './event-recorder.js';
+import { PodControl } from './pod-control.js';
 import { formatIndexes, jobPodFromTemplate, pendingIndexes, podIndex } from './job-pods.js';
 import {
   isJobFinished, jobFinishedAtMs, jobVerdict, tallyJobPods, withCondition, type JobTally, type JobVerdict,
@@ -31,6 +32,7 @@ export interface JobControllerOptions extends ControllerOptions {
 export class JobController implements Controller {
   private readonly queue: WorkQueue;
   private readonly events: EventRecorder;
+  private readonly pods: PodControl;
   private readonly log: Logger;
   private readonly backoffMs: number;
   /** Per Job uid: the failure count last seen and when it grew, for the replacement back-off. */
@@ -40,6 +42,7 @@ export class JobController implements Controller {
   constructor(private readonly store: Store, opts: JobControllerOptions = {}) {
     this.log = (opts.log ?? silentLogger).child({ controller: 'job' });
     this.events = new EventRecorder(store, { component: 'job-controller' });
+    this.pods = new PodControl(store, this.events);
     this.backoffMs = opts.podFailureBackoffMs ?? DEFAULT_JOB_BACKOFF_MS;
     this.queue = new WorkQueue({
       name: 'job', sync: (key) => this.sync(key), keys: () => store.snapshot(JOBS).map(keyOf),
@@ -82,7 +85,7 @@ export class JobController implements Controller {
     let tally = tallyJobPods(started, pods);
     const verdict = jobVerdict(started, tally, nowMs);
     if (verdict) {
-      for (const pod of tally.active) this.deletePod(job, pod);
+      for (const pod of tally.active) this.pods.delete(job, pod);
     } else if (this.managePods(started, tally, nowMs)) {
       tally = tallyJobPods(started, this.store.snapshot('pods', namespace, (p) => controllerRef(p)?.uid === job.metadata.uid));
     }
@@ -93,7 +96,7 @@ export class JobController implements Controller {
   /** Creates or deletes pods towards the active count; true when it changed anything. */
   private managePods(job: KObject, tally: JobTally, nowMs: number): boolean {
     if (job.spec?.suspend) {
-      for (const pod of tally.active) this.deletePod(job, pod);
+      for (const pod of tally.active) this.pods.delete(job, pod);
       return tally.active.length > 0;
     }
     const parallelism = Number(job.spec?.parallelism ?? 1);
@@ -104,7 +107,7 @@ export class JobController implements Controller {
     want = Math.max(0, want);
     if (tally.active.length > want) {
       const newestFirst = [...tally.active].sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
-      for (const pod of newestFirst.slice(0, tally.active.length - want)) this.deletePod(job, pod);
+      for (const pod of newestFirst.slice(0, tally.active.length - want)) this.pods.delete(job, pod);
       return true;
     }
     if (tally.active.length === want) return false;
@@ -115,12 +118,12 @@ export class JobController implements Controller {
     }
     const missing = want - tally.active.length;
     if (job.spec?.completionMode !== 'Indexed') {
-      for (let i = 0; i < missing; i++) this.createPod(job, undefined);
+      for (let i = 0; i < missing; i++) this.pods.create(job, jobPodFromTemplate(job, undefined));
       return true;
     }
     const running = new Set(tally.active.map((p) => podIndex(p, completions ?? 0)).filter((i): i is number => i !== undefined));
     const indexes = pendingIndexes(completions ?? 0, tally.succeededIndexes, running, missing);
-    for (const index of indexes) this.createPod(job, index);
+    for (const index of indexes) this.pods.create(job, jobPodFromTemplate(job, index));
     return indexes.length > 0;
   }
 
@@ -137,25 +140,7 @@ export class JobController implements Controller {
     return seen.atMs + delay - nowMs;
   }
 
-  private createPod(job: KObject, index: number | undefined): void {
-    try {
-      const pod = this.store.create('pods', job.metadata.namespace, jobPodFromTemplate(job, index));
-      this.events.record(job, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` });
-    } catch (err) {
-      this.events.record(job, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${(err as Error).message}` });
-      throw err;
-    }
-  }
 
-  private deletePod(job: KObject, pod: KObject): void {
-    try {
-      this.store.delete('pods', pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid! } });
-    } catch (err) {
-      if ((err as { code?: number }).code === 404) return;
-      throw err;
-    }
-    this.events.record(job, { type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.metadata.name}` });
-  }
 
   private writeStatus(job: KObject, tally: JobTally, verdict: JobVerdict | undefined, nowMs: number): void {
     const old = job.status ?? {};

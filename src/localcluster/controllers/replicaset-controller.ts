@@ -4,6 +4,7 @@ import type { KObject } from '../api/types.js';
 import type { Store } from '../store/store.js';
 import { DEFAULT_RESYNC_MS, realTimers, type Controller, type ControllerOptions } from './controller.js';
 import { EventRecorder } from './event-recorder.js';
+import { PodControl } from './pod-control.js';
 import { claimObjects } from './claim.js';
 import { controllerRef, isPodActive, keyOf, selectorMatches, splitKey } from './objects.js';
 import { countReplicas, nextAvailabilityInMs, podFromTemplate, podsToDelete } from './replicaset-pods.js';
@@ -21,12 +22,14 @@ const BURST_REPLICAS = 500;
 export class ReplicaSetController implements Controller {
   private readonly queue: WorkQueue;
   private readonly events: EventRecorder;
+  private readonly pods: PodControl;
   private readonly log: Logger;
   private unwatch: Array<() => void> = [];
 
   constructor(private readonly store: Store, opts: ControllerOptions = {}) {
     this.log = (opts.log ?? silentLogger).child({ controller: 'replicaset' });
     this.events = new EventRecorder(store, { component: 'replicaset-controller' });
+    this.pods = new PodControl(store, this.events);
     this.queue = new WorkQueue({
       name: 'replicaset', sync: (key) => this.sync(key), keys: () => store.snapshot(RS).map(keyOf),
       timers: opts.timers ?? realTimers, log: this.log, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS,
@@ -81,34 +84,15 @@ export class ReplicaSetController implements Controller {
   private manageReplicas(rs: KObject, pods: KObject[]): boolean {
     const diff = pods.length - Number(rs.spec?.replicas ?? 1);
     if (diff < 0) {
-      for (let i = 0; i < Math.min(-diff, BURST_REPLICAS); i++) this.createPod(rs);
+      for (let i = 0; i < Math.min(-diff, BURST_REPLICAS); i++) this.pods.create(rs, podFromTemplate(rs));
       return true;
     }
     if (diff === 0) return false;
-    for (const pod of podsToDelete(pods, this.relatedPods(rs), Math.min(diff, BURST_REPLICAS))) this.deletePod(rs, pod);
+    for (const pod of podsToDelete(pods, this.relatedPods(rs), Math.min(diff, BURST_REPLICAS))) this.pods.delete(rs, pod);
     return true;
   }
 
-  private createPod(rs: KObject): void {
-    try {
-      const pod = this.store.create('pods', rs.metadata.namespace, podFromTemplate(rs));
-      this.events.record(rs, { type: 'Normal', reason: 'SuccessfulCreate', message: `Created pod: ${pod.metadata.name}` });
-    } catch (err) {
-      this.events.record(rs, { type: 'Warning', reason: 'FailedCreate', message: `Error creating: ${(err as Error).message}` });
-      throw err;
-    }
-  }
 
-  private deletePod(rs: KObject, pod: KObject): void {
-    try {
-      this.store.delete('pods', pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid! } });
-    } catch (err) {
-      if ((err as { code?: number }).code === 404) return;
-      this.events.record(rs, { type: 'Warning', reason: 'FailedDelete', message: `Error deleting: ${(err as Error).message}` });
-      throw err;
-    }
-    this.events.record(rs, { type: 'Normal', reason: 'SuccessfulDelete', message: `Deleted pod: ${pod.metadata.name}` });
-  }
 
   /** Active pods of every ReplicaSet sharing this one's owner (getIndirectlyRelatedPods). */
   private relatedPods(rs: KObject): KObject[] {
