@@ -1,17 +1,18 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../core/errors.js';
-import type { EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
+import type { ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
 import type { Sink } from './sink.js';
 
 /**
- * `timeseries.jsonl` and `events.jsonl` in the run folder: one JSON object per line, appended
+ * `timeseries.jsonl`, `events.jsonl` and `cluster.jsonl` in the run folder: one JSON object per line, appended
  * as the run goes, so a crashed run still leaves its data. `crt report` re-renders from them.
  */
 export class FileSink implements Sink {
   readonly name = 'files';
   private readonly samples: WriteStream;
   private readonly events: WriteStream;
+  private readonly cluster: WriteStream;
   private written = 0;
   private readonly errors: string[] = [];
   private closed: Promise<void> | null = null;
@@ -19,6 +20,7 @@ export class FileSink implements Sink {
   constructor(dir: string) {
     this.samples = this.createStream(path.join(dir, 'timeseries.jsonl'));
     this.events = this.createStream(path.join(dir, 'events.jsonl'));
+    this.cluster = this.createStream(path.join(dir, 'cluster.jsonl'));
   }
 
   writeSamples(records: readonly TimeseriesRecord[]): void {
@@ -33,8 +35,14 @@ export class FileSink implements Sink {
     this.written += records.length;
   }
 
+  writeClusterSamples(records: readonly ClusterSampleRecord[]): void {
+    if (records.length === 0) return;
+    this.cluster.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    this.written += records.length;
+  }
+
   close(): Promise<void> {
-    this.closed ??= Promise.all([this.samples, this.events].map((s) => new Promise<void>((resolve) => s.end(resolve)))).then(() => undefined);
+    this.closed ??= Promise.all([this.samples, this.events, this.cluster].map((s) => new Promise<void>((resolve) => s.end(resolve)))).then(() => undefined);
     return this.closed;
   }
 

@@ -1,6 +1,6 @@
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
 import type { Sink } from './sink.js';
 
 /**
@@ -27,6 +27,14 @@ export class SinkSet {
 
   writeEvents(records: readonly EventRecord[]): void {
     for (const s of this.sinks) this.guard(s, 'writeEvents', () => s.writeEvents(records));
+  }
+
+  writeClusterSamples(records: readonly ClusterSampleRecord[]): void {
+    for (const s of this.sinks) if (s.writeClusterSamples) this.guard(s, 'writeClusterSamples', () => s.writeClusterSamples?.(records));
+  }
+
+  writeCaseResult(run: string, result: CaseResult): void {
+    for (const s of this.sinks) if (s.writeCaseResult) this.guard(s, 'writeCaseResult', () => s.writeCaseResult?.(run, result));
   }
 
   close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
 
 /**
  * Where the time series and events of a run go while it runs. Writes must not block the run:
@@ -13,6 +13,10 @@ export interface Sink {
   writeSamples(records: readonly TimeseriesRecord[]): void;
   /** Called as events happen (faults, phases, stages, conditions). */
   writeEvents(records: readonly EventRecord[]): void;
+  /** Called as the cluster changes during a case (from watches); optional for sinks that ignore it. */
+  writeClusterSamples?(records: readonly ClusterSampleRecord[]): void;
+  /** Called once per case when its verdict is known (verdict, recovery times, expectations). */
+  writeCaseResult?(run: string, result: CaseResult): void;
   /** Flushes everything buffered; called at the end of the run, also after an interruption. */
   close(): Promise<void>;
   /** How the sink fared, for run.json and the report. */

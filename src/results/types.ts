@@ -323,3 +323,29 @@ export interface EventRecord extends CaseEvent {
   case: string;
   layer: Layer;
 }
+
+/**
+ * A line of `cluster.jsonl`: what the cluster looked like at one instant during a case, from
+ * watches (one record per change, per workload and for the nodes). The report's cluster timeline,
+ * the cluster-view recovery time and the InfluxDB `crt_cluster` measurement read these.
+ */
+export interface ClusterSampleRecord {
+  /** epoch ms */
+  t: number;
+  run: string;
+  case: string;
+  layer: Layer;
+  phase: Phase;
+  /** `workload`: one Deployment/StatefulSet; `nodes`: the cluster's nodes */
+  kind: 'workload' | 'nodes';
+  /** `<namespace>/<name>` of the workload (with its kind: `deployment/ns/name`), or `nodes` */
+  subject: string;
+  /** desired replicas (workload) or nodes in total (nodes) */
+  desired: number;
+  /** ready replicas (workload) or Ready nodes (nodes) */
+  ready: number;
+  /** available replicas (workload); Ready and schedulable nodes (nodes) */
+  available: number;
+  /** container restarts summed over the workload's pods (0 for nodes) */
+  restarts: number;
+}

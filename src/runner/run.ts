@@ -55,12 +55,15 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
   }
   for (const c of cases) {
     if (o.signal.aborted) {
-      results.push(notRun(c, `interrupted by ${interruption(o.signal)}`, o.clock));
+      const skipped = notRun(c, `interrupted by ${interruption(o.signal)}`, o.clock);
+      results.push(skipped);
+      o.sinks.writeCaseResult(o.runId, skipped);
       continue;
     }
     o.observer.caseStarted?.(c);
     const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets, ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}), ...(cluster ? { kube: cluster.kube } : {}) });
     results.push(result);
+    o.sinks.writeCaseResult(o.runId, result);
     revertFailures.push(...failed);
     o.observer.caseFinished?.(c, result);
   }
