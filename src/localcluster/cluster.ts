@@ -49,6 +49,12 @@ export interface LocalClusterOptions {
    * true). Real CNIs differ: some keep flows they already track open until they end, as false does.
    */
   networkPolicyCutEstablished?: boolean;
+  /**
+   * Per-pod ingress gates (default true): pods listen on a private address (`$HOST`, 127.11.<node>.<n>)
+   * and a gate on their pod IP applies NetworkPolicy to direct pod-IP traffic too. False: pods listen
+   * on their pod IP and only the Service proxies filter (one hop less).
+   */
+  podGates?: boolean;
   /** How often each HorizontalPodAutoscaler is reconciled (default 15 s, --horizontal-pod-autoscaler-sync-period). */
   hpaSyncPeriodMs?: number;
   /** Scale-down stabilisation window of HPAs that do not set one (default 5 min). */
@@ -116,13 +122,17 @@ export class LocalCluster {
     const policies = (this.policies = new NetworkPolicyEngine(store));
     policies.start();
     const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), policies.gate));
-    if (this.opts.networkPolicyCutEstablished ?? true) policies.onChange(() => policies.cutDenied(proxies.proxies()));
+    const nodes = this.nodes;
+    if (this.opts.networkPolicyCutEstablished ?? true) {
+      policies.onChange(() => policies.cutDenied([...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())]));
+    }
     this.proxies.start();
     const count = this.opts.nodes ?? 3;
     for (let i = 1; i <= count; i++) {
       const agent = new NodeAgent({
         store, stateDir: this.opts.stateDir, log: this.log.child({ node: `node-${i}` }),
         node: { name: `node-${i}`, ip: `127.1.0.${i}`, podCIDR: `127.10.${i}.0/24`, zone: `zone-${ZONES[(i - 1) % ZONES.length]}` },
+        ...(this.opts.podGates ?? true ? { gates: { bindCIDR: `127.11.${i}.0/24`, gate: policies.gate } } : {}),
         ...(this.opts.heartbeatMs ? { heartbeatMs: this.opts.heartbeatMs } : {}),
         ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       });

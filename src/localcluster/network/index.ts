@@ -6,3 +6,5 @@ export { AddressPool, AddressPoolError, type AddressPoolErrorCode } from './addr
 export { ServiceProxy, type Backend, type ConnectionInfo, type Gate, type ProxyStats, type ServiceProxyOptions, type Verdict } from './service-proxy.js';
 export { isLoopbackIPv4 } from './ipv4.js';
 export { NetworkPolicyEngine, type Denial, type Flow } from './policy-engine.js';
+export { PodGate, type GateFailure, type PodGateOptions } from './pod-gate.js';
+export { sameOffsetIn } from './ipv4.js';

@@ -26,3 +26,17 @@ export function isLoopbackIPv4(ip: string): boolean {
 export function unmapIPv4(address: string): string {
   return address.startsWith('::ffff:') && parseIPv4(address.slice(7)) !== null ? address.slice(7) : address;
 }
+
+/**
+ * The address at the same offset in `toCidr` as `ip` has in its own block of that size:
+ * `127.10.2.7` with `127.11.0.0/16` → `127.11.2.7`. Null when `ip` or `toCidr` is not IPv4.
+ */
+export function sameOffsetIn(ip: string, toCidr: string): string | null {
+  const n = parseIPv4(ip);
+  const [base, bits] = toCidr.split('/');
+  const to = parseIPv4(base ?? '');
+  const prefix = Number(bits);
+  if (n === null || to === null || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return null;
+  const size = 2 ** (32 - prefix);
+  return formatIPv4(to - (to % size) + (n % size));
+}

@@ -70,12 +70,14 @@ export class NetworkPolicyEngine {
     const src: Peer = { ip: flow.srcIp, ipNumber: this.#ipNumber(flow.srcIp), pod: this.#pods.get(flow.srcIp) };
     const dst: Peer = { ip: flow.dstIp, ipNumber: this.#ipNumber(flow.dstIp), pod: this.#pods.get(flow.dstIp) };
     const target = { pod: dst.pod, port: flow.dstPort, protocol };
+    // the node itself reaches its pods whatever the policies (kubelet probes): CNIs allow host → local pod
+    if (dst.pod?.hostIP !== undefined && dst.pod.hostIP === flow.srcIp) return undefined;
     if (src.pod && !this.#admits(src.pod, 'egress', dst, target)) return 'egress';
     if (dst.pod && !this.#admits(dst.pod, 'ingress', src, target)) return 'ingress';
     return undefined;
   }
 
-  /** The Service proxies' gate: a denied connection is dropped, as a CNI drops its packets. */
+  /** The gate of the Service proxies and pod gates: a denied connection is dropped, as a CNI drops its packets. */
   readonly gate: Gate = (conn) => {
     if (this.denyConnection(conn) === undefined) return 'allow';
     this.#dropped.add(conn);
@@ -92,7 +94,7 @@ export class NetworkPolicyEngine {
     return count;
   }
 
-  /** `deny` for a proxied connection: from its caller to the backend pod it was sent to. */
+  /** `deny` for a proxied connection: from its caller to the backend pod it was sent to (a pod gate's backend is its own pod). */
   denyConnection(conn: ConnectionInfo): Denial | undefined {
     return this.deny({ srcIp: conn.srcIp, dstIp: conn.backend.ip, dstPort: conn.backend.port });
   }
@@ -188,5 +190,6 @@ function podView(pod: KObject): PodView | undefined {
   for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
     for (const p of c.ports ?? []) if (p.name) namedPorts.set(p.name, { port: p.containerPort, protocol: p.protocol ?? 'TCP' });
   }
-  return { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', ip, labels: { ...pod.metadata.labels }, namedPorts };
+  const hostIP: string | undefined = pod.status?.hostIP || undefined;
+  return { namespace: pod.metadata.namespace ?? 'default', name: pod.metadata.name ?? '', ip, ...(hostIP ? { hostIP } : {}), labels: { ...pod.metadata.labels }, namedPorts };
 }

@@ -11,6 +11,8 @@ export interface PodView {
   readonly namespace: string;
   readonly name: string;
   readonly ip: string;
+  /** the IP of the node the pod runs on, whose own traffic to it (the kubelet's probes) is always allowed */
+  readonly hostIP?: string;
   readonly labels: Readonly<Record<string, string>>;
   /** named container ports → `port/protocol` */
   readonly namedPorts: ReadonlyMap<string, { port: number; protocol: string }>;

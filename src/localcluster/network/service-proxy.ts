@@ -1,7 +1,7 @@
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 import { silentLogger, type Logger } from '../../core/index.js';
 import { isLoopbackIPv4, parseIPv4, unmapIPv4 } from './ipv4.js';
-import { forward, hold } from './splice.js';
+import { forward, hold, reset } from './splice.js';
 
 /** One endpoint of a Service port: a pod IP and its target port. */
 export interface Backend {
@@ -9,6 +9,11 @@ export interface Backend {
   readonly port: number;
   /** how stats name this backend (the pod name); `ip:port` when absent */
   readonly name?: string;
+  /**
+   * Where to connect instead of `ip:port`: a pod gate's backend is the pod's private listening
+   * address, while `ip:port` stays the pod address that policies decide on.
+   */
+  readonly dial?: { readonly host: string; readonly port: number };
 }
 
 /** What a gate and a `cut` predicate know of one client connection. */
@@ -115,7 +120,7 @@ export class ServiceProxy {
   /** Replaces the endpoints (called by the endpoints controller); established connections keep theirs. */
   setBackends(backends: readonly Backend[]): void {
     for (const b of backends) {
-      if (parseIPv4(b.ip) === null || !Number.isInteger(b.port) || b.port < 1 || b.port > 65535) {
+      if (!validAddress(b.ip, b.port) || (b.dial && !validAddress(b.dial.host, b.dial.port))) {
         throw new TypeError(`invalid backend ${JSON.stringify(b)}: expected an IPv4 address and a port 1-65535`);
       }
     }
@@ -127,8 +132,8 @@ export class ServiceProxy {
     let count = 0;
     for (const conn of this.#conns) {
       if (!predicate(conn.info)) continue;
-      conn.client.resetAndDestroy();
-      conn.upstream?.resetAndDestroy();
+      reset(conn.client);
+      if (conn.upstream) reset(conn.upstream);
       count++;
     }
     return count;
@@ -207,7 +212,7 @@ export class ServiceProxy {
     const key = backend.name ?? `${backend.ip}:${backend.port}`;
     this.#perBackend.set(key, (this.#perBackend.get(key) ?? 0) + 1);
     const upstream = net.connect({
-      host: backend.ip, port: backend.port, localAddress: sourceAddress(srcIp), allowHalfOpen: true, noDelay: true,
+      host: backend.dial?.host ?? backend.ip, port: backend.dial?.port ?? backend.port, localAddress: sourceAddress(srcIp), allowHalfOpen: true, noDelay: true,
     });
     conn.upstream = upstream;
     let connected = false;
@@ -226,6 +231,10 @@ export class ServiceProxy {
     this.#next = (this.#next + 1) % list.length;
     return backend;
   }
+}
+
+function validAddress(ip: string, port: number): boolean {
+  return parseIPv4(ip) !== null && Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
 /** Destroys `socket` and resolves once it has emitted 'close', when its file descriptor is released. */

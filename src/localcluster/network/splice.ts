@@ -14,7 +14,7 @@ export function forward(client: Socket, upstream: Socket): void {
 }
 
 function link(from: Socket, to: Socket): void {
-  from.on('error', () => to.resetAndDestroy());
+  from.on('error', () => reset(to));
   // closed without an error (destroyed by close() or cut()): nothing is left to carry
   from.once('close', () => {
     if (!to.destroyed) to.destroy();
@@ -30,4 +30,15 @@ export function hold(client: Socket): void {
   client.on('error', () => client.destroy());
   client.once('end', () => client.destroy());
   client.resume();
+}
+
+/**
+ * Closes `socket` with a reset (RST), as a cut connection is. Once its FIN is queued it is only
+ * destroyed: Node 20's resetAndDestroy() on a socket whose shutdown is still in flight never
+ * closes the handle (the socket stays open and the event loop spins), and a peer that was sent a
+ * FIN already has the whole stream anyway.
+ */
+export function reset(socket: Socket): void {
+  if (socket.writableEnded) socket.destroy();
+  else socket.resetAndDestroy();
 }

@@ -3,12 +3,13 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { ApiError, type KObject } from '../api/types.js';
 import { EventRecorder } from '../controllers/event-recorder.js';
-import { AddressPool } from '../network/index.js';
+import { AddressPool, PodGate, sameOffsetIn, type Gate, type ServiceProxy } from '../network/index.js';
 import { PodWorker } from '../runtime/pod-worker.js';
 import type { BackoffOptions } from '../runtime/backoff.js';
 import { serviceEnv } from '../services/service-env.js';
 import { rfc3339 } from '../store/object-names.js';
 import type { Store } from '../store/store.js';
+import { containerBindingPodIP, gatePorts } from './gate-ports.js';
 import { nodeObject, type NodeShape } from './node-object.js';
 
 /** Set in every pod process's environment to the cluster's state dir. */
@@ -22,6 +23,12 @@ export interface NodeAgentOptions {
   log: Logger;
   heartbeatMs?: number;
   backoff?: BackoffOptions;
+  /**
+   * Per-pod ingress gates: each pod's containers listen on the address at the pod IP's offset in
+   * `bindCIDR` (`$HOST`), and a gate on the pod IP lets through what `gate` (NetworkPolicy) allows.
+   * Without it pods listen on their pod IP, unfiltered.
+   */
+  gates?: { bindCIDR: string; gate: Gate };
 }
 
 interface PodEntry {
@@ -29,6 +36,7 @@ interface PodEntry {
   pod: KObject;
   ip: string;
   dir: string;
+  gate?: PodGate;
   stopping?: Promise<void>;
 }
 
@@ -83,6 +91,7 @@ export class NodeAgent {
     await Promise.all([...this.pods.values()].map(async (p) => {
       const grace = Math.min(graceCapSec, p.pod.spec?.terminationGracePeriodSeconds ?? 30);
       await (p.stopping ?? p.worker.stop(grace));
+      await p.gate?.close();
     }));
     this.pods.clear();
   }
@@ -107,10 +116,11 @@ export class NodeAgent {
     const pids = this.pids();
     const workers = [...this.pods.values()].map((p) => p.worker);
     for (const w of workers) w.kill();
+    const gates = [...this.pods.values()].flatMap((p) => (p.gate ? [p.gate.close()] : []));
     for (const p of this.pods.values()) this.pool.release(p.ip);
     this.pods.clear();
     this.opts.log.info({ pids: pids.length }, 'node powered off');
-    await Promise.all(workers.map((w) => w.gone()));
+    await Promise.all([...workers.map((w) => w.gone()), ...gates]);
     return pids;
   }
 
@@ -137,6 +147,16 @@ export class NodeAgent {
     }
     this.opts.log.info('node powered on');
     this.serve();
+  }
+
+  /** The proxies of the pods' ingress gates, one per gated port (NetworkPolicy cuts, statistics). */
+  gateProxies(): ServiceProxy[] {
+    return [...this.pods.values()].flatMap((p) => p.gate?.proxies() ?? []);
+  }
+
+  /** The ingress gate of a pod running here, by uid; undefined when the pod is not gated. */
+  podGate(uid: string): PodGate | undefined {
+    return this.pods.get(uid)?.gate;
   }
 
   /** Process ids of every container process this node runs. */
@@ -189,8 +209,9 @@ export class NodeAgent {
     const ip = this.pool.allocate();
     const dir = path.join(this.opts.stateDir, 'pods', `${pod.metadata.namespace}_${pod.metadata.name}_${uid}`);
     const ns = pod.metadata.namespace!;
+    const gate = this.gateFor(pod, ip);
     const worker = new PodWorker({
-      pod, podIP: ip, hostIP: this.opts.node.ip, nodeName: this.name, dir,
+      pod, podIP: ip, ...(gate ? { bindIP: gate.bindIP } : {}), hostIP: this.opts.node.ip, nodeName: this.name, dir,
       // The marker lets `crt cluster down` find pod processes a crashed cluster left behind.
       serviceEnv: { ...(pod.spec?.enableServiceLinks === false ? {} : serviceEnv(this.opts.store, ns)), [CLUSTER_MARKER_ENV]: this.opts.stateDir },
       lookup: (kind, namespace, name) => this.lookup(kind, namespace, name),
@@ -199,10 +220,41 @@ export class NodeAgent {
       onStatus: (status) => this.writeStatus(pod, status),
       onEvent: (event) => this.recorder.record(this.opts.store.peek('pods', ns, pod.metadata.name!) ?? pod, event),
     });
-    this.pods.set(uid, { worker, pod, ip, dir });
+    this.pods.set(uid, { worker, pod, ip, dir, ...(gate ? { gate } : {}) });
     await mkdir(dir, { recursive: true });
-    if (this.pods.get(uid)?.worker !== worker) return; // deleted (or the node lost power) while the directory was made
+    // the gate listens before any container does, as a CNI is set up before the containers start
+    if (gate) await this.openGate(pod, gate);
+    if (this.pods.get(uid)?.worker !== worker) return; // deleted (or the node lost power) meanwhile
     worker.start();
+  }
+
+  /** The pod's ingress gate (not listening yet), or undefined when the pod runs ungated on its pod IP. */
+  private gateFor(pod: KObject, ip: string): PodGate | undefined {
+    const gates = this.opts.gates;
+    if (!gates) return undefined;
+    const container = containerBindingPodIP(pod);
+    if (container !== undefined) {
+      this.recorder.record(pod, {
+        type: 'Warning', reason: 'NotGated', fieldPath: `spec.containers{${container}}`,
+        message: `container ${container} sets HOST to the pod IP itself: NetworkPolicy does not filter direct pod-IP traffic to this pod; leave HOST to the kubelet (the pod's private listen address)`,
+      });
+      return undefined;
+    }
+    const bindIP = sameOffsetIn(ip, gates.bindCIDR);
+    if (bindIP === null) throw new Error(`invalid bindCIDR ${gates.bindCIDR}`);
+    return new PodGate({ podIP: ip, bindIP, name: pod.metadata.name!, gate: gates.gate, log: this.opts.log.child({ pod: pod.metadata.name, component: 'pod-gate' }) });
+  }
+
+  /** Listens on the pod's known ports; a port taken already stays ungated, with a warning event. */
+  private async openGate(pod: KObject, gate: PodGate): Promise<void> {
+    const ports = gatePorts(pod, this.opts.store.snapshot('services', pod.metadata.namespace));
+    for (const failure of await gate.open(ports)) {
+      this.opts.log.warn({ err: failure.error, pod: pod.metadata.name, port: failure.port }, 'pod gate could not listen');
+      this.recorder.record(pod, {
+        type: 'Warning', reason: 'NotGated',
+        message: `cannot gate ${gate.podIP}:${failure.port} (${failure.error.code ?? failure.error.message}): NetworkPolicy does not filter direct pod-IP traffic to that port; containers should listen on $HOST`,
+      });
+    }
   }
 
   /**
@@ -251,6 +303,7 @@ export class NodeAgent {
     if (!entry) return;
     this.pods.delete(uid);
     if (!entry.stopping) entry.worker.kill();
-    this.pool.release(entry.ip);
+    // the address goes back to the pool only once the gate has let go of it
+    void (entry.gate?.close() ?? Promise.resolve()).finally(() => this.pool.release(entry.ip));
   }
 }

@@ -174,7 +174,7 @@ export class ContainerRunner {
     this.restartCount = restartCount;
     this.containerID = `crt://${proc.pid}`;
     if (this.stopGraceMs !== undefined) void proc.stop(this.stopGraceMs);
-    this.target = { podIP: this.ctx.podIP, container: this.container, env: p.env, cwd: p.cwd };
+    this.target = { podIP: this.ctx.podIP, sourceIP: this.ctx.hostIP, container: this.container, env: p.env, cwd: p.cwd };
     this.started = !this.container.startupProbe;
     this.ready = this.started && !this.container.readinessProbe;
     this.setState({ running: { startedAt: formatTime(proc.startedAt) } });

@@ -17,8 +17,13 @@ import { groupCpuTimeMs } from './proc.js';
 
 export interface PodWorkerOptions {
   pod: KObject;
-  /** The pod's own loopback address (127.x.y.z); containers are expected to bind to it ($POD_IP). */
+  /** The pod's own loopback address (127.x.y.z): `$POD_IP`, its status, what other pods dial. */
   podIP: string;
+  /**
+   * Where its containers listen (`$HOST`): a private address behind the pod's ingress gate, which
+   * listens on the pod IP. Defaults to the pod IP (no gate).
+   */
+  bindIP?: string;
   hostIP: string;
   nodeName: string;
   /** The pod's folder: working directory of its containers, and `logs/<container>/<restartCount>.log`. */
@@ -219,11 +224,11 @@ export class PodWorker {
     const base = {
       ...this.options.serviceEnv,
       POD_NAME: pod.metadata.name ?? '', POD_NAMESPACE: pod.metadata.namespace ?? 'default',
-      POD_IP: podIP, NODE_NAME: nodeName, HOST: podIP,
+      POD_IP: podIP, NODE_NAME: nodeName, HOST: this.options.bindIP ?? podIP,
     };
     const lookup = this.options.lookup;
     return {
-      pod, podIP, dir: this.options.dir, clock: this.clock,
+      pod, podIP, hostIP, dir: this.options.dir, clock: this.clock,
       backoff: this.options.backoff ?? defaultBackoff,
       ...(this.options.demoEntry ? { demoEntry: this.options.demoEntry } : {}),
       podRef: this.podRef,

@@ -15,6 +15,11 @@ export type ProbeResult = { ok: true } | { ok: false; message: string };
 /** Where and as whom a probe runs: the pod's IP, and the container's ports, environment and directory. */
 export interface ProbeTarget {
   podIP: string;
+  /**
+   * The node's address, to dial from: the pod's gate lets the node through whatever the NetworkPolicies
+   * say, as CNIs let the kubelet's probes through. Unset: the kernel's choice.
+   */
+  sourceIP?: string;
   container: any;
   env: Readonly<Record<string, string>>;
   cwd: string;
@@ -74,7 +79,8 @@ function httpProbe(action: any, target: ProbeTarget, timeoutMs: number): Promise
   for (const h of action.httpHeaders ?? []) headers[String(h.name)] = String(h.value);
   const client = scheme === 'https' ? https : http;
   return new Promise((resolve) => {
-    const req = client.request(url, { method: 'GET', headers, agent: false, rejectUnauthorized: false }, (res) => {
+    const from = target.sourceIP ? { localAddress: target.sourceIP } : {};
+    const req = client.request(url, { method: 'GET', headers, agent: false, rejectUnauthorized: false, ...from }, (res) => {
       clearTimeout(timer);
       res.destroy();
       const status = res.statusCode ?? 0;
@@ -97,7 +103,7 @@ function tcpProbe(action: any, target: ProbeTarget, timeoutMs: number): Promise<
   const port = resolvePort(action.port, target.container);
   const hostPort = joinHostPort(host, port);
   return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
+    const socket = net.connect({ host, port, ...(target.sourceIP ? { localAddress: target.sourceIP } : {}) });
     const timer = setTimeout(() => {
       resolve({ ok: false, message: `dial tcp ${hostPort}: i/o timeout` });
       socket.destroy();

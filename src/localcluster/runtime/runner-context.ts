@@ -20,6 +20,8 @@ export type RunOutcome = 'succeeded' | 'failed' | 'stopped';
 export interface RunnerContext {
   pod: KObject;
   podIP: string;
+  /** The node's IP: the kubelet's probes and hooks dial from it, which NetworkPolicy always allows. */
+  hostIP: string;
   dir: string;
   clock: Clock;
   backoff: BackoffOptions;
