@@ -7,17 +7,19 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify, parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { ServiceProxy } from '../src/localcluster/network/index.js';
+import { PodGate, ServiceProxy } from '../src/localcluster/network/index.js';
 import { fixed, machine, ratio, table } from './lib/print.js';
 import { wrkVersion } from './lib/tools.js';
 
 /**
  * Cost of the embedded cluster's Service proxy: req/s and latency of a tiny node:http server in its
  * own process (a pod on 127.20.99.1), measured directly and through a ServiceProxy on 127.20.0.1
- * hosted three ways: on this process's main thread, in a worker thread, in a child process. The load
+ * hosted three ways: on this process's main thread, in a worker thread, in a child process; and (`gate`)
+ * on the main thread followed by a per-pod ingress gate, the path of the embedded cluster, where the
+ * pod listens on a private address (here 127.20.99.1) and its gate on its pod IP (127.20.99.2). The load
  * comes from the autocannon CLI and wrk, each in its own process. Prints figures only.
  * Usage: node dist/bench/proxy.js [--duration 10] [--connections 50] [--warmup 2] [--rounds 1]
- *   [--hosts main,worker,child] [--pod-work-us 0] [--busy-main-ms 0] [--pin]
+ *   [--hosts main,worker,child,gate] [--pod-work-us 0] [--busy-main-ms 0] [--pin]
  * --pod-work-us: the pod computes that long per request, as a real handler would.
  * --busy-main-ms: this process's main thread blocks that long every 100 ms, as the embedded cluster's
  *   API server and controllers would when they serialise a large list or reconcile a burst of events.
@@ -26,11 +28,13 @@ import { wrkVersion } from './lib/tools.js';
  */
 const POD_IP = '127.20.99.1';
 const SERVICE_IP = '127.20.0.1';
+/** where the pod gate of the `gate` host listens, forwarding to the pod on POD_IP */
+const GATED_POD_IP = '127.20.99.2';
 const SELF = fileURLToPath(import.meta.url);
 const AUTOCANNON_CLI = fileURLToPath(new URL('../../node_modules/.bin/autocannon', import.meta.url));
 const run = promisify(execFile);
 
-type HostMode = 'main' | 'worker' | 'child';
+type HostMode = 'main' | 'worker' | 'child' | 'gate';
 type Path = 'direct' | HostMode;
 type HostRequest = { cmd: 'mark' | 'usage' | 'stop' };
 type HostMessage = { type: 'listening'; port: number } | ({ type: 'usage' } & Usage) | { type: 'stopped' };
@@ -114,6 +118,18 @@ async function mainThreadHost(backendPort: number): Promise<Host> {
   return { port, mark: async () => meter.mark(), usage: async () => meter.read(), stop: () => proxy.close() };
 }
 
+/** The embedded cluster's path: the Service proxy, then the pod's ingress gate, both on the main thread. */
+async function gatedHost(backendPort: number): Promise<Host> {
+  const gate = new PodGate({ podIP: GATED_POD_IP, bindIP: POD_IP, name: 'pod', gate: () => 'allow' });
+  const failed = await gate.open([backendPort]);
+  if (failed.length > 0) throw failed[0]!.error;
+  const proxy = new ServiceProxy({ gate: () => 'allow' });
+  proxy.setBackends([{ ip: GATED_POD_IP, port: backendPort, name: 'pod' }]);
+  const meter = usageMeter();
+  const port = await proxy.listen(SERVICE_IP, 0);
+  return { port, mark: async () => meter.mark(), usage: async () => meter.read(), stop: async () => void (await Promise.all([proxy.close(), gate.close()])) };
+}
+
 /** Drives a host in a worker or a child process through its messages. */
 async function remoteHost(endpoint: Worker | ChildProcess, send: (r: HostRequest) => void): Promise<Host> {
   const next = async <T extends HostMessage['type']>(type: T) => {
@@ -142,6 +158,7 @@ async function remoteHost(endpoint: Worker | ChildProcess, send: (r: HostRequest
 
 async function startHost(mode: HostMode, backendPort: number): Promise<Host> {
   if (mode === 'main') return mainThreadHost(backendPort);
+  if (mode === 'gate') return gatedHost(backendPort);
   if (mode === 'worker') {
     const worker = new Worker(SELF, { workerData: { backendPort } });
     return remoteHost(worker, (r) => worker.postMessage(r));
@@ -190,7 +207,7 @@ function options() {
     },
   });
   const hosts = values.hosts.split(',').filter((h) => h !== '');
-  for (const h of hosts) if (!['main', 'worker', 'child'].includes(h)) throw new Error(`--hosts takes main, worker and child, not ${h}`);
+  for (const h of hosts) if (!['main', 'worker', 'child', 'gate'].includes(h)) throw new Error(`--hosts takes main, worker, child and gate, not ${h}`);
   return {
     durationSec: num('duration', values.duration), connections: num('connections', values.connections), warmupSec: num('warmup', values.warmup),
     rounds: Math.round(num('rounds', values.rounds)), hosts: hosts as HostMode[],
@@ -246,7 +263,7 @@ async function benchTool(o: Options, name: string, tool: Tool, pod: Host): Promi
   if (o.rounds > 1) paths.forEach((p, i) => process.stdout.write(`  ${p}: ${runs[i]!.map((f) => fixed(f.rps, 0)).join(', ')} req/s\n`));
   const [direct, ...proxied] = runs.map((rs) => [...rs].sort((a, b) => a.rps - b.rps)[Math.floor((rs.length - 1) / 2)]!);
   return [direct!, ...proxied].map((f, i) => [
-    name, paths[i] === 'direct' ? 'direct' : `proxy on ${paths[i]}`, fixed(f.rps, 0), fixed(f.p50Ms, 2), fixed(f.p99Ms, 2),
+    name, paths[i] === 'direct' ? 'direct' : paths[i] === 'gate' ? 'proxy + pod gate on main' : `proxy on ${paths[i]}`, fixed(f.rps, 0), fixed(f.p50Ms, 2), fixed(f.p99Ms, 2),
     String(f.errors), fixed(f.podCpuUs, 1), fixed(f.proxyCpuUs, 1), fixed(f.proxyElu, 2), i === 0 ? '' : ratio(f.rps, direct!.rps),
   ]);
 }
