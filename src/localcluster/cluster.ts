@@ -121,8 +121,15 @@ export class LocalCluster {
     this.controllers.start();
     const policies = (this.policies = new NetworkPolicyEngine(store));
     policies.start();
-    const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), policies.gate));
     const nodes = this.nodes;
+    const privateAddress = (ip: string, port: number): string | undefined => {
+      for (const n of nodes) {
+        const found = n.privateAddress(ip, port);
+        if (found) return found;
+      }
+      return undefined;
+    };
+    const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), policies.gate, privateAddress));
     if (this.opts.networkPolicyCutEstablished ?? true) {
       policies.onChange(() => policies.cutDenied([...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())]));
     }

@@ -154,6 +154,14 @@ export class NodeAgent {
     return [...this.pods.values()].flatMap((p) => p.gate?.proxies() ?? []);
   }
 
+  /** The private address behind the gate of `podIP:port` if a pod here has that port gated. */
+  privateAddress(podIP: string, port: number): string | undefined {
+    for (const p of this.pods.values()) {
+      if (p.ip === podIP) return p.gate?.ports().includes(port) ? p.gate.bindIP : undefined;
+    }
+    return undefined;
+  }
+
   /** The ingress gate of a pod running here, by uid; undefined when the pod is not gated. */
   podGate(uid: string): PodGate | undefined {
     return this.pods.get(uid)?.gate;

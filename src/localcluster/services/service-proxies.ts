@@ -4,6 +4,13 @@ import { ServiceProxy, type Backend, type Gate } from '../network/index.js';
 import type { Store } from '../store/store.js';
 import { hostPortFor, lowestBindablePort, PROXY_PORTS_ANNOTATION } from './host-ports.js';
 
+/**
+ * The private address behind a pod's ingress gate for `podIP:port`, when that port is gated: the
+ * Service proxy, which has applied NetworkPolicy already with the same engine, connects there
+ * directly rather than through the gate (one hop and one decision less).
+ */
+export type PrivateAddress = (podIP: string, port: number) => string | undefined;
+
 interface PortProxy {
   name: string | undefined;
   port: number;
@@ -30,7 +37,7 @@ export class ServiceProxies {
   private readonly stops: (() => void)[] = [];
   private readonly lowest = lowestBindablePort();
 
-  constructor(private readonly store: Store, private readonly log: Logger, private readonly gate?: Gate) {}
+  constructor(private readonly store: Store, private readonly log: Logger, private readonly gate?: Gate, private readonly privateAddress?: PrivateAddress) {}
 
   start(): void {
     this.stops.push(this.store.watch('services', undefined, {}, (e) => {
@@ -103,7 +110,12 @@ export class ServiceProxies {
     const [ns, name] = k.split('/') as [string, string];
     const ep = this.store.peek('endpoints', ns, name);
     const svc = this.store.peek('services', ns, name);
-    for (const p of entry.ports) p.proxy.setBackends(backendsFor(ep, p, svc));
+    for (const p of entry.ports) {
+      p.proxy.setBackends(backendsFor(ep, p, svc).map((b) => {
+        const host = this.privateAddress?.(b.ip, b.port);
+        return host ? { ...b, dial: { host, port: b.port } } : b;
+      }));
+    }
   }
 
   private async remove(k: string): Promise<void> {

@@ -95,6 +95,18 @@ describe('NetworkPolicy on direct pod-IP traffic (per-pod ingress gates)', funct
     expect([await get(customer, 8080, gateway), await get(gate.bindIP, 8080)]).to.deep.equal([200, 200]);
   });
 
+  it('sends Service traffic from the Service proxy straight to the private address, not through the gate', async () => {
+    const pod = cluster.store.snapshot('pods', 'demo').find((p) => p.status?.podIP === store)!;
+    const gate = cluster.nodes.map((n) => n.podGate(pod.metadata.uid!)).find((g) => g !== undefined)!;
+    const gated = (): number => gate.proxies().reduce((sum, p) => sum + p.stats().totalConnections, 0);
+    const svc = (await cluster.serviceAddress('demo', 'store'))!;
+    const before = gated();
+    expect([await get(svc.host, svc.port, gateway), await get(svc.host, svc.port)]).to.deep.equal([200, 200]);
+    expect(gated()).to.equal(before);
+    expect(await get(store, 8080, gateway)).to.equal(200);
+    expect(gated()).to.equal(before + 1);
+  });
+
   it('drops direct connections from the gateway pod within 1 s of a deny-all ingress policy on customer-service, and lets them through once it is gone', async () => {
     expect(await get(customer, 8080, gateway)).to.equal(200);
     cluster.store.create('networking.k8s.io/networkpolicies', 'demo', policy('deny-customer-service', { podSelector: { matchLabels: { app: 'customer-service' } } }));
