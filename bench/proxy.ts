@@ -15,8 +15,9 @@ import { wrkVersion } from './lib/tools.js';
  * Cost of the embedded cluster's Service proxy: req/s and latency of a tiny node:http server in its
  * own process (a pod on 127.20.99.1), measured directly and through a ServiceProxy on 127.20.0.1
  * hosted three ways: on this process's main thread, in a worker thread, in a child process; and (`gate`)
- * on the main thread followed by a per-pod ingress gate, the path of the embedded cluster, where the
- * pod listens on a private address (here 127.20.99.1) and its gate on its pod IP (127.20.99.2). The load
+ * a per-pod ingress gate on the main thread instead, the path of direct pod-IP traffic in the embedded
+ * cluster, where the pod listens on a private address (here 127.20.99.1) and its gate on its pod IP
+ * (127.20.99.2). The load
  * comes from the autocannon CLI and wrk, each in its own process. Prints figures only.
  * Usage: node dist/bench/proxy.js [--duration 10] [--connections 50] [--warmup 2] [--rounds 1]
  *   [--hosts main,worker,child,gate] [--pod-work-us 0] [--busy-main-ms 0] [--pin]
@@ -46,6 +47,8 @@ interface Usage { elu: number; cpuUs: number }
 
 /** A ServiceProxy or the pod somewhere else, forwarding or serving; reports its usage since `mark`. */
 interface Host {
+  /** where to send the load; the Service IP when absent */
+  address?: string;
   port: number;
   mark(): Promise<void>;
   usage(): Promise<Usage>;
@@ -118,16 +121,16 @@ async function mainThreadHost(backendPort: number): Promise<Host> {
   return { port, mark: async () => meter.mark(), usage: async () => meter.read(), stop: () => proxy.close() };
 }
 
-/** The embedded cluster's path: the Service proxy, then the pod's ingress gate, both on the main thread. */
+/**
+ * A per-pod ingress gate on the main thread, alone: the embedded cluster's path for direct pod-IP
+ * traffic (the Service proxies dial a gated pod's private address themselves).
+ */
 async function gatedHost(backendPort: number): Promise<Host> {
   const gate = new PodGate({ podIP: GATED_POD_IP, bindIP: POD_IP, name: 'pod', gate: () => 'allow' });
   const failed = await gate.open([backendPort]);
   if (failed.length > 0) throw failed[0]!.error;
-  const proxy = new ServiceProxy({ gate: () => 'allow' });
-  proxy.setBackends([{ ip: GATED_POD_IP, port: backendPort, name: 'pod' }]);
   const meter = usageMeter();
-  const port = await proxy.listen(SERVICE_IP, 0);
-  return { port, mark: async () => meter.mark(), usage: async () => meter.read(), stop: async () => void (await Promise.all([proxy.close(), gate.close()])) };
+  return { address: GATED_POD_IP, port: backendPort, mark: async () => meter.mark(), usage: async () => meter.read(), stop: () => gate.close() };
 }
 
 /** Drives a host in a worker or a child process through its messages. */
@@ -239,7 +242,7 @@ interface Measured extends Figures {
 async function measure(o: Options, tool: Tool, path: Path, pod: Host): Promise<Measured> {
   const host = path === 'direct' ? null : await startHost(path, pod.port);
   try {
-    const url = host ? `http://${SERVICE_IP}:${host.port}/` : `http://${POD_IP}:${pod.port}/`;
+    const url = host ? `http://${host.address ?? SERVICE_IP}:${host.port}/` : `http://${POD_IP}:${pod.port}/`;
     await tool(url, o, Math.ceil(o.warmupSec));
     await Promise.all([pod.mark(), host?.mark()]);
     const figures = await tool(url, o, o.durationSec);
@@ -263,7 +266,7 @@ async function benchTool(o: Options, name: string, tool: Tool, pod: Host): Promi
   if (o.rounds > 1) paths.forEach((p, i) => process.stdout.write(`  ${p}: ${runs[i]!.map((f) => fixed(f.rps, 0)).join(', ')} req/s\n`));
   const [direct, ...proxied] = runs.map((rs) => [...rs].sort((a, b) => a.rps - b.rps)[Math.floor((rs.length - 1) / 2)]!);
   return [direct!, ...proxied].map((f, i) => [
-    name, paths[i] === 'direct' ? 'direct' : paths[i] === 'gate' ? 'proxy + pod gate on main' : `proxy on ${paths[i]}`, fixed(f.rps, 0), fixed(f.p50Ms, 2), fixed(f.p99Ms, 2),
+    name, paths[i] === 'direct' ? 'direct' : paths[i] === 'gate' ? 'pod gate on main' : `proxy on ${paths[i]}`, fixed(f.rps, 0), fixed(f.p50Ms, 2), fixed(f.p99Ms, 2),
     String(f.errors), fixed(f.podCpuUs, 1), fixed(f.proxyCpuUs, 1), fixed(f.proxyElu, 2), i === 0 ? '' : ratio(f.rps, direct!.rps),
   ]);
 }
