@@ -36,7 +36,7 @@ export function killLeftovers(stateDir: string): number[] {
 
 /**
  * Pod processes of other embedded clusters on this machine, by state dir. Embedded clusters share the
- * loopback ranges (pods 127.10.x.y, Services 127.20.x.y, node ports), so a second one would fight the
+ * loopback ranges (pods 127.10.x.y and their private addresses 127.11.x.y, Services 127.20.x.y, node ports), so a second one would fight the
  * first for its addresses.
  */
 export function otherClusters(stateDir: string): Map<string, number[]> {

@@ -32,6 +32,8 @@ export class PodGate {
   readonly bindIP: string;
   readonly #opts: PodGateOptions;
   readonly #proxies = new Map<number, ServiceProxy>();
+  /** ports being opened now: a second open() of the same port is not a conflict */
+  readonly #opening = new Set<number>();
   #closed = false;
 
   constructor(opts: PodGateOptions) {
@@ -45,20 +47,24 @@ export class PodGate {
    * be taken (they stay ungated: whatever holds them is reached directly, unfiltered).
    */
   async open(ports: Iterable<number>): Promise<GateFailure[]> {
-    const wanted = [...new Set(ports)].filter((p) => !this.#proxies.has(p));
+    const wanted = [...new Set(ports)].filter((p) => !this.#proxies.has(p) && !this.#opening.has(p));
+    for (const p of wanted) this.#opening.add(p);
     const results = await Promise.all(wanted.map(async (port): Promise<GateFailure | null> => {
       if (this.#closed) return null;
       const proxy = new ServiceProxy({ gate: this.#opts.gate, log: this.#opts.log ?? silentLogger });
       proxy.setBackends([{ ip: this.podIP, port, ...(this.#opts.name ? { name: this.#opts.name } : {}), dial: { host: this.bindIP, port } }]);
-      this.#proxies.set(port, proxy);
       try {
         await proxy.listen(this.podIP, port);
-        return null;
       } catch (err) {
-        this.#proxies.delete(port);
         await proxy.close();
         return { port, error: err as NodeJS.ErrnoException };
+      } finally {
+        this.#opening.delete(port);
       }
+      // registered once listening, so that a close() meanwhile (the pod was deleted) is not missed
+      if (this.#closed) await proxy.close();
+      else this.#proxies.set(port, proxy);
+      return null;
     }));
     return results.filter((r): r is GateFailure => r !== null);
   }
