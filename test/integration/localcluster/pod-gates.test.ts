@@ -117,6 +117,31 @@ describe('NetworkPolicy on direct pod-IP traffic (per-pod ingress gates)', funct
     expect(await get(customer, 8080, gateway)).to.equal(200);
   });
 
+  it('makes a real gateway pod that calls a customer-service pod IP directly answer 504 under a deny-all ingress policy, and 200 once it is gone', async () => {
+    // a second gateway whose upstream is the customer-service pod IP itself, not the Service
+    cluster.store.create('pods', 'demo', {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'direct-gateway', namespace: 'demo', labels: { app: 'direct-gateway' } },
+      spec: { containers: [{ name: 'gateway', image: 'crt.io/demo:1.0', args: ['gateway'], ports: [{ name: 'http', containerPort: 8080 }],
+        env: [{ name: 'CUSTOMER_SERVICE_URL', value: `http://${customer}:8080` }, { name: 'UPSTREAM_TIMEOUT_MS', value: '800' }],
+        readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 1 } }] },
+    });
+    try {
+      const ip = await until('the direct gateway is Ready', () => {
+        const pod = cluster.store.peek('pods', 'demo', 'direct-gateway');
+        return pod?.status?.conditions?.find((c: any) => c.type === 'Ready')?.status === 'True' && (pod.status.podIP as string);
+      }, 20_000);
+      expect(await get(ip, 8080, undefined, '/customers/7')).to.equal(200);
+      cluster.store.create('networking.k8s.io/networkpolicies', 'demo', policy('deny-customer-service', { podSelector: { matchLabels: { app: 'customer-service' } } }));
+      const started = Date.now();
+      expect(await get(ip, 8080, undefined, '/customers/7')).to.equal(504);
+      expect(Date.now() - started).to.be.below(CLIENT_TIMEOUT_MS);
+      cluster.store.delete('networking.k8s.io/networkpolicies', 'demo', 'deny-customer-service');
+      await until('a 200 once the policy is gone', async () => (await get(ip, 8080, undefined, '/customers/7')) === 200, 5000);
+    } finally {
+      cluster.store.delete('pods', 'demo', 'direct-gateway', { gracePeriodSeconds: 0 });
+    }
+  });
+
   it('admits direct connections only from the pods the policy selects', async () => {
     cluster.store.create('networking.k8s.io/networkpolicies', 'demo', policy('from-gateway', {
       podSelector: { matchLabels: { app: 'customer-service' } },
