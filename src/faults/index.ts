@@ -4,10 +4,12 @@ import { rolloutFault } from './rollout.js';
 import { scaleFault } from './scale.js';
 import { nodeDrainFault } from './node-drain.js';
 import { nodeLossFault } from './node-loss.js';
+import { networkCutFault } from './network-cut.js';
 import type { FaultDefinition } from './fault.js';
 import type { FaultKind } from '../plan/schema-actions.js';
 
 export * from './fault.js';
+export { RUN_ID_LABEL, type NetworkCutData } from './network-cut.js';
 export { Journal, FileJournalStore, type JournalEntry, type JournalStore, type JournalStatus } from './journal.js';
 
 /**
@@ -22,6 +24,7 @@ export const builtinFaults = {
   scale: scaleFault,
   'node-drain': nodeDrainFault,
   'node-loss': nodeLossFault,
+  'network-cut': networkCutFault,
 } satisfies Partial<Record<FaultKind, FaultDefinition>>;
 
 export function faultDefinition(kind: string): FaultDefinition | undefined {

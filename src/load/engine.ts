@@ -33,6 +33,11 @@ export interface PreparedLoad {
    * are then abandoned, samples so far are kept). Samples arrive ~15 ms after each second ends.
    */
   start(originMs: number, signal: AbortSignal): AsyncIterable<GeneratorMessage>;
+  /**
+   * Makes every connection be replaced by a new one at its next request (a network cut that a CNI
+   * applies only to new connections is then seen by the load). Optional: engines that cannot say so.
+   */
+  reconnect?(): void;
   /** Releases generators that will not be started. */
   dispose(): Promise<void>;
 }

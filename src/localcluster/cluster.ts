@@ -49,6 +49,11 @@ export interface LocalClusterOptions {
    * true). Real CNIs differ: some keep flows they already track open until they end, as false does.
    */
   networkPolicyCutEstablished?: boolean;
+  /**
+   * Whether NetworkPolicies are enforced at all (default true). false stores them and enforces
+   * nothing, like a CNI without NetworkPolicy support (flannel): what crt's cut verification detects.
+   */
+  networkPolicyEnforced?: boolean;
   /** How often each HorizontalPodAutoscaler is reconciled (default 15 s, --horizontal-pod-autoscaler-sync-period). */
   hpaSyncPeriodMs?: number;
   /** Scale-down stabilisation window of HPAs that do not set one (default 5 min). */
@@ -115,8 +120,9 @@ export class LocalCluster {
     this.controllers.start();
     const policies = (this.policies = new NetworkPolicyEngine(store));
     policies.start();
-    const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), policies.gate));
-    if (this.opts.networkPolicyCutEstablished ?? true) policies.onChange(() => policies.cutDenied(proxies.proxies()));
+    const enforced = this.opts.networkPolicyEnforced ?? true;
+    const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), enforced ? policies.gate : () => 'allow'));
+    if (enforced && (this.opts.networkPolicyCutEstablished ?? true)) policies.onChange(() => policies.cutDenied(proxies.proxies()));
     this.proxies.start();
     const count = this.opts.nodes ?? 3;
     for (let i = 1; i <= count; i++) {

@@ -11,6 +11,7 @@ import { runProbe, type ProbeContext, type TargetResolver } from '../probes/inde
 import type { CaseResult, ProbeResult } from '../results/types.js';
 import { CaseEvents } from './case-events.js';
 import { driveLoad, type LoadOutcome } from './case-load.js';
+import { ineffectiveCuts } from './cut-verify.js';
 import { caseVerdict, loadInfo, phaseResults, stageResults } from './case-result.js';
 import { evaluateExpectations } from './evaluate.js';
 import type { RunObserver } from './observer.js';
@@ -108,6 +109,15 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     emit: events.emit, signal: abort.signal,
     onFaultStart: (o) => tracker.faultStarted(o),
     onFaultEnd: (o) => tracker.faultEnded(o),
+    onInjected: (inj) => {
+      if (inj.data?.forceReconnect !== true) return;
+      if (prepared?.reconnect) {
+        prepared.reconnect();
+        events.emit({ kind: 'note', name: inj.action.name, detail: 'the load opens new connections (forceReconnect)' });
+      } else if (prepared) {
+        events.emit({ kind: 'note', name: inj.action.name, detail: `forceReconnect: the ${engineName} engine cannot be told to reconnect` });
+      }
+    },
   });
   let outcome: LoadOutcome | null = null;
   try {
@@ -144,6 +154,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     loadError,
     generatorErrors: outcome?.generatorErrors ?? [],
     injectFailures: timeline.injectFailures,
+    ineffective: ineffectiveCuts(timeline.injections, outcome ? outcome.records : null, outcome?.endMs ?? 0, c.load?.timeoutMs ?? 0),
     expectations,
   });
   const result = finish({

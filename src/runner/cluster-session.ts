@@ -22,7 +22,7 @@ const SETTINGS = ['availableTimeout', 'restartBackoff', 'restartBackoffMax', 'he
   'hpaSyncPeriod', 'hpaDownscaleStabilization', 'metricsResolution', 'jobBackoff'] as const;
 
 /** The on/off settings (`true`/`false` in the plan), apart from the durations above. */
-const FLAGS = ['networkPolicyCutEstablished'] as const;
+const FLAGS = ['networkPolicyCutEstablished', 'networkPolicyEnforced'] as const;
 
 export interface ClusterProgress {
   (message: string): void;
@@ -51,6 +51,7 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
     // a duration like the others (300s, 5m) or a bare number of seconds, as the Kubernetes flag takes
     ...(settings.defaultTolerationSeconds !== undefined ? { defaultTolerationSeconds: settings.defaultTolerationSeconds / 1000 } : {}),
     ...(flags.networkPolicyCutEstablished !== undefined ? { networkPolicyCutEstablished: flags.networkPolicyCutEstablished } : {}),
+    ...(flags.networkPolicyEnforced !== undefined ? { networkPolicyEnforced: flags.networkPolicyEnforced } : {}),
     ...(settings.hpaSyncPeriod ? { hpaSyncPeriodMs: settings.hpaSyncPeriod } : {}),
     ...(settings.hpaDownscaleStabilization !== undefined ? { hpaDownscaleStabilizationMs: settings.hpaDownscaleStabilization } : {}),
     ...(settings.metricsResolution ? { metricsResolutionMs: settings.metricsResolution } : {}),

@@ -14,6 +14,16 @@ interface Applied {
   revert: RevertRecord;
   def: FaultDefinition;
   summary: string;
+  injection?: Injection;
+}
+
+/** An injection that took effect: when (offsets from the origin), and what the fault reported. */
+export interface Injection {
+  action: ActionSpec;
+  atMs: number;
+  /** when its revert finished; null while it is in place (or when it has no revert) */
+  revertedAtMs: number | null;
+  data: Record<string, unknown> | undefined;
 }
 
 export interface TimelineDeps {
@@ -31,6 +41,8 @@ export interface TimelineDeps {
   onFaultStart: (offsetMs: number) => void;
   /** every fault of the case is over: reverted, or done when it has no revert */
   onFaultEnd: (offsetMs: number) => void;
+  /** an injection took effect (after apply) */
+  onInjected?: (injection: Injection) => void;
 }
 
 const REVERT_ATTEMPTS = 3;
@@ -53,6 +65,8 @@ export class Timeline {
   private markAllDone!: () => void;
   private readonly allDone = new Promise<void>((resolve) => (this.markAllDone = resolve));
   readonly injectFailures: string[] = [];
+  /** injections that took effect, in order */
+  readonly injections: Injection[] = [];
   readonly revertFailures: string[] = [];
 
   constructor(
@@ -133,8 +147,9 @@ export class Timeline {
     const appliedAt = this.d.clock.now();
     this.d.onFaultStart(appliedAt - this.originMs);
     const applied: Applied | null = plan.revert ? { action, entryId, revert: plan.revert, def, summary: plan.summary } : null;
+    let out: Awaited<ReturnType<typeof plan.apply>>;
     try {
-      const out = await plan.apply();
+      out = await plan.apply();
       await this.mark(entryId, 'applied', out.detail);
       this.d.emit({ kind: 'inject', name: action.name, ok: true, t: appliedAt, durationMs: this.d.clock.now() - appliedAt, detail: out.detail ? `${plan.summary}: ${out.detail}` : plan.summary, ...(out.data ? { data: out.data } : {}) });
     } catch (err) {
@@ -147,7 +162,11 @@ export class Timeline {
       else this.done();
       return;
     }
+    const injection: Injection = { action, atMs: appliedAt - this.originMs, revertedAtMs: null, data: out.data };
+    this.injections.push(injection);
+    this.d.onInjected?.(injection);
     if (!applied) return this.done();
+    applied.injection = injection;
     this.stack.push(applied);
     if (action.revertAfterMs !== null) this.at(this.revertTimers, appliedAt - this.originMs + action.revertAfterMs, () => this.revert(applied));
   }
@@ -162,6 +181,7 @@ export class Timeline {
         // reverts run even when the case was interrupted: they get their own signal
         const detail = await applied.def.revert(applied.revert, { ...this.context(applied.action), signal: new AbortController().signal });
         await this.mark(applied.entryId, 'reverted', detail);
+        if (applied.injection) applied.injection.revertedAtMs = this.d.clock.now() - this.originMs;
         this.d.emit({ kind: 'revert', name: applied.action.name, ok: true, t: started, durationMs: this.d.clock.now() - started, detail });
         return this.done();
       } catch (err) {
