@@ -7,6 +7,7 @@ import { crtVersion } from '../core/version.js';
 import { parseDuration } from '../core/units.js';
 import type { ClusterUpFlags } from './commands/cluster.js';
 import type { RunFlags } from './commands/run.js';
+import type { RevertFlags } from './commands/revert.js';
 import type { CliIO } from './io.js';
 
 // Commands are imported when used: `crt validate` need not load the runner, engines and reporters.
@@ -58,6 +59,7 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .option('--run-id <id>', 'name of the run folder (default: date-time-plan-random)')
     .addOption(new Option('--log-level <level>', 'level of crt.log in the run folder').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .option('--progress-every <seconds>', 'progress line interval when stderr is not a terminal', positiveInt, 5)
+    .option('--revert-first', 'revert the faults earlier runs left in the cluster (journal ConfigMaps), then run', false)
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       setCode(await runCommand(file, flags, io, argv.slice(2)));
@@ -70,6 +72,23 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .action(async (dir: string) => {
       const { reportCommand } = await import('./commands/report.js');
       setCode(await reportCommand(dir, io, createLogger(pino.destination(2), 'warn')));
+    });
+
+  program
+    .command('revert')
+    .description('list (--list) or revert (--run, --all) the faults that runs left in place, from the run folders and the cluster\'s journal ConfigMaps')
+    .option('--run <run-id>', 'revert the outstanding faults of this run')
+    .option('--all', 'revert the outstanding faults of every run', false)
+    .option('--list', 'show what is outstanding, change nothing', false)
+    .option('--out <dir>', 'folder holding the run folders', 'reports')
+    .option('--kubeconfig <file>', 'the cluster (default: KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--plan <file>', 'take the cluster (kubeconfig, context, journalNamespace) from this plan')
+    .option('--journal-namespace <ns>', 'namespace of the journal ConfigMaps (default: default)')
+    .option('--no-cluster', 'use the run folders only')
+    .action(async (flags: RevertFlags) => {
+      const { revertCommand } = await import('./commands/revert.js');
+      setCode(await revertCommand(flags, io, createLogger(pino.destination(2), 'warn')));
     });
 
   const cluster = program.command('cluster').description('the embedded Kubernetes-compatible cluster: pods are local processes (see README "Embedded cluster")');

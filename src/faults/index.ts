@@ -10,7 +10,8 @@ import type { FaultKind } from '../plan/schema-actions.js';
 
 export * from './fault.js';
 export { RUN_ID_LABEL, type NetworkCutData } from './network-cut.js';
-export { Journal, FileJournalStore, type JournalEntry, type JournalStore, type JournalStatus } from './journal.js';
+export { Journal, FileJournalStore, latestEntries, outstandingEntries, parseJournal, type JournalEntry, type JournalStore, type JournalStatus } from './journal.js';
+export { ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, JOURNAL_LABEL, clusterJournals, journalConfigMapName } from './journal-configmap.js';
 
 /**
  * The faults this build performs. The plan format holds every fault kind of the product;

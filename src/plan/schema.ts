@@ -92,6 +92,7 @@ export const ClusterSchema = strictObject({
   context: Type.Optional(NonEmptyString),
   contexts: Type.Optional(Type.Array(NonEmptyString, { description: 'kubeconfig contexts this plan may act on' })),
   namespaces: Type.Optional(Type.Array(NonEmptyString, { description: 'namespaces this plan may act on' })),
+  journalNamespace: Type.Optional(NonEmptyString),
 }, { description: 'the Kubernetes cluster faults and probes act on: the embedded one (local) or a kubeconfig context' });
 
 export const SinksSchema = strictObject({

@@ -3,3 +3,5 @@ export { runCase, type CaseContext } from './case-runner.js';
 export type { RunObserver, CaseProgress } from './observer.js';
 export { checkSupported, checkReachable, needsCluster, usedTargets } from './preflight.js';
 export { PlanTargets } from './targets.js';
+export { checkContext, checkNamespaces, describeEntry, guardClusterJournal } from './cluster-guard.js';
+export { revertJournalEntries, revertWithRetries, type RevertReport } from './revert.js';

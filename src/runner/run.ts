@@ -8,6 +8,7 @@ import type { CaseSpec, Plan } from '../plan/types.js';
 import { describeCase } from '../plan/describe.js';
 import { RESULT_SCHEMA_VERSION, type CaseResult, type RunCounts, type RunResult } from '../results/types.js';
 import { interruption, runCase, type RunServices } from './case-runner.js';
+import { checkContext, checkNamespaces, describeEntry, guardClusterJournal } from './cluster-guard.js';
 import { openCluster, type ClusterSession } from './cluster-session.js';
 import { checkReachable, needsCluster, usedTargets } from './preflight.js';
 import { PlanTargets } from './targets.js';
@@ -18,6 +19,8 @@ export interface RunOptions extends RunServices {
   selection: Selection;
   /** the command line, for the record */
   command: string;
+  /** revert what earlier runs left in the cluster before starting (`--revert-first`) */
+  revertFirst?: boolean;
 }
 
 export interface RunOutcome {
@@ -31,8 +34,18 @@ export interface RunOutcome {
  * nothing itself but through the sinks; the caller writes run.json and the reports.
  */
 export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOptions): Promise<RunOutcome> {
+  checkNamespaces(plan, cases);
   const cluster = await openCluster(plan, o.dir, o.log, o.signal, (m) => o.observer.notice?.(m));
   try {
+    if (cluster) checkContext(plan, cluster.context);
+    if (cluster?.external) {
+      const store = await guardClusterJournal(plan, cluster, {
+        runId: o.runId, dir: o.dir, revertFirst: o.revertFirst ?? false, deps: { clock: o.clock, log: o.log, cwd: path.dirname(plan.file) },
+        onRevert: (r) => o.observer.notice?.(`--revert-first: ${r.ok ? 'reverted' : 'REVERT FAILED'} ${describeEntry(r.entry)}: ${r.detail}`),
+      });
+      o.journal.addStore(store);
+      o.observer.notice?.(`revert journal: ${path.relative(process.cwd(), path.join(o.dir, 'journal.jsonl'))} and ConfigMap ${store.namespace}/${store.configMap}`);
+    }
     const targets = new PlanTargets(plan.targets, cluster ? (ns, name, port) => cluster.serviceUrl(ns, name, port) : undefined);
     if (cluster) await checkReachable(plan, [...usedTargets(cases)].filter((t) => needsCluster(plan.targets[t])), targets);
     return await runCases(plan, cases, o, targets, cluster);

@@ -5,6 +5,7 @@ import type { Logger } from '../core/log.js';
 import { faultDefinition, FaultError, type FaultContext, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
 import type { ActionSpec } from '../plan/types.js';
 import type { CaseEvent } from '../results/types.js';
+import { REVERT_ATTEMPTS, revertWithRetries } from './revert.js';
 
 export type EmitEvent = (e: Omit<CaseEvent, 't' | 'offsetMs'> & { t?: number }) => void;
 
@@ -45,8 +46,6 @@ export interface TimelineDeps {
   onInjected?: (injection: Injection) => void;
 }
 
-const REVERT_ATTEMPTS = 3;
-const REVERT_RETRY_MS = 1000;
 
 /**
  * The triggering actions of a case. Each action is journaled with its revert before it acts;
@@ -175,24 +174,17 @@ export class Timeline {
     const idx = this.stack.indexOf(applied);
     if (idx >= 0) this.stack.splice(idx, 1);
     const started = this.d.clock.now();
-    let lastError = '';
-    for (let attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
-      try {
-        // reverts run even when the case was interrupted: they get their own signal
-        const detail = await applied.def.revert(applied.revert, { ...this.context(applied.action), signal: new AbortController().signal });
-        await this.mark(applied.entryId, 'reverted', detail);
-        if (applied.injection) applied.injection.revertedAtMs = this.d.clock.now() - this.originMs;
-        this.d.emit({ kind: 'revert', name: applied.action.name, ok: true, t: started, durationMs: this.d.clock.now() - started, detail });
-        return this.done();
-      } catch (err) {
-        lastError = errorMessage(err);
-        this.d.log.warn({ step: applied.action.name, attempt, err: lastError }, 'revert failed');
-        if (attempt < REVERT_ATTEMPTS) await this.d.clock.sleep(REVERT_RETRY_MS);
-      }
+    try {
+      const detail = await revertWithRetries(applied.def, applied.revert, this.context(applied.action), (attempt, err) => this.d.log.warn({ step: applied.action.name, attempt, err }, 'revert failed'));
+      await this.mark(applied.entryId, 'reverted', detail);
+      if (applied.injection) applied.injection.revertedAtMs = this.d.clock.now() - this.originMs;
+      this.d.emit({ kind: 'revert', name: applied.action.name, ok: true, t: started, durationMs: this.d.clock.now() - started, detail });
+    } catch (err) {
+      const lastError = errorMessage(err);
+      await this.mark(applied.entryId, 'revert-failed', lastError);
+      this.revertFailures.push(`${this.d.caseId}/${applied.action.name}: ${lastError}`);
+      this.d.emit({ kind: 'revert', name: applied.action.name, ok: false, t: started, durationMs: this.d.clock.now() - started, detail: `revert failed after ${REVERT_ATTEMPTS} attempts: ${lastError}` });
     }
-    await this.mark(applied.entryId, 'revert-failed', lastError);
-    this.revertFailures.push(`${this.d.caseId}/${applied.action.name}: ${lastError}`);
-    this.d.emit({ kind: 'revert', name: applied.action.name, ok: false, t: started, durationMs: this.d.clock.now() - started, detail: `revert failed after ${REVERT_ATTEMPTS} attempts: ${lastError}` });
     this.done();
   }
 

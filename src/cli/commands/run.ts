@@ -13,7 +13,7 @@ import { displayPath } from '../../plan/yaml-source.js';
 import { builtinReporters } from '../../report/index.js';
 import { renderAll } from '../../report/render-all.js';
 import { RUN_FILES, newRunId, readRunFolder, writeRunJson } from '../../results/run-folder.js';
-import { PlanTargets, checkReachable, checkSupported, needsCluster, runPlan, usedTargets } from '../../runner/index.js';
+import { PlanTargets, checkNamespaces, checkReachable, checkSupported, needsCluster, runPlan, usedTargets } from '../../runner/index.js';
 import type { CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
 import { printDryRun } from './dry-run.js';
@@ -29,6 +29,7 @@ export interface RunFlags {
   runId?: string;
   logLevel: string;
   progressEvery: number;
+  revertFirst: boolean;
 }
 
 /** `crt run <plan>`: runs the selected cases and writes the run folder. Returns the exit code. */
@@ -45,6 +46,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     return ExitCode.passed;
   }
   checkSupported(plan, cases);
+  checkNamespaces(plan, cases);
   // Targets that name cluster Services are checked once the run's cluster is open.
   const direct = [...usedTargets(cases)].filter((t) => !needsCluster(plan.targets[t]));
   await checkReachable(plan, direct, new PlanTargets(plan.targets));
@@ -68,7 +70,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   try {
     const { result, revertFailures } = await runPlan(plan, cases, {
       runId, dir, clock: systemClock, log, signal: signals.signal, sinks, journal, observer: view, selection,
-      command: ['crt', ...argv].join(' '),
+      command: ['crt', ...argv].join(' '), revertFirst: flags.revertFirst,
     });
     await sinks.close();
     result.sinks = sinks.status();
