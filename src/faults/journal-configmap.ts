@@ -50,7 +50,7 @@ export class ConfigMapJournalStore implements JournalStore {
       } catch (err) {
         // 409: another writer (crt revert from elsewhere) came first, or the create raced: read again
         if (apiStatus(err) === 409 && attempt < CONFLICT_RETRIES) continue;
-        throw new Error(`journal ConfigMap ${this.namespace}/${this.configMap}: ${apiMessage(err)}`);
+        throw new Error(`journal ConfigMap ${this.namespace}/${this.configMap}: ${apiMessage(err)}`, { cause: err });
       }
     }
   }

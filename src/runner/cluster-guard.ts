@@ -23,7 +23,8 @@ export function checkNamespaces(plan: Plan, cases: readonly CaseSpec[]): void {
   for (const c of cases) {
     for (const a of c.trigger) {
       if (!NAMESPACED.includes(a.kind) && !(a.params.nodeOf && typeof a.params.nodeOf === 'object')) continue;
-      const ns = String((NAMESPACED.includes(a.kind) ? a.params.namespace : (a.params.nodeOf as { namespace?: string }).namespace) ?? 'default');
+      const given = NAMESPACED.includes(a.kind) ? a.params.namespace : (a.params.nodeOf as { namespace?: unknown }).namespace;
+      const ns = typeof given === 'string' ? given : 'default';
       if (!allowed.includes(ns)) refused.push(`${a.location.file}:${a.location.line}:${a.location.col} ${c.id}/${a.name}: ${a.kind} in namespace ${ns}`);
     }
   }
