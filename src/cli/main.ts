@@ -60,6 +60,8 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .addOption(new Option('--log-level <level>', 'level of crt.log in the run folder').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .option('--progress-every <seconds>', 'progress line interval when stderr is not a terminal', positiveInt, 5)
     .option('--revert-first', 'revert the faults earlier runs left in the cluster (journal ConfigMaps), then run', false)
+    .option('--assume-done', 'take manual steps as done at once (default outside a terminal: cases with a manual step are skipped)', false)
+    .option('--wait-confirm', 'wait for manual steps to be confirmed with crt confirm, even without a terminal', false)
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       setCode(await runCommand(file, flags, io, argv.slice(2)));
@@ -89,6 +91,18 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .action(async (flags: RevertFlags) => {
       const { revertCommand } = await import('./commands/revert.js');
       setCode(await revertCommand(flags, io, createLogger(pino.destination(2), 'warn')));
+    });
+
+  program
+    .command('confirm')
+    .description('confirm a manual step a running crt run waits on (from another shell)')
+    .argument('<run-id>', 'the run (its folder name)')
+    .argument('<step>', 'the step name (name: in the plan, or <fault>-<n>)')
+    .option('--case <id>', 'the case, when several wait on a step of that name')
+    .option('--out <dir>', 'folder holding the run folders', 'reports')
+    .action(async (runId: string, step: string, flags: { case?: string; out: string }) => {
+      const { confirmCommand } = await import('./commands/confirm.js');
+      setCode(await confirmCommand(runId, step, flags, io));
     });
 
   const cluster = program.command('cluster').description('the embedded Kubernetes-compatible cluster: pods are local processes (see README "Embedded cluster")');

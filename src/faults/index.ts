@@ -5,6 +5,7 @@ import { scaleFault } from './scale.js';
 import { nodeDrainFault } from './node-drain.js';
 import { nodeLossFault } from './node-loss.js';
 import { networkCutFault } from './network-cut.js';
+import { manualFault } from './manual.js';
 import type { FaultDefinition } from './fault.js';
 import type { FaultKind } from '../plan/schema-actions.js';
 
@@ -14,9 +15,8 @@ export { Journal, FileJournalStore, latestEntries, outstandingEntries, parseJour
 export { ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, JOURNAL_LABEL, clusterJournals, journalConfigMapName } from './journal-configmap.js';
 
 /**
- * The faults this build performs. The plan format holds every fault kind of the product;
- * the Kubernetes faults arrive with the fault-injection work (issue #5), and a plan that uses
- * one is refused before anything runs.
+ * Every fault kind of the plan format, with its revert (`satisfies Record`: a kind added to the
+ * format without an implementation does not compile).
  */
 export const builtinFaults = {
   exec: execFault,
@@ -26,7 +26,8 @@ export const builtinFaults = {
   'node-drain': nodeDrainFault,
   'node-loss': nodeLossFault,
   'network-cut': networkCutFault,
-} satisfies Partial<Record<FaultKind, FaultDefinition>>;
+  manual: manualFault,
+} satisfies Record<FaultKind, FaultDefinition>;
 
 export function faultDefinition(kind: string): FaultDefinition | undefined {
   return (builtinFaults as Partial<Record<string, FaultDefinition>>)[kind];

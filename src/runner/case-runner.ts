@@ -18,6 +18,7 @@ import type { RunObserver } from './observer.js';
 import { PhaseTracker } from './phases.js';
 import { resolveLoad } from './targets.js';
 import { Timeline } from './timeline.js';
+import type { RunOperator } from './operator.js';
 
 /** What every case of a run shares: the run's identity, its services and its signal. */
 export interface RunServices {
@@ -29,6 +30,8 @@ export interface RunServices {
   sinks: SinkSet;
   journal: Journal;
   observer: RunObserver;
+  /** who confirms manual steps; without one, cases with a manual step are skipped */
+  operator?: RunOperator;
 }
 
 export interface CaseContext extends RunServices {
@@ -67,6 +70,12 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   const empty = { load: null, phases: [], stages: [], expectations: [], recovery: null };
 
   events.emit({ kind: 'case-start', detail: c.title });
+  const manual = c.trigger.find((a) => a.kind === 'manual');
+  if (manual && (!ctx.operator || ctx.operator.mode === 'skip')) {
+    const reason = `skipped: manual step ${manual.name} ("${String(manual.params.instruction)}") needs a person — run crt in a terminal, with --wait-confirm (crt confirm from another shell), or with --assume-done`;
+    events.emit({ kind: 'note', name: manual.name, detail: reason });
+    return { result: finish({ verdict: 'skipped', reason, conditions: [], ...empty }), revertFailures: [] };
+  }
   const conditions: ProbeResult[] = [];
   for (const p of c.conditions) {
     const r = await runProbe(p, probeCtx);
@@ -105,7 +114,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   events.setOrigin(originMs);
   const tracker = new PhaseTracker(c.recovery, originMs);
   const timeline = new Timeline(c.trigger, {
-    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}), clock: ctx.clock, log, journal: ctx.journal,
+    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.operator ? { operator: ctx.operator } : {}), ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}), clock: ctx.clock, log, journal: ctx.journal,
     emit: events.emit, signal: abort.signal,
     onFaultStart: (o) => tracker.faultStarted(o),
     onFaultEnd: (o) => tracker.faultEnded(o),

@@ -5,3 +5,4 @@ export { checkSupported, checkReachable, needsCluster, usedTargets } from './pre
 export { PlanTargets } from './targets.js';
 export { checkContext, checkNamespaces, describeEntry, guardClusterJournal } from './cluster-guard.js';
 export { revertJournalEntries, revertWithRetries, type RevertReport } from './revert.js';
+export { RunOperator, confirmStep, type ManualMode, type TerminalPrompt } from './operator.js';

@@ -2,7 +2,7 @@ import type { KubeClients } from '../kube/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import { faultDefinition, FaultError, type FaultContext, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
+import { faultDefinition, FaultError, type FaultContext, type ManualOperator, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
 import type { ActionSpec } from '../plan/types.js';
 import type { CaseEvent } from '../results/types.js';
 import { REVERT_ATTEMPTS, revertWithRetries } from './revert.js';
@@ -33,6 +33,7 @@ export interface TimelineDeps {
   planDir: string;
   kubeconfig?: string;
   kube?: KubeClients;
+  operator?: ManualOperator;
   clock: Clock;
   log: Logger;
   journal: Journal;
@@ -118,7 +119,7 @@ export class Timeline {
   }
 
   private context(action: ActionSpec): FaultContext {
-    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir, ...(this.d.kubeconfig ? { kubeconfig: this.d.kubeconfig } : {}), ...(this.d.kube ? { kube: this.d.kube } : {}) };
+    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir, ...(this.d.kubeconfig ? { kubeconfig: this.d.kubeconfig } : {}), ...(this.d.kube ? { kube: this.d.kube } : {}), ...(this.d.operator ? { operator: this.d.operator } : {}) };
   }
 
   private async inject(action: ActionSpec): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { pino } from 'pino';
 import { UsageError, formatProblem } from '../../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
@@ -13,7 +14,7 @@ import { displayPath } from '../../plan/yaml-source.js';
 import { builtinReporters } from '../../report/index.js';
 import { renderAll } from '../../report/render-all.js';
 import { RUN_FILES, newRunId, readRunFolder, writeRunJson } from '../../results/run-folder.js';
-import { PlanTargets, checkNamespaces, checkReachable, checkSupported, needsCluster, runPlan, usedTargets } from '../../runner/index.js';
+import { PlanTargets, RunOperator, type ManualMode, type TerminalPrompt, checkNamespaces, checkReachable, checkSupported, needsCluster, runPlan, usedTargets } from '../../runner/index.js';
 import type { CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
 import { printDryRun } from './dry-run.js';
@@ -30,7 +31,26 @@ export interface RunFlags {
   logLevel: string;
   progressEvery: number;
   revertFirst: boolean;
+  assumeDone: boolean;
+  waitConfirm: boolean;
 }
+
+/** How this run treats manual steps: flags first, then whether a person is at a terminal (not in CI). */
+export function manualMode(flags: Pick<RunFlags, 'assumeDone' | 'waitConfirm'>, stdinIsTTY: boolean, env: NodeJS.ProcessEnv): ManualMode {
+  if (flags.assumeDone) return 'assume-done';
+  if (flags.waitConfirm) return 'wait';
+  return stdinIsTTY && !env.CI ? 'ask' : 'skip';
+}
+
+/** Enter on the terminal answers a manual step; the question is withdrawn when `signal` aborts. */
+const terminalPrompt: TerminalPrompt = async (text, signal) => {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    await rl.question(text, { signal });
+  } finally {
+    rl.close();
+  }
+};
 
 /** `crt run <plan>`: runs the selected cases and writes the run folder. Returns the exit code. */
 export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv: readonly string[]): Promise<ExitCodeValue> {
@@ -66,10 +86,12 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   await sinks.open();
   const journal = new Journal(runId, [new FileJournalStore(path.join(dir, RUN_FILES.journal))]);
   const view = new ProgressView(io.stderr, flags.progressEvery);
+  const mode = manualMode(flags, Boolean(process.stdin.isTTY), process.env);
+  const operator = new RunOperator(mode, { dir, runId, clock: systemClock, notify: (m) => view.notice(m), ...(mode === 'ask' ? { prompt: terminalPrompt } : {}) });
   const signals = installSignalHandlers(io, journal, dir);
   try {
     const { result, revertFailures } = await runPlan(plan, cases, {
-      runId, dir, clock: systemClock, log, signal: signals.signal, sinks, journal, observer: view, selection,
+      runId, dir, clock: systemClock, log, signal: signals.signal, sinks, journal, observer: view, selection, operator,
       command: ['crt', ...argv].join(' '), revertFirst: flags.revertFirst,
     });
     await sinks.close();
