@@ -6,6 +6,7 @@ import { createLogger } from '../core/log.js';
 import { crtVersion } from '../core/version.js';
 import { parseDuration } from '../core/units.js';
 import type { ClusterUpFlags } from './commands/cluster.js';
+import type { PushFlags } from './commands/push.js';
 import type { RunFlags } from './commands/run.js';
 import type { CliIO } from './io.js';
 
@@ -58,6 +59,7 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .option('--run-id <id>', 'name of the run folder (default: date-time-plan-random)')
     .addOption(new Option('--log-level <level>', 'level of crt.log in the run folder').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .option('--progress-every <seconds>', 'progress line interval when stderr is not a terminal', positiveInt, 5)
+    .option('--influx-url <url>', 'also write the time series to this InfluxDB (env CRT_INFLUX_URL; credentials only from the environment, see README "InfluxDB")')
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       setCode(await runCommand(file, flags, io, argv.slice(2)));
@@ -70,6 +72,18 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .action(async (dir: string) => {
       const { reportCommand } = await import('./commands/report.js');
       setCode(await reportCommand(dir, io, createLogger(pino.destination(2), 'warn')));
+    });
+
+  program
+    .command('push')
+    .description('write a run to InfluxDB later: replays its spool (influx-spool.jsonl), or with --all every record of the run folder')
+    .argument('<run-folder>', 'a folder written by crt run, e.g. reports/<run-id>')
+    .option('--influx-url <url>', 'the InfluxDB (default: CRT_INFLUX_URL, then the plan\'s sinks.influx.url)')
+    .option('--database <name>', 'database (default: the plan\'s, then CRT_INFLUX_DATABASE, then crt)')
+    .option('--all', 'write timeseries.jsonl, events.jsonl, cluster.jsonl and the case verdicts (idempotent: same points overwrite)', false)
+    .action(async (dir: string, flags: PushFlags) => {
+      const { pushCommand } = await import('./commands/push.js');
+      setCode(await pushCommand(dir, flags, io, createLogger(pino.destination(2), 'warn')));
     });
 
   const cluster = program.command('cluster').description('the embedded Kubernetes-compatible cluster: pods are local processes (see README "Embedded cluster")');
