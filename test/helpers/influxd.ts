@@ -106,10 +106,11 @@ export class Influxd {
     await this.removeDir();
   }
 
-  /** Runs InfluxQL over HTTP and returns the series of the first statement (`u`/`p` when auth is on). */
+  /** Runs InfluxQL over HTTP and returns the series of the first statement (basic auth when given). */
   async query(q: string, db?: string, auth?: { username: string; password: string }): Promise<Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>> {
-    const params = new URLSearchParams({ q, epoch: 'u', ...(db ? { db } : {}), ...(auth ? { u: auth.username, p: auth.password } : {}) });
-    const res = await fetch(`${this.url}/query`, { method: 'POST', body: params });
+    const params = new URLSearchParams({ q, epoch: 'u', ...(db ? { db } : {}) });
+    const headers: Record<string, string> = auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {};
+    const res = await fetch(`${this.url}/query`, { method: 'POST', body: params, headers });
     const body = (await res.json()) as { results?: Array<{ series?: Array<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }>; error?: string }>; error?: string };
     const first = body.results?.[0];
     if (!res.ok || body.error || first?.error) throw new Error(`influx query ${q}: ${res.status} ${body.error ?? first?.error ?? ''}`);
