@@ -67,7 +67,7 @@ export class Influxd {
         '',
       ].join('\n'),
     );
-    const influxd = new Influxd(tmp.dir, port, tmp.remove);
+    const influxd = new Influxd(tmp.dir, port, () => tmp.remove());
     await influxd.resume();
     return influxd;
   }
