@@ -4,6 +4,7 @@ import path from 'node:path';
 import { crt, type CliRun } from '../../helpers/cli.js';
 import { Influxd, requireInfluxd } from '../../helpers/influxd.js';
 import { writePlan } from '../../helpers/run.js';
+import { dashboardQueries, expandQuery } from '../../helpers/grafana.js';
 import { closedPort, fixedDelay, startServer, type TestServer } from '../../helpers/servers.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
@@ -96,6 +97,18 @@ describe('the InfluxDB sink against a real influxd', function () {
     const sink = (await readRun('r1')).sinks.find((s) => s.name === 'influx');
     expect(sink).to.deep.include({ status: 'ok', errors: [] });
     expect(sink?.written).to.equal(load.length + (await expectedPoints(dir, 'crt_event')).length + 1);
+  });
+
+  it('answers every query of the Grafana dashboard, with data for the load panels and the fault annotations', async () => {
+    influxd = await Influxd.start();
+    await writePlan(tmp.dir, plan(server.url, 2));
+    const from = Date.now() * 1000;
+    expectOk(await run('g1', ['--influx-url', influxd.url]));
+    const to = Date.now() * 1000;
+    for (const { where, query } of dashboardQueries()) {
+      const series = await influxd.query(expandQuery(query, 'g1', from, to), 'crt');
+      if (/FROM "crt_(load|case)"|inject\|revert/.test(query)) expect(series.length, `${where}: ${query}`).to.be.greaterThan(0);
+    }
   });
 
   it('loses no point when influxd stops mid-run and comes back, and says the sink was degraded', async () => {
