@@ -101,7 +101,17 @@ export class Influxd {
     });
   }
 
+  /** SIGSTOP: influxd keeps its port but answers nothing (a hung or overloaded server); `cont` resumes it. */
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  cont(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async destroy(): Promise<void> {
+    this.cont();
     await this.stop();
     await this.removeDir();
   }
