@@ -6,6 +6,7 @@ import { createLogger } from '../core/log.js';
 import { crtVersion } from '../core/version.js';
 import { parseDuration } from '../core/units.js';
 import type { ClusterUpFlags } from './commands/cluster.js';
+import type { PushFlags } from './commands/push.js';
 import type { RunFlags } from './commands/run.js';
 import type { RevertFlags } from './commands/revert.js';
 import type { CliIO } from './io.js';
@@ -62,6 +63,7 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .option('--revert-first', 'revert the faults earlier runs left in the cluster (journal ConfigMaps), then run', false)
     .option('--assume-done', 'take manual steps as done at once (default outside a terminal: cases with a manual step are skipped)', false)
     .option('--wait-confirm', 'wait for manual steps to be confirmed with crt confirm, even without a terminal', false)
+    .option('--influx-url <url>', 'also write the time series to this InfluxDB (env CRT_INFLUX_URL; credentials only from the environment, see README "InfluxDB")')
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       setCode(await runCommand(file, flags, io, argv.slice(2)));
@@ -103,6 +105,18 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .action(async (runId: string, step: string, flags: { case?: string; out: string }) => {
       const { confirmCommand } = await import('./commands/confirm.js');
       setCode(await confirmCommand(runId, step, flags, io));
+    });
+
+  program
+    .command('push')
+    .description('write a run to InfluxDB later: replays its spool (influx-spool.jsonl), or with --all every record of the run folder')
+    .argument('<run-folder>', 'a folder written by crt run, e.g. reports/<run-id>')
+    .option('--influx-url <url>', 'the InfluxDB (default: CRT_INFLUX_URL, then the plan\'s sinks.influx.url)')
+    .option('--database <name>', 'database (default: the plan\'s, then CRT_INFLUX_DATABASE, then crt)')
+    .option('--all', 'write timeseries.jsonl, events.jsonl, cluster.jsonl and the case verdicts (idempotent: same points overwrite)', false)
+    .action(async (dir: string, flags: PushFlags) => {
+      const { pushCommand } = await import('./commands/push.js');
+      setCode(await pushCommand(dir, flags, io, createLogger(pino.destination(2), 'warn')));
     });
 
   const cluster = program.command('cluster').description('the embedded Kubernetes-compatible cluster: pods are local processes (see README "Embedded cluster")');

@@ -8,7 +8,7 @@ import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 import { systemClock } from '../../core/clock.js';
 import { createLogger } from '../../core/log.js';
 import { FileJournalStore, Journal } from '../../faults/index.js';
-import { FileSink, SinkSet } from '../../metrics/index.js';
+import { FileSink, InfluxSink, SinkSet, resolveInfluxConfig, type Sink } from '../../metrics/index.js';
 import { loadPlan, selectCases, type Selection } from '../../plan/index.js';
 import { displayPath } from '../../plan/yaml-source.js';
 import { builtinReporters } from '../../report/index.js';
@@ -33,6 +33,7 @@ export interface RunFlags {
   revertFirst: boolean;
   assumeDone: boolean;
   waitConfirm: boolean;
+  influxUrl?: string;
 }
 
 /** How this run treats manual steps: flags first, then whether a person is at a terminal (not in CI). */
@@ -67,6 +68,8 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   }
   checkSupported(plan, cases);
   checkNamespaces(plan, cases);
+  // before the run folder exists: a bad URL or a missing credential variable is a clear error, not a half-made run
+  const influx = resolveInfluxConfig(plan.sinks.influx, { url: flags.influxUrl, env: process.env, baseDir: path.dirname(plan.file) });
   // Targets that name cluster Services are checked once the run's cluster is open.
   const direct = [...usedTargets(cases)].filter((t) => !needsCluster(plan.targets[t]));
   await checkReachable(plan, direct, new PlanTargets(plan.targets));
@@ -82,7 +85,9 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   }
   const destination = pino.destination({ dest: path.join(dir, RUN_FILES.log), sync: true });
   const log = createLogger(destination, flags.logLevel);
-  const sinks = new SinkSet([new FileSink(dir)], log);
+  const sinkList: Sink[] = [new FileSink(dir)];
+  if (influx) sinkList.push(new InfluxSink({ config: influx, plan: plan.name, dir, log }));
+  const sinks = new SinkSet(sinkList, log);
   await sinks.open();
   const journal = new Journal(runId, [new FileJournalStore(path.join(dir, RUN_FILES.journal))]);
   const view = new ProgressView(io.stderr, flags.progressEvery);
