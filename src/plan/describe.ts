@@ -82,15 +82,16 @@ const METRIC_LABEL: Record<MetricName, string> = {
   mean: 'mean latency', p50: 'p50', p75: 'p75', p90: 'p90', p95: 'p95', p99: 'p99', max: 'max latency',
 };
 
-export function describeBound(metric: MetricName | 'recoveryTime', b: Bound): string {
-  const label = metric === 'recoveryTime' ? 'recovery time' : METRIC_LABEL[metric];
-  const value = metric === 'errorRate' ? `${Number((b.value * 100).toFixed(3))}%` : (LATENCY_METRICS as readonly string[]).includes(metric) || metric === 'recoveryTime' ? formatDuration(b.value) : String(b.value);
+export function describeBound(metric: MetricName | 'recoveryTime' | 'clusterRecoveryTime', b: Bound): string {
+  const label = metric === 'recoveryTime' ? 'recovery time' : metric === 'clusterRecoveryTime' ? 'cluster recovery time' : METRIC_LABEL[metric];
+  const value = metric === 'errorRate' ? `${Number((b.value * 100).toFixed(3))}%` : (LATENCY_METRICS as readonly string[]).includes(metric) || metric === 'recoveryTime' || metric === 'clusterRecoveryTime' ? formatDuration(b.value) : String(b.value);
   return `${label} ${b.bound === 'max' ? '≤' : '≥'} ${value}`;
 }
 
 function describeExpectations(c: CaseSpec): string[] {
   const lines = c.expect.phases.map((e) => `${e.phase}: ${describeBound(e.metric, e)}`);
   lines.push(...c.expect.recoveryTime.map((b) => describeBound('recoveryTime', b)));
+  lines.push(...c.expect.clusterRecoveryTime.map((b) => describeBound('clusterRecoveryTime', b)));
   lines.push(...c.expect.probes.map((p) => `after the case: ${describeProbe(p)}`));
   return lines;
 }

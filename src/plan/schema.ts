@@ -39,6 +39,9 @@ export const ExpectSchema = strictObject({
   recoveryTime: Type.Optional(
     threshold(Duration, 'a duration such as 150s', 'time from the first injection until the clients see a stable service again'),
   ),
+  clusterRecoveryTime: Type.Optional(
+    threshold(Duration, 'a duration such as 150s', 'time from the first injection until every workload the faults affected is available again (cluster view, from watches)'),
+  ),
   probes: Type.Optional(Type.Array(definitionRef('probe', ProbeSchema), { description: 'checked after the case (e.g. every deployment available again)' })),
 }, { description: 'expected behaviour: assertions checked at the end of the case; a bare value is a maximum' });
 

@@ -102,6 +102,7 @@ export interface PhaseExpectation extends Bound {
 export interface ExpectSpec {
   phases: PhaseExpectation[];
   recoveryTime: Array<Bound & { location: Location }>;
+  clusterRecoveryTime: Array<Bound & { location: Location }>;
   probes: ProbeSpec[];
 }
 

@@ -18,6 +18,7 @@ import type { RunObserver } from './observer.js';
 import { PhaseTracker } from './phases.js';
 import { resolveLoad } from './targets.js';
 import { Timeline } from './timeline.js';
+import { ClusterWatch } from './cluster-watch.js';
 import type { RunOperator } from './operator.js';
 
 /** What every case of a run shares: the run's identity, its services and its signal. */
@@ -89,6 +90,15 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     return { result: finish({ verdict: 'not-run', reason: `condition ${failed.name} failed: ${failed.detail}`, conditions, ...empty }), revertFailures: [] };
   }
 
+  const watch = ctx.kube ? new ClusterWatch({
+    kube: ctx.kube, clock: ctx.clock, log, run: ctx.runId, case: c.id, layer: c.layer, namespaces: caseNamespaces(c),
+    phase: () => (live.tracker && live.originMs !== undefined ? live.tracker.phaseAt(ctx.clock.now() - live.originMs) : 'baseline'),
+    write: (records) => ctx.sinks.writeClusterSamples(records),
+  }) : null;
+  /** the phase tracker, once the origin is known: the cluster watch starts before it */
+  const live: { tracker?: PhaseTracker; originMs?: number } = {};
+  await watch?.start();
+
   const abort = new AbortController();
   const onRunAbort = () => abort.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onRunAbort, { once: true });
@@ -113,6 +123,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   const originMs = ctx.clock.now();
   events.setOrigin(originMs);
   const tracker = new PhaseTracker(c.recovery, originMs);
+  Object.assign(live, { tracker, originMs });
   const timeline = new Timeline(c.trigger, {
     runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.operator ? { operator: ctx.operator } : {}), ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}), clock: ctx.clock, log, journal: ctx.journal,
     emit: events.emit, signal: abort.signal,
@@ -143,6 +154,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onRunAbort);
     await timeline.finish();
+    await watch?.stop();
   }
 
   const probes: ProbeResult[] = [];
@@ -154,7 +166,9 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     }
   }
   const phases = outcome ? phaseResults(outcome.records, tracker, outcome.endMs) : [];
-  const recovery = outcome ? tracker.recovery() : null;
+  const client = outcome ? tracker.recovery() : null;
+  const firstInjection = timeline.injections[0];
+  const recovery = client && watch && firstInjection ? { ...client, cluster: watch.recovery(originMs + firstInjection.atMs, originMs) } : client;
   const expectations = evaluateExpectations(c, phases, recovery, probes);
   const { verdict, reason } = caseVerdict({
     interrupted: interrupted(),
@@ -173,4 +187,20 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   });
   log.info({ verdict, reason }, 'case finished');
   return { result, revertFailures: timeline.revertFailures };
+}
+
+/**
+ * Namespaces a case acts on or checks: its faults' and Kubernetes probes' (default: `default`); all of
+ * them when a node fault moves every pod of a node.
+ */
+function caseNamespaces(c: CaseSpec): string[] | 'all' {
+  if (c.trigger.some((a) => a.kind === 'node-drain' || a.kind === 'node-loss')) return 'all';
+  const out = new Set<string>();
+  for (const a of c.trigger) {
+    if (typeof a.params.namespace === 'string') out.add(a.params.namespace);
+    const nodeOf = a.params.nodeOf as { namespace?: unknown } | undefined;
+    if (nodeOf && typeof nodeOf.namespace === 'string') out.add(nodeOf.namespace);
+  }
+  for (const p of [...c.conditions, ...c.expect.probes]) if (p.kind !== 'http' && p.kind !== 'command' && typeof p.params.namespace === 'string') out.add(p.params.namespace);
+  return out.size ? [...out].sort() : ['default'];
 }
