@@ -63,7 +63,7 @@ export class ClusterWatch {
         this.d.log.warn({ err: errorMessage(err) }, 'cluster watch failed; restarting it');
         setTimeout(() => void informer.start().catch(() => undefined), 1000);
       });
-      this.informers.push(informer as unknown as Informer<KubernetesObject>);
+      this.informers.push(informer);
     };
     try {
       if (this.d.namespaces === 'all') {
