@@ -6,3 +6,4 @@ export { PlanTargets } from './targets.js';
 export { checkContext, checkNamespaces, describeEntry, guardClusterJournal } from './cluster-guard.js';
 export { revertJournalEntries, revertWithRetries, type RevertReport } from './revert.js';
 export { RunOperator, confirmStep, type ManualMode, type TerminalPrompt } from './operator.js';
+export { openCluster, type ClusterSession } from './cluster-session.js';

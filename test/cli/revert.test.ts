@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NetworkingV1Api } from '@kubernetes/client-node';
+import { NetworkingV1Api, Watch } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parseJournal, outstandingEntries } from '../../src/faults/index.js';
 import { kubeClients, type KubeClients } from '../../src/kube/index.js';
@@ -154,6 +154,40 @@ layers:
     // the run folder's journal of the killed run was updated too
     const local = parseJournal(readFileSync(path.join(tmp.dir, 'reports', 'killed-2', 'journal.jsonl'), 'utf8'));
     expect(local.at(-1)?.status).to.equal('reverted');
+  });
+
+  it('--dry-run resolves each fault against the live cluster and changes nothing (watched)', async () => {
+    await writeFile(path.join(tmp.dir, 'dry.yaml'), plan(`
+        - {at: 0s, fault: pod-kill, name: kill, namespace: demo, selector: app=gateway, count: 2, seed: 5}
+        - {at: 0s, fault: network-cut, name: cut, namespace: demo, from: app=gateway, to: app=customer-service}
+        - {at: 1s, fault: node-drain, name: drain, node: node-1}
+        - {at: 1s, fault: scale, name: scale, namespace: demo, workload: deployment/gateway, replicas: 1}
+`));
+    const seen: string[] = [];
+    const watch = new Watch(kube.kc);
+    const paths = ['/api/v1/pods', '/apis/apps/v1/deployments', '/apis/networking.k8s.io/v1/networkpolicies', '/api/v1/configmaps'];
+    const before = await clusterState(kube);
+    const rv = (await kube.core.listNamespace()).metadata?.resourceVersion;
+    const requests = await Promise.all(paths.map((p) => watch.watch(p, { resourceVersion: rv }, (type, obj: { metadata?: { name?: string } }) => {
+      if (type !== 'BOOKMARK' && !(p === '/api/v1/pods' && type === 'MODIFIED')) seen.push(`${type} ${p} ${obj.metadata?.name}`);
+    }, () => undefined)));
+    try {
+      const r = await crt(['run', 'dry.yaml', '--dry-run'], { cwd: tmp.dir });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.match(/resolved against http:\/\/127\.0\.0\.1:\d+ \(context crt-embedded\), read-only:/);
+      expect(r.stdout).to.match(/LOG-KILLED\/kill: would kill 2 pod\(s\) of app=gateway in demo: gateway-\S+, gateway-\S+ \(seed 5\)\n {6}would touch: pod\/demo\/gateway-/);
+      expect(r.stdout).to.match(/LOG-KILLED\/cut: would cut app=gateway → app=customer-service in demo \(ingress policy\): NetworkPolicy crt-cut-cut-in-\w+\n {6}would touch: networkpolicy\/demo\/crt-cut-cut-in-\w+, pod\/demo\/customer-service-/);
+      expect(r.stdout).to.match(/LOG-KILLED\/drain: would .*node-1/);
+      expect(r.stdout).to.match(/LOG-KILLED\/scale: would scale deployment\/gateway in demo from 3 replica\(s\) to 1 replica\(s\)/);
+      // the watches work: a change made now is seen
+      await kube.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'after-dry-run' } } });
+      await until('the watch sees a change', () => seen.includes('ADDED /api/v1/configmaps after-dry-run'));
+    } finally {
+      for (const req of requests) req.abort();
+    }
+    expect(seen, 'watch events during the dry run').to.deep.equal(['ADDED /api/v1/configmaps after-dry-run']);
+    await kube.core.deleteNamespacedConfigMap({ name: 'after-dry-run', namespace: 'default' });
+    expect(await clusterState(kube)).to.deep.equal(before);
   });
 
   it('refuses a context or namespace outside the plan\'s allowlists before touching anything (exit 2)', async () => {

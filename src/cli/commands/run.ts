@@ -17,7 +17,7 @@ import { RUN_FILES, newRunId, readRunFolder, writeRunJson } from '../../results/
 import { PlanTargets, RunOperator, type ManualMode, type TerminalPrompt, checkNamespaces, checkReachable, checkSupported, needsCluster, runPlan, usedTargets } from '../../runner/index.js';
 import type { CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
-import { printDryRun } from './dry-run.js';
+import { printDryRunResolved } from './dry-run.js';
 import { installSignalHandlers } from '../signals.js';
 
 export interface RunFlags {
@@ -63,7 +63,8 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     throw new UsageError(`no case of ${plan.display} matches the selection`, { hint: `cases: ${plan.cases.map((c) => `${c.id} [${c.tags.join(',')}]`).join(', ')}` });
   }
   if (flags.dryRun) {
-    printDryRun(plan, cases, io);
+    checkNamespaces(plan, cases);
+    await printDryRunResolved(plan, cases, io);
     return ExitCode.passed;
   }
   checkSupported(plan, cases);
