@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Journal } from '../faults/index.js';
-import { createEngine, type PreparedLoad, type ResolvedLoad } from '../load/index.js';
+import { createEngine, type InfluxTarget, type PreparedLoad, type ResolvedLoad } from '../load/index.js';
 import type { SinkSet } from '../metrics/sink-set.js';
 import { describeCase } from '../plan/describe.js';
 import type { CaseSpec } from '../plan/types.js';
@@ -37,6 +37,10 @@ export interface CaseContext extends RunServices {
   /** clients of the run's cluster, for Kubernetes faults and probes */
   kube?: KubeClients;
   targets: TargetResolver;
+  /** the run folder, where engines keep their files (k6 script and output) */
+  dir?: string;
+  /** the plan's InfluxDB, for engines that write to it themselves (k6 --out influxdb) */
+  influx?: InfluxTarget;
 }
 
 class CaseTimeout extends Error {}
@@ -91,9 +95,11 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   if (c.load) {
     try {
       resolved = await resolveLoad(c.load, ctx.targets);
-      const engine = createEngine(c.load.engine);
+      const engine = createEngine(c.load.engine, { k6Binary: c.load.k6Binary });
       engineName = engine.name;
-      prepared = await engine.prepare(resolved, { maxStageMs: c.timeoutMs, log });
+      prepared = await engine.prepare(resolved, {
+        maxStageMs: c.timeoutMs, log, runId: ctx.runId, caseId: c.id, ...(ctx.dir ? { workDir: ctx.dir } : {}), ...(ctx.influx ? { influx: ctx.influx } : {}),
+      });
     } catch (err) {
       loadError = errorMessage(err);
       events.emit({ kind: 'error', name: 'load', detail: loadError });
@@ -136,7 +142,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   }
   const phases = outcome ? phaseResults(outcome.records, tracker, outcome.endMs) : [];
   const recovery = outcome ? tracker.recovery() : null;
-  const expectations = evaluateExpectations(c, phases, recovery, probes);
+  const expectations = [...evaluateExpectations(c, phases, recovery, probes), ...(outcome?.engineExpectations ?? [])];
   const { verdict, reason } = caseVerdict({
     interrupted: interrupted(),
     timedOutMs: abort.signal.reason instanceof CaseTimeout ? c.timeoutMs : null,
