@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { expect } from 'chai';
 import { k6InfluxUrl, k6RunArgs, k6RunEnv } from '../../../src/load/k6/args.js';
 import { expectedStatuses, generateK6Script, k6Scenarios } from '../../../src/load/k6/script.js';
@@ -53,7 +54,7 @@ describe('k6 script generation', () => {
     expect(script).to.contain('http.request(METHOD, URL, BODY, params);');
     // the options object is valid JavaScript: evaluate it
     const options = script.slice(script.indexOf('export const options = ') + 'export const options = '.length, script.indexOf('};', script.indexOf('export const options')) + 1);
-    expect((new Function(`return ${options}`) as () => { scenarios: Record<string, unknown> })().scenarios).to.have.key('crt');
+    expect((runInNewContext(`(${options})`) as { scenarios: Record<string, unknown> }).scenarios).to.have.key('crt');
   });
 });
 
