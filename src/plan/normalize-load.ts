@@ -75,7 +75,8 @@ export function normalizeLoad(
     body = JSON.stringify(doc.json);
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
-  const generators = doc.generators ?? 1;
+  // distributed: each worker in the cluster is one generator of the merged result
+  const generators = doc.distributed?.generators ?? doc.generators ?? 1;
   if (doc.stagger && generators === 1) files.warn(source, [...at, 'stagger'], 'stagger has no effect with a single generator');
 
   return {

@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Journal } from '../faults/index.js';
-import { createEngine, type InfluxTarget, type PreparedLoad, type ResolvedLoad } from '../load/index.js';
+import type { InfluxTarget, PreparedLoad, ResolvedLoad } from '../load/index.js';
 import type { SinkSet } from '../metrics/sink-set.js';
 import { describeCase } from '../plan/describe.js';
 import type { CaseSpec } from '../plan/types.js';
@@ -12,6 +12,7 @@ import type { CaseResult, ProbeResult } from '../results/types.js';
 import { CaseEvents } from './case-events.js';
 import { driveLoad, type LoadOutcome } from './case-load.js';
 import { caseVerdict, loadInfo, phaseResults, stageResults } from './case-result.js';
+import { engineFor } from './engines.js';
 import { evaluateExpectations } from './evaluate.js';
 import type { RunObserver } from './observer.js';
 import { PhaseTracker } from './phases.js';
@@ -95,7 +96,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   if (c.load) {
     try {
       resolved = await resolveLoad(c.load, ctx.targets);
-      const engine = createEngine(c.load.engine, { k6Binary: c.load.k6Binary });
+      const engine = engineFor(c.load, ctx);
       engineName = engine.name;
       prepared = await engine.prepare(resolved, {
         maxStageMs: c.timeoutMs, log, runId: ctx.runId, caseId: c.id, ...(ctx.dir ? { workDir: ctx.dir } : {}), ...(ctx.influx ? { influx: ctx.influx } : {}),
