@@ -1,5 +1,5 @@
-import { EnvironmentError, UnsupportedError } from '../core/errors.js';
-import { DistributedJobEngine } from '../distributed/index.js';
+import { EnvironmentError } from '../core/errors.js';
+import { DistributedJobEngine, K6OperatorEngine } from '../distributed/index.js';
 import type { KubeClients } from '../kube/index.js';
 import { createEngine, type LoadEngine } from '../load/index.js';
 import type { LoadSpec } from '../plan/types.js';
@@ -11,10 +11,6 @@ export function engineFor(load: LoadSpec, ctx: { runId: string; kube?: KubeClien
   if (!ctx.kube) {
     throw new EnvironmentError('a distributed load runs in the run\'s cluster, and this run has none', { hint: 'declare cluster: in the plan (local: for the embedded one)' });
   }
-  if (d.via === 'k6-operator') {
-    throw new UnsupportedError('distributed via k6-operator is rendered (crt can write the TestRun) but not run by this build of crt', {
-      hint: 'use via: job (crt workers), or apply the TestRun yourself: see README "Distributed load"',
-    });
-  }
+  if (d.via === 'k6-operator') return new K6OperatorEngine(ctx.kube, d, ctx.runId);
   return new DistributedJobEngine(ctx.kube, d, ctx.runId);
 }

@@ -51,6 +51,11 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
   o.observer.runStarted?.({ runId: o.runId, dir: o.dir, cases });
   const engines: Record<string, string> = {};
   for (const load of cases.flatMap((c) => (c.load ? [c.load] : []))) {
+    // k6-operator runs k6 in the cluster, from the runner image: there is no local binary to check
+    if (load.distributed?.via === 'k6-operator') {
+      engines['k6 (k6-operator)'] ??= `runner image ${load.distributed.image ?? 'default of the operator'}`;
+      continue;
+    }
     // each k6 binary is checked and reported: a k6Binary may be an xk6 build with extensions
     const key = load.engine === 'k6' && load.k6Binary !== 'k6' ? `k6 (${load.k6Binary})` : load.engine;
     engines[key] ??= await createEngine(load.engine, { k6Binary: load.k6Binary }).version();

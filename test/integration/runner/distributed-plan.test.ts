@@ -49,3 +49,33 @@ layers:
     expect(leftoverPodProcesses(path.join(tmp.dir, 'cluster'))).to.deep.equal([]);
   });
 });
+
+describe('distributed load via k6-operator on a cluster without k6-operator', function () {
+  this.timeout(120_000);
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => (tmp = await tempDir()));
+  afterEach(async () => tmp.remove());
+
+  it('fails the case saying the TestRun could not be created, and checks no local k6', async () => {
+    const file = await writePlan(tmp.dir, `
+apiVersion: crt/v1
+kind: Plan
+metadata: {name: operator-missing}
+cluster:
+  local: {nodes: 1}
+targets:
+  api: {url: "http://127.0.0.1:9"}
+layers:
+  logical:
+    - id: K6-OP
+      title: k6-operator TestRun
+      objective: the TestRun is refused when the CRD is not installed
+      load: {target: api, engine: k6, connections: 2, duration: 2s, distributed: {generators: 2, on: cluster, via: k6-operator}}
+`);
+    const { result } = await runPlanFile(file, tmp.dir);
+    const c = result.cases[0]!;
+    expect(c.verdict).to.not.equal('passed');
+    expect(c.reason ?? '').to.match(/cannot create the k6-operator TestRun default\/crt-k6-k6-op-[a-z0-9]+/);
+    expect(result.environment.engines).to.deep.equal({ 'k6 (k6-operator)': 'runner image default of the operator' });
+  });
+});
