@@ -35,9 +35,14 @@ export class K6OperatorEngine implements LoadEngine {
   }
 
   async prepare(load: ResolvedLoad, ctx: PrepareContext): Promise<PreparedLoad> {
+    // k6-operator splits the test into N execution segments: crt's script is scaled by N so that
+    // each runner carries the load as written, as each worker of via: job does. A script of the
+    // user's own is the total, split as it is.
+    const n = this.d.generators;
+    const scaled = { ...load.spec, stages: load.spec.stages.map((s) => ({ ...s, connections: s.connections * n, rateRps: s.rateRps === null ? null : s.rateRps * n, requests: s.requests === null ? null : s.requests * n })) };
     const script = load.spec.script
       ? await readFile(load.spec.script, 'utf8')
-      : generateK6Script({ url: load.url, headers: load.headers, spec: load.spec, maxStageMs: ctx.maxStageMs });
+      : generateK6Script({ url: load.url, headers: load.headers, spec: scaled, maxStageMs: ctx.maxStageMs });
     const name = workerJobName(ctx.caseId ?? 'case').replace(/^crt-load-/, 'crt-k6-');
     const rendered = renderK6TestRun({
       name, namespace: this.d.namespace, script, parallelism: this.d.generators, runId: this.runId, caseId: ctx.caseId ?? 'case',
