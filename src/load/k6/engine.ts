@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { errorMessage } from '../../core/errors.js';
 import type { GeneratorMessage, LoadEngine, PrepareContext, PreparedLoad, ResolvedLoad } from '../engine.js';
 import { k6RunArgs, k6RunEnv, type K6RunFiles } from './args.js';
 import { K6SampleBuilder } from './output.js';
@@ -83,7 +84,9 @@ class PreparedK6 implements PreparedLoad {
     const stop = () => void stopK6(child, stopping);
     signal.addEventListener('abort', stop, { once: true });
     if (signal.aborted) stop();
-    const pump = this.pump(child, originMs, emit, () => stderr, stopping).finally(() => bus.emit('end'));
+    const pump = this.pump(child, originMs, emit, () => stderr, stopping)
+      .catch((err: unknown) => emit({ type: 'error', generator: 0, message: `reading k6's output failed: ${errorMessage(err)}` }))
+      .finally(() => bus.emit('end'));
     let finished = false;
     try {
       for await (const [m] of on(bus, 'message', { close: ['end'] })) yield m as GeneratorMessage;
