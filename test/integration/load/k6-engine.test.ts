@@ -83,7 +83,7 @@ describe('k6 engine as a subprocess (with a FAKE k6 standing in for the binary)'
     process.env.FAKE_K6_SUMMARY = path.join(fixtures, 'summary.json');
     const { messages } = await drive(new K6Engine(), loadSpec({ k6Binary: FAKE_K6 }), tmp.dir);
     const expectations = messages.flatMap((m) => (m.type === 'expectations' ? m.results : []));
-    expect(expectations.map((e) => `${e.thresholdText} ${e.verdict}`)).to.deep.equal(['p(95)<500 failed', 'avg<1000 passed', 'rate<0.01 failed']);
+    expect(expectations.map((e) => `${e.metric} ${e.thresholdText} ${e.verdict}`)).to.deep.equal(['k6 http_req_duration p(95) http_req_duration p(95)<500 failed', 'k6 http_req_duration avg http_req_duration avg<1000 passed', 'k6 http_req_failed rate http_req_failed rate<0.01 failed']);
     expect(messages.filter((m) => m.type === 'error')).to.deep.equal([]);
   });
 
