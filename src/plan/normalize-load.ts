@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parseDuration } from '../core/units.js';
 import type { FileSet } from './files.js';
 import type { LoadDoc } from './schema-load.js';
@@ -95,7 +96,8 @@ export function normalizeLoad(
     scenarioFile: ctx.scenarioFile,
     description: doc.description ?? null,
     script: ctx.scriptFile ?? null,
-    k6Binary: doc.k6Binary ?? 'k6',
+    // a bare name is looked up on PATH; a path is relative to the plan file
+    k6Binary: doc.k6Binary?.includes('/') ? path.resolve(path.dirname(source.file), doc.k6Binary) : (doc.k6Binary ?? 'k6'),
     k6: { extraArgs: [...(doc.k6?.extraArgs ?? [])], env: { ...(doc.k6?.env ?? {}) } },
     distributed: doc.distributed
       ? { generators: doc.distributed.generators, on: 'cluster', via: doc.distributed.via ?? 'job', image: doc.distributed.image ?? null, namespace: doc.distributed.namespace ?? 'default' }

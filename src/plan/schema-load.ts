@@ -36,7 +36,7 @@ const loadFields = {
   timeout: Type.Optional(duration('request timeout (default: 10s)')),
   okStatus: Type.Optional(Type.Array(StatusMatch, { minItems: 1, description: 'statuses counted as successes (default: 2xx and 3xx)' })),
   script: Type.Optional(Type.String({ minLength: 1, description: 'engine k6: a k6 script to run instead of the one crt generates (relative to the file that sets it)' })),
-  k6Binary: Type.Optional(Type.String({ minLength: 1, description: 'engine k6: the k6 executable, e.g. one built with xk6 and extensions (default: k6 on PATH)' })),
+  k6Binary: Type.Optional(Type.String({ minLength: 1, description: 'engine k6: the k6 executable, e.g. one built with xk6 and extensions: a name looked up on PATH, or a path relative to the plan file (default: k6)' })),
   k6: Type.Optional(
     strictObject({
       extraArgs: Type.Optional(Type.Array(Type.String(), { description: 'arguments added to `k6 run`, before the script' })),

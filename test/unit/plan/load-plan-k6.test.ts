@@ -46,9 +46,9 @@ describe('loadPlan: k6 and distributed loads', () => {
     expect(l.B?.stages).to.deep.equal([{ index: 0, name: 'script', connections: 1, rateRps: null, durationMs: 30_000, requests: null }]);
   });
 
-  it('keeps k6Binary and k6 settings, with defaults', async () => {
+  it('keeps k6Binary (a path relative to the plan, a bare name for PATH) and k6 settings, with defaults', async () => {
     const l = await loads(kase('A', '{target: api, engine: k6, k6Binary: ./k6-disruptor, k6: {extraArgs: [--quiet], env: {X: "1"}}, connections: 2, duration: 5s}') + kase('B', '{target: api, engine: k6, connections: 2, duration: 5s}'));
-    expect(l.A).to.deep.include({ k6Binary: './k6-disruptor', k6: { extraArgs: ['--quiet'], env: { X: '1' } }, script: null });
+    expect(l.A).to.deep.include({ k6Binary: path.join(tmp.dir, 'k6-disruptor'), k6: { extraArgs: ['--quiet'], env: { X: '1' } }, script: null });
     expect(l.B).to.deep.include({ k6Binary: 'k6', k6: { extraArgs: [], env: {} } });
   });
 
