@@ -1,8 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { expect } from 'chai';
 import { k6InfluxUrl, k6RunArgs, k6RunEnv } from '../../../src/load/k6/args.js';
 import { expectedStatuses, generateK6Script, k6Scenarios } from '../../../src/load/k6/script.js';
 import { loadSpec, stage } from '../../helpers/load.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const files = { script: '/run/k6/script.js', json: '/run/k6/points.json', summary: '/run/k6/summary.json' };
 
@@ -34,6 +38,24 @@ describe('k6 script generation', () => {
     expect(s.crt_stage_1).to.include({ executor: 'constant-arrival-rate', startTime: '10000ms' });
     expect(s.crt_stage_2).to.include({ executor: 'shared-iterations', vus: 3, iterations: 100, maxDuration: '20000ms', startTime: '15000ms' });
     expect(s.crt_stage_2?.tags).to.deep.equal({ stage: '2' });
+  });
+
+  it('is a syntactically valid ES module for every executor shape (node --check)', async () => {
+    const shapes = [
+      [stage({ connections: 3, durationMs: 1000 })],
+      [stage({ index: 0, connections: 2, durationMs: 1000 }), stage({ index: 1, connections: 6, durationMs: 1000 })],
+      [stage({ index: 0, rateRps: 2.5, connections: 2, durationMs: 1000 }), stage({ index: 1, connections: 2, durationMs: null, requests: 10 })],
+    ];
+    const tmp = await tempDir();
+    try {
+      for (const [i, stages] of shapes.entries()) {
+        const file = path.join(tmp.dir, `s${i}.mjs`);
+        await writeFile(file, generateK6Script({ url: 'http://127.0.0.1:9/', headers: { 'x-a': "it's" }, spec: loadSpec({ stages, body: 'a\nb' }), maxStageMs: 5000 }));
+        execFileSync(process.execPath, ['--check', file]);
+      }
+    } finally {
+      await tmp.remove();
+    }
   });
 
   it('writes okStatus as k6 expected statuses', () => {
