@@ -119,6 +119,14 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
       setCode(await pushCommand(dir, flags, io, createLogger(pino.destination(2), 'warn')));
     });
 
+  program
+    .command('worker', { hidden: true })
+    .description('a load worker of a distributed load (started by crt run in the cluster; reads CRT_WORKER)')
+    .action(async () => {
+      const { workerCommand } = await import('./commands/worker.js');
+      setCode(await workerCommand(io, createLogger(pino.destination(2), 'warn')));
+    });
+
   const cluster = program.command('cluster').description('the embedded Kubernetes-compatible cluster: pods are local processes (see README "Embedded cluster")');
   const dirOption = () => new Option('--dir <dir>', 'folder for the kubeconfig, state and logs').default('.crt');
   cluster

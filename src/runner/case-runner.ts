@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Journal } from '../faults/index.js';
-import { createEngine, type PreparedLoad, type ResolvedLoad } from '../load/index.js';
+import type { InfluxTarget, PreparedLoad, ResolvedLoad } from '../load/index.js';
 import type { SinkSet } from '../metrics/sink-set.js';
 import { describeCase } from '../plan/describe.js';
 import type { CaseSpec } from '../plan/types.js';
@@ -13,6 +13,7 @@ import { CaseEvents } from './case-events.js';
 import { driveLoad, type LoadOutcome } from './case-load.js';
 import { ineffectiveCuts } from './cut-verify.js';
 import { caseVerdict, loadInfo, phaseResults, stageResults } from './case-result.js';
+import { engineFor } from './engines.js';
 import { evaluateExpectations } from './evaluate.js';
 import type { RunObserver } from './observer.js';
 import { PhaseTracker } from './phases.js';
@@ -42,6 +43,10 @@ export interface CaseContext extends RunServices {
   /** clients of the run's cluster, for Kubernetes faults and probes */
   kube?: KubeClients;
   targets: TargetResolver;
+  /** the run folder, where engines keep their files (k6 script and output) */
+  dir?: string;
+  /** the plan's InfluxDB, for engines that write to it themselves (k6 --out influxdb) */
+  influx?: InfluxTarget;
 }
 
 class CaseTimeout extends Error {}
@@ -111,9 +116,11 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   if (c.load) {
     try {
       resolved = await resolveLoad(c.load, ctx.targets);
-      const engine = createEngine(c.load.engine);
+      const engine = engineFor(c.load, ctx);
       engineName = engine.name;
-      prepared = await engine.prepare(resolved, { maxStageMs: c.timeoutMs, log });
+      prepared = await engine.prepare(resolved, {
+        maxStageMs: c.timeoutMs, log, runId: ctx.runId, caseId: c.id, ...(ctx.dir ? { workDir: ctx.dir } : {}), ...(ctx.influx ? { influx: ctx.influx } : {}),
+      });
     } catch (err) {
       loadError = errorMessage(err);
       events.emit({ kind: 'error', name: 'load', detail: loadError });
@@ -169,7 +176,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   const client = outcome ? tracker.recovery() : null;
   const firstInjection = timeline.injections[0];
   const recovery = client && watch && firstInjection ? { ...client, cluster: watch.recovery(originMs + firstInjection.atMs, originMs) } : client;
-  const expectations = evaluateExpectations(c, phases, recovery, probes);
+  const expectations = [...evaluateExpectations(c, phases, recovery, probes), ...(outcome?.engineExpectations ?? [])];
   const { verdict, reason } = caseVerdict({
     interrupted: interrupted(),
     timedOutMs: abort.signal.reason instanceof CaseTimeout ? c.timeoutMs : null,

@@ -63,8 +63,15 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
   const revertFailures: string[] = [];
   o.observer.runStarted?.({ runId: o.runId, dir: o.dir, cases });
   const engines: Record<string, string> = {};
-  for (const name of new Set(cases.flatMap((c) => (c.load ? [c.load.engine] : [])))) {
-    engines[name] = await createEngine(name).version();
+  for (const load of cases.flatMap((c) => (c.load ? [c.load] : []))) {
+    // k6-operator runs k6 in the cluster, from the runner image: there is no local binary to check
+    if (load.distributed?.via === 'k6-operator') {
+      engines['k6 (k6-operator)'] ??= `runner image ${load.distributed.image ?? 'default of the operator'}`;
+      continue;
+    }
+    // each k6 binary is checked and reported: a k6Binary may be an xk6 build with extensions
+    const key = load.engine === 'k6' && load.k6Binary !== 'k6' ? `k6 (${load.k6Binary})` : load.engine;
+    engines[key] ??= await createEngine(load.engine, { k6Binary: load.k6Binary }).version();
   }
   for (const c of cases) {
     if (o.signal.aborted) {
@@ -74,7 +81,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
       continue;
     }
     o.observer.caseStarted?.(c);
-    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets, ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}), ...(cluster ? { kube: cluster.kube } : {}) });
+    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets, ...(plan.sinks.influx ? { influx: plan.sinks.influx } : {}), ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}), ...(cluster ? { kube: cluster.kube } : {}) });
     results.push(result);
     o.sinks.writeCaseResult(o.runId, result);
     revertFailures.push(...failed);
