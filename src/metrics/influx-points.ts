@@ -25,7 +25,7 @@ export const INFLUX_MEASUREMENTS = {
   },
   crt_case: {
     tags: ['run', 'plan', 'case', 'layer', 'verdict'],
-    fields: ['verdict', 'reason', 'duration_ms', 'recovery_time_ms', 'recovered', 'impact', 'failed_requests', 'expectations_total', 'expectations_failed'],
+    fields: ['verdict', 'reason', 'duration_ms', 'recovery_time_ms', 'recovered', 'impact', 'failed_requests', 'cluster_recovery_time_ms', 'expectations_total', 'expectations_failed'],
   },
 } as const satisfies Record<string, { tags: readonly string[]; fields: readonly string[] }>;
 
@@ -125,6 +125,7 @@ export function casePoint(run: string, plan: string, c: CaseResult, times: Uniqu
     recovered: c.recovery ? c.recovery.recoveryTimeMs !== null : undefined,
     impact: c.recovery?.impact,
     failed_requests: c.recovery?.failedRequests,
+    cluster_recovery_time_ms: c.recovery?.cluster?.recoveryTimeMs,
     expectations_total: c.expectations.length,
     expectations_failed: c.expectations.filter((e) => e.verdict === 'failed').length,
   });
