@@ -65,6 +65,8 @@ export default tseslint.config(
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
+  // k6 scripts run in k6, not Node: its globals (https://grafana.com/docs/k6/latest/using-k6/environment-variables/)
+  { files: ['scenarios/**/*.k6.js'], languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly', open: 'readonly' } } },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

@@ -35,7 +35,7 @@ export function benchSpec(o: CrtRunOptions): LoadSpec {
     engine: 'autocannon', target: null, url: o.url, path: '/', method: 'GET', headers: {}, body: null,
     timeoutMs: o.timeoutMs ?? 10_000, okStatus: [[200, 399]],
     stages: [{ index: 0, name: 'main', connections: o.connections, rateRps: o.rateRps, durationMs: o.durationMs, requests: null }],
-    generators: 1, staggerMs: 0, scenarioFile: null, description: null, location: { file: 'bench', line: 1, col: 1, path: '' },
+    generators: 1, staggerMs: 0, scenarioFile: null, description: null, script: null, k6Binary: 'k6', k6: { extraArgs: [], env: {} }, distributed: null, location: { file: 'bench', line: 1, col: 1, path: '' },
   };
 }
 

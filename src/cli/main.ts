@@ -6,7 +6,9 @@ import { createLogger } from '../core/log.js';
 import { crtVersion } from '../core/version.js';
 import { parseDuration } from '../core/units.js';
 import type { ClusterUpFlags } from './commands/cluster.js';
+import type { PushFlags } from './commands/push.js';
 import type { RunFlags } from './commands/run.js';
+import type { RevertFlags } from './commands/revert.js';
 import type { CliIO } from './io.js';
 
 // Commands are imported when used: `crt validate` need not load the runner, engines and reporters.
@@ -58,6 +60,10 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .option('--run-id <id>', 'name of the run folder (default: date-time-plan-random)')
     .addOption(new Option('--log-level <level>', 'level of crt.log in the run folder').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .option('--progress-every <seconds>', 'progress line interval when stderr is not a terminal', positiveInt, 5)
+    .option('--revert-first', 'revert the faults earlier runs left in the cluster (journal ConfigMaps), then run', false)
+    .option('--assume-done', 'take manual steps as done at once (default outside a terminal: cases with a manual step are skipped)', false)
+    .option('--wait-confirm', 'wait for manual steps to be confirmed with crt confirm, even without a terminal', false)
+    .option('--influx-url <url>', 'also write the time series to this InfluxDB (env CRT_INFLUX_URL; credentials only from the environment, see README "InfluxDB")')
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       setCode(await runCommand(file, flags, io, argv.slice(2)));
@@ -70,6 +76,55 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .action(async (dir: string) => {
       const { reportCommand } = await import('./commands/report.js');
       setCode(await reportCommand(dir, io, createLogger(pino.destination(2), 'warn')));
+    });
+
+  program
+    .command('revert')
+    .description('list (--list) or revert (--run, --all) the faults that runs left in place, from the run folders and the cluster\'s journal ConfigMaps')
+    .option('--run <run-id>', 'revert the outstanding faults of this run')
+    .option('--all', 'revert the outstanding faults of every run', false)
+    .option('--list', 'show what is outstanding, change nothing', false)
+    .option('--out <dir>', 'folder holding the run folders', 'reports')
+    .option('--kubeconfig <file>', 'the cluster (default: KUBECONFIG or ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--plan <file>', 'take the cluster (kubeconfig, context, journalNamespace) from this plan')
+    .option('--journal-namespace <ns>', 'namespace of the journal ConfigMaps (default: default)')
+    .option('--no-cluster', 'use the run folders only')
+    .action(async (flags: RevertFlags) => {
+      const { revertCommand } = await import('./commands/revert.js');
+      setCode(await revertCommand(flags, io, createLogger(pino.destination(2), 'warn')));
+    });
+
+  program
+    .command('confirm')
+    .description('confirm a manual step a running crt run waits on (from another shell)')
+    .argument('<run-id>', 'the run (its folder name)')
+    .argument('<step>', 'the step name (name: in the plan, or <fault>-<n>)')
+    .option('--case <id>', 'the case, when several wait on a step of that name')
+    .option('--out <dir>', 'folder holding the run folders', 'reports')
+    .action(async (runId: string, step: string, flags: { case?: string; out: string }) => {
+      const { confirmCommand } = await import('./commands/confirm.js');
+      setCode(await confirmCommand(runId, step, flags, io));
+    });
+
+  program
+    .command('push')
+    .description('write a run to InfluxDB later: replays its spool (influx-spool.jsonl), or with --all every record of the run folder')
+    .argument('<run-folder>', 'a folder written by crt run, e.g. reports/<run-id>')
+    .option('--influx-url <url>', 'the InfluxDB (default: CRT_INFLUX_URL, then the plan\'s sinks.influx.url)')
+    .option('--database <name>', 'database (default: the plan\'s, then CRT_INFLUX_DATABASE, then crt)')
+    .option('--all', 'write timeseries.jsonl, events.jsonl, cluster.jsonl and the case verdicts (idempotent: same points overwrite)', false)
+    .action(async (dir: string, flags: PushFlags) => {
+      const { pushCommand } = await import('./commands/push.js');
+      setCode(await pushCommand(dir, flags, io, createLogger(pino.destination(2), 'warn')));
+    });
+
+  program
+    .command('worker', { hidden: true })
+    .description('a load worker of a distributed load (started by crt run in the cluster; reads CRT_WORKER)')
+    .action(async () => {
+      const { workerCommand } = await import('./commands/worker.js');
+      setCode(await workerCommand(io, createLogger(pino.destination(2), 'warn')));
     });
 
   const cluster = program.command('cluster').description('the embedded Kubernetes-compatible cluster: pods are local processes (see README "Embedded cluster")');

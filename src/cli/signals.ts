@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Journal } from '../faults/index.js';
 import type { CliIO } from './io.js';
 
@@ -35,6 +36,8 @@ export function installSignalHandlers(io: CliIO, journal: Journal, dir: string):
     if (outstanding.length > 0) {
       io.stderr.write(`These faults may still be in place (${dir}/journal.jsonl):\n`);
       for (const e of outstanding) io.stderr.write(`  ${e.caseId}/${e.step}: ${e.summary} — revert: ${JSON.stringify(e.revert)}\n`);
+      const out = path.relative(process.cwd(), path.dirname(dir)) || '.';
+      io.stderr.write(`Revert them with: crt revert --run ${path.basename(dir)}${out === 'reports' ? '' : ` --out ${out}`}${journal.storeNames.includes('configmap') ? ' (add --kubeconfig/--context for the cluster, or --plan <plan>)' : ''}\n`);
     }
     process.exit(name === 'SIGTERM' ? 143 : 130);
   }

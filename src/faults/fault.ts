@@ -3,6 +3,15 @@ import type { Logger } from '../core/log.js';
 import type { KubeClients } from '../kube/index.js';
 import type { ActionSpec } from '../plan/types.js';
 
+/**
+ * The person a `manual` step asks (the terminal, or `crt confirm` from another shell). Provided by
+ * the runner; faults only wait on it.
+ */
+export interface ManualOperator {
+  /** Shows the instruction and resolves when the step is confirmed; rejects when `signal` aborts. */
+  confirm(req: { caseId: string; step: string; instruction: string }, signal: AbortSignal): Promise<{ by: string }>;
+}
+
 export interface FaultContext {
   runId: string;
   caseId: string;
@@ -17,6 +26,8 @@ export interface FaultContext {
   kubeconfig?: string;
   /** clients of the run's cluster (client-node), when the plan has one: Kubernetes faults act through them */
   kube?: KubeClients;
+  /** who confirms manual steps (absent: a manual step cannot run) */
+  operator?: ManualOperator;
 }
 
 /**

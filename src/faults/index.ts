@@ -4,16 +4,19 @@ import { rolloutFault } from './rollout.js';
 import { scaleFault } from './scale.js';
 import { nodeDrainFault } from './node-drain.js';
 import { nodeLossFault } from './node-loss.js';
+import { networkCutFault } from './network-cut.js';
+import { manualFault } from './manual.js';
 import type { FaultDefinition } from './fault.js';
 import type { FaultKind } from '../plan/schema-actions.js';
 
 export * from './fault.js';
-export { Journal, FileJournalStore, type JournalEntry, type JournalStore, type JournalStatus } from './journal.js';
+export { RUN_ID_LABEL, type NetworkCutData } from './network-cut.js';
+export { Journal, FileJournalStore, latestEntries, outstandingEntries, parseJournal, type JournalEntry, type JournalStore, type JournalStatus } from './journal.js';
+export { ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, JOURNAL_LABEL, clusterJournals, journalConfigMapName } from './journal-configmap.js';
 
 /**
- * The faults this build performs. The plan format holds every fault kind of the product;
- * the Kubernetes faults arrive with the fault-injection work (issue #5), and a plan that uses
- * one is refused before anything runs.
+ * Every fault kind of the plan format, with its revert (`satisfies Record`: a kind added to the
+ * format without an implementation does not compile).
  */
 export const builtinFaults = {
   exec: execFault,
@@ -22,7 +25,9 @@ export const builtinFaults = {
   scale: scaleFault,
   'node-drain': nodeDrainFault,
   'node-loss': nodeLossFault,
-} satisfies Partial<Record<FaultKind, FaultDefinition>>;
+  'network-cut': networkCutFault,
+  manual: manualFault,
+} satisfies Record<FaultKind, FaultDefinition>;
 
 export function faultDefinition(kind: string): FaultDefinition | undefined {
   return (builtinFaults as Partial<Record<string, FaultDefinition>>)[kind];

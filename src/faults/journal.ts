@@ -19,6 +19,35 @@ export interface JournalEntry {
   detail?: string;
 }
 
+/** The lines of a journal (file or ConfigMap); a torn last line (crash mid-write) is skipped. */
+export function parseJournal(text: string): JournalEntry[] {
+  const out: JournalEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as JournalEntry);
+    } catch {
+      // a line cut by a crash: its entry was not acted upon after it (journal first, then act)
+    }
+  }
+  return out;
+}
+
+/** The latest state of each entry, in the order the entries were first written. */
+export function latestEntries(entries: readonly JournalEntry[]): JournalEntry[] {
+  const latest = new Map<string, JournalEntry>();
+  for (const e of entries) latest.set(e.id, e);
+  return [...latest.values()];
+}
+
+/**
+ * Entries still to revert: their last state is `intended` (crt may have died mid-change),
+ * `applied` or `revert-failed`, and they have a revert.
+ */
+export function outstandingEntries(entries: readonly JournalEntry[]): JournalEntry[] {
+  return latestEntries(entries).filter((e) => e.revert !== null && (e.status === 'intended' || e.status === 'applied' || e.status === 'revert-failed'));
+}
+
 /** Where journal entries are kept. The run folder's file now; the cluster's ConfigMap too when faults touch a cluster. */
 export interface JournalStore {
   readonly name: string;
@@ -48,12 +77,27 @@ export class FileJournalStore implements JournalStore {
  */
 export class Journal {
   private readonly latest = new Map<string, JournalEntry>();
+  private readonly stores: JournalStore[];
 
   constructor(
     private readonly runId: string,
-    private readonly stores: readonly JournalStore[],
+    stores: readonly JournalStore[],
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    /** entries already written (a journal resumed by `crt revert`) */
+    existing: readonly JournalEntry[] = [],
+  ) {
+    this.stores = [...stores];
+    for (const e of existing) this.latest.set(e.id, e);
+  }
+
+  /** Adds a store (the cluster's ConfigMap, once the cluster is open); later entries go there too. */
+  addStore(store: JournalStore): void {
+    this.stores.push(store);
+  }
+
+  get storeNames(): string[] {
+    return this.stores.map((s) => s.name);
+  }
 
   async intend(e: Pick<JournalEntry, 'caseId' | 'step' | 'fault' | 'summary' | 'targets' | 'revert'>): Promise<string> {
     const id = randomUUID();
@@ -68,7 +112,7 @@ export class Journal {
   }
 
   outstanding(): JournalEntry[] {
-    return [...this.latest.values()].filter((e) => e.revert !== null && (e.status === 'intended' || e.status === 'applied' || e.status === 'revert-failed'));
+    return outstandingEntries([...this.latest.values()]);
   }
 
   private async write(entry: JournalEntry): Promise<void> {

@@ -1,10 +1,12 @@
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { EnvironmentError } from '../core/index.js';
 
 export interface KubeClients {
   kc: KubeConfig;
   core: CoreV1Api;
   apps: AppsV1Api;
+  /** Jobs: the workers of a distributed load */
+  batch: BatchV1Api;
   /** The server URL of the current context, for messages. */
   server: string;
 }
@@ -28,5 +30,5 @@ export function kubeClients(opts: { kubeconfig?: string; context?: string } = {}
     kc.setCurrentContext(opts.context);
   }
   const server = kc.getCurrentCluster()?.server ?? '(no cluster)';
-  return { kc, core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), server };
+  return { kc, core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), batch: kc.makeApiClient(BatchV1Api), server };
 }

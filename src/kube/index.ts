@@ -1,3 +1,4 @@
 export { kubeClients, type KubeClients } from './clients.js';
 export { EMBEDDED_CONTEXT, embeddedKubeconfig, writeEmbeddedKubeconfig } from './kubeconfig.js';
 export { serviceFromHost, serviceUrl } from './service-url.js';
+export { labelSelectorObject, negatedSelectors } from './label-selector.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/log.js';
 import type { LoadSpec } from '../plan/types.js';
-import type { LoadSample } from '../results/types.js';
+import type { ExpectationResult, LoadSample } from '../results/types.js';
 
 /** A load whose target has been resolved to a URL, with the target's headers merged in. */
 export interface ResolvedLoad {
@@ -17,12 +17,30 @@ export type GeneratorMessage =
   | { type: 'samples'; generator: number; upToSec: number; samples: LoadSample[] }
   | { type: 'stage'; generator: number; stage: number; at: number }
   | { type: 'done'; generator: number; at: number }
-  | { type: 'error'; generator: number; message: string };
+  | { type: 'error'; generator: number; message: string }
+  /** the engine judged expectations of its own (k6 thresholds): they join the case's */
+  | { type: 'expectations'; generator: number; results: ExpectationResult[] };
+
+/** Where an engine that writes to InfluxDB itself (k6) sends its points: the plan's `sinks.influx`. */
+export interface InfluxTarget {
+  url: string;
+  database: string;
+  retentionPolicy?: string;
+  username?: string;
+  password?: string;
+  token?: string;
+}
 
 export interface PrepareContext {
   /** upper bound for stages that only have a request count */
   maxStageMs: number;
   log: Logger;
+  /** run and case ids, for the tags of engines that export their own points */
+  runId?: string;
+  caseId?: string;
+  /** a folder of the run where the engine may keep its files (script, raw output) */
+  workDir?: string;
+  influx?: InfluxTarget;
 }
 
 /** Generators booted and connected to nothing yet, waiting for second 0. */
@@ -33,6 +51,11 @@ export interface PreparedLoad {
    * are then abandoned, samples so far are kept). Samples arrive ~15 ms after each second ends.
    */
   start(originMs: number, signal: AbortSignal): AsyncIterable<GeneratorMessage>;
+  /**
+   * Makes every connection be replaced by a new one at its next request (a network cut that a CNI
+   * applies only to new connections is then seen by the load). Optional: engines that cannot say so.
+   */
+  reconnect?(): void;
   /** Releases generators that will not be started. */
   dispose(): Promise<void>;
 }

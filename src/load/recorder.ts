@@ -74,6 +74,11 @@ export class Recorder {
     b.lastFailureAt = atMs;
   }
 
+  /** Response bytes counted apart from a request (engines that report them per iteration, like k6). */
+  received(stage: number, atMs: number, bytes: number): void {
+    this.bucket(stage, atMs).bytes += bytes;
+  }
+
   /**
    * Samples of every second that ended before `nowMs`, including empty seconds of active
    * stages (a second without answers is evidence too). Returns the new watermark.

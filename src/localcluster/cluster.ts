@@ -9,7 +9,7 @@ import { ClusterLogs } from './cluster-logs.js';
 import { ControllerManager } from './controllers/controller-manager.js';
 import { otherClusters } from './leftovers.js';
 import { applyObjects, readManifests, type AppliedObject } from './manifests.js';
-import { AddressPool } from './network/index.js';
+import { AddressPool, type Gate } from './network/index.js';
 import { NodeAgent } from './node/node-agent.js';
 import { defaultTolerationSeconds, DEFAULT_TOLERATION_SECONDS } from './node/default-toleration-seconds.js';
 import { checkNodeTimings } from './node/node-timings.js';
@@ -49,6 +49,11 @@ export interface LocalClusterOptions {
    * true). Real CNIs differ: some keep flows they already track open until they end, as false does.
    */
   networkPolicyCutEstablished?: boolean;
+  /**
+   * Whether NetworkPolicies are enforced at all (default true). false stores them and enforces
+   * nothing, like a CNI without NetworkPolicy support (flannel): what crt's cut verification detects.
+   */
+  networkPolicyEnforced?: boolean;
   /**
    * Per-pod ingress gates (default true): pods listen on a private address (`$HOST`, 127.11.<node>.<n>)
    * and a gate on their pod IP applies NetworkPolicy to direct pod-IP traffic too. False: pods listen
@@ -129,8 +134,10 @@ export class LocalCluster {
       }
       return undefined;
     };
-    const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), policies.gate, privateAddress));
-    if (this.opts.networkPolicyCutEstablished ?? true) {
+    const enforced = this.opts.networkPolicyEnforced ?? true;
+    const gate: Gate = enforced ? policies.gate : () => 'allow';
+    const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), gate, privateAddress));
+    if (enforced && (this.opts.networkPolicyCutEstablished ?? true)) {
       policies.onChange(() => policies.cutDenied([...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())]));
     }
     this.proxies.start();
@@ -139,7 +146,7 @@ export class LocalCluster {
       const agent = new NodeAgent({
         store, stateDir: this.opts.stateDir, log: this.log.child({ node: `node-${i}` }),
         node: { name: `node-${i}`, ip: `127.1.0.${i}`, podCIDR: `127.10.${i}.0/24`, zone: `zone-${ZONES[(i - 1) % ZONES.length]}` },
-        ...(this.opts.podGates ?? true ? { gates: { bindCIDR: `127.11.${i}.0/24`, gate: policies.gate } } : {}),
+        ...(this.opts.podGates ?? true ? { gates: { bindCIDR: `127.11.${i}.0/24`, gate } } : {}),
         ...(this.opts.heartbeatMs ? { heartbeatMs: this.opts.heartbeatMs } : {}),
         ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       });

@@ -12,15 +12,15 @@ export class FileSink implements Sink {
   readonly name = 'files';
   private readonly samples: WriteStream;
   private readonly events: WriteStream;
-  private readonly cluster: WriteStream;
+  /** created with the first cluster sample: runs without a cluster have no cluster.jsonl */
+  private cluster: WriteStream | null = null;
   private written = 0;
   private readonly errors: string[] = [];
   private closed: Promise<void> | null = null;
 
-  constructor(dir: string) {
+  constructor(private readonly dir: string) {
     this.samples = this.createStream(path.join(dir, 'timeseries.jsonl'));
     this.events = this.createStream(path.join(dir, 'events.jsonl'));
-    this.cluster = this.createStream(path.join(dir, 'cluster.jsonl'));
   }
 
   writeSamples(records: readonly TimeseriesRecord[]): void {
@@ -37,12 +37,13 @@ export class FileSink implements Sink {
 
   writeClusterSamples(records: readonly ClusterSampleRecord[]): void {
     if (records.length === 0) return;
+    this.cluster ??= this.createStream(path.join(this.dir, 'cluster.jsonl'));
     this.cluster.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     this.written += records.length;
   }
 
   close(): Promise<void> {
-    this.closed ??= Promise.all([this.samples, this.events, this.cluster].map((s) => new Promise<void>((resolve) => s.end(resolve)))).then(() => undefined);
+    this.closed ??= Promise.all([this.samples, this.events, ...(this.cluster ? [this.cluster] : [])].map((s) => new Promise<void>((resolve) => s.end(resolve)))).then(() => undefined);
     return this.closed;
   }
 

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { formatDuration } from '../core/units.js';
 import type { CaseSpecView } from '../results/types.js';
 import { plannedDurationMs } from './normalize-load.js';
@@ -33,9 +34,16 @@ export function describeLoad(l: LoadSpec): string {
     const span = [s.durationMs !== null ? formatDuration(s.durationMs) : null, s.requests !== null ? `${s.requests} requests` : null].filter(Boolean).join(' or ');
     return `${model} for ${span}`;
   });
-  const gens = l.generators > 1 ? `${l.generators} generators${l.staggerMs ? ` started ${formatDuration(l.staggerMs)} apart` : ''}, each ` : '';
+  if (l.script) {
+    const span = l.stages[0]?.durationMs ? ` for ${formatDuration(l.stages[0].durationMs)}` : '';
+    return `k6 script ${path.basename(l.script)} against ${where}${span}${l.distributed ? `, split over ${l.distributed.generators} k6-operator runners` : ''}`;
+  }
+  const d = l.distributed;
+  const gens = d
+    ? `${d.generators} ${d.via === 'job' ? 'workers in the cluster' : 'k6-operator runners'}, each `
+    : l.generators > 1 ? `${l.generators} generators${l.staggerMs ? ` started ${formatDuration(l.staggerMs)} apart` : ''}, each ` : '';
   const model = l.stages.some((s) => s.rateRps !== null) ? 'open model' : 'closed model';
-  return `${l.method} ${where} — ${model}: ${gens}${stages.join(', then ')}`;
+  return `${l.method} ${where} — ${model}${l.engine === 'k6' ? ' (k6)' : ''}: ${gens}${stages.join(', then ')}`;
 }
 
 /** A plan value as text: strings as they are, anything else as JSON. */
@@ -82,15 +90,16 @@ const METRIC_LABEL: Record<MetricName, string> = {
   mean: 'mean latency', p50: 'p50', p75: 'p75', p90: 'p90', p95: 'p95', p99: 'p99', max: 'max latency',
 };
 
-export function describeBound(metric: MetricName | 'recoveryTime', b: Bound): string {
-  const label = metric === 'recoveryTime' ? 'recovery time' : METRIC_LABEL[metric];
-  const value = metric === 'errorRate' ? `${Number((b.value * 100).toFixed(3))}%` : (LATENCY_METRICS as readonly string[]).includes(metric) || metric === 'recoveryTime' ? formatDuration(b.value) : String(b.value);
+export function describeBound(metric: MetricName | 'recoveryTime' | 'clusterRecoveryTime', b: Bound): string {
+  const label = metric === 'recoveryTime' ? 'recovery time' : metric === 'clusterRecoveryTime' ? 'cluster recovery time' : METRIC_LABEL[metric];
+  const value = metric === 'errorRate' ? `${Number((b.value * 100).toFixed(3))}%` : (LATENCY_METRICS as readonly string[]).includes(metric) || metric === 'recoveryTime' || metric === 'clusterRecoveryTime' ? formatDuration(b.value) : String(b.value);
   return `${label} ${b.bound === 'max' ? '≤' : '≥'} ${value}`;
 }
 
 function describeExpectations(c: CaseSpec): string[] {
   const lines = c.expect.phases.map((e) => `${e.phase}: ${describeBound(e.metric, e)}`);
   lines.push(...c.expect.recoveryTime.map((b) => describeBound('recoveryTime', b)));
+  lines.push(...c.expect.clusterRecoveryTime.map((b) => describeBound('clusterRecoveryTime', b)));
   lines.push(...c.expect.probes.map((p) => `after the case: ${describeProbe(p)}`));
   return lines;
 }

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { Problem } from '../core/errors.js';
+import { SECRET_KEY_HINTS } from './schema.js';
 import { closest } from './suggest.js';
 import { formatPath, pointerToPath, type DocPath, type YamlSource } from './yaml-source.js';
 
@@ -105,6 +106,10 @@ function unknownKey(e: ErrorObject, at: DocPath, source: YamlSource): Problem {
     const words = PATTERN_WORDS[namePatterns[0] as string] ?? `of the form ${namePatterns[0]}`;
     return { file: source.display, ...pos, path: formatPath([...at, key]), message: `invalid name "${key}": must be ${words}`, severity: 'error' };
   }
+  const secret = SECRET_KEY_HINTS[key];
+  if (secret && allowed.includes(`${key}Env`)) {
+    return { file: source.display, ...pos, path: formatPath([...at, key]), message: `a literal ${key} is not allowed here`, hint: secret, severity: 'error' };
+  }
   const guess = closest(key, allowed);
   const hint = guess ? `did you mean "${guess}"?` : allowed.length <= 14 ? `allowed keys: ${allowed.join(', ')}` : undefined;
   return { file: source.display, ...pos, path: formatPath([...at, key]), message: `unknown key "${key}"`, ...(hint ? { hint } : {}), severity: 'error' };
@@ -138,6 +143,8 @@ const PATTERN_WORDS: Record<string, string> = {
   '^[A-Za-z][A-Za-z0-9_-]*$': 'letters, digits, "_" or "-", starting with a letter',
   '^/': 'a path starting with /',
   '^https?://': 'an http:// or https:// URL',
+  '^https?://[^/@]+(/.*)?$': 'an http:// or https:// URL without credentials (user:password@ goes in the environment: see README "InfluxDB")',
+  '^[A-Za-z_][A-Za-z0-9_]*$': 'the name of an environment variable (letters, digits, "_")',
 };
 
 function describePattern(e: ErrorObject): string {

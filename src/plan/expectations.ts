@@ -36,7 +36,8 @@ export function normalizeExpect(
 ): Omit<ExpectSpec, 'probes'> {
   const phases: PhaseExpectation[] = [];
   const recoveryTime: ExpectSpec['recoveryTime'] = [];
-  if (!doc) return { phases, recoveryTime };
+  const clusterRecoveryTime: ExpectSpec['clusterRecoveryTime'] = [];
+  if (!doc) return { phases, recoveryTime, clusterRecoveryTime };
   for (const phase of PHASE_KEYS) {
     const entries = doc[phase];
     if (!entries) continue;
@@ -62,7 +63,14 @@ export function normalizeExpect(
       for (const b of bounds(doc.recoveryTime, (v) => parseDuration(v))) recoveryTime.push({ ...b, location: location(source, [...at, 'recoveryTime']) });
     }
   }
-  return { phases, recoveryTime };
+  if (doc.clusterRecoveryTime !== undefined) {
+    if (!has.trigger || !has.load) {
+      files.error(source, [...at, 'clusterRecoveryTime'], 'clusterRecoveryTime is measured from a fault injection under load', 'the case needs both load: and a trigger:');
+    } else {
+      for (const b of bounds(doc.clusterRecoveryTime, (v) => parseDuration(v))) clusterRecoveryTime.push({ ...b, location: location(source, [...at, 'clusterRecoveryTime']) });
+    }
+  }
+  return { phases, recoveryTime, clusterRecoveryTime };
 }
 
 const RULE = /^\s*([A-Za-z0-9]+)\s*(>=|<=|>|<)\s*(\S+)\s+for\s+(\S+)\s*$/;

@@ -43,7 +43,7 @@ export function loadPlan(file: string, env: NodeJS.ProcessEnv = process.env): Lo
       const prior = firstSeen.get(c.id);
       if (prior) files.error(source, [...at, 'id'], `duplicate case id "${c.id}" (first at ${prior})`, 'case ids must be unique across the three layers');
       else firstSeen.set(c.id, `${source.display}:${source.position([...at, 'id']).line}`);
-      const spec = normalizeCase(c, layer, at, { files, source, targets, defaults: doc.defaults, recovery: defaultRecovery });
+      const spec = normalizeCase(c, layer, at, { files, source, targets, defaults: doc.defaults, recovery: defaultRecovery, hasCluster: doc.cluster !== undefined });
       if (spec) cases.push(spec);
     });
   }
@@ -77,6 +77,14 @@ interface CaseContext {
   targets: Record<string, Target>;
   defaults: PlanDoc['defaults'];
   recovery: RecoverySettings;
+  hasCluster: boolean;
+}
+
+/** `script:` is relative to the file that sets it: the plan (inline or defaults), else the scenario file. */
+function scriptFile(planFile: string, planScript: string | undefined, scenarioFile: string | null, scenarioDocs: LoadDoc[]): string | null {
+  if (planScript) return path.resolve(path.dirname(planFile), planScript);
+  const fromScenario = scenarioDocs.findLast((d) => d.script !== undefined)?.script;
+  return fromScenario && scenarioFile ? path.resolve(path.dirname(scenarioFile), fromScenario) : null;
 }
 
 function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx: CaseContext): CaseSpec | null {
@@ -102,6 +110,8 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
     if (scenarioLoaded) {
       load = normalizeLoad(mergeLoad(ctx.defaults?.load, ...scenarioDocs, inline), {
         files, source, at: [...at, 'load'], targets: ctx.targets, scenarioFile,
+        scriptFile: scriptFile(source.file, inline.script ?? ctx.defaults?.load?.script, scenarioFile, scenarioDocs),
+        hasCluster: ctx.hasCluster,
       });
     }
   }

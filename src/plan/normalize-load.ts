@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parseDuration } from '../core/units.js';
 import type { FileSet } from './files.js';
 import type { LoadDoc } from './schema-load.js';
@@ -39,7 +41,13 @@ export function parseStatusRanges(list: ReadonlyArray<string | number>): StatusR
  */
 export function normalizeLoad(
   doc: LoadDoc,
-  ctx: { files: FileSet; source: YamlSource; at: DocPath; targets: Record<string, Target>; scenarioFile: string | null },
+  ctx: {
+    files: FileSet; source: YamlSource; at: DocPath; targets: Record<string, Target>; scenarioFile: string | null;
+    /** `script:` resolved to an absolute path by the caller (relative to the file that set it) */
+    scriptFile?: string | null;
+    /** whether the plan declares a cluster: (distributed load runs in it) */
+    hasCluster?: boolean;
+  },
 ): LoadSpec | null {
   const { files, source, at } = ctx;
   const errorsBefore = files.problems.length;
@@ -57,7 +65,9 @@ export function normalizeLoad(
     err('generators > 1 is an autocannon setting; k6 spreads its VUs itself', undefined, 'generators');
   }
 
-  const stages = normalizeStages(doc, err);
+  checkEngineFields(doc, ctx, err);
+
+  const stages = doc.script && !hasLoadShape(doc) ? [scriptStage(doc)] : normalizeStages(doc, err);
   if (files.problems.length > errorsBefore || !stages) return null;
 
   const headers = { ...(doc.headers ?? {}) };
@@ -66,7 +76,8 @@ export function normalizeLoad(
     body = JSON.stringify(doc.json);
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
   }
-  const generators = doc.generators ?? 1;
+  // distributed: each worker in the cluster is one generator of the merged result
+  const generators = doc.distributed?.generators ?? doc.generators ?? 1;
   if (doc.stagger && generators === 1) files.warn(source, [...at, 'stagger'], 'stagger has no effect with a single generator');
 
   return {
@@ -84,8 +95,45 @@ export function normalizeLoad(
     staggerMs: doc.stagger ? parseDuration(doc.stagger) : 0,
     scenarioFile: ctx.scenarioFile,
     description: doc.description ?? null,
+    script: ctx.scriptFile ?? null,
+    // a bare name is looked up on PATH; a path is relative to the plan file
+    k6Binary: doc.k6Binary?.includes('/') ? path.resolve(path.dirname(source.file), doc.k6Binary) : (doc.k6Binary ?? 'k6'),
+    k6: { extraArgs: [...(doc.k6?.extraArgs ?? [])], env: { ...(doc.k6?.env ?? {}) } },
+    distributed: doc.distributed
+      ? { generators: doc.distributed.generators, on: 'cluster', via: doc.distributed.via ?? 'job', image: doc.distributed.image ?? null, namespace: doc.distributed.namespace ?? 'default' }
+      : null,
     location: location(source, at),
   };
+}
+
+/** k6-only fields with another engine, a missing script file, distributed load without a cluster. */
+function checkEngineFields(
+  doc: LoadDoc,
+  ctx: { scriptFile?: string | null; hasCluster?: boolean },
+  err: (message: string, hint?: string, key?: string) => void,
+): void {
+  const k6 = doc.engine === 'k6';
+  for (const key of ['script', 'k6Binary', 'k6'] as const) {
+    if (doc[key] !== undefined && !k6) err(`${key} is a setting of the k6 engine`, 'set engine: k6, or remove it', key);
+  }
+  if (doc.script && ctx.scriptFile && !existsSync(ctx.scriptFile)) {
+    err(`k6 script "${doc.script}" does not exist`, `script: is relative to the file that sets it (the plan or the scenario file): looked for ${ctx.scriptFile}`, 'script');
+  }
+  const d = doc.distributed;
+  if (!d) return;
+  if (ctx.hasCluster === false) err('distributed load runs in the plan\'s cluster: this plan has no cluster:', 'add cluster: {local: true} (the embedded cluster) or cluster: {context: ...}', 'distributed');
+  if (d.via === 'k6-operator' && !k6) err('via: k6-operator runs k6: it needs engine: k6', 'set engine: k6, or via: job (crt workers running autocannon)', 'distributed');
+  if ((d.via ?? 'job') === 'job' && k6) err('via: job runs crt workers (autocannon): with engine k6 use via: k6-operator', undefined, 'distributed');
+  if (doc.generators !== undefined && doc.generators > 1) err('give either generators (threads of this process) or distributed.generators (workers in the cluster), not both', undefined, 'generators');
+}
+
+function hasLoadShape(doc: LoadDoc): boolean {
+  return doc.stages !== undefined || doc.connections !== undefined || doc.rate !== undefined;
+}
+
+/** A user k6 script sets its own executors: crt knows only how long it may run. */
+function scriptStage(doc: LoadDoc): StageSpec {
+  return { index: 0, name: 'script', connections: 1, rateRps: null, durationMs: doc.duration ? parseDuration(doc.duration) : null, requests: null };
 }
 
 function normalizeStages(doc: LoadDoc, err: (message: string, hint?: string, key?: string) => void): StageSpec[] | null {

@@ -2,7 +2,7 @@ import { parseDuration } from '../core/units.js';
 import type { FileSet } from './files.js';
 import { resolveChaosRef } from './references.js';
 import type { FaultKind } from './schema-actions.js';
-import { probeParams, type ProbeDoc } from './schema-probes.js';
+import type { ProbeDoc } from './schema-probes.js';
 import { closest } from './suggest.js';
 import { location } from './normalize-load.js';
 import type { ActionSpec, ProbeSpec, Target } from './types.js';
@@ -111,8 +111,7 @@ export function normalizeProbes(
   return (docs ?? []).map((doc, i) => {
     const where = [...at, i];
     const { probe, name, description, timeout, waitFor, ...rest } = doc as ProbeDoc & Record<string, unknown>;
-    // deployment-available, pdb-exists and hpa have a `name` of their own: the resource they check
-    const params: Record<string, unknown> = name !== undefined && 'name' in probeParams[probe] ? { ...rest, name } : rest;
+    const params: Record<string, unknown> = rest;
     if (probe === 'http') {
       const p = params as { target?: string; url?: string };
       if (!p.target && !p.url) ctx.files.error(ctx.source, where, 'an http probe needs a target or a url');

@@ -35,6 +35,23 @@ const loadFields = {
   stagger: Type.Optional(duration('delay between the starts of successive generators')),
   timeout: Type.Optional(duration('request timeout (default: 10s)')),
   okStatus: Type.Optional(Type.Array(StatusMatch, { minItems: 1, description: 'statuses counted as successes (default: 2xx and 3xx)' })),
+  script: Type.Optional(Type.String({ minLength: 1, description: 'engine k6: a k6 script to run instead of the one crt generates (relative to the file that sets it)' })),
+  k6Binary: Type.Optional(Type.String({ minLength: 1, description: 'engine k6: the k6 executable, e.g. one built with xk6 and extensions: a name looked up on PATH, or a path relative to the plan file (default: k6)' })),
+  k6: Type.Optional(
+    strictObject({
+      extraArgs: Type.Optional(Type.Array(Type.String(), { description: 'arguments added to `k6 run`, before the script' })),
+      env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'environment of the k6 process (the script sees them in __ENV)' })),
+    }, { description: 'engine k6: extra settings of the k6 process' }),
+  ),
+  distributed: Type.Optional(
+    strictObject({
+      generators: Type.Integer({ minimum: 1, maximum: 256, description: 'load generators in the cluster, each running the whole load' }),
+      on: Type.Literal('cluster', { description: 'where the generators run: the plan\'s cluster' }),
+      via: Type.Optional(Type.Union([Type.Literal('job'), Type.Literal('k6-operator')], { 'x-expected': 'job or k6-operator', description: 'an Indexed Job of crt workers (default), or a k6-operator TestRun (engine k6)' })),
+      image: Type.Optional(Type.String({ minLength: 1, description: 'container image of the workers (default: crt.io/crt:<version>, see deploy/worker/Dockerfile)' })),
+      namespace: Type.Optional(Type.String({ minLength: 1, description: 'namespace the workers run in (default: default)' })),
+    }, { description: 'run the load from N generators inside the cluster, merged exactly into one result' }),
+  ),
 };
 
 /** `scenarios/*.yaml` */

@@ -22,7 +22,7 @@ export const probeParams = {
   },
   'deployment-available': {
     namespace: Type.Optional(NonEmptyString),
-    name: Type.Optional(NonEmptyString),
+    deployment: Type.Optional(Type.String({ minLength: 1, description: 'the Deployment (default: every one of the namespace, or those the selector matches)' })),
     selector: Type.Optional(Selector),
   },
   'nodes-ready': {
@@ -36,12 +36,12 @@ export const probeParams = {
   },
   'pdb-exists': {
     namespace: Type.Optional(NonEmptyString),
-    name: Type.Optional(NonEmptyString),
+    deployment: Type.Optional(Type.String({ minLength: 1, description: 'the Deployment whose pods a PodDisruptionBudget must cover' })),
     selector: Type.Optional(Selector),
   },
   hpa: {
     namespace: Type.Optional(NonEmptyString),
-    name: NonEmptyString,
+    workload: Type.String({ minLength: 1, description: 'the HPA\'s scale target (e.g. gateway), or the HPA\'s own name' }),
     enabled: Type.Optional(Type.Boolean()),
     minReplicas: Type.Optional(Type.Integer({ minimum: 0 })),
     maxReplicas: Type.Optional(Type.Integer({ minimum: 0 })),

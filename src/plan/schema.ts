@@ -39,6 +39,9 @@ export const ExpectSchema = strictObject({
   recoveryTime: Type.Optional(
     threshold(Duration, 'a duration such as 150s', 'time from the first injection until the clients see a stable service again'),
   ),
+  clusterRecoveryTime: Type.Optional(
+    threshold(Duration, 'a duration such as 150s', 'time from the first injection until every workload the faults affected is available again (cluster view, from watches)'),
+  ),
   probes: Type.Optional(Type.Array(definitionRef('probe', ProbeSchema), { description: 'checked after the case (e.g. every deployment available again)' })),
 }, { description: 'expected behaviour: assertions checked at the end of the case; a bare value is a maximum' });
 
@@ -92,18 +95,30 @@ export const ClusterSchema = strictObject({
   context: Type.Optional(NonEmptyString),
   contexts: Type.Optional(Type.Array(NonEmptyString, { description: 'kubeconfig contexts this plan may act on' })),
   namespaces: Type.Optional(Type.Array(NonEmptyString, { description: 'namespaces this plan may act on' })),
+  journalNamespace: Type.Optional(NonEmptyString),
 }, { description: 'the Kubernetes cluster faults and probes act on: the embedded one (local) or a kubeconfig context' });
+
+/** Names of plan keys that would hold a secret: refused with a hint (credentials come from env or files). */
+export const SECRET_KEY_HINTS: Readonly<Record<string, string>> = {
+  password: 'credentials never go in a plan (run.json records the resolved plan): use passwordEnv or passwordFile, or set CRT_INFLUX_PASSWORD',
+  token: 'credentials never go in a plan (run.json records the resolved plan): use tokenEnv or tokenFile, or set CRT_INFLUX_TOKEN',
+};
+
+const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'name of an environment variable' });
 
 export const SinksSchema = strictObject({
   influx: Type.Optional(
     strictObject({
-      url: Type.String({ pattern: '^https?://' }),
+      url: Type.String({ pattern: '^https?://[^/@]+(/.*)?$', description: 'base URL of the InfluxDB HTTP API, without credentials (--influx-url and CRT_INFLUX_URL override it)' }),
       database: NonEmptyString,
       retentionPolicy: Type.Optional(NonEmptyString),
-      username: Type.Optional(Type.String()),
-      password: Type.Optional(Type.String()),
-      token: Type.Optional(Type.String()),
-    }, { description: 'InfluxDB that receives the time series of the run' }),
+      username: Type.Optional(NonEmptyString),
+      usernameEnv: Type.Optional({ ...EnvName, description: 'environment variable holding the username (default CRT_INFLUX_USERNAME)' }),
+      passwordEnv: Type.Optional({ ...EnvName, description: 'environment variable holding the password (default CRT_INFLUX_PASSWORD)' }),
+      passwordFile: Type.Optional(Type.String({ minLength: 1, description: 'file holding the password (relative to the plan)' })),
+      tokenEnv: Type.Optional({ ...EnvName, description: 'environment variable holding an API token for InfluxDB 2.x/3.x (default CRT_INFLUX_TOKEN)' }),
+      tokenFile: Type.Optional(Type.String({ minLength: 1, description: 'file holding the API token (relative to the plan)' })),
+    }, { description: 'InfluxDB that receives the time series of the run; credentials come from the environment or files, never from the plan' }),
   ),
 }, { description: 'where time series go besides the run folder' });
 

@@ -53,7 +53,22 @@ export interface LoadSpec {
   staggerMs: number;
   scenarioFile: string | null;
   description: string | null;
+  /** engine k6: absolute path of the user's k6 script; null: crt generates one */
+  script: string | null;
+  /** engine k6: the k6 executable (default `k6` from PATH) */
+  k6Binary: string;
+  k6: { extraArgs: string[]; env: Record<string, string> };
+  distributed: DistributedSpec | null;
   location: Location;
+}
+
+export interface DistributedSpec {
+  generators: number;
+  on: 'cluster';
+  via: 'job' | 'k6-operator';
+  /** container image of the workers; null: the default for this crt version */
+  image: string | null;
+  namespace: string;
 }
 
 export interface ProbeSpec {
@@ -102,6 +117,7 @@ export interface PhaseExpectation extends Bound {
 export interface ExpectSpec {
   phases: PhaseExpectation[];
   recoveryTime: Array<Bound & { location: Location }>;
+  clusterRecoveryTime: Array<Bound & { location: Location }>;
   probes: ProbeSpec[];
 }
 

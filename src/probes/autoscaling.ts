@@ -47,23 +47,23 @@ function describeHpa(h: V2HorizontalPodAutoscaler): string {
 }
 
 /**
- * `hpa`: a HorizontalPodAutoscaler for the workload `name` (its scale target, or the HPA's own
+ * `hpa`: a HorizontalPodAutoscaler for `workload` (its scale target, or the HPA's own
  * name) exists and its replica bounds are as given; `enabled: false` asserts that none exists.
  */
 export function hpaProbe(spec: ProbeSpec): Probe {
-  const p = spec.params as { name: string; enabled?: boolean; minReplicas?: number; maxReplicas?: number; currentReplicas?: Bound };
+  const p = spec.params as { workload: string; enabled?: boolean; minReplicas?: number; maxReplicas?: number; currentReplicas?: Bound };
   return kubeProbe(spec, async (kube, ctx) => {
     const namespace = probeNamespace(kube, spec.params);
     const autoscaling = kube.kc.makeApiClient(AutoscalingV2Api);
     const all = (await bounded(autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }), ctx.signal)).items;
-    const found = all.filter((h) => h.spec?.scaleTargetRef?.name === p.name || h.metadata?.name === p.name);
+    const found = all.filter((h) => h.spec?.scaleTargetRef?.name === p.workload || h.metadata?.name === p.workload);
     if (p.enabled === false) {
       return found.length === 0
-        ? { ok: true, detail: `no HPA for ${namespace}/${p.name}` }
+        ? { ok: true, detail: `no HPA for ${namespace}/${p.workload}` }
         : { ok: false, detail: `${found.map(describeHpa).join('; ')}; expected none` };
     }
     const h = found[0];
-    if (!h) return { ok: false, detail: `no HPA for ${namespace}/${p.name}` };
+    if (!h) return { ok: false, detail: `no HPA for ${namespace}/${p.workload}` };
     const problems = [
       boundProblem('minReplicas', h.spec?.minReplicas ?? 1, p.minReplicas),
       boundProblem('maxReplicas', h.spec?.maxReplicas ?? 0, p.maxReplicas),

@@ -90,11 +90,11 @@ export function selectorMatches(selector: V1LabelSelector | undefined, labels: R
  */
 export async function targetDeployments(kube: KubeClients, params: Record<string, unknown>, signal: AbortSignal): Promise<V1Deployment[]> {
   const namespace = probeNamespace(kube, params);
-  if (typeof params.name === 'string') {
+  if (typeof params.deployment === 'string') {
     try {
-      return [await bounded(kube.apps.readNamespacedDeployment({ name: params.name, namespace }), signal)];
+      return [await bounded(kube.apps.readNamespacedDeployment({ name: params.deployment, namespace }), signal)];
     } catch (err) {
-      if (isNotFound(err)) throw new ProbeMiss(`deployment ${namespace}/${params.name} not found`);
+      if (isNotFound(err)) throw new ProbeMiss(`deployment ${namespace}/${params.deployment} not found`);
       throw err;
     }
   }

@@ -176,6 +176,11 @@ export function recoveryView(c: CaseResult): RecoveryView | null {
     ['recovery time', r.recoveryTimeMs === null ? notRecovered : formatDuration(r.recoveryTimeMs)],
     ['failed requests', String(r.failedRequests)],
   ];
+  if (r.cluster) {
+    const k = r.cluster;
+    rows.push(['cluster view', k.affected.length === 0 ? 'no workload or node lost capacity' : `affected: ${k.affected.join(', ')}`]);
+    if (k.affected.length) rows.push(['cluster recovered', k.recoveryTimeMs === null ? notRecovered : `in ${formatDuration(k.recoveryTimeMs)} (at ${at(k.recoveredAtMs)}): every affected workload available again`]);
+  }
   return { summary, rows };
 }
 

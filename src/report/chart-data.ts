@@ -23,7 +23,8 @@ export interface ChartBand {
 }
 
 export interface ChartMarker {
-  kind: 'inject' | 'revert';
+  /** a fault injected or reverted; `cluster`: every affected workload available again (cluster view) */
+  kind: 'inject' | 'revert' | 'cluster';
   name: string;
   sec: number;
 }
@@ -61,8 +62,10 @@ export function chartData(c: CaseResult, records: readonly TimeseriesRecord[]): 
   const bands = c.phases.flatMap((p) =>
     p.name === 'whole' || p.endMs <= p.startMs ? [] : [{ name: p.name, startSec: p.startMs / 1000, endSec: p.endMs / 1000 }],
   );
-  const markers = c.events.flatMap((e) =>
+  const markers: ChartMarker[] = c.events.flatMap((e) =>
     e.kind === 'inject' || e.kind === 'revert' ? [{ kind: e.kind, name: e.name ?? e.kind, sec: e.offsetMs / 1000 }] : [],
   );
+  const cluster = c.recovery?.cluster;
+  if (cluster && cluster.affected.length > 0 && cluster.recoveredAtMs !== null) markers.push({ kind: 'cluster', name: 'recovered', sec: cluster.recoveredAtMs / 1000 });
   return { points, bands, markers };
 }

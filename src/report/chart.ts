@@ -1,5 +1,5 @@
 import type { CaseResult, Phase, TimeseriesRecord } from '../results/types.js';
-import { chartData, type ChartData, type ChartPoint } from './chart-data.js';
+import { chartData, type ChartData, type ChartMarker, type ChartPoint } from './chart-data.js';
 import { px, tickLabel, timeScale, valueScale, type Scale } from './chart-scale.js';
 import { escapeXml } from './escape.js';
 
@@ -18,7 +18,7 @@ const TOP = 24;
 const BOTTOM = H - 86;
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11"';
 
-const COLOR = { rps: '#1f77b4', errors: '#d62728', p50: '#2ca02c', p95: '#ff7f0e', p99: '#9467bd', inject: '#b22222', revert: '#2e7d32', axis: '#444', grid: '#e6e6e6' };
+const COLOR = { rps: '#1f77b4', errors: '#d62728', p50: '#2ca02c', p95: '#ff7f0e', p99: '#9467bd', inject: '#b22222', revert: '#2e7d32', cluster: '#00838f', axis: '#444', grid: '#e6e6e6' };
 const BAND_FILL: Record<Phase, string> = { baseline: '#eef3f8', fault: '#fbe4e4', recovery: '#fdf0dc', after: '#e8f4ea' };
 const LATENCY = ['p50', 'p95', 'p99'] as const;
 const HEADROOM = 1.1;
@@ -151,7 +151,7 @@ function axes(f: Frame): string[] {
   return out;
 }
 
-const LEGEND: Array<{ label: string; color: string; shape: 'line' | 'bar' | 'dash'; marker?: 'inject' | 'revert' }> = [
+const LEGEND: Array<{ label: string; color: string; shape: 'line' | 'bar' | 'dash'; marker?: ChartMarker['kind'] }> = [
   { label: 'req/s', color: COLOR.rps, shape: 'line' },
   { label: 'errors/s', color: COLOR.errors, shape: 'bar' },
   { label: 'p50 latency', color: COLOR.p50, shape: 'line' },
@@ -159,6 +159,7 @@ const LEGEND: Array<{ label: string; color: string; shape: 'line' | 'bar' | 'das
   { label: 'p99 latency', color: COLOR.p99, shape: 'line' },
   { label: 'fault injected', color: COLOR.inject, shape: 'dash', marker: 'inject' },
   { label: 'fault reverted', color: COLOR.revert, shape: 'dash', marker: 'revert' },
+  { label: 'cluster recovered', color: COLOR.cluster, shape: 'dash', marker: 'cluster' },
 ];
 
 /** The four series and the error bars always (zero errors is a finding); markers only when drawn. */

@@ -7,6 +7,7 @@ export const RUN_FILES = {
   run: 'run.json',
   timeseries: 'timeseries.jsonl',
   events: 'events.jsonl',
+  cluster: 'cluster.jsonl',
   journal: 'journal.jsonl',
   log: 'crt.log',
 } as const;

@@ -182,6 +182,18 @@ export interface RecoveryResult {
   recoveryTimeMs: number | null;
   /** failed requests between the injection and the recovery */
   failedRequests: number;
+  /** cluster view (watches), when the case ran against a cluster */
+  cluster?: ClusterRecovery;
+}
+
+/** Cluster view of recovery: when every workload (and the nodes) the faults affected was whole again. */
+export interface ClusterRecovery {
+  /** subjects that had fewer ready or available replicas (or Ready nodes) than desired after the injection */
+  affected: string[];
+  /** offset from the origin; null when not whole again before the case ended */
+  recoveredAtMs: number | null;
+  /** recoveredAt − injection; 0 when nothing was affected */
+  recoveryTimeMs: number | null;
 }
 
 export type Verdict = 'passed' | 'failed' | 'aborted' | 'inconclusive' | 'not-run' | 'skipped';

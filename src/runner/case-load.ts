@@ -3,7 +3,7 @@ import { formatDuration } from '../core/units.js';
 import type { GeneratorMessage, PreparedLoad } from '../load/engine.js';
 import { plannedLoadMs } from '../plan/normalize-load.js';
 import type { CaseSpec } from '../plan/types.js';
-import type { Phase, TimeseriesRecord } from '../results/types.js';
+import type { ExpectationResult, Phase, TimeseriesRecord } from '../results/types.js';
 import { summarize, decodeHistogram } from '../results/histogram.js';
 import { AbortWatch, type AbortHit } from './abort-rules.js';
 import type { CaseEvents } from './case-events.js';
@@ -22,6 +22,8 @@ export interface LoadOutcome {
   generatorErrors: string[];
   /** highest event-loop utilisation of a generator in any second, 0..1 */
   maxElu: number;
+  /** expectations the engine judged itself (k6 thresholds) */
+  engineExpectations: ExpectationResult[];
 }
 
 interface Deps {
@@ -45,7 +47,7 @@ interface Deps {
 export async function driveLoad(prepared: PreparedLoad, d: Deps): Promise<LoadOutcome> {
   const c = d.c;
   const load = c.load as NonNullable<CaseSpec['load']>;
-  const out: LoadOutcome = { records: [], stageStarts: new Map(), endMs: 0, abortHit: null, generatorErrors: [], maxElu: 0 };
+  const out: LoadOutcome = { records: [], stageStarts: new Map(), endMs: 0, abortHit: null, generatorErrors: [], maxElu: 0, engineExpectations: [] };
   const assembler = new SecondAssembler(load.generators);
   const watch = new AbortWatch(c.abortIf);
   const planned = plannedLoadMs(load);
@@ -92,6 +94,8 @@ export async function driveLoad(prepared: PreparedLoad, d: Deps): Promise<LoadOu
       d.events.emit({ kind: 'error', name: `generator ${m.generator}`, detail: m.message });
     } else if (m.type === 'done') {
       lastDone = Math.max(lastDone, m.at);
+    } else if (m.type === 'expectations') {
+      out.engineExpectations.push(...m.results);
     }
     for (const s of assembler.add(m)) onSecond(s);
   };

@@ -77,6 +77,8 @@ export interface VerdictInputs {
   loadError: string | null;
   generatorErrors: readonly string[];
   injectFailures: readonly string[];
+  /** faults that took no observable effect (a network cut the CNI ignored) */
+  ineffective: readonly string[];
   expectations: readonly ExpectationResult[];
 }
 
@@ -88,6 +90,7 @@ export function caseVerdict(v: VerdictInputs): { verdict: Verdict; reason?: stri
   if (v.loadError) return { verdict: 'inconclusive', reason: `the load could not run: ${v.loadError}` };
   if (v.generatorErrors.length) return { verdict: 'inconclusive', reason: `a load generator failed: ${v.generatorErrors[0]}` };
   if (v.injectFailures.length) return { verdict: 'inconclusive', reason: `a triggering action failed: ${v.injectFailures[0]}` };
+  if (v.ineffective.length) return { verdict: 'inconclusive', reason: v.ineffective[0] };
   const failed = v.expectations.filter((e) => e.verdict === 'failed');
   if (failed.length) {
     const first = failed[0] as ExpectationResult;

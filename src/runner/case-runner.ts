@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { Journal } from '../faults/index.js';
-import { createEngine, type PreparedLoad, type ResolvedLoad } from '../load/index.js';
+import type { InfluxTarget, PreparedLoad, ResolvedLoad } from '../load/index.js';
 import type { SinkSet } from '../metrics/sink-set.js';
 import { describeCase } from '../plan/describe.js';
 import type { CaseSpec } from '../plan/types.js';
@@ -11,12 +11,16 @@ import { runProbe, type ProbeContext, type TargetResolver } from '../probes/inde
 import type { CaseResult, ProbeResult } from '../results/types.js';
 import { CaseEvents } from './case-events.js';
 import { driveLoad, type LoadOutcome } from './case-load.js';
+import { ineffectiveCuts } from './cut-verify.js';
 import { caseVerdict, loadInfo, phaseResults, stageResults } from './case-result.js';
+import { engineFor } from './engines.js';
 import { evaluateExpectations } from './evaluate.js';
 import type { RunObserver } from './observer.js';
 import { PhaseTracker } from './phases.js';
 import { resolveLoad } from './targets.js';
 import { Timeline } from './timeline.js';
+import { ClusterWatch } from './cluster-watch.js';
+import type { RunOperator } from './operator.js';
 
 /** What every case of a run shares: the run's identity, its services and its signal. */
 export interface RunServices {
@@ -28,6 +32,8 @@ export interface RunServices {
   sinks: SinkSet;
   journal: Journal;
   observer: RunObserver;
+  /** who confirms manual steps; without one, cases with a manual step are skipped */
+  operator?: RunOperator;
 }
 
 export interface CaseContext extends RunServices {
@@ -37,6 +43,10 @@ export interface CaseContext extends RunServices {
   /** clients of the run's cluster, for Kubernetes faults and probes */
   kube?: KubeClients;
   targets: TargetResolver;
+  /** the run folder, where engines keep their files (k6 script and output) */
+  dir?: string;
+  /** the plan's InfluxDB, for engines that write to it themselves (k6 --out influxdb) */
+  influx?: InfluxTarget;
 }
 
 class CaseTimeout extends Error {}
@@ -66,6 +76,12 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   const empty = { load: null, phases: [], stages: [], expectations: [], recovery: null };
 
   events.emit({ kind: 'case-start', detail: c.title });
+  const manual = c.trigger.find((a) => a.kind === 'manual');
+  if (manual && (!ctx.operator || ctx.operator.mode === 'skip')) {
+    const reason = `skipped: manual step ${manual.name} ("${String(manual.params.instruction)}") needs a person — run crt in a terminal, with --wait-confirm (crt confirm from another shell), or with --assume-done`;
+    events.emit({ kind: 'note', name: manual.name, detail: reason });
+    return { result: finish({ verdict: 'skipped', reason, conditions: [], ...empty }), revertFailures: [] };
+  }
   const conditions: ProbeResult[] = [];
   for (const p of c.conditions) {
     const r = await runProbe(p, probeCtx);
@@ -79,6 +95,15 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     return { result: finish({ verdict: 'not-run', reason: `condition ${failed.name} failed: ${failed.detail}`, conditions, ...empty }), revertFailures: [] };
   }
 
+  const watch = ctx.kube ? new ClusterWatch({
+    kube: ctx.kube, clock: ctx.clock, log, run: ctx.runId, case: c.id, layer: c.layer, namespaces: caseNamespaces(c),
+    phase: () => (live.tracker && live.originMs !== undefined ? live.tracker.phaseAt(ctx.clock.now() - live.originMs) : 'baseline'),
+    write: (records) => ctx.sinks.writeClusterSamples(records),
+  }) : null;
+  /** the phase tracker, once the origin is known: the cluster watch starts before it */
+  const live: { tracker?: PhaseTracker; originMs?: number } = {};
+  await watch?.start();
+
   const abort = new AbortController();
   const onRunAbort = () => abort.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onRunAbort, { once: true });
@@ -91,9 +116,11 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   if (c.load) {
     try {
       resolved = await resolveLoad(c.load, ctx.targets);
-      const engine = createEngine(c.load.engine);
+      const engine = engineFor(c.load, ctx);
       engineName = engine.name;
-      prepared = await engine.prepare(resolved, { maxStageMs: c.timeoutMs, log });
+      prepared = await engine.prepare(resolved, {
+        maxStageMs: c.timeoutMs, log, runId: ctx.runId, caseId: c.id, ...(ctx.dir ? { workDir: ctx.dir } : {}), ...(ctx.influx ? { influx: ctx.influx } : {}),
+      });
     } catch (err) {
       loadError = errorMessage(err);
       events.emit({ kind: 'error', name: 'load', detail: loadError });
@@ -103,11 +130,21 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   const originMs = ctx.clock.now();
   events.setOrigin(originMs);
   const tracker = new PhaseTracker(c.recovery, originMs);
+  Object.assign(live, { tracker, originMs });
   const timeline = new Timeline(c.trigger, {
-    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}), clock: ctx.clock, log, journal: ctx.journal,
+    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.operator ? { operator: ctx.operator } : {}), ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}), clock: ctx.clock, log, journal: ctx.journal,
     emit: events.emit, signal: abort.signal,
     onFaultStart: (o) => tracker.faultStarted(o),
     onFaultEnd: (o) => tracker.faultEnded(o),
+    onInjected: (inj) => {
+      if (inj.data?.forceReconnect !== true) return;
+      if (prepared?.reconnect) {
+        prepared.reconnect();
+        events.emit({ kind: 'note', name: inj.action.name, detail: 'the load opens new connections (forceReconnect)' });
+      } else if (prepared) {
+        events.emit({ kind: 'note', name: inj.action.name, detail: `forceReconnect: the ${engineName} engine cannot be told to reconnect` });
+      }
+    },
   });
   let outcome: LoadOutcome | null = null;
   try {
@@ -124,6 +161,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onRunAbort);
     await timeline.finish();
+    await watch?.stop();
   }
 
   const probes: ProbeResult[] = [];
@@ -135,8 +173,10 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     }
   }
   const phases = outcome ? phaseResults(outcome.records, tracker, outcome.endMs) : [];
-  const recovery = outcome ? tracker.recovery() : null;
-  const expectations = evaluateExpectations(c, phases, recovery, probes);
+  const client = outcome ? tracker.recovery() : null;
+  const firstInjection = timeline.injections[0];
+  const recovery = client && watch && firstInjection ? { ...client, cluster: watch.recovery(originMs + firstInjection.atMs, originMs) } : client;
+  const expectations = [...evaluateExpectations(c, phases, recovery, probes), ...(outcome?.engineExpectations ?? [])];
   const { verdict, reason } = caseVerdict({
     interrupted: interrupted(),
     timedOutMs: abort.signal.reason instanceof CaseTimeout ? c.timeoutMs : null,
@@ -144,6 +184,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     loadError,
     generatorErrors: outcome?.generatorErrors ?? [],
     injectFailures: timeline.injectFailures,
+    ineffective: ineffectiveCuts(timeline.injections, outcome ? outcome.records : null, outcome?.endMs ?? 0, c.load?.timeoutMs ?? 0),
     expectations,
   });
   const result = finish({
@@ -153,4 +194,20 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   });
   log.info({ verdict, reason }, 'case finished');
   return { result, revertFailures: timeline.revertFailures };
+}
+
+/**
+ * Namespaces a case acts on or checks: its faults' and Kubernetes probes' (default: `default`); all of
+ * them when a node fault moves every pod of a node.
+ */
+function caseNamespaces(c: CaseSpec): string[] | 'all' {
+  if (c.trigger.some((a) => a.kind === 'node-drain' || a.kind === 'node-loss')) return 'all';
+  const out = new Set<string>();
+  for (const a of c.trigger) {
+    if (typeof a.params.namespace === 'string') out.add(a.params.namespace);
+    const nodeOf = a.params.nodeOf as { namespace?: unknown } | undefined;
+    if (nodeOf && typeof nodeOf.namespace === 'string') out.add(nodeOf.namespace);
+  }
+  for (const p of [...c.conditions, ...c.expect.probes]) if (p.kind !== 'http' && p.kind !== 'command' && typeof p.params.namespace === 'string') out.add(p.params.namespace);
+  return out.size ? [...out].sort() : ['default'];
 }

@@ -11,6 +11,10 @@ export interface ClusterSession {
   /** `embedded cluster (3 nodes)` or the kubeconfig server, for the report's environment. */
   description: string;
   kubeconfig: string | undefined;
+  /** a cluster reached by kubeconfig (it outlives the run: the journal goes there too), not the embedded one of the run */
+  external: boolean;
+  /** the kubeconfig context in use */
+  context: string | undefined;
   /** client-node clients of this cluster: the one code path faults and probes act through */
   kube: KubeClients;
   /** The URL at which this machine reaches a Service port. */
@@ -22,7 +26,7 @@ const SETTINGS = ['availableTimeout', 'restartBackoff', 'restartBackoffMax', 'he
   'hpaSyncPeriod', 'hpaDownscaleStabilization', 'metricsResolution', 'jobBackoff'] as const;
 
 /** The on/off settings (`true`/`false` in the plan), apart from the durations above. */
-const FLAGS = ['networkPolicyCutEstablished'] as const;
+const FLAGS = ['networkPolicyCutEstablished', 'networkPolicyEnforced'] as const;
 
 export interface ClusterProgress {
   (message: string): void;
@@ -37,8 +41,9 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   const doc = plan.cluster;
   if (!doc) return undefined;
   if (!doc.local) {
-    const k = kubeClients({ ...(doc.kubeconfig ? { kubeconfig: path.resolve(path.dirname(plan.file), doc.kubeconfig) } : {}), ...(doc.context ? { context: doc.context } : {}) });
-    return { description: k.server, kubeconfig: doc.kubeconfig, kube: k, serviceUrl: (ns, name, port) => serviceUrl(k, ns, name, port), close: async () => undefined };
+    const kubeconfig = doc.kubeconfig ? path.resolve(path.dirname(plan.file), doc.kubeconfig) : undefined;
+    const k = kubeClients({ ...(kubeconfig ? { kubeconfig } : {}), ...(doc.context ? { context: doc.context } : {}) });
+    return { description: k.server, kubeconfig, external: true, context: k.kc.getCurrentContext() || undefined, kube: k, serviceUrl: (ns, name, port) => serviceUrl(k, ns, name, port), close: async () => undefined };
   }
   const settings = localSettings(doc.local.settings ?? {}, plan.display);
   const flags = flagSettings(doc.local.settings ?? {}, plan.display);
@@ -51,6 +56,7 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
     // a duration like the others (300s, 5m) or a bare number of seconds, as the Kubernetes flag takes
     ...(settings.defaultTolerationSeconds !== undefined ? { defaultTolerationSeconds: settings.defaultTolerationSeconds / 1000 } : {}),
     ...(flags.networkPolicyCutEstablished !== undefined ? { networkPolicyCutEstablished: flags.networkPolicyCutEstablished } : {}),
+    ...(flags.networkPolicyEnforced !== undefined ? { networkPolicyEnforced: flags.networkPolicyEnforced } : {}),
     ...(settings.hpaSyncPeriod ? { hpaSyncPeriodMs: settings.hpaSyncPeriod } : {}),
     ...(settings.hpaDownscaleStabilization !== undefined ? { hpaDownscaleStabilizationMs: settings.hpaDownscaleStabilization } : {}),
     ...(settings.metricsResolution ? { metricsResolutionMs: settings.metricsResolution } : {}),
@@ -77,6 +83,8 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   return {
     description: `embedded cluster (${nodes} node${nodes === 1 ? '' : 's'})`,
     kubeconfig,
+    external: false,
+    context: k.kc.getCurrentContext(),
     kube: k,
     serviceUrl: (ns, name, port) => serviceUrl(k, ns, name, port),
     close: () => cluster.stop(),

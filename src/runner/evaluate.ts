@@ -4,10 +4,10 @@ import { LATENCY_METRICS, type Bound, type CaseSpec, type MetricName } from '../
 import type { ExpectationResult, PhaseResult, ProbeResult, RecoveryResult } from '../results/types.js';
 import { metricOf } from './metrics.js';
 
-function formatMetric(metric: MetricName | 'recoveryTime', value: number | null): string {
+function formatMetric(metric: MetricName | 'recoveryTime' | 'clusterRecoveryTime', value: number | null): string {
   if (value === null) return '–';
   if (metric === 'errorRate') return formatPercent(value, 3);
-  if (metric === 'recoveryTime') return formatDuration(value);
+  if (metric === 'recoveryTime' || metric === 'clusterRecoveryTime') return formatDuration(value);
   if ((LATENCY_METRICS as readonly string[]).includes(metric)) return formatMs(value);
   if (metric === 'rps') return `${Math.round(value * 10) / 10} req/s`;
   return String(value);
@@ -44,18 +44,22 @@ export function evaluateExpectations(
     }
     out.push(result);
   }
-  for (const b of c.expect.recoveryTime) {
-    const measured = recovery?.recoveryTimeMs ?? null;
+  const recoveryBounds = [
+    ...c.expect.recoveryTime.map((b) => ({ b, metric: 'recoveryTime' as const, measured: recovery?.recoveryTimeMs ?? null })),
+    ...c.expect.clusterRecoveryTime.map((b) => ({ b, metric: 'clusterRecoveryTime' as const, measured: recovery?.cluster?.recoveryTimeMs ?? null })),
+  ];
+  for (const { b, metric, measured } of recoveryBounds) {
+    const why = !recovery ? 'no fault was injected' : metric === 'clusterRecoveryTime' && !recovery.cluster ? 'the case had no cluster view' : 'did not recover before the end of the load';
     out.push({
       phase: null,
-      metric: 'recoveryTime',
+      metric,
       bound: b.bound,
       threshold: b.value,
-      thresholdText: describeBound('recoveryTime', b),
+      thresholdText: describeBound(metric, b),
       measured,
-      measuredText: formatMetric('recoveryTime', measured),
+      measuredText: formatMetric(metric, measured),
       verdict: verdict(b, measured),
-      ...(measured === null ? { reason: recovery ? 'did not recover before the end of the load' : 'no fault was injected' } : {}),
+      ...(measured === null ? { reason: why } : {}),
     });
   }
   for (const p of probes) {

@@ -20,7 +20,6 @@ export function checkSupported(plan: Plan, cases: readonly CaseSpec[]): void {
     for (const a of c.trigger) if (!faultDefinition(a.kind)) missing.push(`${at(a.location)} fault ${a.kind}`);
     for (const p of [...c.conditions, ...c.expect.probes]) if (!probeFactory(p.kind)) missing.push(`${at(p.location)} probe ${p.kind}`);
   }
-  if (plan.sinks.influx) missing.push(`${plan.display}: sinks.influx (the InfluxDB sink)`);
   if (missing.length > 0) {
     throw new UnsupportedError(`this build of crt cannot run ${missing.length === 1 ? 'a feature' : 'features'} the selected cases use:\n  ${missing.join('\n  ')}`, {
       hint: 'the plan is valid; these features arrive with later work — run other cases with --only, --tags or --layer',

@@ -8,6 +8,7 @@ import type { CaseSpec, Plan } from '../plan/types.js';
 import { describeCase } from '../plan/describe.js';
 import { RESULT_SCHEMA_VERSION, type CaseResult, type RunCounts, type RunResult } from '../results/types.js';
 import { interruption, runCase, type RunServices } from './case-runner.js';
+import { checkContext, checkNamespaces, describeEntry, guardClusterJournal } from './cluster-guard.js';
 import { openCluster, type ClusterSession } from './cluster-session.js';
 import { checkReachable, needsCluster, usedTargets } from './preflight.js';
 import { PlanTargets } from './targets.js';
@@ -18,6 +19,8 @@ export interface RunOptions extends RunServices {
   selection: Selection;
   /** the command line, for the record */
   command: string;
+  /** revert what earlier runs left in the cluster before starting (`--revert-first`) */
+  revertFirst?: boolean;
 }
 
 export interface RunOutcome {
@@ -31,8 +34,18 @@ export interface RunOutcome {
  * nothing itself but through the sinks; the caller writes run.json and the reports.
  */
 export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOptions): Promise<RunOutcome> {
+  checkNamespaces(plan, cases);
   const cluster = await openCluster(plan, o.dir, o.log, o.signal, (m) => o.observer.notice?.(m));
   try {
+    if (cluster) checkContext(plan, cluster.context);
+    if (cluster?.external) {
+      const store = await guardClusterJournal(plan, cluster, {
+        runId: o.runId, dir: o.dir, revertFirst: o.revertFirst ?? false, deps: { clock: o.clock, log: o.log, cwd: path.dirname(plan.file) },
+        onRevert: (r) => o.observer.notice?.(`--revert-first: ${r.ok ? 'reverted' : 'REVERT FAILED'} ${describeEntry(r.entry)}: ${r.detail}`),
+      });
+      o.journal.addStore(store);
+      o.observer.notice?.(`revert journal: ${path.relative(process.cwd(), path.join(o.dir, 'journal.jsonl'))} and ConfigMap ${store.namespace}/${store.configMap}`);
+    }
     const targets = new PlanTargets(plan.targets, cluster ? (ns, name, port) => cluster.serviceUrl(ns, name, port) : undefined);
     if (cluster) await checkReachable(plan, [...usedTargets(cases)].filter((t) => needsCluster(plan.targets[t])), targets);
     return await runCases(plan, cases, o, targets, cluster);
@@ -50,8 +63,15 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
   const revertFailures: string[] = [];
   o.observer.runStarted?.({ runId: o.runId, dir: o.dir, cases });
   const engines: Record<string, string> = {};
-  for (const name of new Set(cases.flatMap((c) => (c.load ? [c.load.engine] : [])))) {
-    engines[name] = await createEngine(name).version();
+  for (const load of cases.flatMap((c) => (c.load ? [c.load] : []))) {
+    // k6-operator runs k6 in the cluster, from the runner image: there is no local binary to check
+    if (load.distributed?.via === 'k6-operator') {
+      engines['k6 (k6-operator)'] ??= `runner image ${load.distributed.image ?? 'default of the operator'}`;
+      continue;
+    }
+    // each k6 binary is checked and reported: a k6Binary may be an xk6 build with extensions
+    const key = load.engine === 'k6' && load.k6Binary !== 'k6' ? `k6 (${load.k6Binary})` : load.engine;
+    engines[key] ??= await createEngine(load.engine, { k6Binary: load.k6Binary }).version();
   }
   for (const c of cases) {
     if (o.signal.aborted) {
@@ -61,7 +81,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
       continue;
     }
     o.observer.caseStarted?.(c);
-    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets, ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}), ...(cluster ? { kube: cluster.kube } : {}) });
+    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets, ...(plan.sinks.influx ? { influx: plan.sinks.influx } : {}), ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}), ...(cluster ? { kube: cluster.kube } : {}) });
     results.push(result);
     o.sinks.writeCaseResult(o.runId, result);
     revertFailures.push(...failed);

@@ -2,9 +2,10 @@ import type { KubeClients } from '../kube/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import { faultDefinition, FaultError, type FaultContext, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
+import { faultDefinition, FaultError, type FaultContext, type ManualOperator, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
 import type { ActionSpec } from '../plan/types.js';
 import type { CaseEvent } from '../results/types.js';
+import { REVERT_ATTEMPTS, revertWithRetries } from './revert.js';
 
 export type EmitEvent = (e: Omit<CaseEvent, 't' | 'offsetMs'> & { t?: number }) => void;
 
@@ -14,6 +15,16 @@ interface Applied {
   revert: RevertRecord;
   def: FaultDefinition;
   summary: string;
+  injection?: Injection;
+}
+
+/** An injection that took effect: when (offsets from the origin), and what the fault reported. */
+export interface Injection {
+  action: ActionSpec;
+  atMs: number;
+  /** when its revert finished; null while it is in place (or when it has no revert) */
+  revertedAtMs: number | null;
+  data: Record<string, unknown> | undefined;
 }
 
 export interface TimelineDeps {
@@ -22,6 +33,7 @@ export interface TimelineDeps {
   planDir: string;
   kubeconfig?: string;
   kube?: KubeClients;
+  operator?: ManualOperator;
   clock: Clock;
   log: Logger;
   journal: Journal;
@@ -31,10 +43,10 @@ export interface TimelineDeps {
   onFaultStart: (offsetMs: number) => void;
   /** every fault of the case is over: reverted, or done when it has no revert */
   onFaultEnd: (offsetMs: number) => void;
+  /** an injection took effect (after apply) */
+  onInjected?: (injection: Injection) => void;
 }
 
-const REVERT_ATTEMPTS = 3;
-const REVERT_RETRY_MS = 1000;
 
 /**
  * The triggering actions of a case. Each action is journaled with its revert before it acts;
@@ -53,6 +65,8 @@ export class Timeline {
   private markAllDone!: () => void;
   private readonly allDone = new Promise<void>((resolve) => (this.markAllDone = resolve));
   readonly injectFailures: string[] = [];
+  /** injections that took effect, in order */
+  readonly injections: Injection[] = [];
   readonly revertFailures: string[] = [];
 
   constructor(
@@ -105,7 +119,7 @@ export class Timeline {
   }
 
   private context(action: ActionSpec): FaultContext {
-    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir, ...(this.d.kubeconfig ? { kubeconfig: this.d.kubeconfig } : {}), ...(this.d.kube ? { kube: this.d.kube } : {}) };
+    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir, ...(this.d.kubeconfig ? { kubeconfig: this.d.kubeconfig } : {}), ...(this.d.kube ? { kube: this.d.kube } : {}), ...(this.d.operator ? { operator: this.d.operator } : {}) };
   }
 
   private async inject(action: ActionSpec): Promise<void> {
@@ -133,8 +147,9 @@ export class Timeline {
     const appliedAt = this.d.clock.now();
     this.d.onFaultStart(appliedAt - this.originMs);
     const applied: Applied | null = plan.revert ? { action, entryId, revert: plan.revert, def, summary: plan.summary } : null;
+    let out: Awaited<ReturnType<typeof plan.apply>>;
     try {
-      const out = await plan.apply();
+      out = await plan.apply();
       await this.mark(entryId, 'applied', out.detail);
       this.d.emit({ kind: 'inject', name: action.name, ok: true, t: appliedAt, durationMs: this.d.clock.now() - appliedAt, detail: out.detail ? `${plan.summary}: ${out.detail}` : plan.summary, ...(out.data ? { data: out.data } : {}) });
     } catch (err) {
@@ -147,7 +162,11 @@ export class Timeline {
       else this.done();
       return;
     }
+    const injection: Injection = { action, atMs: appliedAt - this.originMs, revertedAtMs: null, data: out.data };
+    this.injections.push(injection);
+    this.d.onInjected?.(injection);
     if (!applied) return this.done();
+    applied.injection = injection;
     this.stack.push(applied);
     if (action.revertAfterMs !== null) this.at(this.revertTimers, appliedAt - this.originMs + action.revertAfterMs, () => this.revert(applied));
   }
@@ -156,23 +175,17 @@ export class Timeline {
     const idx = this.stack.indexOf(applied);
     if (idx >= 0) this.stack.splice(idx, 1);
     const started = this.d.clock.now();
-    let lastError = '';
-    for (let attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
-      try {
-        // reverts run even when the case was interrupted: they get their own signal
-        const detail = await applied.def.revert(applied.revert, { ...this.context(applied.action), signal: new AbortController().signal });
-        await this.mark(applied.entryId, 'reverted', detail);
-        this.d.emit({ kind: 'revert', name: applied.action.name, ok: true, t: started, durationMs: this.d.clock.now() - started, detail });
-        return this.done();
-      } catch (err) {
-        lastError = errorMessage(err);
-        this.d.log.warn({ step: applied.action.name, attempt, err: lastError }, 'revert failed');
-        if (attempt < REVERT_ATTEMPTS) await this.d.clock.sleep(REVERT_RETRY_MS);
-      }
+    try {
+      const detail = await revertWithRetries(applied.def, applied.revert, this.context(applied.action), (attempt, err) => this.d.log.warn({ step: applied.action.name, attempt, err }, 'revert failed'));
+      await this.mark(applied.entryId, 'reverted', detail);
+      if (applied.injection) applied.injection.revertedAtMs = this.d.clock.now() - this.originMs;
+      this.d.emit({ kind: 'revert', name: applied.action.name, ok: true, t: started, durationMs: this.d.clock.now() - started, detail });
+    } catch (err) {
+      const lastError = errorMessage(err);
+      await this.mark(applied.entryId, 'revert-failed', lastError);
+      this.revertFailures.push(`${this.d.caseId}/${applied.action.name}: ${lastError}`);
+      this.d.emit({ kind: 'revert', name: applied.action.name, ok: false, t: started, durationMs: this.d.clock.now() - started, detail: `revert failed after ${REVERT_ATTEMPTS} attempts: ${lastError}` });
     }
-    await this.mark(applied.entryId, 'revert-failed', lastError);
-    this.revertFailures.push(`${this.d.caseId}/${applied.action.name}: ${lastError}`);
-    this.d.emit({ kind: 'revert', name: applied.action.name, ok: false, t: started, durationMs: this.d.clock.now() - started, detail: `revert failed after ${REVERT_ATTEMPTS} attempts: ${lastError}` });
     this.done();
   }
 

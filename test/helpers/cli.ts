@@ -12,9 +12,12 @@ export interface CliRun {
 
 /**
  * Spawns the built CLI. `signals` sends each signal after its delay (ms since start);
- * `whenStderr` waits for stderr to match before sending them.
+ * `signalOn` sends a signal once stderr matches (after `delayMs`).
  */
-export function crt(args: string[], opts: { cwd?: string; env?: Record<string, string>; signals?: Array<[NodeJS.Signals, number]>; timeoutMs?: number } = {}): Promise<CliRun> {
+export function crt(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; signals?: Array<[NodeJS.Signals, number]>; signalOn?: { stderr: RegExp; signal: NodeJS.Signals; delayMs?: number }; timeoutMs?: number } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CRT_BIN, ...args], {
       cwd: opts.cwd,
@@ -24,7 +27,15 @@ export function crt(args: string[], opts: { cwd?: string; env?: Record<string, s
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let signalled = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const on = opts.signalOn;
+      if (on && !signalled && on.stderr.test(stderr)) {
+        signalled = true;
+        timers.push(setTimeout(() => child.kill(on.signal), on.delayMs ?? 0));
+      }
+    });
     const timers = (opts.signals ?? []).map(([sig, ms]) => setTimeout(() => child.kill(sig), ms));
     const guard = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', reject);

@@ -1,22 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
 import { pino } from 'pino';
 import { UsageError, formatProblem } from '../../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 import { systemClock } from '../../core/clock.js';
 import { createLogger } from '../../core/log.js';
 import { FileJournalStore, Journal } from '../../faults/index.js';
-import { FileSink, SinkSet } from '../../metrics/index.js';
+import { FileSink, InfluxSink, SinkSet, resolveInfluxConfig, type Sink } from '../../metrics/index.js';
 import { loadPlan, selectCases, type Selection } from '../../plan/index.js';
 import { displayPath } from '../../plan/yaml-source.js';
 import { builtinReporters } from '../../report/index.js';
 import { renderAll } from '../../report/render-all.js';
 import { RUN_FILES, newRunId, readRunFolder, writeRunJson } from '../../results/run-folder.js';
-import { PlanTargets, checkReachable, checkSupported, needsCluster, runPlan, usedTargets } from '../../runner/index.js';
+import { PlanTargets, RunOperator, type ManualMode, type TerminalPrompt, checkNamespaces, checkReachable, checkSupported, needsCluster, runPlan, usedTargets } from '../../runner/index.js';
 import type { CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
-import { printDryRun } from './dry-run.js';
+import { printDryRunResolved } from './dry-run.js';
 import { installSignalHandlers } from '../signals.js';
 
 export interface RunFlags {
@@ -29,7 +30,28 @@ export interface RunFlags {
   runId?: string;
   logLevel: string;
   progressEvery: number;
+  revertFirst: boolean;
+  assumeDone: boolean;
+  waitConfirm: boolean;
+  influxUrl?: string;
 }
+
+/** How this run treats manual steps: flags first, then whether a person is at a terminal (not in CI). */
+export function manualMode(flags: Pick<RunFlags, 'assumeDone' | 'waitConfirm'>, stdinIsTTY: boolean, env: NodeJS.ProcessEnv): ManualMode {
+  if (flags.assumeDone) return 'assume-done';
+  if (flags.waitConfirm) return 'wait';
+  return stdinIsTTY && !env.CI ? 'ask' : 'skip';
+}
+
+/** Enter on the terminal answers a manual step; the question is withdrawn when `signal` aborts. */
+const terminalPrompt: TerminalPrompt = async (text, signal) => {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    await rl.question(text, { signal });
+  } finally {
+    rl.close();
+  }
+};
 
 /** `crt run <plan>`: runs the selected cases and writes the run folder. Returns the exit code. */
 export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv: readonly string[]): Promise<ExitCodeValue> {
@@ -41,10 +63,14 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     throw new UsageError(`no case of ${plan.display} matches the selection`, { hint: `cases: ${plan.cases.map((c) => `${c.id} [${c.tags.join(',')}]`).join(', ')}` });
   }
   if (flags.dryRun) {
-    printDryRun(plan, cases, io);
+    checkNamespaces(plan, cases);
+    await printDryRunResolved(plan, cases, io);
     return ExitCode.passed;
   }
   checkSupported(plan, cases);
+  checkNamespaces(plan, cases);
+  // before the run folder exists: a bad URL or a missing credential variable is a clear error, not a half-made run
+  const influx = resolveInfluxConfig(plan.sinks.influx, { url: flags.influxUrl, env: process.env, baseDir: path.dirname(plan.file) });
   // Targets that name cluster Services are checked once the run's cluster is open.
   const direct = [...usedTargets(cases)].filter((t) => !needsCluster(plan.targets[t]));
   await checkReachable(plan, direct, new PlanTargets(plan.targets));
@@ -60,15 +86,19 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   }
   const destination = pino.destination({ dest: path.join(dir, RUN_FILES.log), sync: true });
   const log = createLogger(destination, flags.logLevel);
-  const sinks = new SinkSet([new FileSink(dir)], log);
+  const sinkList: Sink[] = [new FileSink(dir)];
+  if (influx) sinkList.push(new InfluxSink({ config: influx, plan: plan.name, dir, log }));
+  const sinks = new SinkSet(sinkList, log);
   await sinks.open();
   const journal = new Journal(runId, [new FileJournalStore(path.join(dir, RUN_FILES.journal))]);
   const view = new ProgressView(io.stderr, flags.progressEvery);
+  const mode = manualMode(flags, Boolean(process.stdin.isTTY), process.env);
+  const operator = new RunOperator(mode, { dir, runId, clock: systemClock, notify: (m) => view.notice(m), ...(mode === 'ask' ? { prompt: terminalPrompt } : {}) });
   const signals = installSignalHandlers(io, journal, dir);
   try {
     const { result, revertFailures } = await runPlan(plan, cases, {
-      runId, dir, clock: systemClock, log, signal: signals.signal, sinks, journal, observer: view, selection,
-      command: ['crt', ...argv].join(' '),
+      runId, dir, clock: systemClock, log, signal: signals.signal, sinks, journal, observer: view, selection, operator,
+      command: ['crt', ...argv].join(' '), revertFirst: flags.revertFirst,
     });
     await sinks.close();
     result.sinks = sinks.status();

@@ -76,6 +76,10 @@ class PreparedGenerators implements PreparedLoad {
     }
   }
 
+  reconnect(): void {
+    for (const w of this.workers) w.postMessage('reconnect');
+  }
+
   async dispose(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }

@@ -30,6 +30,7 @@ export async function runGenerator(
   clock: Clock,
   signal: AbortSignal,
   emit: (m: GeneratorMessage) => void,
+  controls?: { reconnect: () => void },
 ): Promise<void> {
   const generatorStartMs = originMs + cfg.offsetMs;
   const recorder = new Recorder(originMs, cfg.generator, generatorStartMs);
@@ -43,6 +44,7 @@ export async function runGenerator(
     }
   };
   signal.addEventListener('abort', onAbort, { once: true });
+  if (controls) controls.reconnect = () => running.forEach((r) => r.pacer.reconnect());
   try {
     await sleepUntil(clock, generatorStartMs, signal);
     let plannedStart = generatorStartMs;

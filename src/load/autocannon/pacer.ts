@@ -35,6 +35,8 @@ interface ClientState {
   initialized: boolean;
   connected: boolean;
   keepAlive: boolean;
+  /** replace the connection at the next request (forceReconnect of a network cut) */
+  reconnect: boolean;
   /** true while crt itself calls autocannon's original methods */
   passThrough: boolean;
   waiting: boolean;
@@ -109,7 +111,7 @@ export class Pacer {
       client,
       doRequest: client._doRequest.bind(client),
       connect: client._connect.bind(client),
-      initialized: false, connected: false, keepAlive: true, passThrough: false,
+      initialized: false, connected: false, keepAlive: true, reconnect: false, passThrough: false,
       waiting: false, timer: null, inflight: null, notBeforeMs: 0, lastServiceMs: null,
     };
     this.states.push(st);
@@ -222,7 +224,8 @@ export class Pacer {
     const now = this.o.clock.now();
     st.passThrough = true;
     try {
-      if (!st.connected || !st.keepAlive) {
+      if (!st.connected || !st.keepAlive || st.reconnect) {
+        st.reconnect = false;
         if (st.client.conn) st.client._destroyConnection();
         st.connected = st.keepAlive = true;
         st.connect();
@@ -253,6 +256,11 @@ export class Pacer {
       st.notBeforeMs = now + Math.min(1000, Math.max(1, st.lastServiceMs ?? 100));
     }
     if (this.stopped && this.inflightCount === 0) this.drained?.();
+  }
+
+  /** Each client opens a new connection for its next request (the one in flight, if any, finishes on the old). */
+  reconnect(): void {
+    for (const st of this.states) st.reconnect = true;
   }
 
   private sweepTimeouts(): void {

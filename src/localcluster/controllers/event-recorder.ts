@@ -68,6 +68,8 @@ export class EventRecorder {
     const updated = this.store.mutate('events', namespace, name, (draft) => {
       draft.count = ((draft.count as number | undefined) ?? 1) + 1;
       draft.lastTimestamp = rfc3339(nowMs);
+      // as an events.k8s.io series: the sub-second instant of the latest occurrence
+      draft.series = { count: draft.count, lastObservedTime: rfc3339Micro(nowMs) };
     });
     return updated !== undefined;
   }

@@ -35,6 +35,10 @@ export const DEMO_IMAGE = 'crt.io/demo';
 // dist/src/localcluster/runtime/images.js → the package root, four levels up
 export const defaultDemoEntry = fileURLToPath(new URL('../../../../dist/src/demo/main.js', import.meta.url));
 
+/** crt's own image (the load workers of a distributed load): this crt's CLI, started by the current Node.js. */
+export const CRT_IMAGE = 'crt.io/crt';
+export const crtEntry = fileURLToPath(new URL('../../../../bin/crt.js', import.meta.url));
+
 /** `docker.io/library/node:20` → `{ repository: 'node', tag: '20' }`; the digest, if any, is dropped. */
 export function parseImage(image: string): { repository: string; tag: string } {
   const noDigest = image.split('@')[0] ?? image;
@@ -71,6 +75,7 @@ export function resolveContainer(container: any, options: ResolveOptions = {}): 
     return { file: found.file, args: [...commandArgs, ...args], env };
   }
   if (repository === DEMO_IMAGE) return { file: process.execPath, args: [options.demoEntry ?? defaultDemoEntry, ...args], env };
+  if (repository === CRT_IMAGE) return { file: process.execPath, args: [crtEntry, ...args], env };
   if (repository === 'node') return { file: process.execPath, args, env };
   return {
     failure: {

@@ -43,20 +43,20 @@ describe('Kubernetes probes on a running embedded cluster (demo system, real con
 
   it('waits for a scaled deployment to be available at its new generation', async () => {
     await kube.apps.patchNamespacedDeploymentScale({ name: 'store', namespace: 'demo', body: { spec: { replicas: 2 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-    const early = await probe('deployment-available', { namespace: 'demo', name: 'store' });
+    const early = await probe('deployment-available', { namespace: 'demo', deployment: 'store' });
     expect(early.ok, early.detail).to.equal(false);
-    const r = await probe('deployment-available', { namespace: 'demo', name: 'store' }, 30_000);
+    const r = await probe('deployment-available', { namespace: 'demo', deployment: 'store' }, 30_000);
     expect(r.ok, r.detail).to.equal(true);
     expect(r.detail).to.match(/^store: 2\/2 ready, updated 2, generation 2\/2 \(after \d+ checks\)$/);
   });
 
   it('sees the disruption controller\'s disruptionsAllowed on the PDB covering the gateway', async () => {
-    expect(await probe('pdb-exists', { namespace: 'demo', name: 'gateway' })).to.include({ ok: false });
+    expect(await probe('pdb-exists', { namespace: 'demo', deployment: 'gateway' })).to.include({ ok: false });
     const policy = kube.kc.makeApiClient(PolicyV1Api);
     await policy.createNamespacedPodDisruptionBudget({ namespace: 'demo', body: { metadata: { name: 'gateway' }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'gateway' } } } } });
     let r: ProbeResult | undefined;
     for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((res) => setTimeout(res, 200))) {
-      r = await probe('pdb-exists', { namespace: 'demo', name: 'gateway' });
+      r = await probe('pdb-exists', { namespace: 'demo', deployment: 'gateway' });
       if (r.detail.includes('disruptionsAllowed 1')) break;
     }
     expect(r).to.include({ ok: true, detail: 'gateway: PDB gateway (minAvailable 2, disruptionsAllowed 1)' });
@@ -71,8 +71,8 @@ describe('Kubernetes probes on a running embedded cluster (demo system, real con
         spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gateway' }, minReplicas: 3, maxReplicas: 6, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }] },
       },
     });
-    expect(await probe('hpa', { namespace: 'demo', name: 'gateway', enabled: false })).to.include({ ok: false });
-    const r = await probe('hpa', { namespace: 'demo', name: 'gateway', minReplicas: 3, maxReplicas: 6, currentReplicas: 3 }, 20_000);
+    expect(await probe('hpa', { namespace: 'demo', workload: 'gateway', enabled: false })).to.include({ ok: false });
+    const r = await probe('hpa', { namespace: 'demo', workload: 'gateway', minReplicas: 3, maxReplicas: 6, currentReplicas: 3 }, 20_000);
     expect(r.ok, r.detail).to.equal(true);
     expect(r.detail).to.match(/^HPA gateway → Deployment\/gateway: min 3, max 6, current 3, desired 3/);
   });

@@ -10,8 +10,6 @@ function probeDetails(c: CaseResult): Record<string, string> {
 }
 
 /** The Kubernetes probes in a plan on the embedded cluster with the demo system, through the runner. */
-// A probe kind with a `name` key (deployment-available, pdb-exists, hpa) takes the workload's name as
-// its own: the plan format has one `name` key for both.
 describe('Kubernetes probes in a plan on the embedded cluster (demo system)', function () {
   this.timeout(120_000);
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -37,19 +35,19 @@ layers:
         - {probe: nodes-ready, name: two-nodes, count: 2}
         - {probe: deployment-available, namespace: demo}
         - {probe: pods-spread, name: gateway-spread, namespace: demo, selector: app=gateway, minNodes: 2}
-        - {probe: hpa, namespace: demo, name: gateway, enabled: false}
+        - {probe: hpa, namespace: demo, workload: gateway, enabled: false}
       load: {target: gw, method: GET, path: /customers/1, rate: 20, duration: 2s}
       expect:
         whole: {errorRate: 0%}
         probes:
-          - {probe: deployment-available, namespace: demo, name: gateway}
+          - {probe: deployment-available, namespace: demo, deployment: gateway}
           - {probe: nodes-ready, name: all-nodes-after, all: true}
   auxiliary:
     - id: AUX-01
       title: needs a disruption budget
       objective: never runs on the demo, which has no PDB
       conditions:
-        - {probe: pdb-exists, namespace: demo, name: gateway}
+        - {probe: pdb-exists, namespace: demo, deployment: gateway}
       expect:
         probes: [{probe: command, name: never, command: "true"}]
     - id: AUX-02

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { describeBound } from '../../../src/plan/describe.js';
+import { describeBound, describeLoad } from '../../../src/plan/describe.js';
+import { loadSpec, stage } from '../../helpers/load.js';
 
 describe('describeBound', () => {
   it('writes error-rate bounds as percentages, keeping whole numbers whole', () => {
@@ -13,5 +14,20 @@ describe('describeBound', () => {
     expect(describeBound('p95', { bound: 'max', value: 200, text: '' })).to.equal('p95 ≤ 200ms');
     expect(describeBound('recoveryTime', { bound: 'max', value: 150_000, text: '' })).to.equal('recovery time ≤ 2m30s');
     expect(describeBound('rps', { bound: 'min', value: 100, text: '' })).to.equal('req/s ≥ 100');
+  });
+});
+
+describe('describeLoad for k6 and distributed loads', () => {
+  it('names the engine k6 and the workers of a distributed load', () => {
+    const dist = { generators: 3, on: 'cluster' as const, via: 'job' as const, image: null, namespace: 'default' };
+    expect(describeLoad(loadSpec({ url: 'http://gw/', generators: 3, distributed: dist, stages: [stage({ rateRps: 20, connections: 5, durationMs: 3000 })] })))
+      .to.equal('GET http://gw/ — open model: 3 workers in the cluster, each 20 req/s over 5 connections for 3s');
+    expect(describeLoad(loadSpec({ url: 'http://gw/', engine: 'k6', stages: [stage({ connections: 4, durationMs: 2000 })] })))
+      .to.equal('GET http://gw/ — closed model (k6): 4 connections for 2s');
+  });
+
+  it('describes a k6 script of the user\'s own by its file', () => {
+    expect(describeLoad(loadSpec({ url: 'http://gw/', engine: 'k6', script: '/plans/scenarios/browse.k6.js', stages: [stage({ durationMs: 30_000 })] })))
+      .to.equal('k6 script browse.k6.js against http://gw/ for 30s');
   });
 });

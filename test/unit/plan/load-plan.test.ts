@@ -195,7 +195,7 @@ describe('loadPlan', () => {
     });
 
     it('keeps the name of the deployment a deployment-available probe checks', () => {
-      expect(caseOf(plan, 'LOG-01').conditions[1]?.params).to.deep.equal({ namespace: 'demo', name: 'gateway' });
+      expect(caseOf(plan, 'LOG-01').conditions[1]?.params).to.deep.equal({ namespace: 'demo', deployment: 'gateway' });
     });
   });
 

@@ -29,21 +29,21 @@ describe('Kubernetes probes: pdb-exists, hpa (embedded API server)', function ()
     it('holds when a PDB selects the pods of the named deployment, and says its budget', async () => {
       f.put('apps/deployments', deployment('gateway'));
       f.put('policy/poddisruptionbudgets', pdb('gateway-pdb', { matchLabels: { app: 'gateway' } }));
-      const r = await f.run('pdb-exists', { namespace: 'demo', name: 'gateway' });
+      const r = await f.run('pdb-exists', { namespace: 'demo', deployment: 'gateway' });
       expect(r).to.include({ ok: true, detail: 'gateway: PDB gateway-pdb (minAvailable 2, disruptionsAllowed 1)' });
     });
 
     it('fails when the only PDB selects other pods', async () => {
       f.put('apps/deployments', deployment('gateway'));
       f.put('policy/poddisruptionbudgets', pdb('store-pdb', { matchLabels: { app: 'store' } }));
-      const r = await f.run('pdb-exists', { namespace: 'demo', name: 'gateway' });
+      const r = await f.run('pdb-exists', { namespace: 'demo', deployment: 'gateway' });
       expect(r).to.include({ ok: false, detail: 'gateway: no PodDisruptionBudget selects its pods' });
     });
 
     it('matches PDBs written with matchExpressions', async () => {
       f.put('apps/deployments', deployment('gateway'));
       f.put('policy/poddisruptionbudgets', pdb('front', { matchExpressions: [{ key: 'app', operator: 'In', values: ['gateway', 'web'] }] }, 0));
-      const r = await f.run('pdb-exists', { namespace: 'demo', name: 'gateway' });
+      const r = await f.run('pdb-exists', { namespace: 'demo', deployment: 'gateway' });
       expect(r).to.include({ ok: true, detail: 'gateway: PDB front (minAvailable 2, disruptionsAllowed 0)' });
     });
 
@@ -56,7 +56,7 @@ describe('Kubernetes probes: pdb-exists, hpa (embedded API server)', function ()
     });
 
     it('fails with "not found" when the named deployment does not exist', async () => {
-      const r = await f.run('pdb-exists', { namespace: 'demo', name: 'gateway' });
+      const r = await f.run('pdb-exists', { namespace: 'demo', deployment: 'gateway' });
       expect(r).to.include({ ok: false, detail: 'deployment demo/gateway not found' });
     });
   });
@@ -64,19 +64,19 @@ describe('Kubernetes probes: pdb-exists, hpa (embedded API server)', function ()
   describe('hpa', () => {
     it('holds when an HPA scales the named workload, and says its bounds and replicas', async () => {
       f.put('autoscaling/horizontalpodautoscalers', hpa('gw-autoscaler', 'gateway'));
-      const r = await f.run('hpa', { namespace: 'demo', name: 'gateway' });
+      const r = await f.run('hpa', { namespace: 'demo', workload: 'gateway' });
       expect(r).to.include({ ok: true, detail: 'HPA gw-autoscaler → Deployment/gateway: min 2, max 5, current 3, desired 3' });
     });
 
     it('fails when no HPA scales the workload', async () => {
       f.put('autoscaling/horizontalpodautoscalers', hpa('store', 'store'));
-      const r = await f.run('hpa', { namespace: 'demo', name: 'gateway' });
+      const r = await f.run('hpa', { namespace: 'demo', workload: 'gateway' });
       expect(r).to.include({ ok: false, detail: 'no HPA for demo/gateway' });
     });
 
     it('checks minReplicas and maxReplicas exactly, and currentReplicas as a count or bounds', async () => {
       f.put('autoscaling/horizontalpodautoscalers', hpa('gateway', 'gateway', { min: 2, max: 5, current: 3 }));
-      const run = (params: Record<string, unknown>) => f.run('hpa', { namespace: 'demo', name: 'gateway', ...params });
+      const run = (params: Record<string, unknown>) => f.run('hpa', { namespace: 'demo', workload: 'gateway', ...params });
       expect(await run({ minReplicas: 2, maxReplicas: 5, currentReplicas: 3 })).to.include({ ok: true });
       expect(await run({ currentReplicas: { min: 2, max: 4 } })).to.include({ ok: true });
       expect((await run({ minReplicas: 3 })).detail).to.match(/; minReplicas 2, expected 3$/);
@@ -86,9 +86,9 @@ describe('Kubernetes probes: pdb-exists, hpa (embedded API server)', function ()
     });
 
     it('with enabled: false, holds when no HPA scales the workload and fails naming the one that does', async () => {
-      expect(await f.run('hpa', { namespace: 'demo', name: 'gateway', enabled: false })).to.include({ ok: true, detail: 'no HPA for demo/gateway' });
+      expect(await f.run('hpa', { namespace: 'demo', workload: 'gateway', enabled: false })).to.include({ ok: true, detail: 'no HPA for demo/gateway' });
       f.put('autoscaling/horizontalpodautoscalers', hpa('gateway', 'gateway'));
-      const r = await f.run('hpa', { namespace: 'demo', name: 'gateway', enabled: false });
+      const r = await f.run('hpa', { namespace: 'demo', workload: 'gateway', enabled: false });
       expect(r).to.include({ ok: false, detail: 'HPA gateway → Deployment/gateway: min 2, max 5, current 3, desired 3; expected none' });
     });
   });

@@ -17,30 +17,30 @@ describe('Kubernetes probes: deployment-available, pods-spread, nodes-ready (emb
   describe('deployment-available', () => {
     it('holds for a named deployment with every replica ready and updated at the current generation', async () => {
       f.put('apps/deployments', deployment('gateway'));
-      const r = await f.run('deployment-available', { namespace: 'demo', name: 'gateway' });
+      const r = await f.run('deployment-available', { namespace: 'demo', deployment: 'gateway' });
       expect(r).to.include({ ok: true, detail: 'gateway: 3/3 ready, updated 3, generation 1/1' });
     });
 
     it('fails when fewer replicas are ready than desired, saying how many are', async () => {
       f.put('apps/deployments', deployment('gateway', { ready: 2 }));
-      const r = await f.run('deployment-available', { namespace: 'demo', name: 'gateway' });
+      const r = await f.run('deployment-available', { namespace: 'demo', deployment: 'gateway' });
       expect(r).to.include({ ok: false, detail: 'gateway: 2/3 ready, updated 3, generation 1/1' });
     });
 
     it('fails while a rollout has not updated every replica or left surplus pods', async () => {
       f.put('apps/deployments', deployment('gateway', { updated: 1, total: 4 }));
-      const r = await f.run('deployment-available', { namespace: 'demo', name: 'gateway' });
+      const r = await f.run('deployment-available', { namespace: 'demo', deployment: 'gateway' });
       expect(r).to.include({ ok: false, detail: 'gateway: 3/3 ready, updated 1, generation 1/1, 4 pods' });
     });
 
     it('fails while the controller has not observed the current generation', async () => {
       f.put('apps/deployments', deployment('gateway', { observed: 0 }));
-      const r = await f.run('deployment-available', { namespace: 'demo', name: 'gateway' });
+      const r = await f.run('deployment-available', { namespace: 'demo', deployment: 'gateway' });
       expect(r).to.include({ ok: false, detail: 'gateway: 3/3 ready, updated 3, generation 0/1' });
     });
 
     it('fails with "not found" for a deployment that does not exist', async () => {
-      const r = await f.run('deployment-available', { namespace: 'demo', name: 'nope' });
+      const r = await f.run('deployment-available', { namespace: 'demo', deployment: 'nope' });
       expect(r).to.include({ ok: false, detail: 'deployment demo/nope not found' });
     });
 
@@ -69,7 +69,7 @@ describe('Kubernetes probes: deployment-available, pods-spread, nodes-ready (emb
       setTimeout(() => f.store.mutate('apps/deployments', 'demo', 'gateway', (d) => {
         Object.assign(d.status, { readyReplicas: 3, availableReplicas: 3 });
       }, { subresource: 'status' }), 1_200);
-      const r = await f.run('deployment-available', { namespace: 'demo', name: 'gateway' }, { waitForMs: 5_000 });
+      const r = await f.run('deployment-available', { namespace: 'demo', deployment: 'gateway' }, { waitForMs: 5_000 });
       expect(r.ok).to.equal(true);
       expect(r.detail).to.match(/^gateway: 3\/3 ready, updated 3, generation 1\/1 \(after [2-5] checks\)$/);
     });

@@ -62,6 +62,15 @@ describe('report/chart', () => {
     expect(svg).to.include('>inject kill-gateway<');
   });
 
+  it('marks when the cluster view saw every affected workload available again, with its legend entry', () => {
+    expect(svg).not.to.include('marker-cluster');
+    const withCluster: CaseResult = { ...podKill, recovery: { ...podKill.recovery!, cluster: { affected: ['deployment/demo/gateway'], recoveredAtMs: 16_500, recoveryTimeMs: 6_500 } } };
+    const out = renderChart(withCluster, TIMESERIES);
+    expect(out).to.match(/<line class="marker marker-cluster"[^>]*stroke-dasharray/);
+    expect(out).to.include('>cluster recovered<');
+    expect(xmlProblems(out)).to.deep.equal([]);
+  });
+
   it('escapes a step name holding markup', () => {
     const hostile: CaseResult = { ...podKill, events: podKill.events.map((e) => (e.kind === 'inject' ? { ...e, name: '<b>&x' } : e)) };
     const out = renderChart(hostile, TIMESERIES);

@@ -15,6 +15,6 @@ describe('cluster.local.settings', () => {
 
   it('lists the boolean settings in the hint for an unknown one', async () => {
     const err = await open({ cutEverything: true }).catch((e: unknown) => e);
-    expect((err as { hint?: string }).hint).to.include('networkPolicyCutEstablished (true or false)');
+    expect((err as { hint?: string }).hint).to.include('networkPolicyCutEstablished, networkPolicyEnforced (true or false)');
   });
 });

@@ -1,0 +1,21 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { UsageError, errorMessage } from '../../core/errors.js';
+import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
+import { confirmStep } from '../../runner/index.js';
+import type { CliIO } from '../io.js';
+
+/** `crt confirm <run-id> <step>`: tells a running `crt run` that a person did its manual step. */
+export async function confirmCommand(runId: string, step: string, flags: { case?: string; out: string }, io: CliIO): Promise<ExitCodeValue> {
+  const dir = path.resolve(flags.out, runId);
+  if (!existsSync(dir)) throw new UsageError(`no run folder ${dir}`, { hint: 'give the run id crt run printed (its folder name), and --out when it is not under reports/' });
+  const by = `${os.userInfo().username}@${os.hostname()}`;
+  try {
+    const caseId = await confirmStep(dir, step, flags.case, by);
+    io.stderr.write(`confirmed ${caseId}/${step} of run ${runId}\n`);
+    return ExitCode.passed;
+  } catch (err) {
+    throw new UsageError(errorMessage(err), { hint: 'the step must be waiting: crt run prints MANUAL STEP when it asks' });
+  }
+}

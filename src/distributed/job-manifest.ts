@@ -1,0 +1,57 @@
+import type { V1Job } from '@kubernetes/client-node';
+import { crtVersion } from '../core/version.js';
+import { WORKER_CONFIG_ENV, type WorkerConfig } from '../load/worker.js';
+
+/** Default worker image: on the embedded cluster it runs this crt; on a real cluster, build it from deploy/worker/Dockerfile. */
+export const defaultWorkerImage = (): string => `crt.io/crt:${crtVersion}`;
+/** Label of everything a run creates in a cluster (DESIGN.md), and of a distributed load's pods. */
+export const RUN_ID_LABEL = 'crt.io/run-id';
+export const WORKER_JOB_LABEL = 'crt.io/load-job';
+
+/** A DNS-1123 name for a case's worker Job: `crt-load-<case>-<random>`, at most 63 characters. */
+export function workerJobName(caseId: string, random = Math.random().toString(36).slice(2, 7)): string {
+  const slug = caseId.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'case';
+  return `crt-load-${slug}-${random}`;
+}
+
+/** Label values: at most 63 characters of [A-Za-z0-9._-], starting and ending with an alphanumeric. */
+function labelValue(v: string): string {
+  return v.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '') || 'x';
+}
+
+/**
+ * The Indexed Job of a distributed load: `generators` pods run at once (parallelism =
+ * completions), each `crt worker` with the same configuration and its index from
+ * JOB_COMPLETION_INDEX. No retries (a worker that fails is reported, not silently re-run,
+ * which would count its seconds twice), a deadline so that a Job left behind by a crash ends by itself.
+ */
+export function renderWorkerJob(o: {
+  name: string; namespace: string; image: string; generators: number; runId: string; caseId: string; config: WorkerConfig; deadlineSec: number;
+}): V1Job {
+  const labels = { [RUN_ID_LABEL]: labelValue(o.runId), 'crt.io/case': labelValue(o.caseId), 'app.kubernetes.io/managed-by': 'crt' };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name: o.name, namespace: o.namespace, labels },
+    spec: {
+      completionMode: 'Indexed',
+      completions: o.generators,
+      parallelism: o.generators,
+      backoffLimit: 0,
+      activeDeadlineSeconds: o.deadlineSec,
+      ttlSecondsAfterFinished: 600,
+      template: {
+        metadata: { labels: { ...labels, [WORKER_JOB_LABEL]: o.name } },
+        spec: {
+          restartPolicy: 'Never',
+          containers: [{
+            name: 'worker',
+            image: o.image,
+            args: ['worker'],
+            env: [{ name: WORKER_CONFIG_ENV, value: JSON.stringify(o.config) }],
+          }],
+        },
+      },
+    },
+  };
+}

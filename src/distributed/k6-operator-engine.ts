@@ -1,0 +1,133 @@
+import { CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
+import { setTimeout as delay } from 'node:timers/promises';
+import { readFile } from 'node:fs/promises';
+import { EnvironmentError, errorMessage } from '../core/errors.js';
+import type { KubeClients } from '../kube/index.js';
+import type { GeneratorMessage, LoadEngine, PrepareContext, PreparedLoad, ResolvedLoad } from '../load/index.js';
+import { K6SampleBuilder } from '../load/k6/output.js';
+import { generateK6Script } from '../load/k6/script.js';
+import type { DistributedSpec } from '../plan/types.js';
+import { renderK6TestRun, runnerIndex } from './k6-operator.js';
+import { workerJobName } from './job-manifest.js';
+
+const GROUP = 'k6.io';
+const VERSION = 'v1alpha1';
+const PLURAL = 'testruns';
+const POLL_MS = 1000;
+/** k6 writes its JSON output in batches: seconds are final this long after they end */
+const OUTPUT_LAG_MS = 2500;
+
+/**
+ * `distributed: {via: k6-operator}`: the k6 script (crt's or the load's own) in a ConfigMap and
+ * a TestRun with `parallelism: N` in the run's cluster; k6-operator splits the test into N
+ * execution segments and starts the runners together. Each runner prints its points to stdout
+ * (`--out json=-`); crt reads them from the runner pods' logs while they run, one generator per
+ * runner, and merges them exactly into one result. The TestRun and ConfigMap are deleted at the end.
+ * Needs k6-operator installed in the cluster (the embedded cluster does not serve its CRD).
+ */
+export class K6OperatorEngine implements LoadEngine {
+  readonly name = 'k6';
+
+  constructor(private readonly kube: KubeClients, private readonly d: DistributedSpec, private readonly runId: string) {}
+
+  async version(): Promise<string> {
+    return `k6-operator TestRun (${this.d.image ?? 'operator default runner image'})`;
+  }
+
+  async prepare(load: ResolvedLoad, ctx: PrepareContext): Promise<PreparedLoad> {
+    // k6-operator splits the test into N execution segments: crt's script is scaled by N so that
+    // each runner carries the load as written, as each worker of via: job does. A script of the
+    // user's own is the total, split as it is.
+    const n = this.d.generators;
+    const scaled = { ...load.spec, stages: load.spec.stages.map((s) => ({ ...s, connections: s.connections * n, rateRps: s.rateRps === null ? null : s.rateRps * n, requests: s.requests === null ? null : s.requests * n })) };
+    const script = load.spec.script
+      ? await readFile(load.spec.script, 'utf8')
+      : generateK6Script({ url: load.url, headers: load.headers, spec: scaled, maxStageMs: ctx.maxStageMs });
+    const name = workerJobName(ctx.caseId ?? 'case').replace(/^crt-load-/, 'crt-k6-');
+    const rendered = renderK6TestRun({
+      name, namespace: this.d.namespace, script, parallelism: this.d.generators, runId: this.runId, caseId: ctx.caseId ?? 'case',
+      ...(this.d.image ? { image: this.d.image } : {}), env: { CRT_URL: load.url, ...load.spec.k6.env }, extraArgs: load.spec.k6.extraArgs,
+    });
+    return new PreparedTestRun(this.kube, rendered, this.d.generators);
+  }
+}
+
+class PreparedTestRun implements PreparedLoad {
+  private readonly custom: CustomObjectsApi;
+
+  constructor(private readonly kube: KubeClients, private readonly r: ReturnType<typeof renderK6TestRun>, private readonly n: number) {
+    this.custom = kube.kc.makeApiClient(CustomObjectsApi);
+  }
+
+  async *start(originMs: number, signal: AbortSignal): AsyncGenerator<GeneratorMessage> {
+    const { namespace, name } = this.r.testRun.metadata;
+    try {
+      await this.kube.core.createNamespacedConfigMap({ namespace, body: this.r.configMap });
+      await this.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body: this.r.testRun });
+    } catch (err) {
+      await this.dispose();
+      throw new EnvironmentError(`cannot create the k6-operator TestRun ${namespace}/${name}: ${errorMessage(err)}`, {
+        hint: 'install k6-operator in the cluster (its TestRun CRD), and give crt RBAC for testruns and configmaps there',
+        cause: err,
+      });
+    }
+    const builders = new Map<number, K6SampleBuilder>();
+    const consumed = new Map<string, number>();
+    const done = new Set<number>();
+    try {
+      while (done.size < this.n) {
+        const aborted = signal.aborted;
+        const pods = (await this.kube.core.listNamespacedPod({ namespace, labelSelector: `k6_cr=${name},runner=true` })).items;
+        for (const pod of pods) yield* this.readRunner(pod, originMs, builders, consumed, done);
+        if (aborted) break;
+        await delay(POLL_MS, undefined, { signal }).catch(() => undefined);
+      }
+    } finally {
+      await this.dispose();
+    }
+    for (let g = 0; g < this.n; g++) {
+      if (done.has(g)) continue;
+      const b = builders.get(g);
+      if (b) yield b.flush(Infinity, true);
+      yield { type: 'done', generator: g, at: Date.now() };
+    }
+  }
+
+  private async *readRunner(pod: V1Pod, originMs: number, builders: Map<number, K6SampleBuilder>, consumed: Map<string, number>, done: Set<number>): AsyncGenerator<GeneratorMessage> {
+    const podName = pod.metadata?.name ?? '';
+    const g = runnerIndex(this.r.testRun.metadata.name, podName);
+    if (g === null || done.has(g)) return;
+    let b = builders.get(g);
+    if (!b) builders.set(g, (b = new K6SampleBuilder(originMs, g)));
+    const phase = pod.status?.phase;
+    const ended = phase === 'Succeeded' || phase === 'Failed';
+    const log = await this.kube.core.readNamespacedPodLog({ name: podName, namespace: this.r.testRun.metadata.namespace }).catch(() => '');
+    const lines = log.split('\n');
+    const upTo = ended ? lines.length : lines.length - 1;
+    for (const line of lines.slice(consumed.get(podName) ?? 0, upTo)) if (line.startsWith('{')) b.addLine(line);
+    consumed.set(podName, upTo);
+    if (!ended) {
+      const partial = b.flush(Date.now() - OUTPUT_LAG_MS);
+      if (partial.samples.length > 0) yield partial;
+      return;
+    }
+    done.add(g);
+    yield b.flush(Infinity, true);
+    const exit = pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
+    if (exit === 99) {
+      yield {
+        type: 'expectations', generator: g,
+        results: [{ phase: 'whole', metric: `k6 thresholds (runner ${g + 1} of ${this.n})`, bound: 'max', threshold: 0, thresholdText: 'all pass', measured: null, measuredText: 'crossed', verdict: 'failed', reason: `runner ${podName} exited 99: thresholds crossed on its own execution segment` }],
+      };
+    } else if (phase === 'Failed') {
+      yield { type: 'error', generator: g, message: `k6 runner ${podName} failed (exit ${exit ?? 'unknown'})` };
+    }
+    yield { type: 'done', generator: g, at: Date.now() };
+  }
+
+  async dispose(): Promise<void> {
+    const { namespace, name } = this.r.testRun.metadata;
+    await this.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name }).catch(() => undefined);
+    await this.kube.core.deleteNamespacedConfigMap({ name: this.r.configMap.metadata?.name ?? '', namespace }).catch(() => undefined);
+  }
+}

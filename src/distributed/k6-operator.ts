@@ -1,0 +1,91 @@
+import type { V1ConfigMap } from '@kubernetes/client-node';
+import { K6SampleBuilder } from '../load/k6/output.js';
+import type { GeneratorMessage } from '../load/index.js';
+import { RUN_ID_LABEL } from './job-manifest.js';
+
+/**
+ * k6-operator's TestRun (k6.io/v1alpha1), from the fields its documentation lists ("Configure
+ * the TestRun CRD" and crd-generated.md): `parallelism` (runners, each given an equal execution
+ * segment), `script.configMap.{name,file}`, `arguments` (one string, split on spaces by the
+ * operator), `separate` (one runner per node), `runner.{image,env,metadata.labels}`. No
+ * `cleanup: post`: crt reads the runners' logs after they finish, then deletes the TestRun.
+ */
+export interface K6TestRun {
+  apiVersion: 'k6.io/v1alpha1';
+  kind: 'TestRun';
+  metadata: { name: string; namespace: string; labels: Record<string, string> };
+  spec: {
+    parallelism: number;
+    separate: boolean;
+    script: { configMap: { name: string; file: string } };
+    arguments: string;
+    runner: { image?: string; env: Array<{ name: string; value: string }>; metadata: { labels: Record<string, string> } };
+  };
+}
+
+export const K6_SCRIPT_FILE = 'script.js';
+
+/** A label value (and a k6 tag the operator's space-split keeps whole): [A-Za-z0-9._-], at most 63. */
+function safe(v: string): string {
+  return v.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '') || 'x';
+}
+
+/**
+ * The ConfigMap holding the script and the TestRun that runs it on `parallelism` runners.
+ * Every runner writes its points to stdout (`--out json=-`, k6's JSON output to standard
+ * output) so that crt collects them from the runner pods' logs, tagged with run and case.
+ */
+export function renderK6TestRun(o: {
+  name: string; namespace: string; script: string; parallelism: number; runId: string; caseId: string;
+  image?: string; env?: Record<string, string>; extraArgs?: readonly string[];
+}): { configMap: V1ConfigMap; testRun: K6TestRun } {
+  const labels = { [RUN_ID_LABEL]: safe(o.runId), 'crt.io/case': safe(o.caseId), 'app.kubernetes.io/managed-by': 'crt' };
+  const scriptMap = `${o.name}-script`;
+  for (const a of o.extraArgs ?? []) {
+    if (/\s/.test(a)) throw new Error(`k6.extraArgs "${a}" holds a space: k6-operator splits arguments on spaces`);
+  }
+  const args = ['--out', 'json=-', '--tag', `run=${safe(o.runId)}`, '--tag', `case=${safe(o.caseId)}`, ...(o.extraArgs ?? [])];
+  return {
+    configMap: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: scriptMap, namespace: o.namespace, labels }, data: { [K6_SCRIPT_FILE]: o.script } },
+    testRun: {
+      apiVersion: 'k6.io/v1alpha1',
+      kind: 'TestRun',
+      metadata: { name: o.name, namespace: o.namespace, labels },
+      spec: {
+        parallelism: o.parallelism,
+        separate: false,
+        script: { configMap: { name: scriptMap, file: K6_SCRIPT_FILE } },
+        arguments: args.join(' '),
+        runner: {
+          ...(o.image ? { image: o.image } : {}),
+          env: Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
+          metadata: { labels },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The runner index of a k6-operator runner pod: the operator names its runner Jobs
+ * `<testrun>-<n>` (n from 1), and their pods `<testrun>-<n>-<suffix>`. Generator = n - 1.
+ */
+export function runnerIndex(testRun: string, podName: string): number | null {
+  const m = new RegExp(`^${testRun.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-(\\d+)-[a-z0-9]+$`).exec(podName);
+  return m ? Number(m[1]) - 1 : null;
+}
+
+/**
+ * Each runner's log (its stdout: k6's JSON points among other lines) into the samples of one
+ * generator, as for a local k6: the runner = generator, merged exactly by the runner (one
+ * result, one verdict for the whole TestRun, where k6-operator alone judges each runner apart).
+ */
+export function samplesFromRunnerLogs(logs: ReadonlyMap<number, string>, originMs: number): GeneratorMessage[] {
+  const out: GeneratorMessage[] = [];
+  for (const [generator, log] of [...logs].sort(([a], [b]) => a - b)) {
+    const builder = new K6SampleBuilder(originMs, generator);
+    for (const line of log.split('\n')) if (line.startsWith('{')) builder.addLine(line);
+    out.push(builder.flush(Infinity, true), { type: 'done', generator, at: originMs });
+  }
+  return out;
+}

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { NetworkingV1Api, type V1LabelSelector, type V1NetworkPolicy, type V1NetworkPolicyPeer } from '@kubernetes/client-node';
+import { parsePercent } from '../core/units.js';
+import { labelSelectorObject, negatedSelectors } from '../kube/index.js';
+import type { ActionSpec } from '../plan/types.js';
+import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
+import { DEFAULT_NAMESPACE, apiStatus, kubeCall, requireKube } from './kube-common.js';
+
+/** The label on everything crt creates in a cluster: `crt revert --all` and the journal find it by this. */
+export const RUN_ID_LABEL = 'crt.io/run-id';
+export const STEP_LABEL = 'crt.io/step';
+const NS_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+type Direction = 'ingress' | 'egress' | 'both';
+
+interface CutParams {
+  namespace?: string;
+  selector?: string;
+  from?: string;
+  to?: string;
+  direction?: Direction;
+  verify?: boolean;
+  forceReconnect?: boolean;
+  maxPercent?: string;
+}
+
+export interface NetworkCutRevert extends RevertRecord {
+  fault: 'network-cut';
+  namespace: string;
+  policies: string[];
+}
+
+/** What a cut tells the runner after it is in place: whether to verify it, and to reconnect the load. */
+export interface NetworkCutData extends Record<string, unknown> {
+  namespace: string;
+  policies: string[];
+  pods: string[];
+  verify: boolean;
+  forceReconnect: boolean;
+}
+
+/**
+ * `network-cut`: NetworkPolicies that isolate the selected pods (`selector`, ingress and/or egress:
+ * a policy without rules denies everything in its directions), or that cut the traffic from the
+ * `from` pods to the `to` pods (ingress: a policy on `to` admitting everyone but `from`; egress: a
+ * policy on `from` reaching everywhere but `to`, and DNS). NetworkPolicies only ever allow, so
+ * "everyone but" is written as the negated selectors plus every other namespace; sources outside the
+ * cluster are not admitted by such a policy (an ipBlock would match pod IPs on some CNIs and undo the
+ * cut). The policies carry `crt.io/run-id`; the revert deletes them. Whether the cut had an effect is
+ * judged by the runner from what the load saw (`verify`).
+ */
+export const networkCutFault: FaultDefinition = {
+  create(action: ActionSpec) {
+    const p = action.params as unknown as CutParams;
+    const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+    return {
+      async plan(ctx: FaultContext) {
+        const kube = requireKube(ctx, 'network-cut');
+        const policies = buildPolicies(p, namespace, ctx);
+        const pods = await affectedPods(ctx, namespace, p);
+        const names = policies.map((np) => np.metadata!.name!);
+        const revert: NetworkCutRevert = { fault: 'network-cut', namespace, policies: names };
+        const api = kube.kc.makeApiClient(NetworkingV1Api);
+        return {
+          summary: `${describeCut(p, namespace)}: NetworkPolic${names.length === 1 ? 'y' : 'ies'} ${names.join(', ')}`,
+          targets: [...names.map((n) => `networkpolicy/${namespace}/${n}`), ...pods.map((n) => `pod/${namespace}/${n}`)],
+          revert,
+          async apply() {
+            for (const body of policies) {
+              await kubeCall(`create NetworkPolicy ${body.metadata!.name} in ${namespace}`, () => api.createNamespacedNetworkPolicy({ namespace, body }));
+            }
+            const data: NetworkCutData = { namespace, policies: names, pods, verify: p.verify ?? true, forceReconnect: p.forceReconnect ?? false };
+            return { detail: `${pods.length} pod(s) affected`, data };
+          },
+        };
+      },
+    };
+  },
+
+  async revert(record: RevertRecord, ctx: FaultContext) {
+    const r = record as NetworkCutRevert;
+    const api = requireKube(ctx, 'network-cut revert').kc.makeApiClient(NetworkingV1Api);
+    const gone: string[] = [];
+    for (const name of r.policies) {
+      try {
+        await api.deleteNamespacedNetworkPolicy({ name, namespace: r.namespace });
+      } catch (err) {
+        if (apiStatus(err) !== 404) throw new FaultError(`delete NetworkPolicy ${name} in ${r.namespace}: ${(err as Error).message}`);
+        gone.push(name);
+      }
+    }
+    return `deleted NetworkPolic${r.policies.length === 1 ? 'y' : 'ies'} ${r.policies.join(', ')} in ${r.namespace}${gone.length ? ` (${gone.join(', ')} already gone)` : ''}`;
+  },
+};
+
+export function describeCut(p: CutParams, namespace: string): string {
+  if (p.selector) return `isolate ${p.selector} in ${namespace} (${p.direction ?? 'both'})`;
+  return `cut ${p.from} → ${p.to} in ${namespace} (${p.direction ?? 'ingress'} polic${p.direction === 'both' ? 'ies' : 'y'})`;
+}
+
+/** The NetworkPolicies of a cut, named uniquely and labelled with the run. */
+export function buildPolicies(p: CutParams, namespace: string, ctx: Pick<FaultContext, 'runId' | 'step'>): V1NetworkPolicy[] {
+  const suffix = randomBytes(3).toString('hex');
+  const meta = (role: string) => ({
+    name: `crt-cut-${slug(ctx.step)}-${role}-${suffix}`.slice(0, 63).replace(/-+$/, ''),
+    namespace,
+    labels: { [RUN_ID_LABEL]: labelValue(ctx.runId), [STEP_LABEL]: labelValue(ctx.step), 'app.kubernetes.io/managed-by': 'crt' },
+    annotations: { 'crt.io/run-id': ctx.runId, 'crt.io/description': 'created by crt network-cut; deleted by its revert (crt revert)' },
+  });
+  const selector = (text: string, field: string): V1LabelSelector => {
+    try {
+      return labelSelectorObject(text);
+    } catch (err) {
+      throw new FaultError(`network-cut: ${field} "${text}" is not a label selector: ${(err as Error).message}`);
+    }
+  };
+  if (p.selector) {
+    const direction = p.direction ?? 'both';
+    const types = direction === 'both' ? ['Ingress', 'Egress'] : direction === 'ingress' ? ['Ingress'] : ['Egress'];
+    return [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('isolate'), spec: { podSelector: selector(p.selector, 'selector'), policyTypes: types } }];
+  }
+  const from = p.from as string;
+  const to = p.to as string;
+  const direction = p.direction ?? 'ingress';
+  const otherNamespaces: V1NetworkPolicyPeer = { namespaceSelector: { matchExpressions: [{ key: NS_NAME_LABEL, operator: 'NotIn', values: [namespace] }] } };
+  const out: V1NetworkPolicy[] = [];
+  if (direction !== 'egress') {
+    selector(from, 'from');
+    const peers = [...negatedSelectors(from).map((s) => ({ podSelector: s })), otherNamespaces];
+    out.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('in'), spec: { podSelector: selector(to, 'to'), policyTypes: ['Ingress'], ingress: [{ _from: peers }] } });
+  }
+  if (direction !== 'ingress') {
+    selector(to, 'to');
+    const peers = [...negatedSelectors(to).map((s) => ({ podSelector: s })), otherNamespaces];
+    const dns = { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] } as never;
+    out.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta('out'), spec: { podSelector: selector(from, 'from'), policyTypes: ['Egress'], egress: [{ to: peers }, dns] } });
+  }
+  return out;
+}
+
+/** The pods whose traffic the cut changes, capped by maxPercent of the namespace's pods. */
+async function affectedPods(ctx: FaultContext, namespace: string, p: CutParams): Promise<string[]> {
+  const kube = requireKube(ctx, 'network-cut');
+  const list = async (labelSelector?: string) =>
+    (await kubeCall(`list pods in ${namespace}`, () => kube.core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) }))).items
+      .filter((pod) => !pod.metadata?.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed')
+      .map((pod) => pod.metadata!.name!);
+  const names = p.selector ? await list(p.selector) : [...new Set([...(await list(p.from)), ...(await list(p.to))])];
+  if (names.length === 0) throw new FaultError(`network-cut: no running pod matches ${p.selector ?? `${p.from} or ${p.to}`} in namespace ${namespace}`);
+  if (p.maxPercent !== undefined) {
+    const all = (await list()).length;
+    if (all > 0 && names.length / all > parsePercent(p.maxPercent) + 1e-9) {
+      throw new FaultError(`refused: the cut affects ${names.length} of ${all} pods in ${namespace} (${Math.round((100 * names.length) / all)}%), above maxPercent ${p.maxPercent}`);
+    }
+  }
+  return names.sort();
+}
+
+const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'step';
+
+/** A label value: at most 63 characters of [A-Za-z0-9_.-], alphanumeric at both ends. */
+export function labelValue(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '') || 'x';
+}

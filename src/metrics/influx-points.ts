@@ -1,0 +1,133 @@
+import type { IPoint } from 'influx';
+import { decodeHistogram, summarize } from '../results/histogram.js';
+import { FAILURE_CLASSES, type CaseResult, type ClusterSampleRecord, type EventRecord, type TimeseriesRecord } from '../results/types.js';
+
+/**
+ * The InfluxDB measurements crt writes, with every tag and field: the one list the sink, the README
+ * and the Grafana dashboard test all read. Numbers are written as floats (node-influx's default
+ * without a schema), so a field never changes type between writes.
+ */
+export const INFLUX_MEASUREMENTS = {
+  crt_load: {
+    tags: ['run', 'plan', 'case', 'layer', 'phase', 'target', 'generator', 'stage'],
+    fields: [
+      'requests', 'ok', 'failed', ...FAILURE_CLASSES.map((c) => `failures_${c}`), 'error_rate', 'rps', 'bytes', 'sent',
+      'min', 'mean', 'p50', 'p75', 'p90', 'p95', 'p99', 'max', 'lag_max_ms', 'elu',
+    ],
+  },
+  crt_event: {
+    tags: ['run', 'plan', 'case', 'layer', 'kind', 'name'],
+    fields: ['title', 'text', 'ok', 'duration_ms', 'offset_ms', 'data'],
+  },
+  crt_cluster: {
+    tags: ['run', 'plan', 'case', 'layer', 'phase', 'kind', 'subject'],
+    fields: ['desired', 'ready', 'available', 'restarts'],
+  },
+  crt_case: {
+    tags: ['run', 'plan', 'case', 'layer', 'verdict'],
+    fields: ['verdict', 'reason', 'duration_ms', 'recovery_time_ms', 'recovered', 'impact', 'failed_requests', 'cluster_recovery_time_ms', 'expectations_total', 'expectations_failed'],
+  },
+} as const satisfies Record<string, { tags: readonly string[]; fields: readonly string[] }>;
+
+export type Measurement = keyof typeof INFLUX_MEASUREMENTS;
+
+/** A point as crt writes and spools it: timestamps are epoch microseconds (write precision `u`). */
+export interface CrtPoint extends IPoint {
+  measurement: Measurement;
+  tags: Record<string, string>;
+  fields: Record<string, string | number | boolean>;
+  timestamp: number;
+}
+
+type Fields = CrtPoint['fields'];
+
+/** Drops undefined and null values: InfluxDB has no null, an absent field is "no value". */
+function defined(fields: Record<string, string | number | boolean | null | undefined>): Fields {
+  const out: Fields = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== null && !(typeof v === 'number' && !Number.isFinite(v))) out[k] = v;
+  return out;
+}
+
+/**
+ * InfluxDB keeps one point per series and timestamp: a second point with the same measurement, tags and
+ * time overwrites the first. Records are per millisecond and two can share one (two events of a kind in the
+ * same ms, two watch updates of a workload), so each later one is moved by 1 µs. The shift depends only on
+ * the order of the records, so replaying the run files gives the same timestamps (writes are idempotent).
+ */
+export class UniqueTimes {
+  private readonly last = new Map<string, number>();
+
+  next(measurement: string, tags: Record<string, string>, ms: number): number {
+    const key = `${measurement}\u0000${Object.entries(tags).map(([k, v]) => `${k}=${v}`).join('\u0000')}`;
+    let us = Math.round(ms) * 1000;
+    const previous = this.last.get(key);
+    if (previous !== undefined && us <= previous && previous - us < 1000) us = previous + 1;
+    this.last.set(key, us);
+    return us;
+  }
+}
+
+export function loadPoint(r: TimeseriesRecord, plan: string, times: UniqueTimes): CrtPoint {
+  const tags = { run: r.run, plan, case: r.case, layer: r.layer, phase: r.phase, target: r.target, generator: String(r.generator), stage: String(r.stage) };
+  const failed = FAILURE_CLASSES.reduce((n, c) => n + r.failures[c], 0);
+  const latency = summarize(decodeHistogram(r.latency));
+  const fields = defined({
+    requests: r.requests,
+    ok: r.ok,
+    failed,
+    ...Object.fromEntries(FAILURE_CLASSES.map((c) => [`failures_${c}`, r.failures[c]])),
+    error_rate: r.requests > 0 ? failed / r.requests : null,
+    // one record covers one second
+    rps: r.requests,
+    bytes: r.bytes,
+    sent: r.sent,
+    min: latency?.min,
+    mean: latency?.mean,
+    p50: latency?.p50,
+    p75: latency?.p75,
+    p90: latency?.p90,
+    p95: latency?.p95,
+    p99: latency?.p99,
+    max: latency?.max,
+    lag_max_ms: r.lagMaxMs,
+    elu: r.elu,
+  });
+  return { measurement: 'crt_load', tags, fields, timestamp: times.next('crt_load', tags, r.t) };
+}
+
+export function eventPoint(r: EventRecord, plan: string, times: UniqueTimes): CrtPoint {
+  const tags: Record<string, string> = { run: r.run, plan, case: r.case, layer: r.layer, kind: r.kind };
+  if (r.name) tags.name = r.name;
+  const fields = defined({
+    title: `${r.case} ${r.kind}${r.name ? ` ${r.name}` : ''}${r.ok === false ? ' (failed)' : ''}`,
+    text: r.detail ?? '',
+    ok: r.ok,
+    duration_ms: r.durationMs,
+    offset_ms: r.offsetMs,
+    data: r.data ? JSON.stringify(r.data) : undefined,
+  });
+  return { measurement: 'crt_event', tags, fields, timestamp: times.next('crt_event', tags, r.t) };
+}
+
+export function clusterPoint(r: ClusterSampleRecord, plan: string, times: UniqueTimes): CrtPoint {
+  const tags = { run: r.run, plan, case: r.case, layer: r.layer, phase: r.phase, kind: r.kind, subject: r.subject };
+  const fields = { desired: r.desired, ready: r.ready, available: r.available, restarts: r.restarts };
+  return { measurement: 'crt_cluster', tags, fields, timestamp: times.next('crt_cluster', tags, r.t) };
+}
+
+export function casePoint(run: string, plan: string, c: CaseResult, times: UniqueTimes): CrtPoint {
+  const tags = { run, plan, case: c.id, layer: c.layer, verdict: c.verdict };
+  const fields = defined({
+    verdict: c.verdict,
+    reason: c.reason,
+    duration_ms: c.durationMs,
+    recovery_time_ms: c.recovery?.recoveryTimeMs,
+    recovered: c.recovery ? c.recovery.recoveryTimeMs !== null : undefined,
+    impact: c.recovery?.impact,
+    failed_requests: c.recovery?.failedRequests,
+    cluster_recovery_time_ms: c.recovery?.cluster?.recoveryTimeMs,
+    expectations_total: c.expectations.length,
+    expectations_failed: c.expectations.filter((e) => e.verdict === 'failed').length,
+  });
+  return { measurement: 'crt_case', tags, fields, timestamp: times.next('crt_case', tags, Date.parse(c.endedAt)) };
+}

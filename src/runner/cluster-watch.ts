@@ -1,0 +1,155 @@
+import { makeInformer, type Informer, type KubernetesObject, type V1Deployment, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { errorMessage } from '../core/errors.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
+import type { KubeClients } from '../kube/index.js';
+import type { ClusterRecovery, ClusterSampleRecord, Layer, Phase } from '../results/types.js';
+
+type Sample = Omit<ClusterSampleRecord, 'run' | 'case' | 'layer' | 'phase'>;
+
+export interface ClusterWatchDeps {
+  kube: KubeClients;
+  clock: Clock;
+  log: Logger;
+  run: string;
+  case: string;
+  layer: Layer;
+  /** namespaces whose Deployments and pods are followed (the case's faults' and probes', or all of them); nodes always */
+  namespaces: readonly string[] | 'all';
+  phase: () => Phase;
+  write: (records: ClusterSampleRecord[]) => void;
+}
+
+const key = (s: Pick<Sample, 'kind' | 'subject'>) => `${s.kind}|${s.subject}`;
+
+/**
+ * The cluster view of a case: informers (list + watch, from client-node) on the Deployments and
+ * pods of the case's namespaces and on the nodes. Every change of a workload's desired / ready /
+ * available replicas or restarts, and of the nodes' Ready count, becomes a ClusterSampleRecord
+ * stamped with the instant the watch delivered it; `recovery()` derives from them when every
+ * workload or the nodes that the faults affected were whole again.
+ */
+export class ClusterWatch {
+  private readonly informers: Informer<KubernetesObject>[] = [];
+  private readonly deployments = new Map<string, V1Deployment>();
+  private readonly pods = new Map<string, V1Pod>();
+  private readonly nodes = new Map<string, V1Node>();
+  private readonly last = new Map<string, Sample>();
+  /** every sample, in order, for the recovery computation */
+  readonly samples: Sample[] = [];
+  private stopped = false;
+  /** false while the informers list: the first sample is taken once every list is in */
+  private listed = false;
+
+  constructor(private readonly d: ClusterWatchDeps) {}
+
+  /** Lists and starts watching; resolves once the initial state is recorded. A failure is logged, not fatal. */
+  async start(): Promise<void> {
+    const { kc, apps, core } = this.d.kube;
+    const watch = <T extends KubernetesObject>(informer: Informer<T>, store: Map<string, T>) => {
+      const id = (o: T) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+      const upsert = (o: T) => {
+        store.set(id(o), o);
+        this.sample();
+      };
+      informer.on('add', upsert);
+      informer.on('update', upsert);
+      informer.on('delete', (o) => {
+        store.delete(id(o));
+        this.sample();
+      });
+      informer.on('error', (err: unknown) => {
+        if (this.stopped) return;
+        this.d.log.warn({ err: errorMessage(err) }, 'cluster watch failed; restarting it');
+        setTimeout(() => void informer.start().catch(() => undefined), 1000);
+      });
+      this.informers.push(informer);
+    };
+    try {
+      if (this.d.namespaces === 'all') {
+        watch(makeInformer(kc, '/apis/apps/v1/deployments', () => apps.listDeploymentForAllNamespaces()), this.deployments);
+        watch(makeInformer(kc, '/api/v1/pods', () => core.listPodForAllNamespaces()), this.pods);
+      }
+      for (const namespace of this.d.namespaces === 'all' ? [] : this.d.namespaces) {
+        watch(makeInformer(kc, `/apis/apps/v1/namespaces/${namespace}/deployments`, () => apps.listNamespacedDeployment({ namespace })), this.deployments);
+        watch(makeInformer(kc, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace })), this.pods);
+      }
+      watch(makeInformer(kc, '/api/v1/nodes', () => core.listNode()), this.nodes);
+      await Promise.all(this.informers.map((i) => i.start()));
+      this.listed = true;
+      this.sample();
+    } catch (err) {
+      this.d.log.warn({ err: errorMessage(err) }, 'cannot watch the cluster: no cluster view for this case');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
+  }
+
+  private sample(): void {
+    if (this.stopped || !this.listed) return;
+    const t = this.d.clock.wallNow();
+    const current: Sample[] = [];
+    for (const dep of this.deployments.values()) {
+      const ns = dep.metadata?.namespace ?? '';
+      const name = dep.metadata?.name ?? '';
+      const pods = [...this.pods.values()].filter((p) => p.metadata?.namespace === ns && ownerDeployment(p) === name);
+      current.push({
+        t, kind: 'workload', subject: `deployment/${ns}/${name}`,
+        desired: dep.spec?.replicas ?? 1, ready: dep.status?.readyReplicas ?? 0, available: dep.status?.availableReplicas ?? 0,
+        restarts: pods.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m, c) => m + (c.restartCount ?? 0), 0), 0),
+      });
+    }
+    if (this.nodes.size > 0) {
+      const nodes = [...this.nodes.values()];
+      const ready = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      current.push({ t, kind: 'nodes', subject: 'nodes', desired: nodes.length, ready: ready.length, available: ready.filter((n) => !n.spec?.unschedulable).length, restarts: 0 });
+    }
+    const changed = current.filter((s) => {
+      const prev = this.last.get(key(s));
+      return !prev || prev.desired !== s.desired || prev.ready !== s.ready || prev.available !== s.available || prev.restarts !== s.restarts;
+    });
+    if (changed.length === 0) return;
+    for (const s of changed) this.last.set(key(s), s);
+    this.samples.push(...changed);
+    this.d.write(changed.map((s) => ({ ...s, run: this.d.run, case: this.d.case, layer: this.d.layer, phase: this.d.phase() })));
+  }
+
+  /**
+   * Cluster-view recovery from an injection at `injectedAt` (epoch ms): the subjects that were not
+   * whole (ready or available below desired) at some point after it, and the instant the last of
+   * them became whole again for good. `originMs` turns instants into offsets.
+   */
+  recovery(injectedAt: number, originMs: number): ClusterRecovery {
+    const whole = (s: Sample) => s.ready >= s.desired && s.available >= s.desired;
+    const affected = new Set<string>();
+    const state = new Map<string, Sample>();
+    let recoveredAt: number | null = null;
+    for (const s of this.samples) {
+      state.set(key(s), s);
+      if (s.t < injectedAt) continue;
+      if (!whole(s)) affected.add(s.subject);
+      if ([...state.values()].every((x) => !affected.has(x.subject) || whole(x))) {
+        if (affected.size > 0 && recoveredAt === null) recoveredAt = s.t;
+      } else {
+        recoveredAt = null;
+      }
+    }
+    const recovered = affected.size === 0 ? injectedAt : recoveredAt;
+    return {
+      affected: [...affected].sort(),
+      recoveredAtMs: recovered === null ? null : Math.round(recovered - originMs),
+      recoveryTimeMs: recovered === null ? null : Math.round(recovered - injectedAt),
+    };
+  }
+}
+
+/** The Deployment a pod belongs to: its ReplicaSet owner's name without the pod-template-hash. */
+function ownerDeployment(pod: V1Pod): string | undefined {
+  const rs = pod.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.name;
+  const hash = pod.metadata?.labels?.['pod-template-hash'];
+  if (!rs) return undefined;
+  return hash && rs.endsWith(`-${hash}`) ? rs.slice(0, -hash.length - 1) : rs.replace(/-[a-z0-9]+$/, '');
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { expect } from 'chai';
+import { silentLogger } from '../../../src/core/index.js';
+import { DistributedJobEngine } from '../../../src/distributed/index.js';
+import { kubeClients, writeEmbeddedKubeconfig, type KubeClients } from '../../../src/kube/index.js';
+import type { GeneratorMessage } from '../../../src/load/index.js';
+import { LocalCluster } from '../../../src/localcluster/index.js';
+import { computeStats } from '../../../src/results/stats.js';
+import type { LoadSample } from '../../../src/results/types.js';
+import { loadSpec, stage } from '../../helpers/load.js';
+import { fixedDelay, startServer, type TestServer } from '../../helpers/servers.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
+
+/** The Indexed Job engine itself on a 1-node embedded cluster, against a host server that counts what it received. */
+describe('distributed load engine: crt workers in an Indexed Job', function () {
+  this.timeout(90_000);
+  let cluster: LocalCluster;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let kube: KubeClients;
+  let server: TestServer;
+
+  before(async () => {
+    tmp = await tempDir();
+    cluster = new LocalCluster({ nodes: 1, stateDir: path.join(tmp.dir, 'state') });
+    const kubeconfig = path.join(tmp.dir, 'kubeconfig');
+    await writeEmbeddedKubeconfig(kubeconfig, await cluster.start());
+    kube = kubeClients({ kubeconfig });
+  });
+  beforeEach(async () => (server = await startServer(fixedDelay(5))));
+  afterEach(async () => server.close());
+  after(async () => {
+    await cluster.stop();
+    await tmp.remove();
+  });
+
+  async function run(generators: number, durationMs: number, abortAfterMs?: number) {
+    const spec = loadSpec({ generators, stages: [stage({ connections: 4, rateRps: 20, durationMs })], distributed: { generators, on: 'cluster', via: 'job', image: null, namespace: 'default' } });
+    const engine = new DistributedJobEngine(kube, spec.distributed!, 'run-1');
+    const prepared = await engine.prepare({ spec, targetName: 't', url: server.url, headers: {} }, { maxStageMs: 60_000, log: silentLogger, caseId: 'DIST-02' });
+    const controller = new AbortController();
+    if (abortAfterMs !== undefined) setTimeout(() => controller.abort(), abortAfterMs);
+    const messages: GeneratorMessage[] = [];
+    for await (const m of prepared.start(performance.timeOrigin + performance.now(), controller.signal)) messages.push(m);
+    const samples: LoadSample[] = messages.flatMap((m) => (m.type === 'samples' ? m.samples : []));
+    return { messages, samples };
+  }
+
+  const jobs = async () => (await kube.batch.listNamespacedJob({ namespace: 'default', labelSelector: 'crt.io/run-id=run-1' })).items;
+
+  it('counts exactly the requests the server received, each worker as one generator, and deletes the Job', async () => {
+    const { messages, samples } = await run(2, 2000);
+    expect(messages.filter((m) => m.type === 'error')).to.deep.equal([]);
+    const perWorker = [0, 1].map((g) => samples.filter((s) => s.generator === g).reduce((n, s) => n + s.requests, 0));
+    expect(perWorker).to.deep.equal([40, 40]);
+    expect(computeStats(samples, 2)?.requests).to.equal(server.count);
+    expect(await jobs()).to.deep.equal([]);
+  });
+
+  it('on abort, keeps what the workers reported, ends every generator and deletes the Job and its pods', async () => {
+    const { messages, samples } = await run(2, 20_000, 2500);
+    expect(messages.filter((m) => m.type === 'done').map((m) => m.generator).sort()).to.deep.equal([0, 1]);
+    const counted = computeStats(samples, 20)?.requests ?? 0;
+    expect(counted).to.be.above(0).and.at.most(server.count);
+    expect(await jobs()).to.deep.equal([]);
+    await until('the worker pods to be gone', async () => (await kube.core.listNamespacedPod({ namespace: 'default', labelSelector: 'crt.io/run-id=run-1' })).items.length === 0);
+    const after = server.count;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(server.count, 'no worker sends after the abort').to.equal(after);
+  });
+});

@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import { INFLUX_MEASUREMENTS, UniqueTimes, casePoint, clusterPoint, eventPoint, loadPoint, redactUrl, resolveInfluxConfig } from '../../../src/metrics/index.js';
+import type { CaseResult, EventRecord, TimeseriesRecord } from '../../../src/results/types.js';
+import { sample } from '../../helpers/samples.js';
+
+const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
+const record = (over: Partial<TimeseriesRecord> = {}): TimeseriesRecord => ({
+  ...sample(3, 90, 10, { latencyMs: 20, originMs: T0, generator: 1, stage: 2 }),
+  run: 'r1', case: 'LOG-01', layer: 'logical', phase: 'fault', target: 'gw', ...over,
+});
+
+describe('InfluxDB points', () => {
+  it('turns a per-second sample into a crt_load point with every tag and field', () => {
+    const p = loadPoint(record(), 'demo', new UniqueTimes());
+    expect(p.measurement).to.equal('crt_load');
+    expect(p.timestamp).to.equal((T0 + 3000) * 1000);
+    expect(p.tags).to.deep.equal({ run: 'r1', plan: 'demo', case: 'LOG-01', layer: 'logical', phase: 'fault', target: 'gw', generator: '1', stage: '2' });
+    expect(p.fields).to.deep.equal({
+      requests: 100, ok: 90, failed: 10, failures_status: 10, failures_timeout: 0, failures_refused: 0, failures_reset: 0, failures_other: 0,
+      error_rate: 0.1, rps: 100, bytes: 0, sent: 100, // HDR buckets: 20 ms is recorded in the bucket whose highest equivalent value is 20.015 ms
+      min: 20, mean: 20.008, p50: 20.015, p75: 20.015, p90: 20.015, p95: 20.015, p99: 20.015, max: 20.015, lag_max_ms: 0, elu: 0.1,
+    });
+    expect(Object.keys(p.fields).sort()).to.deep.equal([...INFLUX_MEASUREMENTS.crt_load.fields].sort());
+  });
+
+  it('leaves out error rate and latency of a second without requests (InfluxDB has no null)', () => {
+    const p = loadPoint(record({ ...sample(0, 0, 0, { originMs: T0 }) }), 'demo', new UniqueTimes());
+    expect(p.fields).to.not.have.any.keys('error_rate', 'p50', 'max', 'mean');
+    expect(p.fields.requests).to.equal(0);
+  });
+
+  it('gives two events of one series in the same millisecond distinct timestamps, the same on every replay', () => {
+    const ev = (detail: string): EventRecord => ({ t: T0, offsetMs: 10, kind: 'inject', name: 'kill', detail, run: 'r1', case: 'C', layer: 'logical' });
+    const once = () => {
+      const times = new UniqueTimes();
+      return [eventPoint(ev('a'), 'demo', times), eventPoint(ev('b'), 'demo', times), eventPoint({ ...ev('c'), name: 'other' }, 'demo', times)];
+    };
+    const [a, b, c] = once();
+    expect([a?.timestamp, b?.timestamp, c?.timestamp]).to.deep.equal([T0 * 1000, T0 * 1000 + 1, T0 * 1000]);
+    expect(once()).to.deep.equal([a, b, c]);
+    expect(a?.tags).to.deep.equal({ run: 'r1', plan: 'demo', case: 'C', layer: 'logical', kind: 'inject', name: 'kill' });
+    expect(a?.fields).to.deep.equal({ title: 'C inject kill', text: 'a', offset_ms: 10 });
+  });
+
+  it('writes cluster samples and case verdicts with their recovery time', () => {
+    const times = new UniqueTimes();
+    const cl = clusterPoint({ t: T0, run: 'r1', case: 'C', layer: 'logical', phase: 'recovery', kind: 'workload', subject: 'deployment/demo/gateway', desired: 3, ready: 2, available: 2, restarts: 1 }, 'demo', times);
+    expect(cl).to.deep.equal({
+      measurement: 'crt_cluster', timestamp: T0 * 1000,
+      tags: { run: 'r1', plan: 'demo', case: 'C', layer: 'logical', phase: 'recovery', kind: 'workload', subject: 'deployment/demo/gateway' },
+      fields: { desired: 3, ready: 2, available: 2, restarts: 1 },
+    });
+    const result = {
+      id: 'C', layer: 'logical', verdict: 'failed', reason: 'p99 too high', endedAt: new Date(T0).toISOString(), durationMs: 5000,
+      recovery: { recoveryTimeMs: 1200, impact: true, failedRequests: 7 }, expectations: [{ verdict: 'passed' }, { verdict: 'failed' }],
+    } as unknown as CaseResult;
+    const cp = casePoint('r1', 'demo', result, times);
+    expect(cp.tags).to.deep.equal({ run: 'r1', plan: 'demo', case: 'C', layer: 'logical', verdict: 'failed' });
+    expect(cp.fields).to.deep.equal({
+      verdict: 'failed', reason: 'p99 too high', duration_ms: 5000, recovery_time_ms: 1200, recovered: true, impact: true, failed_requests: 7, expectations_total: 2, expectations_failed: 1,
+    });
+  });
+});
+
+describe('InfluxDB configuration', () => {
+  const doc = { url: 'http://influx:8086', database: 'crt' };
+
+  it('takes credentials from the environment only, and --influx-url over CRT_INFLUX_URL over the plan', () => {
+    const env = { CRT_INFLUX_URL: 'http://env:8086', CRT_INFLUX_USERNAME: 'u', CRT_INFLUX_PASSWORD: 's3cret' };
+    expect(resolveInfluxConfig(doc, { env, baseDir: '.' })).to.deep.equal({ url: 'http://env:8086', database: 'crt', username: 'u', password: 's3cret' });
+    expect(resolveInfluxConfig(doc, { url: 'http://flag:1', env, baseDir: '.' })?.url).to.equal('http://flag:1');
+    expect(resolveInfluxConfig(undefined, { env: {}, baseDir: '.' })).to.equal(null);
+  });
+
+  it('moves user:password out of a URL given on the command line, and redacts it in messages', () => {
+    const c = resolveInfluxConfig(undefined, { url: 'http://admin:pa%24s@127.0.0.1:8086/', env: {}, baseDir: '.' });
+    expect(c).to.deep.equal({ url: 'http://127.0.0.1:8086', database: 'crt', username: 'admin', password: 'pa$s' });
+    expect(redactUrl('http://admin:pa%24s@127.0.0.1:8086/')).to.equal('http://127.0.0.1:8086/');
+  });
+
+  it('says which variable is missing when the plan names one', () => {
+    expect(() => resolveInfluxConfig({ ...doc, tokenEnv: 'MY_TOKEN' }, { env: {}, baseDir: '.' })).to.throw('sinks.influx.tokenEnv names MY_TOKEN, which is not set');
+    expect(resolveInfluxConfig({ ...doc, tokenEnv: 'MY_TOKEN' }, { env: { MY_TOKEN: 't' }, baseDir: '.' })?.token).to.equal('t');
+  });
+});
