@@ -63,11 +63,11 @@ layers:
     expect(seen['two-nodes']).to.equal('ok: 2/2 nodes Ready');
     expect(seen['deployment-available-2']).to.equal('ok: customer-service: 3/3 ready, updated 3, generation 1/1; gateway: 3/3 ready, updated 3, generation 1/1; store: 1/1 ready, updated 1, generation 1/1');
     expect(seen['gateway-spread']).to.match(/^ok: demo app=gateway: 3 ready pods on 2 nodes \(node-1: [12], node-2: [12]\)$/);
-    expect(seen.gateway).to.equal('ok: no HPA for demo/gateway');
-    expect(healthy.expectations.filter((e) => e.phase === null).map((e) => [e.metric, e.verdict])).to.deep.include.members([['probe gateway', 'passed'], ['probe all-nodes-after', 'passed']]);
+    expect(seen['hpa-4']).to.equal('ok: no HPA for demo/gateway');
+    expect(healthy.expectations.filter((e) => e.phase === null).map((e) => [e.metric, e.verdict])).to.deep.include.members([['probe deployment-available-1', 'passed'], ['probe all-nodes-after', 'passed']]);
 
     expect(needsPdb.verdict).to.equal('not-run');
-    expect(needsPdb.reason).to.equal('condition gateway failed: gateway: no PodDisruptionBudget selects its pods');
+    expect(needsPdb.reason).to.equal('condition pdb-exists-1 failed: gateway: no PodDisruptionBudget selects its pods');
 
     expect(tooFew.verdict).to.equal('failed');
     expect(JSON.stringify(tooFew.expectations)).to.contain('2/2 nodes Ready; expected at least 3');
