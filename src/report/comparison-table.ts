@@ -24,9 +24,10 @@ function value(metric: ComparedMetric, v: number | null): string {
 
 function delta(m: MetricComparison): string {
   if (m.delta === null) return NONE;
-  const sign = m.delta > 0 ? '+' : m.delta < 0 ? '−' : '±';
   const abs = Math.abs(m.delta);
   const text = m.metric === 'errorRate' ? `${round(abs * 100, 2)} pt` : value(m.metric, abs);
+  // the sign of what is shown: a delta that rounds to 0 reads ±0, not −0
+  const sign = /[1-9]/.test(text) ? (m.delta > 0 ? '+' : '−') : '±';
   const relative = m.baseline ? ` (${sign}${round((abs / m.baseline) * 100, 0)}%)` : '';
   return `${sign}${text}${m.metric === 'errorRate' ? '' : relative}`;
 }

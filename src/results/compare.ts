@@ -49,9 +49,12 @@ interface Row {
 /** Per phase present in both runs: p95, p99, errorRate; then the case's recovery times when either run measured one. */
 function caseRows(now: CaseResult, before: CaseResult): Row[] {
   const rows: Row[] = [];
+  const whole = now.phases.find((p) => p.name === 'whole');
   for (const p of now.phases) {
     const b = before.phases.find((x) => x.name === p.name);
     if (!b || !p.stats || !b.stats) continue;
+    // without a trigger the baseline phase is the whole load: one regression, not two
+    if (p !== whole && whole && p.startMs === whole.startMs && p.endMs === whole.endMs) continue;
     const value = (s: NonNullable<typeof p.stats>, m: RegressionMetric): number | null => (m === 'errorRate' ? s.errorRate : (s.latency?.[m as 'p95' | 'p99'] ?? null));
     for (const metric of PHASE_REGRESSION_METRICS) rows.push({ phase: p.name, metric, baseline: value(b.stats, metric), current: value(p.stats, metric) });
   }
