@@ -1,4 +1,4 @@
-import { isDuration, isPercent, parseDuration, parsePercent } from '../core/units.js';
+import { DURATION_PATTERN, PERCENT_PATTERN, isPercent, parseDuration, parsePercent } from '../core/units.js';
 
 /**
  * Regression thresholds of nightly comparisons: how much worse than the baseline run a metric may
@@ -35,12 +35,17 @@ export const DEFAULT_REGRESSION: RegressionThresholds = {
   clusterRecoveryTime: { kind: 'absolute', value: 30_000, text: '+30s' },
 };
 
+const bare = (pattern: string): string => pattern.slice(1, -1);
+/** `+20%`, `+30s`, `+50ms` or `off`: the schema format `increase` (p95, p99, recovery times). */
+export const INCREASE_PATTERN = `^(off|\\+(${bare(PERCENT_PATTERN)}|${bare(DURATION_PATTERN)}))$`;
+/** `+0.5%` (points) or `off`: the schema format `rate-increase` (errorRate). */
+export const RATE_INCREASE_PATTERN = `^(off|\\+${bare(PERCENT_PATTERN)})$`;
+const increaseRe = new RegExp(INCREASE_PATTERN);
+const rateIncreaseRe = new RegExp(RATE_INCREASE_PATTERN);
+
 /** Whether `text` is an allowed increase for `metric` (the schema formats use it). */
 export function isIncrease(metric: RegressionMetric, text: string): boolean {
-  if (text === 'off') return true;
-  if (!text.startsWith('+')) return false;
-  const rest = text.slice(1);
-  return isPercent(rest) || (metric !== 'errorRate' && isDuration(rest));
+  return (metric === 'errorRate' ? rateIncreaseRe : increaseRe).test(text);
 }
 
 /** Parses `+20%`, `+30s`, `+0.5%` (errorRate: points) or `off`; throws on anything else (validate first). */
