@@ -1,7 +1,7 @@
-import { formatDuration, formatMs, formatPercent, round } from '../core/units.js';
+import { formatDuration, formatPercent, round } from '../core/units.js';
 import type { ComparedMetric, MetricComparison, RunComparison } from '../results/types.js';
 import type { Table } from './case-tables.js';
-import { NONE } from './format.js';
+import { NONE, formatLatency } from './format.js';
 
 /**
  * The delta table of a run comparison as plain text, shared by `crt compare` (stdout), the HTML
@@ -19,7 +19,7 @@ const CASE_STATUS: Record<RunComparison['cases'][number]['status'], string> = {
 function value(metric: ComparedMetric, v: number | null): string {
   if (v === null) return NONE;
   if (metric === 'errorRate') return formatPercent(v);
-  return metric === 'p95' || metric === 'p99' ? formatMs(v) : formatDuration(v);
+  return metric === 'p95' || metric === 'p99' ? formatLatency(v) : formatDuration(v);
 }
 
 function delta(m: MetricComparison): string {
