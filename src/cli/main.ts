@@ -86,6 +86,7 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .argument('<run>', 'a run folder or a run id under --out')
     .requiredOption('--baseline <run>', 'the reference: a run id, a run folder, or last-good (the newest passed run of the same plan)')
     .option('--out <dir>', 'folder holding the run folders', 'reports')
+    .option('--influx-url <url>', 'with last-good: look in this InfluxDB when no run folder qualifies (default: CRT_INFLUX_URL, then the plan\'s sinks.influx)')
     .action(async (ref: string, flags: CompareFlags) => {
       const { compareCommand } = await import('./commands/compare.js');
       setCode(await compareCommand(ref, flags, io));

@@ -2,6 +2,8 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
+import { lastGoodFromInflux, resolveInfluxConfig, type InfluxConfig } from '../../metrics/index.js';
+import type { SinksDoc } from '../../plan/schema-types.js';
 import { comparisonSummary, comparisonTable } from '../../report/comparison-table.js';
 import type { Table } from '../../report/case-tables.js';
 import { compareRuns } from '../../results/compare.js';
@@ -15,6 +17,7 @@ export const COMPARISON_FILE = 'comparison.json';
 export interface CompareFlags {
   baseline: string;
   out: string;
+  influxUrl?: string;
 }
 
 /** A run given as a folder path or as a run id under `out`. */
@@ -32,8 +35,15 @@ export async function runFolder(ref: string, out: string): Promise<string> {
  * The baseline of `run`: `last-good` (the newest passed run of the same plan under `out`), or a run
  * id or folder. null when there is no last good run yet.
  */
-export async function resolveBaseline(ref: string, out: string, planName: string, runId?: string): Promise<{ dir: string; run: RunResult } | null> {
-  if (ref === 'last-good') return findLastGood(out, planName, runId);
+export async function resolveBaseline(
+  ref: string, out: string, planName: string, runId?: string, influx?: InfluxConfig | null,
+): Promise<{ dir: string; run: RunResult } | null> {
+  if (ref === 'last-good') {
+    const folder = await findLastGood(out, planName, runId);
+    if (folder || !influx) return folder;
+    const run = await lastGoodFromInflux(influx, planName, runId);
+    return run ? { dir: run.plan.file, run } : null;
+  }
   const dir = await runFolder(ref, out);
   return { dir, run: (await readRunFolder(dir)).run };
 }
@@ -42,9 +52,11 @@ export async function resolveBaseline(ref: string, out: string, planName: string
 export async function compareCommand(ref: string, flags: CompareFlags, io: CliIO): Promise<ExitCodeValue> {
   const dir = await runFolder(ref, flags.out);
   const { run } = await readRunFolder(dir);
-  const baseline = await resolveBaseline(flags.baseline, flags.out, run.plan.name, run.runId);
+  const planSinks = (run.plan.resolved as { sinks?: SinksDoc } | null)?.sinks;
+  const influx = flags.baseline === 'last-good' ? resolveInfluxConfig(planSinks?.influx, { url: flags.influxUrl, env: process.env, baseDir: path.dirname(run.plan.file) }) : null;
+  const baseline = await resolveBaseline(flags.baseline, flags.out, run.plan.name, run.runId, influx);
   if (!baseline) {
-    io.stderr.write(`no last good run of plan ${run.plan.name} under ${flags.out}/: nothing to compare with yet\n`);
+    io.stderr.write(`no last good run of plan ${run.plan.name} under ${flags.out}/${influx ? ` nor in InfluxDB at ${influx.url}` : ''}: nothing to compare with yet\n`);
     return ExitCode.passed;
   }
   if (baseline.run.runId === run.runId) throw new UsageError(`the baseline is the run itself (${run.runId})`, { hint: 'give an earlier run as --baseline' });

@@ -79,8 +79,10 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   await checkReachable(plan, direct, new PlanTargets(plan.targets));
 
   // found before the run: an unknown baseline is a usage error, not a run wasted
-  const baseline = flags.baseline ? await resolveBaseline(flags.baseline, flags.out, plan.name) : null;
-  if (flags.baseline && !baseline) io.stderr.write(`no last good run of plan ${plan.name} under ${flags.out}/ yet: this run will not be compared\n`);
+  const baseline = flags.baseline ? await resolveBaseline(flags.baseline, flags.out, plan.name, undefined, influx) : null;
+  if (flags.baseline && !baseline) {
+    io.stderr.write(`no last good run of plan ${plan.name} under ${flags.out}/${influx ? ` nor in InfluxDB at ${influx.url}` : ''} yet: this run will not be compared\n`);
+  }
 
   const runId = flags.runId ?? newRunId(plan.name, new Date(), randomBytes(2).toString('hex'));
   const dir = path.resolve(flags.out, runId);
