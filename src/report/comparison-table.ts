@@ -50,12 +50,13 @@ export function comparisonTable(c: RunComparison): Table {
 }
 
 /** `LOG-01 whole p95: 12 ms → 64 ms (+52 ms (+433%)), allowed +20%` for each regressed metric. */
-export function regressionLines(c: RunComparison): Array<{ caseId: string; text: string }> {
+export function regressionLines(c: RunComparison): Array<{ caseId: string; metric: ComparedMetric; text: string }> {
   return c.cases.flatMap((k) =>
     k.metrics
       .filter((m) => m.status === 'regressed')
       .map((m) => ({
         caseId: k.id,
+        metric: m.metric,
         text: `${m.phase ?? 'case'} ${m.metric}: ${value(m.metric, m.baseline)} → ${value(m.metric, m.current)} (${delta(m)}), allowed ${m.allowed ?? NONE}${m.note ? `: ${m.note}` : ''}`,
       })),
   );

@@ -80,7 +80,7 @@ function regressionSuite(run: RunResult): { xml: string; tally: Tally } | null {
     .filter((k) => k.status === 'compared')
     .flatMap((k) => [...new Set(k.metrics.filter((m) => m.status !== 'unchecked').map((m) => m.metric))].map((metric) => ({ id: k.id, metric })));
   const cases = tests.map(({ id, metric }) => {
-    const failed = lines.filter((l) => l.caseId === id && l.text.includes(` ${metric}: `)).map((l) => l.text);
+    const failed = lines.filter((l) => l.caseId === id && l.metric === metric).map((l) => l.text);
     const open = `    <testcase classname="${attr(`${run.plan.name}.regression`)}" name="${attr(`${id} ${metric}`)}" time="0.000">`;
     if (failed.length === 0) return open.replace(/>$/, '/>');
     const failure = `      <failure message="${attr(`${id} regressed: ${failed.join('; ')}`)}" type="regression">${x(failed.join('\n'))}</failure>`;

@@ -86,23 +86,17 @@ layers:
     expect(reverse.stderr).to.match(/^compare: no regression against b/);
   });
 
-  it('last-good is the newest passed run of the same plan, not a failed, regressed or other plan\'s run', async () => {
+  it('last-good is the newest passed run of the same plan', async () => {
+    // failed, interrupted and regressed runs are passed over too: see test/unit/results/compare.test.ts
     const file = await writePlan(tmp.dir, plan());
     const other = await writePlan(tmp.dir, plan('other'), 'other.yaml');
-    const failing = await writePlan(tmp.dir, plan('nightly', ', expect: {whole: {p50: 0ms}}'), 'failing.yaml');
     expect((await run('r1', file)).code).to.equal(0);
     expect((await run('r2', file)).code).to.equal(0);
-    delayMs = 60;
-    expect((await run('r3', file, '--baseline', 'last-good')).code).to.equal(1); // regressed against r2
-    delayMs = 1;
-    expect((await run('r4', other)).code).to.equal(0);
-    expect((await run('r5', failing)).code).to.equal(1);
-    const r = await run('r6', file, '--baseline', 'last-good');
+    expect((await run('r3', other)).code).to.equal(0);
+    const r = await run('r4', file, '--baseline', 'last-good');
     expect(r.code, r.stderr).to.equal(0);
-    expect((await runJson('r6')).comparison!.baseline.runId).to.equal('r2');
-    const cmp = await crt(['compare', 'r6', '--baseline', 'last-good'], { cwd: tmp.dir });
-    expect(cmp.code).to.equal(0);
-    expect(cmp.stderr).to.include('against r2');
+    expect(r.stderr).to.match(/compare: no regression against r2 /);
+    expect((await runJson('r4')).comparison!.baseline.runId).to.equal('r2');
   });
 
   it('says so and passes when there is no last good run yet', async () => {
