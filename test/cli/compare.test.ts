@@ -82,6 +82,7 @@ layers:
     expect(again.code).to.equal(1);
     expect(await readFile(path.join(tmp.dir, 'reports', 'b', 'comparison.json'), 'utf8')).to.equal(`${JSON.stringify(saved, null, 2)}\n`);
     const reverse = await crt(['compare', 'a', '--baseline', 'b'], { cwd: tmp.dir });
+    expect(reverse.stderr).not.to.include('note:');
     expect(reverse.code, reverse.stdout).to.equal(0);
     expect(reverse.stderr).to.match(/^compare: no regression against b/);
   });
@@ -92,7 +93,9 @@ layers:
     const other = await writePlan(tmp.dir, plan('other'), 'other.yaml');
     expect((await run('r1', file)).code).to.equal(0);
     expect((await run('r2', file)).code).to.equal(0);
-    expect((await run('r3', other)).code).to.equal(0);
+    const r3 = await run('r3', other, '--baseline', 'r2');
+    expect(r3.code).to.equal(0);
+    expect(r3.stderr).to.include('note: the baseline r2 is a run of plan nightly, not other: cases are matched by id\n');
     const r = await run('r4', file, '--baseline', 'last-good');
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stderr).to.match(/compare: no regression against r2 /);

@@ -60,12 +60,18 @@ export async function compareCommand(ref: string, flags: CompareFlags, io: CliIO
     return ExitCode.passed;
   }
   if (baseline.run.runId === run.runId) throw new UsageError(`the baseline is the run itself (${run.runId})`, { hint: 'give an earlier run as --baseline' });
+  noteOtherPlan(baseline.run, run.plan.name, io);
   const comparison = compareRuns(run, baseline.run, baseline.dir);
   // the same two runs give the same file: comparing again overwrites it with itself
   await writeFile(path.join(dir, COMPARISON_FILE), `${JSON.stringify(comparison, null, 2)}\n`);
   io.stdout.write(textTable(comparisonTable(comparison)));
   reportComparison(comparison, io);
   return comparison.regressions > 0 ? ExitCode.failed : ExitCode.passed;
+}
+
+/** A baseline of another plan is allowed (cases match by id), but rarely meant: say so. */
+export function noteOtherPlan(baseline: RunResult, planName: string, io: CliIO): void {
+  if (baseline.plan.name !== planName) io.stderr.write(`note: the baseline ${baseline.runId} is a run of plan ${baseline.plan.name}, not ${planName}: cases are matched by id\n`);
 }
 
 /** One line on stderr: what was compared and whether it regressed. */

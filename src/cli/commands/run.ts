@@ -19,7 +19,7 @@ import type { CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
 import { printDryRunResolved } from './dry-run.js';
 import { compareRuns } from '../../results/compare.js';
-import { reportComparison, resolveBaseline } from './compare.js';
+import { noteOtherPlan, reportComparison, resolveBaseline } from './compare.js';
 import { installSignalHandlers } from '../signals.js';
 
 export interface RunFlags {
@@ -80,6 +80,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
 
   // found before the run: an unknown baseline is a usage error, not a run wasted
   const baseline = flags.baseline ? await resolveBaseline(flags.baseline, flags.out, plan.name, undefined, influx) : null;
+  if (baseline) noteOtherPlan(baseline.run, plan.name, io);
   if (flags.baseline && !baseline) {
     io.stderr.write(`no last good run of plan ${plan.name} under ${flags.out}/${influx ? ` nor in InfluxDB at ${influx.url}` : ''} yet: this run will not be compared\n`);
   }
