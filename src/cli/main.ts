@@ -6,6 +6,7 @@ import { createLogger } from '../core/log.js';
 import { crtVersion } from '../core/version.js';
 import { parseDuration } from '../core/units.js';
 import type { ClusterUpFlags } from './commands/cluster.js';
+import type { CompareFlags } from './commands/compare.js';
 import type { PushFlags } from './commands/push.js';
 import type { RunFlags } from './commands/run.js';
 import type { RevertFlags } from './commands/revert.js';
@@ -64,6 +65,7 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .option('--assume-done', 'take manual steps as done at once (default outside a terminal: cases with a manual step are skipped)', false)
     .option('--wait-confirm', 'wait for manual steps to be confirmed with crt confirm, even without a terminal', false)
     .option('--influx-url <url>', 'also write the time series to this InfluxDB (env CRT_INFLUX_URL; credentials only from the environment, see README "InfluxDB")')
+    .option('--baseline <run>', 'compare with this run (id or folder) or last-good when done: regressions exit 1 (see README "Nightly regression")')
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       setCode(await runCommand(file, flags, io, argv.slice(2)));
@@ -76,6 +78,18 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .action(async (dir: string) => {
       const { reportCommand } = await import('./commands/report.js');
       setCode(await reportCommand(dir, io, createLogger(pino.destination(2), 'warn')));
+    });
+
+  program
+    .command('compare')
+    .description('compare a run with a baseline run, per case and phase (p95, p99, error rate, recovery times): exit 1 on regression')
+    .argument('<run>', 'a run folder or a run id under --out')
+    .requiredOption('--baseline <run>', 'the reference: a run id, a run folder, or last-good (the newest passed run of the same plan)')
+    .option('--out <dir>', 'folder holding the run folders', 'reports')
+    .option('--influx-url <url>', 'with last-good: look in this InfluxDB when no run folder qualifies (default: CRT_INFLUX_URL, then the plan\'s sinks.influx)')
+    .action(async (ref: string, flags: CompareFlags) => {
+      const { compareCommand } = await import('./commands/compare.js');
+      setCode(await compareCommand(ref, flags, io));
     });
 
   program

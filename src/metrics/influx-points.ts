@@ -1,6 +1,6 @@
 import type { IPoint } from 'influx';
 import { decodeHistogram, summarize } from '../results/histogram.js';
-import { FAILURE_CLASSES, type CaseResult, type ClusterSampleRecord, type EventRecord, type TimeseriesRecord } from '../results/types.js';
+import { FAILURE_CLASSES, PHASE_NAMES, type CaseResult, type ClusterSampleRecord, type EventRecord, type TimeseriesRecord } from '../results/types.js';
 
 /**
  * The InfluxDB measurements crt writes, with every tag and field: the one list the sink, the README
@@ -25,7 +25,11 @@ export const INFLUX_MEASUREMENTS = {
   },
   crt_case: {
     tags: ['run', 'plan', 'case', 'layer', 'verdict'],
-    fields: ['verdict', 'reason', 'duration_ms', 'recovery_time_ms', 'recovered', 'impact', 'failed_requests', 'cluster_recovery_time_ms', 'expectations_total', 'expectations_failed'],
+    fields: [
+      'verdict', 'reason', 'duration_ms', 'recovery_time_ms', 'recovered', 'impact', 'failed_requests', 'cluster_recovery_time_ms', 'expectations_total', 'expectations_failed',
+      // per phase, from the phase's merged histogram: what crt run --baseline compares with a run found in InfluxDB
+      ...PHASE_NAMES.flatMap((p) => [`${p}_p95`, `${p}_p99`, `${p}_error_rate`]),
+    ],
   },
 } as const satisfies Record<string, { tags: readonly string[]; fields: readonly string[] }>;
 
@@ -115,6 +119,17 @@ export function clusterPoint(r: ClusterSampleRecord, plan: string, times: Unique
   return { measurement: 'crt_cluster', tags, fields, timestamp: times.next('crt_cluster', tags, r.t) };
 }
 
+/** `whole_p95`, `fault_error_rate`...: the phase figures a regression check compares (absent for an empty phase). */
+function phaseFields(c: CaseResult): Record<string, number | null | undefined> {
+  return Object.fromEntries(
+    c.phases.flatMap((p) => [
+      [`${p.name}_p95`, p.stats?.latency?.p95],
+      [`${p.name}_p99`, p.stats?.latency?.p99],
+      [`${p.name}_error_rate`, p.stats?.errorRate],
+    ]),
+  );
+}
+
 export function casePoint(run: string, plan: string, c: CaseResult, times: UniqueTimes): CrtPoint {
   const tags = { run, plan, case: c.id, layer: c.layer, verdict: c.verdict };
   const fields = defined({
@@ -128,6 +143,7 @@ export function casePoint(run: string, plan: string, c: CaseResult, times: Uniqu
     cluster_recovery_time_ms: c.recovery?.cluster?.recoveryTimeMs,
     expectations_total: c.expectations.length,
     expectations_failed: c.expectations.filter((e) => e.verdict === 'failed').length,
+    ...phaseFields(c),
   });
   return { measurement: 'crt_case', tags, fields, timestamp: times.next('crt_case', tags, Date.parse(c.endedAt)) };
 }

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import type { Problem } from '../core/errors.js';
+import { isDuration } from '../core/units.js';
 import { SECRET_KEY_HINTS } from './schema.js';
 import { closest } from './suggest.js';
 import { formatPath, pointerToPath, type DocPath, type YamlSource } from './yaml-source.js';
@@ -14,6 +15,8 @@ const FORMAT_MESSAGES: Record<string, string> = {
   duration: 'must be a duration such as 30s, 2m30s or 500ms',
   percent: 'must be a percentage such as 1% or 0.5%',
   every: 'must read "every <duration>", e.g. every 30s',
+  increase: 'must be an allowed increase such as +20% (relative), +30s or +50ms (absolute), or off',
+  'rate-increase': 'must be an allowed increase of the error rate in percentage points, such as +0.5%, or off',
   regex: 'must be a valid regular expression',
   'abort-rule': 'must read "<metric> <op> <value> for <duration>", e.g. "errorRate > 50% for 10s"',
 };
@@ -25,6 +28,10 @@ function formatHint(format: string | undefined, data: unknown): string | undefin
     if (typeof data === 'string' && /[0-9]\s+[a-z]/i.test(data)) return 'write the unit right after the number, without a space: 10s, 1m30s';
     if (typeof data === 'string' && /^[0-9]/.test(data)) return 'the units are ms, s, m and h';
   }
+  if ((format === 'increase' || format === 'rate-increase') && typeof data === 'string' && !data.startsWith('+') && data !== 'off') {
+    return `an increase starts with +: +${data}`;
+  }
+  if (format === 'rate-increase' && typeof data === 'string' && isDuration(data.slice(1))) return 'the error rate is a share of requests: write points such as +0.5%';
   if (format === 'percent' && typeof data === 'number') {
     if (data > 0 && data < 1) return `write rates as percentages: ${Number((data * 100).toPrecision(12))}% rather than ${data}`;
     return `add the percent sign: ${data}%`;

@@ -45,6 +45,18 @@ export const ExpectSchema = strictObject({
   probes: Type.Optional(Type.Array(definitionRef('probe', ProbeSchema), { description: 'checked after the case (e.g. every deployment available again)' })),
 }, { description: 'expected behaviour: assertions checked at the end of the case; a bare value is a maximum' });
 
+const increase = (description: string) =>
+  Type.Optional(Type.String({ format: 'increase', description: `${description}: +20% (relative to the baseline run), +30s or +50ms (absolute), or off` }));
+
+/** How much worse than the baseline run a metric may get before `crt compare` / `crt run --baseline` call it a regression. */
+export const RegressionSchema = strictObject({
+  p95: increase('95th percentile of latency, in every phase'),
+  p99: increase('99th percentile of latency, in every phase (default: off)'),
+  errorRate: Type.Optional(Type.String({ format: 'rate-increase', description: 'error rate, in every phase, in percentage points: +0.5% allows 1% → 1.5% (default +1%), or off' })),
+  recoveryTime: increase('client recovery time (default +30s)'),
+  clusterRecoveryTime: increase('cluster recovery time (default +30s)'),
+}, { description: 'regression thresholds against the baseline run (crt compare, crt run --baseline); unset keys keep the defaults (p95 +20%, errorRate +1%, recovery times +30s, p99 off)' });
+
 export const RecoverySettingsSchema = strictObject(
   {
     successRate: Type.Optional(Type.String({ format: 'percent', description: 'a second is good when at least this share of its requests succeed (default: 99%)' })),
@@ -68,6 +80,7 @@ export const CaseSchema = strictObject({
   recovery: Type.Optional(RecoverySettingsSchema),
   tags: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }), { description: 'selected with --tags, left out with --exclude-tags' })),
   timeout: Type.Optional(duration('the case is stopped after this long (default: its planned duration + 5 minutes)')),
+  regression: Type.Optional({ ...RegressionSchema, description: 'this case\'s regression thresholds, over the plan\'s regression:' }),
 });
 
 export const TargetSchema = strictObject({
@@ -158,6 +171,7 @@ export const PlanSchema = strictObject(
     ),
     cluster: Type.Optional(ClusterSchema),
     sinks: Type.Optional(SinksSchema),
+    regression: Type.Optional(RegressionSchema),
     layers: strictObject(
       {
         physical: layer('hardware and links: servers, switches, firewalls, VPN, internet'),
@@ -180,4 +194,5 @@ export type PlanDoc = Static<typeof PlanSchema>;
 export type CaseDoc = Static<typeof CaseSchema>;
 export type ExpectDoc = Static<typeof ExpectSchema>;
 export type PhaseExpectDoc = Static<typeof PhaseExpectSchema>;
+export type RegressionDoc = Static<typeof RegressionSchema>;
 export type TargetDoc = Static<typeof TargetSchema>;

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import type { Problem } from '../core/errors.js';
 import { isDuration, isPercent } from '../core/units.js';
+import { isIncrease } from '../results/regression.js';
 import { ChaosSchema, FaultActionSchema, PlanSchema, ScenarioSchema } from './schema.js';
 import { toProblem } from './error-wording.js';
 import type { DocPath, YamlSource } from './yaml-source.js';
@@ -15,6 +16,8 @@ function createAjv(): Ajv {
   ajv.addFormat('duration', { type: 'string', validate: isDuration });
   ajv.addFormat('percent', { type: 'string', validate: isPercent });
   ajv.addFormat('every', { type: 'string', validate: (s: string) => /^every\s+\S+$/.test(s) && isDuration(s.replace(/^every\s+/, '')) });
+  ajv.addFormat('increase', { type: 'string', validate: (s: string) => isIncrease('p95', s) });
+  ajv.addFormat('rate-increase', { type: 'string', validate: (s: string) => isIncrease('errorRate', s) });
   ajv.addFormat('regex', { type: 'string', validate: isRegex });
   ajv.addFormat('abort-rule', { type: 'string', validate: (s: string) => ABORT_RULE.test(s) });
   return ajv;

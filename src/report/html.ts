@@ -2,7 +2,8 @@ import type { CaseResult, RunResult, TimeseriesRecord } from '../results/types.j
 import { escapeHtml as h } from './escape.js';
 import { uniqueSlugs } from './format.js';
 import { renderCaseHtml } from './html-case.js';
-import { CSS, badge, htmlList, htmlPairs, htmlTable } from './html-parts.js';
+import { comparisonSummary, comparisonTable, comparisonTitle } from './comparison-table.js';
+import { CSS, badge, htmlList, htmlPairs, htmlTable, para } from './html-parts.js';
 import type { Reporter, ReportInput } from './reporter.js';
 import { VERDICT_LABEL, environmentRows, layerViews, recordsByCase, runSummary, verdictCounts, type CaseLine, type RunSummary } from './view.js';
 import { writeReportFile } from './write-file.js';
@@ -52,6 +53,7 @@ export function renderHtml(run: RunResult, timeseries: readonly TimeseriesRecord
     summary.subtitle ? `<p class="subtitle">${h(summary.subtitle)}</p>` : '',
     '</header>',
     summaryHtml(run, summary, anchor),
+    comparisonHtml(run),
     ...layers,
     '</body>',
     '</html>',
@@ -68,6 +70,19 @@ function caseItems(lines: readonly CaseLine[], anchor: (c: { id: string }) => st
     return `<li><a href="#${h(anchor(l))}">${h(l.id)} — ${h(l.title)}</a>${verdict}${reason}</li>`;
   });
   return items.length ? `<ul>\n${items.join('\n')}\n</ul>` : '<p class="muted">none</p>';
+}
+
+/** The "Regression against <baseline>" section of a run compared with a baseline (crt run --baseline). */
+function comparisonHtml(run: RunResult): string {
+  const c = run.comparison;
+  if (!c) return '';
+  return [
+    '<section id="regression">',
+    `<h2>${h(comparisonTitle(c))}</h2>`,
+    para(comparisonSummary(c), c.regressions > 0 ? 'warning' : undefined),
+    htmlTable(comparisonTable(c)),
+    '</section>',
+  ].join('\n');
 }
 
 function summaryHtml(run: RunResult, s: RunSummary, anchor: (c: { id: string }) => string): string {

@@ -10,6 +10,7 @@ export { junitReporter, renderJunit } from './junit.js';
 export { renderChart } from './chart.js';
 export { escapeHtml, escapeMarkdown, escapeXml } from './escape.js';
 export { layerVerdict } from './view.js';
+export { comparisonTable, comparisonSummary, comparisonTitle, regressionLines } from './comparison-table.js';
 
 export type ReporterFactory = () => Reporter;
 

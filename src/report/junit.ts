@@ -1,5 +1,6 @@
 import type { CaseResult, RunResult } from '../results/types.js';
 import { escapeXml as x } from './escape.js';
+import { comparisonTitle, regressionLines } from './comparison-table.js';
 import { formatOffset } from './format.js';
 import type { Reporter, ReportInput } from './reporter.js';
 import { VERDICT_LABEL, failedExpectations, layerViews } from './view.js';
@@ -51,13 +52,43 @@ export function renderJunit(run: RunResult): string {
       const open = `  <testsuite name="${attr(l.layer)}" ${counts(tally(l.cases))} time="${seconds(time)}" timestamp="${attr(l.cases[0]?.startedAt ?? run.startedAt)}">`;
       return [open, ...l.cases.map((c) => testcase(plan, c)), '  </testsuite>'].join('\n');
     });
+  const regression = regressionSuite(run);
+  const total = tally(run.cases);
+  if (regression) {
+    total.tests += regression.tally.tests;
+    total.failures += regression.tally.failures;
+  }
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${attr(`crt: ${plan}`)}" ${counts(tally(run.cases))} time="${seconds(run.durationMs)}" timestamp="${attr(run.startedAt)}">`,
+    `<testsuites name="${attr(`crt: ${plan}`)}" ${counts(total)} time="${seconds(run.durationMs)}" timestamp="${attr(run.startedAt)}">`,
     ...suites,
+    ...(regression ? [regression.xml] : []),
     '</testsuites>',
     '',
   ].join('\n');
+}
+
+/**
+ * Against a baseline (crt run --baseline), one more suite: a test case per compared case and
+ * metric, failed when the metric regressed in any phase, so CI lists each regression by name.
+ */
+function regressionSuite(run: RunResult): { xml: string; tally: Tally } | null {
+  const c = run.comparison;
+  if (!c) return null;
+  const lines = regressionLines(c);
+  const tests = c.cases
+    .filter((k) => k.status === 'compared')
+    .flatMap((k) => [...new Set(k.metrics.filter((m) => m.status !== 'unchecked').map((m) => m.metric))].map((metric) => ({ id: k.id, metric })));
+  const cases = tests.map(({ id, metric }) => {
+    const failed = lines.filter((l) => l.caseId === id && l.metric === metric).map((l) => l.text);
+    const open = `    <testcase classname="${attr(`${run.plan.name}.regression`)}" name="${attr(`${id} ${metric}`)}" time="0.000">`;
+    if (failed.length === 0) return open.replace(/>$/, '/>');
+    const failure = `      <failure message="${attr(`${id} regressed: ${failed.join('; ')}`)}" type="regression">${x(failed.join('\n'))}</failure>`;
+    return [open, failure, '    </testcase>'].join('\n');
+  });
+  const t: Tally = { tests: tests.length, failures: cases.filter((s) => s.includes('<failure')).length, errors: 0, skipped: 0 };
+  const open = `  <testsuite name="${attr(comparisonTitle(c))}" ${counts(t)} time="0.000" timestamp="${attr(run.startedAt)}">`;
+  return { xml: [open, ...cases, '  </testsuite>'].join('\n'), tally: t };
 }
 
 function testcase(plan: string, c: CaseResult): string {

@@ -2,6 +2,7 @@ import type { RunResult } from '../results/types.js';
 import { renderChart } from './chart.js';
 import { escapeMarkdown as md } from './escape.js';
 import { uniqueSlugs } from './format.js';
+import { comparisonSummary, comparisonTable, comparisonTitle } from './comparison-table.js';
 import { renderCaseMarkdown } from './markdown-case.js';
 import { mdList, mdPairs, mdTable, mdVerdict } from './markdown-parts.js';
 import type { Reporter, ReportInput } from './reporter.js';
@@ -48,9 +49,17 @@ export function renderMarkdown(run: RunResult, charts: ReadonlyMap<string, strin
     `# ${md(s.title, 'space')}`,
     s.subtitle ? `_${md(s.subtitle, 'space')}_` : '',
     ...summaryBlocks(run, s),
+    ...comparisonBlocks(run),
     ...layers,
   ];
   return `${blocks.filter(Boolean).join('\n\n')}\n`;
+}
+
+/** The "Regression against <baseline>" section of a run compared with a baseline (crt run --baseline). */
+function comparisonBlocks(run: RunResult): string[] {
+  const c = run.comparison;
+  if (!c) return [];
+  return [`## ${md(comparisonTitle(c), 'space')}`, md(comparisonSummary(c), 'space'), mdTable(comparisonTable(c))];
 }
 
 function caseItems(lines: readonly CaseLine[], withReason: boolean): string {

@@ -317,6 +317,53 @@ export interface RunResult {
   reporters: ReporterStatus[];
   /** reverts that failed after retries: the cluster may still hold these faults */
   revertFailures: string[];
+  /** set by `crt run --baseline`: this run against an earlier one (nightly regression) */
+  comparison?: RunComparison;
+}
+
+/** What a comparison row is about: `p95`... per phase; `recoveryTime`, `clusterRecoveryTime` per case. */
+export type ComparedMetric = 'p95' | 'p99' | 'errorRate' | 'recoveryTime' | 'clusterRecoveryTime';
+
+/**
+ * One metric of one case (and phase) in both runs. Values are in the metric's unit: ms for
+ * latencies and recovery times, a ratio (0..1) for errorRate.
+ */
+export interface MetricComparison {
+  /** null for case-level metrics (recovery times) */
+  phase: PhaseName | null;
+  metric: ComparedMetric;
+  baseline: number | null;
+  current: number | null;
+  /** current − baseline; null when either is missing */
+  delta: number | null;
+  /** the allowed increase as written (`+20%`, `+30s`); null when the metric is not checked */
+  allowed: string | null;
+  /** highest current value that is not a regression; null when not checked or no baseline value */
+  limit: number | null;
+  /** `regressed`: above the limit (or no longer measured, e.g. not recovered); `unchecked`: no threshold or no baseline value */
+  status: 'ok' | 'regressed' | 'unchecked';
+  note?: string;
+}
+
+/**
+ * One case in both runs. `compared`: both ran and the baseline case passed. A case that did not pass
+ * in the baseline is no reference (`baseline-not-passed`); a case that did not run now is
+ * `not-run`; `new` and `missing` are cases present on one side only. Only `compared` cases regress.
+ */
+export interface CaseComparison {
+  id: string;
+  status: 'compared' | 'baseline-not-passed' | 'not-run' | 'new' | 'missing';
+  baselineVerdict: Verdict | null;
+  currentVerdict: Verdict | null;
+  metrics: MetricComparison[];
+}
+
+export interface RunComparison {
+  baseline: { runId: string; startedAt: string; verdict: 'passed' | 'failed'; /** where it was found: a folder */ source: string };
+  current: { runId: string; startedAt: string };
+  cases: CaseComparison[];
+  /** rows with status `regressed` */
+  regressions: number;
 }
 
 /** A line of `timeseries.jsonl`. */

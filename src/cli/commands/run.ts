@@ -18,6 +18,8 @@ import { PlanTargets, RunOperator, type ManualMode, type TerminalPrompt, checkNa
 import type { CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
 import { printDryRunResolved } from './dry-run.js';
+import { compareRuns } from '../../results/compare.js';
+import { noteOtherPlan, reportComparison, resolveBaseline } from './compare.js';
 import { installSignalHandlers } from '../signals.js';
 
 export interface RunFlags {
@@ -34,6 +36,7 @@ export interface RunFlags {
   assumeDone: boolean;
   waitConfirm: boolean;
   influxUrl?: string;
+  baseline?: string;
 }
 
 /** How this run treats manual steps: flags first, then whether a person is at a terminal (not in CI). */
@@ -75,6 +78,13 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   const direct = [...usedTargets(cases)].filter((t) => !needsCluster(plan.targets[t]));
   await checkReachable(plan, direct, new PlanTargets(plan.targets));
 
+  // found before the run: an unknown baseline is a usage error, not a run wasted
+  const baseline = flags.baseline ? await resolveBaseline(flags.baseline, flags.out, plan.name, undefined, influx) : null;
+  if (baseline) noteOtherPlan(baseline.run, plan.name, io);
+  if (flags.baseline && !baseline) {
+    io.stderr.write(`no last good run of plan ${plan.name} under ${flags.out}/${influx ? ` nor in InfluxDB at ${influx.url}` : ''} yet: this run will not be compared\n`);
+  }
+
   const runId = flags.runId ?? newRunId(plan.name, new Date(), randomBytes(2).toString('hex'));
   const dir = path.resolve(flags.out, runId);
   await mkdir(path.dirname(dir), { recursive: true });
@@ -102,6 +112,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     });
     await sinks.close();
     result.sinks = sinks.status();
+    if (baseline) result.comparison = compareRuns(result, baseline.run, baseline.dir);
     await writeRunJson(dir, result);
     result.reporters = await renderAll({ run: result, timeseries: await readBack(dir), dir }, builtinReporters, log);
     await writeRunJson(dir, result);
@@ -110,13 +121,14 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     for (const s of result.sinks) if (s.status !== 'ok') io.stderr.write(`sink ${s.name} ${s.status}: ${s.errors.join('; ')}\n`);
     const html = result.reporters.find((r) => r.name === 'html')?.files[0];
     io.stderr.write(`report: ${displayPath(path.join(dir, html ?? RUN_FILES.run))}\n`);
+    if (result.comparison) reportComparison(result.comparison, io);
     io.stdout.write(`${dir}\n`);
     if (revertFailures.length > 0) {
       io.stderr.write(`REVERT FAILED — the system may still hold injected faults:\n  ${revertFailures.join('\n  ')}\nsee ${path.join(dir, RUN_FILES.journal)}\n`);
       return ExitCode.revertFailed;
     }
     if (signals.received) return signals.received === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
-    return result.verdict === 'passed' ? ExitCode.passed : ExitCode.failed;
+    return result.verdict === 'passed' && (result.comparison?.regressions ?? 0) === 0 ? ExitCode.passed : ExitCode.failed;
   } finally {
     signals.dispose();
     await sinks.close();

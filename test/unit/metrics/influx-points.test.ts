@@ -53,11 +53,13 @@ describe('InfluxDB points', () => {
     const result = {
       id: 'C', layer: 'logical', verdict: 'failed', reason: 'p99 too high', endedAt: new Date(T0).toISOString(), durationMs: 5000,
       recovery: { recoveryTimeMs: 1200, impact: true, failedRequests: 7 }, expectations: [{ verdict: 'passed' }, { verdict: 'failed' }],
+      phases: [{ name: 'whole', stats: { latency: { p95: 40, p99: 80 }, errorRate: 0.02 } }, { name: 'fault', stats: null }],
     } as unknown as CaseResult;
     const cp = casePoint('r1', 'demo', result, times);
     expect(cp.tags).to.deep.equal({ run: 'r1', plan: 'demo', case: 'C', layer: 'logical', verdict: 'failed' });
     expect(cp.fields).to.deep.equal({
       verdict: 'failed', reason: 'p99 too high', duration_ms: 5000, recovery_time_ms: 1200, recovered: true, impact: true, failed_requests: 7, expectations_total: 2, expectations_failed: 1,
+      whole_p95: 40, whole_p99: 80, whole_error_rate: 0.02,
     });
   });
 });

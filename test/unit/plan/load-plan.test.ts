@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { DEFAULT_REGRESSION, regressionThresholds } from '../../../src/results/regression.js';
 import { defaultOpenConnections, loadPlan, plannedLoadMs, type CaseSpec, type LoadSpec, type Plan } from '../../../src/plan/index.js';
 
 const dir = fileURLToPath(new URL('../../../../test/fixtures/plans/', import.meta.url));
@@ -95,6 +96,19 @@ describe('loadPlan', () => {
     it('reads $${ as a literal ${', () => {
       const { plan } = load('env.yaml', { HOME: '/root' });
       expect(plan.description).to.equal('costs ${HOME} dollars, not euros');
+    });
+  });
+
+  describe('regression thresholds', () => {
+    it('keeps the plan\'s and each case\'s regression: in the resolved plan run.json records, case over plan over defaults', () => {
+      const of = regressionThresholds(load('full.yaml').plan.resolved);
+      expect(of('LOG-01')).to.deep.equal({
+        ...DEFAULT_REGRESSION,
+        p95: { kind: 'relative', value: 0.25, text: '+25%' },
+        errorRate: { kind: 'absolute', value: 0.005, text: '+0.5%' },
+        recoveryTime: null,
+      });
+      expect(of('PHY-01').p95).to.deep.equal({ kind: 'absolute', value: 50, text: '+50ms' });
     });
   });
 

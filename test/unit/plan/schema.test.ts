@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { expect } from 'chai';
 import { DURATION_PATTERN, PERCENT_PATTERN } from '../../../src/core/units.js';
+import { INCREASE_PATTERN, RATE_INCREASE_PATTERN } from '../../../src/results/regression.js';
 import { substituteEnv } from '../../../src/plan/env.js';
 import { ChaosSchema, PlanSchema, ScenarioSchema } from '../../../src/plan/index.js';
 import { YamlSource } from '../../../src/plan/yaml-source.js';
@@ -44,7 +45,7 @@ const documents: Array<[Name, string]> = [
 /**
  * Two ways a third-party tool may read the published schemas:
  * - strict: Ajv in strict mode, told about crt's extensions — the formats (duration, percent,
- *   every, regex, abort-rule, checked with the same grammar as crt), the `x-expected` annotation
+ *   every, regex, abort-rule, increase, rate-increase, checked with the same grammar as crt), the `x-expected` annotation
  *   and the `discriminator` keyword;
  * - lenient: Ajv with `strict: false` and formats ignored, like an editor that knows none of them.
  */
@@ -66,6 +67,8 @@ function strictAjv(): Ajv {
       }
     },
   });
+  ajv.addFormat('increase', new RegExp(INCREASE_PATTERN));
+  ajv.addFormat('rate-increase', new RegExp(RATE_INCREASE_PATTERN));
   ajv.addFormat('abort-rule', /^\s*[A-Za-z0-9]+\s*(>=|<=|>|<)\s*\S+\s+for\s+\S+\s*$/);
   return ajv;
 }

@@ -1,0 +1,74 @@
+import { formatDuration, formatPercent, round } from '../core/units.js';
+import type { ComparedMetric, MetricComparison, RunComparison } from '../results/types.js';
+import type { Table } from './case-tables.js';
+import { NONE, formatLatency } from './format.js';
+
+/**
+ * The delta table of a run comparison as plain text, shared by `crt compare` (stdout), the HTML
+ * and Markdown reports and the JUnit failures, so all four carry the same figures.
+ */
+
+const CASE_STATUS: Record<RunComparison['cases'][number]['status'], string> = {
+  compared: '',
+  'baseline-not-passed': 'not compared: the case did not pass in the baseline',
+  'not-run': 'not compared: the case did not run this time',
+  new: 'new: not in the baseline',
+  missing: 'missing: in the baseline, not in this run',
+};
+
+function value(metric: ComparedMetric, v: number | null): string {
+  if (v === null) return NONE;
+  if (metric === 'errorRate') return formatPercent(v);
+  return metric === 'p95' || metric === 'p99' ? formatLatency(v) : formatDuration(v);
+}
+
+function delta(m: MetricComparison): string {
+  if (m.delta === null) return NONE;
+  const abs = Math.abs(m.delta);
+  const text = m.metric === 'errorRate' ? `${round(abs * 100, 2)} pt` : value(m.metric, abs);
+  // the sign of what is shown: a delta that rounds to 0 reads ±0, not −0
+  const sign = /[1-9]/.test(text) ? (m.delta > 0 ? '+' : '−') : '±';
+  const relative = m.baseline ? ` (${sign}${round((abs / m.baseline) * 100, 0)}%)` : '';
+  return `${sign}${text}${m.metric === 'errorRate' ? '' : relative}`;
+}
+
+function verdict(m: MetricComparison): string {
+  const word = m.status === 'regressed' ? 'REGRESSED' : m.status === 'ok' ? 'ok' : 'not checked';
+  return m.note ? `${word} (${m.note})` : word;
+}
+
+/** One line per compared metric; cases with nothing to compare get one line saying why. */
+export function comparisonTable(c: RunComparison): Table {
+  const rows = c.cases.flatMap((k) => {
+    if (k.status !== 'compared' && k.metrics.length === 0) return [[k.id, NONE, NONE, NONE, NONE, NONE, NONE, CASE_STATUS[k.status]]];
+    return k.metrics.map((m) => [
+      k.id, m.phase ?? 'case', m.metric, value(m.metric, m.baseline), value(m.metric, m.current), delta(m), m.allowed ?? NONE, verdict(m),
+    ]);
+  });
+  const headers = ['case', 'phase', 'metric', 'baseline', 'current', 'delta', 'allowed', 'verdict'];
+  return { headers, rows, numeric: headers.map((_, i) => i >= 3 && i <= 5) };
+}
+
+/** `LOG-01 whole p95: 12 ms → 64 ms (+52 ms (+433%)), allowed +20%` for each regressed metric. */
+export function regressionLines(c: RunComparison): Array<{ caseId: string; metric: ComparedMetric; text: string }> {
+  return c.cases.flatMap((k) =>
+    k.metrics
+      .filter((m) => m.status === 'regressed')
+      .map((m) => ({
+        caseId: k.id,
+        metric: m.metric,
+        text: `${m.phase ?? 'case'} ${m.metric}: ${value(m.metric, m.baseline)} → ${value(m.metric, m.current)} (${delta(m)}), allowed ${m.allowed ?? NONE}${m.note ? `: ${m.note}` : ''}`,
+      })),
+  );
+}
+
+/** The heading of the report section: `Regression against <baseline run>`. */
+export function comparisonTitle(c: RunComparison): string {
+  return `Regression against ${c.baseline.runId}`;
+}
+
+/** One sentence: how many regressions, against what. */
+export function comparisonSummary(c: RunComparison): string {
+  const what = c.regressions === 0 ? 'no regression' : `${c.regressions} regression${c.regressions === 1 ? '' : 's'}`;
+  return `${what} against ${c.baseline.runId} (started ${c.baseline.startedAt}, ${c.baseline.verdict})`;
+}
