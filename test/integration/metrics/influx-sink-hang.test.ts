@@ -37,8 +37,9 @@ describe('the InfluxDB sink when influxd hangs', function () {
     for (; sec < 12; sec++, await tick()) {
       const started = process.hrtime.bigint();
       sink.writeSamples(second(sec));
-      // converting one second of two generators (HDR decode) and buffering: no waiting on InfluxDB
-      expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.below(50);
+      // converting one second of two generators (HDR decode) and buffering: no waiting on InfluxDB,
+      // whose requests time out after 400 ms (the bound leaves room for a loaded machine)
+      expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.below(250);
     }
     expect((await readFile(path.join(tmp.dir, 'influx-spool.jsonl'), 'utf8')).split('\n').filter(Boolean).length).to.be.greaterThan(0);
     influxd.cont();
