@@ -18,7 +18,7 @@ describe('shipped plans and the demo', function () {
     expect(r.stderr).to.equal('');
   });
 
-  it('runs the README first command (npm run demo: the demo system on the embedded cluster) to a passed report', async function () {
+  it('runs npm run demo (the demo system on the embedded cluster) to a passed report', async function () {
     const tmp = await tempDir();
     try {
       const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
