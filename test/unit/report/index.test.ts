@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { builtinReporters } from '../../../src/report/index.js';
-import { TIMESERIES, fixtureRun } from './fixture.js';
+import { CLUSTER, TIMESERIES, fixtureRun } from './fixture.js';
 import { useTempDir } from './helpers.js';
 
 describe('report/index builtinReporters', () => {
@@ -15,7 +15,7 @@ describe('report/index builtinReporters', () => {
 
   it('writes every file each reporter returns', async () => {
     for (const factory of Object.values(builtinReporters)) {
-      const files = await factory().render({ run: fixtureRun(), timeseries: TIMESERIES, dir: tempDir() });
+      const files = await factory().render({ run: fixtureRun(), timeseries: TIMESERIES, cluster: CLUSTER, dir: tempDir() });
       expect(files).to.have.length.greaterThan(0);
       for (const f of files) await access(join(tempDir(), f));
     }
