@@ -72,8 +72,8 @@ async function executable(file: string): Promise<boolean> {
 async function printToPdf(chromium: string, htmlFile: string, pdfFile: string): Promise<void> {
   try {
     await access(htmlFile);
-  } catch {
-    throw new Error(`${HTML_FILE} was not written, so there is nothing to print (see the html reporter's status)`);
+  } catch (err) {
+    throw new Error(`${HTML_FILE} was not written, so there is nothing to print (see the html reporter's status)`, { cause: err });
   }
   const profile = await mkdtemp(path.join(tmpdir(), 'crt-chromium-'));
   try {
@@ -85,7 +85,7 @@ async function printToPdf(chromium: string, htmlFile: string, pdfFile: string): 
       await run(chromium, args, { timeout: PRINT_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new Error(`${chromium} could not print ${HTML_FILE}: ${lastLines(e.stderr ?? '') || e.message}`);
+      throw new Error(`${chromium} could not print ${HTML_FILE}: ${lastLines(e.stderr ?? '') || e.message}`, { cause: err });
     }
     const head = (await readFile(pdfFile)).subarray(0, 5).toString('latin1');
     if (head !== '%PDF-') throw new Error(`${chromium} did not write a PDF to ${pdfFile}`);
