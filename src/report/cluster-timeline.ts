@@ -32,6 +32,12 @@ const BOTTOM = TOP + PLOT_H;
 const LEGEND_ROW = 16;
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
 const NODES_COLOR = '#333333';
+/**
+ * Workloads at the same count would draw one over the other and hide each other: each line is
+ * shifted by a pixel or two (a fraction of one replica) so every one stays visible. The tables
+ * carry the exact counts.
+ */
+const SPREAD_PX = 2;
 
 /** The samples of one case as step series; null when the case has none (no cluster, or not run). */
 export function clusterTimeline(c: CaseResult, samples: readonly ClusterSampleRecord[], records: readonly TimeseriesRecord[]): ClusterTimeline | null {
@@ -71,7 +77,7 @@ export function renderClusterTimeline(c: CaseResult, samples: readonly ClusterSa
     `<title>${escapeXml(label)}</title>`,
     `<rect x="0" y="0" width="${CHART_WIDTH}" height="${h}" fill="#ffffff"/>`,
     ...y.ticks.map((t) => `<line x1="${PLOT_LEFT}" x2="${PLOT_RIGHT}" y1="${px(y(t))}" y2="${px(y(t))}" stroke="${COLOR.grid}"/>`),
-    ...tl.series.map((s, i) => stepLine(s, colorOf(s, i), tl.domain, x, y)),
+    ...tl.series.map((s, i) => stepLine(s, colorOf(s, i), tl.domain, x, y, (i - (tl.series.length - 1) / 2) * SPREAD_PX)),
     ...markerLines(tl.markers, x),
     ...axes(x, y),
     ...legendSvg(rows),
@@ -84,7 +90,8 @@ function colorOf(s: ClusterSeries, index: number): string {
 }
 
 /** Horizontal then vertical segments; the value before the axis starts is carried in, the last to the end. */
-function stepLine(s: ClusterSeries, color: string, [from, to]: [number, number], x: Scale, y: Scale): string {
+function stepLine(s: ClusterSeries, color: string, [from, to]: [number, number], x: Scale, scale: Scale, shiftPx: number): string {
+  const y = (v: number): number => scale(v) - shiftPx;
   const clamp = (sec: number): number => Math.min(Math.max(sec, from), to);
   const pts: string[] = [];
   s.steps.forEach((p, i) => {

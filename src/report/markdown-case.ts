@@ -42,8 +42,7 @@ export function renderCaseMarkdown(c: CaseResult, chartPath: string | null, clus
     mdList(c.spec.expect, 'No expectation: the case documents behaviour only.'),
     c.spec.abortIf.length ? `**Abort if**\n\n${mdList(c.spec.abortIf, '')}` : '',
     '#### Results',
-    ...resultBlocks(c, chartPath),
-    ...clusterBlocks(c, cluster),
+    ...resultBlocks(c, chartPath, cluster),
   ];
   return blocks.filter(Boolean).join('\n\n');
 }
@@ -71,7 +70,7 @@ function loadMarkdown(c: CaseResult): string {
   return rows.length ? `**Load**\n\n${mdPairs(rows, ['load', ''])}` : '_No load in this case._';
 }
 
-function resultBlocks(c: CaseResult, chartPath: string | null): string[] {
+function resultBlocks(c: CaseResult, chartPath: string | null, cluster: CaseCluster): string[] {
   const statuses = statusLine(c);
   const recovery = recoveryView(c);
   return [
@@ -88,6 +87,7 @@ function resultBlocks(c: CaseResult, chartPath: string | null): string[] {
     recovery ? `**Recovery: ${md(recovery.summary, 'space')}**\n\n${mdPairs(recovery.rows, ['recovery', ''])}` : '',
     c.load?.warnings.length ? `**Load warnings**\n\n${mdList(c.load.warnings, '')}` : '',
     chartPath ? `![Load and latency of case ${md(c.id, 'space')}](${chartPath})` : '',
+    ...clusterBlocks(c, cluster),
     section('Event timeline', timelineTable(c)),
   ];
 }
