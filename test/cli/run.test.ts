@@ -118,6 +118,18 @@ LOG-01 [logical] steady — planned 1m8s — tags nightly
     expect(after).to.deep.equal(before);
   });
 
+  it('without a Chromium, skips the PDF, says why on stderr and in run.json, and still exits 0', async () => {
+    server = await startServer(fixedDelay(2));
+    const file = await writePlan(tmp.dir, plan(server.url, `    - {id: LOG-01, title: steady, objective: serve, load: {target: srv, rate: 10, duration: 1s}}\n`));
+    const r = await crt(['run', file, '--run-id', 'nopdf'], { cwd: tmp.dir, env: { PATH: tmp.dir } });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.include('reporter pdf skipped: no Chromium (apt-get install chromium)\n');
+    const dir = path.join(tmp.dir, 'reports', 'nopdf');
+    const run = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8')) as RunResult;
+    expect(run.reporters.find((s) => s.name === 'pdf')).to.deep.equal({ name: 'pdf', ok: true, files: [], skipped: 'skipped: no Chromium (apt-get install chromium)' });
+    expect(await readdir(dir)).not.to.include('report.pdf');
+  });
+
   it('says a folder is not a run folder, exit 2', async () => {
     const r = await crt(['report', tmp.dir], { cwd: tmp.dir });
     expect(r.code).to.equal(2);
