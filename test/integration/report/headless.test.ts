@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
@@ -59,6 +60,15 @@ layers:
   after(async () => {
     await browser?.close();
     await tmp?.remove();
+  });
+
+  it('re-renders the same bytes from the run folder (as crt report does), cluster timeline included', async () => {
+    const files = ['report.html', 'report.md', 'junit.xml', 'charts/LOG-01.svg', 'charts/LOG-01-cluster.svg'];
+    const read = () => Promise.all(files.map((f) => readFile(path.join(tmp.dir, f), 'utf8')));
+    const before = await read();
+    expect(before[0]).to.include('class="cluster-timeline"');
+    await renderAll({ ...(await readRunFolder(tmp.dir)), dir: tmp.dir }, builtinReporters, silentLogger);
+    expect(await read()).to.deep.equal(before);
   });
 
   it('renders every report, the PDF included', () => {
