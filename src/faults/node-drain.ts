@@ -55,12 +55,12 @@ export const nodeDrainFault: FaultDefinition = {
           async apply() {
             const started = ctx.clock.now();
             const drain: Drain = { p, core: kube.core, ctx, deadlineMs: started + timeoutMs, refusals: 0 };
-            let evicted = 0;
-            for (const node of nodes) evicted += await drainNode(drain, node);
+            const evicted: string[] = [];
+            for (const node of nodes) evicted.push(...(await drainNode(drain, node)));
             const durationMs = Math.round(ctx.clock.now() - started);
             return {
-              detail: `drained ${nodes.join(', ')}: ${evicted} pods evicted, ${drain.refusals} refused by a disruption budget then retried`,
-              data: { nodes, evictedPods: evicted, budgetRefusals: drain.refusals, durationMs },
+              detail: `drained ${nodes.join(', ')}: ${evicted.length} pods evicted, ${drain.refusals} refused by a disruption budget then retried`,
+              data: { nodes, evictedPods: evicted.length, evicted, budgetRefusals: drain.refusals, durationMs },
             };
           },
         };
@@ -89,15 +89,15 @@ async function filterSchedulable(core: CoreV1Api, nodes: string[]): Promise<stri
   return out;
 }
 
-/** Cordons and empties one node; returns how many pods it evicted. */
-async function drainNode(d: Drain, node: string): Promise<number> {
+/** Cordons and empties one node; returns the pods it evicted (`namespace/name`). */
+async function drainNode(d: Drain, node: string): Promise<string[]> {
   // refused before the cordon, so that a drain kubectl would refuse changes nothing
   evictable(await podsOnNode(d.core, node), d.p, node);
   await setUnschedulable(d.core, node, true);
   const pods = evictable(await podsOnNode(d.core, node), d.p, node);
   await Promise.all(pods.map((pod) => evictWithRetry(d, pod)));
   await Promise.all(pods.map((pod) => waitGone(d, pod)));
-  return pods.length;
+  return pods.map(podRef);
 }
 
 /** kubectl drain's filters: what to skip, and what to refuse (all refusals in one error). */

@@ -10,15 +10,20 @@ import { escapeXml } from './escape.js';
  * charting library such as vega would bring a large dependency for one figure and no gain.
  */
 
-const W = 880;
+/** Shared with the cluster timeline drawn under this chart, so both have the same time axis. */
+export const CHART_WIDTH = 880;
+export const PLOT_LEFT = 64;
+export const PLOT_RIGHT = CHART_WIDTH - 64;
+export const CHART_FONT = 'font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11"';
+const W = CHART_WIDTH;
 const H = 340;
-const LEFT = 64;
-const RIGHT = W - 64;
+const LEFT = PLOT_LEFT;
+const RIGHT = PLOT_RIGHT;
 const TOP = 24;
 const BOTTOM = H - 86;
-const FONT = 'font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11"';
+const FONT = CHART_FONT;
 
-const COLOR = { rps: '#1f77b4', errors: '#d62728', p50: '#2ca02c', p95: '#ff7f0e', p99: '#9467bd', inject: '#b22222', revert: '#2e7d32', cluster: '#00838f', axis: '#444', grid: '#e6e6e6' };
+export const COLOR = { rps: '#1f77b4', errors: '#d62728', p50: '#2ca02c', p95: '#ff7f0e', p99: '#9467bd', inject: '#b22222', revert: '#2e7d32', cluster: '#00838f', axis: '#444', grid: '#e6e6e6' };
 const BAND_FILL: Record<Phase, string> = { baseline: '#eef3f8', fault: '#fbe4e4', recovery: '#fdf0dc', after: '#e8f4ea' };
 const LATENCY = ['p50', 'p95', 'p99'] as const;
 const HEADROOM = 1.1;
@@ -61,12 +66,17 @@ function emptyChart(label: string): string {
   ].join('\n');
 }
 
-function frameOf(d: ChartData): Frame {
+/** The time axis of a case's chart, in seconds since the load start; null when the case had no load. */
+export function chartTimeDomain(d: ChartData): [number, number] | null {
+  const first = d.points[0];
+  const last = d.points[d.points.length - 1];
+  if (!first || !last) return null;
   const secs = [...d.bands.flatMap((b) => [b.startSec, b.endSec]), ...d.markers.map((m) => m.sec)];
-  const last = d.points[d.points.length - 1] as ChartPoint;
-  const first = d.points[0] as ChartPoint;
-  const xMin = Math.min(first.sec, ...secs);
-  const xMax = Math.max(last.sec + 1, ...secs);
+  return [Math.min(first.sec, ...secs), Math.max(last.sec + 1, ...secs)];
+}
+
+function frameOf(d: ChartData): Frame {
+  const [xMin, xMax] = chartTimeDomain(d) as [number, number];
   const leftMax = Math.max(...d.points.map((p) => Math.max(p.rps, p.errors)));
   const rightMax = Math.max(0, ...d.points.flatMap((p) => LATENCY.map((k) => p[k] ?? 0)));
   return {

@@ -1,5 +1,5 @@
 import { formatDuration } from '../core/units.js';
-import type { CaseResult, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterSampleRecord, TimeseriesRecord } from '../results/types.js';
 import {
   conditionTable,
   expectationTable,
@@ -16,12 +16,14 @@ import {
   type Table,
 } from './case-tables.js';
 import { renderChart } from './chart.js';
+import { podImpactTable } from './cluster-tables.js';
+import { renderClusterTimeline } from './cluster-timeline.js';
 import { escapeHtml as h } from './escape.js';
 import { formatDate } from './format.js';
 import { badge, htmlList, htmlPairs, htmlTable, para } from './html-parts.js';
 
 /** One case of the CRT as an HTML section: the five fields, in the order the CRT prints them. */
-export function renderCaseHtml(c: CaseResult, records: readonly TimeseriesRecord[], anchor: string): string {
+export function renderCaseHtml(c: CaseResult, records: readonly TimeseriesRecord[], anchor: string, cluster: readonly ClusterSampleRecord[] = []): string {
   return [
     `<section class="case" id="${h(anchor)}">`,
     `<h3>${h(c.id)} — ${h(c.spec.title)} ${badge(c.verdict)}</h3>`,
@@ -36,7 +38,7 @@ export function renderCaseHtml(c: CaseResult, records: readonly TimeseriesRecord
     '<h4>Expected behaviour</h4>',
     expectHtml(c),
     '<h4>Results</h4>',
-    resultsHtml(c, records),
+    resultsHtml(c, records, cluster),
     '</section>',
   ]
     .filter(Boolean)
@@ -71,7 +73,7 @@ function expectHtml(c: CaseResult): string {
   ].join('\n');
 }
 
-function resultsHtml(c: CaseResult, records: readonly TimeseriesRecord[]): string {
+function resultsHtml(c: CaseResult, records: readonly TimeseriesRecord[], cluster: readonly ClusterSampleRecord[]): string {
   const timing = `${formatDate(c.startedAt)}, ${formatDuration(c.durationMs)}`;
   return [
     `<p class="verdict-line">${badge(c.verdict)} ${c.reason ? h(c.reason) : ''}</p>`,
@@ -83,8 +85,10 @@ function resultsHtml(c: CaseResult, records: readonly TimeseriesRecord[]): strin
     optionalTable('Stages', stageTable(c)),
     failuresHtml(c),
     recoveryHtml(c),
+    optionalTable('Pods killed and evicted', podImpactTable(c)),
     c.load?.warnings.length ? `<h5>Load warnings</h5>\n<div class="warning">${htmlList(c.load.warnings, '')}</div>` : '',
     `<h5>Chart</h5>\n<div class="chart">${renderChart(c, records)}</div>`,
+    clusterTimelineHtml(c, records, cluster),
     optionalTable('Event timeline', timelineTable(c)),
   ]
     .filter(Boolean)
@@ -102,4 +106,10 @@ function recoveryHtml(c: CaseResult): string {
   const r = recoveryView(c);
   if (!r) return '';
   return [`<h5>Recovery</h5>`, `<p><strong>${h(r.summary)}</strong></p>`, htmlPairs(r.rows)].join('\n');
+}
+
+/** Under the load chart, on the same time axis: what the cluster watch saw. */
+function clusterTimelineHtml(c: CaseResult, records: readonly TimeseriesRecord[], cluster: readonly ClusterSampleRecord[]): string {
+  const svg = renderClusterTimeline(c, cluster, records);
+  return svg ? `<h5>Cluster timeline</h5>\n<div class="chart cluster">${svg}</div>` : '';
 }

@@ -65,5 +65,5 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .chart svg { max-width: 100%; height: auto; }
 ul { margin: 4px 0 8px; padding-left: 22px; }
 a { color: inherit; }
-@media print { section.case { break-inside: avoid-page; } }
+@media print { section.case { break-inside: avoid-page; } .chart { break-inside: avoid; } }
 `;

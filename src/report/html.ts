@@ -1,4 +1,4 @@
-import type { CaseResult, RunResult, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterSampleRecord, RunResult, TimeseriesRecord } from '../results/types.js';
 import { escapeHtml as h } from './escape.js';
 import { uniqueSlugs } from './format.js';
 import { renderCaseHtml } from './html-case.js';
@@ -18,12 +18,13 @@ export function htmlReporter(): Reporter {
   return {
     name: 'html',
     async render(input: ReportInput): Promise<string[]> {
-      return [await writeReportFile(input.dir, HTML_FILE, renderHtml(input.run, input.timeseries))];
+      return [await writeReportFile(input.dir, HTML_FILE, renderHtml(input.run, input.timeseries, input.cluster))];
     },
   };
 }
 
-export function renderHtml(run: RunResult, timeseries: readonly TimeseriesRecord[]): string {
+/** `cluster`: the lines of cluster.jsonl, drawn as each case's cluster timeline (none without a cluster). */
+export function renderHtml(run: RunResult, timeseries: readonly TimeseriesRecord[], cluster: readonly ClusterSampleRecord[] = []): string {
   const summary = runSummary(run);
   const anchors = uniqueSlugs(run.cases.map((c) => c.id));
   const anchor = (c: { id: string }): string => `case-${anchors.get(c.id) ?? 'case'}`;
@@ -34,7 +35,7 @@ export function renderHtml(run: RunResult, timeseries: readonly TimeseriesRecord
       `<h2>${h(l.label)} ${badge(l.verdict)}</h2>`,
       l.cases.length === 0
         ? '<p class="muted">no case in this layer</p>'
-        : l.cases.map((c) => renderCaseHtml(c, records.get(c.id) ?? [], anchor(c))).join('\n'),
+        : l.cases.map((c) => renderCaseHtml(c, records.get(c.id) ?? [], anchor(c), cluster)).join('\n'),
       '</section>',
     ].join('\n'),
   );

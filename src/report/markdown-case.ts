@@ -1,5 +1,5 @@
 import { formatDuration } from '../core/units.js';
-import type { CaseResult } from '../results/types.js';
+import type { CaseResult, ClusterSampleRecord } from '../results/types.js';
 import {
   conditionTable,
   expectationTable,
@@ -15,6 +15,7 @@ import {
   timelineTable,
   type Table,
 } from './case-tables.js';
+import { clusterChangeTable, podImpactTable } from './cluster-tables.js';
 import { escapeMarkdown as md } from './escape.js';
 import { formatDate } from './format.js';
 import { mdList, mdPairs, mdTable, mdVerdict } from './markdown-parts.js';
@@ -23,7 +24,7 @@ import { mdList, mdPairs, mdTable, mdVerdict } from './markdown-parts.js';
  * One case of the CRT in Markdown, the same fields and figures as the HTML section. `chartPath`
  * is the chart file relative to report.md, or null when the case had no load.
  */
-export function renderCaseMarkdown(c: CaseResult, chartPath: string | null): string {
+export function renderCaseMarkdown(c: CaseResult, chartPath: string | null, cluster: CaseCluster = { cluster: [], timeline: null }): string {
   const blocks = [
     `### ${md(c.id, 'space')} — ${md(c.spec.title, 'space')} — ${mdVerdict(c.verdict)}`,
     c.spec.description ? md(c.spec.description, 'space') : '',
@@ -41,9 +42,23 @@ export function renderCaseMarkdown(c: CaseResult, chartPath: string | null): str
     mdList(c.spec.expect, 'No expectation: the case documents behaviour only.'),
     c.spec.abortIf.length ? `**Abort if**\n\n${mdList(c.spec.abortIf, '')}` : '',
     '#### Results',
-    ...resultBlocks(c, chartPath),
+    ...resultBlocks(c, chartPath, cluster),
   ];
   return blocks.filter(Boolean).join('\n\n');
+}
+
+/** The cluster samples of the run, and this case's timeline file relative to report.md (null: no samples). */
+export interface CaseCluster {
+  cluster: readonly ClusterSampleRecord[];
+  timeline: string | null;
+}
+
+/** Under the load chart: the cluster timeline, and its changes as a compact table. */
+function clusterBlocks(c: CaseResult, k: CaseCluster): string[] {
+  return [
+    k.timeline ? `![Cluster timeline of case ${md(c.id, 'space')}](${k.timeline})` : '',
+    section('Cluster changes (Ready replicas and nodes)', clusterChangeTable(c, k.cluster)),
+  ];
 }
 
 function section(title: string, t: Table | null): string {
@@ -55,7 +70,7 @@ function loadMarkdown(c: CaseResult): string {
   return rows.length ? `**Load**\n\n${mdPairs(rows, ['load', ''])}` : '_No load in this case._';
 }
 
-function resultBlocks(c: CaseResult, chartPath: string | null): string[] {
+function resultBlocks(c: CaseResult, chartPath: string | null, cluster: CaseCluster): string[] {
   const statuses = statusLine(c);
   const recovery = recoveryView(c);
   return [
@@ -68,9 +83,11 @@ function resultBlocks(c: CaseResult, chartPath: string | null): string[] {
     section('Stages', stageTable(c)),
     section('Failures by class', failureTable(c)),
     statuses ? `HTTP statuses received: ${md(statuses, 'space')}` : '',
+    section('Pods killed and evicted', podImpactTable(c)),
     recovery ? `**Recovery: ${md(recovery.summary, 'space')}**\n\n${mdPairs(recovery.rows, ['recovery', ''])}` : '',
     c.load?.warnings.length ? `**Load warnings**\n\n${mdList(c.load.warnings, '')}` : '',
     chartPath ? `![Load and latency of case ${md(c.id, 'space')}](${chartPath})` : '',
+    ...clusterBlocks(c, cluster),
     section('Event timeline', timelineTable(c)),
   ];
 }

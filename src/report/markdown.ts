@@ -1,5 +1,6 @@
-import type { RunResult } from '../results/types.js';
+import type { ClusterSampleRecord, RunResult } from '../results/types.js';
 import { renderChart } from './chart.js';
+import { renderClusterTimeline } from './cluster-timeline.js';
 import { escapeMarkdown as md } from './escape.js';
 import { uniqueSlugs } from './format.js';
 import { comparisonSummary, comparisonTable, comparisonTitle } from './comparison-table.js';
@@ -14,7 +15,8 @@ export const CHARTS_DIR = 'charts';
 
 /**
  * `report.md`: the CRT report for wikis and merge requests. Markdown cannot inline an SVG, so
- * each case's chart is its own file under `charts/`, referenced by a relative path.
+ * each case's chart is its own file under `charts/`, referenced by a relative path, and so is its
+ * cluster timeline (`charts/<case>-cluster.svg`) when the run had a cluster.
  */
 export function markdownReporter(): Reporter {
   return {
@@ -24,26 +26,41 @@ export function markdownReporter(): Reporter {
       const records = recordsByCase(input.timeseries);
       const slugs = uniqueSlugs(run.cases.map((c) => c.id));
       const charts = new Map<string, string>();
+      const timelines = new Map<string, string>();
       const written: string[] = [];
       for (const c of run.cases) {
         const caseRecords = records.get(c.id) ?? [];
-        if (caseRecords.length === 0) continue;
-        const path = `${CHARTS_DIR}/${slugs.get(c.id) ?? 'case'}.svg`;
-        written.push(await writeReportFile(dir, path, `${renderChart(c, caseRecords)}\n`));
-        charts.set(c.id, path);
+        const slug = slugs.get(c.id) ?? 'case';
+        if (caseRecords.length > 0) {
+          const path = `${CHARTS_DIR}/${slug}.svg`;
+          written.push(await writeReportFile(dir, path, `${renderChart(c, caseRecords)}\n`));
+          charts.set(c.id, path);
+        }
+        const timeline = renderClusterTimeline(c, input.cluster, caseRecords);
+        if (timeline) {
+          const path = `${CHARTS_DIR}/${slug}-cluster.svg`;
+          written.push(await writeReportFile(dir, path, `${timeline}\n`));
+          timelines.set(c.id, path);
+        }
       }
-      written.unshift(await writeReportFile(dir, MARKDOWN_FILE, renderMarkdown(run, charts)));
+      written.unshift(await writeReportFile(dir, MARKDOWN_FILE, renderMarkdown(run, charts, { cluster: input.cluster, timelines })));
       return written;
     },
   };
 }
 
+/** The cluster view for the Markdown report: the samples (for the tables of changes) and each case's timeline file. */
+export interface MarkdownCluster {
+  cluster: readonly ClusterSampleRecord[];
+  timelines: ReadonlyMap<string, string>;
+}
+
 /** `charts` maps a case id to its chart file, relative to report.md. */
-export function renderMarkdown(run: RunResult, charts: ReadonlyMap<string, string>): string {
+export function renderMarkdown(run: RunResult, charts: ReadonlyMap<string, string>, cluster: MarkdownCluster = { cluster: [], timelines: new Map() }): string {
   const s = runSummary(run);
   const layers = layerViews(run).flatMap((l) => [
     `## ${md(l.label, 'space')} — ${mdVerdict(l.verdict)}`,
-    l.cases.length === 0 ? '_no case in this layer_' : l.cases.map((c) => renderCaseMarkdown(c, charts.get(c.id) ?? null)).join('\n\n---\n\n'),
+    l.cases.length === 0 ? '_no case in this layer_' : l.cases.map((c) => renderCaseMarkdown(c, charts.get(c.id) ?? null, { cluster: cluster.cluster, timeline: cluster.timelines.get(c.id) ?? null })).join('\n\n---\n\n'),
   ]);
   const blocks = [
     `# ${md(s.title, 'space')}`,

@@ -1,7 +1,7 @@
 import type { Logger } from '../core/log.js';
 import { errorMessage } from '../core/errors.js';
 import type { ReporterStatus } from '../results/types.js';
-import type { ReportInput, Reporter } from './reporter.js';
+import { ReporterSkipped, type ReportInput, type Reporter } from './reporter.js';
 
 /**
  * The one wrapper every reporter call goes through: each reporter runs isolated, a failure is
@@ -14,6 +14,11 @@ export async function renderAll(input: ReportInput, reporters: Readonly<Record<s
       const files = await create().render(input);
       out.push({ name, ok: true, files });
     } catch (err) {
+      if (err instanceof ReporterSkipped) {
+        log.info({ reporter: name, why: err.why }, 'reporter skipped');
+        out.push({ name, ok: true, files: [], skipped: err.why });
+        continue;
+      }
       log.error({ reporter: name, err: errorMessage(err) }, 'reporter failed');
       out.push({ name, ok: false, files: [], error: errorMessage(err) });
     }

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentError, UsageError } from '../core/errors.js';
-import { RESULT_SCHEMA_VERSION, type RunResult, type TimeseriesRecord } from './types.js';
+import { RESULT_SCHEMA_VERSION, type ClusterSampleRecord, type RunResult, type TimeseriesRecord } from './types.js';
 
 export const RUN_FILES = {
   run: 'run.json',
@@ -23,8 +23,15 @@ export async function writeRunJson(dir: string, run: RunResult): Promise<void> {
   await writeFile(path.join(dir, RUN_FILES.run), `${JSON.stringify(run, null, 2)}\n`);
 }
 
-/** Reads a run folder back (for `crt report`): run.json and the time series. */
-export async function readRunFolder(dir: string): Promise<{ run: RunResult; timeseries: TimeseriesRecord[] }> {
+/** What a run folder holds for the reporters; `cluster` is empty when the run had no cluster. */
+export interface RunFolder {
+  run: RunResult;
+  timeseries: TimeseriesRecord[];
+  cluster: ClusterSampleRecord[];
+}
+
+/** Reads a run folder back (for `crt report`): run.json, the time series and the cluster samples (optional). */
+export async function readRunFolder(dir: string): Promise<RunFolder> {
   let text: string;
   try {
     text = await readFile(path.join(dir, RUN_FILES.run), 'utf8');
@@ -43,10 +50,15 @@ export async function readRunFolder(dir: string): Promise<{ run: RunResult; time
   if (run.schemaVersion !== RESULT_SCHEMA_VERSION) {
     throw new UsageError(`${path.join(dir, RUN_FILES.run)} has result schema ${String(run.schemaVersion)}; this crt reads ${RESULT_SCHEMA_VERSION}`);
   }
-  return { run, timeseries: await readTimeseries(path.join(dir, RUN_FILES.timeseries)) };
+  return {
+    run,
+    timeseries: await readJsonLines<TimeseriesRecord>(path.join(dir, RUN_FILES.timeseries)),
+    cluster: await readJsonLines<ClusterSampleRecord>(path.join(dir, RUN_FILES.cluster)),
+  };
 }
 
-async function readTimeseries(file: string): Promise<TimeseriesRecord[]> {
+/** A JSON-lines file of the run folder; a missing file is an empty one (no load, no cluster). */
+async function readJsonLines<T>(file: string): Promise<T[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -54,11 +66,11 @@ async function readTimeseries(file: string): Promise<TimeseriesRecord[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new EnvironmentError(`cannot read ${file}: ${(err as Error).message}`);
   }
-  const out: TimeseriesRecord[] = [];
+  const out: T[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
-      out.push(JSON.parse(line) as TimeseriesRecord);
+      out.push(JSON.parse(line) as T);
     } catch {
       // a run killed mid-write leaves a torn last line: skip it, say where
       if (i < text.split('\n').length - 2) throw new UsageError(`${file}:${i + 1}: not a JSON line`);

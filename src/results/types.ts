@@ -262,6 +262,8 @@ export interface ReporterStatus {
   ok: boolean;
   files: string[];
   error?: string;
+  /** why the reporter wrote nothing although nothing failed, e.g. `skipped: no Chromium (apt-get install chromium)` */
+  skipped?: string;
 }
 
 export interface RunEnvironment {

@@ -6,6 +6,7 @@ import { outageStep, writePlan } from '../helpers/run.js';
 import { closedPort, fixedDelay, startServer, switchable, type TestServer } from '../helpers/servers.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { RunResult } from '../../src/results/types.js';
+import { findChromium } from '../../src/report/index.js';
 
 const RUN_FILES = ['events.jsonl', 'junit.xml', 'report.html', 'report.md', 'run.json', 'timeseries.jsonl'];
 
@@ -101,7 +102,7 @@ LOG-01 [logical] steady — planned 1m8s — tags nightly
     expect(r.stderr).to.equal('error: --only LOG-1: no case with this id in plan.yaml\nhint: did you mean LOG-01?\n');
   });
 
-  it('re-renders identical reports from run.json and timeseries.jsonl with crt report', async () => {
+  it('re-renders identical reports from run.json and timeseries.jsonl with crt report (and the PDF when a Chromium is here)', async () => {
     server = await startServer(fixedDelay(2));
     const file = await writePlan(tmp.dir, plan(server.url, `    - {id: LOG-01, title: steady, objective: serve, load: {target: srv, rate: 20, duration: 2s}}\n`));
     const run = await crt(['run', file, '--run-id', 'r2'], { cwd: tmp.dir });
@@ -111,9 +112,22 @@ LOG-01 [logical] steady — planned 1m8s — tags nightly
     await Promise.all(['report.html', 'report.md', 'junit.xml', 'charts'].map((f) => rm(path.join(dir, f), { recursive: true })));
     const r = await crt(['report', dir], { cwd: tmp.dir });
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout.split('\n').filter(Boolean).map((l) => path.basename(l)).sort()).to.deep.equal(['LOG-01.svg', 'junit.xml', 'report.html', 'report.md']);
+    const pdf = (await findChromium(process.env)) ? ['report.pdf'] : [];
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => path.basename(l)).sort()).to.deep.equal(['LOG-01.svg', 'junit.xml', 'report.html', 'report.md', ...pdf]);
     const after = await Promise.all(['report.html', 'report.md', 'junit.xml'].map((f) => readFile(path.join(dir, f), 'utf8')));
     expect(after).to.deep.equal(before);
+  });
+
+  it('without a Chromium, skips the PDF, says why on stderr and in run.json, and still exits 0', async () => {
+    server = await startServer(fixedDelay(2));
+    const file = await writePlan(tmp.dir, plan(server.url, `    - {id: LOG-01, title: steady, objective: serve, load: {target: srv, rate: 10, duration: 1s}}\n`));
+    const r = await crt(['run', file, '--run-id', 'nopdf'], { cwd: tmp.dir, env: { PATH: tmp.dir } });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.include('reporter pdf skipped: no Chromium (apt-get install chromium)\n');
+    const dir = path.join(tmp.dir, 'reports', 'nopdf');
+    const run = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8')) as RunResult;
+    expect(run.reporters.find((s) => s.name === 'pdf')).to.deep.equal({ name: 'pdf', ok: true, files: [], skipped: 'skipped: no Chromium (apt-get install chromium)' });
+    expect(await readdir(dir)).not.to.include('report.pdf');
   });
 
   it('says a folder is not a run folder, exit 2', async () => {

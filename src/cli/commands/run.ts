@@ -114,10 +114,11 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     result.sinks = sinks.status();
     if (baseline) result.comparison = compareRuns(result, baseline.run, baseline.dir);
     await writeRunJson(dir, result);
-    result.reporters = await renderAll({ run: result, timeseries: await readBack(dir), dir }, builtinReporters, log);
+    result.reporters = await renderAll({ run: result, ...(await readBack(dir)), dir }, builtinReporters, log);
     await writeRunJson(dir, result);
     view.runFinished(result);
     for (const r of result.reporters) if (!r.ok) io.stderr.write(`reporter ${r.name} failed: ${r.error ?? ''}\n`);
+    for (const r of result.reporters) if (r.skipped) io.stderr.write(`reporter ${r.name} ${r.skipped}\n`);
     for (const s of result.sinks) if (s.status !== 'ok') io.stderr.write(`sink ${s.name} ${s.status}: ${s.errors.join('; ')}\n`);
     const html = result.reporters.find((r) => r.name === 'html')?.files[0];
     io.stderr.write(`report: ${displayPath(path.join(dir, html ?? RUN_FILES.run))}\n`);
@@ -137,5 +138,6 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
 
 /** Reports are rendered from the files, exactly as `crt report` will render them later. */
 async function readBack(dir: string) {
-  return (await readRunFolder(dir)).timeseries;
+  const { timeseries, cluster } = await readRunFolder(dir);
+  return { timeseries, cluster };
 }

@@ -110,6 +110,7 @@ describe('node-drain fault on the embedded cluster', function () {
       expect(plan.targets).to.deep.equal([`node/${node}`]);
       expect(record).to.deep.equal({ fault: 'node-drain', nodes: [node] });
       expect(result.data).to.include({ evictedPods: 2 });
+      expect((result.data!.evicted as string[]).slice().sort()).to.deep.equal(onNode.map((n) => `${NS}/${n}`).sort());
       expect(result.data!.budgetRefusals).to.be.a('number').and.be.greaterThan(0);
       expect(unschedulable(node)).to.equal(true);
       for (const name of onNode) expect(cluster.store.peek('pods', NS, name!), `${name} gone`).to.equal(undefined);

@@ -4,6 +4,7 @@ import {
   RESULT_SCHEMA_VERSION,
   type CaseEvent,
   type CaseResult,
+  type ClusterSampleRecord,
   type Layer,
   type PhaseName,
   type PhaseResult,
@@ -81,6 +82,20 @@ const podKillRecords = seconds(
 
 export const TIMESERIES: readonly TimeseriesRecord[] = [...steadyRecords, ...podKillRecords];
 
+/** The cluster watch of the pod-kill case: the gateway loses a Ready replica at 10 s and has it back at 13.4 s. */
+const clusterSample = (offsetMs: number, subject: string, ready: number, desired: number, restarts = 0): ClusterSampleRecord => ({
+  t: ORIGIN + offsetMs, run: RUN_ID, case: 'L-02', layer: 'logical', phase: offsetMs < 10_000 ? 'baseline' : offsetMs < 20_000 ? 'fault' : 'recovery',
+  kind: subject === 'nodes' ? 'nodes' : 'workload', subject, desired, ready, available: ready, restarts,
+});
+export const CLUSTER: readonly ClusterSampleRecord[] = [
+  clusterSample(-200, 'nodes', 3, 3),
+  clusterSample(-200, 'deployment/demo/gateway', 3, 3),
+  clusterSample(-200, 'deployment/demo/customers', 2, 2),
+  clusterSample(10_050, 'deployment/demo/gateway', 2, 3),
+  clusterSample(11_000, 'deployment/demo/customers', 2, 2, 1),
+  clusterSample(13_400, 'deployment/demo/gateway', 3, 3),
+];
+
 const spec = (title: string, objective: string): CaseResult['spec'] => ({
   title, objective, tags: ['nightly'], conditions: [], trigger: [], expect: [], load: null, abortIf: [], plannedDurationMs: 30_000,
 });
@@ -143,7 +158,8 @@ function podKillCase(): CaseResult {
     recovery: { injectedAtMs: 10_000, successRate: 0.99, stableForMs: 5_000, impact: true, firstFailureMs: 10_100, lastFailureMs: 14_900, recoveredAtMs: 15_000, recoveryTimeMs: 5_000, failedRequests: 200 },
     events: [
       event(-30, 'case-start'), event(0, 'load-start'),
-      event(10_000, 'inject', { name: 'kill-gateway', ok: true, detail: 'deleted pod gateway-7d9 <pending>', durationMs: 40 }),
+      event(10_000, 'inject', { name: 'kill-gateway', ok: true, detail: 'deleted pod gateway-7d9 <pending>', durationMs: 40,
+        data: { seed: 7, namespace: 'demo', killed: [{ pod: 'gateway-7d9', node: 'node-2' }], missing: [], replacements: ['gateway-x4k'], replacementsReadyAfterMs: 3_400 } }),
       event(20_000, 'revert', { name: 'kill-gateway', ok: true, detail: 'nothing to revert' }),
       event(30_000, 'load-end'), event(30_200, 'case-end'),
     ],

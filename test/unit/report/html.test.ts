@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { CaseResult, RunResult } from '../../../src/results/types.js';
 import { htmlReporter, renderHtml } from '../../../src/report/html.js';
-import { HOSTILE_TITLE, TIMESERIES, fixtureRun } from './fixture.js';
+import { HOSTILE_TITLE, CLUSTER, TIMESERIES, fixtureRun } from './fixture.js';
 import { useTempDir } from './helpers.js';
 
 const caseSection = (html: string, id: string): string => {
@@ -16,10 +16,10 @@ const between = (html: string, from: string, to: string): string => html.slice(h
 
 describe('report/html', () => {
   const tempDir = useTempDir();
-  const html = renderHtml(fixtureRun(), TIMESERIES);
+  const html = renderHtml(fixtureRun(), TIMESERIES, CLUSTER);
 
   it('writes report.html into the run folder and returns its name', async () => {
-    const files = await htmlReporter().render({ run: fixtureRun(), timeseries: TIMESERIES, dir: tempDir() });
+    const files = await htmlReporter().render({ run: fixtureRun(), timeseries: TIMESERIES, cluster: CLUSTER, dir: tempDir() });
     expect(files).to.deep.equal(['report.html']);
     expect(await readFile(join(tempDir(), 'report.html'), 'utf8')).to.equal(html);
   });

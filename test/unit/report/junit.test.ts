@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { CaseResult } from '../../../src/results/types.js';
 import { junitReporter, renderJunit } from '../../../src/report/junit.js';
-import { TIMESERIES, fixtureRun } from './fixture.js';
+import { CLUSTER, TIMESERIES, fixtureRun } from './fixture.js';
 import { useTempDir, xmlProblems } from './helpers.js';
 
 describe('report/junit', () => {
@@ -11,7 +11,7 @@ describe('report/junit', () => {
   const xml = renderJunit(fixtureRun());
 
   it('writes junit.xml into the run folder and returns its name', async () => {
-    const files = await junitReporter().render({ run: fixtureRun(), timeseries: TIMESERIES, dir: tempDir() });
+    const files = await junitReporter().render({ run: fixtureRun(), timeseries: TIMESERIES, cluster: CLUSTER, dir: tempDir() });
     expect(files).to.deep.equal(['junit.xml']);
     expect(await readFile(join(tempDir(), 'junit.xml'), 'utf8')).to.equal(xml);
   });

@@ -2,20 +2,21 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { markdownReporter } from '../../../src/report/markdown.js';
-import { TIMESERIES, fixtureRun } from './fixture.js';
+import { CLUSTER, TIMESERIES, fixtureRun } from './fixture.js';
 import { useTempDir, xmlProblems } from './helpers.js';
 
 describe('report/markdown', () => {
   const tempDir = useTempDir();
 
   async function render(): Promise<{ files: string[]; md: string }> {
-    const files = await markdownReporter().render({ run: fixtureRun(), timeseries: TIMESERIES, dir: tempDir() });
+    const files = await markdownReporter().render({ run: fixtureRun(), timeseries: TIMESERIES, cluster: CLUSTER, dir: tempDir() });
     return { files, md: await readFile(join(tempDir(), 'report.md'), 'utf8') };
   }
 
-  it('writes report.md and one chart file per case with load, and returns their names', async () => {
+  it('writes report.md, one chart file per case with load and one cluster timeline per case the cluster watch saw, and returns their names', async () => {
     const { files } = await render();
-    expect(files).to.deep.equal(['report.md', 'charts/L-01.svg', 'charts/L-02.svg']);
+    expect(files).to.deep.equal(['report.md', 'charts/L-01.svg', 'charts/L-02.svg', 'charts/L-02-cluster.svg']);
+    expect(xmlProblems(await readFile(join(tempDir(), 'charts/L-02-cluster.svg'), 'utf8'))).to.deep.equal([]);
     const svg = await readFile(join(tempDir(), 'charts/L-02.svg'), 'utf8');
     expect(xmlProblems(svg)).to.deep.equal([]);
   });
