@@ -1,14 +1,13 @@
-import { silentLogger, type Logger } from '../../core/index.js';
 import type { KObject } from '../api/types.js';
 import type { Store } from '../store/store.js';
 import { claimObjects } from './claim.js';
-import { DEFAULT_RESYNC_MS, realTimers, type Controller, type ControllerOptions } from './controller.js';
+import type { ControllerOptions } from './controller.js';
 import { checkPausedConditions, isScalingEvent, rolloutRecreate, rolloutRolling, syncScaling } from './deployment-rollout.js';
 import { DEPLOYMENTS, DeploymentSync, REPLICASETS, type DeploymentContext } from './deployment-sync.js';
 import { isRollingUpdate } from './deployment-util.js';
 import { EventRecorder } from './event-recorder.js';
 import { controllerRef, keyOf, selectorMatches, splitKey } from './objects.js';
-import { WorkQueue } from './work-queue.js';
+import { QueueController } from './queue-controller.js';
 
 /**
  * The Deployment controller: owns ReplicaSets named `<deployment>-<pod-template-hash>`, rolls from old to
@@ -16,18 +15,11 @@ import { WorkQueue } from './work-queue.js';
  * honours `paused` and revisionHistoryLimit, and reports the status and conditions `kubectl rollout status`
  * reads. Mirrors pkg/controller/deployment.
  */
-export class DeploymentController implements Controller {
-  private readonly queue: WorkQueue;
+export class DeploymentController extends QueueController {
   private readonly ctx: DeploymentContext;
-  private readonly log: Logger;
-  private unwatch: Array<() => void> = [];
 
-  constructor(private readonly store: Store, opts: ControllerOptions = {}) {
-    this.log = (opts.log ?? silentLogger).child({ controller: 'deployment' });
-    this.queue = new WorkQueue({
-      name: 'deployment', sync: (key) => this.sync(key), keys: () => store.snapshot(DEPLOYMENTS).map(keyOf),
-      timers: opts.timers ?? realTimers, log: this.log, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS,
-    }, store.now);
+  constructor(store: Store, opts: ControllerOptions = {}) {
+    super(store, 'deployment', opts);
     this.ctx = {
       store,
       events: new EventRecorder(store, { component: 'deployment-controller' }),
@@ -35,10 +27,8 @@ export class DeploymentController implements Controller {
     };
   }
 
-  start(): void {
-    if (this.unwatch.length > 0) return;
-    this.queue.start();
-    this.unwatch = [
+  protected watch(): Array<() => void> {
+    return [
       this.store.watch(DEPLOYMENTS, undefined, {}, (e) => this.queue.add(keyOf(e.object))),
       this.store.watch(REPLICASETS, undefined, {}, (e) => this.replicaSetChanged(e.object)),
       // Recreate waits for the old pods to be gone, which no ReplicaSet change announces.
@@ -46,10 +36,8 @@ export class DeploymentController implements Controller {
     ];
   }
 
-  stop(): void {
-    for (const u of this.unwatch) u();
-    this.unwatch = [];
-    this.queue.stop();
+  protected keys(): string[] {
+    return this.store.snapshot(DEPLOYMENTS).map(keyOf);
   }
 
   /** Reconciles one Deployment (syncDeployment); public so tests can run a sync synchronously. */

@@ -1,12 +1,11 @@
 import { isDeepStrictEqual } from 'node:util';
-import { silentLogger, type Logger } from '../../core/index.js';
 import type { KObject } from '../api/types.js';
 import { rfc3339 } from '../store/object-names.js';
 import type { Store } from '../store/store.js';
-import { DEFAULT_RESYNC_MS, realTimers, type Controller, type ControllerOptions } from './controller.js';
+import type { ControllerOptions } from './controller.js';
 import { budgetStatus, podsOfBudget, type BudgetStatus } from './disruption-budget.js';
 import { keyOf, splitKey } from './objects.js';
-import { WorkQueue } from './work-queue.js';
+import { QueueController } from './queue-controller.js';
 
 const PDBS = 'policy/poddisruptionbudgets';
 
@@ -15,23 +14,14 @@ const PDBS = 'policy/poddisruptionbudgets';
  * desired and current healthy pods, disruptions allowed, the evictions in flight) in step with its pods
  * and their controllers' scale. The eviction subresource reads that status and decrements it.
  */
-export class DisruptionController implements Controller {
-  private readonly queue: WorkQueue;
-  private readonly log: Logger;
-  private unwatch: Array<() => void> = [];
+export class DisruptionController extends QueueController {
 
-  constructor(private readonly store: Store, opts: ControllerOptions = {}) {
-    this.log = (opts.log ?? silentLogger).child({ controller: 'disruption' });
-    this.queue = new WorkQueue({
-      name: 'disruption', sync: (key) => this.sync(key), keys: () => store.snapshot(PDBS).map(keyOf),
-      timers: opts.timers ?? realTimers, log: this.log, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS,
-    }, store.now);
+  constructor(store: Store, opts: ControllerOptions = {}) {
+    super(store, 'disruption', opts);
   }
 
-  start(): void {
-    if (this.unwatch.length > 0) return;
-    this.queue.start();
-    this.unwatch = [
+  protected watch(): Array<() => void> {
+    return [
       this.store.watch(PDBS, undefined, {}, (e) => this.queue.add(keyOf(e.object))),
       // Every budget of the namespace: a pod whose labels changed may have left one (events carry no old object).
       this.store.watch('pods', undefined, {}, (e) => this.namespaceChanged(e.object.metadata.namespace!)),
@@ -41,10 +31,8 @@ export class DisruptionController implements Controller {
     ];
   }
 
-  stop(): void {
-    for (const u of this.unwatch) u();
-    this.unwatch = [];
-    this.queue.stop();
+  protected keys(): string[] {
+    return this.store.snapshot(PDBS).map(keyOf);
   }
 
   /** Recomputes one budget's status; public so tests can run a sync synchronously. */

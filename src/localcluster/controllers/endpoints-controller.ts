@@ -1,11 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
-import { silentLogger, type Logger } from '../../core/index.js';
 import { ApiError, type KObject } from '../api/types.js';
 import type { Store } from '../store/store.js';
-import { DEFAULT_RESYNC_MS, realTimers, type Controller, type ControllerOptions } from './controller.js';
+import type { ControllerOptions } from './controller.js';
 import { endpointsLabels, endpointSubsets, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, sliceContents, sliceLabels } from './endpoints-build.js';
 import { keyOf, mapSelectorMatches, newControllerRef, splitKey } from './objects.js';
-import { WorkQueue } from './work-queue.js';
+import { QueueController } from './queue-controller.js';
 
 const SLICES = 'discovery.k8s.io/endpointslices';
 
@@ -15,25 +14,16 @@ const SLICES = 'discovery.k8s.io/endpointslices';
  * dropped at once) and EndpointSlices `<service>-<hash>` (terminating pods kept with ready=false). The
  * Service proxies follow the Endpoints objects through a store watch. Writes are skipped when nothing changed.
  */
-export class EndpointsController implements Controller {
-  private readonly queue: WorkQueue;
-  private readonly log: Logger;
+export class EndpointsController extends QueueController {
   /** The pods each Service's endpoints held at its last sync, so a pod leaving the selector is noticed. */
   private readonly members = new Map<string, Set<string>>();
-  private unwatch: Array<() => void> = [];
 
-  constructor(private readonly store: Store, opts: ControllerOptions = {}) {
-    this.log = (opts.log ?? silentLogger).child({ controller: 'endpoints' });
-    this.queue = new WorkQueue({
-      name: 'endpoints', sync: (key) => this.sync(key), keys: () => store.snapshot('services').map(keyOf),
-      timers: opts.timers ?? realTimers, log: this.log, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS,
-    }, store.now);
+  constructor(store: Store, opts: ControllerOptions = {}) {
+    super(store, 'endpoints', opts);
   }
 
-  start(): void {
-    if (this.unwatch.length > 0) return;
-    this.queue.start();
-    this.unwatch = [
+  protected watch(): Array<() => void> {
+    return [
       this.store.watch('services', undefined, {}, (e) => this.queue.add(keyOf(e.object))),
       this.store.watch('pods', undefined, {}, (e) => this.podChanged(e.object)),
       // Someone else edited or deleted what we wrote: put it back.
@@ -45,10 +35,8 @@ export class EndpointsController implements Controller {
     ];
   }
 
-  stop(): void {
-    for (const u of this.unwatch) u();
-    this.unwatch = [];
-    this.queue.stop();
+  protected keys(): string[] {
+    return this.store.snapshot('services').map(keyOf);
   }
 
   /** Reconciles one Service's Endpoints and EndpointSlices; public so tests can run a sync synchronously. */

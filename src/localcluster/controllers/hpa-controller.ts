@@ -1,17 +1,16 @@
 import { isDeepStrictEqual } from 'node:util';
-import { silentLogger, type Logger } from '../../core/index.js';
 import type { KObject } from '../api/types.js';
 import { parseQuantity } from '../runtime/quantity.js';
 import { rfc3339 } from '../store/object-names.js';
 import type { Store } from '../store/store.js';
-import { realTimers, type Controller, type ControllerOptions } from './controller.js';
+import type { ControllerOptions } from './controller.js';
 import { EventRecorder } from './event-recorder.js';
 import { newScalingHistory, normalizeWithBehavior, recordScale, type ScalingHistory } from './hpa-behavior.js';
 import { DEFAULT_TOLERANCE, MetricsError, replicasForCpuUtilization, type PodCpuSample } from './hpa-replicas.js';
 import { cpuUtilizationTarget, mergeConditions, milliQuantity, scalingRules, type HpaCondition } from './hpa-status.js';
 import { isPodActive, isPodReady, keyOf, selectorMatches, splitKey } from './objects.js';
 import type { PodMetricsSource } from './pod-metrics.js';
-import { WorkQueue } from './work-queue.js';
+import { QueueController } from './queue-controller.js';
 
 const HPA = 'autoscaling/horizontalpodautoscalers';
 const TARGETS: Record<string, string> = { Deployment: 'apps/deployments', ReplicaSet: 'apps/replicasets' };
@@ -39,47 +38,38 @@ interface Decision { desired: number; reason?: string; conditions: HpaCondition[
  * rate-limited by the behaviour, clamped to min/max, written to the target's spec.replicas (its scale).
  * Only Resource cpu metrics with a Utilization target are computed; other metrics are ignored.
  */
-export class HorizontalPodAutoscalerController implements Controller {
-  private readonly queue: WorkQueue;
+export class HorizontalPodAutoscalerController extends QueueController {
   private readonly events: EventRecorder;
-  private readonly log: Logger;
   private readonly syncPeriodMs: number;
   private readonly downscaleSec: number;
   private readonly history = new Map<string, ScalingHistory>();
   private readonly seenGeneration = new Map<string, number>();
-  private unwatch: (() => void) | undefined;
 
-  constructor(private readonly store: Store, private readonly opts: HpaControllerOptions = {}) {
-    this.log = (opts.log ?? silentLogger).child({ controller: 'horizontal-pod-autoscaler' });
+  constructor(store: Store, private readonly opts: HpaControllerOptions = {}) {
+    // No informer resync: each HPA re-queues itself every sync period, as the real controller does.
+    super(store, 'horizontal-pod-autoscaler', opts, 0);
     this.events = new EventRecorder(store, { component: 'horizontal-pod-autoscaler' });
     this.syncPeriodMs = opts.syncPeriodMs ?? DEFAULT_HPA_SYNC_PERIOD_MS;
     this.downscaleSec = (opts.downscaleStabilizationMs ?? DEFAULT_HPA_DOWNSCALE_STABILIZATION_MS) / 1000;
-    // No informer resync: each HPA re-queues itself every sync period, as the real controller does.
-    this.queue = new WorkQueue({
-      name: 'horizontal-pod-autoscaler', sync: (key) => this.sync(key), keys: () => store.snapshot(HPA).map(keyOf),
-      timers: opts.timers ?? realTimers, log: this.log, resyncMs: 0,
-    }, store.now);
   }
 
-  start(): void {
-    if (this.unwatch) return;
-    this.queue.start();
+  protected watch(): Array<() => void> {
     // Status writes must not trigger extra syncs: only a new HPA or a spec change does.
-    this.unwatch = this.store.watch(HPA, undefined, {}, (e) => {
-      const key = keyOf(e.object);
-      if (e.type === 'DELETED') {
-        this.history.delete(key);
-        this.seenGeneration.delete(key);
-      } else if (this.seenGeneration.get(key) !== e.object.metadata.generation) {
-        this.queue.add(key);
-      }
-    });
+    return [
+      this.store.watch(HPA, undefined, {}, (e) => {
+        const key = keyOf(e.object);
+        if (e.type === 'DELETED') {
+          this.history.delete(key);
+          this.seenGeneration.delete(key);
+        } else if (this.seenGeneration.get(key) !== e.object.metadata.generation) {
+          this.queue.add(key);
+        }
+      }),
+    ];
   }
 
-  stop(): void {
-    this.unwatch?.();
-    this.unwatch = undefined;
-    this.queue.stop();
+  protected keys(): string[] {
+    return this.store.snapshot(HPA).map(keyOf);
   }
 
   /** Reconciles one HPA and schedules the next sync; public so tests can run a sync synchronously. */

@@ -1,9 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
-import { silentLogger, type Logger } from '../../core/index.js';
 import type { KObject } from '../api/types.js';
 import { rfc3339 } from '../store/object-names.js';
 import type { Store } from '../store/store.js';
-import { DEFAULT_RESYNC_MS, realTimers, type Controller, type ControllerOptions } from './controller.js';
+import type { ControllerOptions } from './controller.js';
 import { EventRecorder } from './event-recorder.js';
 import { PodControl } from './pod-control.js';
 import { formatIndexes, jobPodFromTemplate, pendingIndexes, podIndex } from './job-pods.js';
@@ -11,7 +10,7 @@ import {
   isJobFinished, jobFinishedAtMs, jobVerdict, tallyJobPods, withCondition, type JobTally, type JobVerdict,
 } from './job-status.js';
 import { controllerRef, keyOf, splitKey } from './objects.js';
-import { WorkQueue } from './work-queue.js';
+import { QueueController } from './queue-controller.js';
 
 const JOBS = 'batch/jobs';
 /** DefaultJobPodFailureBackOff and MaxJobPodFailureBackOff of the real controller. */
@@ -29,31 +28,22 @@ export interface JobControllerOptions extends ControllerOptions {
  * `backoffLimit` failures or `activeDeadlineSeconds`, and deletes finished Jobs after `ttlSecondsAfterFinished`.
  * Not modelled: suspend (a suspended Job only stops creating pods), podFailurePolicy, successPolicy, pod finalizers.
  */
-export class JobController implements Controller {
-  private readonly queue: WorkQueue;
+export class JobController extends QueueController {
   private readonly events: EventRecorder;
   private readonly pods: PodControl;
-  private readonly log: Logger;
   private readonly backoffMs: number;
   /** Per Job uid: the failure count last seen and when it grew, for the replacement back-off. */
   private readonly lastFailure = new Map<string, { failed: number; atMs: number }>();
-  private unwatch: Array<() => void> = [];
 
-  constructor(private readonly store: Store, opts: JobControllerOptions = {}) {
-    this.log = (opts.log ?? silentLogger).child({ controller: 'job' });
+  constructor(store: Store, opts: JobControllerOptions = {}) {
+    super(store, 'job', opts);
     this.events = new EventRecorder(store, { component: 'job-controller' });
     this.pods = new PodControl(store, this.events);
     this.backoffMs = opts.podFailureBackoffMs ?? DEFAULT_JOB_BACKOFF_MS;
-    this.queue = new WorkQueue({
-      name: 'job', sync: (key) => this.sync(key), keys: () => store.snapshot(JOBS).map(keyOf),
-      timers: opts.timers ?? realTimers, log: this.log, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS,
-    }, store.now);
   }
 
-  start(): void {
-    if (this.unwatch.length > 0) return;
-    this.queue.start();
-    this.unwatch = [
+  protected watch(): Array<() => void> {
+    return [
       this.store.watch(JOBS, undefined, {}, (e) => this.queue.add(keyOf(e.object))),
       this.store.watch('pods', undefined, {}, (e) => {
         const ref = controllerRef(e.object);
@@ -62,10 +52,8 @@ export class JobController implements Controller {
     ];
   }
 
-  stop(): void {
-    for (const u of this.unwatch) u();
-    this.unwatch = [];
-    this.queue.stop();
+  protected keys(): string[] {
+    return this.store.snapshot(JOBS).map(keyOf);
   }
 
   /** Reconciles one Job; public so tests can run a sync synchronously. */

@@ -1,14 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
-import { silentLogger, type Logger } from '../../core/index.js';
 import type { KObject } from '../api/types.js';
 import type { Store } from '../store/store.js';
-import { DEFAULT_RESYNC_MS, realTimers, type Controller, type ControllerOptions } from './controller.js';
+import type { ControllerOptions } from './controller.js';
 import { EventRecorder } from './event-recorder.js';
 import { PodControl } from './pod-control.js';
 import { claimObjects } from './claim.js';
 import { controllerRef, isPodActive, keyOf, selectorMatches, splitKey } from './objects.js';
 import { countReplicas, nextAvailabilityInMs, podFromTemplate, podsToDelete } from './replicaset-pods.js';
-import { WorkQueue } from './work-queue.js';
+import { QueueController } from './queue-controller.js';
 
 const RS = 'apps/replicasets';
 // kube-controller-manager's burstReplicas: the most pods one sync creates or deletes.
@@ -19,36 +18,25 @@ const BURST_REPLICAS = 500;
  * by the ReplicaSet (adopting matching orphans, releasing pods that stopped matching), and reports
  * replicas / fullyLabeledReplicas / readyReplicas / availableReplicas / observedGeneration.
  */
-export class ReplicaSetController implements Controller {
-  private readonly queue: WorkQueue;
+export class ReplicaSetController extends QueueController {
   private readonly events: EventRecorder;
   private readonly pods: PodControl;
-  private readonly log: Logger;
-  private unwatch: Array<() => void> = [];
 
-  constructor(private readonly store: Store, opts: ControllerOptions = {}) {
-    this.log = (opts.log ?? silentLogger).child({ controller: 'replicaset' });
+  constructor(store: Store, opts: ControllerOptions = {}) {
+    super(store, 'replicaset', opts);
     this.events = new EventRecorder(store, { component: 'replicaset-controller' });
     this.pods = new PodControl(store, this.events);
-    this.queue = new WorkQueue({
-      name: 'replicaset', sync: (key) => this.sync(key), keys: () => store.snapshot(RS).map(keyOf),
-      timers: opts.timers ?? realTimers, log: this.log, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS,
-    }, store.now);
   }
 
-  start(): void {
-    if (this.unwatch.length > 0) return;
-    this.queue.start();
-    this.unwatch = [
+  protected watch(): Array<() => void> {
+    return [
       this.store.watch(RS, undefined, {}, (e) => this.queue.add(keyOf(e.object))),
       this.store.watch('pods', undefined, {}, (e) => this.podChanged(e.object)),
     ];
   }
 
-  stop(): void {
-    for (const u of this.unwatch) u();
-    this.unwatch = [];
-    this.queue.stop();
+  protected keys(): string[] {
+    return this.store.snapshot(RS).map(keyOf);
   }
 
   /** Reconciles one ReplicaSet; public so tests can run a sync synchronously. */

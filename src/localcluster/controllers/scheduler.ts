@@ -1,13 +1,12 @@
-import { silentLogger, type Logger } from '../../core/index.js';
 import type { KObject } from '../api/types.js';
 import { rfc3339 } from '../store/object-names.js';
 import type { Store } from '../store/store.js';
-import { DEFAULT_RESYNC_MS, realTimers, type Controller, type ControllerOptions } from './controller.js';
+import type { ControllerOptions } from './controller.js';
 import { EventRecorder } from './event-recorder.js';
 import { isPodTerminal, keyOf, splitKey } from './objects.js';
 import { filterNode, fitErrorMessage, type ClusterView, type FitFailure } from './scheduler-filters.js';
 import { pickNode } from './scheduler-scores.js';
-import { WorkQueue } from './work-queue.js';
+import { QueueController } from './queue-controller.js';
 
 export interface SchedulerOptions extends ControllerOptions {
   /** The `spec.schedulerName` this scheduler serves (default `default-scheduler`). */
@@ -24,10 +23,8 @@ const NO_NODES = 'no nodes available to schedule pods';
  * marks it PodScheduled=False/Unschedulable with the scheduler's own message and retries when nodes or
  * pods change.
  */
-export class Scheduler implements Controller {
-  private readonly queue: WorkQueue;
+export class Scheduler extends QueueController {
   private readonly events: EventRecorder;
-  private readonly log: Logger;
   private readonly schedulerName: string;
   private readonly failedEventIntervalMs: number;
   /** Pods that did not fit, retried when the cluster changes. */
@@ -35,34 +32,24 @@ export class Scheduler implements Controller {
   private readonly lastFailure = new Map<string, { message: string; atMs: number }>();
   /** What of each bound pod can change another pod's fit: where it is, its labels, whether it is leaving. */
   private readonly boundState = new Map<string, string>();
-  private unwatch: Array<() => void> = [];
 
-  constructor(private readonly store: Store, opts: SchedulerOptions = {}) {
-    this.log = (opts.log ?? silentLogger).child({ controller: 'scheduler' });
+  constructor(store: Store, opts: SchedulerOptions = {}) {
+    super(store, 'scheduler', opts);
     this.schedulerName = opts.schedulerName ?? 'default-scheduler';
     this.failedEventIntervalMs = opts.failedEventIntervalMs ?? 60_000;
     this.events = new EventRecorder(store, { component: this.schedulerName });
-    this.queue = new WorkQueue({
-      name: 'scheduler', sync: (key) => this.sync(key),
-      keys: () => store.snapshot('pods', undefined, (p) => this.wantsScheduling(p)).map(keyOf),
-      timers: opts.timers ?? realTimers, log: this.log, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS,
-    }, store.now);
   }
 
-  start(): void {
-    if (this.unwatch.length > 0) return;
-    this.queue.start();
-    this.unwatch = [
+  protected watch(): Array<() => void> {
+    return [
       this.store.watch('pods', undefined, {}, (e) => this.podChanged(e.object, e.type === 'DELETED')),
       this.store.watch('nodes', undefined, {}, () => this.retryWaiting()),
       this.store.watch('namespaces', undefined, {}, () => this.retryWaiting()),
     ];
   }
 
-  stop(): void {
-    for (const u of this.unwatch) u();
-    this.unwatch = [];
-    this.queue.stop();
+  protected keys(): string[] {
+    return this.store.snapshot('pods', undefined, (p) => this.wantsScheduling(p)).map(keyOf);
   }
 
   /** Schedules one pod if it still needs it; public so tests can run it synchronously. */
