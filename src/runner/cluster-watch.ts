@@ -92,14 +92,20 @@ export class ClusterWatch {
     if (this.stopped || !this.listed) return;
     const t = this.d.clock.wallNow();
     const current: Sample[] = [];
+    // restarts per deployment in one pass over the pods (this runs on every watched change)
+    const restarts = new Map<string, number>();
+    for (const p of this.pods.values()) {
+      const owner = ownerDeployment(p);
+      if (!owner) continue;
+      const subject = `deployment/${p.metadata?.namespace ?? ''}/${owner}`;
+      restarts.set(subject, (restarts.get(subject) ?? 0) + (p.status?.containerStatuses ?? []).reduce((m, c) => m + (c.restartCount ?? 0), 0));
+    }
     for (const dep of this.deployments.values()) {
-      const ns = dep.metadata?.namespace ?? '';
-      const name = dep.metadata?.name ?? '';
-      const pods = [...this.pods.values()].filter((p) => p.metadata?.namespace === ns && ownerDeployment(p) === name);
+      const subject = `deployment/${dep.metadata?.namespace ?? ''}/${dep.metadata?.name ?? ''}`;
       current.push({
-        t, kind: 'workload', subject: `deployment/${ns}/${name}`,
+        t, kind: 'workload', subject,
         desired: dep.spec?.replicas ?? 1, ready: dep.status?.readyReplicas ?? 0, available: dep.status?.availableReplicas ?? 0,
-        restarts: pods.reduce((n, p) => n + (p.status?.containerStatuses ?? []).reduce((m, c) => m + (c.restartCount ?? 0), 0), 0),
+        restarts: restarts.get(subject) ?? 0,
       });
     }
     if (this.nodes.size > 0) {

@@ -5,7 +5,7 @@ import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 import { systemClock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import {
-  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, clusterJournals, latestEntries, outstandingEntries, parseJournal,
+  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, clusterJournals, outstandingEntries, parseJournal,
   type JournalEntry, type JournalStore,
 } from '../../faults/index.js';
 import { kubeClients, type KubeClients } from '../../kube/index.js';
@@ -89,7 +89,7 @@ export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger):
     const stores: JournalStore[] = [];
     if (p.run.file) stores.push(new FileJournalStore(p.run.file));
     if (kube && p.run.configMapNamespace) stores.push(new ConfigMapJournalStore(kube, p.run.configMapNamespace, p.run.runId));
-    const journal = new Journal(p.run.runId, stores, undefined, latestEntries(p.run.entries));
+    const journal = new Journal(p.run.runId, stores, undefined, p.run.entries);
     io.stderr.write(`run ${p.run.runId}: ${p.outstanding.length} to revert\n`);
     const reports = await revertJournalEntries(p.outstanding, journal, {
       clock: systemClock, log, cwd: process.cwd(), ...(kube ? { kube } : {}), ...(kubeconfig ? { kubeconfig } : {}),
