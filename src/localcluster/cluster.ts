@@ -11,9 +11,8 @@ import { otherClusters } from './leftovers.js';
 import { applyObjects, readManifests, type AppliedObject } from './manifests.js';
 import { AddressPool, type Gate } from './network/index.js';
 import { NodeAgent } from './node/node-agent.js';
-import { defaultTolerationSeconds, DEFAULT_TOLERATION_SECONDS } from './node/default-toleration-seconds.js';
-import { checkNodeTimings } from './node/node-timings.js';
-import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, DEFAULT_NODE_MONITOR_PERIOD_MS } from './controllers/node-lifecycle-controller.js';
+import { defaultTolerationSeconds } from './node/default-toleration-seconds.js';
+import { checkNodeTimings, DEFAULT_NODE_TIMINGS, type NodeTimings } from './node/node-timings.js';
 import type { BackoffOptions } from './runtime/backoff.js';
 import { serviceAdmission } from './services/service-admission.js';
 import { ServiceProxies } from './services/service-proxies.js';
@@ -72,6 +71,10 @@ export interface LocalClusterOptions {
 
 const ZONES = 'abcdefghijklmnopqrstuvwxyz';
 
+function definedOnly(partial: Partial<NodeTimings>): Partial<NodeTimings> {
+  return Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+}
+
 /**
  * The embedded Kubernetes-compatible cluster: one Store, the API server on loopback, the controllers
  * and scheduler, kube-proxy (Service proxies on loopback IPs), and one kubelet per node running pods as
@@ -88,9 +91,16 @@ export class LocalCluster {
   private apiUrl = '';
   private stopping: Promise<void> | undefined;
   private readonly log: Logger;
+  private timings: NodeTimings;
 
   constructor(private readonly opts: LocalClusterOptions) {
     this.log = opts.log ?? silentLogger;
+    this.timings = {
+      heartbeatMs: opts.heartbeatMs ?? DEFAULT_NODE_TIMINGS.heartbeatMs,
+      nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs ?? DEFAULT_NODE_TIMINGS.nodeMonitorPeriodMs,
+      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_TIMINGS.nodeMonitorGracePeriodMs,
+      defaultTolerationSeconds: opts.defaultTolerationSeconds ?? DEFAULT_NODE_TIMINGS.defaultTolerationSeconds,
+    };
   }
 
   get url(): string {
@@ -99,12 +109,7 @@ export class LocalCluster {
 
   async start(): Promise<string> {
     const { store } = this;
-    const timings = {
-      heartbeatMs: this.opts.heartbeatMs ?? 10_000,
-      nodeMonitorPeriodMs: this.opts.nodeMonitorPeriodMs ?? DEFAULT_NODE_MONITOR_PERIOD_MS,
-      nodeMonitorGracePeriodMs: this.opts.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS,
-      defaultTolerationSeconds: this.opts.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
-    };
+    const timings = this.timings;
     checkNodeTimings(timings);
     const others = otherClusters(this.opts.stateDir);
     if (others.size > 0) {
@@ -117,7 +122,7 @@ export class LocalCluster {
       store.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     }
     store.addAdmission('services', serviceAdmission(new AddressPool('127.20.0.0/16')));
-    store.addAdmission('pods', defaultTolerationSeconds(timings.defaultTolerationSeconds));
+    store.addAdmission('pods', defaultTolerationSeconds(() => this.timings.defaultTolerationSeconds));
     this.controllers = new ControllerManager(store, {
       log: this.log.child({ component: 'controllers' }),
       nodeLifecycle: { nodeMonitorPeriodMs: timings.nodeMonitorPeriodMs, nodeMonitorGracePeriodMs: timings.nodeMonitorGracePeriodMs },
@@ -147,7 +152,7 @@ export class LocalCluster {
         store, stateDir: this.opts.stateDir, log: this.log.child({ node: `node-${i}` }),
         node: { name: `node-${i}`, ip: `127.1.0.${i}`, podCIDR: `127.10.${i}.0/24`, zone: `zone-${ZONES[(i - 1) % ZONES.length]}` },
         ...(this.opts.podGates ?? true ? { gates: { bindCIDR: `127.11.${i}.0/24`, gate } } : {}),
-        ...(this.opts.heartbeatMs ? { heartbeatMs: this.opts.heartbeatMs } : {}),
+        heartbeatMs: timings.heartbeatMs,
         ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       });
       agent.start();
@@ -162,6 +167,32 @@ export class LocalCluster {
     this.apiUrl = await this.api.listen(this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
     this.log.info({ url: this.apiUrl, nodes: count }, 'embedded cluster started');
     return this.apiUrl;
+  }
+
+  /** The node-failure detection timings in effect. */
+  get nodeTimings(): NodeTimings {
+    return { ...this.timings };
+  }
+
+  /**
+   * Changes node-failure detection while the cluster runs, as restarting kube-controller-manager,
+   * the kubelets and kube-apiserver with new flags would: `partial` goes over the timings in effect
+   * and the result must pass checkNodeTimings (a UsageError otherwise, nothing changed). Every
+   * running kubelet posts its status at once and then beats at the new period (so no node looks
+   * silent during the change), then the node lifecycle controller restarts its loop with the new
+   * period and grace. A new defaultTolerationSeconds applies to pods created from now on: pods
+   * created before keep the tolerations the admission stamped on them, as in Kubernetes.
+   * Returns the timings now in effect.
+   */
+  setNodeTimings(partial: Partial<NodeTimings>): NodeTimings {
+    if (!this.controllers) throw new Error('setNodeTimings: the cluster is not started');
+    const next: NodeTimings = { ...this.timings, ...definedOnly(partial) };
+    checkNodeTimings(next);
+    this.timings = next;
+    for (const n of this.nodes) n.setHeartbeat(next.heartbeatMs);
+    this.controllers.nodeLifecycle.setTimings(next);
+    this.log.info({ timings: next }, 'node timings changed');
+    return { ...next };
   }
 
   /** Applies manifest files (multi-document YAML), namespaces first. */

@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { formatDuration } from '../core/units.js';
 import type { CaseSpecView } from '../results/types.js';
+import { describeNodeTimings } from './cluster-settings.js';
 import { plannedDurationMs } from './normalize-load.js';
-import { LATENCY_METRICS, type ActionSpec, type Bound, type CaseSpec, type LoadSpec, type MetricName, type ProbeSpec } from './types.js';
+import { LATENCY_METRICS, type ActionSpec, type Bound, type CaseClusterSettings, type CaseSpec, type LoadSpec, type MetricName, type ProbeSpec } from './types.js';
 
 /**
  * Plain-language restatement of a case, as the CRT report prints it: the reporters read these
@@ -15,12 +16,20 @@ export function describeCase(c: CaseSpec): CaseSpecView {
     ...(c.description ? { description: c.description } : {}),
     tags: [...c.tags],
     conditions: c.conditions.map(describeProbe),
+    ...(c.clusterSettings ? { clusterSettings: describeClusterSettings(c.clusterSettings) } : {}),
     trigger: c.trigger.map(describeAction),
     expect: describeExpectations(c),
     load: c.load ? describeLoad(c.load) : null,
     abortIf: c.abortIf.map((r) => r.text),
     plannedDurationMs: plannedCaseMs(c),
   };
+}
+
+/** One line: what the case sets, and the plan's values the cluster goes back to after it. */
+export function describeClusterSettings(s: CaseClusterSettings): string {
+  const planned = Object.fromEntries(Object.keys(s.values).map((k) => [k, s.plan[k as keyof typeof s.plan]]));
+  const tolerations = s.values.defaultTolerationSeconds !== undefined ? '; defaultTolerationSeconds applies to pods created from the case start' : '';
+  return `embedded cluster for this case: ${describeNodeTimings(s.values)} (the plan's ${describeNodeTimings(planned)} set back after it${tolerations})`;
 }
 
 export function plannedCaseMs(c: CaseSpec): number | null {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { PlanError, type Problem } from '../core/errors.js';
 import { formatDuration, parseDuration, parsePercent } from '../core/units.js';
 import { LAYERS, type Layer } from '../results/types.js';
+import { normalizeClusterSettings, planNodeTimings } from './cluster-settings.js';
 import { normalizeExpect, parseAbortRule } from './expectations.js';
 import { FileSet } from './files.js';
 import { location, normalizeLoad, plannedDurationMs } from './normalize-load.js';
@@ -10,6 +11,7 @@ import { loadScenarioChain, mergeLoad } from './references.js';
 import { PlanSchema, type CaseDoc, type PlanDoc, type TargetDoc } from './schema.js';
 import type { LoadDoc } from './schema-load.js';
 import type { CaseSpec, Plan, RecoverySettings, Target } from './types.js';
+import type { NodeTimings } from '../localcluster/node/node-timings.js';
 import type { YamlSource } from './yaml-source.js';
 
 export const DEFAULT_RECOVERY: RecoverySettings = { successRate: 0.99, stableForMs: 10_000 };
@@ -36,6 +38,8 @@ export function loadPlan(file: string, env: NodeJS.ProcessEnv = process.env): Lo
   const targets = normalizeTargets(doc.targets ?? {}, source, files);
   const defaultRecovery = recoverySettings(doc.defaults?.recovery, DEFAULT_RECOVERY);
   const cases: CaseSpec[] = [];
+  let planTimings: NodeTimings | null | undefined;
+  const nodeTimings = () => (planTimings === undefined ? (planTimings = planNodeTimings(doc, source, files)) : planTimings);
   const firstSeen = new Map<string, string>();
   for (const layer of LAYERS) {
     (doc.layers[layer] ?? []).forEach((c, i) => {
@@ -43,7 +47,7 @@ export function loadPlan(file: string, env: NodeJS.ProcessEnv = process.env): Lo
       const prior = firstSeen.get(c.id);
       if (prior) files.error(source, [...at, 'id'], `duplicate case id "${c.id}" (first at ${prior})`, 'case ids must be unique across the three layers');
       else firstSeen.set(c.id, `${source.display}:${source.position([...at, 'id']).line}`);
-      const spec = normalizeCase(c, layer, at, { files, source, targets, defaults: doc.defaults, recovery: defaultRecovery, hasCluster: doc.cluster !== undefined });
+      const spec = normalizeCase(c, layer, at, { files, source, targets, defaults: doc.defaults, recovery: defaultRecovery, hasCluster: doc.cluster !== undefined, cluster: doc.cluster, planTimings: nodeTimings });
       if (spec) cases.push(spec);
     });
   }
@@ -78,6 +82,8 @@ interface CaseContext {
   defaults: PlanDoc['defaults'];
   recovery: RecoverySettings;
   hasCluster: boolean;
+  cluster: PlanDoc['cluster'];
+  planTimings: () => NodeTimings | null;
 }
 
 /** `script:` is relative to the file that sets it: the plan (inline or defaults), else the scenario file. */
@@ -117,6 +123,7 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
   }
   const trigger = normalizeActions(c.trigger, [...at, 'trigger'], { source, files });
   const conditions = normalizeProbes(c.conditions, [...at, 'conditions'], { source, files, targets: ctx.targets });
+  const clusterSettings = normalizeClusterSettings(c.clusterSettings, [...at, 'clusterSettings'], { files, source, cluster: ctx.cluster, planTimings: ctx.planTimings });
   const expectProbes = normalizeProbes(c.expect?.probes, [...at, 'expect', 'probes'], { source, files, targets: ctx.targets });
   const expect = normalizeExpect(c.expect, [...at, 'expect'], source, files, { load: c.load !== undefined, trigger: trigger.length > 0 });
   const abortIf = (c.abortIf ?? []).flatMap((text, i) => parseAbortRule(text, [...at, 'abortIf', i], source, files) ?? []);
@@ -155,6 +162,7 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
     tags: c.tags ?? [],
     timeoutMs,
     conditions,
+    clusterSettings,
     load,
     trigger,
     expect: { ...expect, probes: expectProbes },

@@ -38,6 +38,7 @@ export interface ObjectOptions {
   $id?: string;
   $schema?: string;
   definitions?: Record<string, TSchema>;
+  minProperties?: number;
 }
 
 export function strictObject<T extends TProperties>(properties: T, options: ObjectOptions = {}): TObject<T> {

@@ -65,12 +65,30 @@ export const RecoverySettingsSchema = strictObject(
   { description: 'how recovery is detected' },
 );
 
+/**
+ * A case's node-failure detection settings for the embedded cluster: the keys and units of
+ * `cluster.local.settings`, over the plan's values for the case only.
+ */
+export const CaseClusterSettingsSchema = strictObject({
+  heartbeat: Type.Optional(duration('node status period of every kubelet (--node-status-update-frequency)')),
+  nodeMonitorPeriod: Type.Optional(duration('how often the node lifecycle controller checks heartbeats (--node-monitor-period)')),
+  nodeMonitorGracePeriod: Type.Optional(duration('heartbeat silence after which a node is Unknown (--node-monitor-grace-period)')),
+  defaultTolerationSeconds: Type.Optional(Type.Union([Duration, Type.Integer({ minimum: 0 })], {
+    'x-expected': 'a duration such as 30s, or a whole number of seconds',
+    description: 'how long pods created from the case start tolerate a not-ready or unreachable node (--default-unreachable-toleration-seconds); pods created before keep theirs',
+  })),
+}, {
+  description: 'embedded cluster only: node-failure detection settings for this case (same keys and units as cluster.local.settings), applied before its general conditions and set back to the plan\'s after it',
+  minProperties: 1,
+});
+
 export const CaseSchema = strictObject({
   id: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9._-]*$', description: 'unique case id, e.g. LOG-03' }),
   title: Type.String({ minLength: 1, description: 'one line, shown in the report' }),
   objective: Type.String({ minLength: 1, description: 'CRT objective: what the case demonstrates' }),
   description: Type.Optional(Type.String({ description: 'more detail, shown in the report' })),
   conditions: Type.Optional(Type.Array(definitionRef('probe', ProbeSchema), { description: 'general conditions: probes that must hold before the case starts' })),
+  clusterSettings: Type.Optional(CaseClusterSettingsSchema),
   load: Type.Optional(definitionRef('load', LoadSchema)),
   trigger: Type.Optional(Type.Array(definitionRef('action', ActionSchema), { description: 'triggering actions: a timeline of faults and steps' })),
   expect: Type.Optional(ExpectSchema),
@@ -192,6 +210,7 @@ export const PlanSchema = strictObject(
 
 export type PlanDoc = Static<typeof PlanSchema>;
 export type CaseDoc = Static<typeof CaseSchema>;
+export type CaseClusterSettingsDoc = Static<typeof CaseClusterSettingsSchema>;
 export type ExpectDoc = Static<typeof ExpectSchema>;
 export type PhaseExpectDoc = Static<typeof PhaseExpectSchema>;
 export type RegressionDoc = Static<typeof RegressionSchema>;

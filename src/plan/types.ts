@@ -1,3 +1,4 @@
+import type { NodeTimings } from '../localcluster/node/node-timings.js';
 import type { Layer, PhaseName } from '../results/types.js';
 import type { ClusterDoc, SinksDoc } from './schema-types.js';
 import type { FaultKind } from './schema-actions.js';
@@ -136,6 +137,15 @@ export interface RecoverySettings {
   stableForMs: number;
 }
 
+/** A case's `clusterSettings:`: node-failure detection of the embedded cluster for that case only. */
+export interface CaseClusterSettings {
+  /** what the case sets, in the cluster's units (ms; seconds for defaultTolerationSeconds); the rest stays the plan's */
+  values: Partial<NodeTimings>;
+  /** the plan's timings (cluster.local.settings over the defaults): what the cluster is set back to after the case */
+  plan: NodeTimings;
+  location: Location;
+}
+
 export interface CaseSpec {
   id: string;
   layer: Layer;
@@ -145,6 +155,8 @@ export interface CaseSpec {
   tags: string[];
   timeoutMs: number;
   conditions: ProbeSpec[];
+  /** embedded cluster settings applied before the conditions and set back after the case; null: the plan's */
+  clusterSettings: CaseClusterSettings | null;
   load: LoadSpec | null;
   trigger: ActionSpec[];
   expect: ExpectSpec;

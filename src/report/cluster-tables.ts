@@ -80,3 +80,24 @@ function impactRows(e: CaseEvent): string[][] {
   }
   return [];
 }
+
+/** Shown under the embedded cluster settings of a case: what a changed defaultTolerationSeconds does not change. */
+export const CLUSTER_SETTINGS_NOTE = 'Set before the general conditions and back to the plan\'s after the case. defaultTolerationSeconds applies to pods created '
+  + 'during the case: pods created before keep the tolerations the DefaultTolerationSeconds admission gave them at creation, as in Kubernetes.';
+
+const TIMING_ROWS = [
+  ['heartbeat', 'heartbeatMs'],
+  ['nodeMonitorPeriod', 'nodeMonitorPeriodMs'],
+  ['nodeMonitorGracePeriod', 'nodeMonitorGracePeriodMs'],
+  ['defaultTolerationSeconds', 'defaultTolerationSeconds'],
+] as const;
+
+/** The embedded cluster's node-failure detection during the case (its `clusterSettings:`) against the plan's. */
+export function clusterSettingsTable(c: CaseResult): Table | null {
+  const s = c.clusterSettings;
+  if (!s) return null;
+  const show = (key: (typeof TIMING_ROWS)[number][1], v: number): string => (key === 'defaultTolerationSeconds' ? `${v}s` : formatDuration(v));
+  const rows = TIMING_ROWS.map(([name, key]) => [name, show(key, s.applied[key]), show(key, s.plan[key]), s.set.includes(name) ? 'this case' : 'the plan']);
+  if (s.restoreError) rows.push(['set back after the case', 'FAILED', s.restoreError, '']);
+  return { headers: ['setting', 'during the case', 'plan', 'from'], rows, numeric: [false, true, true, false] };
+}

@@ -16,7 +16,7 @@ import {
   type Table,
 } from './case-tables.js';
 import { renderChart } from './chart.js';
-import { podImpactTable } from './cluster-tables.js';
+import { CLUSTER_SETTINGS_NOTE, clusterSettingsTable, podImpactTable } from './cluster-tables.js';
 import { renderClusterTimeline } from './cluster-timeline.js';
 import { escapeHtml as h } from './escape.js';
 import { formatDate } from './format.js';
@@ -51,8 +51,12 @@ function optionalTable(title: string, t: Table | null): string {
 
 function conditionsHtml(c: CaseResult): string {
   const checked = conditionTable(c);
+  const settings = clusterSettingsTable(c);
   return [
     htmlList(c.spec.conditions, 'No general condition.'),
+    settings ? `<h5>Embedded cluster settings for this case</h5>\n${htmlTable(settings)}\n${para(CLUSTER_SETTINGS_NOTE, 'muted')}` : '',
+    // a case that did not get as far as applying its settings still says what it asked for
+    !settings && c.spec.clusterSettings ? para(c.spec.clusterSettings, 'muted') : '',
     checked ? `<h5>Checked before the case</h5>\n${htmlTable(checked)}` : '',
   ].join('\n');
 }

@@ -15,7 +15,7 @@ import {
   timelineTable,
   type Table,
 } from './case-tables.js';
-import { clusterChangeTable, podImpactTable } from './cluster-tables.js';
+import { CLUSTER_SETTINGS_NOTE, clusterChangeTable, clusterSettingsTable, podImpactTable } from './cluster-tables.js';
 import { escapeMarkdown as md } from './escape.js';
 import { formatDate } from './format.js';
 import { mdList, mdPairs, mdTable, mdVerdict } from './markdown-parts.js';
@@ -33,6 +33,9 @@ export function renderCaseMarkdown(c: CaseResult, chartPath: string | null, clus
     md(c.spec.objective, 'space'),
     '#### General conditions',
     mdList(c.spec.conditions, 'No general condition.'),
+    section('Embedded cluster settings for this case', clusterSettingsTable(c)),
+    clusterSettingsTable(c) ? `_${md(CLUSTER_SETTINGS_NOTE, 'space')}_` : '',
+    !c.clusterSettings && c.spec.clusterSettings ? `_${md(c.spec.clusterSettings, 'space')}_` : '',
     section('Checked before the case', conditionTable(c)),
     '#### Triggering actions',
     mdList(c.spec.trigger, 'No triggering action: load only.'),

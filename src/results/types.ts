@@ -207,6 +207,8 @@ export interface CaseSpecView {
   tags: string[];
   /** general conditions: one line each */
   conditions: string[];
+  /** the embedded cluster settings the case sets (`clusterSettings:`), in one line */
+  clusterSettings?: string;
   /** triggering actions: one line each, in timeline order */
   trigger: string[];
   /** expected behaviour: one line each */
@@ -215,6 +217,30 @@ export interface CaseSpecView {
   load: string | null;
   abortIf: string[];
   plannedDurationMs: number | null;
+}
+
+/** The embedded cluster's node-failure detection timings (ms; seconds for defaultTolerationSeconds). */
+export interface NodeTimingValues {
+  heartbeatMs: number;
+  nodeMonitorPeriodMs: number;
+  nodeMonitorGracePeriodMs: number;
+  defaultTolerationSeconds: number;
+}
+
+/**
+ * The embedded cluster settings a case ran with (its `clusterSettings:`): applied before its general
+ * conditions, set back to the plan's after it. defaultTolerationSeconds applies to pods created
+ * during the case only: pods created before keep the tolerations they were admitted with.
+ */
+export interface CaseClusterSettingsResult {
+  /** in effect during the case: the case's values over the plan's */
+  applied: NodeTimingValues;
+  /** the plan keys the case set (`heartbeat`, `nodeMonitorGracePeriod`...); the others were the plan's */
+  set: string[];
+  /** the plan's values, set back after the case */
+  plan: NodeTimingValues;
+  /** why setting the plan's values back failed (later cases then ran with these); absent when it worked */
+  restoreError?: string;
 }
 
 export interface LoadInfo {
@@ -242,6 +268,8 @@ export interface CaseResult {
   originMs: number;
   durationMs: number;
   conditions: ProbeResult[];
+  /** set when the case changed the embedded cluster's settings (`clusterSettings:`) */
+  clusterSettings?: CaseClusterSettingsResult;
   load: LoadInfo | null;
   phases: PhaseResult[];
   stages: StageResult[];

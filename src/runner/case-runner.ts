@@ -20,6 +20,8 @@ import { PhaseTracker } from './phases.js';
 import { resolveLoad } from './targets.js';
 import { Timeline } from './timeline.js';
 import { ClusterWatch } from './cluster-watch.js';
+import { applyClusterSettings } from './case-cluster-settings.js';
+import type { NodeTimingControl } from './cluster-session.js';
 import type { RunOperator } from './operator.js';
 
 /** What every case of a run shares: the run's identity, its services and its signal. */
@@ -47,6 +49,8 @@ export interface CaseContext extends RunServices {
   dir?: string;
   /** the plan's InfluxDB, for engines that write to it themselves (k6 --out influxdb) */
   influx?: InfluxTarget;
+  /** the embedded cluster's node-failure detection, for cases with `clusterSettings:` */
+  nodeTimings?: NodeTimingControl;
 }
 
 class CaseTimeout extends Error {}
@@ -59,8 +63,8 @@ export function interruption(signal: AbortSignal): string | null {
 }
 
 /**
- * One case of the CRT: general conditions → load and triggering actions together → reverts →
- * post-case probes → phases, expectations, verdict. Never throws for the system under test's
+ * One case of the CRT: its cluster settings → general conditions → load and triggering actions together → reverts →
+ * post-case probes → phases, expectations, verdict → the plan's cluster settings back. Never throws for the system under test's
  * or the environment's sake: that goes in the result.
  */
 export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: CaseResult; revertFailures: string[] }> {
@@ -69,7 +73,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   const events = new CaseEvents(c, ctx.runId, ctx.clock, ctx.sinks, ctx.observer);
   const probeCtx: ProbeContext = { clock: ctx.clock, log, signal: ctx.signal, targets: ctx.targets, planDir: ctx.planDir, ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}) };
   const base = { id: c.id, layer: c.layer, spec: describeCase(c), startedAt };
-  const finish = (r: Omit<CaseResult, keyof typeof base | 'endedAt' | 'originMs' | 'durationMs' | 'events'>): CaseResult => ({
+  const finish: Finish = (r) => ({
     ...base, ...r, endedAt: new Date(ctx.clock.wallNow()).toISOString(), originMs: Math.round(events.originMs),
     durationMs: Math.round(ctx.clock.wallNow() - Date.parse(startedAt)), events: events.list,
   });
@@ -82,6 +86,24 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     events.emit({ kind: 'note', name: manual.name, detail: reason });
     return { result: finish({ verdict: 'skipped', reason, conditions: [], ...empty }), revertFailures: [] };
   }
+  const settings = applyClusterSettings(c, ctx.nodeTimings, events, log);
+  if (settings && 'error' in settings) return { result: finish({ verdict: 'not-run', reason: settings.error, conditions: [], ...empty }), revertFailures: [] };
+  try {
+    const out = await runChecked(c, ctx, { log, events, probeCtx, finish });
+    // the same object: restore() below adds restoreError to it if setting the plan's values back fails
+    if (settings) out.result.clusterSettings = settings.result;
+    return out;
+  } finally {
+    settings?.restore();
+  }
+}
+
+type Finish = (r: Omit<CaseResult, 'id' | 'layer' | 'spec' | 'startedAt' | 'endedAt' | 'originMs' | 'durationMs' | 'events'>) => CaseResult;
+
+/** The case once its cluster settings are in effect: general conditions, then load and triggering actions. */
+async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; events: CaseEvents; probeCtx: ProbeContext; finish: Finish }): Promise<{ result: CaseResult; revertFailures: string[] }> {
+  const { log, events, probeCtx, finish } = k;
+  const empty = { load: null, phases: [], stages: [], expectations: [], recovery: null };
   const conditions: ProbeResult[] = [];
   for (const p of c.conditions) {
     const r = await runProbe(p, probeCtx);

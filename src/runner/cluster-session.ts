@@ -4,6 +4,7 @@ import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
 import { kubeClients, serviceUrl, writeEmbeddedKubeconfig, type KubeClients } from '../kube/index.js';
 import { LocalCluster } from '../localcluster/index.js';
+import type { NodeTimings } from '../localcluster/node/node-timings.js';
 import type { Plan } from '../plan/types.js';
 
 /** The cluster a run acts on: the embedded one started for the run, or one reached by kubeconfig. */
@@ -19,7 +20,17 @@ export interface ClusterSession {
   kube: KubeClients;
   /** The URL at which this machine reaches a Service port. */
   serviceUrl(namespace: string, name: string, port?: string): Promise<string>;
+  /** the embedded cluster's node-failure detection, which cases may change (`clusterSettings:`); absent on a kubeconfig cluster */
+  nodeTimings?: NodeTimingControl;
   close(): Promise<void>;
+}
+
+/** Node-failure detection of the embedded cluster, changed while it runs (LocalCluster.setNodeTimings). */
+export interface NodeTimingControl {
+  /** the timings the cluster was started with: the plan's */
+  readonly plan: NodeTimings;
+  /** `partial` over the timings in effect; returns the timings now in effect. Throws a UsageError on inconsistent timings. */
+  set(partial: Partial<NodeTimings>): NodeTimings;
 }
 
 const SETTINGS = ['availableTimeout', 'restartBackoff', 'restartBackoffMax', 'heartbeat', 'nodeMonitorGracePeriod', 'nodeMonitorPeriod', 'defaultTolerationSeconds',
@@ -87,6 +98,7 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
     context: k.kc.getCurrentContext(),
     kube: k,
     serviceUrl: (ns, name, port) => serviceUrl(k, ns, name, port),
+    nodeTimings: { plan: cluster.nodeTimings, set: (partial) => cluster.setNodeTimings(partial) },
     close: () => cluster.stop(),
   };
 }

@@ -49,6 +49,7 @@ export function printDryRun(plan: Plan, cases: readonly CaseSpec[], io: CliIO): 
     w('');
     w(`${c.id} [${c.layer}] ${c.title}${v.plannedDurationMs !== null ? ` — planned ${formatDuration(v.plannedDurationMs)}` : ''}${c.tags.length ? ` — tags ${c.tags.join(', ')}` : ''}`);
     w(`  objective:  ${c.objective}`);
+    if (v.clusterSettings) w(`  cluster:    ${v.clusterSettings}`);
     for (const line of v.conditions) w(`  condition:  ${line}`);
     if (v.load) w(`  load:       ${v.load}`);
     for (const line of v.trigger) w(`  trigger:    ${line}`);

@@ -38,6 +38,8 @@ export interface ControllerManagerOptions {
  */
 export class ControllerManager implements Controller {
   private readonly controllers: Array<{ name: string; controller: Controller }>;
+  /** Its timings change while it runs (a case's `clusterSettings:`). */
+  readonly nodeLifecycle: NodeLifecycleController;
   private gc: GarbageCollector | undefined;
   private running = false;
   private readonly log: Logger;
@@ -50,12 +52,13 @@ export class ControllerManager implements Controller {
       ...(opts.resyncMs !== undefined ? { resyncMs: opts.resyncMs } : {}),
       ...(extra as T),
     });
+    this.nodeLifecycle = new NodeLifecycleController(store, base(opts.nodeLifecycle));
     this.controllers = [
       { name: 'scheduler', controller: new Scheduler(store, base(opts.scheduler)) },
       { name: 'replicaset', controller: new ReplicaSetController(store, base(opts.replicaSet)) },
       { name: 'deployment', controller: new DeploymentController(store, base(opts.deployment)) },
       { name: 'endpoints', controller: new EndpointsController(store, base(opts.endpoints)) },
-      { name: 'node-lifecycle', controller: new NodeLifecycleController(store, base(opts.nodeLifecycle)) },
+      { name: 'node-lifecycle', controller: this.nodeLifecycle },
       { name: 'taint-eviction', controller: new TaintEvictionController(store, base(undefined)) },
       { name: 'node-taint', controller: new NodeTaintController(store, base(undefined)) },
       { name: 'disruption', controller: new DisruptionController(store, base(undefined)) },

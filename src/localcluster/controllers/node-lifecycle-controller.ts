@@ -4,13 +4,12 @@ import { rfc3339 } from '../store/object-names.js';
 import type { Store } from '../store/store.js';
 import { realTimers, type Controller, type ControllerOptions, type Timers } from './controller.js';
 import { EventRecorder } from './event-recorder.js';
+import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, DEFAULT_NODE_MONITOR_PERIOD_MS } from '../node/node-timings.js';
+
+export { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, DEFAULT_NODE_MONITOR_PERIOD_MS };
 
 export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
-/** kube-controller-manager's --node-monitor-period. */
-export const DEFAULT_NODE_MONITOR_PERIOD_MS = 5_000;
-/** kube-controller-manager's --node-monitor-grace-period: 50 s since Kubernetes 1.32 (kubernetes#126287), 40 s before. */
-export const DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS = 50_000;
 
 export interface NodeLifecycleOptions extends ControllerOptions {
   /** How often every node's heartbeat is checked (default 5 s). */
@@ -30,8 +29,8 @@ export class NodeLifecycleController implements Controller {
   private readonly timers: Timers;
   private readonly log: Logger;
   private readonly recorder: EventRecorder;
-  private readonly periodMs: number;
-  private readonly graceMs: number;
+  private periodMs: number;
+  private graceMs: number;
   private cancelTimer: (() => void) | undefined;
   private stopWatch: (() => void) | undefined;
   private running = false;
@@ -58,6 +57,24 @@ export class NodeLifecycleController implements Controller {
     this.running = false;
     this.stopWatch?.();
     this.cancelTimer?.();
+  }
+
+  /**
+   * New --node-monitor-period and --node-monitor-grace-period, as a restarted kube-controller-manager
+   * would take them: the loop restarts, and its first pass (now) already judges heartbeats by the new grace.
+   */
+  setTimings(t: { nodeMonitorPeriodMs: number; nodeMonitorGracePeriodMs: number }): void {
+    this.periodMs = t.nodeMonitorPeriodMs;
+    this.graceMs = t.nodeMonitorGracePeriodMs;
+    this.log.info({ controller: 'node-lifecycle', periodMs: this.periodMs, graceMs: this.graceMs }, 'node monitor timings changed');
+    if (!this.running) return;
+    this.cancelTimer?.();
+    this.tick();
+  }
+
+  /** The period and grace in use (the log and the tests read them). */
+  get timings(): { nodeMonitorPeriodMs: number; nodeMonitorGracePeriodMs: number } {
+    return { nodeMonitorPeriodMs: this.periodMs, nodeMonitorGracePeriodMs: this.graceMs };
   }
 
   /** One monitor pass over every node (the periodic work; tests call it to skip waiting). */

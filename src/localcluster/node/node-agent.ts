@@ -11,6 +11,7 @@ import { rfc3339 } from '../store/object-names.js';
 import type { Store } from '../store/store.js';
 import { containerBindingPodIP, gatePorts } from './gate-ports.js';
 import { nodeObject, type NodeShape } from './node-object.js';
+import { DEFAULT_HEARTBEAT_MS } from './node-timings.js';
 
 /** Set in every pod process's environment to the cluster's state dir. */
 export const CLUSTER_MARKER_ENV = 'CRT_EMBEDDED_CLUSTER';
@@ -56,12 +57,14 @@ export class NodeAgent {
   private boot = 0;
   private powered = true;
   private poweredSince: number;
+  private heartbeatMs: number;
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.name = opts.node.name;
     this.pool = new AddressPool(opts.node.podCIDR);
     this.recorder = new EventRecorder(opts.store, { component: 'kubelet', host: this.name });
     this.poweredSince = opts.store.now();
+    this.heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   }
 
   start(): void {
@@ -76,18 +79,41 @@ export class NodeAgent {
   /** Heartbeats and the watch on the pods bound here: what a running kubelet does. */
   private serve(): void {
     const { store } = this.opts;
-    this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs ?? 10_000);
-    this.heartbeat.unref();
+    this.startHeartbeat();
     this.stopWatch = store.watch('pods', undefined, { fieldSelector: `spec.nodeName=${this.name}` }, (e) => {
       if (e.type === 'DELETED') this.forget(e.object);
       else if (e.type === 'ADDED' || e.type === 'MODIFIED') this.sync(e.object);
     });
   }
 
+  private startHeartbeat(): void {
+    this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** The heartbeat period in use. */
+  get heartbeatPeriodMs(): number {
+    return this.heartbeatMs;
+  }
+
+  /**
+   * A new --node-status-update-frequency, as a restarted kubelet would take it: a running kubelet posts
+   * its status at once and then every `ms`, so that no node looks silent while the timings change. A
+   * powered-off node keeps quiet and uses the new period when it comes back.
+   */
+  setHeartbeat(ms: number): void {
+    this.heartbeatMs = ms;
+    if (!this.heartbeat) return;
+    clearInterval(this.heartbeat);
+    this.beat();
+    this.startHeartbeat();
+  }
+
   /** Stops every pod (the grace capped at `graceCapSec`) and the heartbeat. */
   async stop(graceCapSec = 5): Promise<void> {
     this.stopWatch?.();
     clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
     await Promise.all([...this.pods.values()].map(async (p) => {
       const grace = Math.min(graceCapSec, p.pod.spec?.terminationGracePeriodSeconds ?? 30);
       await (p.stopping ?? p.worker.stop(grace));
@@ -113,6 +139,7 @@ export class NodeAgent {
     this.stopWatch?.();
     this.stopWatch = undefined;
     clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
     const pids = this.pids();
     const workers = [...this.pods.values()].map((p) => p.worker);
     for (const w of workers) w.kill();

@@ -1,4 +1,5 @@
 import { UsageError } from '../../core/index.js';
+import { DEFAULT_TOLERATION_SECONDS } from './default-toleration-seconds.js';
 
 /** The node-loss timings of the embedded cluster, in the units its options use. */
 export interface NodeTimings {
@@ -8,11 +9,29 @@ export interface NodeTimings {
   defaultTolerationSeconds: number;
 }
 
+/** The kubelet's --node-status-update-frequency. */
+export const DEFAULT_HEARTBEAT_MS = 10_000;
+/** kube-controller-manager's --node-monitor-period. */
+export const DEFAULT_NODE_MONITOR_PERIOD_MS = 5_000;
+/** kube-controller-manager's --node-monitor-grace-period: 50 s since Kubernetes 1.32 (kubernetes#126287), 40 s before. */
+export const DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS = 50_000;
+
+/** A real cluster's: what the embedded cluster uses for every timing the plan does not set. */
+export const DEFAULT_NODE_TIMINGS: Readonly<NodeTimings> = Object.freeze({
+  heartbeatMs: DEFAULT_HEARTBEAT_MS,
+  nodeMonitorPeriodMs: DEFAULT_NODE_MONITOR_PERIOD_MS,
+  nodeMonitorGracePeriodMs: DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS,
+  defaultTolerationSeconds: DEFAULT_TOLERATION_SECONDS,
+});
+
+export const NODE_TIMINGS_HINT = 'defaults: heartbeat 10s, nodeMonitorPeriod 5s, nodeMonitorGracePeriod 50s, defaultTolerationSeconds 300';
+
 /**
- * Refuses timings with which a healthy node would be declared lost: the controller must hear at least
- * one heartbeat per grace period, as kube-controller-manager requires of --node-monitor-grace-period.
+ * What is wrong with a set of timings, one sentence each (empty when nothing): a healthy node must
+ * not be declared lost, so the controller must hear at least one heartbeat per grace period, as
+ * kube-controller-manager requires of --node-monitor-grace-period.
  */
-export function checkNodeTimings(t: NodeTimings): void {
+export function nodeTimingProblems(t: NodeTimings): string[] {
   const problems: string[] = [];
   for (const [name, value] of Object.entries(t)) {
     if (!Number.isFinite(value) || value < 0 || (value === 0 && name !== 'defaultTolerationSeconds')) problems.push(`${name} must be a positive number, not ${value}`);
@@ -21,7 +40,11 @@ export function checkNodeTimings(t: NodeTimings): void {
     problems.push(`the heartbeat period (${t.heartbeatMs} ms) must be shorter than the node monitor grace period (${t.nodeMonitorGracePeriodMs} ms), or healthy nodes go Unknown`);
   }
   if (!Number.isInteger(t.defaultTolerationSeconds)) problems.push(`defaultTolerationSeconds must be whole seconds, not ${t.defaultTolerationSeconds}`);
-  if (problems.length) {
-    throw new UsageError(`invalid embedded cluster settings: ${problems.join('; ')}`, { hint: 'defaults: heartbeat 10s, nodeMonitorPeriod 5s, nodeMonitorGracePeriod 50s, defaultTolerationSeconds 300' });
-  }
+  return problems;
+}
+
+/** Throws a UsageError listing every problem of `t` (see nodeTimingProblems). */
+export function checkNodeTimings(t: NodeTimings): void {
+  const problems = nodeTimingProblems(t);
+  if (problems.length) throw new UsageError(`invalid embedded cluster settings: ${problems.join('; ')}`, { hint: NODE_TIMINGS_HINT });
 }
