@@ -101,4 +101,27 @@ describe('NodeLifecycleController', () => {
     await settle();
     expect(taints('node-2')).to.deep.equal(['dedicated:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule']);
   });
+
+  it('judges heartbeats by a new grace at once when its timings change', async () => {
+    clock.advance(2 * PERIOD_MS);
+    heartbeat('node-1');
+    expect(ready('node-2').status, 'heartbeat 10 s old, grace 40 s').to.equal('True');
+    controller.setTimings({ nodeMonitorPeriodMs: 1000, nodeMonitorGracePeriodMs: 5000 });
+    await settle();
+    expect(ready('node-2').status, 'heartbeat 10 s old, grace 5 s: the pass at the change').to.equal('Unknown');
+    expect(ready('node-1').status).to.equal('True');
+    expect(controller.timings).to.deep.equal({ nodeMonitorPeriodMs: 1000, nodeMonitorGracePeriodMs: 5000 });
+  });
+
+  it('restarts its loop at the new period', async () => {
+    controller.setTimings({ nodeMonitorPeriodMs: 1000, nodeMonitorGracePeriodMs: 5000 });
+    for (let t = 0; t < 6; t++) {
+      clock.advance(1000);
+      heartbeat('node-1');
+    }
+    await settle();
+    // at the old 5 s period the next pass would come at 10 s: node-2 would still be Ready at 6 s
+    expect(ready('node-2').status).to.equal('Unknown');
+    expect(ready('node-1').status).to.equal('True');
+  });
 });
