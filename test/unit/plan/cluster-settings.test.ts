@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { PlanError, type Problem } from '../../../src/core/errors.js';
 import { describeCase } from '../../../src/plan/describe.js';
 import { loadPlan } from '../../../src/plan/index.js';
-import { crt } from '../../helpers/cli.js';
 import { writePlan } from '../../helpers/run.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -104,15 +103,5 @@ describe('case clusterSettings', () => {
   it('reports a malformed plan-wide timing at cluster.local.settings when a case merges with it', async () => {
     const problems = await problemsOf(plan('cluster:\n  local:\n    settings: {heartbeat: fast}', '{nodeMonitorGracePeriod: 20s}'));
     expect(problems.map((p) => [p.path, p.message])).to.deep.equal([['cluster.local.settings.heartbeat', 'cluster.local.settings.heartbeat must be a duration such as 30s, not "fast"']]);
-  });
-
-  it('crt run --dry-run refuses clusterSettings on a kubeconfig cluster with the located error and exit 2', async function () {
-    this.timeout(20_000);
-    const file = await writePlan(tmp.dir, plan('cluster: {kubeconfig: ./kubeconfig}', '{nodeMonitorGracePeriod: 20s}'));
-    const r = await crt(['run', '--dry-run', file], { cwd: tmp.dir });
-    expect(r.code, r.stderr).to.equal(2);
-    expect(r.stderr).to.include('plan.yaml:9:24 layers.physical[0].clusterSettings: clusterSettings applies to the embedded cluster (cluster.local) only');
-    expect(r.stderr).to.include('--node-monitor-grace-period');
-    expect(r.stdout).to.equal('');
   });
 });
