@@ -98,6 +98,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
       ...(plan.system ? { system: plan.system } : {}),
       ...(plan.description ? { description: plan.description } : {}),
       file: plan.display,
+      ...(plan.extends ? { extends: plan.extends } : {}),
       versions: { ...plan.versions },
       resolved: plan.resolved,
     },
