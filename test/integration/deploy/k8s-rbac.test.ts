@@ -171,6 +171,10 @@ describe('deploy/k8s/rbac.yaml against the API calls crt makes', function () {
     // what the CronJob runs: first revert what an earlier night left, then the run compared with the last good one
     const revert = await crt(['revert', '--all', '--plan', 'plan.yaml'], { cwd: tmp.dir, timeoutMs: 30_000 });
     expect(revert.code, revert.stderr).to.equal(0);
+    // --dry-run resolves every fault against the cluster, reading only
+    const dry = await crt(['run', 'plan.yaml', '--dry-run'], { cwd: tmp.dir, timeoutMs: 30_000 });
+    expect(dry.code, dry.stderr).to.equal(0);
+    expect(dry.stdout + dry.stderr).to.match(/drain node-\d/);
     const run = await crt(['run', 'plan.yaml', '--run-id', 'nightly-1', '--baseline', 'last-good'], { cwd: tmp.dir, timeoutMs: 100_000 });
     // the k6-operator case cannot pass without the CRD: exit 1, everything else ran
     expect(run.code, run.stderr).to.equal(1);
