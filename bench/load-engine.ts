@@ -11,6 +11,8 @@ import { NGINX_BIN, startNginx, startNodeTarget, type Target } from './servers.j
  * CLI and wrk, on the same loopback targets, one tool after the other. Prints figures only.
  * Usage: npm run bench:load -- [--duration 10] [--connections 50] [--warmup 2] [--rounds 1] [--soak <minutes>]
  * With several rounds the tools take turns (crt, autocannon, wrk, crt, ...) and the median round is shown.
+ * --served-by <header> adds crt counting the answers by that response header (load.servedBy), e.g.
+ * `date` (both targets send it): its row against plain crt is the cost of reading the header.
  */
 const { values: args } = parseArgs({
   options: {
@@ -19,6 +21,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '1' },
     soak: { type: 'string' },
+    'served-by': { type: 'string' },
   },
 });
 const durationSec = positive('duration', args.duration);
@@ -26,6 +29,7 @@ const connections = positive('connections', args.connections);
 const warmupSec = positive('warmup', args.warmup);
 const rounds = Math.round(positive('rounds', args.rounds));
 const soakMin = args.soak === undefined ? null : positive('soak', args.soak);
+const servedBy = args['served-by']?.toLowerCase() ?? null;
 
 function positive(name: string, raw: string): number {
   const n = Number(raw);
@@ -45,6 +49,15 @@ async function measureCrt(url: string): Promise<Measured> {
   return { tool: 'crt engine', rps: r.stats.requests / durationSec, total: r.stats.requests, note };
 }
 
+async function measureCrtServedBy(url: string): Promise<Measured> {
+  const header = servedBy as string;
+  await runCrt({ url, connections, rateRps: null, durationMs: warmupSec * 1000, servedBy: header });
+  const r = await runCrt({ url, connections, rateRps: null, durationMs: durationSec * 1000, servedBy: header });
+  const values = Object.keys(r.stats.servedBy ?? {}).length;
+  const note = `p50 ${fixed(r.stats.latency?.p50, 2)} ms, generator ELU ${fixed(r.eluMean, 2)}, ${values} distinct ${header} values`;
+  return { tool: `crt + servedBy ${header}`, rps: r.stats.requests / durationSec, total: r.stats.requests, note };
+}
+
 async function measureAutocannon(url: string): Promise<Measured> {
   await autocannonCli(url, connections, Math.ceil(warmupSec));
   return { tool: 'autocannon CLI', ...(await autocannonCli(url, connections, durationSec)), note: 'requests.average' };
@@ -56,7 +69,7 @@ async function measureWrk(url: string): Promise<Measured> {
 }
 
 async function benchTarget(target: Target, haveWrk: boolean): Promise<string[][]> {
-  const tools = [measureCrt, measureAutocannon, ...(haveWrk ? [measureWrk] : [])];
+  const tools = [measureCrt, ...(servedBy ? [measureCrtServedBy] : []), measureAutocannon, ...(haveWrk ? [measureWrk] : [])];
   process.stdout.write(`\n${target.name} (${target.url}): crt, autocannon${haveWrk ? ', wrk' : ''}, ${durationSec} s each after a ${warmupSec} s warm-up, ${rounds} round(s) ...\n`);
   const runs: Measured[][] = tools.map(() => []);
   for (let r = 0; r < rounds; r++) {

@@ -11,6 +11,8 @@ export interface CrtRunOptions {
   rateRps: number | null;
   durationMs: number;
   timeoutMs?: number;
+  /** count answers by this response header (load.servedBy) */
+  servedBy?: string;
 }
 
 export interface CrtRun {
@@ -33,7 +35,7 @@ export interface CrtRun {
 export function benchSpec(o: CrtRunOptions): LoadSpec {
   return {
     engine: 'autocannon', target: null, url: o.url, path: '/', method: 'GET', headers: {}, body: null,
-    timeoutMs: o.timeoutMs ?? 10_000, okStatus: [[200, 399]],
+    timeoutMs: o.timeoutMs ?? 10_000, okStatus: [[200, 399]], servedBy: o.servedBy ?? null,
     stages: [{ index: 0, name: 'main', connections: o.connections, rateRps: o.rateRps, durationMs: o.durationMs, requests: null }],
     generators: 1, staggerMs: 0, scenarioFile: null, description: null, script: null, k6Binary: 'k6', k6: { extraArgs: [], env: {} }, distributed: null, location: { file: 'bench', line: 1, col: 1, path: '' },
   };
