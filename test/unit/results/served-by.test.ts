@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { headerValue } from '../../../src/load/autocannon/pacer.js';
 import { Recorder } from '../../../src/load/recorder.js';
+import { formatWorkerLine, parseWorkerLine } from '../../../src/load/worker.js';
 import { MAX_SERVED_BY_VALUES, answeredCount, backendCount, capServedBy, computeStats, mergeBySecond, mergeSamples } from '../../../src/results/stats.js';
 import type { LoadSample } from '../../../src/results/types.js';
 import { sample } from '../../helpers/samples.js';
@@ -81,6 +82,14 @@ describe('servedBy: answers counted by a response header', () => {
       expect(capped).to.not.have.property('v0');
       const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
       expect(total(capped)).to.equal(total(counts));
+    });
+
+    it('keeps a distributed worker\'s counts through its log line, and adds them to the other workers\'', () => {
+      const lines = [served(2, { 'pod-a': 3 }), served(2, { 'pod-a': 1, 'pod-b': 4 })].map((s) => formatWorkerLine({ type: 'samples', generator: 0, upToSec: 3, samples: [s] }));
+      const back = lines.map((l, worker) => parseWorkerLine(l, worker));
+      const samples = back.flatMap((m) => (m?.type === 'samples' ? m.samples : []));
+      expect(samples.map((s) => [s.generator, s.servedBy])).to.deep.equal([[0, { 'pod-a': 3 }], [1, { 'pod-a': 1, 'pod-b': 4 }]]);
+      expect(mergeSamples(samples).servedBy).to.deep.equal({ 'pod-a': 4, 'pod-b': 4 });
     });
 
     it('takes the answers with an HTTP status as the denominator, and (none) is no backend', () => {
