@@ -1,8 +1,11 @@
 import { expect } from 'chai';
 import type { CaseSpec, PhaseExpectation } from '../../../src/plan/types.js';
 import { computeStats } from '../../../src/results/stats.js';
-import type { LoadSample, PhaseResult } from '../../../src/results/types.js';
+import type { LoadSample, PhaseResult, TimeseriesRecord } from '../../../src/results/types.js';
+import type { LoadOutcome } from '../../../src/runner/case-load.js';
+import { loadInfo } from '../../../src/runner/case-result.js';
 import { evaluateExpectations } from '../../../src/runner/evaluate.js';
+import { loadSpec, stage } from '../../helpers/load.js';
 import { sample } from '../../helpers/samples.js';
 
 const at = { file: 'plan.yaml', line: 1, col: 1, path: '' };
@@ -64,5 +67,23 @@ describe('evaluateExpectations: servedBy and backends', () => {
     const [after, fault] = evaluateExpectations(c, [{ name: 'fault', startMs: 0, endMs: 1000, stats: computeStats([timeoutsOnly], 1) }], null, []);
     expect(after).to.deep.include({ measured: null, verdict: 'failed', reason: 'the after phase did not happen' });
     expect(fault).to.deep.include({ measured: null, verdict: 'failed', reason: 'no answer with an HTTP status in the fault phase' });
+  });
+});
+
+describe('loadInfo: servedBy', () => {
+  const record = (sec: number, servedBy: Record<string, number>, generator: number): TimeseriesRecord => ({
+    ...sample(sec, Object.values(servedBy).reduce((a, b) => a + b, 0), 0, { generator }), servedBy, run: 'r', case: 'C', layer: 'logical', phase: 'baseline', target: 't',
+  });
+  const outcome = (records: TimeseriesRecord[]): LoadOutcome => ({ records, stageStarts: new Map(), endMs: 2000, abortHit: null, generatorErrors: [], maxElu: 0.1, engineExpectations: [] });
+  const resolved = { spec: loadSpec({ servedBy: 'x-request-id', stages: [stage({ connections: 2 })] }), targetName: 't', url: 'http://127.0.0.1:9/', headers: {} };
+
+  it('names the header the answers were counted by', () => {
+    expect(loadInfo(resolved, 'autocannon', outcome([record(0, { a: 1 }, 0)]))).to.deep.include({ servedBy: 'x-request-id', warnings: [] });
+  });
+
+  it('warns when the header took more distinct values than are kept, two generators together', () => {
+    const values = (from: number) => Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`id-${from + i}`, 1]));
+    const info = loadInfo(resolved, 'autocannon', outcome([record(0, values(0), 0), record(0, values(60), 1)]));
+    expect(info.warnings).to.deep.equal(['the x-request-id header had more than 100 distinct values: 20 answers are counted as (other) (is it a backend name, or a per-request id?)']);
   });
 });
