@@ -5,6 +5,8 @@ import { runCrt } from './lib/crt-run.js';
 import { fixed, machine, mib, ratio, table } from './lib/print.js';
 import { autocannonCli, nginxVersion, wrk, wrkVersion, type CliThroughput } from './lib/tools.js';
 import { NGINX_BIN, startNginx, startNodeTarget, type Target } from './servers.js';
+import { headerValue } from '../src/load/autocannon/pacer.js';
+import { Recorder } from '../src/load/recorder.js';
 
 /**
  * Throughput of crt's autocannon engine (closed model, one generator) against the autocannon
@@ -45,7 +47,7 @@ interface Measured extends CliThroughput {
 async function measureCrt(url: string): Promise<Measured> {
   await runCrt({ url, connections, rateRps: null, durationMs: warmupSec * 1000 });
   const r = await runCrt({ url, connections, rateRps: null, durationMs: durationSec * 1000 });
-  const note = `p50 ${fixed(r.stats.latency?.p50, 2)} ms, failed ${r.stats.failed}, generator ELU ${fixed(r.eluMean, 2)}${r.errors.length ? `, errors: ${r.errors.join('; ')}` : ''}`;
+  const note = `p50 ${fixed(r.stats.latency?.p50, 2)} ms, failed ${r.stats.failed}, generator ELU ${fixed(r.eluMean, 2)}, CPU ${fixed(r.cpuUsPerRequest, 1)} µs/req${r.errors.length ? `, errors: ${r.errors.join('; ')}` : ''}`;
   return { tool: 'crt engine', rps: r.stats.requests / durationSec, total: r.stats.requests, note };
 }
 
@@ -54,7 +56,7 @@ async function measureCrtServedBy(url: string): Promise<Measured> {
   await runCrt({ url, connections, rateRps: null, durationMs: warmupSec * 1000, servedBy: header });
   const r = await runCrt({ url, connections, rateRps: null, durationMs: durationSec * 1000, servedBy: header });
   const values = Object.keys(r.stats.servedBy ?? {}).length;
-  const note = `p50 ${fixed(r.stats.latency?.p50, 2)} ms, generator ELU ${fixed(r.eluMean, 2)}, ${values} distinct ${header} values`;
+  const note = `p50 ${fixed(r.stats.latency?.p50, 2)} ms, generator ELU ${fixed(r.eluMean, 2)}, CPU ${fixed(r.cpuUsPerRequest, 1)} µs/req, ${values} distinct ${header} values`;
   return { tool: `crt + servedBy ${header}`, rps: r.stats.requests / durationSec, total: r.stats.requests, note };
 }
 
@@ -109,6 +111,25 @@ async function soak(target: Target, minutes: number): Promise<void> {
   process.stdout.write(`RSS series (MiB): ${rss.map((s) => (s.bytes / 2 ** 20).toFixed(0)).join(' ')}; after the run: ${mib(process.memoryUsage().rss)}\n`);
 }
 
+/**
+ * The servedBy work of one answer alone, in a loop: the header lookup in a raw header list like
+ * the targets send, and the count in the Recorder. What it adds per answer, without the noise
+ * of a whole load on a shared machine.
+ */
+function servedByPathNs(header: string): number {
+  const raw = ['Date', 'Mon, 23 Nov 2026 18:00:00 GMT', 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=5', 'Content-Length', '2', 'X-Served-By', 'pod-7'];
+  const origin = systemClock.now();
+  const recorder = new Recorder(origin, 0, origin);
+  const n = 1_000_000;
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) recorder.served(0, origin + (i % 1000), headerValue(raw, header));
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / n);
+  }
+  return best;
+}
+
 async function main(): Promise<void> {
   const wrkV = wrkVersion();
   process.stdout.write(`${machine()}\n`);
@@ -125,6 +146,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${table(['target', 'tool', 'req/s', 'requests', 'crt ÷ tool', 'note'], rows)}\n`);
     process.stdout.write(`crt ÷ tool > 1: crt faster. Every tool shares this machine's ${cpus().length} CPUs with the target: a generator ELU near 1 means ` +
       `the one crt generator thread is the bottleneck, lower means the target is. Single runs on a shared machine vary by 20 % and more: use --rounds 3.\n`);
+    if (servedBy) process.stdout.write(`servedBy ${servedBy}, the work added per answer alone (header lookup + count, best of 5 × 1e6): ${fixed(servedByPathNs(servedBy), 0)} ns\n`);
     if (soakMin !== null) await soak(targets[0]!, soakMin);
   } finally {
     for (const t of targets) await t.stop();
