@@ -1,5 +1,6 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { encodeHistogram, newLatencyHistogram, type Histogram } from '../results/histogram.js';
+import { MAX_SERVED_BY_VALUES, SERVED_BY_OTHER } from '../results/stats.js';
 import type { FailureClass, LoadSample } from '../results/types.js';
 
 interface Bucket {
@@ -16,6 +17,7 @@ interface Bucket {
   lagMaxMs: number;
   firstFailureAt?: number;
   lastFailureAt?: number;
+  servedBy?: Record<string, number>;
 }
 
 export type Outcome = { kind: 'response'; status: number; ok: boolean; bytes: number } | { kind: FailureClass };
@@ -33,6 +35,8 @@ export class Recorder {
   /** the bucket of the last call, to skip the map lookup on the per-request path */
   private last: Bucket | undefined;
   private lastFromMs = 0;
+  /** servedBy values counted under their own name so far (at most MAX_SERVED_BY_VALUES) */
+  private readonly servedValues = new Set<string>();
 
   constructor(
     private readonly originMs: number,
@@ -72,6 +76,21 @@ export class Recorder {
     }
     if (b.firstFailureAt === undefined) b.firstFailureAt = atMs;
     b.lastFailureAt = atMs;
+  }
+
+  /**
+   * Counts an answer by the value of the load's servedBy header, in the second it completed
+   * (call it right after `record`, with the same instant). Only called when servedBy is set.
+   */
+  served(stage: number, atMs: number, value: string): void {
+    const b = this.bucket(stage, atMs);
+    let key = value;
+    if (!this.servedValues.has(value)) {
+      if (this.servedValues.size < MAX_SERVED_BY_VALUES) this.servedValues.add(value);
+      else key = SERVED_BY_OTHER;
+    }
+    const counts = (b.servedBy ??= {});
+    counts[key] = (counts[key] ?? 0) + 1;
   }
 
   /** Response bytes counted apart from a request (engines that report them per iteration, like k6). */
@@ -121,6 +140,7 @@ export class Recorder {
     };
     if (b.firstFailureAt !== undefined) sample.firstFailureAt = Math.round(b.firstFailureAt);
     if (b.lastFailureAt !== undefined) sample.lastFailureAt = Math.round(b.lastFailureAt);
+    if (b.servedBy) sample.servedBy = b.servedBy;
     return sample;
   }
 

@@ -3,7 +3,7 @@ import { formatDuration } from '../core/units.js';
 import type { CaseSpecView } from '../results/types.js';
 import { describeNodeTimings } from './cluster-settings.js';
 import { plannedDurationMs } from './normalize-load.js';
-import { LATENCY_METRICS, type ActionSpec, type Bound, type CaseClusterSettings, type CaseSpec, type LoadSpec, type MetricName, type ProbeSpec } from './types.js';
+import { LATENCY_METRICS, type ActionSpec, type Bound, type CaseClusterSettings, type CaseSpec, type LoadSpec, type MetricName, type PhaseExpectation, type ProbeSpec } from './types.js';
 
 /**
  * Plain-language restatement of a case, as the CRT report prints it: the reporters read these
@@ -52,7 +52,8 @@ export function describeLoad(l: LoadSpec): string {
     ? `${d.generators} ${d.via === 'job' ? 'workers in the cluster' : 'k6-operator runners'}, each `
     : l.generators > 1 ? `${l.generators} generators${l.staggerMs ? ` started ${formatDuration(l.staggerMs)} apart` : ''}, each ` : '';
   const model = l.stages.some((s) => s.rateRps !== null) ? 'open model' : 'closed model';
-  return `${l.method} ${where} — ${model}${l.engine === 'k6' ? ' (k6)' : ''}: ${gens}${stages.join(', then ')}`;
+  const servedBy = l.servedBy ? `; answers counted by ${l.servedBy}` : '';
+  return `${l.method} ${where} — ${model}${l.engine === 'k6' ? ' (k6)' : ''}: ${gens}${stages.join(', then ')}${servedBy}`;
 }
 
 /** A plan value as text: strings as they are, anything else as JSON. */
@@ -105,8 +106,16 @@ export function describeBound(metric: MetricName | 'recoveryTime' | 'clusterReco
   return `${label} ${b.bound === 'max' ? '≤' : '≥'} ${value}`;
 }
 
+/** `share of answers served by 1.1 ≥ 10%`, `backends seen ≥ 2`, or a metric's bound. */
+export function describePhaseBound(e: Pick<PhaseExpectation, 'metric' | 'servedByValue' | 'bound' | 'value' | 'text'>): string {
+  const op = e.bound === 'max' ? '≤' : '≥';
+  if (e.metric === 'servedBy') return `share of answers with ${e.servedByValue ?? ''} ${op} ${Number((e.value * 100).toFixed(3))}%`;
+  if (e.metric === 'backends') return `distinct backends ${op} ${e.value}`;
+  return describeBound(e.metric, e);
+}
+
 function describeExpectations(c: CaseSpec): string[] {
-  const lines = c.expect.phases.map((e) => `${e.phase}: ${describeBound(e.metric, e)}`);
+  const lines = c.expect.phases.map((e) => `${e.phase}: ${describePhaseBound(e)}`);
   lines.push(...c.expect.recoveryTime.map((b) => describeBound('recoveryTime', b)));
   lines.push(...c.expect.clusterRecoveryTime.map((b) => describeBound('clusterRecoveryTime', b)));
   lines.push(...c.expect.probes.map((p) => `after the case: ${describeProbe(p)}`));

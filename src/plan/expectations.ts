@@ -32,7 +32,12 @@ export function normalizeExpect(
   at: DocPath,
   source: YamlSource,
   files: FileSet,
-  has: { load: boolean; trigger: boolean },
+  has: {
+    load: boolean;
+    trigger: boolean;
+    /** whether the load sets servedBy; null when the load itself was invalid (already reported) */
+    servedBy?: boolean | null;
+  },
 ): Omit<ExpectSpec, 'probes'> {
   const phases: PhaseExpectation[] = [];
   const recoveryTime: ExpectSpec['recoveryTime'] = [];
@@ -50,11 +55,13 @@ export function normalizeExpect(
       files.error(source, where, `the ${phase} phase exists only in a case with a trigger`, 'add a trigger: timeline, or assert on whole');
       continue;
     }
-    for (const [metric, raw] of Object.entries(entries) as Array<[MetricName, unknown]>) {
+    const { servedBy, backends, ...metrics } = entries;
+    for (const [metric, raw] of Object.entries(metrics) as Array<[MetricName, unknown]>) {
       for (const b of bounds(raw, (v) => metricValue(metric, v))) {
         phases.push({ ...b, phase: phase, metric, location: location(source, [...where, metric]) });
       }
     }
+    phases.push(...servedByExpectations({ servedBy, backends }, { where, phase, source, files, loadServedBy: has.servedBy ?? null }));
   }
   if (doc.recoveryTime !== undefined) {
     if (!has.trigger || !has.load) {
@@ -71,6 +78,32 @@ export function normalizeExpect(
     }
   }
   return { phases, recoveryTime, clusterRecoveryTime };
+}
+
+/** `servedBy: {"1.1": {min: 10%}}` and `backends: {min: 2}` of one phase; both need `load.servedBy`. */
+function servedByExpectations(
+  doc: { servedBy?: Record<string, unknown>; backends?: unknown },
+  ctx: { where: DocPath; phase: PhaseExpectation['phase']; source: YamlSource; files: FileSet; loadServedBy: boolean | null },
+): PhaseExpectation[] {
+  const { where, phase, source, files } = ctx;
+  const out: PhaseExpectation[] = [];
+  const keys = (['servedBy', 'backends'] as const).filter((k) => doc[k] !== undefined);
+  if (keys.length === 0 || ctx.loadServedBy === null) return out;
+  if (!ctx.loadServedBy) {
+    for (const k of keys) {
+      files.error(source, [...where, k], `${k} counts the answers by a response header: the load sets no servedBy`, 'add load.servedBy: <header name>, e.g. servedBy: x-served-by');
+    }
+    return out;
+  }
+  for (const [value, raw] of Object.entries(doc.servedBy ?? {})) {
+    for (const b of bounds(raw, (v) => parsePercent(String(v)))) {
+      out.push({ ...b, phase, metric: 'servedBy', servedByValue: value, location: location(source, [...where, 'servedBy', value]) });
+    }
+  }
+  if (doc.backends !== undefined) {
+    for (const b of bounds(doc.backends, Number)) out.push({ ...b, phase, metric: 'backends', location: location(source, [...where, 'backends']) });
+  }
+  return out;
 }
 
 const RULE = /^\s*([A-Za-z0-9]+)\s*(>=|<=|>|<)\s*(\S+)\s+for\s+(\S+)\s*$/;

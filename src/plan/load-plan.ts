@@ -207,7 +207,9 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
   const conditions = normalizeProbes(c.conditions, [...at, 'conditions'], { source, files, targets: ctx.targets });
   const clusterSettings = normalizeClusterSettings(c.clusterSettings, [...at, 'clusterSettings'], { files, source, cluster: ctx.cluster, planTimings: ctx.planTimings });
   const expectProbes = normalizeProbes(c.expect?.probes, [...at, 'expect', 'probes'], { source, files, targets: ctx.targets });
-  const expect = normalizeExpect(c.expect, [...at, 'expect'], source, files, { load: c.load !== undefined, trigger: trigger.length > 0 });
+  const expect = normalizeExpect(c.expect, [...at, 'expect'], source, files, {
+    load: c.load !== undefined, trigger: trigger.length > 0, servedBy: load ? load.servedBy !== null : null,
+  });
   const abortIf = (c.abortIf ?? []).flatMap((text, i) => parseAbortRule(text, [...at, 'abortIf', i], source, files) ?? []);
   if (abortIf.length > 0 && !c.load) files.error(source, [...at, 'abortIf'], 'abort rules watch the load: this case has none');
   if (!c.load && trigger.length === 0 && conditions.length === 0 && expectProbes.length === 0) {

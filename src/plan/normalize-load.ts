@@ -90,6 +90,8 @@ export function normalizeLoad(
     body,
     timeoutMs: doc.timeout ? parseDuration(doc.timeout) : DEFAULT_REQUEST_TIMEOUT_MS,
     okStatus: parseStatusRanges(doc.okStatus ?? DEFAULT_OK_STATUS),
+    // header names are case-insensitive: responses are matched in lower case
+    servedBy: doc.servedBy?.toLowerCase() ?? null,
     stages,
     generators,
     staggerMs: doc.stagger ? parseDuration(doc.stagger) : 0,
@@ -118,6 +120,9 @@ function checkEngineFields(
   }
   if (doc.script && ctx.scriptFile && !existsSync(ctx.scriptFile)) {
     err(`k6 script "${doc.script}" does not exist`, `script: is relative to the file that sets it (the plan or the scenario file): looked for ${ctx.scriptFile}`, 'script');
+  }
+  if (doc.servedBy !== undefined && k6 && doc.script) {
+    err('servedBy is counted by the k6 script crt generates: a script of your own does not report it', 'remove script: to let crt generate the script, or remove servedBy', 'servedBy');
   }
   const d = doc.distributed;
   if (!d) return;

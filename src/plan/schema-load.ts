@@ -35,6 +35,13 @@ const loadFields = {
   stagger: Type.Optional(duration('delay between the starts of successive generators')),
   timeout: Type.Optional(duration('request timeout (default: 10s)')),
   okStatus: Type.Optional(Type.Array(StatusMatch, { minItems: 1, description: 'statuses counted as successes (default: 2xx and 3xx)' })),
+  servedBy: Type.Optional(
+    Type.String({
+      pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$',
+      'x-expected': 'an HTTP header name such as x-served-by',
+      description: 'a response header naming the backend or version that answered (x-served-by, x-version): answers are counted by its value, per second, phase and stage (expect servedBy / backends)',
+    }),
+  ),
   script: Type.Optional(Type.String({ minLength: 1, description: 'engine k6: a k6 script to run instead of the one crt generates (relative to the file that sets it)' })),
   k6Binary: Type.Optional(Type.String({ minLength: 1, description: 'engine k6: the k6 executable, e.g. one built with xk6 and extensions: a name looked up on PATH, or a path relative to the plan file (default: k6)' })),
   k6: Type.Optional(

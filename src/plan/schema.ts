@@ -24,6 +24,12 @@ export const PhaseExpectSchema = strictObject(
     p95: latency('95th percentile of latency'),
     p99: latency('99th percentile of latency'),
     max: latency('highest latency'),
+    servedBy: Type.Optional(
+      Type.Record(Type.String(), boundsOnly(Percent, 'share of the answered requests (with an HTTP status) that carried this value of load.servedBy'), {
+        description: 'per value of the load.servedBy header ((none): header missing): its share of the answers, e.g. "1.1": {min: 10%, max: 30%}',
+      }),
+    ),
+    backends: Type.Optional(boundsOnly(Type.Integer({ minimum: 0 }), 'distinct values of the load.servedBy header seen in the answers ((none) not counted), e.g. {min: 2}')),
   },
   { description: 'assertions on the requests of one phase; a bare value is a maximum' },
 );

@@ -49,6 +49,8 @@ export interface LoadSpec {
   body: string | null;
   timeoutMs: number;
   okStatus: StatusRange[];
+  /** response header (lower case) whose value names the backend or version that answered; null: not counted */
+  servedBy: string | null;
   stages: StageSpec[];
   generators: number;
   staggerMs: number;
@@ -109,9 +111,14 @@ export interface Bound {
   text: string;
 }
 
+/** What a phase expectation measures: a metric of the requests, or the answers by `load.servedBy` value. */
+export type PhaseMetric = MetricName | 'servedBy' | 'backends';
+
 export interface PhaseExpectation extends Bound {
   phase: PhaseName;
-  metric: MetricName;
+  metric: PhaseMetric;
+  /** metric servedBy: the header value whose share is bounded */
+  servedByValue?: string;
   location: Location;
 }
 

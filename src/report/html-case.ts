@@ -18,6 +18,7 @@ import {
 import { renderChart } from './chart.js';
 import { CLUSTER_SETTINGS_NOTE, clusterSettingsTable, podImpactTable } from './cluster-tables.js';
 import { renderClusterTimeline } from './cluster-timeline.js';
+import { servedByTable, servedByTitle } from './served-by-table.js';
 import { escapeHtml as h } from './escape.js';
 import { formatDate } from './format.js';
 import { badge, htmlList, htmlPairs, htmlTable, para } from './html-parts.js';
@@ -87,6 +88,7 @@ function resultsHtml(c: CaseResult, records: readonly TimeseriesRecord[], cluste
     serviceTable(c) ? para(SERVICE_NOTE, 'muted') : '',
     optionalTable('Service time', serviceTable(c)),
     optionalTable('Stages', stageTable(c)),
+    optionalTable(servedByTitle(c) ?? '', servedByTable(c)),
     failuresHtml(c),
     recoveryHtml(c),
     optionalTable('Pods killed and evicted', podImpactTable(c)),

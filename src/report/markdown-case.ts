@@ -17,6 +17,7 @@ import {
 } from './case-tables.js';
 import { CLUSTER_SETTINGS_NOTE, clusterChangeTable, clusterSettingsTable, podImpactTable } from './cluster-tables.js';
 import { escapeMarkdown as md } from './escape.js';
+import { servedByTable, servedByTitle } from './served-by-table.js';
 import { formatDate } from './format.js';
 import { mdList, mdPairs, mdTable, mdVerdict } from './markdown-parts.js';
 
@@ -84,6 +85,7 @@ function resultBlocks(c: CaseResult, chartPath: string | null, cluster: CaseClus
     serviceTable(c) ? `_${md(SERVICE_NOTE, 'space')}_` : '',
     section('Service time', serviceTable(c)),
     section('Stages', stageTable(c)),
+    section(servedByTitle(c) ?? '', servedByTable(c)),
     section('Failures by class', failureTable(c)),
     statuses ? `HTTP statuses received: ${md(statuses, 'space')}` : '',
     section('Pods killed and evicted', podImpactTable(c)),

@@ -13,6 +13,50 @@ function addCounts(into: Record<string, number>, from: Record<string, number>): 
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
 }
 
+/** The `servedBy` value of an answer without the header. */
+export const SERVED_BY_NONE = '(none)';
+/** Where answers go once `MAX_SERVED_BY_VALUES` distinct values have been seen. */
+export const SERVED_BY_OTHER = '(other)';
+/** Distinct `servedBy` values kept (a header carrying a request id would otherwise grow without bound). */
+export const MAX_SERVED_BY_VALUES = 100;
+
+/**
+ * Keeps the `MAX_SERVED_BY_VALUES` most frequent values (ties by name) and folds the rest into
+ * `(other)`: each generator caps its own values, and the merge of several can exceed the cap.
+ * Counts are only moved, never lost: the total stays exact.
+ */
+export function capServedBy(counts: Record<string, number>): Record<string, number> {
+  const named = Object.entries(counts).filter(([k]) => k !== SERVED_BY_OTHER);
+  if (named.length <= MAX_SERVED_BY_VALUES) return counts;
+  named.sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
+  const out: Record<string, number> = Object.fromEntries(named.slice(0, MAX_SERVED_BY_VALUES));
+  out[SERVED_BY_OTHER] = (counts[SERVED_BY_OTHER] ?? 0) + named.slice(MAX_SERVED_BY_VALUES).reduce((n, [, v]) => n + v, 0);
+  return out;
+}
+
+/** Requests answered with an HTTP status (ok or not): the denominator of a servedBy share. */
+export function answeredCount(stats: Pick<LoadStats, 'statusCodes'>): number {
+  let n = 0;
+  for (const v of Object.values(stats.statusCodes)) n += v;
+  return n;
+}
+
+/** Distinct backends among servedBy values: `(none)` is no backend; `(other)` counts as one more at least. */
+export function backendCount(servedBy: Record<string, number>): number {
+  return Object.entries(servedBy).filter(([k, v]) => k !== SERVED_BY_NONE && v > 0).length;
+}
+
+/** Sums the servedBy counts of samples; undefined when no sample has any. */
+function sumServedBy(samples: readonly LoadSample[]): Record<string, number> | undefined {
+  let out: Record<string, number> | undefined;
+  for (const s of samples) {
+    if (!s.servedBy) continue;
+    out ??= {};
+    addCounts(out, s.servedBy);
+  }
+  return out && capServedBy(out);
+}
+
 /**
  * Statistics of a set of samples covering `seconds` seconds (a phase, a stage, a case).
  * Percentiles come from the exact merge of the samples' histograms, never from averaging
@@ -38,6 +82,7 @@ export function computeStats(samples: readonly LoadSample[], seconds: number): L
   }
   const failed = totalFailures(failures);
   const span = Math.max(seconds, 1e-9);
+  const servedBy = sumServedBy(samples);
   return {
     seconds,
     requests,
@@ -52,6 +97,7 @@ export function computeStats(samples: readonly LoadSample[], seconds: number): L
     latency: summarize(mergeHistograms(samples.map((s) => s.latency))),
     service: summarize(mergeHistograms(samples.map((s) => s.service))),
     lagMaxMs,
+    ...(servedBy ? { servedBy } : {}),
   };
 }
 
@@ -96,6 +142,8 @@ export function mergeSamples(samples: readonly LoadSample[]): LoadSample {
       merged.lastFailureAt = Math.max(merged.lastFailureAt ?? -Infinity, s.lastFailureAt);
     }
   }
+  const servedBy = sumServedBy(samples);
+  if (servedBy) merged.servedBy = servedBy;
   return merged;
 }
 

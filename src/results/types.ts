@@ -57,6 +57,11 @@ export interface LoadSample {
   /** first and last failure instants in the second, epoch ms */
   firstFailureAt?: number;
   lastFailureAt?: number;
+  /**
+   * With `load.servedBy`: the answers (responses with an HTTP status) by value of that header;
+   * `(none)` when it was missing, `(other)` past 100 distinct values. Absent otherwise.
+   */
+  servedBy?: Record<string, number>;
 }
 
 export interface LatencySummary {
@@ -91,6 +96,8 @@ export interface LoadStats {
   /** service time from the actual send, ms */
   service: LatencySummary | null;
   lagMaxMs: number;
+  /** with `load.servedBy`: answers by value of that header, summed over generators and seconds (see LoadSample) */
+  servedBy?: Record<string, number>;
 }
 
 export interface PhaseResult {
@@ -253,6 +260,8 @@ export interface LoadInfo {
   stages: Array<{ name: string; connections: number; rateRps: number | null; durationMs: number | null; requests: number | null }>;
   /** warnings about the measurement itself (generator saturated, could not keep the rate...) */
   warnings: string[];
+  /** the response header answers were counted by (`load.servedBy`), lower case */
+  servedBy?: string;
 }
 
 export interface CaseResult {

@@ -1,7 +1,7 @@
 import { formatDuration, formatPercent } from '../core/units.js';
 import type { ResolvedLoad } from '../load/engine.js';
 import type { CaseSpec } from '../plan/types.js';
-import { computeStats, mergeBySecond } from '../results/stats.js';
+import { MAX_SERVED_BY_VALUES, SERVED_BY_OTHER, capServedBy, computeStats, mergeBySecond } from '../results/stats.js';
 import type { ExpectationResult, LoadInfo, PhaseResult, StageResult, TimeseriesRecord, Verdict } from '../results/types.js';
 import type { LoadOutcome } from './case-load.js';
 import type { PhaseTracker } from './phases.js';
@@ -57,6 +57,10 @@ export function loadInfo(resolved: ResolvedLoad, engine: string, out: LoadOutcom
         warnings.push(`stage ${s.name}: ${sent} of ${Math.round(intended)} intended requests were sent`);
       }
     }
+    const other = spec.servedBy ? servedByOverflow(out.records) : 0;
+    if (other > 0) {
+      warnings.push(`the ${spec.servedBy} header had more than ${MAX_SERVED_BY_VALUES} distinct values: ${other} answers are counted as ${SERVED_BY_OTHER} (is it a backend name, or a per-request id?)`);
+    }
   }
   return {
     engine,
@@ -67,7 +71,15 @@ export function loadInfo(resolved: ResolvedLoad, engine: string, out: LoadOutcom
     staggerMs: spec.staggerMs,
     stages: spec.stages.map((s) => ({ name: s.name, connections: s.connections, rateRps: s.rateRps, durationMs: s.durationMs, requests: s.requests })),
     warnings,
+    ...(spec.servedBy ? { servedBy: spec.servedBy } : {}),
   };
+}
+
+/** Answers counted as `(other)` because the servedBy header took too many distinct values. */
+function servedByOverflow(records: readonly TimeseriesRecord[]): number {
+  const all: Record<string, number> = {};
+  for (const r of records) for (const [k, v] of Object.entries(r.servedBy ?? {})) all[k] = (all[k] ?? 0) + v;
+  return capServedBy(all)[SERVED_BY_OTHER] ?? 0;
 }
 
 export interface VerdictInputs {

@@ -1,7 +1,8 @@
 import { formatDuration, formatMs, formatPercent } from '../core/units.js';
-import { describeBound } from '../plan/describe.js';
-import { LATENCY_METRICS, type Bound, type CaseSpec, type MetricName } from '../plan/types.js';
-import type { ExpectationResult, PhaseResult, ProbeResult, RecoveryResult } from '../results/types.js';
+import { describeBound, describePhaseBound } from '../plan/describe.js';
+import { LATENCY_METRICS, type Bound, type CaseSpec, type MetricName, type PhaseExpectation } from '../plan/types.js';
+import { answeredCount, backendCount } from '../results/stats.js';
+import type { ExpectationResult, LoadStats, PhaseResult, ProbeResult, RecoveryResult } from '../results/types.js';
 import { metricOf } from './metrics.js';
 
 function formatMetric(metric: MetricName | 'recoveryTime' | 'clusterRecoveryTime', value: number | null): string {
@@ -18,6 +19,27 @@ function verdict(b: Bound, measured: number | null): 'passed' | 'failed' {
   return b.bound === 'max' ? (measured <= b.value ? 'passed' : 'failed') : measured >= b.value ? 'passed' : 'failed';
 }
 
+/**
+ * The measured value of a phase expectation. servedBy: the value's share of the answers that
+ * carried an HTTP status (timeouts and connection errors have no backend); backends: how many
+ * distinct values were seen, `(none)` left out.
+ */
+function measurePhase(e: PhaseExpectation, stats: LoadStats | null): { metric: string; measured: number | null; measuredText: string } {
+  if (e.metric === 'servedBy' || e.metric === 'backends') {
+    const answered = stats ? answeredCount(stats) : 0;
+    if (!stats || answered === 0) return { metric: e.metric === 'servedBy' ? `servedBy[${e.servedByValue ?? ''}]` : 'backends', measured: null, measuredText: '–' };
+    if (e.metric === 'backends') {
+      const n = backendCount(stats.servedBy ?? {});
+      return { metric: 'backends', measured: n, measuredText: `${n} (${Object.keys(stats.servedBy ?? {}).sort().join(', ')})` };
+    }
+    const count = stats.servedBy?.[e.servedByValue ?? ''] ?? 0;
+    const share = count / answered;
+    return { metric: `servedBy[${e.servedByValue ?? ''}]`, measured: share, measuredText: `${formatPercent(share, 1)} (${count} of ${answered})` };
+  }
+  const measured = metricOf(stats, e.metric);
+  return { metric: e.metric, measured, measuredText: formatMetric(e.metric, measured) };
+}
+
 /** Checks every expectation of a case against its phases, its recovery and its post-case probes. */
 export function evaluateExpectations(
   c: CaseSpec,
@@ -28,19 +50,20 @@ export function evaluateExpectations(
   const out: ExpectationResult[] = [];
   for (const e of c.expect.phases) {
     const phase = phases.find((p) => p.name === e.phase);
-    const measured = metricOf(phase?.stats ?? null, e.metric);
+    const { metric, measured, measuredText } = measurePhase(e, phase?.stats ?? null);
     const result: ExpectationResult = {
       phase: e.phase,
-      metric: e.metric,
+      metric,
       bound: e.bound,
       threshold: e.value,
-      thresholdText: describeBound(e.metric, e),
+      thresholdText: describePhaseBound(e),
       measured,
-      measuredText: formatMetric(e.metric, measured),
+      measuredText,
       verdict: verdict(e, measured),
     };
     if (measured === null) {
-      result.reason = !phase ? `the ${e.phase} phase did not happen` : !phase.stats ? `no request completed in the ${e.phase} phase` : `no ${e.metric} in the ${e.phase} phase`;
+      const what = e.metric === 'servedBy' || e.metric === 'backends' ? 'answer with an HTTP status' : e.metric;
+      result.reason = !phase ? `the ${e.phase} phase did not happen` : !phase.stats ? `no request completed in the ${e.phase} phase` : `no ${what} in the ${e.phase} phase`;
     }
     out.push(result);
   }

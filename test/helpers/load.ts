@@ -11,7 +11,7 @@ export function stage(s: Partial<StageSpec>): StageSpec {
 export function loadSpec(over: Partial<LoadSpec> = {}): LoadSpec {
   return {
     engine: 'autocannon', target: null, url: null, path: '/', method: 'GET', headers: {}, body: null,
-    timeoutMs: 5000, okStatus: [[200, 399]], stages: [stage({})], generators: 1, staggerMs: 0,
+    timeoutMs: 5000, okStatus: [[200, 399]], servedBy: null, stages: [stage({})], generators: 1, staggerMs: 0,
     scenarioFile: null, description: null, script: null, k6Binary: 'k6', k6: { extraArgs: [], env: {} }, distributed: null, location: { file: 't', line: 1, col: 1, path: '' }, ...over,
   };
 }

@@ -33,6 +33,7 @@ export class AutocannonEngine implements LoadEngine {
         body: spec.body,
         timeoutMs: spec.timeoutMs,
         okStatus: [...spec.okStatus],
+        servedBy: spec.servedBy ?? null,
         stages: [...spec.stages],
         maxStageMs: ctx.maxStageMs,
       };

@@ -6,7 +6,7 @@ import type { GeneratorMessage } from '../engine.js';
 import { Pacer, type AutocannonClient } from './pacer.js';
 
 /** Everything one generator needs; crosses the worker-thread boundary, so plain data only. */
-export interface GeneratorConfig extends Pick<LoadSpec, 'method' | 'body' | 'timeoutMs' | 'okStatus' | 'stages'> {
+export interface GeneratorConfig extends Pick<LoadSpec, 'method' | 'body' | 'timeoutMs' | 'okStatus' | 'servedBy' | 'stages'> {
   generator: number;
   /** delay of this generator's start after second 0 (staggered starts) */
   offsetMs: number;
@@ -55,7 +55,7 @@ export async function runGenerator(
       const allIssued = new Promise<void>((resolve) => (exhausted = resolve));
       const pacer = new Pacer({
         stage: stage.index, rateRps: stage.rateRps, maxRequests: stage.requests,
-        timeoutMs: cfg.timeoutMs, okStatus: cfg.okStatus, clock, recorder, onExhausted: () => exhausted(),
+        timeoutMs: cfg.timeoutMs, okStatus: cfg.okStatus, servedBy: cfg.servedBy, clock, recorder, onExhausted: () => exhausted(),
       });
       const stageMs = stage.durationMs ?? cfg.maxStageMs;
       const run = { pacer, ...startAutocannon(cfg, stage, stageMs, pacer) };

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Clock } from '../../core/clock.js';
 import type { StatusRange } from '../../plan/types.js';
 import type { FailureClass } from '../../results/types.js';
+import { SERVED_BY_NONE } from '../../results/stats.js';
 import type { Outcome, Recorder } from '../recorder.js';
 
 /**
@@ -45,6 +46,8 @@ interface ClientState {
   /** closed model: no send before this instant (back-off after a connection failure) */
   notBeforeMs: number;
   lastServiceMs: number | null;
+  /** servedBy: the header value of the response being read, taken by its 'response' event */
+  servedBy: string;
 }
 
 export interface PacerOptions {
@@ -54,6 +57,8 @@ export interface PacerOptions {
   maxRequests: number | null;
   timeoutMs: number;
   okStatus: readonly StatusRange[];
+  /** response header (lower case) to count answers by; null: headers are not looked at */
+  servedBy: string | null;
   clock: Clock;
   recorder: Recorder;
   /** called once when every request of the stage has been sent (its count or its end reached) */
@@ -112,7 +117,7 @@ export class Pacer {
       doRequest: client._doRequest.bind(client),
       connect: client._connect.bind(client),
       initialized: false, connected: false, keepAlive: true, reconnect: false, passThrough: false,
-      waiting: false, timer: null, inflight: null, notBeforeMs: 0, lastServiceMs: null,
+      waiting: false, timer: null, inflight: null, notBeforeMs: 0, lastServiceMs: null, servedBy: SERVED_BY_NONE,
     };
     this.states.push(st);
     client._doRequest = () => (st.passThrough ? st.doRequest() : this.ready(st));
@@ -127,14 +132,35 @@ export class Pacer {
       st.connected = false;
       this.ready(st);
     };
-    client.on('headers', (info: { shouldKeepAlive?: boolean }) => {
-      st.keepAlive = info.shouldKeepAlive !== false;
-    });
-    client.on('response', (status: number, bytes: number) => {
-      this.finish(st, { kind: 'response', status, ok: this.isOk(status), bytes });
-    });
+    if (this.o.servedBy) this.countServedBy(st, this.o.servedBy);
+    else {
+      client.on('headers', (info: { shouldKeepAlive?: boolean }) => {
+        st.keepAlive = info.shouldKeepAlive !== false;
+      });
+      client.on('response', (status: number, bytes: number) => {
+        this.finish(st, { kind: 'response', status, ok: this.isOk(status), bytes });
+      });
+    }
     client.on('connError', (err: NodeJS.ErrnoException) => {
       this.finish(st, { kind: CLASS_BY_CODE[err.code ?? ''] ?? 'other' });
+    });
+  }
+
+  /**
+   * The listeners of a load with servedBy, kept apart so that a load without it does not look at
+   * headers at all. autocannon's 'headers' event carries http-parser-js's raw header list
+   * (`[name, value, name, value, …]`, names as sent) just before the response's 'response' event.
+   */
+  private countServedBy(st: ClientState, header: string): void {
+    st.client.on('headers', (info: { shouldKeepAlive?: boolean; headers?: string[] }) => {
+      st.keepAlive = info.shouldKeepAlive !== false;
+      st.servedBy = headerValue(info.headers, header);
+    });
+    st.client.on('response', (status: number, bytes: number) => {
+      const value = st.servedBy;
+      st.servedBy = SERVED_BY_NONE;
+      const at = this.finish(st, { kind: 'response', status, ok: this.isOk(status), bytes });
+      if (at !== null) this.o.recorder.served(this.o.stage, at, value);
     });
   }
 
@@ -242,9 +268,10 @@ export class Pacer {
     this.o.recorder.sent(this.o.stage, now, Math.max(0, now - intendedMs));
   }
 
-  private finish(st: ClientState, outcome: Outcome): void {
+  /** Records the outcome of the request in flight; returns its completion instant, or null when none was in flight. */
+  private finish(st: ClientState, outcome: Outcome): number | null {
     const req = st.inflight;
-    if (!req) return;
+    if (!req) return null;
     st.inflight = null;
     this.inflightCount--;
     const now = this.o.clock.now();
@@ -256,6 +283,7 @@ export class Pacer {
       st.notBeforeMs = now + Math.min(1000, Math.max(1, st.lastServiceMs ?? 100));
     }
     if (this.stopped && this.inflightCount === 0) this.drained?.();
+    return now;
   }
 
   /** Each client opens a new connection for its next request (the one in flight, if any, finishes on the old). */
@@ -300,4 +328,14 @@ export class Pacer {
     st.timer = null;
     st.waiting = false;
   }
+}
+
+/** The first value of `name` (lower case) in a raw header list; `(none)` when absent or empty. */
+export function headerValue(raw: readonly string[] | undefined, name: string): string {
+  if (!raw) return SERVED_BY_NONE;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i] as string;
+    if (key.length === name.length && key.toLowerCase() === name) return (raw[i + 1] as string).trim() || SERVED_BY_NONE;
+  }
+  return SERVED_BY_NONE;
 }

@@ -1,5 +1,7 @@
 import type { FailureClass, LoadSample } from '../../results/types.js';
+import { SERVED_BY_NONE } from '../../results/stats.js';
 import { Recorder } from '../recorder.js';
+import { SERVED_BY_METRIC } from './script.js';
 
 /** One line of `k6 run --out json=...` (k6's documented NDJSON format). */
 export type K6JsonLine =
@@ -39,7 +41,8 @@ export function parseK6Time(time: string): number {
  * TLS handshake time, and from the moment k6 actually sent it, not from an intended send time.
  * It is recorded as both latency and service time (k6 does not expose the schedule). Status
  * and failures come from the point's `status`, `expected_response` and `error_code` tags;
- * `data_received` points give the bytes.
+ * `data_received` points give the bytes; `crt_served_by` points (the generated script's
+ * Counter, with servedBy) count the answers by their `served_by` tag.
  */
 export class K6SampleBuilder {
   private readonly recorder: Recorder;
@@ -64,6 +67,7 @@ export class K6SampleBuilder {
     }
     if (parsed.type !== 'Point') return;
     if (parsed.metric === 'http_req_duration') this.request(parsed.data);
+    else if (parsed.metric === SERVED_BY_METRIC) this.served(parsed.data);
     else if (parsed.metric === 'data_received') {
       const at = parseK6Time(parsed.data.time);
       if (Number.isFinite(at)) this.recorder.received(this.stageOf(parsed.data.tags, at), at, parsed.data.value);
@@ -90,6 +94,17 @@ export class K6SampleBuilder {
     } else {
       this.recorder.record(stage, at, sentAt, sentAt, { kind: errorCode ? failureOfErrorCode(errorCode) : 'other' });
     }
+  }
+
+  private served(data: { time: string; value: number; tags: Record<string, string> | null }): void {
+    const at = parseK6Time(data.time);
+    if (!Number.isFinite(at)) {
+      this.badLines++;
+      return;
+    }
+    const stage = this.stageOf(data.tags, at);
+    const value = data.tags?.served_by || SERVED_BY_NONE;
+    for (let i = 0; i < data.value; i++) this.recorder.served(stage, at, value);
   }
 
   private stageOf(tags: Record<string, string> | null, atMs: number): number {

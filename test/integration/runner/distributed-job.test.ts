@@ -34,8 +34,8 @@ describe('distributed load engine: crt workers in an Indexed Job', function () {
     await tmp.remove();
   });
 
-  async function run(generators: number, durationMs: number, abortAfterMs?: number) {
-    const spec = loadSpec({ generators, stages: [stage({ connections: 4, rateRps: 20, durationMs })], distributed: { generators, on: 'cluster', via: 'job', image: null, namespace: 'default' } });
+  async function run(generators: number, durationMs: number, abortAfterMs?: number, servedBy: string | null = null) {
+    const spec = loadSpec({ generators, servedBy, stages: [stage({ connections: 4, rateRps: 20, durationMs })], distributed: { generators, on: 'cluster', via: 'job', image: null, namespace: 'default' } });
     const engine = new DistributedJobEngine(kube, spec.distributed!, 'run-1');
     const prepared = await engine.prepare({ spec, targetName: 't', url: server.url, headers: {} }, { maxStageMs: 60_000, log: silentLogger, caseId: 'DIST-02' });
     const controller = new AbortController();
@@ -57,7 +57,20 @@ describe('distributed load engine: crt workers in an Indexed Job', function () {
     expect(await jobs()).to.deep.equal([]);
   });
 
-  it('on abort, keeps what the workers reported, ends every generator and deletes the Job and its pods', async () => {
+  it('adds the answers by servedBy header of every worker exactly', async () => {
+    await server.close();
+    server = await startServer((_req, res, n) => {
+      res.setHeader('x-version', n % 5 === 0 ? '1.1' : '1.0');
+      res.end('ok');
+    });
+    const { messages, samples } = await run(2, 2000, undefined, 'x-version');
+    expect(messages.filter((m) => m.type === 'error')).to.deep.equal([]);
+    for (const g of [0, 1]) expect(samples.some((s) => s.generator === g && s.servedBy), `worker ${g} counted`).to.equal(true);
+    expect(computeStats(samples, 2)?.servedBy).to.deep.equal({ '1.0': 64, '1.1': 16 });
+    expect(server.count).to.equal(80);
+  });
+
+    it('on abort, keeps what the workers reported, ends every generator and deletes the Job and its pods', async () => {
     const { messages, samples } = await run(2, 20_000, 2500);
     expect(messages.filter((m) => m.type === 'done').map((m) => m.generator).sort()).to.deep.equal([0, 1]);
     const counted = computeStats(samples, 20)?.requests ?? 0;
