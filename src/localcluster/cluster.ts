@@ -4,12 +4,12 @@ import type { Logger } from 'pino';
 import { EnvironmentError, silentLogger } from '../core/index.js';
 import { ApiServer } from './apiserver/api-server.js';
 import { evictionHandler } from './apiserver/eviction.js';
-import { nodePowerEndpoint } from './apiserver/node-power.js';
+import { nodeLinkEndpoint, nodePowerEndpoint } from './apiserver/node-power.js';
 import { ClusterLogs } from './cluster-logs.js';
 import { ControllerManager } from './controllers/controller-manager.js';
 import { otherClusters } from './leftovers.js';
 import { applyObjects, readManifests, type AppliedObject } from './manifests.js';
-import { AddressPool, type Gate } from './network/index.js';
+import { AddressPool, NodeLinks, type Gate } from './network/index.js';
 import { NodeAgent } from './node/node-agent.js';
 import { defaultTolerationSeconds, DEFAULT_TOLERATION_SECONDS } from './node/default-toleration-seconds.js';
 import { checkNodeTimings } from './node/node-timings.js';
@@ -135,7 +135,9 @@ export class LocalCluster {
       return undefined;
     };
     const enforced = this.opts.networkPolicyEnforced ?? true;
-    const gate: Gate = enforced ? policies.gate : () => 'allow';
+    // a node's lost link drops traffic whether or not NetworkPolicies are enforced
+    const links = new NodeLinks(() => [...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())]);
+    const gate: Gate = links.gate(enforced ? policies.gate : () => 'allow');
     const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), gate, privateAddress));
     if (enforced && (this.opts.networkPolicyCutEstablished ?? true)) {
       policies.onChange(() => policies.cutDenied([...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())]));
@@ -146,7 +148,7 @@ export class LocalCluster {
       const agent = new NodeAgent({
         store, stateDir: this.opts.stateDir, log: this.log.child({ node: `node-${i}` }),
         node: { name: `node-${i}`, ip: `127.1.0.${i}`, podCIDR: `127.10.${i}.0/24`, zone: `zone-${ZONES[(i - 1) % ZONES.length]}` },
-        ...(this.opts.podGates ?? true ? { gates: { bindCIDR: `127.11.${i}.0/24`, gate } } : {}),
+        ...(this.opts.podGates ?? true ? { gates: { bindCIDR: `127.11.${i}.0/24`, gate } } : {}), links,
         ...(this.opts.heartbeatMs ? { heartbeatMs: this.opts.heartbeatMs } : {}),
         ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       });
@@ -156,7 +158,7 @@ export class LocalCluster {
     this.metrics?.start();
     const logs = new ClusterLogs(this.opts.stateDir, (uid) => this.nodes.some((n) => n.podDir(uid) !== undefined));
     this.api = new ApiServer({
-      store, logs, log: this.log.child({ component: 'apiserver' }), admin: [nodePowerEndpoint(this.nodes)],
+      store, logs, log: this.log.child({ component: 'apiserver' }), admin: [nodePowerEndpoint(this.nodes), nodeLinkEndpoint(this.nodes)],
       subresources: new Map([['pods/eviction', evictionHandler]]),
     });
     this.apiUrl = await this.api.listen(this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
@@ -185,7 +187,7 @@ export class LocalCluster {
     return this.proxies!.address(namespace, name, port);
   }
 
-  /** The kubelet of a node (power it off and on: node loss), by name. */
+  /** The kubelet of a node (power it off and on, take its link down and up: node loss), by name. */
   node(name: string): NodeAgent | undefined {
     return this.nodes.find((n) => n.name === name);
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { ApiError, type KObject } from '../api/types.js';
 import { EventRecorder } from '../controllers/event-recorder.js';
-import { AddressPool, PodGate, sameOffsetIn, type Gate, type ServiceProxy } from '../network/index.js';
+import { AddressPool, PodGate, sameOffsetIn, type Gate, type NodeLinks, type ServiceProxy } from '../network/index.js';
 import { PodWorker } from '../runtime/pod-worker.js';
 import type { BackoffOptions } from '../runtime/backoff.js';
 import { serviceEnv } from '../services/service-env.js';
@@ -29,6 +29,8 @@ export interface NodeAgentOptions {
    * Without it pods listen on their pod IP, unfiltered.
    */
   gates?: { bindCIDR: string; gate: Gate };
+  /** The cluster's link switch: `linkDown()` partitions this node's addresses there. */
+  links?: NodeLinks;
 }
 
 interface PodEntry {
@@ -38,6 +40,8 @@ interface PodEntry {
   dir: string;
   gate?: PodGate;
   stopping?: Promise<void>;
+  /** the boot that is finishing this pod's deletion: a later boot (the link back) finishes it again */
+  terminatingBoot?: number;
 }
 
 /**
@@ -52,16 +56,21 @@ export class NodeAgent {
   private readonly recorder: EventRecorder;
   private stopWatch: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  /** Bumped by every power change: work a previous boot started must not touch the API any more. */
+  /** Bumped by every power or link change: work a previous boot started must not touch the API any more. */
   private boot = 0;
   private powered = true;
   private poweredSince: number;
+  private linked = true;
+  private linkedSince: number;
+  /** powered on while the link was down: the kubelet registers its new boot id once it reaches the API */
+  private rebooted = false;
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.name = opts.node.name;
     this.pool = new AddressPool(opts.node.podCIDR);
     this.recorder = new EventRecorder(opts.store, { component: 'kubelet', host: this.name });
     this.poweredSince = opts.store.now();
+    this.linkedSince = this.poweredSince;
   }
 
   start(): void {
@@ -84,10 +93,21 @@ export class NodeAgent {
     });
   }
 
+  /** The kubelet no longer reaches the API: no heartbeat, no watch, no status or event writes. */
+  private disconnect(): void {
+    this.stopWatch?.();
+    this.stopWatch = undefined;
+    clearInterval(this.heartbeat);
+  }
+
+  /** Whether the kubelet runs and reaches the API. */
+  private get connected(): boolean {
+    return this.powered && this.linked;
+  }
+
   /** Stops every pod (the grace capped at `graceCapSec`) and the heartbeat. */
   async stop(graceCapSec = 5): Promise<void> {
-    this.stopWatch?.();
-    clearInterval(this.heartbeat);
+    this.disconnect();
     await Promise.all([...this.pods.values()].map(async (p) => {
       const grace = Math.min(graceCapSec, p.pod.spec?.terminationGracePeriodSeconds ?? 30);
       await (p.stopping ?? p.worker.stop(grace));
@@ -110,9 +130,7 @@ export class NodeAgent {
     this.powered = false;
     this.boot++;
     this.poweredSince = this.opts.store.now();
-    this.stopWatch?.();
-    this.stopWatch = undefined;
-    clearInterval(this.heartbeat);
+    this.disconnect();
     const pids = this.pids();
     const workers = [...this.pods.values()].map((p) => p.worker);
     for (const w of workers) w.kill();
@@ -126,16 +144,73 @@ export class NodeAgent {
 
   /**
    * Power comes back: the kubelet starts with a new boot id, posts Ready, finishes the deletions the API
-   * asked for meanwhile and starts again the pods still bound here (restartCount + 1).
+   * asked for meanwhile and starts again the pods still bound here (restartCount + 1). With the link
+   * down it does all that once the link is back.
    */
   powerOn(): void {
     if (this.powered) return;
-    const { store } = this.opts;
-    const now = store.now();
     this.powered = true;
     this.boot++;
-    this.poweredSince = now;
-    const fresh = nodeObject(this.opts.node, now).status;
+    this.poweredSince = this.opts.store.now();
+    this.rebooted = true;
+    this.opts.log.info('node powered on');
+    if (this.linked) this.connect();
+  }
+
+  get link(): { state: 'up' | 'down'; sinceMs: number } {
+    return { state: this.linked ? 'up' : 'down', sinceMs: this.linkedSince };
+  }
+
+  /**
+   * The node's network link goes down: the machine keeps running (pod processes, restarts, probes from
+   * the node itself), but its heartbeats, status writes and watch of the API stop, as at a power-off,
+   * and the cluster network drops every connection between this node's addresses and anything
+   * elsewhere (established ones are reset). Returns how many connections were reset.
+   */
+  linkDown(): number {
+    if (!this.linked) return 0;
+    this.linked = false;
+    this.boot++;
+    this.linkedSince = this.opts.store.now();
+    this.disconnect();
+    const { node, gates } = this.opts;
+    const ranges = [node.ip, node.podCIDR, ...(gates ? [gates.bindCIDR] : [])];
+    const cut = this.opts.links?.down(this.name, ranges) ?? 0;
+    this.opts.log.info({ cut, pods: this.pods.size }, 'node link down');
+    return cut;
+  }
+
+  /**
+   * The link is back: the heartbeat resumes at once and the kubelet resyncs with the API — pods deleted
+   * meanwhile (evicted after their toleration) are stopped, those still bound keep running and get
+   * their status posted, pods bound here meanwhile start.
+   */
+  linkUp(): void {
+    if (this.linked) return;
+    this.linked = true;
+    this.boot++;
+    this.linkedSince = this.opts.store.now();
+    this.opts.links?.up(this.name);
+    this.opts.log.info('node link up');
+    if (this.powered) this.connect();
+  }
+
+  /** The kubelet reaches the API again: after a reboot with a new boot id, either way with a status at once. */
+  private connect(): void {
+    if (this.rebooted) {
+      this.rebooted = false;
+      this.register();
+    } else {
+      this.beat();
+    }
+    this.serve();
+    this.resync();
+  }
+
+  /** A rebooted kubelet's first status: fresh conditions, its new boot id, and the events that say so. */
+  private register(): void {
+    const { store } = this.opts;
+    const fresh = nodeObject(this.opts.node, store.now()).status;
     const node = store.mutate('nodes', undefined, this.name, (draft) => {
       draft.status.conditions = fresh.conditions;
       draft.status.nodeInfo = { ...draft.status.nodeInfo, bootID: fresh.nodeInfo.bootID };
@@ -145,8 +220,19 @@ export class NodeAgent {
       this.recorder.record(node, { type: 'Warning', reason: 'Rebooted', message: `Node ${this.name} has been rebooted, boot id: ${fresh.nodeInfo.bootID}` });
       this.recorder.record(node, { type: 'Normal', reason: 'NodeReady', message: `Node ${this.name} status is now: NodeReady` });
     }
-    this.opts.log.info('node powered on');
-    this.serve();
+  }
+
+  /**
+   * After the watch's first listing (every pod bound here, through `sync`): a pod running here that the
+   * API no longer has at all is stopped, and the others' statuses are posted.
+   */
+  private resync(): void {
+    const { store } = this.opts;
+    for (const entry of [...this.pods.values()]) {
+      const current = store.peek('pods', entry.pod.metadata.namespace, entry.pod.metadata.name!);
+      if (!current || current.metadata.uid !== entry.pod.metadata.uid) this.forget(entry.pod);
+      else if (!current.metadata.deletionTimestamp && !entry.stopping) this.writeStatus(current, entry.worker.status());
+    }
   }
 
   /** The proxies of the pods' ingress gates, one per gated port (NetworkPolicy cuts, statistics). */
@@ -226,7 +312,9 @@ export class NodeAgent {
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       previousStatus: pod.status,
       onStatus: (status) => this.writeStatus(pod, status),
-      onEvent: (event) => this.recorder.record(this.opts.store.peek('pods', ns, pod.metadata.name!) ?? pod, event),
+      onEvent: (event) => {
+        if (this.connected) this.recorder.record(this.opts.store.peek('pods', ns, pod.metadata.name!) ?? pod, event);
+      },
     });
     this.pods.set(uid, { worker, pod, ip, dir, ...(gate ? { gate } : {}) });
     await mkdir(dir, { recursive: true });
@@ -282,6 +370,7 @@ export class NodeAgent {
   }
 
   private writeStatus(pod: KObject, status: unknown): void {
+    if (!this.connected) return; // the kubelet's status manager retries once it reaches the API: resync()
     const current = this.opts.store.peek('pods', pod.metadata.namespace, pod.metadata.name!);
     if (!current || current.metadata.uid !== pod.metadata.uid) return;
     this.opts.store.mutate('pods', pod.metadata.namespace, pod.metadata.name!, (draft) => {
@@ -290,13 +379,15 @@ export class NodeAgent {
   }
 
   private async terminate(pod: KObject, entry: PodEntry | undefined): Promise<void> {
-    if (entry?.stopping) return;
     const boot = this.boot;
     if (entry) {
-      entry.stopping = entry.worker.stop(pod.metadata.deletionGracePeriodSeconds ?? 30);
+      if (entry.terminatingBoot === boot) return;
+      entry.terminatingBoot = boot;
+      entry.stopping ??= entry.worker.stop(pod.metadata.deletionGracePeriodSeconds ?? 30);
       await entry.stopping;
     }
-    if (boot !== this.boot) return; // the node lost power meanwhile: the deletion waits for it to come back
+    // the node lost power or its link meanwhile: the deletion waits for it to come back
+    if (boot !== this.boot) return;
     try {
       this.opts.store.delete('pods', pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid! } });
     } catch (err) {
