@@ -258,6 +258,11 @@ export class NodeAgent {
     return [...this.pods.values()].flatMap((p) => p.worker.pids());
   }
 
+  /** Process ids of one pod's container processes, by uid (empty when the pod does not run here). */
+  podPids(uid: string): number[] {
+    return this.pods.get(uid)?.worker.pids() ?? [];
+  }
+
   /** The entry of a pod running here, by uid (logs, statistics). */
   podDir(uid: string): string | undefined {
     return this.pods.get(uid)?.dir;
