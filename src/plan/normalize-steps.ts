@@ -34,9 +34,9 @@ const FAULT_CHECKS: Record<FaultKind, Check[]> = {
   'node-loss': [
     oneOf(['node', 'nodeSelector', 'nodeOf'], 'which node'), requires('command', ['provider', 'command']),
     (p) => {
-      const provider = p.provider ?? (p.command !== undefined ? 'command' : 'local');
+      const provider = (p.provider as string | undefined) ?? (p.command !== undefined ? 'command' : 'local');
       return p.mode === 'link' && provider !== 'local' ? {
-        message: `mode: link needs provider: local (the embedded cluster's link switch), not ${String(provider)}`, key: 'mode',
+        message: `mode: link needs provider: local (the embedded cluster's link switch), not ${provider}`, key: 'mode',
         hint: 'on another cluster cut the node\'s link with your own hook (provider: command, e.g. a firewall rule on the node, with its revertCommand), or use provider: taint',
       } : null;
     },
