@@ -7,10 +7,10 @@ import { AddressPool, PodGate, sameOffsetIn, type Gate, type NodeLinks, type Ser
 import { PodWorker } from '../runtime/pod-worker.js';
 import type { BackoffOptions } from '../runtime/backoff.js';
 import { serviceEnv } from '../services/service-env.js';
-import { rfc3339 } from '../store/object-names.js';
 import type { Store } from '../store/store.js';
 import { containerBindingPodIP, gatePorts } from './gate-ports.js';
-import { nodeObject, type NodeShape } from './node-object.js';
+import type { NodeShape } from './node-object.js';
+import { NodeStatus } from './node-status.js';
 
 /** Set in every pod process's environment to the cluster's state dir. */
 export const CLUSTER_MARKER_ENV = 'CRT_EMBEDDED_CLUSTER';
@@ -54,6 +54,7 @@ export class NodeAgent {
   private readonly pods = new Map<string, PodEntry>();
   private readonly pool: AddressPool;
   private readonly recorder: EventRecorder;
+  private readonly nodeStatus: NodeStatus;
   private stopWatch: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   /** Bumped by every power or link change: work a previous boot started must not touch the API any more. */
@@ -69,23 +70,20 @@ export class NodeAgent {
     this.name = opts.node.name;
     this.pool = new AddressPool(opts.node.podCIDR);
     this.recorder = new EventRecorder(opts.store, { component: 'kubelet', host: this.name });
+    this.nodeStatus = new NodeStatus(opts.store, opts.node, this.recorder);
     this.poweredSince = opts.store.now();
     this.linkedSince = this.poweredSince;
   }
 
   start(): void {
-    const { store } = this.opts;
-    if (!store.peek('nodes', undefined, this.name)) store.create('nodes', undefined, nodeObject(this.opts.node, store.now()), { keepStatus: true });
-    const node = store.peek('nodes', undefined, this.name)!;
-    this.recorder.record(node, { type: 'Normal', reason: 'Starting', message: 'Starting kubelet.' });
-    this.recorder.record(node, { type: 'Normal', reason: 'NodeReady', message: `Node ${this.name} status is now: NodeReady` });
+    this.nodeStatus.register();
     this.serve();
   }
 
   /** Heartbeats and the watch on the pods bound here: what a running kubelet does. */
   private serve(): void {
     const { store } = this.opts;
-    this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs ?? 10_000);
+    this.heartbeat = setInterval(() => this.nodeStatus.beat(), this.opts.heartbeatMs ?? 10_000);
     this.heartbeat.unref();
     this.stopWatch = store.watch('pods', undefined, { fieldSelector: `spec.nodeName=${this.name}` }, (e) => {
       if (e.type === 'DELETED') this.forget(e.object);
@@ -199,27 +197,12 @@ export class NodeAgent {
   private connect(): void {
     if (this.rebooted) {
       this.rebooted = false;
-      this.register();
+      this.nodeStatus.rebooted();
     } else {
-      this.beat();
+      this.nodeStatus.beat();
     }
     this.serve();
     this.resync();
-  }
-
-  /** A rebooted kubelet's first status: fresh conditions, its new boot id, and the events that say so. */
-  private register(): void {
-    const { store } = this.opts;
-    const fresh = nodeObject(this.opts.node, store.now()).status;
-    const node = store.mutate('nodes', undefined, this.name, (draft) => {
-      draft.status.conditions = fresh.conditions;
-      draft.status.nodeInfo = { ...draft.status.nodeInfo, bootID: fresh.nodeInfo.bootID };
-    }, { subresource: 'status' });
-    if (node) {
-      this.recorder.record(node, { type: 'Normal', reason: 'Starting', message: 'Starting kubelet.' });
-      this.recorder.record(node, { type: 'Warning', reason: 'Rebooted', message: `Node ${this.name} has been rebooted, boot id: ${fresh.nodeInfo.bootID}` });
-      this.recorder.record(node, { type: 'Normal', reason: 'NodeReady', message: `Node ${this.name} status is now: NodeReady` });
-    }
   }
 
   /**
@@ -270,19 +253,6 @@ export class NodeAgent {
 
   cpuTimeMs(uid: string): number | undefined {
     return this.pods.get(uid)?.worker.cpuTimeMs();
-  }
-
-  /** Posts the node status: the kubelet's own conditions (back to them if the controller set Unknown) and the heartbeat. */
-  private beat(): void {
-    const now = this.opts.store.now();
-    const stamp = rfc3339(now);
-    const own: any[] = nodeObject(this.opts.node, now).status.conditions;
-    this.opts.store.mutate('nodes', undefined, this.name, (draft) => {
-      draft.status.conditions = own.map((c) => {
-        const old = (draft.status?.conditions as any[] | undefined)?.find((o) => o.type === c.type);
-        return old?.status === c.status ? { ...old, lastHeartbeatTime: stamp } : c;
-      });
-    }, { subresource: 'status' });
   }
 
   private sync(pod: KObject): void {
