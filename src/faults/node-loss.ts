@@ -50,9 +50,10 @@ interface NodeLossProvider {
 
 /**
  * `node-loss`: a node goes away without a drain, through one of three providers — `local` (the
- * embedded cluster's power switch, or with `mode: link` its network link), `command` (a user hook, `{{node}}` filled in) or `taint` (a
- * NoExecute taint that evicts like an unreachable node, the kubelet left running). The injection
- * then watches, within `timeout`, how long the node took to turn NotReady and its pods to be evicted.
+ * embedded cluster's power switch, or with `mode: link` its network link: the pods live on, cut
+ * off), `command` (a user hook, `{{node}}` filled in) or `taint` (a NoExecute taint that evicts like
+ * an unreachable node, the kubelet left running). The injection then watches, within `timeout`, how
+ * long the node took to turn NotReady and its pods to be evicted.
  */
 export const nodeLossFault: FaultDefinition = {
   create(action: ActionSpec) {

@@ -287,9 +287,7 @@ export class NodeAgent {
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       previousStatus: pod.status,
       onStatus: (status) => this.writeStatus(pod, status),
-      onEvent: (event) => {
-        if (this.connected) this.recorder.record(this.opts.store.peek('pods', ns, pod.metadata.name!) ?? pod, event);
-      },
+      onEvent: (event) => this.record(this.opts.store.peek('pods', ns, pod.metadata.name!) ?? pod, event),
     });
     this.pods.set(uid, { worker, pod, ip, dir, ...(gate ? { gate } : {}) });
     await mkdir(dir, { recursive: true });
@@ -305,7 +303,7 @@ export class NodeAgent {
     if (!gates) return undefined;
     const container = containerBindingPodIP(pod);
     if (container !== undefined) {
-      this.recorder.record(pod, {
+      this.record(pod, {
         type: 'Warning', reason: 'NotGated', fieldPath: `spec.containers{${container}}`,
         message: `container ${container} sets HOST to the pod IP itself: NetworkPolicy does not filter direct pod-IP traffic to this pod; leave HOST to the kubelet (the pod's private listen address)`,
       });
@@ -321,7 +319,7 @@ export class NodeAgent {
     const ports = gatePorts(pod, this.opts.store.snapshot('services', pod.metadata.namespace));
     for (const failure of await gate.open(ports)) {
       this.opts.log.warn({ err: failure.error, pod: pod.metadata.name, port: failure.port }, 'pod gate could not listen');
-      this.recorder.record(pod, {
+      this.record(pod, {
         type: 'Warning', reason: 'NotGated',
         message: `cannot gate ${gate.podIP}:${failure.port} (${failure.error.code ?? failure.error.message}): NetworkPolicy does not filter direct pod-IP traffic to that port; containers should listen on $HOST`,
       });
@@ -342,6 +340,11 @@ export class NodeAgent {
   private lookup(kind: 'ConfigMap' | 'Secret', namespace: string, name: string): Record<string, string> | undefined {
     if (kind !== 'ConfigMap') return undefined; // the embedded cluster serves no Secrets
     return this.opts.store.peek('configmaps', namespace, name)?.data as Record<string, string> | undefined;
+  }
+
+  /** A pod's event, when the API can be reached: a kubelet cut off from it loses them. */
+  private record(pod: KObject, event: Parameters<EventRecorder['record']>[1]): void {
+    if (this.connected) this.recorder.record(pod, event);
   }
 
   private writeStatus(pod: KObject, status: unknown): void {
