@@ -140,7 +140,7 @@ export class LocalCluster {
     const gate: Gate = links.gate(enforced ? policies.gate : () => 'allow');
     const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), gate, privateAddress));
     if (enforced && (this.opts.networkPolicyCutEstablished ?? true)) {
-      policies.onChange(() => policies.cutDenied([...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())]));
+      policies.onChange(() => policies.cutDenied([...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())], links.holds));
     }
     this.proxies.start();
     const count = this.opts.nodes ?? 3;

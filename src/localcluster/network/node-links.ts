@@ -44,6 +44,9 @@ export class NodeLinks {
     this.#down.delete(node);
   }
 
+  /** Whether `gate()` dropped this connection: it is held until its client gives up, and no cut resets it. */
+  readonly holds = (conn: ConnectionInfo): boolean => this.#held.has(conn);
+
   isDown(node: string): boolean {
     return this.#down.has(node);
   }

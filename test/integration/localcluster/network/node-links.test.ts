@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { NodeLinks, ServiceProxy } from '../../../../src/localcluster/network/index.js';
+import { NetworkPolicyEngine, NodeLinks, ServiceProxy } from '../../../../src/localcluster/network/index.js';
+import { Store } from '../../../../src/localcluster/store/store.js';
 import { dial, startBackend, until, type TestBackend, type TestClient } from './tcp.js';
 
 // addresses no embedded node uses (nodes count from 1): "node-a" owns 127.10.0.52/30
@@ -82,5 +83,38 @@ describe('NodeLinks: a node whose link is down', function () {
     await new Promise((r) => setTimeout(r, 100));
     expect(dropped.text, 'the connection dropped meanwhile stays held').to.equal('');
     await until(() => proxy.stats().activeConnections === 3);
+  });
+
+  it('leaves a connection the partition holds held when a NetworkPolicy then denies it', async () => {
+    const store = new Store();
+    store.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } });
+    for (const [name, ip] of [['db', POD_A1], ['web', POD_B]] as const) {
+      store.create('pods', 'demo', {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'demo', labels: { app: name } },
+        spec: { containers: [{ name: 'app', image: 'x' }] }, status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] },
+      }, { keepStatus: true });
+    }
+    const engine = new NetworkPolicyEngine(store);
+    engine.start();
+    const guarded = new ServiceProxy({ gate: links.gate(engine.gate) });
+    try {
+      guarded.setBackends([{ ip: POD_A1, port: backend.port, name: 'a1' }]);
+      const guardedPort = await guarded.listen(SERVICE_IP, 0);
+      engine.onChange(() => engine.cutDenied([guarded], links.holds));
+      links.down('node-a', [NODE_A]);
+      const held = await dial(SERVICE_IP, guardedPort, POD_B);
+      clients.push(held);
+      await until(() => guarded.stats().dropped === 1);
+      store.create('networking.k8s.io/networkpolicies', 'demo', {
+        apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-db', namespace: 'demo' },
+        spec: { podSelector: { matchLabels: { app: 'db' } } },
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(held.socket.destroyed, 'still held, not reset').to.equal(false);
+      expect(guarded.stats()).to.include({ activeConnections: 1 });
+    } finally {
+      engine.stop();
+      await guarded.close();
+    }
   });
 });
