@@ -188,11 +188,12 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     });
   cluster
     .command('node')
-    .description('power a node of the running embedded cluster off (its pod processes die at once, heartbeats stop) or on')
+    .description('power a node of the running embedded cluster off (its pod processes die at once, heartbeats stop) or on, '
+      + 'or take its network link down (its pods keep running, unreachable, heartbeats stop) or up')
     .argument('<name>', 'the node, e.g. node-2')
-    .addArgument(new Argument('<state>', 'off or on').choices(['off', 'on']))
+    .addArgument(new Argument('<state>', 'off, on, link-down or link-up').choices(['off', 'on', 'link-down', 'link-up']))
     .addOption(dirOption())
-    .action(async (name: string, state: 'off' | 'on', flags: { dir: string }) => {
+    .action(async (name: string, state: 'off' | 'on' | 'link-down' | 'link-up', flags: { dir: string }) => {
       const { clusterNode } = await import('./commands/cluster.js');
       setCode(await clusterNode(name, state, flags, io));
     });

@@ -13,9 +13,12 @@ const COMMAND_TIMEOUT_MS = 60_000;
 export const NODE_LOSS_TAINT = 'crt.io/unreachable';
 
 type ProviderName = 'local' | 'command' | 'taint';
+/** What the local provider cuts: the node's power (its processes die) or its network link (they keep running). */
+type LossMode = 'power' | 'link';
 
 interface LossParams extends NodePickParams {
   provider?: ProviderName;
+  mode?: LossMode;
   command?: string;
   revertCommand?: string;
   timeout?: string;
@@ -26,7 +29,9 @@ interface LossRevert extends RevertRecord {
   fault: 'node-loss';
   provider: ProviderName;
   nodes: string[];
-  /** local: the API server that has the power endpoint (the run's cluster is preferred when there is one) */
+  /** local: `link` when the link was cut; absent for a power-off (and in records older than link mode) */
+  mode?: 'link';
+  /** local: the API server that has the power and link endpoints (the run's cluster is preferred when there is one) */
   server?: string;
   /** command: the revertCommand with {{node}} filled in, one per node */
   commands?: string[];
@@ -45,31 +50,35 @@ interface NodeLossProvider {
 
 /**
  * `node-loss`: a node goes away without a drain, through one of three providers — `local` (the
- * embedded cluster's power switch), `command` (a user hook, `{{node}}` filled in) or `taint` (a
- * NoExecute taint that evicts like an unreachable node, the kubelet left running). The injection
- * then watches, within `timeout`, how long the node took to turn NotReady and its pods to be evicted.
+ * embedded cluster's power switch, or with `mode: link` its network link: the pods live on, cut
+ * off), `command` (a user hook, `{{node}}` filled in) or `taint` (a NoExecute taint that evicts like
+ * an unreachable node, the kubelet left running). The injection then watches, within `timeout`, how
+ * long the node took to turn NotReady and its pods to be evicted.
  */
 export const nodeLossFault: FaultDefinition = {
   create(action: ActionSpec) {
     const p = action.params as unknown as LossParams;
     const provider: ProviderName = p.provider ?? (p.command ? 'command' : 'local');
+    const mode: LossMode = p.mode ?? 'power';
+    // the plan's validation says so with the step's location; this guards plans built in code
+    if (mode === 'link' && provider !== 'local') throw new FaultError(`node-loss mode: link needs provider: local, not ${provider}`);
     const timeoutMs = p.timeout ? parseDuration(p.timeout) : DEFAULT_NODE_LOSS_TIMEOUT_MS;
     return {
       async plan(ctx: FaultContext) {
         const kube = requireKube(ctx, 'node-loss');
         const nodes = await pickNodes(kube, p, 'node-loss');
-        const revert = revertRecord(provider, nodes, p, ctx, kube.server);
+        const revert = revertRecord(provider, mode, nodes, p, ctx, kube.server);
         return {
-          summary: `lose ${nodes.join(', ')} (${provider}; ${describePick(p)})`,
+          summary: `lose ${nodes.join(', ')} (${provider === 'local' && mode === 'link' ? 'local, link' : provider}; ${describePick(p)})`,
           targets: nodes.map((n) => `node/${n}`),
           revert,
           async apply() {
-            const impl = providerFor(provider, p, ctx, kube.core, kube.server, revert?.taint);
+            const impl = providerFor(provider, mode, p, ctx, kube.core, kube.server, revert?.taint);
             const times: NodeLossTimes[] = [];
             // Nodes one after another: each measurement starts at its own injection.
             for (const node of nodes) times.push(await loseNode(impl, node, ctx, kube.core, timeoutMs));
             const lines = times.map((t) => describeTimes(t, timeoutMs, impl.stopsNode));
-            return { detail: lines.join('; '), data: { provider, nodes, timeoutMs, times } };
+            return { detail: lines.join('; '), data: { provider, ...(provider === 'local' ? { mode } : {}), nodes, timeoutMs, times } };
           },
         };
       },
@@ -84,8 +93,12 @@ export const nodeLossFault: FaultDefinition = {
     }
     if (r.provider === 'local') {
       const server = ctx.kube?.server ?? r.server;
-      if (!server) throw new FaultError('node-loss revert: no API server to power the nodes on');
-      for (const node of r.nodes) await power(server, node, 'on');
+      if (!server) throw new FaultError(`node-loss revert: no API server to ${r.mode === 'link' ? 'bring the links up on' : 'power the nodes on'}`);
+      if (r.mode === 'link') {
+        for (const node of r.nodes) await nodeSwitch(server, node, 'link', 'up');
+        return `link up on ${r.nodes.join(', ')}`;
+      }
+      for (const node of r.nodes) await nodeSwitch(server, node, 'power', 'on');
       return `powered on ${r.nodes.join(', ')}`;
     }
     const kube = requireKube(ctx, 'node-loss revert');
@@ -94,10 +107,10 @@ export const nodeLossFault: FaultDefinition = {
   },
 };
 
-function revertRecord(provider: ProviderName, nodes: string[], p: LossParams, ctx: FaultContext, server: string): LossRevert | null {
+function revertRecord(provider: ProviderName, mode: LossMode, nodes: string[], p: LossParams, ctx: FaultContext, server: string): LossRevert | null {
   switch (provider) {
     case 'local':
-      return { fault: 'node-loss', provider, nodes, server };
+      return { fault: 'node-loss', provider, nodes, ...(mode === 'link' ? { mode } : {}), server };
     case 'taint':
       return { fault: 'node-loss', provider, nodes, taint: { key: NODE_LOSS_TAINT, value: ctx.runId, effect: 'NoExecute' } };
     case 'command':
@@ -106,10 +119,13 @@ function revertRecord(provider: ProviderName, nodes: string[], p: LossParams, ct
   }
 }
 
-function providerFor(name: ProviderName, p: LossParams, ctx: FaultContext, core: CoreV1Api, server: string, taint: V1Taint | undefined): NodeLossProvider {
+function providerFor(
+  name: ProviderName, mode: LossMode, p: LossParams, ctx: FaultContext, core: CoreV1Api, server: string, taint: V1Taint | undefined,
+): NodeLossProvider {
   switch (name) {
     case 'local':
-      return { stopsNode: true, down: (node) => power(server, node, 'off') };
+      // a lost link silences the kubelet as a power-off does: the node goes NotReady the same way
+      return { stopsNode: true, down: (node) => (mode === 'link' ? nodeSwitch(server, node, 'link', 'down') : nodeSwitch(server, node, 'power', 'off')) };
     case 'taint':
       return { stopsNode: false, down: (node) => addTaint(core, node, taint!) };
     case 'command':
@@ -149,19 +165,21 @@ async function runHook(command: string, cwd: string | undefined, env: Record<str
   if (r.exitCode !== 0) throw new FaultError(`\`${command}\` ${describeCommandResult(r)}`, r.stderr || r.stdout);
 }
 
-/** The embedded cluster's power switch (src/localcluster/apiserver/node-power.ts); a real cluster has none. */
-async function power(server: string, node: string, state: 'on' | 'off'): Promise<void> {
-  const url = `${server.replace(/\/+$/, '')}/crt/v1/nodes/${encodeURIComponent(node)}/power`;
+/** The embedded cluster's power and link switches (src/localcluster/apiserver/node-power.ts); a real cluster has neither. */
+async function nodeSwitch(server: string, node: string, what: 'power' | 'link', state: 'on' | 'off' | 'up' | 'down'): Promise<void> {
+  const url = `${server.replace(/\/+$/, '')}/crt/v1/nodes/${encodeURIComponent(node)}/${what}`;
+  const doing = what === 'power' ? `powering ${node} ${state}` : `taking the link of ${node} ${state}`;
   let res: Response;
   try {
     res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state }) });
   } catch (err) {
-    throw new FaultError(`powering ${node} ${state} at ${server} failed: ${apiMessage(err)}`);
+    throw new FaultError(`${doing} at ${server} failed: ${apiMessage(err)}`);
   }
-  if (res.status === 404 && state === 'on') return; // a node that is gone cannot be powered on, nor needs to be
+  // a node that is gone cannot be brought back, nor needs to be
+  if (res.status === 404 && (state === 'on' || state === 'up')) return;
   if (!res.ok) {
     const hint = res.status === 404 ? ' (the local provider needs crt\'s embedded cluster; use provider command or taint elsewhere)' : '';
-    throw new FaultError(`powering ${node} ${state} at ${server}: HTTP ${res.status}${hint}`, await res.text());
+    throw new FaultError(`${doing} at ${server}: HTTP ${res.status}${hint}`, await res.text());
   }
 }
 

@@ -5,12 +5,12 @@ import { EnvironmentError, silentLogger } from '../core/index.js';
 import { ApiServer } from './apiserver/api-server.js';
 import { AUDIT_FILE_ENV, auditFileWriter, type AuditListener } from './apiserver/audit.js';
 import { evictionHandler } from './apiserver/eviction.js';
-import { nodePowerEndpoint } from './apiserver/node-power.js';
+import { nodeLinkEndpoint, nodePowerEndpoint } from './apiserver/node-power.js';
 import { ClusterLogs } from './cluster-logs.js';
 import { ControllerManager } from './controllers/controller-manager.js';
 import { otherClusters } from './leftovers.js';
 import { applyObjects, readManifests, type AppliedObject } from './manifests.js';
-import { AddressPool, type Gate } from './network/index.js';
+import { AddressPool, NodeLinks, type Gate } from './network/index.js';
 import { NodeAgent } from './node/node-agent.js';
 import { defaultTolerationSeconds } from './node/default-toleration-seconds.js';
 import { checkNodeTimings, DEFAULT_NODE_TIMINGS, type NodeTimings } from './node/node-timings.js';
@@ -152,10 +152,12 @@ export class LocalCluster {
       return undefined;
     };
     const enforced = this.opts.networkPolicyEnforced ?? true;
-    const gate: Gate = enforced ? policies.gate : () => 'allow';
+    // a node's lost link drops traffic whether or not NetworkPolicies are enforced
+    const links = new NodeLinks(() => [...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())]);
+    const gate: Gate = links.gate(enforced ? policies.gate : () => 'allow');
     const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), gate, privateAddress));
     if (enforced && (this.opts.networkPolicyCutEstablished ?? true)) {
-      policies.onChange(() => policies.cutDenied([...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())]));
+      policies.onChange(() => policies.cutDenied([...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())], links.holds));
     }
     this.proxies.start();
     const count = this.opts.nodes ?? 3;
@@ -163,7 +165,7 @@ export class LocalCluster {
       const agent = new NodeAgent({
         store, stateDir: this.opts.stateDir, log: this.log.child({ node: `node-${i}` }),
         node: { name: `node-${i}`, ip: `127.1.0.${i}`, podCIDR: `127.10.${i}.0/24`, zone: `zone-${ZONES[(i - 1) % ZONES.length]}` },
-        ...(this.opts.podGates ?? true ? { gates: { bindCIDR: `127.11.${i}.0/24`, gate } } : {}),
+        ...(this.opts.podGates ?? true ? { gates: { bindCIDR: `127.11.${i}.0/24`, gate } } : {}), links,
         heartbeatMs: timings.heartbeatMs,
         ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       });
@@ -173,7 +175,7 @@ export class LocalCluster {
     this.metrics?.start();
     const logs = new ClusterLogs(this.opts.stateDir, (uid) => this.nodes.some((n) => n.podDir(uid) !== undefined));
     this.api = new ApiServer({
-      store, logs, log: this.log.child({ component: 'apiserver' }), admin: [nodePowerEndpoint(this.nodes)],
+      store, logs, log: this.log.child({ component: 'apiserver' }), admin: [nodePowerEndpoint(this.nodes), nodeLinkEndpoint(this.nodes)],
       subresources: new Map([['pods/eviction', evictionHandler]]),
       ...auditOption(this.opts.audit),
     });
@@ -229,7 +231,7 @@ export class LocalCluster {
     return this.proxies!.address(namespace, name, port);
   }
 
-  /** The kubelet of a node (power it off and on: node loss), by name. */
+  /** The kubelet of a node (power it off and on, take its link down and up: node loss), by name. */
   node(name: string): NodeAgent | undefined {
     return this.nodes.find((n) => n.name === name);
   }

@@ -11,7 +11,7 @@ import type { DocPath, YamlSource } from './yaml-source.js';
 export const DEFAULT_PROBE_TIMEOUT_MS = 10_000;
 
 /** A problem with a fault's fields, located at `key` when one key is the culprit. */
-type Finding = { message: string; key?: string };
+type Finding = { message: string; key?: string; hint?: string };
 type Check = (p: Record<string, unknown>) => Finding | null;
 
 const oneOf = (keys: string[], what: string): Check => (p) => {
@@ -31,7 +31,16 @@ const requires = (key: string, when: [string, unknown]): Check => (p) =>
 const FAULT_CHECKS: Record<FaultKind, Check[]> = {
   'pod-kill': [oneOf(['selector', 'names'], 'which pods'), atMostOne(['count', 'percent', 'all'])],
   'node-drain': [oneOf(['node', 'nodeSelector', 'nodeOf'], 'which node')],
-  'node-loss': [oneOf(['node', 'nodeSelector', 'nodeOf'], 'which node'), requires('command', ['provider', 'command'])],
+  'node-loss': [
+    oneOf(['node', 'nodeSelector', 'nodeOf'], 'which node'), requires('command', ['provider', 'command']),
+    (p) => {
+      const provider = (p.provider as string | undefined) ?? (p.command !== undefined ? 'command' : 'local');
+      return p.mode === 'link' && provider !== 'local' ? {
+        message: `mode: link needs provider: local (the embedded cluster's link switch), not ${provider}`, key: 'mode',
+        hint: 'on another cluster cut the node\'s link with your own hook (provider: command, e.g. a firewall rule on the node, with its revertCommand), or use provider: taint',
+      } : null;
+    },
+  ],
   'network-cut': [
     (p) => (p.selector === undefined && (p.from === undefined || p.to === undefined) ? { message: 'set selector (pods to isolate), or from and to (traffic to cut)' } : null),
     (p) => (p.selector !== undefined && (p.from !== undefined || p.to !== undefined) ? { message: 'set either selector, or from and to, not both', key: p.from !== undefined ? 'from' : 'to' } : null),
@@ -80,7 +89,7 @@ export function normalizeActions(
     } & Record<string, unknown>;
     for (const check of FAULT_CHECKS[fault]) {
       const finding = check(params);
-      if (finding) ctx.files.error(ctx.source, finding.key ? [...where, finding.key] : where, finding.message);
+      if (finding) ctx.files.error(ctx.source, finding.key ? [...where, finding.key] : where, finding.message, finding.hint);
     }
     if (revertAfter !== undefined) {
       const why = revertible(fault, params);

@@ -49,6 +49,10 @@ export const faultParams = {
   'node-loss': {
     ...nodePick,
     provider: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('command'), Type.Literal('taint')], { 'x-expected': 'local, command or taint' })),
+    mode: Type.Optional(Type.Union([Type.Literal('power'), Type.Literal('link')], {
+      'x-expected': 'power or link',
+      description: 'local provider: cut the node\'s power (its pods die) or its network link (they keep running, unreachable)',
+    })),
     command: Type.Optional(NonEmptyString),
     revertCommand: Type.Optional(NonEmptyString),
     timeout: Type.Optional(Duration),

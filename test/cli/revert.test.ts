@@ -134,6 +134,19 @@ ${faults}`;
     expect(nothing.stderr).to.contain('nothing to revert');
   });
 
+  it('brings up the link of a node a killed run cut (node-loss mode: link)', async () => {
+    const linkState = async (): Promise<unknown> => ((await (await fetch(`${kube.server}/crt/v1/nodes/node-1/link`)).json()) as { state: string }).state;
+    await writeFile(path.join(tmp.dir, 'link.yaml'), plan(`        - {at: 0s, fault: node-loss, name: link, mode: link, node: node-1, timeout: 1s}`));
+    await runAndKill(['run', 'link.yaml', '--run-id', 'killed-link'], tmp.dir, path.join(tmp.dir, 'reports', 'killed-link', 'journal.jsonl'), 1);
+    expect(await linkState()).to.equal('down');
+    const elsewhere = path.join(tmp.dir, 'elsewhere-link');
+    await mkdir(elsewhere);
+    const reverted = await crt(['revert', '--run', 'killed-link', '--kubeconfig', kubeconfig], { cwd: elsewhere, timeoutMs: 60_000 });
+    expect(reverted.code, reverted.stderr).to.equal(0);
+    expect(reverted.stderr).to.match(/^ {2}reverted LOG-KILLED\/link node-loss.*: link up on node-1$/m);
+    expect(await linkState()).to.equal('up');
+  });
+
   it('crt run --revert-first reverts what a killed run left, then runs', async () => {
     await writeFile(path.join(tmp.dir, 'cut.yaml'), plan(`        - {at: 0s, fault: network-cut, name: cut, namespace: demo, selector: app=customer-service, verify: false}`));
     await runAndKill(['run', 'cut.yaml', '--run-id', 'killed-2'], tmp.dir, path.join(tmp.dir, 'reports', 'killed-2', 'journal.jsonl'), 1);

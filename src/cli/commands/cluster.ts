@@ -154,17 +154,26 @@ export async function clusterUrl(service: string, flags: { dir: string; kubeconf
   return ExitCode.passed;
 }
 
-/** `crt cluster node <name> off|on`: cuts or restores a node's power through the cluster's admin endpoint. */
-export async function clusterNode(name: string, state: 'off' | 'on', flags: { dir: string }, io: CliIO): Promise<ExitCodeValue> {
+export type NodeSwitchState = 'off' | 'on' | 'link-down' | 'link-up';
+
+/**
+ * `crt cluster node <name> off|on|link-down|link-up`: cuts or restores a node's power, or its network
+ * link, through the cluster's admin endpoints.
+ */
+export async function clusterNode(name: string, state: NodeSwitchState, flags: { dir: string }, io: CliIO): Promise<ExitCodeValue> {
   const running = await readState(flags.dir);
   if (!running || !alive(running.pid)) throw new EnvironmentError(`no embedded cluster is running from ${flags.dir}`, { hint: 'crt cluster up --detach starts one' });
-  const res = await fetch(`${running.url}/crt/v1/nodes/${encodeURIComponent(name)}/power`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state }),
+  const link = state === 'link-down' || state === 'link-up';
+  const [what, value] = link ? ['link', state.slice('link-'.length)] : ['power', state];
+  const res = await fetch(`${running.url}/crt/v1/nodes/${encodeURIComponent(name)}/${what}`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: value }),
   });
-  const body = await res.json() as { state?: string; killedPids?: number[]; message?: string };
+  const body = await res.json() as { state?: string; killedPids?: number[]; cutConnections?: number; message?: string };
   if (res.status === 404) throw new UsageError(`the embedded cluster has no node ${name}`, { hint: `nodes are node-1 … node-${running.nodes}` });
-  if (!res.ok) throw new EnvironmentError(`the cluster refused to power ${name} ${state}: ${body.message ?? res.status}`);
-  const killed = body.killedPids ? ` (${body.killedPids.length} pod process${body.killedPids.length === 1 ? '' : 'es'} killed)` : '';
-  io.stdout.write(`node ${name}: power ${body.state}${killed}\n`);
+  if (!res.ok) throw new EnvironmentError(`the cluster refused to ${link ? `take the link of ${name} ${value}` : `power ${name} ${value}`}: ${body.message ?? res.status}`);
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
+  const killed = body.killedPids ? ` (${plural(body.killedPids.length, 'pod process')} killed)` : '';
+  const cut = body.cutConnections !== undefined ? ` (${plural(body.cutConnections, 'connection')} reset)` : '';
+  io.stdout.write(`node ${name}: ${what} ${body.state}${killed}${cut}\n`);
   return ExitCode.passed;
 }

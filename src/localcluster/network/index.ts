@@ -8,3 +8,4 @@ export { isLoopbackIPv4 } from './ipv4.js';
 export { NetworkPolicyEngine, type Denial, type Flow } from './policy-engine.js';
 export { PodGate, type GateFailure, type PodGateOptions } from './pod-gate.js';
 export { sameOffsetIn } from './ipv4.js';
+export { NodeLinks } from './node-links.js';

@@ -86,11 +86,12 @@ export class NetworkPolicyEngine {
 
   /**
    * Resets the established connections of `proxies` that the policies now deny (a CNI that tracks
-   * policy changes on open flows); returns how many. Connections the gate dropped stay held.
+   * policy changes on open flows); returns how many. Connections the gate dropped stay held, and so
+   * do those `held` says another gate in front of this one dropped (a node's lost link).
    */
-  cutDenied(proxies: Iterable<ServiceProxy>): number {
+  cutDenied(proxies: Iterable<ServiceProxy>, held: (conn: ConnectionInfo) => boolean = () => false): number {
     let count = 0;
-    for (const proxy of proxies) count += proxy.cut((conn) => !this.#dropped.has(conn) && this.denyConnection(conn) !== undefined);
+    for (const proxy of proxies) count += proxy.cut((conn) => !this.#dropped.has(conn) && !held(conn) && this.denyConnection(conn) !== undefined);
     return count;
   }
 

@@ -3,14 +3,14 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { ApiError, type KObject } from '../api/types.js';
 import { EventRecorder } from '../controllers/event-recorder.js';
-import { AddressPool, PodGate, sameOffsetIn, type Gate, type ServiceProxy } from '../network/index.js';
+import { AddressPool, PodGate, sameOffsetIn, type Gate, type NodeLinks, type ServiceProxy } from '../network/index.js';
 import { PodWorker } from '../runtime/pod-worker.js';
 import type { BackoffOptions } from '../runtime/backoff.js';
 import { serviceEnv } from '../services/service-env.js';
-import { rfc3339 } from '../store/object-names.js';
 import type { Store } from '../store/store.js';
 import { containerBindingPodIP, gatePorts } from './gate-ports.js';
-import { nodeObject, type NodeShape } from './node-object.js';
+import type { NodeShape } from './node-object.js';
+import { NodeStatus } from './node-status.js';
 import { DEFAULT_HEARTBEAT_MS } from './node-timings.js';
 
 /** Set in every pod process's environment to the cluster's state dir. */
@@ -30,6 +30,8 @@ export interface NodeAgentOptions {
    * Without it pods listen on their pod IP, unfiltered.
    */
   gates?: { bindCIDR: string; gate: Gate };
+  /** The cluster's link switch: `linkDown()` partitions this node's addresses there. */
+  links?: NodeLinks;
 }
 
 interface PodEntry {
@@ -39,6 +41,8 @@ interface PodEntry {
   dir: string;
   gate?: PodGate;
   stopping?: Promise<void>;
+  /** the boot that is finishing this pod's deletion: a later boot (the link back) finishes it again */
+  terminatingBoot?: number;
 }
 
 /**
@@ -51,28 +55,31 @@ export class NodeAgent {
   private readonly pods = new Map<string, PodEntry>();
   private readonly pool: AddressPool;
   private readonly recorder: EventRecorder;
+  private readonly nodeStatus: NodeStatus;
   private stopWatch: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  /** Bumped by every power change: work a previous boot started must not touch the API any more. */
+  /** Bumped by every power or link change: work a previous boot started must not touch the API any more. */
   private boot = 0;
   private powered = true;
   private poweredSince: number;
   private heartbeatMs: number;
+  private linked = true;
+  private linkedSince: number;
+  /** powered on while the link was down: the kubelet registers its new boot id once it reaches the API */
+  private rebooted = false;
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.name = opts.node.name;
     this.pool = new AddressPool(opts.node.podCIDR);
     this.recorder = new EventRecorder(opts.store, { component: 'kubelet', host: this.name });
+    this.nodeStatus = new NodeStatus(opts.store, opts.node, this.recorder);
     this.poweredSince = opts.store.now();
     this.heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.linkedSince = this.poweredSince;
   }
 
   start(): void {
-    const { store } = this.opts;
-    if (!store.peek('nodes', undefined, this.name)) store.create('nodes', undefined, nodeObject(this.opts.node, store.now()), { keepStatus: true });
-    const node = store.peek('nodes', undefined, this.name)!;
-    this.recorder.record(node, { type: 'Normal', reason: 'Starting', message: 'Starting kubelet.' });
-    this.recorder.record(node, { type: 'Normal', reason: 'NodeReady', message: `Node ${this.name} status is now: NodeReady` });
+    this.nodeStatus.register();
     this.serve();
   }
 
@@ -87,7 +94,7 @@ export class NodeAgent {
   }
 
   private startHeartbeat(): void {
-    this.heartbeat = setInterval(() => this.beat(), this.heartbeatMs);
+    this.heartbeat = setInterval(() => this.nodeStatus.beat(), this.heartbeatMs);
     this.heartbeat.unref();
   }
 
@@ -105,15 +112,26 @@ export class NodeAgent {
     this.heartbeatMs = ms;
     if (!this.heartbeat) return;
     clearInterval(this.heartbeat);
-    this.beat();
+    this.nodeStatus.beat();
     this.startHeartbeat();
+  }
+
+  /** The kubelet no longer reaches the API: no heartbeat, no watch, no status or event writes. */
+  private disconnect(): void {
+    this.stopWatch?.();
+    this.stopWatch = undefined;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  /** Whether the kubelet runs and reaches the API. */
+  private get connected(): boolean {
+    return this.powered && this.linked;
   }
 
   /** Stops every pod (the grace capped at `graceCapSec`) and the heartbeat. */
   async stop(graceCapSec = 5): Promise<void> {
-    this.stopWatch?.();
-    clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    this.disconnect();
     await Promise.all([...this.pods.values()].map(async (p) => {
       const grace = Math.min(graceCapSec, p.pod.spec?.terminationGracePeriodSeconds ?? 30);
       await (p.stopping ?? p.worker.stop(grace));
@@ -136,10 +154,7 @@ export class NodeAgent {
     this.powered = false;
     this.boot++;
     this.poweredSince = this.opts.store.now();
-    this.stopWatch?.();
-    this.stopWatch = undefined;
-    clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    this.disconnect();
     const pids = this.pids();
     const workers = [...this.pods.values()].map((p) => p.worker);
     for (const w of workers) w.kill();
@@ -153,27 +168,80 @@ export class NodeAgent {
 
   /**
    * Power comes back: the kubelet starts with a new boot id, posts Ready, finishes the deletions the API
-   * asked for meanwhile and starts again the pods still bound here (restartCount + 1).
+   * asked for meanwhile and starts again the pods still bound here (restartCount + 1). With the link
+   * down it does all that once the link is back.
    */
   powerOn(): void {
     if (this.powered) return;
-    const { store } = this.opts;
-    const now = store.now();
     this.powered = true;
     this.boot++;
-    this.poweredSince = now;
-    const fresh = nodeObject(this.opts.node, now).status;
-    const node = store.mutate('nodes', undefined, this.name, (draft) => {
-      draft.status.conditions = fresh.conditions;
-      draft.status.nodeInfo = { ...draft.status.nodeInfo, bootID: fresh.nodeInfo.bootID };
-    }, { subresource: 'status' });
-    if (node) {
-      this.recorder.record(node, { type: 'Normal', reason: 'Starting', message: 'Starting kubelet.' });
-      this.recorder.record(node, { type: 'Warning', reason: 'Rebooted', message: `Node ${this.name} has been rebooted, boot id: ${fresh.nodeInfo.bootID}` });
-      this.recorder.record(node, { type: 'Normal', reason: 'NodeReady', message: `Node ${this.name} status is now: NodeReady` });
-    }
+    this.poweredSince = this.opts.store.now();
+    this.rebooted = true;
     this.opts.log.info('node powered on');
+    if (this.linked) this.connect();
+  }
+
+  get link(): { state: 'up' | 'down'; sinceMs: number } {
+    return { state: this.linked ? 'up' : 'down', sinceMs: this.linkedSince };
+  }
+
+  /**
+   * The node's network link goes down: the machine keeps running (pod processes, restarts, probes from
+   * the node itself), but its heartbeats, status writes and watch of the API stop, as at a power-off,
+   * and the cluster network drops every connection between this node's addresses and anything
+   * elsewhere (established ones are reset). Returns how many connections were reset.
+   */
+  linkDown(): number {
+    if (!this.linked) return 0;
+    this.linked = false;
+    this.boot++;
+    this.linkedSince = this.opts.store.now();
+    this.disconnect();
+    const { node, gates } = this.opts;
+    const ranges = [node.ip, node.podCIDR, ...(gates ? [gates.bindCIDR] : [])];
+    const cut = this.opts.links?.down(this.name, ranges) ?? 0;
+    this.opts.log.info({ cut, pods: this.pods.size }, 'node link down');
+    return cut;
+  }
+
+  /**
+   * The link is back: the heartbeat resumes at once and the kubelet resyncs with the API — pods deleted
+   * meanwhile (evicted after their toleration) are stopped, those still bound keep running and get
+   * their status posted, pods bound here meanwhile start.
+   */
+  linkUp(): void {
+    if (this.linked) return;
+    this.linked = true;
+    this.boot++;
+    this.linkedSince = this.opts.store.now();
+    this.opts.links?.up(this.name);
+    this.opts.log.info('node link up');
+    if (this.powered) this.connect();
+  }
+
+  /** The kubelet reaches the API again: after a reboot with a new boot id, either way with a status at once. */
+  private connect(): void {
+    if (this.rebooted) {
+      this.rebooted = false;
+      this.nodeStatus.rebooted();
+    } else {
+      this.nodeStatus.beat();
+    }
     this.serve();
+    this.resync();
+  }
+
+  /**
+   * After the watch's first listing (every pod bound here, through `sync`): a pod running here that the
+   * API no longer has at all is stopped, and the others' statuses are posted.
+   */
+  private resync(): void {
+    const { store } = this.opts;
+    for (const entry of [...this.pods.values()]) {
+      const current = store.peek('pods', entry.pod.metadata.namespace, entry.pod.metadata.name!);
+      if (!current || current.metadata.uid !== entry.pod.metadata.uid) this.forget(entry.pod);
+      else if (!current.metadata.deletionTimestamp && !entry.stopping) this.writeStatus(current, entry.worker.status());
+    }
   }
 
   /** The proxies of the pods' ingress gates, one per gated port (NetworkPolicy cuts, statistics). */
@@ -199,6 +267,11 @@ export class NodeAgent {
     return [...this.pods.values()].flatMap((p) => p.worker.pids());
   }
 
+  /** Process ids of one pod's container processes, by uid (empty when the pod does not run here). */
+  podPids(uid: string): number[] {
+    return this.pods.get(uid)?.worker.pids() ?? [];
+  }
+
   /** The entry of a pod running here, by uid (logs, statistics). */
   podDir(uid: string): string | undefined {
     return this.pods.get(uid)?.dir;
@@ -206,19 +279,6 @@ export class NodeAgent {
 
   cpuTimeMs(uid: string): number | undefined {
     return this.pods.get(uid)?.worker.cpuTimeMs();
-  }
-
-  /** Posts the node status: the kubelet's own conditions (back to them if the controller set Unknown) and the heartbeat. */
-  private beat(): void {
-    const now = this.opts.store.now();
-    const stamp = rfc3339(now);
-    const own: any[] = nodeObject(this.opts.node, now).status.conditions;
-    this.opts.store.mutate('nodes', undefined, this.name, (draft) => {
-      draft.status.conditions = own.map((c) => {
-        const old = (draft.status?.conditions as any[] | undefined)?.find((o) => o.type === c.type);
-        return old?.status === c.status ? { ...old, lastHeartbeatTime: stamp } : c;
-      });
-    }, { subresource: 'status' });
   }
 
   private sync(pod: KObject): void {
@@ -253,7 +313,7 @@ export class NodeAgent {
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       previousStatus: pod.status,
       onStatus: (status) => this.writeStatus(pod, status),
-      onEvent: (event) => this.recorder.record(this.opts.store.peek('pods', ns, pod.metadata.name!) ?? pod, event),
+      onEvent: (event) => this.record(this.opts.store.peek('pods', ns, pod.metadata.name!) ?? pod, event),
     });
     this.pods.set(uid, { worker, pod, ip, dir, ...(gate ? { gate } : {}) });
     await mkdir(dir, { recursive: true });
@@ -269,7 +329,7 @@ export class NodeAgent {
     if (!gates) return undefined;
     const container = containerBindingPodIP(pod);
     if (container !== undefined) {
-      this.recorder.record(pod, {
+      this.record(pod, {
         type: 'Warning', reason: 'NotGated', fieldPath: `spec.containers{${container}}`,
         message: `container ${container} sets HOST to the pod IP itself: NetworkPolicy does not filter direct pod-IP traffic to this pod; leave HOST to the kubelet (the pod's private listen address)`,
       });
@@ -285,7 +345,7 @@ export class NodeAgent {
     const ports = gatePorts(pod, this.opts.store.snapshot('services', pod.metadata.namespace));
     for (const failure of await gate.open(ports)) {
       this.opts.log.warn({ err: failure.error, pod: pod.metadata.name, port: failure.port }, 'pod gate could not listen');
-      this.recorder.record(pod, {
+      this.record(pod, {
         type: 'Warning', reason: 'NotGated',
         message: `cannot gate ${gate.podIP}:${failure.port} (${failure.error.code ?? failure.error.message}): NetworkPolicy does not filter direct pod-IP traffic to that port; containers should listen on $HOST`,
       });
@@ -308,7 +368,13 @@ export class NodeAgent {
     return this.opts.store.peek('configmaps', namespace, name)?.data as Record<string, string> | undefined;
   }
 
+  /** A pod's event, when the API can be reached: a kubelet cut off from it loses them. */
+  private record(pod: KObject, event: Parameters<EventRecorder['record']>[1]): void {
+    if (this.connected) this.recorder.record(pod, event);
+  }
+
   private writeStatus(pod: KObject, status: unknown): void {
+    if (!this.connected) return; // the kubelet's status manager retries once it reaches the API: resync()
     const current = this.opts.store.peek('pods', pod.metadata.namespace, pod.metadata.name!);
     if (!current || current.metadata.uid !== pod.metadata.uid) return;
     this.opts.store.mutate('pods', pod.metadata.namespace, pod.metadata.name!, (draft) => {
@@ -317,13 +383,15 @@ export class NodeAgent {
   }
 
   private async terminate(pod: KObject, entry: PodEntry | undefined): Promise<void> {
-    if (entry?.stopping) return;
     const boot = this.boot;
     if (entry) {
-      entry.stopping = entry.worker.stop(pod.metadata.deletionGracePeriodSeconds ?? 30);
+      if (entry.terminatingBoot === boot) return;
+      entry.terminatingBoot = boot;
+      entry.stopping ??= entry.worker.stop(pod.metadata.deletionGracePeriodSeconds ?? 30);
       await entry.stopping;
     }
-    if (boot !== this.boot) return; // the node lost power meanwhile: the deletion waits for it to come back
+    // the node lost power or its link meanwhile: the deletion waits for it to come back
+    if (boot !== this.boot) return;
     try {
       this.opts.store.delete('pods', pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid! } });
     } catch (err) {

@@ -1,8 +1,11 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { PlanError } from '../../../src/core/errors.js';
 import { DEFAULT_REGRESSION, regressionThresholds } from '../../../src/results/regression.js';
 import { defaultOpenConnections, loadPlan, plannedLoadMs, type CaseSpec, type LoadSpec, type Plan } from '../../../src/plan/index.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const dir = fileURLToPath(new URL('../../../../test/fixtures/plans/', import.meta.url));
 const fixture = (name: string) => path.join(dir, name);
@@ -190,6 +193,45 @@ describe('loadPlan', () => {
         ['mark', 5000],
         ['pod-kill-1', 10_000],
       ]);
+    });
+
+    it('takes node-loss mode: link with the local provider (the default) and refuses it with another, at the mode key', async () => {
+      const tmp = await tempDir();
+      const plan = (steps: string): string => `apiVersion: crt/v1
+metadata: {name: link}
+targets: {gateway: {url: 'http://127.0.0.1:8080'}}
+layers:
+  physical:
+    - id: PHY-01
+      title: A worker loses its network link
+      objective: the gateway serves on
+      load: {target: gateway, connections: 2, duration: 30s}
+      trigger:
+${steps}`;
+      try {
+        const ok = path.join(tmp.dir, 'ok.yaml');
+        await writeFile(ok, plan(`        - {at: 1s, fault: node-loss, node: node-2, mode: link}
+        - {at: 2s, fault: node-loss, node: node-3, provider: local, mode: link}
+        - {at: 3s, fault: node-loss, node: node-1, provider: taint, mode: power}
+`));
+        expect(loadPlan(ok, {}).plan.cases[0]!.trigger.map((a) => a.params.mode)).to.deep.equal(['link', 'link', 'power']);
+        const bad = path.join(tmp.dir, 'bad.yaml');
+        await writeFile(bad, plan(`        - {at: 1s, fault: node-loss, node: node-2, provider: taint, mode: link}\n`));
+        const err = (() => {
+          try {
+            loadPlan(bad, {});
+          } catch (e) {
+            return e;
+          }
+          return null;
+        })();
+        expect(err).to.be.instanceOf(PlanError);
+        expect((err as PlanError).problems.map((p) => [p.path, p.line, p.message])).to.deep.equal([
+          ['layers.physical[0].trigger[0].mode', 11, 'mode: link needs provider: local (the embedded cluster\'s link switch), not taint'],
+        ]);
+      } finally {
+        await tmp.remove();
+      }
     });
 
     it('plans a case without load from its timeline, under defaults.timeout', () => {

@@ -12,7 +12,7 @@ const at = { file: 'plan.yaml', line: 1, col: 1, path: '' };
 
 function caseWith(phases: Array<Omit<PhaseExpectation, 'location' | 'text'> & { text?: string }>): CaseSpec {
   return {
-    id: 'CAN-01', layer: 'logical', title: 't', objective: 'o', description: null, tags: [], timeoutMs: 60_000, conditions: [], load: null, trigger: [],
+    id: 'CAN-01', layer: 'logical', title: 't', objective: 'o', description: null, tags: [], timeoutMs: 60_000, conditions: [], load: null, trigger: [], clusterSettings: null,
     expect: { phases: phases.map((p) => ({ text: String(p.value), ...p, location: at })), recoveryTime: [], clusterRecoveryTime: [], probes: [] },
     abortIf: [], recovery: { successRate: 0.99, stableForMs: 10_000 }, location: at,
   };
