@@ -43,8 +43,13 @@ export class Upstream {
     } catch (err) {
       // A pod closing an idle keep-alive connection races with our reuse of it; the request
       // never reached the application, so one retry on a fresh socket is safe for these methods.
-      if (err instanceof StaleSocketError && IDEMPOTENT.has(r.method)) return this.once(r);
-      throw toHttpError(this, err instanceof StaleSocketError ? err.cause : err);
+      if (!(err instanceof StaleSocketError && IDEMPOTENT.has(r.method))) throw toHttpError(this, unwrap(err));
+    }
+    try {
+      return await this.once(r);
+    } catch (err) {
+      // the retry fails as any request does: a 502/504 naming this upstream, never a bare error
+      throw toHttpError(this, unwrap(err));
     }
   }
 
@@ -93,6 +98,8 @@ class StaleSocketError extends Error {
     super(cause.message);
   }
 }
+
+const unwrap = (err: unknown): unknown => (err instanceof StaleSocketError ? err.cause : err);
 
 function toHttpError(upstream: Upstream, err: unknown): HttpError {
   const where = { upstream: upstream.name, url: upstream.baseUrl.origin };

@@ -143,6 +143,41 @@ describe('demo customer-service read fallback to the store replica', function ()
     expect([r.status, r.headers['x-fallback']]).to.deep.equal([404, undefined]);
   });
 
+  /**
+   * A store that answers one read on a keep-alive connection and then resets every connection at
+   * its next request: what customer-service meets when the store pod dies between two requests.
+   */
+  async function dyingStore(): Promise<string> {
+    let answered = false;
+    const server = net.createServer((socket) => {
+      socket.once('data', () => {
+        if (answered) return socket.resetAndDestroy();
+        answered = true;
+        socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\n{}');
+        socket.once('data', () => socket.resetAndDestroy());
+      });
+    });
+    extra.push(server as unknown as http.Server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('answers 502 ECONNRESET, not 500, when the retry of a reset keep-alive request is reset too', async () => {
+    const customers = await servers.start('customer-service', { STORE_URL: await dyingStore() });
+    expect((await request(`${customers.url}/customers/1`)).status).to.equal(200);
+    const r = await request(`${customers.url}/customers/1`);
+    expect(r.status).to.equal(502);
+    expect(r.body).to.include({ upstream: 'store', code: 'ECONNRESET' });
+  });
+
+  it('falls back to the replica when the primary resets the retried read too', async () => {
+    const { replica } = await chain();
+    const customers = await servers.start('customer-service', { STORE_URL: await dyingStore(), STORE_REPLICA_URL: replica.url });
+    expect((await request(`${customers.url}/customers/1`)).headers['x-fallback']).to.equal(undefined);
+    const r = await request(`${customers.url}/customers/1`);
+    expect([r.status, r.headers['x-fallback']]).to.deep.equal([200, 'store-replica']);
+  });
+
   it('answers the primary’s 502 when the replica is down too', async () => {
     const { primary, replica, customers } = await chain();
     await Promise.all([primary.stop(), replica.stop()]);
