@@ -64,23 +64,38 @@ export function numberKnob(env: Env, name: string, fallback: number, min: number
  * every Service that existed when the container started.
  */
 export function serviceUrl(env: Env, service: string, urlVar: string): URL {
+  const url = optionalServiceUrl(env, service, urlVar);
+  if (!url) {
+    const prefix = servicePrefix(service);
+    throw new ConfigError(
+      `cannot find ${service}: set ${urlVar}, or ${prefix}_SERVICE_HOST and ${prefix}_SERVICE_PORT ` +
+        `(Kubernetes only injects them for Services created before the pod)`,
+    );
+  }
+  return url;
+}
+
+/** As `serviceUrl`, for a Service the role can do without: `undefined` when nothing names it. */
+export function optionalServiceUrl(env: Env, service: string, urlVar: string): URL | undefined {
   const explicit = env[urlVar]?.trim();
   if (explicit) {
+    // Kubernetes leaves `$(VAR)` as written when VAR is unknown, and a URL parser accepts it as a host
+    const unexpanded = /\$\([A-Za-z_][A-Za-z0-9_]*\)/.exec(explicit);
+    if (unexpanded) {
+      throw new ConfigError(`${urlVar} is "${explicit}": ${unexpanded[0]} was not expanded (a Service variable exists only if the Service was created before the pod)`);
+    }
     try {
       return new URL(explicit);
     } catch {
       throw new ConfigError(`${urlVar} must be a URL, got "${explicit}"`);
     }
   }
-  const prefix = service.toUpperCase().replace(/-/g, '_');
+  const prefix = servicePrefix(service);
   const host = env[`${prefix}_SERVICE_HOST`]?.trim();
   const port = env[`${prefix}_SERVICE_PORT`]?.trim();
-  if (!host || !port) {
-    throw new ConfigError(
-      `cannot find ${service}: set ${urlVar}, or ${prefix}_SERVICE_HOST and ${prefix}_SERVICE_PORT ` +
-        `(Kubernetes only injects them for Services created before the pod)`,
-    );
-  }
+  if (!host || !port) return undefined;
   const bracketed = host.includes(':') ? `[${host}]` : host;
   return new URL(`http://${bracketed}:${port}`);
 }
+
+const servicePrefix = (service: string): string => service.toUpperCase().replace(/-/g, '_');

@@ -25,19 +25,19 @@ export function sendError(res: ServerResponse, err: HttpError): void {
   sendJson(res, err.status, { error: err.message, ...err.details });
 }
 
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+export async function readBody(req: IncomingMessage, limitBytes = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'request body too large', { limitBytes: MAX_BODY_BYTES });
+    if (size > limitBytes) throw new HttpError(413, 'request body too large', { limitBytes });
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
 }
 
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const body = await readBody(req);
+export async function readJson(req: IncomingMessage, limitBytes = MAX_BODY_BYTES): Promise<unknown> {
+  const body = await readBody(req, limitBytes);
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch {

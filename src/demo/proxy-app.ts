@@ -22,24 +22,32 @@ export interface ProxyAppOptions {
   upstreamName: string;
   upstreamUrl: URL;
   routes: readonly ProxyRoute[];
+  /** where reads go when the upstream is unavailable (see `forward`) */
+  fallback?: { name: string; url: URL };
 }
 
 /** A pod's loopback IP (POD_IP, set by the embedded cluster); none outside a cluster or off loopback. */
-function sourceAddress(env: Env): string | undefined {
+export function sourceAddress(env: Env): string | undefined {
   const ip = env.POD_IP?.trim();
   return ip && /^127\.\d+\.\d+\.\d+$/.test(ip) && ip !== '127.0.0.1' ? ip : undefined;
 }
 
 export function createProxyApp(env: Env, o: ProxyAppOptions): DemoApp {
-  const upstream = new Upstream(o.upstreamName, o.upstreamUrl, intKnob(env, 'UPSTREAM_TIMEOUT_MS', 2000, 1), sourceAddress(env));
-  const routes: Route[] = o.routes.map((r) => route(r.method, r.template, (req, res, params) => forward(upstream, req, res, r.target(params))));
+  const timeoutMs = intKnob(env, 'UPSTREAM_TIMEOUT_MS', 2000, 1);
+  const upstream = new Upstream(o.upstreamName, o.upstreamUrl, timeoutMs, sourceAddress(env));
+  const fallback = o.fallback && new Upstream(o.fallback.name, o.fallback.url, timeoutMs, sourceAddress(env));
+  const routes: Route[] = o.routes.map((r) => route(r.method, r.template, (req, res, params) => forward(upstream, req, res, r.target(params), fallback)));
   return {
     describe: () => ({
       service: o.service,
       upstream: { name: o.upstreamName, url: o.upstreamUrl.origin, timeoutMs: upstream.timeoutMs },
+      ...(fallback ? { fallback: { name: fallback.name, url: fallback.baseUrl.origin, for: 'GET' } } : {}),
       routes: o.routes.map((r) => `${r.method} ${r.template}`),
     }),
     handle: (req, res) => dispatch(routes, req, res),
-    close: async () => upstream.close(),
+    close: async () => {
+      upstream.close();
+      fallback?.close();
+    },
   };
 }

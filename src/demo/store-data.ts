@@ -59,6 +59,22 @@ export class StoreData {
     return data;
   }
 
+  /**
+   * Takes `other`'s keys and votes in place of its own (a restore). In place, not a new object,
+   * because the snapshot file and the routes hold this one.
+   */
+  replaceWith(other: StoreData): void {
+    this.clear();
+    for (const [key, value] of other.kv) this.kv.set(key, value);
+    for (const [option, count] of other.votes) this.votes.set(option, count);
+  }
+
+  /** Forgets every key and vote (the "destroy" of a restore drill). */
+  clear(): void {
+    this.kv.clear();
+    this.votes.clear();
+  }
+
   get(key: string): unknown {
     return this.kv.get(key);
   }

@@ -43,8 +43,13 @@ export class Upstream {
     } catch (err) {
       // A pod closing an idle keep-alive connection races with our reuse of it; the request
       // never reached the application, so one retry on a fresh socket is safe for these methods.
-      if (err instanceof StaleSocketError && IDEMPOTENT.has(r.method)) return this.once(r);
-      throw toHttpError(this, err instanceof StaleSocketError ? err.cause : err);
+      if (!(err instanceof StaleSocketError && IDEMPOTENT.has(r.method))) throw toHttpError(this, unwrap(err));
+    }
+    try {
+      return await this.once(r);
+    } catch (err) {
+      // the retry fails as any request does: a 502/504 naming this upstream, never a bare error
+      throw toHttpError(this, unwrap(err));
     }
   }
 
@@ -94,6 +99,8 @@ class StaleSocketError extends Error {
   }
 }
 
+const unwrap = (err: unknown): unknown => (err instanceof StaleSocketError ? err.cause : err);
+
 function toHttpError(upstream: Upstream, err: unknown): HttpError {
   const where = { upstream: upstream.name, url: upstream.baseUrl.origin };
   if (err instanceof UpstreamTimeout) {
@@ -104,19 +111,42 @@ function toHttpError(upstream: Upstream, err: unknown): HttpError {
 }
 
 /** Copies an upstream answer to our client, saying which upstream pod produced it. */
-export function relay(res: http.ServerResponse, answer: UpstreamResponse): void {
+export function relay(res: http.ServerResponse, answer: UpstreamResponse, extra: Record<string, string> = {}): void {
   const headers: Record<string, string> = { 'content-type': String(answer.headers['content-type'] ?? 'application/json') };
   const servedBy = answer.headers['x-served-by'];
   if (typeof servedBy === 'string') headers['x-upstream-served-by'] = servedBy;
-  const allow = answer.headers.allow;
-  if (typeof allow === 'string') headers.allow = allow;
-  res.writeHead(answer.status, { ...headers, 'content-length': answer.body.length });
+  // passed on hop by hop, so a client of the gateway still sees that a replica answered
+  for (const name of ['allow', 'x-fallback'] as const) {
+    const value = answer.headers[name];
+    if (typeof value === 'string') headers[name] = value;
+  }
+  res.writeHead(answer.status, { ...headers, ...extra, 'content-length': answer.body.length });
   res.end(answer.body);
 }
 
-/** Sends the client's request on to `path` of the upstream and relays the answer as it is. */
-export async function forward(upstream: Upstream, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
+/** The reads a fallback may answer: repeating them elsewhere changes nothing. */
+const READS = new Set(['GET', 'HEAD']);
+/** What says "the upstream is not there", as opposed to an answer about the request. */
+const UNAVAILABLE = new Set([502, 503, 504]);
+
+/**
+ * Sends the client's request on to `path` of the upstream and relays the answer as it is. With a
+ * `fallback`, a read the upstream cannot answer (connection failed, timed out, or 502/503/504) is
+ * sent once to the fallback, and its answer carries `x-fallback: <fallback name>`; if the
+ * fallback fails too, the client gets the upstream's failure, which names the primary hop.
+ */
+export async function forward(upstream: Upstream, req: http.IncomingMessage, res: http.ServerResponse, path: string, fallback?: Upstream): Promise<void> {
   const method = req.method ?? 'GET';
-  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req);
-  relay(res, await upstream.send({ method, path, body, contentType: req.headers['content-type'] }));
+  const body = READS.has(method) ? undefined : await readBody(req);
+  const request: UpstreamRequest = { method, path, body, contentType: req.headers['content-type'] };
+  if (!fallback || !READS.has(method)) return relay(res, await upstream.send(request));
+  const first = await upstream.send(request).catch((err: unknown) => {
+    if (err instanceof HttpError) return err;
+    throw err;
+  });
+  if (!(first instanceof HttpError) && !UNAVAILABLE.has(first.status)) return relay(res, first);
+  const second = await fallback.send(request).catch(() => undefined);
+  if (second) return relay(res, second, { 'x-fallback': fallback.name });
+  if (first instanceof HttpError) throw first;
+  relay(res, first);
 }

@@ -69,3 +69,76 @@ describe('demo manifest deploy/demo/demo.yaml', () => {
     }
   });
 });
+
+describe('demo add-on manifests (store-replica.yaml, gateway-canary.yaml)', () => {
+  const load = (name: string): K8sObject[] => {
+    const docs = parseAllDocuments(readFileSync(fileURLToPath(new URL(`../../../../deploy/demo/${name}`, import.meta.url)), 'utf8'));
+    if (!Array.isArray(docs)) throw new Error(`${name}: not a multi-document YAML file`);
+    for (const doc of docs) expect(doc.errors.map(String), name).to.deep.equal([]);
+    return docs.map((d) => d.toJS() as K8sObject);
+  };
+  const demo = load('demo.yaml');
+  const replica = load('store-replica.yaml');
+  const canary = load('gateway-canary.yaml');
+  const find = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+  const selects = (selector: unknown, labels: unknown) => Object.entries(selector as Record<string, string>).every(([k, v]) => (labels as Record<string, string>)[k] === v);
+  const podLabels = (d: K8sObject) => d.spec.template.metadata.labels as Record<string, string>;
+  const envOf = (d: K8sObject) => d.spec.template.spec.containers[0].env as Array<{ name: string; value?: string }>;
+  /** The Deployment with `paths` left out, to compare the rest with its counterpart. */
+  const without = (d: K8sObject, strip: (copy: K8sObject) => void) => {
+    const copy = structuredClone(d);
+    strip(copy);
+    return copy;
+  };
+
+  it('adds the store-replica Service and Deployment before customer-service again, in that order', () => {
+    expect(replica.map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal(['Service/store-replica', 'Deployment/store-replica', 'Deployment/customer-service']);
+  });
+
+  it('runs the replica as ROLE=replica of the store, never selected by the store Service', () => {
+    const deployment = find(replica, 'Deployment', 'store-replica');
+    expect(envOf(deployment)).to.deep.include({ name: 'ROLE', value: 'replica' });
+    expect(deployment.spec.template.spec.containers[0].args).to.deep.equal(['store']);
+    expect(selects(find(demo, 'Service', 'store').spec.selector, podLabels(deployment))).to.equal(false);
+    expect(selects(find(replica, 'Service', 'store-replica').spec.selector, podLabels(deployment))).to.equal(true);
+  });
+
+  it('gives the replica the probes and termination budget of the store', () => {
+    const store = find(demo, 'Deployment', 'store').spec.template.spec;
+    const replicaSpec = find(replica, 'Deployment', 'store-replica').spec.template.spec;
+    expect(replicaSpec.terminationGracePeriodSeconds).to.equal(store.terminationGracePeriodSeconds);
+    expect(replicaSpec.containers[0].readinessProbe).to.deep.equal(store.containers[0].readinessProbe);
+    expect(replicaSpec.containers[0].livenessProbe).to.deep.equal(store.containers[0].livenessProbe);
+  });
+
+  it("changes demo.yaml's customer-service only by STORE_REPLICA_URL from the Service variables", () => {
+    const strip = (d: K8sObject) => {
+      const container = d.spec.template.spec.containers[0];
+      container.env = (container.env as Array<{ name: string }>).filter((e) => e.name !== 'STORE_REPLICA_URL');
+    };
+    const again = find(replica, 'Deployment', 'customer-service');
+    expect(without(again, strip)).to.deep.equal(find(demo, 'Deployment', 'customer-service'));
+    expect(envOf(again)).to.deep.include({ name: 'STORE_REPLICA_URL', value: 'http://$(STORE_REPLICA_SERVICE_HOST):$(STORE_REPLICA_SERVICE_PORT)' });
+  });
+
+  it('keeps the canary and stable gateway pods apart while the gateway Service selects both', () => {
+    const stable = find(demo, 'Deployment', 'gateway');
+    const canaryDeployment = find(canary, 'Deployment', 'gateway-canary');
+    expect(canary.map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal(['Deployment/gateway-canary']);
+    expect(selects(stable.spec.selector.matchLabels, podLabels(canaryDeployment))).to.equal(false);
+    expect(selects(canaryDeployment.spec.selector.matchLabels, podLabels(stable))).to.equal(false);
+    const service = find(demo, 'Service', 'gateway').spec.selector;
+    expect([selects(service, podLabels(stable)), selects(service, podLabels(canaryDeployment))]).to.deep.equal([true, true]);
+  });
+
+  it('ships the canary with no pods, version 1.1, and otherwise the stable gateway', () => {
+    const canaryDeployment = find(canary, 'Deployment', 'gateway-canary');
+    expect(canaryDeployment.spec.replicas).to.equal(0);
+    expect(canaryDeployment.spec.template.spec.containers[0].image).to.equal('crt.io/demo:1.1');
+    const strip = (d: K8sObject) => {
+      d.metadata = { name: '' };
+      d.spec.selector = d.spec.template.metadata = d.spec.replicas = d.spec.template.spec.containers[0].image = null;
+    };
+    expect(without(canaryDeployment, strip)).to.deep.equal(without(find(demo, 'Deployment', 'gateway'), strip));
+  });
+});

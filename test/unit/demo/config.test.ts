@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError, kitConfig, serviceUrl } from '../../../src/demo/config.js';
+import { ConfigError, kitConfig, optionalServiceUrl, serviceUrl } from '../../../src/demo/config.js';
 
 describe('demo config', () => {
   it('builds the upstream URL from the Service variables Kubernetes injects', () => {
@@ -18,6 +18,13 @@ describe('demo config', () => {
 
   it('names both ways to configure a missing upstream', () => {
     expect(() => serviceUrl({}, 'store', 'STORE_URL')).to.throw(ConfigError, /STORE_URL, or STORE_SERVICE_HOST and STORE_SERVICE_PORT/);
+  });
+
+  it('finds an optional Service the same ways, and nothing when neither is set', () => {
+    expect(optionalServiceUrl({}, 'store-replica', 'STORE_REPLICA_URL')).to.equal(undefined);
+    const env = { STORE_REPLICA_SERVICE_HOST: '10.96.0.14', STORE_REPLICA_SERVICE_PORT: '80' };
+    expect(optionalServiceUrl(env, 'store-replica', 'STORE_REPLICA_URL')?.href).to.equal('http://10.96.0.14/');
+    expect(() => optionalServiceUrl({ STORE_REPLICA_URL: 'http://$(STORE_REPLICA_SERVICE_HOST):80' }, 'store-replica', 'STORE_REPLICA_URL')).to.throw(ConfigError, '$(STORE_REPLICA_SERVICE_HOST) was not expanded');
   });
 
   it('takes the documented defaults from an empty environment', () => {

@@ -25,6 +25,19 @@ describe('demo StoreData', () => {
     expect(copy.totals()).to.deep.equal({ total: 2, options: { a: 1, b: 1 } });
   });
 
+  it('takes another copy’s keys and votes in place with replaceWith, and forgets everything with clear', () => {
+    const data = StoreData.seeded();
+    data.vote('a');
+    const other = new StoreData();
+    other.put('drill/1', { n: 1 });
+    other.vote('b');
+    data.replaceWith(other);
+    expect(data.snapshot(new Date(0))).to.deep.equal(other.snapshot(new Date(0)));
+    data.clear();
+    expect(data.stats()).to.deep.equal({ keys: 0, customers: 0, votes: 0, options: 0 });
+    expect(other.stats().keys).to.equal(1);
+  });
+
   it('rejects a snapshot of another format', () => {
     expect(() => StoreData.fromSnapshot({ kv: {}, votes: {} })).to.throw('not a crt-demo-store/1 snapshot');
     expect(() => StoreData.fromSnapshot({ format: 'crt-demo-store/1', savedAt: '', kv: {}, votes: { a: -1 } })).to.throw('"a" is not a count');
