@@ -34,7 +34,7 @@ export function normalizeStudy(
  * one would make the table pick one of two measurements. Located at the later case's `study:`.
  */
 export function checkStudySteps(cases: ReadonlyArray<{ spec: CaseSpec; at: DocPath }>, source: YamlSource, files: FileSet): void {
-  const seen = new Map<string, string>();
+  const seen = new Map<string, { id: string; at: string }>();
   for (const { spec, at } of cases) {
     const study = spec.study;
     if (!study) continue;
@@ -42,12 +42,14 @@ export function checkStudySteps(cases: ReadonlyArray<{ spec: CaseSpec; at: DocPa
       const key = JSON.stringify([study.name, study.variant, step.name]);
       const first = seen.get(key);
       if (first === undefined) {
-        seen.set(key, `${spec.id} at ${study.location.file}:${study.location.line}`);
+        seen.set(key, { id: spec.id, at: `${study.location.file}:${study.location.line}` });
         continue;
       }
       files.error(
         source, [...at, 'study'],
-        `load study ${study.name}, variant ${study.variant}: step "${step.name}" is given twice (first by ${first})`,
+        first.id === spec.id
+          ? `load study ${study.name}, variant ${study.variant}: two stages are named "${step.name}", and each stage is a row`
+          : `load study ${study.name}, variant ${study.variant}: step "${step.name}" is given twice (first by ${first.id} at ${first.at})`,
         step.stage === null ? 'give this case its own step: (the row label), or another variant' : 'rename the stage, or put the case in another variant',
       );
     }
