@@ -12,7 +12,7 @@ function event(reason: string, extra: Partial<CoreV1Event> & Record<string, unkn
     reason, type: 'Normal', message: `${reason} happened`, count: 1,
     source: { component: 'kubelet' },
     ...extra,
-  } as CoreV1Event;
+  };
 }
 
 describe('runner/cluster events: which Kubernetes Events the cluster view keeps, and when they happened', () => {
@@ -33,7 +33,7 @@ describe('runner/cluster events: which Kubernetes Events the cluster view keeps,
 
   it('records an Event once per occurrence: a resync is no new occurrence, a raised count is', () => {
     const keep = new KeyEvents(START);
-    const first = event('BackOff', { type: 'Warning', eventTime: new Date(START + 1000) as never });
+    const first = event('BackOff', { type: 'Warning', eventTime: new Date(START + 1000) });
     expect(keep.take(first)).to.deep.include({ t: START + 1000, kind: 'event', type: 'Warning', reason: 'BackOff', objectKind: 'Pod', object: 'demo/gateway-1', count: 1, uid: 'uid-BackOff', source: 'kubelet' });
     expect(keep.take(first)).to.equal(null);
     const again = { ...first, count: 2, series: { count: 2, lastObservedTime: new Date(START + 3000) } } as CoreV1Event;
@@ -43,16 +43,16 @@ describe('runner/cluster events: which Kubernetes Events the cluster view keeps,
 
   it('leaves out what happened before the watch started (the first list brings it), counting a second-precision time from its second', () => {
     const keep = new KeyEvents(START);
-    expect(keep.take(event('Killing', { eventTime: new Date(START - 100) as never }))).to.equal(null);
+    expect(keep.take(event('Killing', { eventTime: new Date(START - 100) }))).to.equal(null);
     // 12:00:00 truncated: it may be from 12:00:00.400 on, so it is kept
     expect(keep.take(event('Evicted', { lastTimestamp: new Date(Date.UTC(2026, 0, 1, 12, 0, 0)) }))).to.not.equal(null);
     expect(keep.take(event('NodeNotReady', { lastTimestamp: new Date(Date.UTC(2026, 0, 1, 11, 59, 59)) }))).to.equal(null);
-    expect(keep.take(event('Scheduled', { eventTime: new Date(START + 10) as never }))).to.equal(null);
+    expect(keep.take(event('Scheduled', { eventTime: new Date(START + 10) }))).to.equal(null);
   });
 
   it('names a cluster-scoped object without a namespace', () => {
     const keep = new KeyEvents(START);
-    const node = event('NodeNotReady', { involvedObject: { kind: 'Node', name: 'node-2' }, eventTime: new Date(START + 5) as never, reportingComponent: 'node-controller' });
+    const node = event('NodeNotReady', { involvedObject: { kind: 'Node', name: 'node-2' }, eventTime: new Date(START + 5), reportingComponent: 'node-controller' });
     expect(keep.take(node)).to.deep.include({ objectKind: 'Node', object: 'node-2', source: 'node-controller' });
   });
 });
