@@ -18,6 +18,7 @@ export interface KitConfig {
   cpuMs: number;
   failRate: number;
   readyDelayMs: number;
+  warmupMs: number;
   shutdownDelayMs: number;
   drainTimeoutMs: number;
 }
@@ -34,6 +35,7 @@ export function kitConfig(env: Env): KitConfig {
     cpuMs: intKnob(env, 'CPU_MS', 0),
     failRate: numberKnob(env, 'FAIL_RATE', 0, 0, 1),
     readyDelayMs: intKnob(env, 'READY_DELAY_MS', 0),
+    warmupMs: intKnob(env, 'WARMUP_MS', 0),
     shutdownDelayMs: intKnob(env, 'SHUTDOWN_DELAY_MS', 2000),
     drainTimeoutMs: intKnob(env, 'DRAIN_TIMEOUT_MS', 10_000),
   };

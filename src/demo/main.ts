@@ -23,7 +23,7 @@ const USAGE = `usage: node dist/src/demo/main.js <${Object.keys(roles).join('|')
 
 The crt demo system under test (gateway -> customer-service -> store), one role per process.
 Configured by environment: HOST, PORT, POD_NAME, DEMO_VERSION, LATENCY_MS, CPU_MS, FAIL_RATE,
-READY_DELAY_MS, SHUTDOWN_DELAY_MS, DRAIN_TIMEOUT_MS, UPSTREAM_TIMEOUT_MS,
+READY_DELAY_MS, WARMUP_MS, SHUTDOWN_DELAY_MS, DRAIN_TIMEOUT_MS, UPSTREAM_TIMEOUT_MS,
 CUSTOMER_SERVICE_URL (gateway), STORE_URL (customer-service), DATA_DIR and SNAPSHOT_DEBOUNCE_MS (store).
 `;
 

@@ -38,7 +38,7 @@ interface PodState {
 
 export async function startPodServer(app: DemoApp, cfg: KitConfig, log: EventLog): Promise<PodServer> {
   const state: PodState = { ready: false, terminating: false, open: new Set() };
-  const server = http.createServer(requestListener(app, cfg, state, log));
+  const server = http.createServer(requestListener(app, cfg, state, log, performance.now() + cfg.warmupMs));
   await listen(server, cfg);
   const { address, port } = server.address() as AddressInfo;
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
@@ -61,7 +61,7 @@ export async function startPodServer(app: DemoApp, cfg: KitConfig, log: EventLog
   return { url, terminate };
 }
 
-function requestListener(app: DemoApp, cfg: KitConfig, state: PodState, log: EventLog): http.RequestListener {
+function requestListener(app: DemoApp, cfg: KitConfig, state: PodState, log: EventLog, warmUntil: number): http.RequestListener {
   return (req, res) => {
     state.open.add(res);
     res.once('close', () => state.open.delete(res));
@@ -74,6 +74,8 @@ function requestListener(app: DemoApp, cfg: KitConfig, state: PodState, log: Eve
     if (pathname === '/healthz') return sendJson(res, 200, { alive: true });
     if (pathname === '/readyz') return sendJson(res, state.ready ? 200 : 503, { ready: state.ready, terminating: state.terminating });
     const serve = async () => {
+      // a cold cache, say: the routes answer 503 until warm, whatever /readyz says (READY_DELAY_MS)
+      if (performance.now() < warmUntil) throw new HttpError(503, 'warming up', { warmupMs: cfg.warmupMs });
       await applyKnobs(cfg);
       if (pathname === '/' && req.method === 'GET') return sendJson(res, 200, { ...app.describe(), pod: cfg.podName, version: cfg.version });
       await app.handle(req, res);

@@ -40,7 +40,7 @@ export class DistributedJobEngine implements LoadEngine {
     try {
       await this.kube.batch.createNamespacedJob({ namespace, body });
     } catch (err) {
-      throw new EnvironmentError(`cannot create the load workers' Job ${namespace}/${name}: ${errorMessage(err)}`, { hint: 'crt needs RBAC to create Jobs and read pod logs in that namespace (see deploy/)', cause: err });
+      throw new EnvironmentError(`cannot create the load workers' Job ${namespace}/${name}: ${errorMessage(err)}`, { hint: 'crt needs RBAC to create Jobs and read pod logs in that namespace (the role crt-distributed-load of deploy/k8s/rbac.yaml)', cause: err });
     }
     ctx.log.info({ job: name, namespace, generators: this.d.generators }, 'distributed load: workers created');
     try {
@@ -71,7 +71,7 @@ class WorkerJob {
       if (Date.now() >= deadlineMs) {
         const states = pods.map((p) => `${p.metadata?.name}: ${p.status?.phase ?? 'unknown'}${p.status?.containerStatuses?.[0]?.state?.waiting?.message ? ` (${p.status.containerStatuses[0].state.waiting.message})` : ''}`);
         throw new EnvironmentError(`only ${running.length} of ${this.generators} load workers run after ${WORKER_START_LEAD_MS} ms (${states.join('; ') || 'no pods'})`, {
-          hint: 'check the workers\' image (distributed.image, built from deploy/worker/Dockerfile) and that the cluster has room for them',
+          hint: 'check the workers\' image (distributed.image, built from deploy/k8s/Dockerfile) and that the cluster has room for them',
         });
       }
       await delay(200);

@@ -2,7 +2,7 @@ import type { V1Job } from '@kubernetes/client-node';
 import { crtVersion } from '../core/version.js';
 import { WORKER_CONFIG_ENV, type WorkerConfig } from '../load/worker.js';
 
-/** Default worker image: on the embedded cluster it runs this crt; on a real cluster, build it from deploy/worker/Dockerfile. */
+/** Default worker image: on the embedded cluster it runs this crt; on a real cluster, build it from deploy/k8s/Dockerfile (the crt image). */
 export const defaultWorkerImage = (): string => `crt.io/crt:${crtVersion}`;
 /** Label of everything a run creates in a cluster (DESIGN.md), and of a distributed load's pods. */
 export const RUN_ID_LABEL = 'crt.io/run-id';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { EnvironmentError, silentLogger } from '../core/index.js';
 import { ApiServer } from './apiserver/api-server.js';
+import { AUDIT_FILE_ENV, auditFileWriter, type AuditListener } from './apiserver/audit.js';
 import { evictionHandler } from './apiserver/eviction.js';
 import { nodePowerEndpoint } from './apiserver/node-power.js';
 import { ClusterLogs } from './cluster-logs.js';
@@ -68,9 +69,20 @@ export interface LocalClusterOptions {
   metricsResolutionMs?: number;
   /** Delay before a Job replaces a failed pod, doubling per failure up to 6 min (default 10 s). */
   jobBackoffMs?: number;
+  /**
+   * Told of every API request with its RBAC attributes (verb, group, resource, subresource, namespace).
+   * Default: when CRT_APISERVER_AUDIT names a file, one JSON line per request is appended to it.
+   */
+  audit?: AuditListener;
 }
 
 const ZONES = 'abcdefghijklmnopqrstuvwxyz';
+
+function auditOption(audit: AuditListener | undefined): { audit?: AuditListener } {
+  if (audit) return { audit };
+  const file = process.env[AUDIT_FILE_ENV];
+  return file ? { audit: auditFileWriter(file) } : {};
+}
 
 /**
  * The embedded Kubernetes-compatible cluster: one Store, the API server on loopback, the controllers
@@ -158,6 +170,7 @@ export class LocalCluster {
     this.api = new ApiServer({
       store, logs, log: this.log.child({ component: 'apiserver' }), admin: [nodePowerEndpoint(this.nodes)],
       subresources: new Map([['pods/eviction', evictionHandler]]),
+      ...auditOption(this.opts.audit),
     });
     this.apiUrl = await this.api.listen(this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
     this.log.info({ url: this.apiUrl, nodes: count }, 'embedded cluster started');

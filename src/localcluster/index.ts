@@ -4,3 +4,4 @@ export { demoManifestPath } from './demo-manifest.js';
 export { killLeftovers, leftoverPodProcesses } from './leftovers.js';
 export { ManifestError } from './errors.js';
 export type { AppliedObject } from './manifests.js';
+export { AUDIT_FILE_ENV, auditFileWriter, requestAttributes, type AuditListener, type AuditRecord, type RequestAttributes } from './apiserver/audit.js';

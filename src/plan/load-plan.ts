@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PlanError, type Problem } from '../core/errors.js';
 import { formatDuration, parseDuration, parsePercent } from '../core/units.js';
@@ -7,11 +8,13 @@ import { FileSet } from './files.js';
 import { location, normalizeLoad, plannedDurationMs } from './normalize-load.js';
 import { normalizeActions, normalizeProbes } from './normalize-steps.js';
 import { loadScenarioChain, mergeLoad } from './references.js';
+import { selectCases } from './select.js';
 import { checkStudySteps, normalizeStudy } from './studies.js';
+import { closest } from './suggest.js';
 import { PlanSchema, type CaseDoc, type PlanDoc, type TargetDoc } from './schema.js';
 import type { LoadDoc } from './schema-load.js';
 import type { CaseSpec, Plan, RecoverySettings, Target } from './types.js';
-import type { YamlSource } from './yaml-source.js';
+import { displayPath, type YamlSource } from './yaml-source.js';
 
 export const DEFAULT_RECOVERY: RecoverySettings = { successRate: 0.99, stableForMs: 10_000 };
 /** Added to a case's planned duration to make its default timeout. */
@@ -28,11 +31,19 @@ export interface LoadedPlan {
  * defaults → frozen Plan. Throws a PlanError listing every problem, sorted and located.
  */
 export function loadPlan(file: string, env: NodeJS.ProcessEnv = process.env): LoadedPlan {
+  return loadPlanFile(path.resolve(file), env, []);
+}
+
+/** `chain`: the plans that extend this one, outermost first (to report an `extends` cycle). */
+function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[]): LoadedPlan {
   const files = new FileSet(env);
-  const loaded = files.load(path.resolve(file), PlanSchema, 'plan file');
+  const loaded = files.load(file, PlanSchema, 'plan file');
   if (!loaded || !loaded.valid) throw new PlanError(files.problems);
   const doc = loaded.value as PlanDoc;
   const source = loaded.source;
+  if (doc.extends !== undefined) return extendPlan(doc, loaded.file, source, files, env, chain);
+  if (doc.select) files.error(source, ['select'], 'select only applies with extends', 'to run some cases of this plan, use crt run --tags, --exclude-tags, --layer or --only');
+  const layers = doc.layers ?? {};
 
   const targets = normalizeTargets(doc.targets ?? {}, source, files);
   const defaultRecovery = recoverySettings(doc.defaults?.recovery, DEFAULT_RECOVERY);
@@ -40,7 +51,7 @@ export function loadPlan(file: string, env: NodeJS.ProcessEnv = process.env): Lo
   const placed: Array<{ spec: CaseSpec; at: Array<string | number> }> = [];
   const firstSeen = new Map<string, string>();
   for (const layer of LAYERS) {
-    (doc.layers[layer] ?? []).forEach((c, i) => {
+    (layers[layer] ?? []).forEach((c, i) => {
       const at = ['layers', layer, i];
       const prior = firstSeen.get(c.id);
       if (prior) files.error(source, [...at, 'id'], `duplicate case id "${c.id}" (first at ${prior})`, 'case ids must be unique across the three layers');
@@ -53,8 +64,8 @@ export function loadPlan(file: string, env: NodeJS.ProcessEnv = process.env): Lo
     });
   }
   checkStudySteps(placed, source, files);
-  if (LAYERS.every((l) => (doc.layers[l] ?? []).length === 0)) {
-    files.error(source, ['layers'], 'the plan has no cases', 'add cases under layers.physical, layers.logical or layers.auxiliary');
+  if (LAYERS.every((l) => (layers[l] ?? []).length === 0)) {
+    files.error(source, doc.layers ? ['layers'] : [], 'the plan has no cases', 'add cases under layers.physical, layers.logical or layers.auxiliary, or run the cases of another plan with extends');
   }
   if (files.hasErrors()) throw new PlanError(files.problems);
 
@@ -72,9 +83,80 @@ export function loadPlan(file: string, env: NodeJS.ProcessEnv = process.env): Lo
     cluster: doc.cluster ?? null,
     sinks: doc.sinks ?? {},
     cases,
-    resolved: { ...doc, layers: resolvedLayers(doc, cases) },
+    resolved: { ...doc, layers: resolvedLayers(layers, cases) },
   };
   return { plan: deepFreeze(plan), warnings: files.problems.filter((p) => p.severity === 'warning') };
+}
+
+/** What a plan with `extends` may not set: it runs the extended plan's system, as that plan describes it. */
+const INHERITED_ONLY = ['layers', 'cluster', 'targets', 'defaults'] as const;
+
+/**
+ * A plan with `extends` (e.g. the nightly subset of the acceptance plan): the extended plan's
+ * cluster, targets, defaults and cases, kept by `select`, under this file's metadata, and its
+ * sinks and regression thresholds when it sets them. The cases stay the extended plan's own:
+ * their problems are located in that file and their relative paths resolve from its folder.
+ */
+function extendPlan(doc: PlanDoc, file: string, source: YamlSource, files: FileSet, env: NodeJS.ProcessEnv, chain: string[]): LoadedPlan {
+  const ref = doc.extends ?? '';
+  for (const key of INHERITED_ONLY) {
+    if (doc[key] !== undefined) {
+      files.error(source, [key], `${key} comes from the extended plan (${ref}): a plan with extends cannot set it`, 'change it in the extended plan, or copy that plan instead of extending it');
+    }
+  }
+  const baseFile = path.resolve(path.dirname(file), ref);
+  if (baseFile === file || chain.includes(baseFile)) {
+    files.error(source, ['extends'], `extends cycle: ${[...chain, file, baseFile].map(displayPath).join(' → ')}`);
+  } else if (!existsSync(baseFile)) {
+    files.error(source, ['extends'], `extended plan not found: ${displayPath(baseFile)}`, 'the path is relative to this file');
+  }
+  if (files.hasErrors()) throw new PlanError(files.problems);
+
+  const base = loadPlanFile(baseFile, env, [...chain, file]);
+  const sel = doc.select ?? {};
+  const ids = base.plan.cases.map((c) => c.id);
+  const tags = new Set(base.plan.cases.flatMap((c) => c.tags));
+  (sel.only ?? []).forEach((id, i) => {
+    if (ids.includes(id)) return;
+    const guess = closest(id, ids);
+    files.error(source, ['select', 'only', i], `no case ${id} in ${base.plan.display}`, guess ? `did you mean ${guess}?` : `its cases are ${ids.join(', ')}`);
+  });
+  for (const key of ['tags', 'excludeTags'] as const) {
+    (sel[key] ?? []).forEach((tag, i) => {
+      if (tags.has(tag)) return;
+      const guess = closest(tag, [...tags]);
+      files.error(source, ['select', key, i], `no case of ${base.plan.display} has the tag ${tag}`, guess ? `did you mean ${guess}?` : `its tags are ${[...tags].sort().join(', ') || 'none'}`);
+    });
+  }
+  if (files.hasErrors()) throw new PlanError(files.problems);
+  const cases = selectCases(base.plan, { only: sel.only ?? [], tags: sel.tags ?? [], excludeTags: sel.excludeTags ?? [], layers: sel.layers ?? [] });
+  if (cases.length === 0) files.error(source, doc.select ? ['select'] : ['extends'], `selects no case of ${base.plan.display}`, 'a case is kept when it has one of select.tags, none of select.excludeTags, and is in select.layers and select.only when they are given');
+  if (files.hasErrors()) throw new PlanError(files.problems);
+
+  const m = doc.metadata;
+  const kept = new Set(cases.map((c) => c.id));
+  const baseResolved = base.plan.resolved as { layers: Record<string, Array<{ id: string }>> };
+  const plan: Plan = {
+    ...base.plan,
+    display: source.display,
+    name: m.name,
+    title: m.title ?? base.plan.title,
+    system: m.system ?? base.plan.system,
+    description: m.description ?? base.plan.description,
+    owner: m.owner ?? base.plan.owner,
+    versions: { ...base.plan.versions, ...Object.fromEntries(Object.entries(m.versions ?? {}).map(([k, v]) => [k, String(v)])) },
+    sinks: doc.sinks ?? base.plan.sinks,
+    cases,
+    extends: base.plan.display,
+    resolved: {
+      ...baseResolved,
+      ...doc,
+      layers: Object.fromEntries(Object.entries(baseResolved.layers).map(([l, list]) => [l, list.filter((c) => kept.has(c.id))])),
+      ...(doc.regression ? {} : { regression: (base.plan.resolved as PlanDoc).regression }),
+      ...(doc.sinks ? {} : { sinks: (base.plan.resolved as PlanDoc).sinks }),
+    },
+  };
+  return { plan: deepFreeze(plan), warnings: [...base.warnings, ...files.problems.filter((p) => p.severity === 'warning')] };
 }
 
 interface CaseContext {
@@ -203,12 +285,12 @@ function recoverySettings(doc: { successRate?: string; stableFor?: string } | un
 }
 
 /** The plan's layers with each case's load and trigger as crt resolved them (scenario and chaos files inlined). */
-function resolvedLayers(doc: PlanDoc, cases: CaseSpec[]): unknown {
+function resolvedLayers(layers: NonNullable<PlanDoc['layers']>, cases: CaseSpec[]): unknown {
   const byId = new Map(cases.map((c) => [c.id, c]));
   return Object.fromEntries(
     LAYERS.map((l) => [
       l,
-      (doc.layers[l] ?? []).map((c) => {
+      (layers[l] ?? []).map((c) => {
         const spec = byId.get(c.id);
         return { ...c, load: spec?.load ?? undefined, trigger: spec?.trigger.map(({ location: _l, ...a }) => a) ?? undefined };
       }),

@@ -48,7 +48,7 @@ const loadFields = {
       generators: Type.Integer({ minimum: 1, maximum: 256, description: 'load generators in the cluster, each running the whole load' }),
       on: Type.Literal('cluster', { description: 'where the generators run: the plan\'s cluster' }),
       via: Type.Optional(Type.Union([Type.Literal('job'), Type.Literal('k6-operator')], { 'x-expected': 'job or k6-operator', description: 'an Indexed Job of crt workers (default), or a k6-operator TestRun (engine k6)' })),
-      image: Type.Optional(Type.String({ minLength: 1, description: 'container image of the workers (default: crt.io/crt:<version>, see deploy/worker/Dockerfile)' })),
+      image: Type.Optional(Type.String({ minLength: 1, description: 'container image of the workers (default: crt.io/crt:<version>, built from deploy/k8s/Dockerfile)' })),
       namespace: Type.Optional(Type.String({ minLength: 1, description: 'namespace the workers run in (default: default)' })),
     }, { description: 'run the load from N generators inside the cluster, merged exactly into one result' }),
   ),

@@ -180,14 +180,26 @@ export const PlanSchema = strictObject(
     cluster: Type.Optional(ClusterSchema),
     sinks: Type.Optional(SinksSchema),
     regression: Type.Optional(RegressionSchema),
-    layers: strictObject(
+    extends: Type.Optional(Type.String({ minLength: 1, description: 'another plan (relative to this file) whose cluster, targets, defaults and cases this one runs; this file sets metadata, select, sinks and regression' })),
+    select: Type.Optional(
+      strictObject(
+        {
+          tags: Type.Optional(Type.Array(NonEmptyString, { minItems: 1, description: 'keep the cases with any of these tags' })),
+          excludeTags: Type.Optional(Type.Array(NonEmptyString, { minItems: 1, description: 'leave out the cases with any of these tags' })),
+          layers: Type.Optional(Type.Array(Type.Union([Type.Literal('physical'), Type.Literal('logical'), Type.Literal('auxiliary')], { 'x-expected': 'physical, logical or auxiliary' }), { minItems: 1 })),
+          only: Type.Optional(Type.Array(NonEmptyString, { minItems: 1, description: 'keep only these case ids' })),
+        },
+        { description: 'with extends: the cases of the extended plan this one runs (as --tags, --exclude-tags, --layer, --only)' },
+      ),
+    ),
+    layers: Type.Optional(strictObject(
       {
         physical: layer('hardware and links: servers, switches, firewalls, VPN, internet'),
         logical: layer('virtualisation and deployment: VMs, nodes, pods, services'),
         auxiliary: layer('backups and the restore cycle, monitoring and alerting'),
       },
-      { description: 'the test cases, by CRT layer' },
-    ),
+      { description: 'the test cases, by CRT layer (from the extended plan with extends)' },
+    )),
   },
   {
     $schema: JSON_SCHEMA_DRAFT,

@@ -165,10 +165,15 @@ export interface CaseSpec {
 }
 
 export interface Plan {
-  /** absolute path of the plan file */
+  /**
+   * absolute path of the plan file whose cases these are: with `extends`, the extended plan's
+   * (relative paths of the cases, manifests and commands resolve from its folder)
+   */
   file: string;
-  /** as shown to the user */
+  /** as shown to the user: the file given to crt */
   display: string;
+  /** with `extends`: the extended plan, as shown to the user */
+  extends?: string;
   name: string;
   title: string | null;
   system: string | null;

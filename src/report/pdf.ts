@@ -26,11 +26,16 @@ export interface PdfOptions {
  * for one file: a driver library (playwright-core, puppeteer) would add a dependency to every
  * install for no gain. Without a Chromium the reporter is skipped, and the run does not fail.
  */
+/** `CRT_PDF=off` (or 0, false, no) skips the PDF even with a Chromium: it costs ~2 s per report. */
+const PDF_OFF = /^(off|0|false|no)$/i;
+
 export function pdfReporter(opts: PdfOptions = {}): Reporter {
   return {
     name: 'pdf',
     async render(input: ReportInput): Promise<string[]> {
-      const chromium = await findChromium(opts.env ?? process.env);
+      const env = opts.env ?? process.env;
+      if (PDF_OFF.test(env.CRT_PDF?.trim() ?? '')) throw new ReporterSkipped(`skipped: turned off (CRT_PDF=${env.CRT_PDF?.trim()})`);
+      const chromium = await findChromium(env);
       if (!chromium) throw new ReporterSkipped(NO_CHROMIUM);
       await printToPdf(chromium, path.join(input.dir, HTML_FILE), path.join(input.dir, PDF_FILE));
       return [PDF_FILE];

@@ -307,6 +307,8 @@ export interface PlanInfo {
   system?: string;
   description?: string;
   file: string;
+  /** the plan whose cases these are, when `file` extends it */
+  extends?: string;
   versions: Record<string, string>;
   /** the resolved plan (env substituted, scenarios inlined), for the record */
   resolved: unknown;

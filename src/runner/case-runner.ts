@@ -47,6 +47,8 @@ export interface CaseContext extends RunServices {
   dir?: string;
   /** the plan's InfluxDB, for engines that write to it themselves (k6 --out influxdb) */
   influx?: InfluxTarget;
+  /** the plan's namespace allowlist (cluster.namespaces): what a case that names no namespace watches */
+  namespaces?: readonly string[];
 }
 
 class CaseTimeout extends Error {}
@@ -96,7 +98,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   }
 
   const watch = ctx.kube ? new ClusterWatch({
-    kube: ctx.kube, clock: ctx.clock, log, run: ctx.runId, case: c.id, layer: c.layer, namespaces: caseNamespaces(c),
+    kube: ctx.kube, clock: ctx.clock, log, run: ctx.runId, case: c.id, layer: c.layer, namespaces: caseNamespaces(c, ctx),
     phase: () => (live.tracker && live.originMs !== undefined ? live.tracker.phaseAt(ctx.clock.now() - live.originMs) : 'baseline'),
     write: (records) => ctx.sinks.writeClusterSamples(records),
     writeEvents: (records) => ctx.sinks.writeClusterEvents(records),
@@ -216,10 +218,12 @@ export function caseStudy(c: CaseSpec, maxReady?: (step: { stage: number | null 
 }
 
 /**
- * Namespaces a case acts on or checks: its faults' and Kubernetes probes' (default: `default`); all of
- * them when a node fault moves every pod of a node.
+ * The namespaces a case's cluster view watches: those its faults and Kubernetes probes name (all of them
+ * when a node fault moves every pod of a node); when they name none,
+ * the plan's allowlist, else the kubeconfig context's namespace (as probes default), else `default`.
+ * Never more than it needs: crt's RBAC (deploy/k8s/rbac.yaml) grants reads in the target namespaces only.
  */
-function caseNamespaces(c: CaseSpec): string[] | 'all' {
+function caseNamespaces(c: CaseSpec, ctx: Pick<CaseContext, 'kube' | 'namespaces'>): string[] | 'all' {
   if (c.trigger.some((a) => a.kind === 'node-drain' || a.kind === 'node-loss')) return 'all';
   const out = new Set<string>();
   for (const a of c.trigger) {
@@ -228,5 +232,7 @@ function caseNamespaces(c: CaseSpec): string[] | 'all' {
     if (nodeOf && typeof nodeOf.namespace === 'string') out.add(nodeOf.namespace);
   }
   for (const p of [...c.conditions, ...c.expect.probes]) if (p.kind !== 'http' && p.kind !== 'command' && typeof p.params.namespace === 'string') out.add(p.params.namespace);
-  return out.size ? [...out].sort() : ['default'];
+  if (out.size) return [...out].sort();
+  if (ctx.namespaces?.length) return [...ctx.namespaces].sort();
+  return [ctx.kube?.kc.getContextObject(ctx.kube.kc.getCurrentContext())?.namespace || 'default'];
 }

@@ -82,7 +82,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
       continue;
     }
     o.observer.caseStarted?.(c);
-    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets, ...(plan.sinks.influx ? { influx: plan.sinks.influx } : {}), ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}), ...(cluster ? { kube: cluster.kube } : {}) });
+    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets, ...(plan.sinks.influx ? { influx: plan.sinks.influx } : {}), ...(plan.cluster?.namespaces ? { namespaces: plan.cluster.namespaces } : {}), ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}), ...(cluster ? { kube: cluster.kube } : {}) });
     results.push(result);
     o.sinks.writeCaseResult(o.runId, result);
     revertFailures.push(...failed);
@@ -100,6 +100,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
       ...(plan.system ? { system: plan.system } : {}),
       ...(plan.description ? { description: plan.description } : {}),
       file: plan.display,
+      ...(plan.extends ? { extends: plan.extends } : {}),
       versions: { ...plan.versions },
       resolved: plan.resolved,
     },

@@ -110,7 +110,7 @@ LOG-01 [logical] steady — planned 1m8s — tags nightly
     const dir = path.join(tmp.dir, 'reports', 'r2');
     const before = await Promise.all(['report.html', 'report.md', 'junit.xml'].map((f) => readFile(path.join(dir, f), 'utf8')));
     await Promise.all(['report.html', 'report.md', 'junit.xml', 'charts'].map((f) => rm(path.join(dir, f), { recursive: true })));
-    const r = await crt(['report', dir], { cwd: tmp.dir });
+    const r = await crt(['report', dir], { cwd: tmp.dir, env: { CRT_PDF: 'on' } });
     expect(r.code, r.stderr).to.equal(0);
     const pdf = (await findChromium(process.env)) ? ['report.pdf'] : [];
     expect(r.stdout.split('\n').filter(Boolean).map((l) => path.basename(l)).sort()).to.deep.equal(['LOG-01.svg', 'junit.xml', 'report.html', 'report.md', ...pdf]);
@@ -121,13 +121,22 @@ LOG-01 [logical] steady — planned 1m8s — tags nightly
   it('without a Chromium, skips the PDF, says why on stderr and in run.json, and still exits 0', async () => {
     server = await startServer(fixedDelay(2));
     const file = await writePlan(tmp.dir, plan(server.url, `    - {id: LOG-01, title: steady, objective: serve, load: {target: srv, rate: 10, duration: 1s}}\n`));
-    const r = await crt(['run', file, '--run-id', 'nopdf'], { cwd: tmp.dir, env: { PATH: tmp.dir } });
+    const r = await crt(['run', file, '--run-id', 'nopdf'], { cwd: tmp.dir, env: { PATH: tmp.dir, CRT_PDF: 'on' } });
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stderr).to.include('reporter pdf skipped: no Chromium (apt-get install chromium)\n');
     const dir = path.join(tmp.dir, 'reports', 'nopdf');
     const run = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8')) as RunResult;
     expect(run.reporters.find((s) => s.name === 'pdf')).to.deep.equal({ name: 'pdf', ok: true, files: [], skipped: 'skipped: no Chromium (apt-get install chromium)' });
     expect(await readdir(dir)).not.to.include('report.pdf');
+  });
+
+  it('skips the PDF when CRT_PDF=off, even with a Chromium, and says so', async () => {
+    server = await startServer(fixedDelay(2));
+    const file = await writePlan(tmp.dir, plan(server.url, `    - {id: LOG-01, title: steady, objective: serve, load: {target: srv, rate: 10, duration: 1s}}\n`));
+    const r = await crt(['run', file, '--run-id', 'pdfoff'], { cwd: tmp.dir, env: { CRT_PDF: 'off' } });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.include('reporter pdf skipped: turned off (CRT_PDF=off)\n');
+    expect(await readdir(path.join(tmp.dir, 'reports', 'pdfoff'))).not.to.include('report.pdf');
   });
 
   it('says a folder is not a run folder, exit 2', async () => {

@@ -21,7 +21,8 @@ export function crt(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CRT_BIN, ...args], {
       cwd: opts.cwd,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...opts.env },
+      // no PDF unless a test asks for it (CRT_PDF: 'on'): printing one costs ~2 s per run
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CRT_PDF: 'off', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -34,6 +34,9 @@ interface RunJournal {
   configMapNamespace?: string;
 }
 
+/** Where a pod's ServiceAccount token is mounted: what client-node's default loading rules look for in a cluster. */
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
 const STATUS_RANK: Record<string, number> = { intended: 0, applied: 1, 'apply-failed': 1, 'revert-failed': 2, reverted: 3 };
 
 /**
@@ -119,7 +122,9 @@ function connect(flags: RevertFlags): { kube?: KubeClients; kubeconfig?: string;
     namespace = flags.journalNamespace ?? c.journalNamespace ?? namespace;
   }
   const defaultFile = process.env.KUBECONFIG || path.join(process.env.HOME ?? '', '.kube', 'config');
-  if (!kubeconfig && !existsSync(defaultFile.split(path.delimiter)[0] ?? '')) return { namespace, why: 'no --kubeconfig, and no KUBECONFIG or ~/.kube/config' };
+  // in a pod (the nightly CronJob of deploy/k8s/) client-node's default rules use the ServiceAccount
+  const inCluster = existsSync(SERVICE_ACCOUNT_TOKEN);
+  if (!kubeconfig && !inCluster && !existsSync(defaultFile.split(path.delimiter)[0] ?? '')) return { namespace, why: 'no --kubeconfig, no KUBECONFIG or ~/.kube/config, and not in a pod with a ServiceAccount' };
   const kube = kubeClients({ ...(kubeconfig ? { kubeconfig } : {}), ...(context ? { context } : {}) });
   return { kube, ...(kubeconfig ? { kubeconfig } : {}), namespace, why: '' };
 }

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ApiError } from '../api/types.js';
 import type { Store } from '../store/store.js';
+import { requestAttributes, type AuditListener } from './audit.js';
 import { discoveryDocument, versionInfo } from './discovery.js';
 import type { AdminHandler } from './node-power.js';
 import { openApiV3 } from './openapi.js';
@@ -22,6 +23,8 @@ export interface ApiServerOptions {
   bookmarkEveryMs?: number;
   /** crt's own endpoints under `/crt/` (node power), tried in order before the Kubernetes API. */
   admin?: AdminHandler[];
+  /** Told of every request once answered: its RBAC attributes and status code (what crt's RBAC test compares). */
+  audit?: AuditListener;
 }
 
 /**
@@ -70,6 +73,7 @@ export class ApiServer {
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const url = new URL(req.url ?? '/', 'http://embedded');
+    if (this.opts.audit) this.auditOnClose(url, req, res, this.opts.audit);
     try {
       await this.route(url, req, res);
     } catch (err) {
@@ -80,6 +84,19 @@ export class ApiServer {
     } finally {
       this.opts.log?.trace({ method: req.method, path: url.pathname, query: url.search, code: res.statusCode, ms: performance.now() - started }, 'api');
     }
+  }
+
+  private auditOnClose(url: URL, req: IncomingMessage, res: ServerResponse, audit: AuditListener): void {
+    const at = new Date().toISOString();
+    const method = req.method ?? 'GET';
+    res.once('close', () => {
+      try {
+        audit({ ...requestAttributes(method, url), at, method, code: res.statusCode, userAgent: req.headers['user-agent'] ?? '' });
+      } catch (err) {
+        // a broken listener must not break the API; it is told in the log
+        this.opts.log?.error({ err }, 'audit listener failed');
+      }
+    });
   }
 
   private async route(url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -106,6 +106,16 @@ describe('demo pod knobs', function () {
     expect((await request(`${store.url}/readyz`)).status).to.equal(200);
   });
 
+  it('answers 503 "warming up" on its routes for WARMUP_MS while /readyz already says ready (the misconfigured readiness)', async () => {
+    const store = await pods.start('store', { env: { WARMUP_MS: '600' } });
+    expect((await request(`${store.url}/readyz`)).status).to.equal(200);
+    const cold = await request(`${store.url}/kv/customers/1`);
+    expect(cold.status).to.equal(503);
+    expect(cold.body).to.deep.equal({ error: 'warming up', warmupMs: 600 });
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await request(`${store.url}/kv/customers/1`)).status).to.equal(200);
+  });
+
   it('exits 2 with the usage on stderr for an unknown role', async () => {
     const child = spawn(process.execPath, [DEMO_MAIN, 'billing'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

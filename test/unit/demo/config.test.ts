@@ -23,7 +23,7 @@ describe('demo config', () => {
   it('takes the documented defaults from an empty environment', () => {
     expect(kitConfig({ POD_NAME: 'p' })).to.deep.equal({
       host: '127.0.0.1', port: 8080, podName: 'p', version: 'dev', latencyMs: 0, cpuMs: 0, failRate: 0,
-      readyDelayMs: 0, shutdownDelayMs: 2000, drainTimeoutMs: 10_000,
+      readyDelayMs: 0, warmupMs: 0, shutdownDelayMs: 2000, drainTimeoutMs: 10_000,
     });
   });
 
