@@ -133,9 +133,19 @@ function summaryHtml(run: RunResult, s: RunSummary, anchor: (c: { id: string }) 
     '<h3>What it does not tolerate</h3>',
     caseItems(s.notTolerated, anchor, true),
     s.notEstablished.length ? `<h3>Not established</h3>\n${caseItems(s.notEstablished, anchor, true)}` : '',
+    studyLinksHtml(run),
     '</section>',
   ];
   return parts.filter(Boolean).join('\n');
+}
+
+/** In the summary: each load study, linked to its section after the layers. */
+function studyLinksHtml(run: RunResult): string {
+  const studies = runStudies(run);
+  if (studies.length === 0) return '';
+  const slugs = uniqueSlugs(studies.map((s) => s.name));
+  const items = studies.map((s) => `<li><a href="#study-${h(slugs.get(s.name) ?? 'study')}">${h(`Load study: ${s.name}`)}</a> — ${h(studySummary(s).split('. ')[0] ?? '')}</li>`);
+  return `<h3>Load studies</h3>\n<ul>\n${items.join('\n')}\n</ul>`;
 }
 
 function countsHtml(cases: readonly CaseResult[]): string {

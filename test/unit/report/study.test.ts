@@ -99,6 +99,8 @@ describe('load studies in the reports', () => {
   it('HTML: a "Load study" section after the layers, the comparison first, then a table per variant', () => {
     const html = renderHtml(run, []);
     expect(xmlProblems(html.replace(/^<!DOCTYPE html>\n/, '').replace(/<meta[^>]*>/g, ''))).to.deep.equal([]);
+    const summary = html.slice(html.indexOf('<section id="summary">'), html.indexOf('</section>'));
+    expect(summary).to.include('<li><a href="#study-load-study">Load study: load-study</a> — 4 steps × 2 variants (HPA off, HPA on), from 3 cases; each variant against HPA off</li>');
     const at = html.indexOf('<section class="study" id="study-load-study">');
     expect(at).to.be.greaterThan(html.indexOf('id="layer-auxiliary"'));
     const section = html.slice(at, html.indexOf('</section>', at));
