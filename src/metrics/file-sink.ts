@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../core/errors.js';
-import type { ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
+import type { ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
 import type { Sink } from './sink.js';
 
 /**
@@ -36,6 +36,15 @@ export class FileSink implements Sink {
   }
 
   writeClusterSamples(records: readonly ClusterSampleRecord[]): void {
+    this.writeCluster(records);
+  }
+
+  /** Key Kubernetes Events go in cluster.jsonl too (`kind: event`), in the order the watch saw them. */
+  writeClusterEvents(records: readonly ClusterEventRecord[]): void {
+    this.writeCluster(records);
+  }
+
+  private writeCluster(records: ReadonlyArray<ClusterSampleRecord | ClusterEventRecord>): void {
     if (records.length === 0) return;
     this.cluster ??= this.createStream(path.join(this.dir, 'cluster.jsonl'));
     this.cluster.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n');

@@ -1,6 +1,6 @@
 import type { IPoint } from 'influx';
 import { decodeHistogram, summarize } from '../results/histogram.js';
-import { FAILURE_CLASSES, PHASE_NAMES, type CaseResult, type ClusterSampleRecord, type EventRecord, type TimeseriesRecord } from '../results/types.js';
+import { FAILURE_CLASSES, PHASE_NAMES, type CaseResult, type ClusterEventRecord, type ClusterSampleRecord, type EventRecord, type TimeseriesRecord } from '../results/types.js';
 
 /**
  * The InfluxDB measurements crt writes, with every tag and field: the one list the sink, the README
@@ -117,6 +117,22 @@ export function clusterPoint(r: ClusterSampleRecord, plan: string, times: Unique
   const tags = { run: r.run, plan, case: r.case, layer: r.layer, phase: r.phase, kind: r.kind, subject: r.subject };
   const fields = { desired: r.desired, ready: r.ready, available: r.available, restarts: r.restarts };
   return { measurement: 'crt_cluster', tags, fields, timestamp: times.next('crt_cluster', tags, r.t) };
+}
+
+/**
+ * A key Kubernetes Event of the cluster view (a `kind: event` line of cluster.jsonl) as a `crt_event`
+ * point of kind `kubernetes`, named by its reason, so Grafana shows it among crt's own events.
+ * `ok` is false for a Warning.
+ */
+export function clusterEventPoint(r: ClusterEventRecord, plan: string, times: UniqueTimes): CrtPoint {
+  const tags = { run: r.run, plan, case: r.case, layer: r.layer, kind: 'kubernetes', name: r.reason };
+  const fields = defined({
+    title: `${r.case} ${r.type} ${r.reason} ${r.objectKind.toLowerCase()}/${r.object}${r.count > 1 ? ` (×${r.count})` : ''}`,
+    text: r.message,
+    ok: r.type !== 'Warning',
+    data: JSON.stringify({ type: r.type, objectKind: r.objectKind, object: r.object, count: r.count, uid: r.uid, source: r.source, phase: r.phase }),
+  });
+  return { measurement: 'crt_event', tags, fields, timestamp: times.next('crt_event', tags, r.t) };
 }
 
 /** `whole_p95`, `fault_error_rate`...: the phase figures a regression check compares (absent for an empty phase). */

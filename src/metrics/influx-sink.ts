@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { CaseResult, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
 import { describeInfluxConfig, type InfluxConfig } from './influx-config.js';
-import { UniqueTimes, casePoint, clusterPoint, eventPoint, loadPoint, type CrtPoint } from './influx-points.js';
+import { UniqueTimes, casePoint, clusterEventPoint, clusterPoint, eventPoint, loadPoint, type CrtPoint } from './influx-points.js';
 import { SPOOL_FILE, Spool } from './influx-spool.js';
 import { InfluxWriter } from './influx-writer.js';
 import type { Sink } from './sink.js';
@@ -68,6 +68,10 @@ export class InfluxSink implements Sink {
 
   writeClusterSamples(records: readonly ClusterSampleRecord[]): void {
     this.add(records.map((r) => clusterPoint(r, this.o.plan, this.times)));
+  }
+
+  writeClusterEvents(records: readonly ClusterEventRecord[]): void {
+    this.add(records.map((r) => clusterEventPoint(r, this.o.plan, this.times)));
   }
 
   writeCaseResult(run: string, result: CaseResult): void {

@@ -1,6 +1,6 @@
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import type { CaseResult, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
 import type { Sink } from './sink.js';
 
 /**
@@ -31,6 +31,10 @@ export class SinkSet {
 
   writeClusterSamples(records: readonly ClusterSampleRecord[]): void {
     for (const s of this.sinks) if (s.writeClusterSamples) this.guard(s, 'writeClusterSamples', () => s.writeClusterSamples?.(records));
+  }
+
+  writeClusterEvents(records: readonly ClusterEventRecord[]): void {
+    for (const s of this.sinks) if (s.writeClusterEvents) this.guard(s, 'writeClusterEvents', () => s.writeClusterEvents?.(records));
   }
 
   writeCaseResult(run: string, result: CaseResult): void {

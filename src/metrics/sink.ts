@@ -1,4 +1,4 @@
-import type { CaseResult, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
 
 /**
  * Where the time series and events of a run go while it runs. Writes must not block the run:
@@ -15,6 +15,8 @@ export interface Sink {
   writeEvents(records: readonly EventRecord[]): void;
   /** Called as the cluster changes during a case (from watches); optional for sinks that ignore it. */
   writeClusterSamples?(records: readonly ClusterSampleRecord[]): void;
+  /** Called as the cluster watch sees key Kubernetes Events during a case; optional. */
+  writeClusterEvents?(records: readonly ClusterEventRecord[]): void;
   /** Called once per case when its verdict is known (verdict, recovery times, expectations). */
   writeCaseResult?(run: string, result: CaseResult): void;
   /** Flushes everything buffered; called at the end of the run, also after an interruption. */

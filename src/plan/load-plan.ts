@@ -10,6 +10,7 @@ import { location, normalizeLoad, plannedDurationMs } from './normalize-load.js'
 import { normalizeActions, normalizeProbes } from './normalize-steps.js';
 import { loadScenarioChain, mergeLoad } from './references.js';
 import { selectCases } from './select.js';
+import { checkStudySteps, normalizeStudy } from './studies.js';
 import { closest } from './suggest.js';
 import { PlanSchema, type CaseDoc, type PlanDoc, type TargetDoc } from './schema.js';
 import type { LoadDoc } from './schema-load.js';
@@ -51,6 +52,7 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[]): Lo
   const cases: CaseSpec[] = [];
   let planTimings: NodeTimings | null | undefined;
   const nodeTimings = () => (planTimings === undefined ? (planTimings = planNodeTimings(doc, source, files)) : planTimings);
+  const placed: Array<{ spec: CaseSpec; at: Array<string | number> }> = [];
   const firstSeen = new Map<string, string>();
   for (const layer of LAYERS) {
     (layers[layer] ?? []).forEach((c, i) => {
@@ -59,9 +61,13 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[]): Lo
       if (prior) files.error(source, [...at, 'id'], `duplicate case id "${c.id}" (first at ${prior})`, 'case ids must be unique across the three layers');
       else firstSeen.set(c.id, `${source.display}:${source.position([...at, 'id']).line}`);
       const spec = normalizeCase(c, layer, at, { files, source, targets, defaults: doc.defaults, recovery: defaultRecovery, hasCluster: doc.cluster !== undefined, cluster: doc.cluster, planTimings: nodeTimings });
-      if (spec) cases.push(spec);
+      if (spec) {
+        cases.push(spec);
+        placed.push({ spec, at });
+      }
     });
   }
+  checkStudySteps(placed, source, files);
   if (LAYERS.every((l) => (layers[l] ?? []).length === 0)) {
     files.error(source, doc.layers ? ['layers'] : [], 'the plan has no cases', 'add cases under layers.physical, layers.logical or layers.auxiliary, or run the cases of another plan with extends');
   }
@@ -179,6 +185,8 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
   const { files, source } = ctx;
   const before = files.problems.filter((p) => p.severity === 'error').length;
   let load = null;
+  /** the load (with its scenario files) writes stages: each is a row of a load study */
+  let staged = false;
   if (c.load) {
     let scenarioDocs: LoadDoc[] = [];
     let scenarioFile: string | null = null;
@@ -196,7 +204,9 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
     }
     const { scenario: _s, ...inline } = c.load;
     if (scenarioLoaded) {
-      load = normalizeLoad(mergeLoad(ctx.defaults?.load, ...scenarioDocs, inline), {
+      const merged = mergeLoad(ctx.defaults?.load, ...scenarioDocs, inline);
+      staged = merged.stages !== undefined;
+      load = normalizeLoad(merged, {
         files, source, at: [...at, 'load'], targets: ctx.targets, scenarioFile,
         scriptFile: scriptFile(source.file, inline.script ?? ctx.defaults?.load?.script, scenarioFile, scenarioDocs),
         hasCluster: ctx.hasCluster,
@@ -210,6 +220,7 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
   const expect = normalizeExpect(c.expect, [...at, 'expect'], source, files, {
     load: c.load !== undefined, trigger: trigger.length > 0, servedBy: load ? load.servedBy !== null : null,
   });
+  const study = normalizeStudy(c.study, c, load, staged, at, source, files);
   const abortIf = (c.abortIf ?? []).flatMap((text, i) => parseAbortRule(text, [...at, 'abortIf', i], source, files) ?? []);
   if (abortIf.length > 0 && !c.load) files.error(source, [...at, 'abortIf'], 'abort rules watch the load: this case has none');
   if (!c.load && trigger.length === 0 && conditions.length === 0 && expectProbes.length === 0) {
@@ -252,6 +263,7 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
     expect: { ...expect, probes: expectProbes },
     abortIf,
     recovery: recoverySettings(c.recovery, ctx.recovery),
+    study,
     location: location(source, at),
   };
 }

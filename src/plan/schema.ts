@@ -88,6 +88,13 @@ export const CaseClusterSettingsSchema = strictObject({
   minProperties: 1,
 });
 
+/** A case's place in a load study: the cases sharing a study name are compared variant against variant, step by step. */
+export const StudySchema = strictObject({
+  name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._ -]*$', description: 'the study this case belongs to, e.g. load-study: every case with this name is in one comparison' }),
+  variant: Type.String({ minLength: 1, description: 'what this case\'s runs have in common against the other variants, e.g. "HPA off" or "HPA on"' }),
+  step: Type.Optional(Type.String({ minLength: 1, description: 'the row of a case without stages, e.g. 5x40 (default: the case id); a staged load gives one row per stage, by stage name' })),
+}, { description: 'load study: cases sharing a study name form one comparison (a table per variant and one variant against the other), one row per stage or case' });
+
 export const CaseSchema = strictObject({
   id: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9._-]*$', description: 'unique case id, e.g. LOG-03' }),
   title: Type.String({ minLength: 1, description: 'one line, shown in the report' }),
@@ -105,6 +112,7 @@ export const CaseSchema = strictObject({
   tags: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }), { description: 'selected with --tags, left out with --exclude-tags' })),
   timeout: Type.Optional(duration('the case is stopped after this long (default: its planned duration + 5 minutes)')),
   regression: Type.Optional({ ...RegressionSchema, description: 'this case\'s regression thresholds, over the plan\'s regression:' }),
+  study: Type.Optional(StudySchema),
 });
 
 export const TargetSchema = strictObject({
@@ -232,4 +240,5 @@ export type CaseClusterSettingsDoc = Static<typeof CaseClusterSettingsSchema>;
 export type ExpectDoc = Static<typeof ExpectSchema>;
 export type PhaseExpectDoc = Static<typeof PhaseExpectSchema>;
 export type RegressionDoc = Static<typeof RegressionSchema>;
+export type StudyDoc = Static<typeof StudySchema>;
 export type TargetDoc = Static<typeof TargetSchema>;

@@ -153,6 +153,15 @@ export interface CaseClusterSettings {
   location: Location;
 }
 
+/** A case's place in a load study (plan `study:`): the rows it gives to its variant's table. */
+export interface StudySpec {
+  name: string;
+  variant: string;
+  /** one per stage (by stage name, `stage` its index) of a staged load; else one for the whole case (`stage` null) */
+  steps: Array<{ name: string; stage: number | null }>;
+  location: Location;
+}
+
 export interface CaseSpec {
   id: string;
   layer: Layer;
@@ -169,6 +178,8 @@ export interface CaseSpec {
   expect: ExpectSpec;
   abortIf: AbortRule[];
   recovery: RecoverySettings;
+  /** the load study this case belongs to; null when it is in none */
+  study?: StudySpec | null;
   location: Location;
 }
 

@@ -1,4 +1,5 @@
-import type { CaseResult, ClusterSampleRecord, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, TimeseriesRecord } from '../results/types.js';
+import { EVENT_COLOR, caseKeyEvents, eventMarkersSvg, type KeyEvent } from './cluster-events.js';
 import { CHART_FONT, CHART_WIDTH, COLOR, PLOT_LEFT, PLOT_RIGHT, chartTimeDomain } from './chart.js';
 import { chartData, type ChartMarker } from './chart-data.js';
 import { px, tickLabel, timeScale, valueScale, type Scale } from './chart-scale.js';
@@ -7,7 +8,8 @@ import { escapeXml } from './escape.js';
 /**
  * The cluster timeline drawn under a case's load chart: Ready replicas of each watched workload
  * and Ready nodes, as step lines (a count holds until the watch saw it change), on the load
- * chart's time axis, with the same fault markers. Hand-written SVG for the reasons given in
+ * chart's time axis, with the same fault markers, and the case's key Kubernetes Events as diamonds at
+ * the foot of the plot (their detail as tooltips). Hand-written SVG for the reasons given in
  * chart.ts: fixed layout, no DOM, byte-identical output for the same files.
  */
 
@@ -22,6 +24,8 @@ export interface ClusterSeries {
 export interface ClusterTimeline {
   series: ClusterSeries[];
   markers: ChartMarker[];
+  /** the key Kubernetes Events of the case, one per Event object */
+  events: KeyEvent[];
   /** the time axis, seconds since the load start */
   domain: [number, number];
 }
@@ -40,7 +44,7 @@ const NODES_COLOR = '#333333';
 const SPREAD_PX = 2;
 
 /** The samples of one case as step series; null when the case has none (no cluster, or not run). */
-export function clusterTimeline(c: CaseResult, samples: readonly ClusterSampleRecord[], records: readonly TimeseriesRecord[]): ClusterTimeline | null {
+export function clusterTimeline(c: CaseResult, samples: readonly ClusterSampleRecord[], records: readonly TimeseriesRecord[], clusterEvents: readonly ClusterEventRecord[] = []): ClusterTimeline | null {
   const mine = samples.filter((s) => s.case === c.id).sort((a, b) => a.t - b.t);
   if (mine.length === 0) return null;
   const bySubject = new Map<string, ClusterSeries>();
@@ -58,12 +62,12 @@ export function clusterTimeline(c: CaseResult, samples: readonly ClusterSampleRe
   const load = chartData(c, records);
   const secs = [...mine.map((s) => (s.t - c.originMs) / 1000), ...load.markers.map((m) => m.sec)];
   const domain = chartTimeDomain(load) ?? [Math.min(0, ...secs), Math.max(...secs) + 1];
-  return { series, markers: load.markers, domain };
+  return { series, markers: load.markers, events: caseKeyEvents(c, clusterEvents), domain };
 }
 
 /** The timeline as an SVG document, or '' when the case has no cluster samples. */
-export function renderClusterTimeline(c: CaseResult, samples: readonly ClusterSampleRecord[], records: readonly TimeseriesRecord[]): string {
-  const tl = clusterTimeline(c, samples, records);
+export function renderClusterTimeline(c: CaseResult, samples: readonly ClusterSampleRecord[], records: readonly TimeseriesRecord[], clusterEvents: readonly ClusterEventRecord[] = []): string {
+  const tl = clusterTimeline(c, samples, records, clusterEvents);
   if (!tl) return '';
   const legend = legendItems(tl);
   const rows = legendRows(legend);
@@ -79,6 +83,7 @@ export function renderClusterTimeline(c: CaseResult, samples: readonly ClusterSa
     ...y.ticks.map((t) => `<line x1="${PLOT_LEFT}" x2="${PLOT_RIGHT}" y1="${px(y(t))}" y2="${px(y(t))}" stroke="${COLOR.grid}"/>`),
     ...tl.series.map((s, i) => stepLine(s, colorOf(s, i), tl.domain, x, y, (i - (tl.series.length - 1) / 2) * SPREAD_PX)),
     ...markerLines(tl.markers, x),
+    ...eventMarkersSvg(c, tl.events, x, tl.domain, BOTTOM),
     ...axes(x, y),
     ...legendSvg(rows),
     '</svg>',
@@ -144,6 +149,8 @@ interface LegendItem {
   color: string;
   dash: boolean;
   widthPx: number;
+  /** drawn as the event diamond instead of a line */
+  diamond?: boolean;
 }
 
 function legendItems(tl: ClusterTimeline): LegendItem[] {
@@ -157,6 +164,9 @@ function legendItems(tl: ClusterTimeline): LegendItem[] {
   if (kinds.has('inject')) items.push(item('fault injected', COLOR.inject, true));
   if (kinds.has('revert')) items.push(item('fault reverted', COLOR.revert, true));
   if (kinds.has('cluster')) items.push(item('cluster recovered', COLOR.cluster, true));
+  const types = new Set(tl.events.map((e) => (e.type === 'Warning' ? 'Warning' : 'Normal')));
+  if (types.has('Normal')) items.push({ ...item('Kubernetes event (hover: detail)', EVENT_COLOR.Normal, false), diamond: true });
+  if (types.has('Warning')) items.push({ ...item('Warning event', EVENT_COLOR.Warning, false), diamond: true });
   return items;
 }
 
@@ -184,7 +194,9 @@ function legendSvg(rows: readonly LegendItem[][]): string[] {
     const y = BOTTOM + 52 + r * LEGEND_ROW;
     let x = PLOT_LEFT;
     for (const i of row) {
-      out.push(`<line x1="${x}" x2="${x + 14}" y1="${y - 1}" y2="${y - 1}" stroke="${i.color}" stroke-width="2"${i.dash ? ' stroke-dasharray="4 2"' : ''}/>`);
+      out.push(i.diamond
+        ? `<path d="M${x + 7} ${y - 5} L${x + 11} ${y - 1} L${x + 7} ${y + 3} L${x + 3} ${y - 1} Z" fill="${i.color}"/>`
+        : `<line x1="${x}" x2="${x + 14}" y1="${y - 1}" y2="${y - 1}" stroke="${i.color}" stroke-width="2"${i.dash ? ' stroke-dasharray="4 2"' : ''}/>`);
       out.push(`<text x="${x + 18}" y="${y}" dy="0.1em" fill="${COLOR.axis}">${escapeXml(i.label)}</text>`);
       x += i.widthPx;
     }

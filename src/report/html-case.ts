@@ -1,5 +1,5 @@
 import { formatDuration } from '../core/units.js';
-import type { CaseResult, ClusterSampleRecord, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, TimeseriesRecord } from '../results/types.js';
 import {
   conditionTable,
   expectationTable,
@@ -16,6 +16,7 @@ import {
   type Table,
 } from './case-tables.js';
 import { renderChart } from './chart.js';
+import { keyEventTable } from './cluster-events.js';
 import { CLUSTER_SETTINGS_NOTE, clusterSettingsTable, podImpactTable } from './cluster-tables.js';
 import { renderClusterTimeline } from './cluster-timeline.js';
 import { servedByTable, servedByTitle } from './served-by-table.js';
@@ -24,7 +25,7 @@ import { formatDate } from './format.js';
 import { badge, htmlList, htmlPairs, htmlTable, para } from './html-parts.js';
 
 /** One case of the CRT as an HTML section: the five fields, in the order the CRT prints them. */
-export function renderCaseHtml(c: CaseResult, records: readonly TimeseriesRecord[], anchor: string, cluster: readonly ClusterSampleRecord[] = []): string {
+export function renderCaseHtml(c: CaseResult, records: readonly TimeseriesRecord[], anchor: string, cluster: readonly ClusterSampleRecord[] = [], events: readonly ClusterEventRecord[] = []): string {
   return [
     `<section class="case" id="${h(anchor)}">`,
     `<h3>${h(c.id)} — ${h(c.spec.title)} ${badge(c.verdict)}</h3>`,
@@ -39,7 +40,7 @@ export function renderCaseHtml(c: CaseResult, records: readonly TimeseriesRecord
     '<h4>Expected behaviour</h4>',
     expectHtml(c),
     '<h4>Results</h4>',
-    resultsHtml(c, records, cluster),
+    resultsHtml(c, records, cluster, events),
     '</section>',
   ]
     .filter(Boolean)
@@ -78,7 +79,7 @@ function expectHtml(c: CaseResult): string {
   ].join('\n');
 }
 
-function resultsHtml(c: CaseResult, records: readonly TimeseriesRecord[], cluster: readonly ClusterSampleRecord[]): string {
+function resultsHtml(c: CaseResult, records: readonly TimeseriesRecord[], cluster: readonly ClusterSampleRecord[], events: readonly ClusterEventRecord[]): string {
   const timing = `${formatDate(c.startedAt)}, ${formatDuration(c.durationMs)}`;
   return [
     `<p class="verdict-line">${badge(c.verdict)} ${c.reason ? h(c.reason) : ''}</p>`,
@@ -94,7 +95,8 @@ function resultsHtml(c: CaseResult, records: readonly TimeseriesRecord[], cluste
     optionalTable('Pods killed and evicted', podImpactTable(c)),
     c.load?.warnings.length ? `<h5>Load warnings</h5>\n<div class="warning">${htmlList(c.load.warnings, '')}</div>` : '',
     `<h5>Chart</h5>\n<div class="chart">${renderChart(c, records)}</div>`,
-    clusterTimelineHtml(c, records, cluster),
+    clusterTimelineHtml(c, records, cluster, events),
+    optionalTable('Key events (Kubernetes)', keyEventTable(c, events)),
     optionalTable('Event timeline', timelineTable(c)),
   ]
     .filter(Boolean)
@@ -115,7 +117,7 @@ function recoveryHtml(c: CaseResult): string {
 }
 
 /** Under the load chart, on the same time axis: what the cluster watch saw. */
-function clusterTimelineHtml(c: CaseResult, records: readonly TimeseriesRecord[], cluster: readonly ClusterSampleRecord[]): string {
-  const svg = renderClusterTimeline(c, cluster, records);
+function clusterTimelineHtml(c: CaseResult, records: readonly TimeseriesRecord[], cluster: readonly ClusterSampleRecord[], events: readonly ClusterEventRecord[]): string {
+  const svg = renderClusterTimeline(c, cluster, records, events);
   return svg ? `<h5>Cluster timeline</h5>\n<div class="chart cluster">${svg}</div>` : '';
 }

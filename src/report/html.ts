@@ -1,9 +1,10 @@
-import type { CaseResult, ClusterSampleRecord, RunResult, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, RunResult, TimeseriesRecord } from '../results/types.js';
 import { escapeHtml as h } from './escape.js';
 import { uniqueSlugs } from './format.js';
 import { renderCaseHtml } from './html-case.js';
 import { comparisonSummary, comparisonTable, comparisonTitle } from './comparison-table.js';
 import { CSS, badge, htmlList, htmlPairs, htmlTable, para } from './html-parts.js';
+import { runStudies, studyComparisonTable, studyPairs, studySummary, studyVariantTable } from './study-tables.js';
 import type { Reporter, ReportInput } from './reporter.js';
 import { VERDICT_LABEL, environmentRows, layerViews, recordsByCase, runSummary, verdictCounts, type CaseLine, type RunSummary } from './view.js';
 import { writeReportFile } from './write-file.js';
@@ -18,13 +19,16 @@ export function htmlReporter(): Reporter {
   return {
     name: 'html',
     async render(input: ReportInput): Promise<string[]> {
-      return [await writeReportFile(input.dir, HTML_FILE, renderHtml(input.run, input.timeseries, input.cluster))];
+      return [await writeReportFile(input.dir, HTML_FILE, renderHtml(input.run, input.timeseries, input.cluster, input.clusterEvents ?? []))];
     },
   };
 }
 
-/** `cluster`: the lines of cluster.jsonl, drawn as each case's cluster timeline (none without a cluster). */
-export function renderHtml(run: RunResult, timeseries: readonly TimeseriesRecord[], cluster: readonly ClusterSampleRecord[] = []): string {
+/**
+ * `cluster`: the lines of cluster.jsonl, drawn as each case's cluster timeline (none without a cluster);
+ * `clusterEvents`: its key Kubernetes Events, markers on that timeline and a list under it.
+ */
+export function renderHtml(run: RunResult, timeseries: readonly TimeseriesRecord[], cluster: readonly ClusterSampleRecord[] = [], clusterEvents: readonly ClusterEventRecord[] = []): string {
   const summary = runSummary(run);
   const anchors = uniqueSlugs(run.cases.map((c) => c.id));
   const anchor = (c: { id: string }): string => `case-${anchors.get(c.id) ?? 'case'}`;
@@ -35,7 +39,7 @@ export function renderHtml(run: RunResult, timeseries: readonly TimeseriesRecord
       `<h2>${h(l.label)} ${badge(l.verdict)}</h2>`,
       l.cases.length === 0
         ? '<p class="muted">no case in this layer</p>'
-        : l.cases.map((c) => renderCaseHtml(c, records.get(c.id) ?? [], anchor(c), cluster)).join('\n'),
+        : l.cases.map((c) => renderCaseHtml(c, records.get(c.id) ?? [], anchor(c), cluster, clusterEvents)).join('\n'),
       '</section>',
     ].join('\n'),
   );
@@ -56,6 +60,7 @@ export function renderHtml(run: RunResult, timeseries: readonly TimeseriesRecord
     summaryHtml(run, summary, anchor),
     comparisonHtml(run),
     ...layers,
+    ...studiesHtml(run),
     '</body>',
     '</html>',
   ]
@@ -71,6 +76,22 @@ function caseItems(lines: readonly CaseLine[], anchor: (c: { id: string }) => st
     return `<li><a href="#${h(anchor(l))}">${h(l.id)} — ${h(l.title)}</a>${verdict}${reason}</li>`;
   });
   return items.length ? `<ul>\n${items.join('\n')}\n</ul>` : '<p class="muted">none</p>';
+}
+
+/**
+ * One section per load study, after the layers: the comparison of the variants first (what a reader
+ * came for), then each variant's own table.
+ */
+function studiesHtml(run: RunResult): string[] {
+  const slugs = uniqueSlugs(runStudies(run).map((s) => s.name));
+  return runStudies(run).map((study) => [
+    `<section class="study" id="study-${h(slugs.get(study.name) ?? 'study')}">`,
+    `<h2>${h(`Load study: ${study.name}`)}</h2>`,
+    para(studySummary(study), 'muted'),
+    ...studyPairs(study).flatMap(([a, b]) => [`<h3>${h(`${a} → ${b}`)}</h3>`, htmlTable(studyComparisonTable(study, a, b), 'data study-comparison')]),
+    ...study.variants.flatMap((v) => [`<h3>${h(v)}</h3>`, htmlTable(studyVariantTable(study, v), 'data study-variant')]),
+    '</section>',
+  ].join('\n'));
 }
 
 /** The "Regression against <baseline>" section of a run compared with a baseline (crt run --baseline). */
@@ -112,9 +133,19 @@ function summaryHtml(run: RunResult, s: RunSummary, anchor: (c: { id: string }) 
     '<h3>What it does not tolerate</h3>',
     caseItems(s.notTolerated, anchor, true),
     s.notEstablished.length ? `<h3>Not established</h3>\n${caseItems(s.notEstablished, anchor, true)}` : '',
+    studyLinksHtml(run),
     '</section>',
   ];
   return parts.filter(Boolean).join('\n');
+}
+
+/** In the summary: each load study, linked to its section after the layers. */
+function studyLinksHtml(run: RunResult): string {
+  const studies = runStudies(run);
+  if (studies.length === 0) return '';
+  const slugs = uniqueSlugs(studies.map((s) => s.name));
+  const items = studies.map((s) => `<li><a href="#study-${h(slugs.get(s.name) ?? 'study')}">${h(`Load study: ${s.name}`)}</a> — ${h(studySummary(s).split('. ')[0] ?? '')}</li>`);
+  return `<h3>Load studies</h3>\n<ul>\n${items.join('\n')}\n</ul>`;
 }
 
 function countsHtml(cases: readonly CaseResult[]): string {

@@ -1,5 +1,5 @@
 import { formatDuration } from '../core/units.js';
-import type { CaseResult, ClusterSampleRecord } from '../results/types.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord } from '../results/types.js';
 import {
   conditionTable,
   expectationTable,
@@ -15,6 +15,7 @@ import {
   timelineTable,
   type Table,
 } from './case-tables.js';
+import { keyEventTable } from './cluster-events.js';
 import { CLUSTER_SETTINGS_NOTE, clusterChangeTable, clusterSettingsTable, podImpactTable } from './cluster-tables.js';
 import { escapeMarkdown as md } from './escape.js';
 import { servedByTable, servedByTitle } from './served-by-table.js';
@@ -55,12 +56,15 @@ export function renderCaseMarkdown(c: CaseResult, chartPath: string | null, clus
 export interface CaseCluster {
   cluster: readonly ClusterSampleRecord[];
   timeline: string | null;
+  /** the key Kubernetes Events of the run (cluster.jsonl's `kind: event` lines) */
+  events?: readonly ClusterEventRecord[];
 }
 
 /** Under the load chart: the cluster timeline, and its changes as a compact table. */
 function clusterBlocks(c: CaseResult, k: CaseCluster): string[] {
   return [
     k.timeline ? `![Cluster timeline of case ${md(c.id, 'space')}](${k.timeline})` : '',
+    section('Key events (Kubernetes)', keyEventTable(c, k.events ?? [])),
     section('Cluster changes (Ready replicas and nodes)', clusterChangeTable(c, k.cluster)),
   ];
 }

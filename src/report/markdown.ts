@@ -1,10 +1,11 @@
-import type { ClusterSampleRecord, RunResult } from '../results/types.js';
+import type { ClusterEventRecord, ClusterSampleRecord, RunResult, StudyResult } from '../results/types.js';
 import { renderChart } from './chart.js';
 import { renderClusterTimeline } from './cluster-timeline.js';
 import { escapeMarkdown as md } from './escape.js';
 import { uniqueSlugs } from './format.js';
 import { comparisonSummary, comparisonTable, comparisonTitle } from './comparison-table.js';
 import { renderCaseMarkdown } from './markdown-case.js';
+import { runStudies, studyComparisonTable, studyPairs, studySummary, studyVariantTable } from './study-tables.js';
 import { mdList, mdPairs, mdTable, mdVerdict } from './markdown-parts.js';
 import type { Reporter, ReportInput } from './reporter.js';
 import { VERDICT_LABEL, environmentRows, layerViews, recordsByCase, runSummary, verdictCounts, type CaseLine, type RunSummary } from './view.js';
@@ -36,14 +37,14 @@ export function markdownReporter(): Reporter {
           written.push(await writeReportFile(dir, path, `${renderChart(c, caseRecords)}\n`));
           charts.set(c.id, path);
         }
-        const timeline = renderClusterTimeline(c, input.cluster, caseRecords);
+        const timeline = renderClusterTimeline(c, input.cluster, caseRecords, input.clusterEvents ?? []);
         if (timeline) {
           const path = `${CHARTS_DIR}/${slug}-cluster.svg`;
           written.push(await writeReportFile(dir, path, `${timeline}\n`));
           timelines.set(c.id, path);
         }
       }
-      written.unshift(await writeReportFile(dir, MARKDOWN_FILE, renderMarkdown(run, charts, { cluster: input.cluster, timelines })));
+      written.unshift(await writeReportFile(dir, MARKDOWN_FILE, renderMarkdown(run, charts, { cluster: input.cluster, timelines, events: input.clusterEvents ?? [] })));
       return written;
     },
   };
@@ -53,6 +54,8 @@ export function markdownReporter(): Reporter {
 export interface MarkdownCluster {
   cluster: readonly ClusterSampleRecord[];
   timelines: ReadonlyMap<string, string>;
+  /** the key Kubernetes Events of cluster.jsonl, listed under each case's timeline */
+  events?: readonly ClusterEventRecord[];
 }
 
 /** `charts` maps a case id to its chart file, relative to report.md. */
@@ -60,7 +63,7 @@ export function renderMarkdown(run: RunResult, charts: ReadonlyMap<string, strin
   const s = runSummary(run);
   const layers = layerViews(run).flatMap((l) => [
     `## ${md(l.label, 'space')} — ${mdVerdict(l.verdict)}`,
-    l.cases.length === 0 ? '_no case in this layer_' : l.cases.map((c) => renderCaseMarkdown(c, charts.get(c.id) ?? null, { cluster: cluster.cluster, timeline: cluster.timelines.get(c.id) ?? null })).join('\n\n---\n\n'),
+    l.cases.length === 0 ? '_no case in this layer_' : l.cases.map((c) => renderCaseMarkdown(c, charts.get(c.id) ?? null, { cluster: cluster.cluster, timeline: cluster.timelines.get(c.id) ?? null, events: cluster.events ?? [] })).join('\n\n---\n\n'),
   ]);
   const blocks = [
     `# ${md(s.title, 'space')}`,
@@ -68,8 +71,19 @@ export function renderMarkdown(run: RunResult, charts: ReadonlyMap<string, strin
     ...summaryBlocks(run, s),
     ...comparisonBlocks(run),
     ...layers,
+    ...runStudies(run).flatMap(studyBlocks),
   ];
   return `${blocks.filter(Boolean).join('\n\n')}\n`;
+}
+
+/** A load study, after the layers: the comparison of the variants first, then each variant's table. */
+function studyBlocks(study: StudyResult): string[] {
+  return [
+    `## ${md(`Load study: ${study.name}`, 'space')}`,
+    `_${md(studySummary(study), 'space')}_`,
+    ...studyPairs(study).flatMap(([a, b]) => [`### ${md(`${a} → ${b}`, 'space')}`, mdTable(studyComparisonTable(study, a, b))]),
+    ...study.variants.flatMap((v) => [`### ${md(v, 'space')}`, mdTable(studyVariantTable(study, v))]),
+  ];
 }
 
 /** The "Regression against <baseline>" section of a run compared with a baseline (crt run --baseline). */

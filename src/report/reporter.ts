@@ -1,4 +1,4 @@
-import type { ClusterSampleRecord, RunResult, TimeseriesRecord } from '../results/types.js';
+import type { ClusterEventRecord, ClusterSampleRecord, RunResult, TimeseriesRecord } from '../results/types.js';
 
 /** What a reporter reads: the run, and the per-second samples of `timeseries.jsonl`. */
 export interface ReportInput {
@@ -7,6 +7,8 @@ export interface ReportInput {
   timeseries: readonly TimeseriesRecord[];
   /** every line of cluster.jsonl (empty when the run had no cluster) */
   cluster: readonly ClusterSampleRecord[];
+  /** the key Kubernetes Events of cluster.jsonl (its `kind: event` lines); none when absent */
+  clusterEvents?: readonly ClusterEventRecord[];
   /** the run folder: reporters write their files here */
   dir: string;
 }

@@ -5,3 +5,4 @@ export * from './run-folder.js';
 export * from './regression.js';
 export * from './compare.js';
 export * from './last-good.js';
+export * from './studies.js';

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentError, UsageError } from '../core/errors.js';
-import { RESULT_SCHEMA_VERSION, type ClusterSampleRecord, type RunResult, type TimeseriesRecord } from './types.js';
+import { RESULT_SCHEMA_VERSION, type ClusterEventRecord, type ClusterSampleRecord, type RunResult, type TimeseriesRecord } from './types.js';
 
 export const RUN_FILES = {
   run: 'run.json',
@@ -28,6 +28,8 @@ export interface RunFolder {
   run: RunResult;
   timeseries: TimeseriesRecord[];
   cluster: ClusterSampleRecord[];
+  /** the key Kubernetes Events of cluster.jsonl (its `kind: event` lines) */
+  clusterEvents: ClusterEventRecord[];
 }
 
 /** Reads a run folder back (for `crt report`): run.json, the time series and the cluster samples (optional). */
@@ -50,10 +52,16 @@ export async function readRunFolder(dir: string): Promise<RunFolder> {
   if (run.schemaVersion !== RESULT_SCHEMA_VERSION) {
     throw new UsageError(`${path.join(dir, RUN_FILES.run)} has result schema ${String(run.schemaVersion)}; this crt reads ${RESULT_SCHEMA_VERSION}`);
   }
+  const cluster = await readClusterLines(path.join(dir, RUN_FILES.cluster));
+  return { run, timeseries: await readJsonLines<TimeseriesRecord>(path.join(dir, RUN_FILES.timeseries)), ...cluster };
+}
+
+/** cluster.jsonl: the watch's samples and its key Kubernetes Events (`kind: event`), apart. */
+export async function readClusterLines(file: string): Promise<{ cluster: ClusterSampleRecord[]; clusterEvents: ClusterEventRecord[] }> {
+  const lines = await readJsonLines<ClusterSampleRecord | ClusterEventRecord>(file);
   return {
-    run,
-    timeseries: await readJsonLines<TimeseriesRecord>(path.join(dir, RUN_FILES.timeseries)),
-    cluster: await readJsonLines<ClusterSampleRecord>(path.join(dir, RUN_FILES.cluster)),
+    cluster: lines.filter((l): l is ClusterSampleRecord => l.kind !== 'event'),
+    clusterEvents: lines.filter((l): l is ClusterEventRecord => l.kind === 'event'),
   };
 }
 

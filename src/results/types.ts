@@ -264,10 +264,31 @@ export interface LoadInfo {
   servedBy?: string;
 }
 
+/** The case's place in a load study (plan `study:`), with what the cluster did during each step. */
+export interface CaseStudy {
+  name: string;
+  variant: string;
+  /** the rows the case gives, in order: one per stage of a staged load, or the whole case */
+  steps: CaseStudyStep[];
+}
+
+export interface CaseStudyStep {
+  name: string;
+  /** index of the stage this step is; null: the whole case */
+  stage: number | null;
+  /**
+   * the most Ready replicas each watched Deployment had during the step (`deployment/<ns>/<name>` →
+   * count), from the cluster watch; absent when the case had no cluster view
+   */
+  maxReady?: Record<string, number>;
+}
+
 export interface CaseResult {
   id: string;
   layer: Layer;
   spec: CaseSpecView;
+  /** set when the plan puts the case in a load study */
+  study?: CaseStudy;
   verdict: Verdict;
   /** one line saying why, for every verdict but passed */
   reason?: string;
@@ -360,6 +381,50 @@ export interface RunResult {
   revertFailures: string[];
   /** set by `crt run --baseline`: this run against an earlier one (nightly regression) */
   comparison?: RunComparison;
+  /** the load studies of the run (cases sharing a plan `study:` name), when there are any */
+  studies?: StudyResult[];
+}
+
+/** The figures of one step of a load study, from the stage's or the case's merged HDR histograms. */
+export interface StudyFigures {
+  requests: number;
+  failed: number;
+  /** failed / requests; null without requests */
+  errorRate: number | null;
+  rps: number;
+  /** latency from the intended send time, ms; null without requests */
+  mean: number | null;
+  p50: number | null;
+  p75: number | null;
+  p90: number | null;
+  p95: number | null;
+}
+
+/** One step as one variant ran it. A step a variant did not run has no cell. */
+export interface StudyCell {
+  step: string;
+  variant: string;
+  case: string;
+  /** the stage's name, or null when the step is the whole case */
+  stage: string | null;
+  verdict: Verdict;
+  /** null when the step was not measured (case not run, stage without requests) */
+  figures: StudyFigures | null;
+  /** the most Ready replicas of each watched Deployment during the step; null without a cluster view */
+  maxReady: Record<string, number> | null;
+}
+
+/**
+ * A load study: the cases sharing a `study:` name, as a grid of steps × variants. The first variant
+ * (in plan order) is the reference the others are compared with.
+ */
+export interface StudyResult {
+  name: string;
+  /** in the order the plan first gives them */
+  variants: string[];
+  /** in the order the plan first gives them, across variants */
+  steps: string[];
+  cells: StudyCell[];
 }
 
 /** What a comparison row is about: `p95`... per phase; `recoveryTime`, `clusterRecoveryTime` per case. */
@@ -448,4 +513,34 @@ export interface ClusterSampleRecord {
   available: number;
   /** container restarts summed over the workload's pods (0 for nodes) */
   restarts: number;
+}
+
+/**
+ * A line of `cluster.jsonl` with `kind: event`: a key Kubernetes Event (a Warning, or a reason such as
+ * Killing, Evicted, NodeNotReady, SuccessfulRescale) about an object of the case's namespaces or a node,
+ * seen by the cluster watch. One line per occurrence the watch saw: an Event repeated (its count going
+ * up) gives another line with the new count, and the same `uid`.
+ */
+export interface ClusterEventRecord {
+  /** the event's own time, epoch ms: its latest occurrence (series.lastObservedTime, else eventTime / lastTimestamp) */
+  t: number;
+  run: string;
+  case: string;
+  layer: Layer;
+  phase: Phase;
+  kind: 'event';
+  /** `Normal` or `Warning` */
+  type: string;
+  reason: string;
+  /** the object the event is about: `Pod`, `Node`, `Deployment`, ... */
+  objectKind: string;
+  /** its name, with its namespace when it has one: `demo/gateway-7d9f-x2k4q`, `node-2` */
+  object: string;
+  message: string;
+  /** occurrences so far (series.count, else count) */
+  count: number;
+  /** the Event object's uid: the lines of one repeated event share it */
+  uid: string;
+  /** who reported it: `kubelet`, `deployment-controller`... */
+  source: string;
 }

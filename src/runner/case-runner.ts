@@ -8,7 +8,7 @@ import type { SinkSet } from '../metrics/sink-set.js';
 import { describeCase } from '../plan/describe.js';
 import type { CaseSpec } from '../plan/types.js';
 import { runProbe, type ProbeContext, type TargetResolver } from '../probes/index.js';
-import type { CaseResult, ProbeResult } from '../results/types.js';
+import type { CaseResult, CaseStudy, ProbeResult } from '../results/types.js';
 import { CaseEvents } from './case-events.js';
 import { driveLoad, type LoadOutcome } from './case-load.js';
 import { ineffectiveCuts } from './cut-verify.js';
@@ -74,7 +74,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   const startedAt = new Date(ctx.clock.wallNow()).toISOString();
   const events = new CaseEvents(c, ctx.runId, ctx.clock, ctx.sinks, ctx.observer);
   const probeCtx: ProbeContext = { clock: ctx.clock, log, signal: ctx.signal, targets: ctx.targets, planDir: ctx.planDir, ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}) };
-  const base = { id: c.id, layer: c.layer, spec: describeCase(c), startedAt };
+  const base = { id: c.id, layer: c.layer, spec: describeCase(c), ...(c.study ? { study: caseStudy(c) } : {}), startedAt };
   const finish: Finish = (r) => ({
     ...base, ...r, endedAt: new Date(ctx.clock.wallNow()).toISOString(), originMs: Math.round(events.originMs),
     durationMs: Math.round(ctx.clock.wallNow() - Date.parse(startedAt)), events: events.list,
@@ -100,7 +100,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
   }
 }
 
-type Finish = (r: Omit<CaseResult, 'id' | 'layer' | 'spec' | 'startedAt' | 'endedAt' | 'originMs' | 'durationMs' | 'events'>) => CaseResult;
+type Finish = (r: Omit<CaseResult, 'id' | 'layer' | 'spec' | 'study' | 'startedAt' | 'endedAt' | 'originMs' | 'durationMs' | 'events'>) => CaseResult;
 
 /** The case once its cluster settings are in effect: general conditions, then load and triggering actions. */
 async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; events: CaseEvents; probeCtx: ProbeContext; finish: Finish }): Promise<{ result: CaseResult; revertFailures: string[] }> {
@@ -123,6 +123,7 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
     kube: ctx.kube, clock: ctx.clock, log, run: ctx.runId, case: c.id, layer: c.layer, namespaces: caseNamespaces(c, ctx),
     phase: () => (live.tracker && live.originMs !== undefined ? live.tracker.phaseAt(ctx.clock.now() - live.originMs) : 'baseline'),
     write: (records) => ctx.sinks.writeClusterSamples(records),
+    writeEvents: (records) => ctx.sinks.writeClusterEvents(records),
   }) : null;
   /** the phase tracker, once the origin is known: the cluster watch starts before it */
   const live: { tracker?: PhaseTracker; originMs?: number } = {};
@@ -211,13 +212,31 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
     ineffective: ineffectiveCuts(timeline.injections, outcome ? outcome.records : null, outcome?.endMs ?? 0, c.load?.timeoutMs ?? 0),
     expectations,
   });
+  const stages = outcome ? stageResults(c, outcome, originMs) : [];
   const result = finish({
     verdict, ...(reason ? { reason } : {}), conditions,
     load: resolved ? loadInfo(resolved, engineName, outcome) : null,
-    phases, stages: outcome ? stageResults(c, outcome, originMs) : [], expectations, recovery,
+    phases, stages, expectations, recovery,
+  });
+  if (result.study && watch) result.study = caseStudy(c, (step) => {
+    const window = step.stage === null ? phases.find((p) => p.name === 'whole') : stages.find((s) => s.index === step.stage);
+    return window ? watch.maxReady(result.originMs + window.startMs, result.originMs + window.endMs) : undefined;
   });
   log.info({ verdict, reason }, 'case finished');
   return { result, revertFailures: timeline.revertFailures };
+}
+
+/** The case's load study for its result; `maxReady` gives a step's Ready replicas when the case had a cluster view. */
+export function caseStudy(c: CaseSpec, maxReady?: (step: { stage: number | null }) => Record<string, number> | undefined): CaseStudy | undefined {
+  if (!c.study) return undefined;
+  return {
+    name: c.study.name,
+    variant: c.study.variant,
+    steps: c.study.steps.map((s) => {
+      const ready = maxReady?.(s);
+      return { name: s.name, stage: s.stage, ...(ready ? { maxReady: ready } : {}) };
+    }),
+  };
 }
 
 /**

@@ -1,9 +1,10 @@
-import { makeInformer, type Informer, type KubernetesObject, type V1Deployment, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { makeInformer, type CoreV1Event, type Informer, type KubernetesObject, type V1Deployment, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import type { KubeClients } from '../kube/index.js';
-import type { ClusterRecovery, ClusterSampleRecord, Layer, Phase } from '../results/types.js';
+import type { ClusterEventRecord, ClusterRecovery, ClusterSampleRecord, Layer, Phase } from '../results/types.js';
+import { KeyEvents } from './cluster-events.js';
 
 type Sample = Omit<ClusterSampleRecord, 'run' | 'case' | 'layer' | 'phase'>;
 
@@ -18,6 +19,8 @@ export interface ClusterWatchDeps {
   namespaces: readonly string[] | 'all';
   phase: () => Phase;
   write: (records: ClusterSampleRecord[]) => void;
+  /** the key Kubernetes Events of those namespaces (all of them, node events included, for node faults) */
+  writeEvents?: (records: ClusterEventRecord[]) => void;
 }
 
 const key = (s: Pick<Sample, 'kind' | 'subject'>) => `${s.kind}|${s.subject}`;
@@ -27,7 +30,9 @@ const key = (s: Pick<Sample, 'kind' | 'subject'>) => `${s.kind}|${s.subject}`;
  * pods of the case's namespaces and on the nodes. Every change of a workload's desired / ready /
  * available replicas or restarts, and of the nodes' Ready count, becomes a ClusterSampleRecord
  * stamped with the instant the watch delivered it; `recovery()` derives from them when every
- * workload or the nodes that the faults affected were whole again.
+ * workload or the nodes that the faults affected were whole again. The Events of the same namespaces
+ * are watched too: the key ones (see cluster-events.ts) become ClusterEventRecords stamped with the
+ * event's own time.
  */
 export class ClusterWatch {
   private readonly informers: Informer<KubernetesObject>[] = [];
@@ -40,12 +45,21 @@ export class ClusterWatch {
   private stopped = false;
   /** false while the informers list: the first sample is taken once every list is in */
   private listed = false;
+  private keyEvents: KeyEvents | null = null;
 
   constructor(private readonly d: ClusterWatchDeps) {}
 
   /** Lists and starts watching; resolves once the initial state is recorded. A failure is logged, not fatal. */
   async start(): Promise<void> {
     const { kc, apps, core } = this.d.kube;
+    const keep = (informer: Informer<KubernetesObject>) => {
+      informer.on('error', (err: unknown) => {
+        if (this.stopped) return;
+        this.d.log.warn({ err: errorMessage(err) }, 'cluster watch failed; restarting it');
+        setTimeout(() => void informer.start().catch(() => undefined), 1000);
+      });
+      this.informers.push(informer);
+    };
     const watch = <T extends KubernetesObject>(informer: Informer<T>, store: Map<string, T>) => {
       const id = (o: T) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
       const upsert = (o: T) => {
@@ -58,21 +72,25 @@ export class ClusterWatch {
         store.delete(id(o));
         this.sample();
       });
-      informer.on('error', (err: unknown) => {
-        if (this.stopped) return;
-        this.d.log.warn({ err: errorMessage(err) }, 'cluster watch failed; restarting it');
-        setTimeout(() => void informer.start().catch(() => undefined), 1000);
-      });
-      this.informers.push(informer);
+      keep(informer);
+    };
+    const events = (informer: Informer<CoreV1Event>) => {
+      const take = (e: CoreV1Event) => this.event(e);
+      informer.on('add', take);
+      informer.on('update', take);
+      keep(informer);
     };
     try {
+      this.keyEvents = new KeyEvents(this.d.clock.wallNow());
       if (this.d.namespaces === 'all') {
         watch(makeInformer(kc, '/apis/apps/v1/deployments', () => apps.listDeploymentForAllNamespaces()), this.deployments);
         watch(makeInformer(kc, '/api/v1/pods', () => core.listPodForAllNamespaces()), this.pods);
+        if (this.d.writeEvents) events(makeInformer(kc, '/api/v1/events', () => core.listEventForAllNamespaces()));
       }
       for (const namespace of this.d.namespaces === 'all' ? [] : this.d.namespaces) {
         watch(makeInformer(kc, `/apis/apps/v1/namespaces/${namespace}/deployments`, () => apps.listNamespacedDeployment({ namespace })), this.deployments);
         watch(makeInformer(kc, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace })), this.pods);
+        if (this.d.writeEvents) events(makeInformer(kc, `/api/v1/namespaces/${namespace}/events`, () => core.listNamespacedEvent({ namespace })));
       }
       watch(makeInformer(kc, '/api/v1/nodes', () => core.listNode()), this.nodes);
       await Promise.all(this.informers.map((i) => i.start()));
@@ -81,6 +99,28 @@ export class ClusterWatch {
     } catch (err) {
       this.d.log.warn({ err: errorMessage(err) }, 'cannot watch the cluster: no cluster view for this case');
     }
+  }
+
+  private event(e: CoreV1Event): void {
+    if (this.stopped || !this.keyEvents || !this.d.writeEvents) return;
+    const r = this.keyEvents.take(e);
+    if (r) this.d.writeEvents([{ ...r, run: this.d.run, case: this.d.case, layer: this.d.layer, phase: this.d.phase() }]);
+  }
+
+  /**
+   * The most Ready replicas each watched Deployment had between `fromT` and `toT` (epoch ms): its count
+   * when the window opened, and every change inside it. Empty when the watch saw nothing.
+   */
+  maxReady(fromT: number, toT: number): Record<string, number> {
+    const before = new Map<string, number>();
+    const max = new Map<string, number>();
+    for (const s of this.samples) {
+      if (s.kind !== 'workload' || s.t >= toT) continue;
+      if (s.t <= fromT) before.set(s.subject, s.ready);
+      else max.set(s.subject, Math.max(max.get(s.subject) ?? before.get(s.subject) ?? 0, s.ready));
+    }
+    for (const [subject, ready] of before) max.set(subject, Math.max(max.get(subject) ?? 0, ready));
+    return Object.fromEntries([...max].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 
   async stop(): Promise<void> {

@@ -7,7 +7,8 @@ import type { Selection } from '../plan/select.js';
 import type { CaseSpec, Plan } from '../plan/types.js';
 import { describeCase } from '../plan/describe.js';
 import { RESULT_SCHEMA_VERSION, type CaseResult, type RunCounts, type RunResult } from '../results/types.js';
-import { interruption, runCase, type RunServices } from './case-runner.js';
+import { buildStudies } from '../results/studies.js';
+import { caseStudy, interruption, runCase, type RunServices } from './case-runner.js';
 import { checkContext, checkNamespaces, describeEntry, guardClusterJournal } from './cluster-guard.js';
 import { openCluster, type ClusterSession } from './cluster-session.js';
 import { checkReachable, needsCluster, usedTargets } from './preflight.js';
@@ -88,6 +89,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
     o.observer.caseFinished?.(c, result);
   }
   const counts = countVerdicts(results);
+  const studies = buildStudies(results);
   const ended = o.clock.wallNow();
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -119,6 +121,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
     sinks: [],
     reporters: [],
     revertFailures,
+    ...(studies.length ? { studies } : {}),
   };
   return { result, revertFailures };
 }
@@ -126,7 +129,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
 function notRun(c: CaseSpec, reason: string, clock: Clock): CaseResult {
   const now = new Date(clock.wallNow()).toISOString();
   return {
-    id: c.id, layer: c.layer, spec: describeCase(c), verdict: 'not-run', reason, startedAt: now, endedAt: now,
+    id: c.id, layer: c.layer, spec: describeCase(c), ...(c.study ? { study: caseStudy(c) } : {}), verdict: 'not-run', reason, startedAt: now, endedAt: now,
     originMs: Math.round(clock.now()), durationMs: 0, conditions: [], load: null, phases: [], stages: [],
     expectations: [], recovery: null, events: [],
   };

@@ -4,11 +4,11 @@ import { UsageError } from '../../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 import type { Logger } from '../../core/log.js';
 import {
-  InfluxWriter, SPOOL_FILE, Spool, UniqueTimes, casePoint, clusterPoint, describeInfluxConfig, eventPoint, loadPoint, resolveInfluxConfig, type CrtPoint,
+  InfluxWriter, SPOOL_FILE, Spool, UniqueTimes, casePoint, clusterEventPoint, clusterPoint, describeInfluxConfig, eventPoint, loadPoint, resolveInfluxConfig, type CrtPoint,
 } from '../../metrics/index.js';
 import type { SinksDoc } from '../../plan/schema-types.js';
 import { RUN_FILES, readRunFolder, writeRunJson } from '../../results/run-folder.js';
-import type { ClusterSampleRecord, EventRecord, RunResult, TimeseriesRecord } from '../../results/types.js';
+import type { ClusterEventRecord, ClusterSampleRecord, EventRecord, RunResult, TimeseriesRecord } from '../../results/types.js';
 import type { CliIO } from '../io.js';
 
 export interface PushFlags {
@@ -65,7 +65,7 @@ async function runPoints(dir: string, run: RunResult, timeseries: TimeseriesReco
   return [
     ...timeseries.map((r) => loadPoint(r, plan, times)),
     ...(await readJsonl<EventRecord>(path.join(dir, RUN_FILES.events))).map((r) => eventPoint(r, plan, times)),
-    ...(await readJsonl<ClusterSampleRecord>(path.join(dir, 'cluster.jsonl'))).map((r) => clusterPoint(r, plan, times)),
+    ...(await readJsonl<ClusterSampleRecord | ClusterEventRecord>(path.join(dir, 'cluster.jsonl'))).map((r) => (r.kind === 'event' ? clusterEventPoint(r, plan, times) : clusterPoint(r, plan, times))),
     ...run.cases.map((c) => casePoint(run.runId, plan, c, times)),
   ];
 }

@@ -138,6 +138,6 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
 
 /** Reports are rendered from the files, exactly as `crt report` will render them later. */
 async function readBack(dir: string) {
-  const { timeseries, cluster } = await readRunFolder(dir);
-  return { timeseries, cluster };
+  const { timeseries, cluster, clusterEvents } = await readRunFolder(dir);
+  return { timeseries, cluster, clusterEvents };
 }

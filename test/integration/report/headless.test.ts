@@ -17,7 +17,7 @@ import { tempDir } from '../../helpers/tmp.js';
  * The report as a person sees it: a real run on the embedded cluster (a gateway pod killed under
  * load), its reports rendered from the run folder, report.html opened in headless Chromium
  * (driven by playwright-core, which downloads no browser: it drives the Chromium installed here).
- * The assertions read the laid-out page — what is visible, where and how wide — not the HTML text.
+ * A second case without fault makes the two a load study. The assertions read the laid-out page — what is visible, where and how wide — not the HTML text.
  */
 describe('the HTML report in headless Chromium, after a real run with a pod killed on the embedded cluster', function () {
   this.timeout(120_000);
@@ -47,6 +47,13 @@ layers:
         - {at: 2s, fault: pod-kill, name: kill-gateway, namespace: demo, selector: app=gateway, count: 1, pick: random, seed: 5}
       expect:
         whole: {errorRate: 5%}
+      study: {name: load-study, variant: pod killed, step: 30 req/s}
+    - id: LOG-02
+      title: the same load, nothing killed
+      objective: the reference of the load study
+      conditions: [{probe: deployment-available, namespace: demo, deployment: gateway}]
+      load: {target: gw, method: GET, path: /customers/3, rate: 30, duration: 3s}
+      study: {name: load-study, variant: calm, step: 30 req/s}
 `);
     const { result } = await runPlanFile(file, tmp.dir);
     await writeRunJson(tmp.dir, result);
@@ -117,6 +124,38 @@ layers:
     expect(line?.width, 'gateway line drawn across the plot').to.be.greaterThan(b!.width / 2);
     expect(line?.height, 'the gateway lost a Ready replica and got it back: a step, not a flat line').to.be.greaterThan(0);
     expect(await timeline.locator('polyline[data-subject="nodes"]').count()).to.equal(1);
+  });
+
+  it('marks the cluster\'s own events on the timeline, the kill among them, each with its detail, and lists them under it', async () => {
+    const timeline = page.locator('#case-LOG-01 .chart.cluster svg');
+    const killing = timeline.locator('g.k8s-event[data-reason="Killing"]').first();
+    expect(await killing.isVisible(), 'the Killing marker').to.equal(true);
+    const box = (await killing.boundingBox())!;
+    const plot = (await timeline.boundingBox())!;
+    expect(box.width, 'a marker one can point at').to.be.within(5, 20);
+    expect(box.x).to.be.within(plot.x, plot.x + plot.width);
+    expect(await killing.locator('title').textContent()).to.match(/^\+\d+\.\d+ s Normal Killing pod demo\/gateway-\S+: /);
+    expect(await timeline.locator('g.legend').getByText('Kubernetes event (hover: detail)', { exact: true }).isVisible()).to.equal(true);
+    const list = page.locator('#case-LOG-01 h5:text-is("Key events (Kubernetes)") + div table');
+    expect(await list.isVisible()).to.equal(true);
+    const rows = await list.locator('tbody tr').allInnerTexts();
+    expect(rows.some((r) => /\tNormal\tKilling\tpod demo\/gateway-/.test(r)), rows.join('\n')).to.equal(true);
+    expect(rows.some((r) => /\tSuccessfulCreate\treplicaset demo\/gateway-/.test(r)), rows.join('\n')).to.equal(true);
+  });
+
+  it('shows the load study after the layers: the two variants side by side, then each variant\'s table', async () => {
+    const section = page.locator('#study-load-study');
+    expect(await section.locator('h2').innerText()).to.equal('Load study: load-study');
+    const comparison = section.locator('table.study-comparison');
+    expect(await comparison.isVisible()).to.equal(true);
+    const headers = await comparison.locator('thead th').allInnerTexts();
+    expect(headers.slice(0, 7)).to.deep.equal(['step', 'req/s', 'mean', 'p50', 'p75', 'p90', 'p95']);
+    const p95 = await comparison.locator('tbody tr').first().locator('td').nth(headers.indexOf('p95')).innerText();
+    expect(p95).to.match(/^[\d.]+ ms → [\d.]+ ms \([−+±][\d.]+ %\)$/);
+    expect(await section.locator('table.study-variant').count()).to.equal(2);
+    for (const t of await section.locator('table.study-variant').all()) expect(await t.isVisible()).to.equal(true);
+    const layers = (await page.locator('#layer-auxiliary').boundingBox())!;
+    expect((await section.boundingBox())!.y, 'after the layers').to.be.greaterThan(layers.y);
   });
 
   it('lists the pod it killed and the node it ran on', async () => {

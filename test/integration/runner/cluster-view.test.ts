@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { kubeClients } from '../../../src/kube/index.js';
-import type { CaseResult, ClusterSampleRecord } from '../../../src/results/types.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord } from '../../../src/results/types.js';
 import { crt } from '../../helpers/cli.js';
 import { runPlanFile, writePlan } from '../../helpers/run.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -62,6 +62,12 @@ layers:
     const ready = at('NodeReady', down.t);
     expect(Math.abs(down.t - notReady.t), 'NotReady seen by the watch vs the NodeNotReady event').to.be.below(100);
     expect(Math.abs(backUp.t - ready.t), 'Ready seen by the watch vs the NodeReady event').to.be.below(100);
+
+    // a node fault watches the events of every namespace: the node's own ones (in default) are in cluster.jsonl
+    const recorded = (records as Array<ClusterSampleRecord | ClusterEventRecord>).filter((r): r is ClusterEventRecord => r.kind === 'event');
+    const lost = recorded.find((e) => e.reason === 'NodeNotReady' && e.objectKind === 'Node' && e.object === 'node-2' && e.t > down.t - 5000);
+    expect(lost, JSON.stringify(recorded.map((e) => `${e.reason} ${e.object}`))).to.deep.include({ case: 'PHY-01', phase: 'fault' });
+    expect(Math.abs(lost!.t - notReady.t), 'the recorded NodeNotReady has the event\'s own time').to.be.below(1);
 
     const cluster = c.recovery?.cluster;
     expect(cluster?.affected).to.include('nodes');

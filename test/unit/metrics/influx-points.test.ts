@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { INFLUX_MEASUREMENTS, UniqueTimes, casePoint, clusterPoint, eventPoint, loadPoint, redactUrl, resolveInfluxConfig } from '../../../src/metrics/index.js';
+import { INFLUX_MEASUREMENTS, UniqueTimes, casePoint, clusterEventPoint, clusterPoint, eventPoint, loadPoint, redactUrl, resolveInfluxConfig } from '../../../src/metrics/index.js';
 import type { CaseResult, EventRecord, TimeseriesRecord } from '../../../src/results/types.js';
 import { sample } from '../../helpers/samples.js';
 
@@ -40,6 +40,23 @@ describe('InfluxDB points', () => {
     expect(once()).to.deep.equal([a, b, c]);
     expect(a?.tags).to.deep.equal({ run: 'r1', plan: 'demo', case: 'C', layer: 'logical', kind: 'inject', name: 'kill' });
     expect(a?.fields).to.deep.equal({ title: 'C inject kill', text: 'a', offset_ms: 10 });
+  });
+
+  it('writes a key Kubernetes Event as a crt_event of kind kubernetes, named by its reason, at the event\'s own time', () => {
+    const times = new UniqueTimes();
+    const e = { t: T0 + 5, run: 'r1', case: 'C', layer: 'logical' as const, phase: 'fault' as const, kind: 'event' as const, type: 'Warning', reason: 'BackOff', objectKind: 'Pod', object: 'demo/gw-1', message: 'Back-off restarting failed container', count: 3, uid: 'u1', source: 'kubelet' };
+    const p = clusterEventPoint(e, 'demo', times);
+    expect(p).to.deep.equal({
+      measurement: 'crt_event', timestamp: (T0 + 5) * 1000,
+      tags: { run: 'r1', plan: 'demo', case: 'C', layer: 'logical', kind: 'kubernetes', name: 'BackOff' },
+      fields: {
+        title: 'C Warning BackOff pod/demo/gw-1 (×3)', text: 'Back-off restarting failed container', ok: false,
+        data: JSON.stringify({ type: 'Warning', objectKind: 'Pod', object: 'demo/gw-1', count: 3, uid: 'u1', source: 'kubelet', phase: 'fault' }),
+      },
+    });
+    for (const k of Object.keys(p.fields)) expect(INFLUX_MEASUREMENTS.crt_event.fields).to.include(k);
+    // two occurrences in one millisecond stay two points
+    expect(clusterEventPoint({ ...e, count: 4 }, 'demo', times).timestamp).to.equal((T0 + 5) * 1000 + 1);
   });
 
   it('writes cluster samples and case verdicts with their recovery time', () => {

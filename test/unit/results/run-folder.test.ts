@@ -21,6 +21,15 @@ describe('results/readRunFolder', () => {
     expect(folder.cluster).to.deep.equal(CLUSTER);
   });
 
+  it('reads the key Kubernetes Events of cluster.jsonl apart from the samples, in file order', async () => {
+    await writeRunJson(dir, fixtureRun());
+    const event = { t: CLUSTER[3]!.t + 10, run: 'r', case: 'L-02', layer: 'logical', phase: 'fault', kind: 'event', type: 'Normal', reason: 'Killing', objectKind: 'Pod', object: 'demo/gw', message: 'Stopping container gateway', count: 1, uid: 'u', source: 'kubelet' };
+    await writeFile(path.join(dir, 'cluster.jsonl'), lines([...CLUSTER.slice(0, 4), event, ...CLUSTER.slice(4)]));
+    const folder = await readRunFolder(dir);
+    expect(folder.cluster).to.deep.equal(CLUSTER);
+    expect(folder.clusterEvents).to.deep.equal([event]);
+  });
+
   it('reads a run without a cluster (no cluster.jsonl) as no cluster samples', async () => {
     await writeRunJson(dir, fixtureRun());
     expect((await readRunFolder(dir)).cluster).to.deep.equal([]);
