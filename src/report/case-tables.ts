@@ -30,11 +30,12 @@ export function expectationTable(c: CaseResult): Table | null {
   const rows = c.expectations.map((e) => [
     e.phase ?? 'case',
     e.metric,
-    `${e.bound === 'max' ? '≤' : '≥'} ${e.thresholdText}`,
+    // thresholdText is the whole bound as the runner words it (`p95 ≤ 200ms`, a probe's description)
+    e.thresholdText,
     e.measuredText + (e.reason ? ` (${e.reason})` : ''),
     e.verdict,
   ]);
-  return { headers: ['phase', 'metric', 'threshold', 'measured', 'verdict'], rows, numeric: [false, false, true, true, false] };
+  return { headers: ['phase', 'metric', 'expected', 'measured', 'verdict'], rows, numeric: [false, false, false, true, false] };
 }
 
 function statsCells(s: LoadStats | null): string[] {

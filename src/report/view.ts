@@ -131,7 +131,7 @@ export function environmentRows(run: RunResult): Array<[string, string]> {
 
 /** `whole p95 ≤ 200ms: measured 312 ms`, the line a reader (or CI) needs for a failed check. */
 export function expectationText(e: ExpectationResult): string {
-  const what = `${e.phase ? `${e.phase} ` : ''}${e.metric} ${e.bound === 'max' ? '≤' : '≥'} ${e.thresholdText}`;
+  const what = `${e.phase ? `${e.phase} ` : ''}${e.thresholdText}`;
   return `${what}: measured ${e.measuredText}${e.reason ? ` (${e.reason})` : ''}`;
 }
 

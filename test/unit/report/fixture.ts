@@ -120,8 +120,8 @@ function steadyCase(): CaseResult {
     phases: [phase('whole', 0, 30_000, steadyRecords)],
     stages,
     expectations: [
-      { phase: 'whole', metric: 'p95', bound: 'max', threshold: 200, thresholdText: '200ms', measured: 35, measuredText: '35 ms', verdict: 'passed' },
-      { phase: 'whole', metric: 'errorRate', bound: 'max', threshold: 0.01, thresholdText: '1%', measured: 0, measuredText: '0%', verdict: 'passed' },
+      { phase: 'whole', metric: 'p95', bound: 'max', threshold: 200, thresholdText: 'p95 ≤ 200ms', measured: 35, measuredText: '35 ms', verdict: 'passed' },
+      { phase: 'whole', metric: 'errorRate', bound: 'max', threshold: 0.01, thresholdText: 'error rate ≤ 1%', measured: 0, measuredText: '0%', verdict: 'passed' },
     ],
     recovery: null,
     events: [event(-50, 'case-start'), event(-40, 'condition', { name: 'gateway-available', ok: true, detail: '3/3 replicas ready' }), event(0, 'load-start'), event(10_000, 'stage', { name: 'steady' }), event(30_000, 'load-end'), event(30_100, 'case-end')],
@@ -151,9 +151,9 @@ function podKillCase(): CaseResult {
     ],
     stages: [{ index: 0, name: 'main', connections: 20, rateRps: 100, startMs: 0, endMs: 30_000, stats: computeStats(podKillRecords, 30) }],
     expectations: [
-      { phase: 'whole', metric: 'p95', bound: 'max', threshold: 200, thresholdText: '200ms', measured: 312, measuredText: '312 ms', verdict: 'failed' },
-      { phase: 'fault', metric: 'errorRate', bound: 'max', threshold: 0.5, thresholdText: '50%', measured: 0.2, measuredText: '20%', verdict: 'passed' },
-      { phase: null, metric: 'recoveryTime', bound: 'max', threshold: 30_000, thresholdText: '30s', measured: 5_000, measuredText: '5s', verdict: 'passed' },
+      { phase: 'whole', metric: 'p95', bound: 'max', threshold: 200, thresholdText: 'p95 ≤ 200ms', measured: 312, measuredText: '312 ms', verdict: 'failed' },
+      { phase: 'fault', metric: 'errorRate', bound: 'max', threshold: 0.5, thresholdText: 'error rate ≤ 50%', measured: 0.2, measuredText: '20%', verdict: 'passed' },
+      { phase: null, metric: 'recoveryTime', bound: 'max', threshold: 30_000, thresholdText: 'recovery time ≤ 30s', measured: 5_000, measuredText: '5s', verdict: 'passed' },
     ],
     recovery: { injectedAtMs: 10_000, successRate: 0.99, stableForMs: 5_000, impact: true, firstFailureMs: 10_100, lastFailureMs: 14_900, recoveredAtMs: 15_000, recoveryTimeMs: 5_000, failedRequests: 200 },
     events: [

@@ -99,7 +99,7 @@ describe('report/html', () => {
   });
 
   it('prints the expectations with the failed one marked failed', () => {
-    expect(caseSection(html, 'L-02')).to.match(/<td>whole<\/td><td>p95<\/td><td class="num">≤ 200ms<\/td><td class="num">312 ms<\/td><td>failed<\/td>/);
+    expect(caseSection(html, 'L-02')).to.match(/<td>whole<\/td><td>p95<\/td><td>p95 ≤ 200ms<\/td><td class="num">312 ms<\/td><td>failed<\/td>/);
   });
 
   it('prints one phase row per phase with its window in seconds', () => {

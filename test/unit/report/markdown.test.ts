@@ -40,8 +40,8 @@ describe('report/markdown', () => {
 
   it('has an expectations table and a phase table for a case with load', async () => {
     const { md } = await render();
-    expect(md).to.include('| phase | metric | threshold | measured | verdict |');
-    expect(md).to.include('| whole | p95 | ≤ 200ms | 312 ms | failed |');
+    expect(md).to.include('| phase | metric | expected | measured | verdict |');
+    expect(md).to.include('| whole | p95 | p95 ≤ 200ms | 312 ms | failed |');
     expect(md).to.include('| fault | 10.0–20.0 | 1000 | 200 | 20% | 100.0 |');
   });
 
