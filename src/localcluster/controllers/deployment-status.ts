@@ -113,11 +113,20 @@ export function rolloutStatus(allRSs: Array<KObject | undefined>, newRS: KObject
   return status;
 }
 
-/** requeueStuckDeployment: when to look again for a deadline that may pass without any event (ms), if ever. */
+/**
+ * requeueStuckDeployment: when to look again for a deadline that may pass without any event (ms), if ever.
+ * Two departures from client-go, which re-adds the key rate-limited (5 ms first) and forgets the
+ * rate limit when the sync succeeds: a finished rollout (NewReplicaSetAvailable) whose pods went
+ * unavailable — a lost node — is not looked at again, since rolloutStatus never times a finished
+ * rollout out; and a deadline less than a second away is checked in a second, not at once. With
+ * client-go's 5 ms, a Deployment of a lost node was synced again and again until its pods came back,
+ * which in this one-threaded cluster took a whole core (measured: 45 s of CPU in 40 s of node loss)
+ * and starved every Service proxy and probe.
+ */
 export function stuckRequeueMs(d: KObject, status: any, nowMs: number): number | undefined {
   const cond = getCondition(d.status, 'Progressing');
   if (!hasProgressDeadline(d) || !cond) return undefined;
-  if (deploymentComplete(d, status) || cond.reason === TIMED_OUT) return undefined;
+  if (deploymentComplete(d, status) || cond.reason === TIMED_OUT || cond.reason === NEW_RS_AVAILABLE) return undefined;
   const after = Date.parse(cond.lastUpdateTime) + Number(d.spec.progressDeadlineSeconds) * 1000 - nowMs;
-  return after < 1000 ? 0 : after + 1000;
+  return after < 1000 ? 1000 : after + 1000;
 }
