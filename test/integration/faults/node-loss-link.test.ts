@@ -1,14 +1,13 @@
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import { expect } from 'chai';
-import { kubeClients, serviceUrl, writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
+import { kubeClients, serviceUrl } from '../../../src/kube/index.js';
 import { builtinFaults } from '../../../src/faults/index.js';
 import type { NodeLossTimes } from '../../../src/faults/node-loss-watch.js';
-import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import { demoManifestPath, type LocalCluster } from '../../../src/localcluster/index.js';
 import type { KObject } from '../../../src/localcluster/api/types.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { alive } from '../../helpers/processes.js';
-import { tempDir } from '../../helpers/tmp.js';
 import { faultContext, inject, until } from './node-fault-helpers.js';
 
 const HEARTBEAT_MS = 500;
@@ -78,32 +77,20 @@ async function openConnection(ip: string): Promise<{ socket: net.Socket; closed:
 describe('node-loss mode: link on the embedded cluster', function () {
   this.timeout(90_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let tmp: { dir: string };
   let kubeconfig: string;
 
   const pods = (ns: string, pred: (p: KObject) => boolean = () => true): KObject[] => cluster.store.snapshot('pods', ns, pred);
   const pod = (ns: string, name: string): KObject | undefined => cluster.store.peek('pods', ns, name);
   const node = (name: string): KObject => cluster.store.get('nodes', undefined, name);
 
+  let test: TestCluster;
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({
-      nodes: 3, stateDir: path.join(tmp.dir, 'state'),
-      heartbeatMs: HEARTBEAT_MS, nodeMonitorPeriodMs: MONITOR_PERIOD_MS, nodeMonitorGracePeriodMs: GRACE_MS, defaultTolerationSeconds: TOLERATION_SEC,
-    });
-    const url = await cluster.start();
-    kubeconfig = path.join(tmp.dir, 'kubeconfig');
-    await writeEmbeddedKubeconfig(kubeconfig, url);
-    await cluster.applyFiles([demoManifestPath]);
-    await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 40_000 });
+    test = await startTestCluster({ nodes: 3, heartbeatMs: HEARTBEAT_MS, nodeMonitorPeriodMs: MONITOR_PERIOD_MS, nodeMonitorGracePeriodMs: GRACE_MS, defaultTolerationSeconds: TOLERATION_SEC, manifests: [demoManifestPath] });
+    ({ cluster, kubeconfig, tmp } = test);
   });
 
-  after(async () => {
-    const pids = cluster.pids();
-    await cluster.stop();
-    expect(pids.filter(alive), 'pod processes alive after stop').to.deep.equal([]);
-    await tmp.remove();
-  });
+  after(() => test.stop());
 
   it('cuts the node of a gateway pod off under load: its pods live on unreachable, are replaced, and the link back stops the evicted ones', async () => {
     const gateways = pods('demo', (p) => p.metadata.labels?.app === 'gateway');

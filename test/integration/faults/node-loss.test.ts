@@ -2,14 +2,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { kubeClients, serviceUrl, writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
+import { kubeClients, serviceUrl } from '../../../src/kube/index.js';
 import { builtinFaults, type FaultContext } from '../../../src/faults/index.js';
 import { NODE_LOSS_TAINT } from '../../../src/faults/node-loss.js';
 import type { NodeLossTimes } from '../../../src/faults/node-loss-watch.js';
-import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import { demoManifestPath, type LocalCluster } from '../../../src/localcluster/index.js';
 import type { KObject } from '../../../src/localcluster/api/types.js';
-import { alive } from '../../helpers/processes.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { faultContext, inject, until } from './node-fault-helpers.js';
 
 const HEARTBEAT_MS = 500;
@@ -50,7 +49,7 @@ function loadLoop(url: string): { stop: () => Promise<{ ok: number; failed: numb
 describe('node-loss fault on the embedded cluster', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let tmp: { dir: string };
   let kubeconfig: string;
 
   const demoPods = (pred: (p: KObject) => boolean = () => true): KObject[] => cluster.store.snapshot('pods', 'demo', pred);
@@ -59,25 +58,13 @@ describe('node-loss fault on the embedded cluster', function () {
   const demoAvailable = (): Promise<unknown> => cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 30_000 });
   const freshCtx = (): FaultContext => faultContext(kubeconfig, tmp.dir, 'revert');
 
+  let test: TestCluster;
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({
-      nodes: 3, stateDir: path.join(tmp.dir, 'state'),
-      heartbeatMs: HEARTBEAT_MS, nodeMonitorPeriodMs: MONITOR_PERIOD_MS, nodeMonitorGracePeriodMs: GRACE_MS, defaultTolerationSeconds: TOLERATION_SEC,
-    });
-    const url = await cluster.start();
-    kubeconfig = path.join(tmp.dir, 'kubeconfig');
-    await writeEmbeddedKubeconfig(kubeconfig, url);
-    await cluster.applyFiles([demoManifestPath]);
-    await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 40_000 });
+    test = await startTestCluster({ nodes: 3, heartbeatMs: HEARTBEAT_MS, nodeMonitorPeriodMs: MONITOR_PERIOD_MS, nodeMonitorGracePeriodMs: GRACE_MS, defaultTolerationSeconds: TOLERATION_SEC, manifests: [demoManifestPath] });
+    ({ cluster, kubeconfig, tmp } = test);
   });
 
-  after(async () => {
-    const pids = cluster.pids();
-    await cluster.stop();
-    expect(pids.filter(alive), 'pod processes alive after stop').to.deep.equal([]);
-    await tmp.remove();
-  });
+  after(() => test.stop());
 
   it('taint provider: evicts the node\'s pods with a NoExecute taint, and the revert removes exactly that taint', async () => {
     const target = 'node-2';

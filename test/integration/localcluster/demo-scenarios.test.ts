@@ -6,11 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { silentLogger, systemClock } from '../../../src/core/index.js';
 import { faultDefinition, type FaultContext, type RevertRecord } from '../../../src/faults/index.js';
-import { kubeClients, writeEmbeddedKubeconfig, type KubeClients } from '../../../src/kube/index.js';
-import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import { kubeClients, type KubeClients } from '../../../src/kube/index.js';
+import { demoManifestPath, type LocalCluster } from '../../../src/localcluster/index.js';
 import type { ActionSpec } from '../../../src/plan/types.js';
-import { alive } from '../../helpers/processes.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { until } from '../../helpers/until.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../../../../${p}`, import.meta.url));
@@ -31,7 +30,7 @@ function action(kind: ActionSpec['kind'], params: Record<string, unknown>): Acti
 describe('demo scenarios on the embedded cluster: store replica, restore drill, gateway canary', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let tmp: { dir: string };
   let kubeconfig: string;
   let kube: KubeClients;
   let gatewayUrl: string;
@@ -48,25 +47,16 @@ describe('demo scenarios on the embedded cluster: store replica, restore drill, 
   };
   const revert = (record: RevertRecord | null) => faultDefinition(record!.fault)!.revert(record!, context());
 
+  let test: TestCluster;
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 3, stateDir: path.join(tmp.dir, 'state') });
-    const url = await cluster.start();
-    kubeconfig = path.join(tmp.dir, 'kubeconfig');
-    await writeEmbeddedKubeconfig(kubeconfig, url);
+    test = await startTestCluster({ nodes: 3, manifests: [demoManifestPath, STORE_REPLICA, GATEWAY_CANARY], timeoutMs: 45_000 });
+    ({ cluster, kubeconfig, tmp } = test);
     kube = kubeClients({ kubeconfig });
-    await cluster.applyFiles([demoManifestPath, STORE_REPLICA, GATEWAY_CANARY]);
-    await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 45_000 });
     const address = (await cluster.serviceAddress('demo', 'gateway'))!;
     gatewayUrl = `http://${address.host}:${address.port}`;
   });
 
-  after(async () => {
-    const pids = cluster.pids();
-    await cluster.stop();
-    expect(pids.filter(alive), 'pod processes alive after stop').to.deep.equal([]);
-    await tmp.remove();
-  });
+  after(() => test.stop());
 
   it('keeps answering reads from the replica (x-fallback) while the store primary is killed, and fails votes until it is back', async () => {
     const [victim] = pods(app('store'));
