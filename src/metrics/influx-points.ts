@@ -15,6 +15,11 @@ export const INFLUX_MEASUREMENTS = {
       'min', 'mean', 'p50', 'p75', 'p90', 'p95', 'p99', 'max', 'lag_max_ms', 'elu',
     ],
   },
+  // with `load.servedBy`: one point per second, generator, stage and header value (a value of the servedBy map)
+  crt_served_by: {
+    tags: ['run', 'plan', 'case', 'layer', 'phase', 'target', 'generator', 'stage', 'value'],
+    fields: ['answers', 'share'],
+  },
   crt_event: {
     tags: ['run', 'plan', 'case', 'layer', 'kind', 'name'],
     fields: ['title', 'text', 'ok', 'duration_ms', 'offset_ms', 'data'],
@@ -97,6 +102,25 @@ export function loadPoint(r: TimeseriesRecord, plan: string, times: UniqueTimes)
     elu: r.elu,
   });
   return { measurement: 'crt_load', tags, fields, timestamp: times.next('crt_load', tags, r.t) };
+}
+
+/**
+ * The answers of one second by value of the load's `servedBy` header (none without `load.servedBy`):
+ * `answers` for that value, `share` its part of the second's answers (0..1). Grafana sums `answers`
+ * per value; a share over a longer span is sum(answers of the value) / sum(answers), never a mean of shares.
+ */
+export function servedByPoints(r: TimeseriesRecord, plan: string, times: UniqueTimes): CrtPoint[] {
+  if (!r.servedBy) return [];
+  const total = Object.values(r.servedBy).reduce((n, x) => n + x, 0);
+  return Object.entries(r.servedBy).map(([value, answers]) => {
+    const tags = { run: r.run, plan, case: r.case, layer: r.layer, phase: r.phase, target: r.target, generator: String(r.generator), stage: String(r.stage), value };
+    return { measurement: 'crt_served_by', tags, fields: defined({ answers, share: total > 0 ? answers / total : null }), timestamp: times.next('crt_served_by', tags, r.t) };
+  });
+}
+
+/** The points of a line of timeseries.jsonl: its `crt_load` point, then its `crt_served_by` points. */
+export function samplePoints(r: TimeseriesRecord, plan: string, times: UniqueTimes): CrtPoint[] {
+  return [loadPoint(r, plan, times), ...servedByPoints(r, plan, times)];
 }
 
 export function eventPoint(r: EventRecord, plan: string, times: UniqueTimes): CrtPoint {

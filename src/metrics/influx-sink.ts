@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
 import { describeInfluxConfig, type InfluxConfig } from './influx-config.js';
-import { UniqueTimes, casePoint, clusterEventPoint, clusterPoint, eventPoint, loadPoint, type CrtPoint } from './influx-points.js';
+import { UniqueTimes, casePoint, clusterEventPoint, clusterPoint, eventPoint, samplePoints, type CrtPoint } from './influx-points.js';
 import { SPOOL_FILE, Spool } from './influx-spool.js';
 import { InfluxWriter } from './influx-writer.js';
 import type { Sink } from './sink.js';
@@ -59,7 +59,7 @@ export class InfluxSink implements Sink {
   }
 
   writeSamples(records: readonly TimeseriesRecord[]): void {
-    this.add(records.map((r) => loadPoint(r, this.o.plan, this.times)));
+    this.add(records.flatMap((r) => samplePoints(r, this.o.plan, this.times)));
   }
 
   writeEvents(records: readonly EventRecord[]): void {

@@ -4,7 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 import type { Logger } from '../../core/log.js';
 import {
-  InfluxWriter, SPOOL_FILE, Spool, UniqueTimes, casePoint, clusterEventPoint, clusterPoint, describeInfluxConfig, eventPoint, loadPoint, resolveInfluxConfig, type CrtPoint,
+  InfluxWriter, SPOOL_FILE, Spool, UniqueTimes, casePoint, clusterEventPoint, clusterPoint, describeInfluxConfig, eventPoint, resolveInfluxConfig, samplePoints, type CrtPoint,
 } from '../../metrics/index.js';
 import type { SinksDoc } from '../../plan/schema-types.js';
 import { RUN_FILES, readRunFolder, writeRunJson } from '../../results/run-folder.js';
@@ -63,7 +63,7 @@ async function runPoints(dir: string, run: RunResult, timeseries: TimeseriesReco
   const times = new UniqueTimes();
   const plan = run.plan.name;
   return [
-    ...timeseries.map((r) => loadPoint(r, plan, times)),
+    ...timeseries.flatMap((r) => samplePoints(r, plan, times)),
     ...(await readJsonl<EventRecord>(path.join(dir, RUN_FILES.events))).map((r) => eventPoint(r, plan, times)),
     ...(await readJsonl<ClusterSampleRecord | ClusterEventRecord>(path.join(dir, 'cluster.jsonl'))).map((r) => (r.kind === 'event' ? clusterEventPoint(r, plan, times) : clusterPoint(r, plan, times))),
     ...run.cases.map((c) => casePoint(run.runId, plan, c, times)),

@@ -5,10 +5,10 @@ import { crt, type CliRun } from '../../helpers/cli.js';
 import { Influxd, requireInfluxd } from '../../helpers/influxd.js';
 import { writePlan } from '../../helpers/run.js';
 import { dashboardQueries, expandQuery } from '../../helpers/grafana.js';
-import { closedPort, fixedDelay, startServer, type TestServer } from '../../helpers/servers.js';
+import { closedPort, startServer, type Handler, type TestServer } from '../../helpers/servers.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
-import { INFLUX_MEASUREMENTS, UniqueTimes, eventPoint, loadPoint, type CrtPoint, type Measurement } from '../../../src/metrics/index.js';
+import { INFLUX_MEASUREMENTS, UniqueTimes, eventPoint, samplePoints, type CrtPoint, type Measurement } from '../../../src/metrics/index.js';
 import type { EventRecord, RunResult, TimeseriesRecord } from '../../../src/results/types.js';
 
 const PLAN_NAME = 'influx-it';
@@ -22,10 +22,16 @@ ${extra}layers:
     - id: LOG-01
       title: steady with a step
       objective: write every second to InfluxDB
-      load: {target: srv, rate: 40, connections: 4, duration: ${seconds}s}
+      load: {target: srv, rate: 40, connections: 4, duration: ${seconds}s, servedBy: x-version}
       trigger: [{at: 1s, fault: exec, name: touch, command: "node -e \\"require('fs').writeFileSync('marker', 'x')\\"", revertCommand: "true", revertAfter: 1s}]
       expect: {whole: {errorRate: 0%}}
 `;
+
+/** Answers after 1 ms; one answer in five says it was served by v2, the others by v1. */
+const versioned: Handler = (_req, res, n) => {
+  res.setHeader('x-version', n % 5 === 0 ? 'v2' : 'v1');
+  setTimeout(() => res.end('ok'), 1);
+};
 
 async function jsonl<T>(file: string): Promise<T[]> {
   return (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
@@ -34,9 +40,9 @@ async function jsonl<T>(file: string): Promise<T[]> {
 /** The points the run files say were written, keyed like the points read back from InfluxDB. */
 async function expectedPoints(dir: string, measurement: Measurement): Promise<string[]> {
   const times = new UniqueTimes();
-  const points: CrtPoint[] = measurement === 'crt_load'
-    ? (await jsonl<TimeseriesRecord>(path.join(dir, 'timeseries.jsonl'))).map((r) => loadPoint(r, PLAN_NAME, times))
-    : (await jsonl<EventRecord>(path.join(dir, 'events.jsonl'))).map((r) => eventPoint(r, PLAN_NAME, times));
+  const points: CrtPoint[] = measurement === 'crt_event'
+    ? (await jsonl<EventRecord>(path.join(dir, 'events.jsonl'))).map((r) => eventPoint(r, PLAN_NAME, times))
+    : (await jsonl<TimeseriesRecord>(path.join(dir, 'timeseries.jsonl'))).flatMap((r) => samplePoints(r, PLAN_NAME, times)).filter((p) => p.measurement === measurement);
   return points.map((p) => key(p.timestamp, p.tags, p.fields)).sort();
 }
 
@@ -65,7 +71,7 @@ describe('the InfluxDB sink against a real influxd', function () {
   });
   beforeEach(async () => {
     tmp = await tempDir();
-    server = await startServer(fixedDelay(1));
+    server = await startServer(versioned);
   });
   afterEach(async () => {
     await server.close();
@@ -92,11 +98,18 @@ describe('the InfluxDB sink against a real influxd', function () {
     const [sums] = await influxd.query('SELECT sum(requests), sum(failed) FROM crt_load', 'crt');
     const records = await jsonl<TimeseriesRecord>(path.join(dir, 'timeseries.jsonl'));
     expect(sums?.values[0]?.slice(1)).to.deep.equal([records.reduce((n, x) => n + x.requests, 0), 0]);
+    // the answers by version: one point per second and value, summing to what run.json says of the case
+    const served = await expectedPoints(dir, 'crt_served_by');
+    expect(served.length).to.be.greaterThan(2);
+    expect(await storedPoints(influxd, 'crt_served_by')).to.deep.equal(served);
+    const byValue = await influxd.query('SELECT sum(answers) FROM crt_served_by GROUP BY "value"', 'crt');
+    const whole = (await readRun('r1')).cases[0]?.phases.find((p) => p.name === 'whole')?.stats?.servedBy;
+    expect(Object.fromEntries(byValue.map((x) => [x.tags?.value, x.values[0]?.[1]]))).to.deep.equal(whole).and.to.have.all.keys('v1', 'v2');
     const [verdicts] = await influxd.query('SELECT verdict, expectations_failed FROM crt_case', 'crt');
     expect(verdicts?.values.map((v) => v.slice(1))).to.deep.equal([['passed', 0]]);
     const sink = (await readRun('r1')).sinks.find((s) => s.name === 'influx');
     expect(sink).to.deep.include({ status: 'ok', errors: [] });
-    expect(sink?.written).to.equal(load.length + (await expectedPoints(dir, 'crt_event')).length + 1);
+    expect(sink?.written).to.equal(load.length + served.length + (await expectedPoints(dir, 'crt_event')).length + 1);
   });
 
   it('answers every query of the Grafana dashboard, with data for the load panels and the fault annotations', async () => {
@@ -107,7 +120,7 @@ describe('the InfluxDB sink against a real influxd', function () {
     const to = Date.now() * 1000;
     for (const { where, query } of dashboardQueries()) {
       const series = await influxd.query(expandQuery(query, 'g1', from, to), 'crt');
-      if (/FROM "crt_(load|case)"|inject\|revert/.test(query)) expect(series.length, `${where}: ${query}`).to.be.greaterThan(0);
+      if (/FROM "crt_(load|case|served_by)"|inject\|revert/.test(query)) expect(series.length, `${where}: ${query}`).to.be.greaterThan(0);
     }
   });
 
@@ -124,6 +137,7 @@ describe('the InfluxDB sink against a real influxd', function () {
     const r = await running;
     expectOk(r);
     expect(await storedPoints(d, 'crt_load')).to.deep.equal(await expectedPoints(runDir('r2'), 'crt_load'));
+    expect(await storedPoints(d, 'crt_served_by')).to.deep.equal(await expectedPoints(runDir('r2'), 'crt_served_by'));
     expect(await storedPoints(d, 'crt_event')).to.deep.equal(await expectedPoints(runDir('r2'), 'crt_event'));
     const sink = (await readRun('r2')).sinks.find((s) => s.name === 'influx');
     expect(sink?.status).to.equal('degraded');
@@ -149,6 +163,7 @@ describe('the InfluxDB sink against a real influxd', function () {
     const push = await crt(['push', dir, '--influx-url', d.url], { cwd: tmp.dir });
     expectOk(push);
     expect(await storedPoints(d, 'crt_load')).to.deep.equal(await expectedPoints(dir, 'crt_load'));
+    expect(await storedPoints(d, 'crt_served_by')).to.deep.equal(await expectedPoints(dir, 'crt_served_by'));
     expect(await readFile(path.join(dir, 'influx-spool.jsonl'), 'utf8')).to.equal('');
     expect((await readRun('r3')).sinks.find((s) => s.name === 'influx')?.status).to.equal('degraded');
     // --all rewrites the whole run with the same timestamps: nothing is doubled

@@ -78,5 +78,9 @@ describe('docker-compose.yml and the provisioned Grafana', () => {
     const faults = d.annotations.list.find((a) => a.name === 'faults');
     expect(faults).to.deep.include({ titleColumn: 'title', textColumn: 'text', tagsColumn: 'kind' });
     expect(faults?.query).to.include('inject|revert');
+    const k8s = d.annotations.list.find((a) => a.name === 'kubernetes events');
+    expect(k8s).to.deep.include({ titleColumn: 'title', textColumn: 'text', tagsColumn: 'name' });
+    expect(k8s?.query).to.include(`"kind" = 'kubernetes'`);
+    expect(all).to.match(/FROM "crt_served_by" .*GROUP BY time\(1s\), "case", "value"/);
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { INFLUX_MEASUREMENTS, UniqueTimes, casePoint, clusterEventPoint, clusterPoint, eventPoint, loadPoint, redactUrl, resolveInfluxConfig } from '../../../src/metrics/index.js';
+import { INFLUX_MEASUREMENTS, UniqueTimes, casePoint, clusterEventPoint, clusterPoint, eventPoint, loadPoint, redactUrl, resolveInfluxConfig, samplePoints } from '../../../src/metrics/index.js';
 import type { CaseResult, EventRecord, TimeseriesRecord } from '../../../src/results/types.js';
 import { sample } from '../../helpers/samples.js';
 
@@ -21,6 +21,23 @@ describe('InfluxDB points', () => {
       min: 20, mean: 20.008, p50: 20.015, p75: 20.015, p90: 20.015, p95: 20.015, p99: 20.015, max: 20.015, lag_max_ms: 0, elu: 0.1,
     });
     expect(Object.keys(p.fields).sort()).to.deep.equal([...INFLUX_MEASUREMENTS.crt_load.fields].sort());
+  });
+
+  it('writes the answers of a second by servedBy value as crt_served_by points, after its crt_load point', () => {
+    const points = samplePoints(record({ servedBy: { v1: 72, v2: 18, '(none)': 0 } }), 'demo', new UniqueTimes());
+    expect(points.map((p) => p.measurement)).to.deep.equal(['crt_load', 'crt_served_by', 'crt_served_by', 'crt_served_by']);
+    const [, v1, v2, none] = points;
+    expect(v1).to.deep.equal({
+      measurement: 'crt_served_by', timestamp: (T0 + 3000) * 1000,
+      tags: { run: 'r1', plan: 'demo', case: 'LOG-01', layer: 'logical', phase: 'fault', target: 'gw', generator: '1', stage: '2', value: 'v1' },
+      fields: { answers: 72, share: 0.8 },
+    });
+    expect(v2?.fields).to.deep.equal({ answers: 18, share: 0.2 });
+    expect(none?.fields).to.deep.equal({ answers: 0, share: 0 });
+    for (const p of points.slice(1)) expect(Object.keys(p.fields).sort()).to.deep.equal([...INFLUX_MEASUREMENTS.crt_served_by.fields].sort());
+    // a second with no answer has counts and no share; a load without servedBy has no such point
+    expect(samplePoints(record({ servedBy: { v1: 0 } }), 'demo', new UniqueTimes())[1]?.fields).to.deep.equal({ answers: 0 });
+    expect(samplePoints(record(), 'demo', new UniqueTimes()).map((p) => p.measurement)).to.deep.equal(['crt_load']);
   });
 
   it('leaves out error rate and latency of a second without requests (InfluxDB has no null)', () => {
