@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { crt } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CRT_BIN, crt } from '../helpers/cli.js';
 import { writePlan } from '../helpers/run.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -84,5 +85,16 @@ layers:
     expect(r.stdout).to.match(/validate <plan\.\.\.>/);
     expect(r.stdout).to.match(/run \[options\] <plan>/);
     expect(r.stdout).to.match(/Exit codes:\n\s+0\s+every selected case passed/);
+  });
+
+  it('exits quietly when the reader of its output has gone (crt --help | head): no EPIPE stack', async () => {
+    const child = spawn(process.execPath, [CRT_BIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // close the read end before crt writes: its first write to stdout is EPIPE
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).to.not.match(/EPIPE|Unhandled/);
+    expect(code).to.equal(0);
   });
 });
