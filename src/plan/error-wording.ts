@@ -15,7 +15,7 @@ const FORMAT_MESSAGES: Record<string, string> = {
   duration: 'must be a duration such as 30s, 2m30s or 500ms',
   percent: 'must be a percentage such as 1% or 0.5%',
   every: 'must read "every <duration>", e.g. every 30s',
-  increase: 'must be an allowed increase such as +20% (relative), +30s or +50ms (absolute), or off',
+  increase: 'must be an allowed increase such as +20% (relative), +30s or +50ms (absolute), +25% or +5ms (whichever allows more), or off',
   'rate-increase': 'must be an allowed increase of the error rate in percentage points, such as +0.5%, or off',
   regex: 'must be a valid regular expression',
   'abort-rule': 'must read "<metric> <op> <value> for <duration>", e.g. "errorRate > 50% for 10s"',

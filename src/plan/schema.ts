@@ -52,7 +52,7 @@ export const ExpectSchema = strictObject({
 }, { description: 'expected behaviour: assertions checked at the end of the case; a bare value is a maximum' });
 
 const increase = (description: string) =>
-  Type.Optional(Type.String({ format: 'increase', description: `${description}: +20% (relative to the baseline run), +30s or +50ms (absolute), or off` }));
+  Type.Optional(Type.String({ format: 'increase', description: `${description}: +20% (relative to the baseline run), +30s or +50ms (absolute), +25% or +5ms (whichever allows more), or off` }));
 
 /** How much worse than the baseline run a metric may get before `crt compare` / `crt run --baseline` call it a regression. */
 export const RegressionSchema = strictObject({

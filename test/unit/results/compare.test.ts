@@ -67,6 +67,18 @@ describe('regression thresholds', () => {
     expect(allowedMax(100, { kind: 'absolute', value: 30, text: '+30ms' })).to.equal(130);
   });
 
+  it('reads +25% or +5ms as relative with an absolute floor, and allows whichever is larger', () => {
+    const both = parseIncrease('p95', '+25% or +5ms');
+    expect(both).to.deep.equal({ kind: 'relative', value: 0.25, text: '+25% or +5ms', atLeast: 5 });
+    // a fast service: 4.66 ms → 6.36 ms (+37 %, two nightly runs of the same code) is within the floor
+    expect(allowedMax(4.66, both!)).to.be.closeTo(9.66, 1e-9);
+    // a slow one: the relative part allows more
+    expect(allowedMax(100, both!)).to.be.closeTo(125, 1e-9);
+    expect(parseIncrease('recoveryTime', '+20% or +10s')).to.deep.include({ value: 0.2, atLeast: 10_000 });
+    for (const t of ['+5ms or +25%', '+25% or 5ms', '+25% or +5', '+25% and +5ms', '+25%or +5ms']) expect(isIncrease('p95', t), t).to.equal(false);
+    expect(isIncrease('errorRate', '+1% or +5ms')).to.equal(false);
+  });
+
   it('takes the defaults, then the plan\'s regression:, then the case\'s, key by key', () => {
     const of = regressionThresholds({
       regression: { p95: '+50ms', p99: '+30%' },
@@ -90,6 +102,15 @@ describe('compareRuns', () => {
     expect(p95.map((m) => [m.phase, m.status])).to.deep.equal([['whole', 'ok'], ['fault', 'regressed']]);
     expect(p95[1]).to.include({ baseline: 100, current: 121, delta: 21, allowed: '+20%' });
     expect(p95[1]!.limit).to.be.closeTo(120, 1e-9);
+  });
+
+  it('with +25% or +5ms, passes a fast phase that moved by a few ms and flags one past the floor', () => {
+    const plan = { regression: { p95: '+25% or +5ms' } };
+    const before = runOf('b1', [kase('A', 'passed', [{ name: 'whole', p95: 4 }, { name: 'fault', p95: 4, startMs: 5_000 }])], plan);
+    const now = runOf('c2', [kase('A', 'passed', [{ name: 'whole', p95: 8.9 }, { name: 'fault', p95: 9.1, startMs: 5_000 }])], plan);
+    const p95 = compareRuns(now, before, 'reports/b1').cases[0]!.metrics.filter((m) => m.metric === 'p95');
+    expect(p95.map((m) => [m.phase, m.status, m.allowed])).to.deep.equal([['whole', 'ok', '+25% or +5ms'], ['fault', 'regressed', '+25% or +5ms']]);
+    expect(p95[1]!.limit).to.be.closeTo(9, 1e-9);
   });
 
   it('leaves p99 unchecked by default and checks it when the plan sets it', () => {
