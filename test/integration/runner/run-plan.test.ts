@@ -118,7 +118,10 @@ describe('running plans against a real server', function () {
 `);
     const { result } = await runPlanFile(file, tmp.dir);
     expect(result.cases[0]).to.include({ verdict: 'failed' });
-    expect(result.cases[0]!.reason).to.match(/^whole p95 ≤ 10ms: measured 4\d/);
+    // the server answers after 40 ms: at least that, more on a busy machine (59 ms seen beside the cluster tests)
+    const measured = /^whole p95 ≤ 10ms: measured (\d+(?:\.\d+)?) ms$/.exec(result.cases[0]!.reason ?? '');
+    expect(measured, result.cases[0]!.reason).to.not.equal(null);
+    expect(Number(measured![1])).to.be.at.least(40);
     expect(result.verdict).to.equal('failed');
   });
 
