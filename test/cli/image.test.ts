@@ -3,18 +3,13 @@ import { execFile } from 'node:child_process';
 import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { crt } from '../helpers/cli.js';
+import { dockerfile } from '../helpers/dockerfile.js';
 import { REPO } from '../helpers/grafana.js';
 import { fixedDelay, startServer, type TestServer } from '../helpers/servers.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const run = promisify(execFile);
-const DOCKERFILE = path.join(REPO, 'deploy/k8s/Dockerfile');
-
-/** The instructions of the Dockerfile's last stage (the image), comments and blank lines left out. */
-async function finalStage(): Promise<string[]> {
-  const lines = (await readFile(DOCKERFILE, 'utf8')).split('\n').filter((l) => l.trim() && !l.startsWith('#'));
-  return lines.slice(lines.findLastIndex((l) => l.startsWith('FROM ')));
-}
 
 /**
  * Lays out the crt image's file system under `root` the way deploy/k8s/Dockerfile builds it, without a
@@ -28,7 +23,7 @@ async function stageImage(root: string): Promise<{ appDir: string; workDir: stri
   let appDir = '';
   const env: Record<string, string> = {};
   const at = (p: string) => path.join(root, path.isAbsolute(p) ? p : path.join(cwd, p));
-  for (const line of await finalStage()) {
+  for (const line of dockerfile().final) {
     const [op, ...args] = line.split(/\s+/) as [string, ...string[]];
     if (op === 'FROM' || op === 'USER' || op === 'ENTRYPOINT' || op === 'CMD') continue;
     if (op === 'ENV') {
@@ -73,11 +68,7 @@ describe('the crt image (deploy/k8s/Dockerfile), laid out without Docker', funct
   });
 
   /** crt as the image's ENTRYPOINT runs it: from /work, with the image's ENV and no development package. */
-  const crtIn = (args: string[]) =>
-    run(process.execPath, [path.join(image.appDir, 'bin/crt.js'), ...args], { cwd: image.workDir, env: { ...process.env, ...image.env, CRT_PDF: 'off', CI: '1' } }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-    );
+  const crtIn = (args: string[]) => crt(args, { bin: path.join(image.appDir, 'bin/crt.js'), cwd: image.workDir, env: { ...image.env, CI: '1' } });
 
   it('holds only production packages: no TypeScript, mocha or eslint in node_modules', async () => {
     const modules = await readdir(path.join(image.appDir, 'node_modules'));

@@ -11,15 +11,15 @@ export interface CliRun {
 }
 
 /**
- * Spawns the built CLI. `signals` sends each signal after its delay (ms since start);
+ * Spawns the built CLI (`bin`: another copy of bin/crt.js). `signals` sends each signal after its delay (ms since start);
  * `signalOn` sends a signal once stderr matches (after `delayMs`).
  */
 export function crt(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string>; signals?: Array<[NodeJS.Signals, number]>; signalOn?: { stderr: RegExp; signal: NodeJS.Signals; delayMs?: number }; timeoutMs?: number } = {},
+  opts: { cwd?: string; env?: Record<string, string>; bin?: string; signals?: Array<[NodeJS.Signals, number]>; signalOn?: { stderr: RegExp; signal: NodeJS.Signals; delayMs?: number }; timeoutMs?: number } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CRT_BIN, ...args], {
+    const child = spawn(process.execPath, [opts.bin ?? CRT_BIN, ...args], {
       cwd: opts.cwd,
       // no PDF unless a test asks for it (CRT_PDF: 'on'): printing one costs ~2 s per run
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CRT_PDF: 'off', ...opts.env },

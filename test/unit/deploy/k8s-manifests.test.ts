@@ -8,6 +8,7 @@ import { ClusterRole, ClusterRoleBinding, Role, RoleBinding, type IRoleBinding }
 import { ConfigMap, Namespace, PersistentVolumeClaim, ServiceAccount, type IConfigMap } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 import { loadPlan } from '../../../src/plan/index.js';
+import { dockerfile } from '../../helpers/dockerfile.js';
 import { REPO } from '../../helpers/grafana.js';
 
 const K8S = path.join(REPO, 'deploy/k8s');
@@ -123,9 +124,7 @@ describe('deploy/k8s: RBAC, CronJob and the crt image', () => {
   });
 
   it('builds one crt image from node:20-slim: production dependencies, the built dist, a non-root user, crt as entrypoint', () => {
-    const text = readFileSync(path.join(K8S, 'Dockerfile'), 'utf8');
-    const lines = text.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
-    const final = lines.slice(lines.findLastIndex((l) => l.startsWith('FROM ')));
+    const { lines, final } = dockerfile();
     expect(final[0]).to.equal('FROM node:20-slim');
     expect(final.some((l) => /^RUN npm ci --omit=dev\b/.test(l))).to.equal(true);
     expect(final).to.include('COPY --from=build /app/dist/src ./dist/src');
