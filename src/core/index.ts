@@ -5,3 +5,5 @@ export * from './clock.js';
 export * from './log.js';
 export * from './version.js';
 export * from './command.js';
+export * from './redact.js';
+export * from './variables.js';

@@ -1,4 +1,4 @@
-import { describeCommandResult, runCommand } from '../core/command.js';
+import { commandEnvironment, describeCommandResult, runCommand, variablesNeeded } from '../core/command.js';
 import { parseDuration } from '../core/units.js';
 import type { ActionSpec } from '../plan/types.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
@@ -17,7 +17,10 @@ interface ExecRevert extends RevertRecord {
   fault: 'exec';
   command: string;
   cwd: string;
+  /** the command's env: as the plan wrote it, `${…}` references and not their values (journals are files) */
   env: Record<string, string>;
+  /** the variables the revert reads from crt's environment (names only), set when the fault was injected */
+  needs?: string[];
   timeoutMs: number;
 }
 
@@ -34,13 +37,15 @@ export const execFault: FaultDefinition = {
       async plan(ctx: FaultContext) {
         const cwd = p.cwd ?? ctx.planDir;
         const env = { ...(ctx.kubeconfig ? { KUBECONFIG: ctx.kubeconfig } : {}), ...p.env, CRT_RUN_ID: ctx.runId, CRT_CASE_ID: ctx.caseId, CRT_STEP: ctx.step };
-        const revert: ExecRevert | null = p.revertCommand ? { fault: 'exec', command: p.revertCommand, cwd, env, timeoutMs } : null;
+        const revert: ExecRevert | null = p.revertCommand
+          ? { fault: 'exec', command: p.revertCommand, cwd, env, needs: variablesNeeded(p.revertCommand, env, process.env), timeoutMs }
+          : null;
         return {
           summary: `run \`${p.command}\``,
           targets: [p.command],
           revert,
           async apply() {
-            const r = await runCommand(p.command, { cwd, env, timeoutMs, signal: ctx.signal });
+            const r = await runCommand(p.command, { cwd, env: commandEnvironment(env, process.env).env, timeoutMs, signal: ctx.signal });
             if (r.exitCode !== 0) throw new FaultError(`\`${p.command}\` ${describeCommandResult(r)}`, r.stderr || r.stdout);
             return { detail: lastLine(r.stdout), data: { durationMs: Math.round(r.durationMs) } };
           },
@@ -51,7 +56,13 @@ export const execFault: FaultDefinition = {
 
   async revert(record: RevertRecord, ctx: FaultContext) {
     const r = record as ExecRevert;
-    const result = await runCommand(r.command, { cwd: r.cwd, env: r.env, timeoutMs: r.timeoutMs, signal: ctx.signal });
+    const { env, missing } = commandEnvironment(r.env, process.env);
+    const unset = [...new Set([...(r.needs ?? []).filter((n) => !process.env[n]), ...missing])];
+    if (unset.length > 0) {
+      // the journal keeps names, not values: running with an empty value could revert the wrong thing
+      throw new FaultError(`revert \`${r.command}\` needs ${unset.join(', ')} from the environment, which ${unset.length === 1 ? 'is' : 'are'} not set: export ${unset.length === 1 ? 'it' : 'them'} and run crt revert again`);
+    }
+    const result = await runCommand(r.command, { cwd: r.cwd, env, timeoutMs: r.timeoutMs, signal: ctx.signal });
     if (result.exitCode !== 0) throw new FaultError(`revert \`${r.command}\` ${describeCommandResult(result)}`, result.stderr || result.stdout);
     return `ran \`${r.command}\``;
   },

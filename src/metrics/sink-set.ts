@@ -1,11 +1,11 @@
-import { errorMessage } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
+import { Redactor, errorMessage, type Logger } from '../core/index.js';
 import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
 import type { Sink } from './sink.js';
 
 /**
  * The one wrapper every call into a sink goes through: a sink that throws is recorded in the
- * results (and logged) and the others carry on. `close` is idempotent.
+ * results (and logged) and the others carry on. `close` is idempotent. Records pass through
+ * `redactor` first, so no sink (files, InfluxDB points, the spool) gets a secret of the run.
  */
 export class SinkSet {
   private readonly failures = new Map<string, string[]>();
@@ -14,6 +14,7 @@ export class SinkSet {
   constructor(
     private readonly sinks: readonly Sink[],
     private readonly log: Logger,
+    private readonly redactor = new Redactor(),
   ) {}
 
   /** Opens every sink; unlike writes, a failure here is returned to the caller (exit 3 before anything runs). */
@@ -21,23 +22,28 @@ export class SinkSet {
     for (const s of this.sinks) await s.open?.();
   }
 
-  writeSamples(records: readonly TimeseriesRecord[]): void {
+  writeSamples(samples: readonly TimeseriesRecord[]): void {
+    const records = this.redactor.value(samples);
     for (const s of this.sinks) this.guard(s, 'writeSamples', () => s.writeSamples(records));
   }
 
-  writeEvents(records: readonly EventRecord[]): void {
+  writeEvents(events: readonly EventRecord[]): void {
+    const records = this.redactor.value(events);
     for (const s of this.sinks) this.guard(s, 'writeEvents', () => s.writeEvents(records));
   }
 
-  writeClusterSamples(records: readonly ClusterSampleRecord[]): void {
+  writeClusterSamples(samples: readonly ClusterSampleRecord[]): void {
+    const records = this.redactor.value(samples);
     for (const s of this.sinks) if (s.writeClusterSamples) this.guard(s, 'writeClusterSamples', () => s.writeClusterSamples?.(records));
   }
 
-  writeClusterEvents(records: readonly ClusterEventRecord[]): void {
+  writeClusterEvents(events: readonly ClusterEventRecord[]): void {
+    const records = this.redactor.value(events);
     for (const s of this.sinks) if (s.writeClusterEvents) this.guard(s, 'writeClusterEvents', () => s.writeClusterEvents?.(records));
   }
 
-  writeCaseResult(run: string, result: CaseResult): void {
+  writeCaseResult(run: string, caseResult: CaseResult): void {
+    const result = this.redactor.value(caseResult);
     for (const s of this.sinks) if (s.writeCaseResult) this.guard(s, 'writeCaseResult', () => s.writeCaseResult?.(run, result));
   }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
-import type { Problem } from '../core/errors.js';
+import { expandVariables, type Problem } from '../core/index.js';
 import { substituteEnv } from './env.js';
 import { validateAgainst } from './validate.js';
 import { YamlSource, displayPath, type DocPath } from './yaml-source.js';
@@ -23,6 +23,8 @@ export interface LoadedFile {
  */
 export class FileSet {
   readonly problems: Problem[] = [];
+  /** secret values substituted into any of the files (src/plan/env.ts): never to be written */
+  readonly secrets = new Set<string>();
   private readonly cache = new Map<string, LoadedFile | null>();
 
   constructor(private readonly env: NodeJS.ProcessEnv) {}
@@ -54,8 +56,9 @@ export class FileSet {
       this.cache.set(abs, loaded);
       return loaded;
     }
-    const { problems: envProblems, quotedPaths } = substituteEnv(source, this.env);
+    const { problems: envProblems, quotedPaths, secrets } = substituteEnv(source, this.env);
     this.problems.push(...envProblems);
+    for (const secret of secrets) this.secrets.add(secret);
     let value: unknown;
     try {
       value = source.toJS();
@@ -79,6 +82,11 @@ export class FileSet {
     const loaded = { file: abs, source, value, valid: envProblems.length === 0 && schemaProblems.length === 0 };
     this.cache.set(abs, loaded);
     return loaded;
+  }
+
+  /** `text` with its `${…}` references replaced from the plan's environment (what substitution left for a command). */
+  expand(text: string): string {
+    return expandVariables(text, this.env).text;
   }
 
   error(source: YamlSource, at: DocPath, message: string, hint?: string): void {

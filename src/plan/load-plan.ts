@@ -88,6 +88,7 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[]): Lo
     sinks: doc.sinks ?? {},
     cases,
     resolved: { ...doc, layers: resolvedLayers(layers, cases) },
+    secrets: [...files.secrets],
   };
   return { plan: deepFreeze(plan), warnings: files.problems.filter((p) => p.severity === 'warning') };
 }
@@ -152,6 +153,7 @@ function extendPlan(doc: PlanDoc, file: string, source: YamlSource, files: FileS
     sinks: doc.sinks ?? base.plan.sinks,
     cases,
     extends: base.plan.display,
+    secrets: [...base.plan.secrets, ...files.secrets],
     resolved: {
       ...baseResolved,
       ...doc,

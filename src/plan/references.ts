@@ -81,6 +81,10 @@ export function resolveChaosRef(
   if (!loaded || !loaded.valid) return null;
   const { ref: _ref, ...overrides } = entry;
   const merged = { ...(loaded.value as Record<string, unknown>), ...overrides };
+  // env: of a ref step keeps its references for an exec fault (src/plan/env.ts); any other fault gets the values
+  if (merged.fault !== 'exec' && merged.env && typeof merged.env === 'object') {
+    merged.env = Object.fromEntries(Object.entries(merged.env).map(([k, v]) => [k, typeof v === 'string' ? files.expand(v) : v]));
+  }
   const problems = validateAgainst(FaultActionSchema, merged, from.source, from.path);
   if (problems.length > 0) {
     files.problems.push(...problems.map((p) => ({ ...p, message: `${p.message} (with ${displayPath(target)})` })));

@@ -205,4 +205,6 @@ export interface Plan {
   cases: CaseSpec[];
   /** the plan document after substitution, with scenario and chaos references resolved */
   resolved: unknown;
+  /** secret values substituted from the environment (src/plan/env.ts): the run redacts them from every file */
+  secrets: readonly string[];
 }

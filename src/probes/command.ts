@@ -1,4 +1,4 @@
-import { describeCommandResult, runCommand } from '../core/command.js';
+import { commandEnvironment, describeCommandResult, runCommand } from '../core/command.js';
 import type { ProbeSpec } from '../plan/types.js';
 import type { Probe, ProbeContext, ProbeOutcome } from './probe.js';
 
@@ -16,7 +16,9 @@ export function commandProbe(spec: ProbeSpec): Probe {
   const expectExit = p.expectExit ?? 0;
   return {
     async check(ctx: ProbeContext): Promise<ProbeOutcome> {
-      const r = await runCommand(p.command, { cwd: p.cwd ?? ctx.planDir, env: { ...(ctx.kubeconfig ? { KUBECONFIG: ctx.kubeconfig } : {}), ...p.env }, timeoutMs: spec.timeoutMs, signal: ctx.signal });
+      // env: values keep their ${…} references in the plan (src/plan/env.ts): expanded here, as the command runs
+      const env = commandEnvironment({ ...(ctx.kubeconfig ? { KUBECONFIG: ctx.kubeconfig } : {}), ...p.env }, process.env).env;
+      const r = await runCommand(p.command, { cwd: p.cwd ?? ctx.planDir, env, timeoutMs: spec.timeoutMs, signal: ctx.signal });
       if (r.exitCode !== expectExit) return { ok: false, detail: `\`${p.command}\` ${describeCommandResult(r)} (expected exit ${expectExit})` };
       if (p.outputMatches !== undefined && !new RegExp(p.outputMatches, 'm').test(r.stdout)) {
         return { ok: false, detail: `\`${p.command}\` output does not match /${p.outputMatches}/` };

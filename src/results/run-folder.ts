@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EnvironmentError, UsageError } from '../core/errors.js';
+import { EnvironmentError, Redactor, UsageError } from '../core/index.js';
 import { RESULT_SCHEMA_VERSION, type ClusterEventRecord, type ClusterSampleRecord, type RunResult, type TimeseriesRecord } from './types.js';
 
 export const RUN_FILES = {
@@ -19,8 +19,9 @@ export function newRunId(planName: string, now: Date, random: string): string {
   return `${stamp}-${planName.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${random}`;
 }
 
-export async function writeRunJson(dir: string, run: RunResult): Promise<void> {
-  await writeFile(path.join(dir, RUN_FILES.run), `${JSON.stringify(run, null, 2)}\n`);
+/** `redactor`: the run's secrets (src/core/redact.ts); without one, secret keys and URL credentials are still masked. */
+export async function writeRunJson(dir: string, run: RunResult, redactor = new Redactor()): Promise<void> {
+  await writeFile(path.join(dir, RUN_FILES.run), `${JSON.stringify(redactor.value(run), null, 2)}\n`);
 }
 
 /** What a run folder holds for the reporters; `cluster` is empty when the run had no cluster. */

@@ -21,6 +21,7 @@ import { printDryRunResolved } from './dry-run.js';
 import { compareRuns } from '../../results/compare.js';
 import { noteOtherPlan, reportComparison, resolveBaseline } from './compare.js';
 import { installSignalHandlers } from '../signals.js';
+import { recordedCommandLine, runRedactor } from './run-secrets.js';
 
 export interface RunFlags {
   only: string[];
@@ -74,6 +75,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   checkNamespaces(plan, cases);
   // before the run folder exists: a bad URL or a missing credential variable is a clear error, not a half-made run
   const influx = resolveInfluxConfig(plan.sinks.influx, { url: flags.influxUrl, env: process.env, baseDir: path.dirname(plan.file) });
+  const redactor = runRedactor(plan, influx, argv);
   // Targets that name cluster Services are checked once the run's cluster is open.
   const direct = [...usedTargets(cases)].filter((t) => !needsCluster(plan.targets[t]));
   await checkReachable(plan, direct, new PlanTargets(plan.targets));
@@ -95,10 +97,10 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     throw err;
   }
   const destination = pino.destination({ dest: path.join(dir, RUN_FILES.log), sync: true });
-  const log = createLogger(destination, flags.logLevel);
+  const log = createLogger(destination, flags.logLevel, redactor);
   const sinkList: Sink[] = [new FileSink(dir)];
   if (influx) sinkList.push(new InfluxSink({ config: influx, plan: plan.name, dir, log }));
-  const sinks = new SinkSet(sinkList, log);
+  const sinks = new SinkSet(sinkList, log, redactor);
   await sinks.open();
   const journal = new Journal(runId, [new FileJournalStore(path.join(dir, RUN_FILES.journal))]);
   const view = new ProgressView(io.stderr, flags.progressEvery);
@@ -106,16 +108,19 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   const operator = new RunOperator(mode, { dir, runId, clock: systemClock, notify: (m) => view.notice(m), ...(mode === 'ask' ? { prompt: terminalPrompt } : {}) });
   const signals = installSignalHandlers(io, journal, dir);
   try {
-    const { result, revertFailures } = await runPlan(plan, cases, {
+    const outcome = await runPlan(plan, cases, {
       runId, dir, clock: systemClock, log, signal: signals.signal, sinks, journal, observer: view, selection, operator,
-      command: ['crt', ...argv].join(' '), revertFirst: flags.revertFirst,
+      command: recordedCommandLine(argv, redactor), revertFirst: flags.revertFirst,
     });
+    const revertFailures = outcome.revertFailures;
     await sinks.close();
-    result.sinks = sinks.status();
-    if (baseline) result.comparison = compareRuns(result, baseline.run, baseline.dir);
-    await writeRunJson(dir, result);
+    outcome.result.sinks = sinks.status();
+    if (baseline) outcome.result.comparison = compareRuns(outcome.result, baseline.run, baseline.dir);
+    // the reports are rendered from this copy: no secret of the run reaches a file
+    const result = redactor.value(outcome.result);
+    await writeRunJson(dir, result, redactor);
     result.reporters = await renderAll({ run: result, ...(await readBack(dir)), dir }, builtinReporters, log);
-    await writeRunJson(dir, result);
+    await writeRunJson(dir, result, redactor);
     view.runFinished(result);
     for (const r of result.reporters) if (!r.ok) io.stderr.write(`reporter ${r.name} failed: ${r.error ?? ''}\n`);
     for (const r of result.reporters) if (r.skipped) io.stderr.write(`reporter ${r.name} ${r.skipped}\n`);
