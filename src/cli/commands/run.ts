@@ -108,16 +108,15 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   const operator = new RunOperator(mode, { dir, runId, clock: systemClock, notify: (m) => view.notice(m), ...(mode === 'ask' ? { prompt: terminalPrompt } : {}) });
   const signals = installSignalHandlers(io, journal, dir);
   try {
-    const outcome = await runPlan(plan, cases, {
+    const { result: ran, revertFailures } = await runPlan(plan, cases, {
       runId, dir, clock: systemClock, log, signal: signals.signal, sinks, journal, observer: view, selection, operator,
       command: recordedCommandLine(argv, redactor), revertFirst: flags.revertFirst,
     });
-    const revertFailures = outcome.revertFailures;
     await sinks.close();
-    outcome.result.sinks = sinks.status();
-    if (baseline) outcome.result.comparison = compareRuns(outcome.result, baseline.run, baseline.dir);
+    ran.sinks = sinks.status();
+    if (baseline) ran.comparison = compareRuns(ran, baseline.run, baseline.dir);
     // the reports are rendered from this copy: no secret of the run reaches a file
-    const result = redactor.value(outcome.result);
+    const result = redactor.value(ran);
     await writeRunJson(dir, result, redactor);
     result.reporters = await renderAll({ run: result, ...(await readBack(dir)), dir }, builtinReporters, log);
     await writeRunJson(dir, result, redactor);
