@@ -1,3 +1,4 @@
+import { Redactor } from '../../core/index.js';
 import type { LoadSpec, StageSpec, StatusRange } from '../../plan/types.js';
 
 /** What the generated script needs besides the load: where and how long. */
@@ -99,7 +100,8 @@ function servedByValue(res) {
 /**
  * A k6 script for a crt load: the executors above, the request with its headers, body and
  * timeout, and `okStatus` as k6's expected statuses (which drive `http_req_failed` and the
- * `expected_response` tag crt reads back). The URL can be overridden by `CRT_URL`. With
+ * `expected_response` tag crt reads back). The URL can be overridden by `CRT_URL`; the headers are
+ * in `CRT_HEADERS`, never in the file (their values may be secrets, and the file is an artifact). With
  * `servedBy`, each answer is also counted in the `crt_served_by` Counter by the header's value.
  */
 export function generateK6Script(input: ScriptInput): string {
@@ -117,10 +119,11 @@ export function generateK6Script(input: ScriptInput): string {
 import http from 'k6/http';
 import exec from 'k6/execution';
 ${served.imports}
-const URL = __ENV.CRT_URL || ${JSON.stringify(input.url)};
+const URL = __ENV.CRT_URL || ${JSON.stringify(new Redactor().text(input.url))};
 const METHOD = ${JSON.stringify(spec.method)};
 const BODY = ${JSON.stringify(spec.body)};
-const HEADERS = ${JSON.stringify(input.headers)};
+// the headers come from crt in CRT_HEADERS: a value may be a secret, and this file stays in the run folder
+const HEADERS = JSON.parse(__ENV.CRT_HEADERS || '{}');
 const TIMEOUT = ${JSON.stringify(ms(spec.timeoutMs))};
 /** start of each stage, ms after the start of the test */
 const STAGE_STARTS = ${JSON.stringify(stepStarts)};

@@ -58,6 +58,17 @@ describe('k6 script generation', () => {
     }
   });
 
+  it('keeps header values and the URL password out of the script file (it stays in the run folder): k6 gets them in its environment', () => {
+    const script = generateK6Script({
+      url: 'http://alice:url-pw-1234@127.0.0.1:9/', headers: { authorization: 'Bearer tok-5678' },
+      spec: loadSpec({}), maxStageMs: 60_000,
+    });
+    expect(script).to.not.contain('url-pw-1234').and.not.contain('tok-5678');
+    expect(script).to.contain('const URL = __ENV.CRT_URL || "http://alice:***@127.0.0.1:9/";');
+    const env = k6RunEnv({ base: {}, url: 'http://alice:url-pw-1234@127.0.0.1:9/', method: 'GET', headers: { authorization: 'Bearer tok-5678' }, env: {} });
+    expect(env).to.include({ CRT_URL: 'http://alice:url-pw-1234@127.0.0.1:9/', CRT_HEADERS: '{"authorization":"Bearer tok-5678"}' });
+  });
+
   it('writes okStatus as k6 expected statuses', () => {
     expect(expectedStatuses([[200, 299], [404, 404]])).to.equal('{ min: 200, max: 299 }, 404');
   });
@@ -70,7 +81,8 @@ describe('k6 script generation', () => {
     expect(script).to.contain('const URL = __ENV.CRT_URL || "http://127.0.0.1:9/orders";');
     expect(script).to.contain('const METHOD = "POST";');
     expect(script).to.contain('const BODY = "{\\"a\\":1}";');
-    expect(script).to.contain('const HEADERS = {"content-type":"application/json"};');
+    expect(script).to.contain("const HEADERS = JSON.parse(__ENV.CRT_HEADERS || '{}');");
+    expect(script).to.not.contain('application/json');
     expect(script).to.contain('const TIMEOUT = "2500ms";');
     expect(script).to.contain('http.setResponseCallback(http.expectedStatuses({ min: 200, max: 299 }));');
     expect(script).to.contain('http.request(METHOD, URL, BODY, params);');
@@ -99,7 +111,7 @@ describe('k6 run arguments and environment', () => {
 
   it('passes InfluxDB credentials as K6_INFLUXDB_* variables, from the plan or CRT_INFLUX_*', () => {
     const env = k6RunEnv({ base: { PATH: '/bin' }, url: 'http://t/', method: 'GET', runId: 'r1', caseId: 'C', influx, env: { EXTRA: '1' } });
-    expect(env).to.include({ PATH: '/bin', CRT_URL: 'http://t/', CRT_RUN_ID: 'r1', CRT_CASE: 'C', K6_INFLUXDB_USERNAME: 'u', K6_INFLUXDB_PASSWORD: 's3cret', EXTRA: '1' });
+    expect(env).to.include({ PATH: '/bin', CRT_URL: 'http://t/', CRT_HEADERS: '{}', CRT_RUN_ID: 'r1', CRT_CASE: 'C', K6_INFLUXDB_USERNAME: 'u', K6_INFLUXDB_PASSWORD: 's3cret', EXTRA: '1' });
     const fromEnv = k6RunEnv({ base: { CRT_INFLUX_USERNAME: 'eu', CRT_INFLUX_PASSWORD: 'ep' }, url: 'http://t/', method: 'GET', influx: { url: 'http://h', database: 'd' }, env: {} });
     expect(fromEnv).to.include({ K6_INFLUXDB_USERNAME: 'eu', K6_INFLUXDB_PASSWORD: 'ep' });
   });
