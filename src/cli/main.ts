@@ -3,9 +3,9 @@ import { pino } from 'pino';
 import { CrtError, PlanError, formatProblem } from '../core/errors.js';
 import { ExitCode, exitCodeDescriptions } from '../core/exit-codes.js';
 import { createLogger } from '../core/log.js';
-import { crtVersion } from '../core/version.js';
+import { crtVersion, etcdVersion, kubernetesVersion } from '../core/version.js';
 import { parseDuration } from '../core/units.js';
-import type { ClusterUpFlags } from './commands/cluster.js';
+import type { ClusterInstallFlags, ClusterUpFlags } from './commands/cluster.js';
 import type { CompareFlags } from './commands/compare.js';
 import type { PushFlags } from './commands/push.js';
 import type { RunFlags } from './commands/run.js';
@@ -33,7 +33,7 @@ function duration(value: string): number {
 function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number) => void): Command {
   const program = new Command('crt')
     .description('Load testing and chaos validation for services on Kubernetes: runs a CRT (acceptance test book) and writes its report.')
-    .version(crtVersion)
+    .version(`${crtVersion} (Kubernetes v${kubernetesVersion}, etcd v${etcdVersion}: crt cluster install)`)
     .showHelpAfterError('(run crt --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
@@ -196,6 +196,19 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .action(async (name: string, state: 'off' | 'on' | 'link-down' | 'link-up', flags: { dir: string }) => {
       const { clusterNode } = await import('./commands/cluster.js');
       setCode(await clusterNode(name, state, flags, io));
+    });
+  cluster
+    .command('install')
+    .description('put kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and etcd of one Kubernetes release in the cache '
+      + '(~/.cache/crt/kubernetes/<version>/bin, CRT_CACHE moves it), from --from or KUBEBUILDER_ASSETS, a verified download, or a go build; '
+      + 'prints the bin folder (see README "Real Kubernetes binaries")')
+    .option('--kubernetes-version <x.y.z>', `the release (default ${kubernetesVersion})`)
+    .option('--from <dir>', 'a folder holding the five programs of that release')
+    .option('--mirror <url>', 'base URL of a mirror of the downloads: <url>/release/vX.Y.Z/bin/<os>/<arch>/<program> and <url>/etcd/vA.B.C/ (env CRT_KUBERNETES_MIRROR)')
+    .option('--no-download', 'do not try the download (take --from, KUBEBUILDER_ASSETS or a go build)')
+    .action(async (flags: ClusterInstallFlags) => {
+      const { clusterInstall } = await import('./commands/cluster.js');
+      setCode(await clusterInstall(flags, io));
     });
 
   return program;

@@ -18,3 +18,13 @@ export function dependencyVersion(name: string): string {
     return pkg.dependencies[name] ?? 'unknown';
   }
 }
+
+/**
+ * The one Kubernetes release crt installs and tests against (`crt cluster install`): the newest minor
+ * whose k8s.io/kubernetes module builds with the Go the project's machines have (its go.mod says
+ * `go 1.26.0`). tools/kubernetes/go.mod pins the same release; a unit test keeps the two equal.
+ */
+export const kubernetesVersion = '1.37.2';
+
+/** The etcd that Kubernetes release pins (go.etcd.io/etcd/server/v3 in its go.mod). */
+export const etcdVersion = '3.7.0';

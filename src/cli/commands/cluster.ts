@@ -7,7 +7,7 @@ import { EnvironmentError, UsageError } from '../../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 import { createLogger } from '../../core/log.js';
 import { kubeClients, serviceUrl, writeEmbeddedKubeconfig } from '../../kube/index.js';
-import { LocalCluster, demoManifestPath, killLeftovers } from '../../localcluster/index.js';
+import { LocalCluster, demoManifestPath, installKubernetes, killLeftovers } from '../../localcluster/index.js';
 import type { CliIO } from '../io.js';
 import { alive, clearState, readState, statePaths, writeState } from './cluster-state.js';
 
@@ -176,4 +176,39 @@ export async function clusterNode(name: string, state: NodeSwitchState, flags: {
   const cut = body.cutConnections !== undefined ? ` (${plural(body.cutConnections, 'connection')} reset)` : '';
   io.stdout.write(`node ${name}: ${what} ${body.state}${killed}${cut}\n`);
   return ExitCode.passed;
+}
+
+export interface ClusterInstallFlags {
+  kubernetesVersion?: string;
+  from?: string;
+  mirror?: string;
+  download: boolean;
+}
+
+/**
+ * `crt cluster install`: puts the programs of one Kubernetes release in the cache (see README "Real
+ * Kubernetes binaries"); the bin folder goes to stdout, to be put first on PATH, progress to stderr.
+ */
+export async function clusterInstall(flags: ClusterInstallFlags, io: CliIO): Promise<ExitCodeValue> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const result = await installKubernetes({
+      ...(flags.kubernetesVersion ? { kubernetesVersion: flags.kubernetesVersion } : {}),
+      ...(flags.from ? { from: flags.from } : {}),
+      ...(flags.mirror ? { mirror: flags.mirror } : {}),
+      download: flags.download,
+      onProgress: (line) => io.stderr.write(`${line}\n`),
+      signal: stop.signal,
+    });
+    const how = { cache: 'cached', from: 'copied from --from', 'kubebuilder-assets': 'copied from KUBEBUILDER_ASSETS', download: 'downloaded and verified', build: 'built from source' }[result.source];
+    io.stderr.write(`Kubernetes v${result.kubernetesVersion} (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd): ${how}, in ${result.bin}\n`);
+    io.stdout.write(`${result.bin}\n`);
+    return ExitCode.passed;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

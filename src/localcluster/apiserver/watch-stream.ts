@@ -26,7 +26,11 @@ export function serveWatch(store: Store, res: ServerResponse, w: WatchRequest): 
   const timeoutSec = Number(q.get('timeoutSeconds') ?? NaN);
   const timeoutMs = Number.isFinite(timeoutSec) && timeoutSec > 0 ? Math.min(timeoutSec * 1000, w.maxTimeoutMs) : w.maxTimeoutMs;
   const bookmarks = q.get('allowWatchBookmarks') === 'true';
-  let lastRv = q.get('resourceVersion') ?? store.resourceVersion();
+  // A watch-list (client-go's WatchListClient, on by default in kubectl since 1.35): the current state as
+  // ADDED events whatever resourceVersion says (NotOlderThan it), then a BOOKMARK annotated
+  // k8s.io/initial-events-end that ends the "list"; a client that never sees it waits for ever.
+  const initialEvents = q.get('sendInitialEvents') === 'true';
+  let lastRv = (initialEvents ? undefined : q.get('resourceVersion')) ?? store.resourceVersion();
   let ended = false;
   let stop: () => void = () => undefined;
   const end = (): void => {
@@ -46,11 +50,21 @@ export function serveWatch(store: Store, res: ServerResponse, w: WatchRequest): 
     stop = store.watch(w.resource.key, w.namespace, {
       labelSelector: q.get('labelSelector') ?? undefined,
       fieldSelector: q.get('fieldSelector') ?? undefined,
-      resourceVersion: q.get('resourceVersion') ?? undefined,
+      resourceVersion: initialEvents ? undefined : q.get('resourceVersion') ?? undefined,
     }, (event: WatchEvent) => {
-      lastRv = event.object.metadata.resourceVersion ?? lastRv;
+      const rv = event.object.metadata.resourceVersion;
+      // initial ADDED events carry older versions: a later BOOKMARK must not send the client back
+      if (rv !== undefined && Number(rv) > Number(lastRv)) lastRv = rv;
       write(event.type, renderEventObject(w, event.object, store.now()));
     });
+    if (initialEvents) {
+      const listRv = store.resourceVersion();
+      // queued after the store's microtask that delivers the initial ADDED events
+      queueMicrotask(() => write('BOOKMARK', {
+        kind: w.resource.kind, apiVersion: apiVersion(w.resource),
+        metadata: { resourceVersion: listRv, annotations: { 'k8s.io/initial-events-end': 'true' } },
+      }));
+    }
   } catch (err) {
     const status = err instanceof ApiError ? err.toStatus() : new ApiError(500, 'InternalError', String(err)).toStatus();
     write('ERROR', status);

@@ -124,6 +124,22 @@ describe('embedded cluster API server (through @kubernetes/client-node and kubec
     expect(lines.every((l) => l.type === 'BOOKMARK' && l.object.kind === 'ConfigMap' && l.object.metadata.resourceVersion)).to.equal(true);
   });
 
+  it('answers a watch-list (sendInitialEvents, as kubectl 1.35+ sends) with the current objects, then the initial-events-end bookmark, then changes', async () => {
+    const cm = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: name } });
+    store.create('configmaps', 'demo', cm('a'));
+    store.update('configmaps', 'demo', 'a', { ...cm('a'), data: { k: 'a2' } });
+    store.create('configmaps', 'demo', cm('b'));
+    const listRv = store.resourceVersion();
+    const res = await fetch(`${kc.getCurrentCluster()!.server}/api/v1/namespaces/demo/configmaps?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&resourceVersion=1&timeoutSeconds=1`);
+    store.create('configmaps', 'demo', cm('c'));
+    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: any });
+    const described = lines.filter((l) => l.type !== 'BOOKMARK' || l.object.metadata.annotations).map((l) => `${l.type} ${l.object.metadata.name ?? l.object.metadata.resourceVersion}`);
+    expect(described).to.deep.equal(['ADDED a', 'ADDED b', `BOOKMARK ${listRv}`, 'ADDED c']);
+    expect(lines[2]!.object).to.deep.equal({ kind: 'ConfigMap', apiVersion: 'v1', metadata: { resourceVersion: listRv, annotations: { 'k8s.io/initial-events-end': 'true' } } });
+    const periodic = lines.slice(3).filter((l) => l.type === 'BOOKMARK').map((l) => Number(l.object.metadata.resourceVersion));
+    expect(periodic.every((rv) => rv >= Number(listRv))).to.equal(true);
+  });
+
   it('lists pods by field selector (spec.nodeName, status.phase) and deletes a collection by label', async () => {
     const core = kc.makeApiClient(CoreV1Api);
     const pod = (name: string, nodeName?: string) => ({ metadata: { name, labels: { app: 'x' } }, spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'c', image: 'crt.io/demo:1.0' }] } });
