@@ -5,3 +5,4 @@ export * from './clock.js';
 export * from './log.js';
 export * from './version.js';
 export * from './command.js';
+export * from './atomic-file.js';
