@@ -1,11 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { access, cp, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { access, cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { crt } from '../helpers/cli.js';
+import { CRT_BIN, crt } from '../helpers/cli.js';
 import { writePlan } from '../helpers/run.js';
 import { closedPort, fixedDelay, startServer, type TestServer } from '../helpers/servers.js';
 import { tempDir } from '../helpers/tmp.js';
+import type { RunResult } from '../../src/results/types.js';
 
 const exists = (p: string) => access(p).then(() => true, () => false);
 const isRoot = process.getuid?.() === 0;
@@ -118,5 +119,25 @@ current-context: c
     expect(r.stderr).to.match(/error: cannot read the crt journals .*ECONNREFUSED/);
     expect(await readdir(path.join(tmp.dir, 'reports'))).to.deep.equal([]);
     expect(server.count).to.equal(0);
+  });
+
+  it('blames a generator out of file descriptors on the generator: EMFILE named, the case inconclusive, exit 1', async () => {
+    server = await startServer(fixedDelay(1));
+    const file = await writePlan(tmp.dir, plan(server.url).replace('connections: 1, duration: 1s}', 'connections: 1200, rate: 100, duration: 1s}, abortIf: ["errorRate > 1% for 1s"]'));
+    // `ulimit -n` is set by the shell that execs crt: Node cannot lower its own limit. Node needs ~800
+    // descriptors to load crt's modules, so 1024 (the limit of the report) and 1200 connections.
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile('sh', ['-c', 'ulimit -n 1024 && exec "$0" "$@"', process.execPath, CRT_BIN, 'run', file, '--run-id', 'fd'],
+        { cwd: tmp.dir, env: { PATH: process.env.PATH ?? '', CRT_PDF: 'off' }, timeout: 60_000 },
+        (err, _stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stderr }));
+    });
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.include('warning: case LOG-01 opens 1200 connections but this process may open 1024 files (ulimit -n)');
+    const run = JSON.parse(await readFile(path.join(tmp.dir, 'reports', 'fd', 'run.json'), 'utf8')) as RunResult;
+    const c = run.cases[0]!;
+    expect(c.verdict).to.equal('inconclusive');
+    expect(c.reason).to.match(/^a load generator failed: generator 0: EMFILE: \d+ connection attempts? failed because this process ran out of file descriptors \(limit 1024, ulimit -n\) with 1200 connections: failures of the load generator, not of the service — raise ulimit -n/);
+    expect(r.stderr).to.match(/INCONCLUSIVE LOG-01 .*EMFILE/);
+    expect(server.count).to.be.greaterThan(0);
   });
 });

@@ -17,6 +17,7 @@ import { PlanTargets, RunOperator, type ManualMode, type TerminalPrompt, checkNa
 import type { CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
 import { printDryRunResolved } from './dry-run.js';
+import { warnFdLimit } from './run-preflight.js';
 import { compareRuns } from '../../results/compare.js';
 import { noteOtherPlan, reportComparison, resolveBaseline } from './compare.js';
 import { installSignalHandlers } from '../signals.js';
@@ -78,6 +79,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   // Targets that name cluster Services are checked once the run's cluster is open.
   const direct = [...usedTargets(cases)].filter((t) => !needsCluster(plan.targets[t]));
   await checkReachable(plan, direct, new PlanTargets(plan.targets));
+  warnFdLimit(cases, io);
 
   // found before the run: an unknown baseline is a usage error, not a run wasted
   const baseline = flags.baseline ? await resolveBaseline(flags.baseline, flags.out, plan.name, undefined, influx) : null;

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import type { LoadSpec } from '../plan/types.js';
+
+/**
+ * The soft limit on open files of this process (`ulimit -n`), or undefined where it cannot be read.
+ * Node has no getrlimit(); Linux publishes the limits in /proc/self/limits, which is read instead of
+ * adding a native addon for one number.
+ */
+export function openFilesLimit(limitsText?: string): number | undefined {
+  let text = limitsText;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  const m = /^Max open files\s+(\d+|unlimited)\s/m.exec(text);
+  if (!m) return undefined;
+  return m[1] === 'unlimited' ? undefined : Number(m[1]);
+}
+
+/** File descriptors crt itself keeps open while a load runs (log, sinks, journal, the engine's threads) besides the connections. */
+export const CRT_OWN_FDS = 64;
+
+/** Connections a load opens at once in this process: every generator thread holds its stage's connections. */
+export function localConnections(load: LoadSpec): number {
+  if (load.engine !== 'autocannon' || load.distributed) return 0;
+  return Math.max(0, ...load.stages.map((s) => s.connections)) * load.generators;
+}
+
+/** What a generator says when connections failed for want of file descriptors here (EMFILE) or on the machine (ENFILE). */
+export function fdExhaustedMessage(code: 'EMFILE' | 'ENFILE', failures: number, connections: number, limit: number | undefined): string {
+  const where = code === 'EMFILE'
+    ? `this process ran out of file descriptors (${limit !== undefined ? `limit ${limit}, ` : ''}ulimit -n)`
+    : 'this machine ran out of file descriptors (ENFILE: fs.file-max)';
+  const hint = code === 'EMFILE' ? 'raise ulimit -n (e.g. ulimit -n 65536) or lower connections' : 'raise fs.file-max or lower connections';
+  return `${code}: ${failures} connection attempt${failures === 1 ? '' : 's'} failed because ${where} with ${connections} connections: ` +
+    `failures of the load generator, not of the service — ${hint}`;
+}
