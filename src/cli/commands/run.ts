@@ -18,6 +18,7 @@ import type { CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
 import { printDryRunResolved } from './dry-run.js';
 import { warnFdLimit } from './run-preflight.js';
+import { stopOrphans } from './orphans.js';
 import { compareRuns } from '../../results/compare.js';
 import { noteOtherPlan, reportComparison, resolveBaseline } from './compare.js';
 import { installSignalHandlers } from '../signals.js';
@@ -80,6 +81,8 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   const direct = [...usedTargets(cases)].filter((t) => !needsCluster(plan.targets[t]));
   await checkReachable(plan, direct, new PlanTargets(plan.targets));
   warnFdLimit(cases, io);
+  // the pods a killed cluster.local run left would hold the loopback addresses this run's cluster needs
+  if (plan.cluster?.local) stopOrphans(io);
 
   // found before the run: an unknown baseline is a usage error, not a run wasted
   const baseline = flags.baseline ? await resolveBaseline(flags.baseline, flags.out, plan.name, undefined, influx) : null;
