@@ -6,3 +6,4 @@ export * from './log.js';
 export * from './version.js';
 export * from './command.js';
 export * from './atomic-file.js';
+export * from './open-files.js';

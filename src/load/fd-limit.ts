@@ -1,24 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { LoadSpec } from '../plan/types.js';
-
-/**
- * The soft limit on open files of this process (`ulimit -n`), or undefined where it cannot be read.
- * Node has no getrlimit(); Linux publishes the limits in /proc/self/limits, which is read instead of
- * adding a native addon for one number.
- */
-export function openFilesLimit(limitsText?: string): number | undefined {
-  let text = limitsText;
-  if (text === undefined) {
-    try {
-      text = readFileSync('/proc/self/limits', 'utf8');
-    } catch {
-      return undefined;
-    }
-  }
-  const m = /^Max open files\s+(\d+|unlimited)\s/m.exec(text);
-  if (!m) return undefined;
-  return m[1] === 'unlimited' ? undefined : Number(m[1]);
-}
+export { openFilesLimit } from '../core/open-files.js';
 
 /** File descriptors crt itself keeps open while a load runs (log, sinks, journal, the engine's threads) besides the connections. */
 export const CRT_OWN_FDS = 64;

@@ -33,6 +33,15 @@ ${extra}layers:
     - {id: LOG-01, title: t, objective: o, load: {target: srv, connections: 1, duration: 1s}${trigger}}
 `;
 
+  /** crt under `ulimit -n <limit>`, set by the shell that execs it: Node cannot lower its own limit. */
+  function crtWithOpenFiles(limit: number, args: string[]): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile('sh', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, CRT_BIN, ...args],
+        { cwd: tmp.dir, env: { PATH: process.env.PATH ?? '', CRT_PDF: 'off' }, timeout: 60_000 },
+        (err, _stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stderr }));
+    });
+  }
+
   /** A read-only tmpfs (root only, as in CI): `content` is copied in before it turns read-only. */
   async function readOnlyMount(content?: string): Promise<string> {
     const dir = path.join(tmp.dir, 'ro');
@@ -124,13 +133,8 @@ current-context: c
   it('blames a generator out of file descriptors on the generator: EMFILE named, the case inconclusive, exit 1', async () => {
     server = await startServer(fixedDelay(1));
     const file = await writePlan(tmp.dir, plan(server.url).replace('connections: 1, duration: 1s}', 'connections: 1200, rate: 100, duration: 1s}, abortIf: ["errorRate > 1% for 1s"]'));
-    // `ulimit -n` is set by the shell that execs crt: Node cannot lower its own limit. Node needs ~800
-    // descriptors to load crt's modules, so 1024 (the limit of the report) and 1200 connections.
-    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile('sh', ['-c', 'ulimit -n 1024 && exec "$0" "$@"', process.execPath, CRT_BIN, 'run', file, '--run-id', 'fd'],
-        { cwd: tmp.dir, env: { PATH: process.env.PATH ?? '', CRT_PDF: 'off' }, timeout: 60_000 },
-        (err, _stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stderr }));
-    });
+    // Node needs ~800 descriptors to load crt's modules: 1024 (the limit of the report) and 1200 connections
+    const r = await crtWithOpenFiles(1024, ['run', file, '--run-id', 'fd']);
     expect(r.code, r.stderr).to.equal(1);
     expect(r.stderr).to.include('warning: case LOG-01 opens 1200 connections but this process may open 1024 files (ulimit -n)');
     const run = JSON.parse(await readFile(path.join(tmp.dir, 'reports', 'fd', 'run.json'), 'utf8')) as RunResult;
@@ -139,5 +143,19 @@ current-context: c
     expect(c.reason).to.match(/^a load generator failed: generator 0: EMFILE: \d+ connection attempts? failed because this process ran out of file descriptors \(limit 1024, ulimit -n\) with 1200 connections: failures of the load generator, not of the service — raise ulimit -n/);
     expect(r.stderr).to.match(/INCONCLUSIVE LOG-01 .*EMFILE/);
     expect(server.count).to.be.greaterThan(0);
+  });
+
+  it('says an open-files limit too low for crt to start is the environment (exit 3), not a stack', async () => {
+    server = await startServer(fixedDelay(1));
+    const file = await writePlan(tmp.dir, plan(server.url));
+    const r = await crtWithOpenFiles(64, ['run', file, '--run-id', 'low']);
+    expect(r.code, r.stderr).to.equal(3);
+    const [first, hint, rest] = r.stderr.split('\n');
+    // Node's loader reports the EMFILE, or now and then a module "not found" because of it
+    expect(first).to.match(/^error: too many open files: (EMFILE: too many open files, open|Cannot find) .* \(open-files limit 64, ulimit -n\)$/);
+    expect(hint).to.equal('hint: crt needs about 1024 open files to start, plus one per load connection: raise the limit (ulimit -n 65536)');
+    expect(rest).to.equal('');
+    expect(await readdir(tmp.dir)).to.deep.equal(['plan.yaml']);
+    expect(server.count).to.equal(0);
   });
 });
