@@ -4,6 +4,7 @@ import { CrtError, PlanError, formatProblem } from '../core/errors.js';
 import { ExitCode, exitCodeDescriptions } from '../core/exit-codes.js';
 import { createLogger } from '../core/log.js';
 import { crtVersion, etcdVersion, kubernetesVersion } from '../core/version.js';
+import { OPEN_FILES_TO_START, openFilesLimit, outOfFileDescriptors } from '../core/open-files.js';
 import { parseDuration } from '../core/units.js';
 import type { ClusterInstallFlags, ClusterUpFlags } from './commands/cluster.js';
 import type { CompareFlags } from './commands/compare.js';
@@ -220,6 +221,8 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
  */
 export async function main(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   let code: number = ExitCode.passed;
+  // read now: once the process is out of file descriptors, /proc/self/limits cannot be opened either
+  const openFiles = openFilesLimit();
   const program = buildProgram(io, argv, (c) => (code = c));
   try {
     await program.parseAsync(argv);
@@ -235,6 +238,12 @@ export async function main(argv: readonly string[], io: CliIO = { stdout: proces
       io.stderr.write(`error: ${err.message}\n`);
       if (err.hint) io.stderr.write(`hint: ${err.hint}\n`);
       return err.exitCode;
+    }
+    if (outOfFileDescriptors(err, openFiles)) {
+      // a low `ulimit -n` is the environment's problem (exit 3), wherever it struck
+      io.stderr.write(`error: too many open files: ${(err as Error).message} (open-files limit ${openFiles ?? 'unknown'}, ulimit -n)\n` +
+        `hint: crt needs about ${OPEN_FILES_TO_START} open files to start, plus one per load connection: raise the limit (ulimit -n 65536)\n`);
+      return ExitCode.environment;
     }
     io.stderr.write(`${(err as Error)?.stack ?? String(err)}\ninternal error in crt: please report it with the output above\n`);
     return ExitCode.internal;

@@ -28,6 +28,11 @@ export class ProgressView implements RunObserver {
     private readonly everySec = 5,
   ) {}
 
+  /** Cases started so far: 0 when a run was refused during its set-up. */
+  get casesStarted(): number {
+    return this.index;
+  }
+
   runStarted(info: { runId: string; dir: string; cases: readonly CaseSpec[] }): void {
     this.total = info.cases.length;
     this.line(`run ${info.runId}: ${info.cases.length} case(s); results in ${info.dir}`);

@@ -7,3 +7,5 @@ export * from './version.js';
 export * from './command.js';
 export * from './redact.js';
 export * from './variables.js';
+export * from './atomic-file.js';
+export * from './open-files.js';

@@ -17,7 +17,8 @@ export type GeneratorMessage =
   | { type: 'samples'; generator: number; upToSec: number; samples: LoadSample[] }
   | { type: 'stage'; generator: number; stage: number; at: number }
   | { type: 'done'; generator: number; at: number }
-  | { type: 'error'; generator: number; message: string }
+  /** `cause: 'fd-limit'`: connections failed for want of file descriptors here (EMFILE/ENFILE), a failure of the generator's machine */
+  | { type: 'error'; generator: number; message: string; cause?: 'fd-limit' }
   /** the engine judged expectations of its own (k6 thresholds): they join the case's */
   | { type: 'expectations'; generator: number; results: ExpectationResult[] };
 

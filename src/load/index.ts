@@ -5,6 +5,7 @@ import { K6Engine } from './k6/engine.js';
 
 export type { LoadEngine, PreparedLoad, ResolvedLoad, GeneratorMessage, PrepareContext, InfluxTarget } from './engine.js';
 export { Recorder } from './recorder.js';
+export { CRT_OWN_FDS, localConnections, openFilesLimit } from './fd-limit.js';
 
 /** Engines by the name a load's `engine:` gives. */
 export const builtinEngines = {

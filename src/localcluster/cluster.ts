@@ -123,11 +123,12 @@ export class LocalCluster {
     const { store } = this;
     const timings = this.timings;
     checkNodeTimings(timings);
-    const others = otherClusters(this.opts.stateDir);
-    if (others.size > 0) {
-      const [dir, pids] = [...others][0]!;
-      throw new EnvironmentError(`another embedded cluster is running on this machine (pods of ${dir}: pids ${pids.slice(0, 5).join(', ')}${pids.length > 5 ? ', …' : ''})`,
-        { hint: `embedded clusters share the loopback addresses: stop it first (crt cluster down --dir <its folder>, or kill those pids)` });
+    const other = otherClusters(this.opts.stateDir)[0];
+    if (other) {
+      const { stateDir, pids } = other;
+      const whose = other.orphaned ? `; left by a killed crt, pid ${other.ownerPid}` : other.ownerPid ? `; run by pid ${other.ownerPid}` : '';
+      throw new EnvironmentError(`another embedded cluster is running on this machine (pods of ${stateDir}: pids ${pids.slice(0, 5).join(', ')}${pids.length > 5 ? ', …' : ''}${whose})`,
+        { hint: `embedded clusters share the loopback addresses: stop it first — ${other.remedy}` });
     }
     await mkdir(this.opts.stateDir, { recursive: true });
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {

@@ -1,7 +1,7 @@
 export { LocalCluster, type LocalClusterOptions } from './cluster.js';
 export { deploymentDone, type AvailabilityOptions } from './availability.js';
 export { demoManifestPath } from './demo-manifest.js';
-export { killLeftovers, leftoverPodProcesses } from './leftovers.js';
+export { killLeftovers, leftoverPodProcesses, orphanedClusters, otherClusters, stopOrphanedClusters, type OrphanedCluster, type OtherCluster } from './leftovers.js';
 export { ManifestError } from './errors.js';
 export type { AppliedObject } from './manifests.js';
 export { AUDIT_FILE_ENV, auditFileWriter, requestAttributes, type AuditListener, type AuditRecord, type RequestAttributes } from './apiserver/audit.js';

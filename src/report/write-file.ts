@@ -1,10 +1,19 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { outputError, writeFileAtomically } from '../core/index.js';
 
-/** Writes one report file under the run folder, creating sub-folders; returns its relative path. */
+/**
+ * Writes one report file under the run folder, creating sub-folders; returns its relative path.
+ * Atomic (a temporary file renamed over it): `crt report` run again on a full disk keeps the last
+ * complete report instead of truncating it.
+ */
 export async function writeReportFile(dir: string, relPath: string, content: string): Promise<string> {
   const path = join(dir, relPath);
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content, 'utf8');
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (err) {
+    throw outputError(dirname(path), err);
+  }
+  await writeFileAtomically(path, content);
   return relPath;
 }

@@ -1,6 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { EnvironmentError, Redactor, UsageError } from '../core/index.js';
+import { EnvironmentError, Redactor, UsageError, outputError, writeFileAtomically } from '../core/index.js';
 import { RESULT_SCHEMA_VERSION, type ClusterEventRecord, type ClusterSampleRecord, type RunResult, type TimeseriesRecord } from './types.js';
 
 export const RUN_FILES = {
@@ -19,9 +19,72 @@ export function newRunId(planName: string, now: Date, random: string): string {
   return `${stamp}-${planName.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${random}`;
 }
 
-/** `redactor`: the run's secrets (src/core/redact.ts); without one, secret keys and URL credentials are still masked. */
+/** What a run id may be: it names a folder under --out, a journal ConfigMap and tags in InfluxDB. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** Refuses a run id that is not a plain folder name (`../x`, `/etc/x`, empty, a newline, 300 characters). */
+export function checkRunId(id: string): void {
+  if (RUN_ID_PATTERN.test(id) && id !== '.' && id !== '..') return;
+  const shown = JSON.stringify(id.length > 60 ? `${id.slice(0, 60)}…` : id);
+  const why = id.length === 0 ? 'is empty' : id.length > 100 ? `has ${id.length} characters (at most 100)` : id === '.' || id === '..' ? 'is not a folder of its own under --out' : 'has characters other than letters, digits, ".", "_" and "-"';
+  throw new UsageError(`--run-id ${shown} ${why}`, { hint: 'a run id is a folder name: 1 to 100 of A-Z a-z 0-9 . _ -, e.g. --run-id nightly-2026-12-07' });
+}
+
+/**
+ * Creates the folder of a new run, `<out>/<runId>` (and `out` if missing). A folder that exists already
+ * is a usage error (another --run-id); an `out` that cannot be written is the environment's (exit 3).
+ */
+export async function createRunFolder(out: string, runId: string): Promise<string> {
+  checkRunId(runId);
+  const dir = path.resolve(out, runId);
+  try {
+    await createFolders(path.dirname(dir));
+  } catch (err) {
+    throw outputError(`the output folder ${out}`, err, 'give --out a folder this user can write (it is created if missing)');
+  }
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`run folder ${dir} already exists`, { hint: 'choose another --run-id' });
+    throw outputError(`the run folder ${dir}`, err, 'give --out a folder this user can write (it is created if missing)');
+  }
+  return dir;
+}
+
+/**
+ * `mkdir -p` that reports why a folder could not be made: Node's recursive mkdir says ENOENT for a
+ * parent it failed to create on a read-only file system (EROFS), which would name the wrong cause.
+ */
+async function createFolders(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return;
+    if (code !== 'ENOENT' || path.dirname(dir) === dir) throw err;
+    await createFolders(path.dirname(dir));
+    await createFolders(dir);
+  }
+}
+
+/**
+ * Removes the folder of a run refused before any case started (target or cluster unreachable, a sink
+ * that cannot be written, …), so that no half-made run is left under --out. A folder whose journal
+ * holds a line is kept: it may be what reverts a fault. Returns whether the folder was removed.
+ */
+export async function removeRefusedRun(dir: string): Promise<boolean> {
+  const journal = await stat(path.join(dir, RUN_FILES.journal)).catch(() => null);
+  if (journal && journal.size > 0) return false;
+  await rm(dir, { recursive: true, force: true });
+  return true;
+}
+
+/**
+ * Writes run.json atomically: a crash or a full disk leaves the previous complete file, never a torn one.
+ * `redactor`: the run's secrets (src/core/redact.ts); without one, secret keys and URL credentials are still masked.
+ */
 export async function writeRunJson(dir: string, run: RunResult, redactor = new Redactor()): Promise<void> {
-  await writeFile(path.join(dir, RUN_FILES.run), `${JSON.stringify(redactor.value(run), null, 2)}\n`);
+  await writeFileAtomically(path.join(dir, RUN_FILES.run), `${JSON.stringify(redactor.value(run), null, 2)}\n`);
 }
 
 /** What a run folder holds for the reporters; `cluster` is empty when the run had no cluster. */

@@ -20,6 +20,8 @@ export interface LoadOutcome {
   endMs: number;
   abortHit: AbortHit | null;
   generatorErrors: string[];
+  /** a generator ran out of file descriptors on this machine (EMFILE/ENFILE): its message, or null */
+  fdExhausted: string | null;
   /** highest event-loop utilisation of a generator in any second, 0..1 */
   maxElu: number;
   /** expectations the engine judged itself (k6 thresholds) */
@@ -47,7 +49,7 @@ interface Deps {
 export async function driveLoad(prepared: PreparedLoad, d: Deps): Promise<LoadOutcome> {
   const c = d.c;
   const load = c.load as NonNullable<CaseSpec['load']>;
-  const out: LoadOutcome = { records: [], stageStarts: new Map(), endMs: 0, abortHit: null, generatorErrors: [], maxElu: 0, engineExpectations: [] };
+  const out: LoadOutcome = { records: [], stageStarts: new Map(), endMs: 0, abortHit: null, generatorErrors: [], fdExhausted: null, maxElu: 0, engineExpectations: [] };
   const assembler = new SecondAssembler(load.generators);
   const watch = new AbortWatch(c.abortIf);
   const planned = plannedLoadMs(load);
@@ -90,7 +92,12 @@ export async function driveLoad(prepared: PreparedLoad, d: Deps): Promise<LoadOu
       currentStage = load.stages[m.stage]?.name ?? String(m.stage);
       if (load.stages.length > 1) d.events.emit({ kind: 'stage', name: currentStage, t: m.at });
     } else if (m.type === 'error') {
-      out.generatorErrors.push(`generator ${m.generator}: ${m.message}`);
+      const text = `generator ${m.generator}: ${m.message}`;
+      // the case's reason names the first generator error: a machine out of file descriptors comes first
+      if (m.cause === 'fd-limit') {
+        out.fdExhausted ??= text;
+        out.generatorErrors.unshift(text);
+      } else out.generatorErrors.push(text);
       d.events.emit({ kind: 'error', name: `generator ${m.generator}`, detail: m.message });
     } else if (m.type === 'done') {
       lastDone = Math.max(lastDone, m.at);

@@ -88,6 +88,8 @@ export interface VerdictInputs {
   abortHit: LoadOutcome['abortHit'];
   loadError: string | null;
   generatorErrors: readonly string[];
+  /** a generator ran out of file descriptors here: the failures are its own, so no abort rule or expectation can blame the service */
+  fdExhausted?: string | null;
   injectFailures: readonly string[];
   /** faults that took no observable effect (a network cut the CNI ignored) */
   ineffective: readonly string[];
@@ -98,6 +100,7 @@ export interface VerdictInputs {
 export function caseVerdict(v: VerdictInputs): { verdict: Verdict; reason?: string } {
   if (v.interrupted) return { verdict: 'aborted', reason: `interrupted by ${v.interrupted}` };
   if (v.timedOutMs !== null) return { verdict: 'aborted', reason: `the case timed out after ${formatDuration(v.timedOutMs)}` };
+  if (v.fdExhausted) return { verdict: 'inconclusive', reason: `a load generator failed: ${v.fdExhausted}` };
   if (v.abortHit) return { verdict: 'aborted', reason: `abort rule "${v.abortHit.rule.text}" held at ${formatDuration(v.abortHit.atMs)}` };
   if (v.loadError) return { verdict: 'inconclusive', reason: `the load could not run: ${v.loadError}` };
   if (v.generatorErrors.length) return { verdict: 'inconclusive', reason: `a load generator failed: ${v.generatorErrors[0]}` };

@@ -208,6 +208,7 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
     abortHit: outcome?.abortHit ?? null,
     loadError,
     generatorErrors: outcome?.generatorErrors ?? [],
+    fdExhausted: outcome?.fdExhausted ?? null,
     injectFailures: timeline.injectFailures,
     ineffective: ineffectiveCuts(timeline.injections, outcome ? outcome.records : null, outcome?.endMs ?? 0, c.load?.timeoutMs ?? 0),
     expectations,

@@ -10,6 +10,7 @@ import { kubeClients, serviceUrl, writeEmbeddedKubeconfig } from '../../kube/ind
 import { LocalCluster, demoManifestPath, installKubernetes, killLeftovers } from '../../localcluster/index.js';
 import type { CliIO } from '../io.js';
 import { alive, clearState, readState, statePaths, writeState } from './cluster-state.js';
+import { stopOrphans } from './orphans.js';
 
 export interface ClusterUpFlags {
   nodes: number;
@@ -34,6 +35,7 @@ export async function clusterUp(flags: ClusterUpFlags, io: CliIO, argv: readonly
   }
   await mkdir(path.dirname(paths.state), { recursive: true });
   if (flags.detach) return detach(flags, io, argv);
+  stopOrphans(io);
   const log = createLogger(pino.destination({ dest: paths.log, sync: false, mkdir: true }), flags.logLevel);
   const cluster = new LocalCluster({
     nodes: flags.nodes, stateDir: paths.stateDir, port: flags.port, log,
@@ -118,8 +120,10 @@ export async function clusterDown(flags: { dir: string }, io: CliIO): Promise<Ex
   }
   const killed = killLeftovers(paths.stateDir);
   await clearState(flags.dir, state?.pid ?? -1);
-  if (!state) io.stderr.write(`no embedded cluster was running from ${flags.dir}\n`);
-  else io.stderr.write(`embedded cluster stopped (pid ${state.pid})\n`);
+  // pods of other clusters whose crt was killed (a cluster.local run under reports/, another --dir) go too
+  const orphans = stopOrphans(io);
+  if (state) io.stderr.write(`embedded cluster stopped (pid ${state.pid})\n`);
+  else if (orphans === 0) io.stderr.write(`no embedded cluster was running from ${flags.dir}\n`);
   if (killed.length) io.stderr.write(`killed ${killed.length} pod process(es) left behind: ${killed.join(', ')}\n`);
   return ExitCode.passed;
 }

@@ -1,5 +1,6 @@
-import { stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from '../../core/atomic-file.js';
 import { UsageError } from '../../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 import { lastGoodFromInflux, resolveInfluxConfig, type InfluxConfig } from '../../metrics/index.js';
@@ -63,7 +64,7 @@ export async function compareCommand(ref: string, flags: CompareFlags, io: CliIO
   noteOtherPlan(baseline.run, run.plan.name, io);
   const comparison = compareRuns(run, baseline.run, baseline.dir);
   // the same two runs give the same file: comparing again overwrites it with itself
-  await writeFile(path.join(dir, COMPARISON_FILE), `${JSON.stringify(comparison, null, 2)}\n`);
+  await writeFileAtomically(path.join(dir, COMPARISON_FILE), `${JSON.stringify(comparison, null, 2)}\n`);
   io.stdout.write(textTable(comparisonTable(comparison)));
   reportComparison(comparison, io);
   return comparison.regressions > 0 ? ExitCode.failed : ExitCode.passed;

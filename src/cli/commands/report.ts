@@ -1,4 +1,6 @@
+import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
+import { outputError } from '../../core/atomic-file.js';
 import type { Logger } from '../../core/log.js';
 import { builtinReporters } from '../../report/index.js';
 import { renderAll } from '../../report/render-all.js';
@@ -8,6 +10,10 @@ import type { CliIO } from '../io.js';
 /** `crt report <run-folder>`: renders the reports again from run.json, timeseries.jsonl and cluster.jsonl alone. */
 export async function reportCommand(dir: string, io: CliIO, log: Logger): Promise<number> {
   const { run, timeseries, cluster, clusterEvents } = await readRunFolder(dir);
+  // the reports go beside run.json: a folder that cannot take them is the environment's problem (exit 3), found before rendering
+  await access(dir, constants.W_OK).catch((err: unknown) => {
+    throw outputError(`the reports into ${dir}`, err, 'run crt report on a writable copy of the run folder (cp -r)');
+  });
   const statuses = await renderAll({ run, timeseries, cluster, clusterEvents, dir }, builtinReporters, log);
   for (const s of statuses) {
     if (s.skipped) io.stderr.write(`reporter ${s.name} ${s.skipped}\n`);

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { pino } from 'pino';
@@ -13,11 +12,13 @@ import { loadPlan, selectCases, type Selection } from '../../plan/index.js';
 import { displayPath } from '../../plan/yaml-source.js';
 import { builtinReporters } from '../../report/index.js';
 import { renderAll } from '../../report/render-all.js';
-import { RUN_FILES, newRunId, readRunFolder, writeRunJson } from '../../results/run-folder.js';
+import { RUN_FILES, checkRunId, createRunFolder, newRunId, readRunFolder, removeRefusedRun, writeRunJson } from '../../results/run-folder.js';
 import { PlanTargets, RunOperator, type ManualMode, type TerminalPrompt, checkNamespaces, checkReachable, checkSupported, needsCluster, runPlan, usedTargets } from '../../runner/index.js';
 import type { CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
 import { printDryRunResolved } from './dry-run.js';
+import { warnFdLimit } from './run-preflight.js';
+import { stopOrphans } from './orphans.js';
 import { compareRuns } from '../../results/compare.js';
 import { noteOtherPlan, reportComparison, resolveBaseline } from './compare.js';
 import { installSignalHandlers } from '../signals.js';
@@ -59,6 +60,8 @@ const terminalPrompt: TerminalPrompt = async (text, signal) => {
 
 /** `crt run <plan>`: runs the selected cases and writes the run folder. Returns the exit code. */
 export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv: readonly string[]): Promise<ExitCodeValue> {
+  // a run id names a folder: checked before anything is read or created
+  if (flags.runId !== undefined) checkRunId(flags.runId);
   const { plan, warnings } = loadPlan(file);
   for (const w of warnings) io.stderr.write(`${formatProblem(w)}\n`);
   const selection: Selection = { only: flags.only, tags: flags.tags, excludeTags: flags.excludeTags, layers: flags.layer };
@@ -79,6 +82,9 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   // Targets that name cluster Services are checked once the run's cluster is open.
   const direct = [...usedTargets(cases)].filter((t) => !needsCluster(plan.targets[t]));
   await checkReachable(plan, direct, new PlanTargets(plan.targets));
+  warnFdLimit(cases, io);
+  // the pods a killed cluster.local run left would hold the loopback addresses this run's cluster needs
+  if (plan.cluster?.local) stopOrphans(io);
 
   // found before the run: an unknown baseline is a usage error, not a run wasted
   const baseline = flags.baseline ? await resolveBaseline(flags.baseline, flags.out, plan.name, undefined, influx) : null;
@@ -88,20 +94,17 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   }
 
   const runId = flags.runId ?? newRunId(plan.name, new Date(), randomBytes(2).toString('hex'));
-  const dir = path.resolve(flags.out, runId);
-  await mkdir(path.dirname(dir), { recursive: true });
-  try {
-    await mkdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`run folder ${dir} already exists`, { hint: 'choose another --run-id' });
-    throw err;
-  }
+  const dir = await createRunFolder(flags.out, runId);
   const destination = pino.destination({ dest: path.join(dir, RUN_FILES.log), sync: true });
   const log = createLogger(destination, flags.logLevel, redactor);
   const sinkList: Sink[] = [new FileSink(dir)];
   if (influx) sinkList.push(new InfluxSink({ config: influx, plan: plan.name, dir, log }));
   const sinks = new SinkSet(sinkList, log, redactor);
-  await sinks.open();
+  await sinks.open().catch(async (err: unknown) => {
+    await sinks.close();
+    await dropRefusedRun(dir, io);
+    throw err;
+  });
   const journal = new Journal(runId, [new FileJournalStore(path.join(dir, RUN_FILES.journal))]);
   const view = new ProgressView(io.stderr, flags.progressEvery);
   const mode = manualMode(flags, Boolean(process.stdin.isTTY), process.env);
@@ -134,10 +137,23 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     }
     if (signals.received) return signals.received === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
     return result.verdict === 'passed' && (result.comparison?.regressions ?? 0) === 0 ? ExitCode.passed : ExitCode.failed;
+  } catch (err) {
+    // refused during set-up (cluster unreachable, a journal or lease refusal, manifests never available…)
+    if (view.casesStarted === 0) {
+      await sinks.close();
+      await dropRefusedRun(dir, io);
+    }
+    throw err;
   } finally {
     signals.dispose();
     await sinks.close();
   }
+}
+
+/** A run refused before any case started leaves no half-made folder (unless its journal holds a line). */
+async function dropRefusedRun(dir: string, io: CliIO): Promise<void> {
+  if (await removeRefusedRun(dir)) io.stderr.write(`no case ran: removed the run folder ${displayPath(dir)}\n`);
+  else io.stderr.write(`no case ran; the run folder ${displayPath(dir)} is kept: its journal holds entries (crt revert --run ${path.basename(dir)})\n`);
 }
 
 /** Reports are rendered from the files, exactly as `crt report` will render them later. */

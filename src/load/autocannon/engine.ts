@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { EnvironmentError } from '../../core/errors.js';
 import { dependencyVersion } from '../../core/version.js';
 import type { GeneratorMessage, LoadEngine, PrepareContext, PreparedLoad, ResolvedLoad } from '../engine.js';
+import { localConnections } from '../fd-limit.js';
 import type { GeneratorConfig } from './generator.js';
 
 const BOOT_TIMEOUT_MS = 30_000;
@@ -36,6 +37,7 @@ export class AutocannonEngine implements LoadEngine {
         servedBy: spec.servedBy ?? null,
         stages: [...spec.stages],
         maxStageMs: ctx.maxStageMs,
+        processConnections: localConnections(spec),
       };
       workers.push(new Worker(new URL('./worker.js', import.meta.url), { workerData: cfg }));
     }

@@ -3,6 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import type { LoadSpec, StageSpec } from '../../plan/types.js';
 import { Recorder } from '../recorder.js';
 import type { GeneratorMessage } from '../engine.js';
+import { fdExhaustedMessage, openFilesLimit } from '../fd-limit.js';
 import { Pacer, type AutocannonClient } from './pacer.js';
 
 /** Everything one generator needs; crosses the worker-thread boundary, so plain data only. */
@@ -14,6 +15,8 @@ export interface GeneratorConfig extends Pick<LoadSpec, 'method' | 'body' | 'tim
   headers: Record<string, string>;
   /** upper bound of a stage with only a request count */
   maxStageMs: number;
+  /** connections the whole load holds at once in this process (every generator's), for the EMFILE message */
+  processConnections: number;
 }
 
 /** autocannon's own timeout would close idle paced connections; crt times requests out itself. */
@@ -45,6 +48,11 @@ export async function runGenerator(
   };
   signal.addEventListener('abort', onAbort, { once: true });
   if (controls) controls.reconnect = () => running.forEach((r) => r.pacer.reconnect());
+  const fd = { code: null as 'EMFILE' | 'ENFILE' | null, failures: 0 };
+  const onFdExhausted = (code: 'EMFILE' | 'ENFILE') => {
+    fd.code ??= code;
+    fd.failures++;
+  };
   try {
     await sleepUntil(clock, generatorStartMs, signal);
     let plannedStart = generatorStartMs;
@@ -55,7 +63,7 @@ export async function runGenerator(
       const allIssued = new Promise<void>((resolve) => (exhausted = resolve));
       const pacer = new Pacer({
         stage: stage.index, rateRps: stage.rateRps, maxRequests: stage.requests,
-        timeoutMs: cfg.timeoutMs, okStatus: cfg.okStatus, servedBy: cfg.servedBy, clock, recorder, onExhausted: () => exhausted(),
+        timeoutMs: cfg.timeoutMs, okStatus: cfg.okStatus, servedBy: cfg.servedBy, clock, recorder, onExhausted: () => exhausted(), onFdExhausted,
       });
       const stageMs = stage.durationMs ?? cfg.maxStageMs;
       const run = { pacer, ...startAutocannon(cfg, stage, stageMs, pacer) };
@@ -89,6 +97,8 @@ export async function runGenerator(
     flusher.stop();
     const last = recorder.flush(clock.now(), true);
     emit({ type: 'samples', generator: cfg.generator, ...last });
+    // said once, with the count: the case is then inconclusive, whatever the failures made the service look like
+    if (fd.code) emit({ type: 'error', generator: cfg.generator, cause: 'fd-limit', message: fdExhaustedMessage(fd.code, fd.failures, cfg.processConnections, openFilesLimit()) });
     emit({ type: 'done', generator: cfg.generator, at: clock.now() });
   }
 }

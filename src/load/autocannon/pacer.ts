@@ -63,6 +63,8 @@ export interface PacerOptions {
   recorder: Recorder;
   /** called once when every request of the stage has been sent (its count or its end reached) */
   onExhausted?: () => void;
+  /** a connection could not be opened for want of file descriptors on this side: the generator's failure, not the service's */
+  onFdExhausted?: (code: 'EMFILE' | 'ENFILE') => void;
 }
 
 const CLASS_BY_CODE: Record<string, FailureClass> = {
@@ -142,6 +144,7 @@ export class Pacer {
       });
     }
     client.on('connError', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EMFILE' || err.code === 'ENFILE') this.o.onFdExhausted?.(err.code);
       this.finish(st, { kind: CLASS_BY_CODE[err.code ?? ''] ?? 'other' });
     });
   }

@@ -12,6 +12,7 @@ import { containerBindingPodIP, gatePorts } from './gate-ports.js';
 import type { NodeShape } from './node-object.js';
 import { NodeStatus } from './node-status.js';
 import { DEFAULT_HEARTBEAT_MS } from './node-timings.js';
+import { CLUSTER_OWNER_ENV, ownerMark } from '../owner.js';
 
 /** Set in every pod process's environment to the cluster's state dir. */
 export const CLUSTER_MARKER_ENV = 'CRT_EMBEDDED_CLUSTER';
@@ -56,6 +57,8 @@ export class NodeAgent {
   private readonly pool: AddressPool;
   private readonly recorder: EventRecorder;
   private readonly nodeStatus: NodeStatus;
+  /** this process, in every pod's environment (see owner.ts) */
+  private readonly ownerEnv: Record<string, string> = ownerEnv();
   private stopWatch: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   /** Bumped by every power or link change: work a previous boot started must not touch the API any more. */
@@ -308,7 +311,8 @@ export class NodeAgent {
     const worker = new PodWorker({
       pod, podIP: ip, ...(gate ? { bindIP: gate.bindIP } : {}), hostIP: this.opts.node.ip, nodeName: this.name, dir,
       // The marker lets `crt cluster down` find pod processes a crashed cluster left behind.
-      serviceEnv: { ...(pod.spec?.enableServiceLinks === false ? {} : serviceEnv(this.opts.store, ns)), [CLUSTER_MARKER_ENV]: this.opts.stateDir },
+      // The owner mark tells the pods of a killed run (orphans) from those of a cluster still running.
+      serviceEnv: { ...(pod.spec?.enableServiceLinks === false ? {} : serviceEnv(this.opts.store, ns)), [CLUSTER_MARKER_ENV]: this.opts.stateDir, ...this.ownerEnv },
       lookup: (kind, namespace, name) => this.lookup(kind, namespace, name),
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       previousStatus: pod.status,
@@ -409,4 +413,9 @@ export class NodeAgent {
     // the address goes back to the pool only once the gate has let go of it
     void (entry.gate?.close() ?? Promise.resolve()).finally(() => this.pool.release(entry.ip));
   }
+}
+
+function ownerEnv(): Record<string, string> {
+  const mark = ownerMark();
+  return mark ? { [CLUSTER_OWNER_ENV]: mark } : {};
 }

@@ -15,6 +15,8 @@ export interface ProcStat {
   pgrp: number;
   /** utime + stime + cutime + cstime: the process's CPU time plus its reaped children's. */
   cpuTicks: number;
+  /** when the process started, in clock ticks since boot: with the pid, it names one process (pids are reused) */
+  startTicks: number;
 }
 
 /** One process's stat line, or `undefined` once it is gone. */
@@ -28,7 +30,7 @@ export function readStat(pid: number): ProcStat | undefined {
   // the command name sits in parentheses and may itself contain spaces or parentheses
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const n = (i: number) => Number(fields[i] ?? 0);
-  return { pid, state: fields[0] ?? '?', pgrp: n(2), cpuTicks: n(11) + n(12) + n(13) + n(14) };
+  return { pid, state: fields[0] ?? '?', pgrp: n(2), cpuTicks: n(11) + n(12) + n(13) + n(14), startTicks: n(19) };
 }
 
 /** Every process id in /proc (empty where there is no /proc). */
