@@ -150,7 +150,8 @@ export class Timeline {
     let out: Awaited<ReturnType<typeof plan.apply>>;
     // what the fault set, once known, goes to the journal at once and to the revert of this run
     const changed = async (set: Record<string, unknown>): Promise<void> => {
-      if (applied) applied.revert = { ...applied.revert, set: { ...applied.revert.set, ...set } };
+      if (!applied) return;
+      applied.revert = { ...applied.revert, set: { ...applied.revert.set, ...set } };
       try {
         await this.d.journal.recordSet(entryId, set);
       } catch (err) {
