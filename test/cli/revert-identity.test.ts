@@ -132,15 +132,20 @@ describe('crt revert acts only on its own cluster, and only on what crt set', fu
     const journal = path.join(work.dir, 'reports', 'inrun', 'journal.jsonl');
     const running = crt(['run', 'inrun.yaml', '--run-id', 'inrun'], { cwd: work.dir, timeoutMs: 120_000 });
     await until('the scale applied', () => existsSync(journal) && parseJournal(readFileSync(journal, 'utf8')).some((e) => e.status === 'applied'), 60_000);
-    await scaleTo(kube, 2);
+    await scaleTo(kube, 3);
     const r = await running;
     expect(r.code, r.stderr).to.equal(4);
-    expect(r.stderr).to.contain('REVERT FAILED — the system may still hold injected faults:\n  LOG-ID/scale: changed since the fault, left as it is: deployment/demo/web: crt set 1 replica(s); now 2 replica(s)\n');
+    expect(r.stderr).to.contain('REVERT FAILED — the system may still hold injected faults:\n  LOG-ID/scale: changed since the fault, left as it is: deployment/demo/web: crt set 1 replica(s); now 3 replica(s)\n');
     const events = readFileSync(path.join(work.dir, 'reports', 'inrun', 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; ok?: boolean; detail?: string });
-    expect(events.find((e) => e.kind === 'revert')).to.include({ ok: false, detail: 'not reverted: changed since the fault, left as it is: deployment/demo/web: crt set 1 replica(s); now 2 replica(s)' });
+    expect(events.find((e) => e.kind === 'revert')).to.include({ ok: false, detail: 'not reverted: changed since the fault, left as it is: deployment/demo/web: crt set 1 replica(s); now 3 replica(s)' });
     const runJson = JSON.parse(readFileSync(path.join(work.dir, 'reports', 'inrun', 'run.json'), 'utf8')) as { revertFailures: string[] };
-    expect(runJson.revertFailures).to.deep.equal(['LOG-ID/scale: changed since the fault, left as it is: deployment/demo/web: crt set 1 replica(s); now 2 replica(s)']);
-    expect((await state(kube)).replicas).to.equal(2);
+    expect(runJson.revertFailures).to.deep.equal(['LOG-ID/scale: changed since the fault, left as it is: deployment/demo/web: crt set 1 replica(s); now 3 replica(s)']);
+    expect((await state(kube)).replicas).to.equal(3);
+    // put back by hand as it was before the fault: crt revert finds nothing left to undo
+    await scaleTo(kube, 2);
+    const done = await crt(['revert', '--run', 'inrun', '--kubeconfig', c.kubeconfig], { cwd: work.dir, timeoutMs: 60_000 });
+    expect(done.code, done.stderr).to.equal(0);
+    expect(done.stderr).to.contain('  reverted LOG-ID/scale scale: deployment/web in demo already at 2 replica(s): nothing to undo\n');
   });
 
   it('H2: a journal of another cluster is listed as belonging to it and changes nothing here; one of an older crt is refused unless --force', async () => {
