@@ -195,4 +195,28 @@ describe('crt revert acts only on its own cluster, and only on what crt set', fu
       await fetch(`${kube.server}/crt/v1/nodes/node-3/power`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"state":"on"}' });
     }
   });
+
+  it('--revert-first leaves a journal ConfigMap entry of another cluster alone, and runs', async () => {
+    const other = { server: 'https://elsewhere.example:6443', id: '0b7e9a52-0000-4000-8000-0000000000aa' };
+    const foreign: JournalEntry = {
+      id: 'f-1', runId: 'foreign', caseId: 'LOG-F', step: 'scale', fault: 'scale', at: '2026-12-07T10:00:00.000Z', status: 'applied', summary: 'scale on another cluster', targets: [],
+      revert: { fault: 'scale', namespace: 'demo', kind: 'deployment', name: 'web', previous: { replicas: 5 }, set: { replicas: 2 } }, cluster: other,
+    };
+    await kube.core.createNamespacedConfigMap({ namespace: 'default', body: {
+      metadata: { name: 'crt-journal-foreign', labels: { 'crt.io/journal': 'true' }, annotations: { 'crt.io/run-id': 'foreign' } },
+      data: { 'journal.jsonl': `${JSON.stringify(foreign)}\n` },
+    } });
+    const before = await state(kube);
+    try {
+      await writeFile(path.join(work.dir, 'probe.yaml'), plan(c.kubeconfig, '').replace(/\n\s*trigger:\n$/, '\n      conditions: [{probe: deployment-available, namespace: demo, deployment: web}]\n'));
+      const r = await crt(['run', 'probe.yaml', '--run-id', 'after-foreign', '--revert-first'], { cwd: work.dir, timeoutMs: 60_000 });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).not.to.contain('--revert-first:');
+      expect(await state(kube)).to.deep.equal(before);
+      const cm = await kube.core.readNamespacedConfigMap({ name: 'crt-journal-foreign', namespace: 'default' });
+      expect(cm.data?.['journal.jsonl']).to.equal(`${JSON.stringify(foreign)}\n`);
+    } finally {
+      await kube.core.deleteNamespacedConfigMap({ name: 'crt-journal-foreign', namespace: 'default' });
+    }
+  });
 });
