@@ -36,7 +36,28 @@ export interface FaultContext {
  */
 export interface RevertRecord {
   fault: string;
+  /**
+   * What crt set (replicas, a template's hash, a policy's resourceVersion, a cordon, a taint): the
+   * revert first checks the object is still so, and leaves it alone when someone changed it since.
+   * Absent in records of faults with nothing to compare (exec) and in records of older crt versions.
+   */
+  set?: object;
   [key: string]: unknown;
+}
+
+/** Given to FaultPlan.apply() by the runner. */
+export interface ApplyHooks {
+  /**
+   * Called by apply() as soon as its change is made, with what it set when that is known only then
+   * (a template's hash, policies' resourceVersions), before it waits for the change's effect: the
+   * journal records it at once, so a crash while waiting keeps it.
+   */
+  changed(set: Record<string, unknown>): Promise<void>;
+}
+
+export interface RevertOptions {
+  /** put the state from before the fault back even when someone changed the object since (`crt revert --force`) */
+  force?: boolean;
 }
 
 /** An injection resolved against the world, not yet performed. */
@@ -48,7 +69,7 @@ export interface FaultPlan {
   /** null when the change cannot be undone (a killed pod) */
   revert: RevertRecord | null;
   /** Performs the change. Called after the journal holds the intent and the revert. */
-  apply(): Promise<{ detail?: string; data?: Record<string, unknown> }>;
+  apply(hooks?: ApplyHooks): Promise<{ detail?: string; data?: Record<string, unknown> }>;
 }
 
 /** A fault of a case's timeline. */
@@ -60,8 +81,12 @@ export interface Fault {
 /** A fault kind: how to build it from a plan step, and how to revert a journaled change. */
 export interface FaultDefinition {
   create(action: ActionSpec): Fault;
-  /** Undoes a change from its record; returns a one-line description of what was undone. */
-  revert(record: RevertRecord, ctx: FaultContext): Promise<string>;
+  /**
+   * Undoes a change from its record; returns a one-line description of what was undone (or that
+   * nothing was left to undo). Throws ChangedSinceFault, touching nothing, when the object is no
+   * longer as crt set it, unless `opts.force`.
+   */
+  revert(record: RevertRecord, ctx: FaultContext, opts?: RevertOptions): Promise<string>;
 }
 
 /** A fault that could not be injected or reverted; `detail` goes to the report. */
@@ -72,5 +97,24 @@ export class FaultError extends Error {
   ) {
     super(message);
     this.name = 'FaultError';
+  }
+}
+
+/**
+ * A revert refused because the object is no longer as crt left it: someone changed it since the
+ * fault (a `kubectl scale`, a new image), and putting back the state from before would undo their
+ * change. Not retried; `crt revert --force` overwrites.
+ */
+export class ChangedSinceFault extends FaultError {
+  constructor(
+    /** the object, e.g. `deployment/demo/gateway` */
+    readonly object: string,
+    /** what crt set, e.g. `1 replica(s)` */
+    readonly crtSet: string,
+    /** what is there now */
+    readonly now: string,
+  ) {
+    super(`${object} changed since the fault: crt set ${crtSet}, now ${now}; left as it is`);
+    this.name = 'ChangedSinceFault';
   }
 }

@@ -12,6 +12,7 @@ import type { FaultKind } from '../plan/schema-actions.js';
 export * from './fault.js';
 export { RUN_ID_LABEL, type NetworkCutData } from './network-cut.js';
 export { Journal, FileJournalStore, latestEntries, outstandingEntries, parseJournal, type JournalEntry, type JournalStore, type JournalStatus } from './journal.js';
+export { adoptCluster, describeScope, entryScope, mergeJournals, type EntryScope } from './journal-merge.js';
 export { ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, JOURNAL_LABEL, clusterJournals, journalConfigMapName } from './journal-configmap.js';
 
 /**

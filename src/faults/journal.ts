@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import type { ClusterIdentity } from '../kube/index.js';
 import type { RevertRecord } from './fault.js';
 
 export type JournalStatus = 'intended' | 'applied' | 'apply-failed' | 'reverted' | 'revert-failed';
@@ -17,6 +18,11 @@ export interface JournalEntry {
   targets: string[];
   revert: RevertRecord | null;
   detail?: string;
+  /**
+   * The cluster the entry acts on. null: a fault of a run without a cluster (an exec acting on this
+   * machine only), revertible anywhere. Absent: journaled by a crt older than cluster identities.
+   */
+  cluster?: ClusterIdentity | null;
 }
 
 /** The lines of a journal (file or ConfigMap); a torn last line (crash mid-write) is skipped. */
@@ -78,6 +84,8 @@ export class FileJournalStore implements JournalStore {
 export class Journal {
   private readonly latest = new Map<string, JournalEntry>();
   private readonly stores: JournalStore[];
+  /** stamped on every new entry once bound (bindCluster); unbound, entries carry none and count as unknown */
+  private cluster: ClusterIdentity | null | undefined;
 
   constructor(
     private readonly runId: string,
@@ -95,20 +103,42 @@ export class Journal {
     this.stores.push(store);
   }
 
+  /** The cluster the run acts on (null: none, its faults act on this machine). Called once the cluster is open, before any intent. */
+  bindCluster(cluster: ClusterIdentity | null): void {
+    this.cluster = cluster;
+  }
+
   get storeNames(): string[] {
     return this.stores.map((s) => s.name);
   }
 
   async intend(e: Pick<JournalEntry, 'caseId' | 'step' | 'fault' | 'summary' | 'targets' | 'revert'>): Promise<string> {
     const id = randomUUID();
-    await this.write({ ...e, id, runId: this.runId, at: this.now().toISOString(), status: 'intended' });
+    const cluster = this.cluster !== undefined ? { cluster: this.cluster } : {};
+    await this.write({ ...e, id, runId: this.runId, at: this.now().toISOString(), status: 'intended', ...cluster });
     return id;
   }
 
-  async mark(id: string, status: Exclude<JournalStatus, 'intended'>, detail?: string): Promise<void> {
+  /**
+   * A new state of an entry. `set` (what the fault set, known once it acted: a template's hash, a
+   * policy's resourceVersion) goes into the revert record's `set`, compared before the revert.
+   */
+  async mark(id: string, status: Exclude<JournalStatus, 'intended'>, detail?: string, set?: Record<string, unknown>): Promise<void> {
+    const prev = this.entry(id);
+    await this.write({ ...prev, at: this.now().toISOString(), status, ...(detail ? { detail } : { detail: undefined }), revert: withSet(prev.revert, set) });
+  }
+
+  /** Records what the fault set as soon as it acted, status unchanged: a crash while it waits for the effect keeps it. */
+  async recordSet(id: string, set: Record<string, unknown>): Promise<void> {
+    const prev = this.entry(id);
+    await this.write({ ...prev, at: this.now().toISOString(), revert: withSet(prev.revert, set) });
+  }
+
+  /** The latest state of an entry. */
+  entry(id: string): JournalEntry {
     const prev = this.latest.get(id);
     if (!prev) throw new Error(`journal: unknown entry ${id}`);
-    await this.write({ ...prev, at: this.now().toISOString(), status, ...(detail ? { detail } : { detail: undefined }) });
+    return prev;
   }
 
   outstanding(): JournalEntry[] {
@@ -119,4 +149,9 @@ export class Journal {
     this.latest.set(entry.id, entry);
     for (const store of this.stores) await store.append(entry);
   }
+}
+
+function withSet(revert: RevertRecord | null, set: Record<string, unknown> | undefined): RevertRecord | null {
+  if (!revert || !set) return revert;
+  return { ...revert, set: { ...revert.set, ...set } };
 }

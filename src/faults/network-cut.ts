@@ -3,8 +3,8 @@ import { NetworkingV1Api, type V1LabelSelector, type V1NetworkPolicy, type V1Net
 import { parsePercent } from '../core/units.js';
 import { labelSelectorObject, negatedSelectors } from '../kube/index.js';
 import type { ActionSpec } from '../plan/types.js';
-import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
-import { DEFAULT_NAMESPACE, apiStatus, kubeCall, requireKube } from './kube-common.js';
+import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
+import { DEFAULT_NAMESPACE, apiMessage, apiStatus, kubeCall, requireKube } from './kube-common.js';
 
 /** The label on everything crt creates in a cluster: `crt revert --all` and the journal find it by this. */
 export const RUN_ID_LABEL = 'crt.io/run-id';
@@ -28,6 +28,15 @@ export interface NetworkCutRevert extends RevertRecord {
   fault: 'network-cut';
   namespace: string;
   policies: string[];
+  /** the policies as crt created them (recorded after each create): the revert deletes only these */
+  set?: { policies: PolicyVersion[] };
+}
+
+/** A policy as crt created it: another object of the same name (uid) or an edit (resourceVersion) is someone else's. */
+interface PolicyVersion {
+  name: string;
+  uid: string;
+  resourceVersion: string;
 }
 
 /** What a cut tells the runner after it is in place: whether to verify it, and to reconnect the load. */
@@ -65,9 +74,12 @@ export const networkCutFault: FaultDefinition = {
           summary: `${describeCut(p, namespace)}: NetworkPolic${names.length === 1 ? 'y' : 'ies'} ${names.join(', ')}`,
           targets: [...names.map((n) => `networkpolicy/${namespace}/${n}`), ...pods.map((n) => `pod/${namespace}/${n}`)],
           revert,
-          async apply() {
+          async apply(hooks) {
+            const made: PolicyVersion[] = [];
             for (const body of policies) {
-              await kubeCall(`create NetworkPolicy ${body.metadata!.name} in ${namespace}`, () => api.createNamespacedNetworkPolicy({ namespace, body }));
+              const np = await kubeCall(`create NetworkPolicy ${body.metadata!.name} in ${namespace}`, () => api.createNamespacedNetworkPolicy({ namespace, body }));
+              made.push({ name: body.metadata!.name!, uid: np.metadata?.uid ?? '', resourceVersion: np.metadata?.resourceVersion ?? '' });
+              await hooks?.changed({ policies: [...made] });
             }
             const data: NetworkCutData = { namespace, policies: names, pods, verify: p.verify ?? true, forceReconnect: p.forceReconnect ?? false };
             return { detail: `${pods.length} pod(s) affected`, data };
@@ -77,21 +89,50 @@ export const networkCutFault: FaultDefinition = {
     };
   },
 
-  async revert(record: RevertRecord, ctx: FaultContext) {
+  async revert(record: RevertRecord, ctx: FaultContext, opts: RevertOptions = {}) {
     const r = record as NetworkCutRevert;
     const api = requireKube(ctx, 'network-cut revert').kc.makeApiClient(NetworkingV1Api);
+    const made = new Map((r.set?.policies ?? []).map((v) => [v.name, v]));
+    if (!opts.force) await refuseChanged(api, r, made);
     const gone: string[] = [];
     for (const name of r.policies) {
+      const v = made.get(name);
+      // preconditions: a policy edited or recreated between the check and the delete is not deleted (409)
+      const body = v && !opts.force ? { preconditions: { uid: v.uid, resourceVersion: v.resourceVersion } } : undefined;
       try {
-        await api.deleteNamespacedNetworkPolicy({ name, namespace: r.namespace });
+        await api.deleteNamespacedNetworkPolicy({ name, namespace: r.namespace, ...(body ? { body } : {}) });
       } catch (err) {
-        if (apiStatus(err) !== 404) throw new FaultError(`delete NetworkPolicy ${name} in ${r.namespace}: ${(err as Error).message}`);
+        if (apiStatus(err) === 409 && v) throw new ChangedSinceFault(`networkpolicy/${r.namespace}/${name}`, describeVersion(v), 'changed while crt was reverting');
+        if (apiStatus(err) !== 404) throw new FaultError(`delete NetworkPolicy ${name} in ${r.namespace}: ${apiMessage(err)}`);
         gone.push(name);
       }
     }
-    return `deleted NetworkPolic${r.policies.length === 1 ? 'y' : 'ies'} ${r.policies.join(', ')} in ${r.namespace}${gone.length ? ` (${gone.join(', ')} already gone)` : ''}`;
+    const what = `NetworkPolic${r.policies.length === 1 ? 'y' : 'ies'} ${r.policies.join(', ')} in ${r.namespace}`;
+    if (gone.length === r.policies.length) return `${what} already gone: nothing to undo`;
+    return `deleted ${what}${gone.length ? ` (${gone.join(', ')} already gone)` : ''}`;
   },
 };
+
+/** Throws ChangedSinceFault when a policy crt made was edited or replaced since; a deleted one is fine (nothing to undo). */
+async function refuseChanged(api: NetworkingV1Api, r: NetworkCutRevert, made: Map<string, PolicyVersion>): Promise<void> {
+  const changed: Array<{ v: PolicyVersion; now: string }> = [];
+  for (const v of made.values()) {
+    let now: V1NetworkPolicy;
+    try {
+      now = await api.readNamespacedNetworkPolicy({ name: v.name, namespace: r.namespace });
+    } catch (err) {
+      if (apiStatus(err) === 404) continue;
+      throw new FaultError(`read NetworkPolicy ${v.name} in ${r.namespace}: ${apiMessage(err)}`);
+    }
+    const current = { name: v.name, uid: now.metadata?.uid ?? '', resourceVersion: now.metadata?.resourceVersion ?? '' };
+    if (current.uid !== v.uid || current.resourceVersion !== v.resourceVersion) changed.push({ v, now: describeVersion(current) });
+  }
+  if (changed.length) {
+    throw new ChangedSinceFault(changed.map((c) => `networkpolicy/${r.namespace}/${c.v.name}`).join(', '), changed.map((c) => describeVersion(c.v)).join('; '), changed.map((c) => c.now).join('; '));
+  }
+}
+
+const describeVersion = (v: PolicyVersion): string => `uid ${v.uid} resourceVersion ${v.resourceVersion}`;
 
 export function describeCut(p: CutParams, namespace: string): string {
   if (p.selector) return `isolate ${p.selector} in ${namespace} (${p.direction ?? 'both'})`;

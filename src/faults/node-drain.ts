@@ -21,6 +21,8 @@ interface DrainRevert extends RevertRecord {
   fault: 'node-drain';
   /** only the nodes that were schedulable before: a node the operator had cordoned stays cordoned */
   nodes: string[];
+  /** what crt set on each of them: the cordon */
+  set?: { unschedulable: true };
 }
 
 interface Drain {
@@ -47,7 +49,7 @@ export const nodeDrainFault: FaultDefinition = {
         const kube = requireKube(ctx, 'node-drain');
         const nodes = await pickNodes(kube, p, 'node-drain');
         const schedulable = await filterSchedulable(kube.core, nodes);
-        const revert: DrainRevert = { fault: 'node-drain', nodes: schedulable };
+        const revert: DrainRevert = { fault: 'node-drain', nodes: schedulable, set: { unschedulable: true } };
         return {
           summary: `drain ${nodes.join(', ')} (${describePick(p)})`,
           targets: nodes.map((n) => `node/${n}`),
@@ -68,18 +70,32 @@ export const nodeDrainFault: FaultDefinition = {
     };
   },
 
+  /**
+   * Uncordons the nodes crt cordoned that are still cordoned. A node someone uncordoned since is as it
+   * was before the fault (nothing to undo); a cordon has no other state that could have changed.
+   */
   async revert(record: RevertRecord, ctx: FaultContext) {
     const r = record as DrainRevert;
     const kube = requireKube(ctx, 'node-drain revert');
+    const uncordoned: string[] = [];
+    const already: string[] = [];
     for (const node of r.nodes) {
       try {
+        if ((await kube.core.readNode({ name: node })).spec?.unschedulable !== true) {
+          already.push(node);
+          continue;
+        }
         await setUnschedulable(kube.core, node, false);
+        uncordoned.push(node);
       } catch (err) {
         // a node that is gone has nothing left to uncordon
         if (apiStatus(err) !== 404) throw err;
+        already.push(`${node} (gone)`);
       }
     }
-    return r.nodes.length ? `uncordoned ${r.nodes.join(', ')}` : 'nothing to uncordon (the nodes were cordoned before)';
+    if (r.nodes.length === 0) return 'nothing to uncordon (the nodes were cordoned before)';
+    const also = already.length ? `${already.join(', ')} already schedulable: nothing to undo` : '';
+    return uncordoned.length ? `uncordoned ${uncordoned.join(', ')}${also ? ` (${also})` : ''}` : also;
   },
 };
 

@@ -39,6 +39,8 @@ interface LossRevert extends RevertRecord {
   env?: Record<string, string>;
   /** taint: the exact taint added */
   taint?: V1Taint;
+  /** what crt set: the taint (taint), the power or the link (local); the revert undoes only what is still so */
+  set?: { taint?: V1Taint; power?: 'off'; link?: 'down' };
 }
 
 /** How a node is lost and brought back. `down` is called at injection, `up` by the revert. */
@@ -94,25 +96,30 @@ export const nodeLossFault: FaultDefinition = {
     if (r.provider === 'local') {
       const server = ctx.kube?.server ?? r.server;
       if (!server) throw new FaultError(`node-loss revert: no API server to ${r.mode === 'link' ? 'bring the links up on' : 'power the nodes on'}`);
-      if (r.mode === 'link') {
-        for (const node of r.nodes) await nodeSwitch(server, node, 'link', 'up');
-        return `link up on ${r.nodes.join(', ')}`;
-      }
-      for (const node of r.nodes) await nodeSwitch(server, node, 'power', 'on');
-      return `powered on ${r.nodes.join(', ')}`;
+      const [what, lost, back] = r.mode === 'link' ? (['link', 'down', 'up'] as const) : (['power', 'off', 'on'] as const);
+      // only the nodes still as crt left them: one powered on since needs nothing (and a switch is not repeated)
+      const still: string[] = [];
+      for (const node of r.nodes) if ((await switchState(server, node, what)) === lost) still.push(node);
+      for (const node of still) await nodeSwitch(server, node, what, back);
+      const undone = what === 'link' ? `link up on ${still.join(', ')}` : `powered on ${still.join(', ')}`;
+      return describeUndone(undone, still, r.nodes.filter((n) => !still.includes(n)), `already ${back}`);
     }
     const kube = requireKube(ctx, 'node-loss revert');
-    for (const node of r.nodes) await removeTaint(kube.core, node, r.taint!);
-    return `removed the taint ${r.taint!.key}=${r.taint!.value}:${r.taint!.effect} from ${r.nodes.join(', ')}`;
+    const removed: string[] = [];
+    for (const node of r.nodes) if (await removeTaint(kube.core, node, r.taint!)) removed.push(node);
+    const undone = `removed the taint ${r.taint!.key}=${r.taint!.value}:${r.taint!.effect} from ${removed.join(', ')}`;
+    return describeUndone(undone, removed, r.nodes.filter((n) => !removed.includes(n)), 'without the taint already');
   },
 };
 
 function revertRecord(provider: ProviderName, mode: LossMode, nodes: string[], p: LossParams, ctx: FaultContext, server: string): LossRevert | null {
   switch (provider) {
     case 'local':
-      return { fault: 'node-loss', provider, nodes, ...(mode === 'link' ? { mode } : {}), server };
-    case 'taint':
-      return { fault: 'node-loss', provider, nodes, taint: { key: NODE_LOSS_TAINT, value: ctx.runId, effect: 'NoExecute' } };
+      return { fault: 'node-loss', provider, nodes, ...(mode === 'link' ? { mode } : {}), server, set: mode === 'link' ? { link: 'down' } : { power: 'off' } };
+    case 'taint': {
+      const taint: V1Taint = { key: NODE_LOSS_TAINT, value: ctx.runId, effect: 'NoExecute' };
+      return { fault: 'node-loss', provider, nodes, taint, set: { taint } };
+    }
     case 'command':
       if (!p.revertCommand) return null;
       return { fault: 'node-loss', provider, nodes, commands: nodes.map((n) => fill(p.revertCommand!, n)), cwd: ctx.planDir, env: hookEnv(ctx) };
@@ -183,31 +190,54 @@ async function nodeSwitch(server: string, node: string, what: 'power' | 'link', 
   }
 }
 
+/** What a revert did (`undone`, on `done` nodes), and which nodes had nothing left to undo (`why`). */
+function describeUndone(undone: string, done: string[], others: string[], why: string): string {
+  const nothing = `${others.join(', ')} ${why}: nothing to undo`;
+  if (others.length === 0) return undone;
+  return done.length ? `${undone} (${nothing})` : nothing;
+}
+
+/** The state of a node's power or link switch; a node that is gone counts as back (nothing to bring back). */
+async function switchState(server: string, node: string, what: 'power' | 'link'): Promise<string> {
+  const url = `${server.replace(/\/+$/, '')}/crt/v1/nodes/${encodeURIComponent(node)}/${what}`;
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (err) {
+    throw new FaultError(`reading the ${what} of ${node} at ${server} failed: ${apiMessage(err)}`);
+  }
+  if (res.status === 404) return what === 'power' ? 'on' : 'up';
+  if (!res.ok) throw new FaultError(`reading the ${what} of ${node} at ${server}: HTTP ${res.status}`, await res.text());
+  return ((await res.json()) as { state?: string }).state ?? '?';
+}
+
 async function addTaint(core: CoreV1Api, node: string, taint: V1Taint): Promise<void> {
   await updateTaints(core, node, (taints) => (taints.some((t) => sameTaint(t, taint)) ? taints : [...taints, { ...taint, timeAdded: new Date() }]));
 }
 
-async function removeTaint(core: CoreV1Api, node: string, taint: V1Taint): Promise<void> {
+/** Removes crt's taint; false when the node no longer has it (or is gone): nothing to undo. */
+async function removeTaint(core: CoreV1Api, node: string, taint: V1Taint): Promise<boolean> {
   try {
-    await updateTaints(core, node, (taints) => taints.filter((t) => !sameTaint(t, taint)));
+    return await updateTaints(core, node, (taints) => taints.filter((t) => !sameTaint(t, taint)));
   } catch (err) {
     if (apiStatus(err) !== 404) throw err;
+    return false;
   }
 }
 
 const sameTaint = (a: V1Taint, b: V1Taint): boolean => a.key === b.key && a.effect === b.effect && (a.value ?? '') === (b.value ?? '');
 
 /** Read-modify-write of spec.taints, guarded by resourceVersion: a taint a controller adds meanwhile is not lost. */
-async function updateTaints(core: CoreV1Api, node: string, change: (taints: V1Taint[]) => V1Taint[]): Promise<void> {
+async function updateTaints(core: CoreV1Api, node: string, change: (taints: V1Taint[]) => V1Taint[]): Promise<boolean> {
   for (let attempt = 0; ; attempt++) {
     const current = await core.readNode({ name: node });
     const taints = current.spec?.taints ?? [];
     const next = change(taints);
-    if (next === taints) return;
+    if (next === taints || next.length === taints.length) return false;
     const body = { metadata: { resourceVersion: current.metadata?.resourceVersion }, spec: { taints: next.length ? next : null } };
     try {
       await core.patchNode({ name: node, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-      return;
+      return true;
     } catch (err) {
       if (apiStatus(err) !== 409 || attempt >= 4) throw err;
     }

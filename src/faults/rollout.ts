@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { V1Container, V1Deployment, V1EnvVar, V1PodTemplateSpec } from '@kubernetes/client-node';
+import { stringify } from 'safe-stable-stringify';
 import { parseDuration } from '../core/units.js';
 import type { ActionSpec } from '../plan/types.js';
-import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
+import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
 import { DEFAULT_NAMESPACE, jsonPatch, kubeCall, mergePatch, requireKube } from './kube-common.js';
 import { waitForRollout } from './rollout-status.js';
 
@@ -29,6 +31,8 @@ export interface RolloutRevert extends RevertRecord {
   revision: string | null;
   template: V1PodTemplateSpec;
   timeoutMs: number;
+  /** the template crt made (templateHash) and the revision it became; recorded once the patch is made */
+  set?: { templateHash?: string; images?: string[]; revision?: string | null };
 }
 
 /**
@@ -56,11 +60,14 @@ export const rolloutFault: FaultDefinition = {
           summary: `roll out deployment ${namespace}/${p.deployment} (revision ${revision ?? '?'}): ${change}`,
           targets: [`deployment/${namespace}/${p.deployment}`],
           revert,
-          async apply() {
+          async apply(hooks) {
             const started = ctx.clock.now();
-            await kubeCall(`patch deployment ${namespace}/${p.deployment}`, () =>
+            const made = await kubeCall(`patch deployment ${namespace}/${p.deployment}`, () =>
               kube.apps.patchNamespacedDeployment({ name: p.deployment, namespace, body: patch.body }, patch.json ? jsonPatch() : mergePatch()));
+            // the template as the server stored it (defaults and webhooks included): what the revert compares
+            await hooks?.changed({ templateHash: templateHash(made.spec?.template), images: images(made) });
             await waitForRollout(ctx, namespace, p.deployment, timeoutMs);
+            await hooks?.changed({ revision: await readRevision(ctx, namespace, p.deployment) });
             const durationMs = Math.round(ctx.clock.now() - started);
             return { detail: `rolled out in ${(durationMs / 1000).toFixed(1)} s`, data: { previousRevision: revision, rolloutMs: durationMs } };
           },
@@ -69,9 +76,18 @@ export const rolloutFault: FaultDefinition = {
     };
   },
 
-  async revert(record: RevertRecord, ctx: FaultContext) {
+  async revert(record: RevertRecord, ctx: FaultContext, opts: RevertOptions = {}) {
     const r = record as RolloutRevert;
     const kube = requireKube(ctx, 'rollout');
+    if (r.set?.templateHash && !opts.force) {
+      const d = await kubeCall(`read deployment ${r.namespace}/${r.deployment}`, () => kube.apps.readNamespacedDeployment({ name: r.deployment, namespace: r.namespace }));
+      const now = templateHash(d.spec?.template);
+      if (now === templateHash(r.template)) return `deployment ${r.namespace}/${r.deployment} already has the template of revision ${r.revision ?? '?'}: nothing to undo`;
+      if (now !== r.set.templateHash) {
+        const revision = d.metadata?.annotations?.[REVISION] ?? '?';
+        throw new ChangedSinceFault(`deployment/${r.namespace}/${r.deployment}`, `template ${short(r.set.templateHash)} (revision ${r.set.revision ?? '?'}${list(r.set.images)})`, `template ${short(now)} (revision ${revision}${list(images(d))})`);
+      }
+    }
     // as `kubectl rollout undo`: the whole previous template goes back, which starts a rollout to it
     const body = [{ op: 'replace', path: '/spec/template', value: r.template }];
     await kubeCall(`undo deployment ${r.namespace}/${r.deployment}`, () =>
@@ -80,6 +96,28 @@ export const rolloutFault: FaultDefinition = {
     return `deployment ${r.namespace}/${r.deployment} rolled back to the template of revision ${r.revision ?? '?'}`;
   },
 };
+
+/**
+ * A pod template's fingerprint: sha256 of its canonical JSON (keys sorted, through JSON first so that
+ * a template read from the API and one read back from the journal hash alike). Like the
+ * pod-template-hash label, but computable by anyone from the template alone.
+ */
+export function templateHash(template: V1PodTemplateSpec | undefined): string {
+  const plain: unknown = JSON.parse(JSON.stringify(template ?? {}));
+  return createHash('sha256').update(stringify(plain) ?? '').digest('hex');
+}
+
+const short = (hash: string): string => hash.slice(0, 12);
+
+/** `gateway=demo/gateway:1.1` per container, to show what changed in words. */
+const images = (d: V1Deployment): string[] => (d.spec?.template?.spec?.containers ?? []).map((c) => `${c.name}=${c.image ?? '?'}`);
+const list = (items: string[] | undefined): string => (items?.length ? `, ${items.join(' ')}` : '');
+
+async function readRevision(ctx: FaultContext, namespace: string, name: string): Promise<string | null> {
+  const kube = requireKube(ctx, 'rollout');
+  const d = await kubeCall(`read deployment ${namespace}/${name}`, () => kube.apps.readNamespacedDeployment({ name, namespace }));
+  return d.metadata?.annotations?.[REVISION] ?? null;
+}
 
 interface Patch {
   body: unknown;

@@ -1,6 +1,6 @@
 import { AutoscalingV2Api } from '@kubernetes/client-node';
 import type { ActionSpec } from '../plan/types.js';
-import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
+import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
 import { DEFAULT_NAMESPACE, kubeCall, mergePatch, requireKube } from './kube-common.js';
 
 interface ScaleParams {
@@ -26,6 +26,8 @@ export interface ScaleRevert extends RevertRecord {
   kind: WorkloadKind;
   name: string;
   previous: Sizes;
+  /** the sizes crt set (only those the step names); absent in records of older crt versions */
+  set?: Sizes;
 }
 
 /**
@@ -42,7 +44,7 @@ export const scaleFault: FaultDefinition = {
       async plan(ctx: FaultContext) {
         checkFields(kind, wanted);
         const previous = await readSizes(ctx, kind, namespace, name);
-        const revert: ScaleRevert = { fault: 'scale', namespace, kind, name, previous };
+        const revert: ScaleRevert = { fault: 'scale', namespace, kind, name, previous, set: wanted };
         return {
           summary: `scale ${kind}/${name} in ${namespace} from ${describe(previous)} to ${describe({ ...previous, ...wanted })}`,
           targets: [`${kind}/${namespace}/${name}`],
@@ -56,12 +58,30 @@ export const scaleFault: FaultDefinition = {
     };
   },
 
-  async revert(record: RevertRecord, ctx: FaultContext) {
+  async revert(record: RevertRecord, ctx: FaultContext, opts: RevertOptions = {}) {
     const r = record as ScaleRevert;
+    if (r.set && !opts.force) {
+      const now = await readSizes(ctx, r.kind, r.namespace, r.name);
+      const verdict = compareSizes(r.set, r.previous, now);
+      if (verdict === 'as-before') return `${r.kind}/${r.name} in ${r.namespace} already at ${describe(r.previous)}: nothing to undo`;
+      if (verdict === 'changed') throw new ChangedSinceFault(`${r.kind}/${r.namespace}/${r.name}`, describe(r.set), describe(now));
+    }
     await writeSizes(ctx, r.kind, r.namespace, r.name, r.previous);
     return `${r.kind}/${r.name} in ${r.namespace} back to ${describe(r.previous)}`;
   },
 };
+
+/**
+ * Whether the workload is still as crt scaled it (`as-set`: revert), already back to what it was
+ * (`as-before`: nothing to undo), or changed by someone since (`changed`: leave it). Only the sizes
+ * crt set are compared: an HPA's bound the step left alone may move freely.
+ */
+export function compareSizes(set: Sizes, previous: Sizes, now: Sizes): 'as-set' | 'as-before' | 'changed' {
+  const keys = (Object.keys(set) as Array<keyof Sizes>).filter((k) => set[k] !== undefined);
+  if (keys.every((k) => now[k] === set[k])) return 'as-set';
+  if (keys.every((k) => now[k] === previous[k])) return 'as-before';
+  return 'changed';
+}
 
 function pickSizes(p: ScaleParams): Sizes {
   return {
@@ -78,7 +98,7 @@ function checkFields(kind: WorkloadKind, wanted: Sizes): void {
 
 function describe(s: Sizes): string {
   if (s.replicas !== undefined) return `${s.replicas} replica(s)`;
-  return `min ${s.minReplicas ?? 1}, max ${s.maxReplicas ?? '?'}`;
+  return [s.minReplicas !== undefined ? `min ${s.minReplicas}` : '', s.maxReplicas !== undefined ? `max ${s.maxReplicas}` : ''].filter(Boolean).join(', ');
 }
 
 async function readSizes(ctx: FaultContext, kind: WorkloadKind, namespace: string, name: string): Promise<Sizes> {

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, UsageError, errorMessage } from '../core/errors.js';
 import {
-  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, clusterJournals, outstandingEntries, type JournalEntry,
+  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, adoptCluster, clusterJournals, entryScope, outstandingEntries, parseJournal, type JournalEntry,
 } from '../faults/index.js';
+import type { ClusterIdentity } from '../kube/index.js';
 import { RUN_FILES } from '../results/run-folder.js';
 import type { CaseSpec, Plan } from '../plan/types.js';
 import type { ClusterSession } from './cluster-session.js';
@@ -51,6 +52,8 @@ export interface GuardOptions {
   /** the run folder: other runs' folders are its siblings */
   dir: string;
   revertFirst: boolean;
+  /** the cluster's identity (read when the run may revert or inject): only its entries are reverted */
+  identity?: ClusterIdentity;
   deps: Omit<RevertDeps, 'kube' | 'kubeconfig'>;
   onRevert?: (r: RevertReport) => void;
 }
@@ -70,7 +73,13 @@ export async function guardClusterJournal(plan: Plan, cluster: ClusterSession, o
       hint: `crt keeps its revert journal in the cluster: it needs get, list, create and update on configmaps in ${namespace} (cluster.journalNamespace)`,
     });
   }
-  const pending = journals.map((j) => ({ ...j, outstanding: outstandingEntries(j.entries) })).filter((j) => j.outstanding.length > 0 && j.runId !== o.runId);
+  const pending = journals
+    .map((j) => {
+      // entries without identity in this cluster's ConfigMap were made on it (adoptCluster); another cluster's are never reverted here
+      const entries = o.identity ? adoptCluster(j.entries, o.identity) : j.entries;
+      return { ...j, entries, outstanding: outstandingEntries(entries).filter((e) => !o.identity || entryScope(e, o.identity).kind !== 'elsewhere') };
+    })
+    .filter((j) => j.outstanding.length > 0 && j.runId !== o.runId);
   if (pending.length > 0 && !o.revertFirst) {
     const lines = pending.flatMap((j) => j.outstanding.map((e) => `${j.runId}: ${describeEntry(e)}`));
     throw new EnvironmentError(`faults of earlier runs are still in place on ${cluster.kube.server}:\n  ${lines.join('\n  ')}`, {
@@ -81,15 +90,21 @@ export async function guardClusterJournal(plan: Plan, cluster: ClusterSession, o
   for (const j of pending) {
     const stores = [new ConfigMapJournalStore(cluster.kube, namespace, j.runId)];
     const file = path.join(path.dirname(o.dir), j.runId, RUN_FILES.journal);
-    const localFile = existsSync(file) ? [new FileJournalStore(file)] : [];
+    const localFile = existsSync(file) && fileOfCluster(file, o.identity) ? [new FileJournalStore(file)] : [];
     const journal = new Journal(j.runId, [...stores, ...localFile], undefined, j.entries);
     const reports = await revertJournalEntries(j.outstanding, journal, { ...o.deps, kube: cluster.kube, ...(cluster.kubeconfig ? { kubeconfig: cluster.kubeconfig } : {}) }, o.onRevert);
     failed.push(...reports.filter((r) => !r.ok).map((r) => `${j.runId}: ${describeEntry(r.entry)}: ${r.detail}`));
   }
   if (failed.length) {
-    throw new EnvironmentError(`--revert-first: some reverts failed, the run does not start:\n  ${failed.join('\n  ')}`, { hint: 'fix the cause, then crt revert --all' });
+    throw new EnvironmentError(`--revert-first: some reverts failed, the run does not start:\n  ${failed.join('\n  ')}`, { hint: 'fix the cause, then crt revert --all (with --force for objects changed since the fault, to put the state from before it back anyway)' });
   }
   return new ConfigMapJournalStore(cluster.kube, namespace, o.runId);
+}
+
+/** Whether a sibling run folder's journal is of this cluster's run (a run of the same id on another cluster is not written to). */
+function fileOfCluster(file: string, identity: ClusterIdentity | undefined): boolean {
+  if (!identity) return true;
+  return !parseJournal(readFileSync(file, 'utf8')).some((e) => entryScope(e, identity).kind === 'elsewhere');
 }
 
 export function describeEntry(e: JournalEntry): string {

@@ -1,7 +1,7 @@
 import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import { faultDefinition, type FaultContext, type FaultDefinition, type Journal, type JournalEntry, type RevertRecord } from '../faults/index.js';
+import { ChangedSinceFault, faultDefinition, type FaultContext, type FaultDefinition, type Journal, type JournalEntry, type RevertOptions, type RevertRecord } from '../faults/index.js';
 import type { KubeClients } from '../kube/index.js';
 
 export const REVERT_ATTEMPTS = 3;
@@ -10,14 +10,18 @@ export const REVERT_RETRY_MS = 1000;
 /**
  * Runs a fault's revert up to REVERT_ATTEMPTS times, a second apart. Reverts run even when the run
  * was interrupted: they get a signal of their own. Returns the revert's description, or throws the
- * last error.
+ * last error; a ChangedSinceFault (someone changed the object since) is thrown at once: trying again
+ * would not change the answer.
  */
-export async function revertWithRetries(def: FaultDefinition, record: RevertRecord, ctx: FaultContext, onRetry?: (attempt: number, error: string) => void): Promise<string> {
+export async function revertWithRetries(
+  def: FaultDefinition, record: RevertRecord, ctx: FaultContext, onRetry?: (attempt: number, error: string) => void, opts: RevertOptions = {},
+): Promise<string> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= REVERT_ATTEMPTS; attempt++) {
     try {
-      return await def.revert(record, { ...ctx, signal: new AbortController().signal });
+      return await def.revert(record, { ...ctx, signal: new AbortController().signal }, opts);
     } catch (err) {
+      if (err instanceof ChangedSinceFault) throw err;
       lastError = err;
       onRetry?.(attempt, errorMessage(err));
       if (attempt < REVERT_ATTEMPTS) await ctx.clock.sleep(REVERT_RETRY_MS);
@@ -33,12 +37,21 @@ export interface RevertDeps {
   kubeconfig?: string;
   /** folder exec reverts run from when their record has none */
   cwd: string;
+  /** revert even objects someone changed since the fault (`crt revert --force`) */
+  force?: boolean;
 }
 
 export interface RevertReport {
   entry: JournalEntry;
   ok: boolean;
   detail: string;
+  /** not reverted because someone changed the object since the fault: what crt set, what is there now */
+  changed?: { object: string; crtSet: string; now: string };
+}
+
+/** The line a revert refused as changed since the fault gets (case events, the run's revert failures, `crt revert`). */
+export function describeChanged(err: ChangedSinceFault): string {
+  return `changed since the fault, left as it is: ${err.object}: crt set ${err.crtSet}; now ${err.now}`;
 }
 
 /**
@@ -58,10 +71,12 @@ export async function revertJournalEntries(entries: readonly JournalEntry[], jou
         signal: new AbortController().signal, planDir: d.cwd, ...(d.kube ? { kube: d.kube } : {}), ...(d.kubeconfig ? { kubeconfig: d.kubeconfig } : {}),
       };
       try {
-        const detail = await revertWithRetries(def, entry.revert, ctx, (attempt, error) => d.log.warn({ entry: entry.id, attempt, err: error }, 'revert failed'));
+        const detail = await revertWithRetries(def, entry.revert, ctx, (attempt, error) => d.log.warn({ entry: entry.id, attempt, err: error }, 'revert failed'), { force: d.force ?? false });
         report = { entry, ok: true, detail };
       } catch (err) {
-        report = { entry, ok: false, detail: errorMessage(err) };
+        report = err instanceof ChangedSinceFault
+          ? { entry, ok: false, detail: describeChanged(err), changed: { object: err.object, crtSet: err.crtSet, now: err.now } }
+          : { entry, ok: false, detail: errorMessage(err) };
       }
     }
     try {

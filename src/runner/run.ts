@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { crtVersion } from '../core/version.js';
 import { createEngine } from '../load/index.js';
+import { clusterIdentity } from '../kube/index.js';
 import type { Selection } from '../plan/select.js';
 import type { CaseSpec, Plan } from '../plan/types.js';
 import { describeCase } from '../plan/describe.js';
@@ -39,9 +40,14 @@ export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOpti
   const cluster = await openCluster(plan, o.dir, o.log, o.signal, (m) => o.observer.notice?.(m));
   try {
     if (cluster) checkContext(plan, cluster.context);
+    // every journal entry names the cluster it acts on (none: faults acting on this machine only);
+    // read once, and only when something may be reverted: a load-only run needs no more rights
+    const identity = cluster && (o.revertFirst || cases.some((c) => c.trigger.length > 0)) ? await clusterIdentity(cluster.kube) : undefined;
+    if (!cluster) o.journal.bindCluster(null);
+    else if (identity) o.journal.bindCluster(identity);
     if (cluster?.external) {
       const store = await guardClusterJournal(plan, cluster, {
-        runId: o.runId, dir: o.dir, revertFirst: o.revertFirst ?? false, deps: { clock: o.clock, log: o.log, cwd: path.dirname(plan.file) },
+        runId: o.runId, dir: o.dir, revertFirst: o.revertFirst ?? false, deps: { clock: o.clock, log: o.log, cwd: path.dirname(plan.file) }, ...(identity ? { identity } : {}),
         onRevert: (r) => o.observer.notice?.(`--revert-first: ${r.ok ? 'reverted' : 'REVERT FAILED'} ${describeEntry(r.entry)}: ${r.detail}`),
       });
       o.journal.addStore(store);

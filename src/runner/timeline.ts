@@ -2,10 +2,10 @@ import type { KubeClients } from '../kube/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import { faultDefinition, FaultError, type FaultContext, type ManualOperator, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
+import { ChangedSinceFault, faultDefinition, FaultError, type FaultContext, type ManualOperator, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
 import type { ActionSpec } from '../plan/types.js';
 import type { CaseEvent } from '../results/types.js';
-import { REVERT_ATTEMPTS, revertWithRetries } from './revert.js';
+import { REVERT_ATTEMPTS, describeChanged, revertWithRetries } from './revert.js';
 
 export type EmitEvent = (e: Omit<CaseEvent, 't' | 'offsetMs'> & { t?: number }) => void;
 
@@ -148,8 +148,18 @@ export class Timeline {
     this.d.onFaultStart(appliedAt - this.originMs);
     const applied: Applied | null = plan.revert ? { action, entryId, revert: plan.revert, def, summary: plan.summary } : null;
     let out: Awaited<ReturnType<typeof plan.apply>>;
+    // what the fault set, once known, goes to the journal at once and to the revert of this run
+    const changed = async (set: Record<string, unknown>): Promise<void> => {
+      if (!applied) return;
+      applied.revert = { ...applied.revert, set: { ...applied.revert.set, ...set } };
+      try {
+        await this.d.journal.recordSet(entryId, set);
+      } catch (err) {
+        this.d.log.error({ entry: entryId, err: errorMessage(err) }, 'journal write failed');
+      }
+    };
     try {
-      out = await plan.apply();
+      out = await plan.apply({ changed });
       await this.mark(entryId, 'applied', out.detail);
       this.d.emit({ kind: 'inject', name: action.name, ok: true, t: appliedAt, durationMs: this.d.clock.now() - appliedAt, detail: out.detail ? `${plan.summary}: ${out.detail}` : plan.summary, ...(out.data ? { data: out.data } : {}) });
     } catch (err) {
@@ -181,10 +191,11 @@ export class Timeline {
       if (applied.injection) applied.injection.revertedAtMs = this.d.clock.now() - this.originMs;
       this.d.emit({ kind: 'revert', name: applied.action.name, ok: true, t: started, durationMs: this.d.clock.now() - started, detail });
     } catch (err) {
-      const lastError = errorMessage(err);
+      const lastError = err instanceof ChangedSinceFault ? describeChanged(err) : errorMessage(err);
       await this.mark(applied.entryId, 'revert-failed', lastError);
       this.revertFailures.push(`${this.d.caseId}/${applied.action.name}: ${lastError}`);
-      this.d.emit({ kind: 'revert', name: applied.action.name, ok: false, t: started, durationMs: this.d.clock.now() - started, detail: `revert failed after ${REVERT_ATTEMPTS} attempts: ${lastError}` });
+      const detail = err instanceof ChangedSinceFault ? `not reverted: ${lastError}` : `revert failed after ${REVERT_ATTEMPTS} attempts: ${lastError}`;
+      this.d.emit({ kind: 'revert', name: applied.action.name, ok: false, t: started, durationMs: this.d.clock.now() - started, detail });
     }
     this.done();
   }

@@ -5,13 +5,13 @@ import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 import { systemClock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import {
-  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, clusterJournals, outstandingEntries, parseJournal,
-  type JournalEntry, type JournalStore,
+  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, adoptCluster, clusterJournals, describeScope, entryScope, mergeJournals,
+  outstandingEntries, parseJournal, type JournalEntry, type JournalStore,
 } from '../../faults/index.js';
-import { kubeClients, type KubeClients } from '../../kube/index.js';
+import { clusterIdentity, describeCluster, kubeClients, type ClusterIdentity, type KubeClients } from '../../kube/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { RUN_FILES } from '../../results/run-folder.js';
-import { describeEntry, revertJournalEntries } from '../../runner/index.js';
+import { describeEntry, revertJournalEntries, type RevertReport } from '../../runner/index.js';
 import type { CliIO } from '../io.js';
 
 export interface RevertFlags {
@@ -24,58 +24,61 @@ export interface RevertFlags {
   plan?: string;
   journalNamespace?: string;
   cluster: boolean;
+  /** revert objects changed since the fault, and entries of an unknown cluster */
+  force: boolean;
 }
 
 interface RunJournal {
   runId: string;
-  entries: JournalEntry[];
+  /** the run folder's journal.jsonl, when there is one under --out */
   file?: string;
+  fileEntries: JournalEntry[];
   /** the journal ConfigMap's namespace, when the run has one in the cluster */
   configMapNamespace?: string;
+  configMapEntries: JournalEntry[];
+}
+
+/** A run's outstanding entries, sorted by where they act from the connected cluster's point of view. */
+interface Pending {
+  run: RunJournal;
+  /** the two copies merged, the ConfigMap's states first (mergeJournals) */
+  entries: JournalEntry[];
+  /** of this cluster or of this machine: reverted */
+  mine: JournalEntry[];
+  /** of another cluster: listed, never touched */
+  elsewhere: JournalEntry[];
+  /** of an unknown cluster (older crt): reverted only with --force */
+  unknown: JournalEntry[];
 }
 
 /** Where a pod's ServiceAccount token is mounted: what client-node's default loading rules look for in a cluster. */
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-const STATUS_RANK: Record<string, number> = { intended: 0, applied: 1, 'apply-failed': 1, 'revert-failed': 2, reverted: 3 };
-
 /**
  * `crt revert`: the faults that runs left in place (crashed, killed, or whose revert failed), found
  * in the run folders under `--out` and in the cluster's journal ConfigMaps, listed (`--list`) or
- * reverted newest first (`--run ID`, `--all`). Exit 0 when nothing is left, 4 when a revert failed.
+ * reverted newest first (`--run ID`, `--all`). Only entries of the connected cluster (and of this
+ * machine) are reverted; those of other clusters are listed and left alone. Exit 0 when nothing of
+ * this cluster is left, 4 when a revert failed, was refused as changed since the fault, or an entry
+ * of an unknown cluster was refused.
  */
 export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger): Promise<ExitCodeValue> {
   if (!flags.list && !flags.all && !flags.run) {
     throw new UsageError('say what to revert: --run <run-id>, --all, or --list to see what is outstanding', { hint: 'crt revert --list' });
   }
   const { kube, kubeconfig, namespace, why } = connect(flags);
+  const identity = kube ? await readIdentity(kube, flags.list, io) : undefined;
   const runs = readRunFolders(flags.out);
-  if (kube) {
-    try {
-      for (const j of await clusterJournals(kube, namespace)) {
-        const run = runs.get(j.runId) ?? { runId: j.runId, entries: [] };
-        run.entries = merge(run.entries, j.entries);
-        run.configMapNamespace = j.namespace;
-        runs.set(j.runId, run);
-      }
-    } catch (err) {
-      io.stderr.write(`warning: cannot read the journal ConfigMaps at ${kube.server}: ${errorMessage(err)} — using the run folders under ${flags.out} only\n`);
-    }
-  } else {
-    io.stderr.write(`note: no cluster (${why}); using the run folders under ${flags.out} only\n`);
-  }
+  if (kube) await readClusterJournals(kube, namespace, identity, runs, flags.out, io);
+  else io.stderr.write(`note: no cluster (${why}); using the run folders under ${flags.out} only\n`);
   const pending = [...runs.values()]
-    .map((r) => ({ run: r, outstanding: outstandingEntries(r.entries) }))
-    .filter((p) => p.outstanding.length > 0 && (flags.all || flags.list || p.run.runId === flags.run))
+    .filter((r) => flags.all || flags.list || r.runId === flags.run)
+    .map((r) => classify(r, identity, flags.force))
+    .filter((p) => p.mine.length + p.elsewhere.length + p.unknown.length > 0)
     .sort((a, b) => a.run.runId.localeCompare(b.run.runId));
 
   if (flags.list) {
-    if (pending.length === 0) io.stderr.write('nothing to revert\n');
-    for (const p of pending) {
-      const where = [p.run.file ? path.relative(process.cwd(), p.run.file) : null, p.run.configMapNamespace ? `configmap ${p.run.configMapNamespace}/crt-journal-…` : null].filter(Boolean).join(', ');
-      io.stdout.write(`${p.run.runId} (${where})\n`);
-      for (const e of p.outstanding) io.stdout.write(`  ${describeEntry(e)}\n    revert: ${JSON.stringify(e.revert)}\n`);
-    }
+    listPending(pending, io);
     return ExitCode.passed;
   }
   if (flags.run && !runs.has(flags.run)) {
@@ -88,22 +91,112 @@ export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger):
     return ExitCode.passed;
   }
   let failed = 0;
+  let changed = 0;
   for (const p of pending) {
-    const stores: JournalStore[] = [];
-    if (p.run.file) stores.push(new FileJournalStore(p.run.file));
-    if (kube && p.run.configMapNamespace) stores.push(new ConfigMapJournalStore(kube, p.run.configMapNamespace, p.run.runId));
-    const journal = new Journal(p.run.runId, stores, undefined, p.run.entries);
-    io.stderr.write(`run ${p.run.runId}: ${p.outstanding.length} to revert\n`);
-    const reports = await revertJournalEntries(p.outstanding, journal, {
-      clock: systemClock, log, cwd: process.cwd(), ...(kube ? { kube } : {}), ...(kubeconfig ? { kubeconfig } : {}),
-    }, (r) => io.stderr.write(`  ${r.ok ? 'reverted' : 'FAILED  '} ${r.entry.caseId}/${r.entry.step} ${r.entry.fault}: ${r.detail}\n`));
-    failed += reports.filter((r) => !r.ok).length;
+    if (p.mine.length > 0) {
+      const reports = await revertRun(p, { kube, kubeconfig, identity, force: flags.force }, log, io);
+      changed += reports.filter((r) => r.changed).length;
+      failed += reports.filter((r) => !r.ok && !r.changed).length;
+    }
+    writeNotTouched(p, identity, io);
   }
-  if (failed > 0) {
-    io.stderr.write(`${failed} revert(s) failed: the cluster may still hold these faults (crt revert --list)\n`);
-    return ExitCode.revertFailed;
+  return summarize(pending, { failed, changed, connected: identity }, flags, io);
+}
+
+/** The connected cluster's identity; `--list` goes on without it (entries of every cluster then listed as elsewhere). */
+async function readIdentity(kube: KubeClients, listOnly: boolean, io: CliIO): Promise<ClusterIdentity | undefined> {
+  try {
+    return await clusterIdentity(kube);
+  } catch (err) {
+    if (!listOnly) throw err;
+    io.stderr.write(`warning: ${errorMessage(err)}: cannot tell which entries belong to it\n`);
+    return undefined;
   }
-  return ExitCode.passed;
+}
+
+/** Adds the cluster's journal ConfigMaps to `runs` (a warning when they cannot be read: the run folders are used alone). */
+async function readClusterJournals(kube: KubeClients, namespace: string | null, identity: ClusterIdentity | undefined, runs: Map<string, RunJournal>, out: string, io: CliIO): Promise<void> {
+  try {
+    for (const j of await clusterJournals(kube, namespace)) {
+      const run = runs.get(j.runId) ?? { runId: j.runId, fileEntries: [], configMapEntries: [] };
+      run.configMapEntries = identity ? adoptCluster(j.entries, identity) : j.entries;
+      run.configMapNamespace = j.namespace;
+      runs.set(j.runId, run);
+    }
+  } catch (err) {
+    io.stderr.write(`warning: cannot read the journal ConfigMaps at ${kube.server}: ${errorMessage(err)} — using the run folders under ${out} only\n`);
+  }
+}
+
+function classify(run: RunJournal, identity: ClusterIdentity | undefined, force: boolean): Pending {
+  const entries = mergeJournals(run.configMapEntries, run.fileEntries);
+  const p: Pending = { run, entries, mine: [], elsewhere: [], unknown: [] };
+  for (const e of outstandingEntries(entries)) {
+    const scope = entryScope(e, identity).kind;
+    if (scope === 'here' || scope === 'local' || (scope === 'unknown' && force)) p.mine.push(e);
+    else if (scope === 'elsewhere') p.elsewhere.push(e);
+    else p.unknown.push(e);
+  }
+  return p;
+}
+
+function listPending(pending: readonly Pending[], io: CliIO): void {
+  if (pending.length === 0) io.stderr.write('nothing to revert\n');
+  for (const p of pending) {
+    const where = [p.run.file ? path.relative(process.cwd(), p.run.file) : null, p.run.configMapNamespace ? `configmap ${p.run.configMapNamespace}/crt-journal-…` : null].filter(Boolean).join(', ');
+    io.stdout.write(`${p.run.runId} (${where})\n`);
+    for (const e of [...p.mine, ...p.unknown, ...p.elsewhere]) {
+      io.stdout.write(`  ${describeEntry(e)}\n    revert: ${JSON.stringify(e.revert)}\n`);
+      if (!p.mine.includes(e)) io.stdout.write(`    ${notTouched(e)}\n`);
+    }
+  }
+}
+
+/** Why an entry is left alone: it belongs to another cluster, or its cluster is unknown. */
+function notTouched(e: JournalEntry): string {
+  const scope = entryScope(e, undefined);
+  return scope.kind === 'unknown' ? `${describeScope(scope)}: not reverted unless --force` : `${describeScope(scope)}: not touched from here`;
+}
+
+async function revertRun(p: Pending, c: { kube: KubeClients | undefined; kubeconfig: string | undefined; identity: ClusterIdentity | undefined; force: boolean }, log: Logger, io: CliIO): Promise<RevertReport[]> {
+  const stores: JournalStore[] = [];
+  // a run folder of the same run id on another cluster is not written to
+  if (p.run.file && !p.run.fileEntries.some((e) => entryScope(e, c.identity).kind === 'elsewhere')) stores.push(new FileJournalStore(p.run.file));
+  if (c.kube && p.run.configMapNamespace) stores.push(new ConfigMapJournalStore(c.kube, p.run.configMapNamespace, p.run.runId));
+  const journal = new Journal(p.run.runId, stores, undefined, p.entries);
+  io.stderr.write(`run ${p.run.runId}: ${p.mine.length} to revert\n`);
+  return revertJournalEntries(p.mine, journal, {
+    clock: systemClock, log, cwd: process.cwd(), force: c.force, ...(c.kube ? { kube: c.kube } : {}), ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
+  }, (r) => io.stderr.write(`  ${r.ok ? 'reverted' : r.changed ? 'CHANGED ' : 'FAILED  '} ${r.entry.caseId}/${r.entry.step} ${r.entry.fault}: ${r.detail}\n`));
+}
+
+function writeNotTouched(p: Pending, identity: ClusterIdentity | undefined, io: CliIO): void {
+  for (const e of p.elsewhere) {
+    io.stderr.write(`  not touched ${e.caseId}/${e.step} ${e.fault} of run ${p.run.runId}: ${describeScope(entryScope(e, identity))}${identity ? '' : ' (no cluster connected)'}\n`);
+  }
+  for (const e of p.unknown) io.stderr.write(`  REFUSED  ${e.caseId}/${e.step} ${e.fault} of run ${p.run.runId}: ${describeScope(entryScope(e, identity))}\n`);
+}
+
+function summarize(pending: readonly Pending[], n: { failed: number; changed: number; connected: ClusterIdentity | undefined }, flags: RevertFlags, io: CliIO): ExitCodeValue {
+  const unknown = pending.flatMap((p) => p.unknown.map(() => p.run.runId));
+  const elsewhere = pending.reduce((sum, p) => sum + p.elsewhere.length, 0);
+  const mine = pending.reduce((sum, p) => sum + p.mine.length, 0);
+  const again = flags.run ? `crt revert --run ${flags.run}` : 'crt revert --all';
+  if (elsewhere > 0) {
+    const here = n.connected ? `the cluster at ${describeCluster(n.connected)}` : 'no cluster';
+    io.stderr.write(`${elsewhere} fault(s) belong to another cluster and were not touched (connected to ${here}): revert them connected to their own cluster\n`);
+    if (mine === 0 && unknown.length === 0) io.stderr.write('nothing of this cluster to revert\n');
+  }
+  if (n.changed > 0) {
+    io.stderr.write(`${n.changed} revert(s) refused: the object changed since the fault, so crt left it as it is (both states above)\n`);
+    io.stderr.write(`hint: to put the state from before the fault back anyway: ${again} --force\n`);
+  }
+  if (unknown.length > 0) {
+    io.stderr.write(`${unknown.length} fault(s) journaled by an older crt name no cluster: not reverted\n`);
+    io.stderr.write(`hint: if they were made on this cluster: crt revert --run ${unknown[0]} --force; if not, revert them connected to their cluster, or remove their run folder\n`);
+  }
+  if (n.failed > 0) io.stderr.write(`${n.failed} revert(s) failed: the cluster may still hold these faults (crt revert --list)\n`);
+  return n.failed + n.changed + unknown.length > 0 ? ExitCode.revertFailed : ExitCode.passed;
 }
 
 /** The cluster to revert on: --plan's, --kubeconfig/--context, or the default kubeconfig when there is one. */
@@ -138,19 +231,7 @@ function readRunFolders(out: string): Map<string, RunJournal> {
     if (!existsSync(file)) continue;
     const entries = parseJournal(readFileSync(file, 'utf8'));
     const runId = entries[0]?.runId ?? name;
-    runs.set(runId, { runId, entries, file });
+    runs.set(runId, { runId, file, fileEntries: entries, configMapEntries: [] });
   }
   return runs;
-}
-
-/** Two copies of a journal (file and ConfigMap): every state of either, in time order. */
-function merge(a: readonly JournalEntry[], b: readonly JournalEntry[]): JournalEntry[] {
-  const seen = new Set<string>();
-  const all: JournalEntry[] = [];
-  for (const e of [...a, ...b]) {
-    const key = `${e.id}|${e.status}|${e.at}`;
-    if (!seen.has(key)) all.push(e);
-    seen.add(key);
-  }
-  return all.sort((x, y) => x.at.localeCompare(y.at) || (STATUS_RANK[x.status] ?? 0) - (STATUS_RANK[y.status] ?? 0));
 }

@@ -108,7 +108,7 @@ describe('node-drain fault on the embedded cluster', function () {
     try {
       const { plan, record, result } = await inject(builtinFaults['node-drain'], 'node-drain', { node, deleteEmptyDirData: true, timeout: '40s' }, faultContext(kubeconfig, tmp.dir));
       expect(plan.targets).to.deep.equal([`node/${node}`]);
-      expect(record).to.deep.equal({ fault: 'node-drain', nodes: [node] });
+      expect(record).to.deep.equal({ fault: 'node-drain', nodes: [node], set: { unschedulable: true } });
       expect(result.data).to.include({ evictedPods: 2 });
       expect((result.data!.evicted as string[]).slice().sort()).to.deep.equal(onNode.map((n) => `${NS}/${n}`).sort());
       expect(result.data!.budgetRefusals).to.be.a('number').and.be.greaterThan(0);

@@ -121,7 +121,7 @@ describe('node-loss mode: link on the embedded cluster', function () {
     const load = loadLoop(await serviceUrl(kubeClients({ kubeconfig }), 'demo', 'gateway'));
     const { plan, record, result } = await inject(builtinFaults['node-loss'], 'node-loss', { node: lost, provider: 'local', mode: 'link', timeout: '20s' }, faultContext(kubeconfig, tmp.dir));
     expect(plan.summary).to.equal(`lose ${lost} (local, link; node ${lost})`);
-    expect(record).to.deep.equal({ fault: 'node-loss', provider: 'local', nodes: [lost], mode: 'link', server: cluster.url });
+    expect(record).to.deep.equal({ fault: 'node-loss', provider: 'local', nodes: [lost], mode: 'link', server: cluster.url, set: { link: 'down' } });
     expect(result.data).to.deep.include({ provider: 'local', mode: 'link' });
     const t = (result.data!.times as NodeLossTimes[])[0]!;
     console.log(`      link: ${result.detail}`);

@@ -108,7 +108,7 @@ describe('node-loss fault on the embedded cluster', function () {
     const { plan, record, result } = await inject(builtinFaults['node-loss'], 'node-loss', { nodeOf: { namespace: 'demo', selector: 'app=gateway' }, count: 1, provider: 'local', timeout: '20s' }, ctx);
     const lost = (record!.nodes as string[])[0]!;
     expect(plan.targets).to.deep.equal([`node/${lost}`]);
-    expect(record).to.deep.equal({ fault: 'node-loss', provider: 'local', nodes: [lost], server: cluster.url });
+    expect(record).to.deep.equal({ fault: 'node-loss', provider: 'local', nodes: [lost], server: cluster.url, set: { power: 'off' } });
     const t = (result.data!.times as NodeLossTimes[])[0]!;
     console.log(`      local: ${result.detail}`);
     // the grace period counts from the last heartbeat, up to a heartbeat (and a monitor period) before the power-off
