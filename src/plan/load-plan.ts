@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PlanError, type Problem } from '../core/errors.js';
-import { formatDuration, parseDuration, parsePercent } from '../core/units.js';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, formatDuration, parseDuration, parsePercent } from '../core/units.js';
 import { LAYERS, type Layer } from '../results/types.js';
 import { normalizeClusterSettings, planNodeTimings } from './cluster-settings.js';
 import { normalizeExpect, parseAbortRule } from './expectations.js';
-import { FileSet } from './files.js';
+import { FileSet, MAX_EXPANDED_BYTES, exceedsSize, namedFileProblem } from './files.js';
 import { location, normalizeLoad, plannedDurationMs } from './normalize-load.js';
 import { normalizeActions, normalizeProbes } from './normalize-steps.js';
 import { loadScenarioChain, mergeLoad } from './references.js';
@@ -16,7 +16,7 @@ import { PlanSchema, type CaseDoc, type PlanDoc, type TargetDoc } from './schema
 import type { LoadDoc } from './schema-load.js';
 import type { CaseSpec, Plan, RecoverySettings, Target } from './types.js';
 import type { NodeTimings } from '../localcluster/node/node-timings.js';
-import { displayPath, type YamlSource } from './yaml-source.js';
+import { displayPath, type DocPath, type YamlSource } from './yaml-source.js';
 
 export const DEFAULT_RECOVERY: RecoverySettings = { successRate: 0.99, stableForMs: 10_000 };
 /** Added to a case's planned duration to make its default timeout. */
@@ -36,10 +36,13 @@ export function loadPlan(file: string, env: NodeJS.ProcessEnv = process.env): Lo
   return loadPlanFile(path.resolve(file), env, []);
 }
 
-/** `chain`: the plans that extend this one, outermost first (to report an `extends` cycle). */
-function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[]): LoadedPlan {
+/**
+ * `chain`: the plans that extend this one, outermost first (to report an `extends` cycle);
+ * `refAt`: the `extends:` that names this file, where a file that cannot be read is reported.
+ */
+function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[], refAt?: { source: YamlSource; path: DocPath }): LoadedPlan {
   const files = new FileSet(env);
-  const loaded = files.load(file, PlanSchema, 'plan file');
+  const loaded = files.load(file, PlanSchema, 'plan file', refAt);
   if (!loaded || !loaded.valid) throw new PlanError(files.problems);
   const doc = loaded.value as PlanDoc;
   const source = loaded.source;
@@ -47,6 +50,7 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[]): Lo
   if (doc.select) files.error(source, ['select'], 'select only applies with extends', 'to run some cases of this plan, use crt run --tags, --exclude-tags, --layer or --only');
   const layers = doc.layers ?? {};
 
+  checkNamedFiles(doc, source, files);
   const targets = normalizeTargets(doc.targets ?? {}, source, files);
   const defaultRecovery = recoverySettings(doc.defaults?.recovery, DEFAULT_RECOVERY);
   const cases: CaseSpec[] = [];
@@ -73,6 +77,10 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[]): Lo
   }
   if (files.hasErrors()) throw new PlanError(files.problems);
 
+  // scenario files inlined into every case that uses them: run.json and the reports hold this
+  if (exceedsSize(resolvedLayers(layers, cases), MAX_EXPANDED_BYTES)) {
+    throw new PlanError([source.problem(['layers'], `the cases expand to more than ${MAX_EXPANDED_BYTES / 1024 / 1024} MiB with their scenario and chaos files inlined`, 'run.json records each case\'s resolved load: share less, or split the plan')]);
+  }
   const versions = Object.fromEntries(Object.entries(doc.metadata.versions ?? {}).map(([k, v]) => [k, String(v)]));
   const plan: Plan = {
     file: loaded.file,
@@ -116,7 +124,7 @@ function extendPlan(doc: PlanDoc, file: string, source: YamlSource, files: FileS
   }
   if (files.hasErrors()) throw new PlanError(files.problems);
 
-  const base = loadPlanFile(baseFile, env, [...chain, file]);
+  const base = loadPlanFile(baseFile, env, [...chain, file], { source, path: ['extends'] });
   const sel = doc.select ?? {};
   const ids = base.plan.cases.map((c) => c.id);
   const tags = new Set(base.plan.cases.flatMap((c) => c.tags));
@@ -213,7 +221,7 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
       });
     }
   }
-  const trigger = normalizeActions(c.trigger, [...at, 'trigger'], { source, files });
+  const trigger = normalizeActions(c.trigger, [...at, 'trigger'], { source, files, ...(ctx.cluster?.namespaces ? { namespaces: ctx.cluster.namespaces } : {}) });
   const conditions = normalizeProbes(c.conditions, [...at, 'conditions'], { source, files, targets: ctx.targets });
   const clusterSettings = normalizeClusterSettings(c.clusterSettings, [...at, 'clusterSettings'], { files, source, cluster: ctx.cluster, planTimings: ctx.planTimings });
   const expectProbes = normalizeProbes(c.expect?.probes, [...at, 'expect', 'probes'], { source, files, targets: ctx.targets });
@@ -239,6 +247,10 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
   }
   const timeoutText = c.timeout ?? ctx.defaults?.timeout;
   const timeoutMs = timeoutText ? parseDuration(timeoutText) : (planned ?? 0) + DEFAULT_TIMEOUT_MARGIN_MS;
+  // each duration is bounded; their sum (stages, stagger, the default margin) must be too: the case's timer holds it
+  if (!timeoutText && timeoutMs > MAX_DURATION_MS) {
+    files.error(source, [...at, 'id'], `the case's timeout (its planned duration ${formatDuration(planned ?? 0)} + 5m) is longer than ${MAX_DURATION_TEXT}`, 'crt waits with Node.js timers, which hold at most 24.8 days: shorten the load or split the case');
+  }
   if (planned !== null && timeoutMs <= planned) {
     files.error(
       source,
@@ -275,6 +287,11 @@ function normalizeTargets(docs: Record<string, TargetDoc>, source: YamlSource, f
       files.error(source, ['targets', name], t.url ? 'give either url or service, not both' : 'a target needs a url (or a cluster service)', 'e.g. url: http://127.0.0.1:8080');
       continue;
     }
+    const port = t.service?.split(':')[1];
+    if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) {
+      files.error(source, ['targets', name, 'service'], `port ${port} is out of range: a port is a number from 1 to 65535`);
+      continue;
+    }
     out[name] = {
       name,
       url: t.url ? t.url.replace(/\/+$/, '') : null,
@@ -285,6 +302,20 @@ function normalizeTargets(docs: Record<string, TargetDoc>, source: YamlSource, f
     };
   }
   return out;
+}
+
+/** Files the plan names for the run to read (cluster manifests, kubeconfig, sink credentials): no device, nothing huge. */
+function checkNamedFiles(doc: PlanDoc, source: YamlSource, files: FileSet): void {
+  const named: Array<[DocPath, string | undefined]> = [
+    ...(doc.cluster?.local?.manifests ?? []).map((m, i): [DocPath, string] => [['cluster', 'local', 'manifests', i], m]),
+    [['cluster', 'kubeconfig'], doc.cluster?.kubeconfig],
+    [['sinks', 'influx', 'passwordFile'], doc.sinks?.influx?.passwordFile],
+    [['sinks', 'influx', 'tokenFile'], doc.sinks?.influx?.tokenFile],
+  ];
+  for (const [at, name] of named) {
+    const problem = name ? namedFileProblem(path.resolve(path.dirname(source.file), name)) : null;
+    if (problem) files.error(source, at, problem, 'the plan names an ordinary file here, relative to the plan file');
+  }
 }
 
 function recoverySettings(doc: { successRate?: string; stableFor?: string } | undefined, base: RecoverySettings): RecoverySettings {

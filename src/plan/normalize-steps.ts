@@ -1,5 +1,6 @@
 import { parseDuration } from '../core/units.js';
 import type { FileSet } from './files.js';
+import { faultNamespace, refusedNamespace } from './namespaces.js';
 import { resolveChaosRef } from './references.js';
 import type { FaultKind } from './schema-actions.js';
 import type { ProbeDoc } from './schema-probes.js';
@@ -70,7 +71,11 @@ function revertible(kind: FaultKind, p: Record<string, unknown>): string | null 
 export function normalizeActions(
   docs: readonly unknown[] | undefined,
   at: DocPath,
-  ctx: { source: YamlSource; files: FileSet },
+  ctx: {
+    source: YamlSource; files: FileSet;
+    /** `cluster.namespaces`: the namespaces faults may act in (without it, any but Kubernetes' own) */
+    namespaces?: readonly string[];
+  },
 ): ActionSpec[] {
   const out: ActionSpec[] = [];
   const names = new Set<string>();
@@ -90,6 +95,13 @@ export function normalizeActions(
     for (const check of FAULT_CHECKS[fault]) {
       const finding = check(params);
       if (finding) ctx.files.error(ctx.source, finding.key ? [...where, finding.key] : where, finding.message, finding.hint);
+    }
+    const ns = faultNamespace(fault, params);
+    const refused = ns && refusedNamespace(ns.namespace, ctx.namespaces);
+    if (ns && refused) {
+      // from a chaos file (ref:) when the plan's entry does not set it
+      const inEntry = (raw as Record<string, unknown>)[ns.key[0] as string] !== undefined;
+      ctx.files.error(ctx.source, inEntry ? [...where, ...ns.key] : [...where, ref ? 'ref' : 'fault'], refused.message, refused.hint);
     }
     if (revertAfter !== undefined) {
       const why = revertible(fault, params);
@@ -125,7 +137,7 @@ export function normalizeProbes(
       const p = params as { target?: string; url?: string };
       if (!p.target && !p.url) ctx.files.error(ctx.source, where, 'an http probe needs a target or a url');
       if (p.target && p.url) ctx.files.error(ctx.source, [...where, 'url'], 'give either url or target (with path), not both');
-      if (p.target && !ctx.targets[p.target]) {
+      if (p.target && !Object.hasOwn(ctx.targets, p.target)) {
         const guess = closest(p.target, Object.keys(ctx.targets));
         ctx.files.error(ctx.source, [...where, 'target'], `unknown target "${p.target}"`, guess ? `did you mean "${guess}"?` : undefined);
       }
