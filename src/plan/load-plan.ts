@@ -231,7 +231,8 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
   const study = normalizeStudy(c.study, c, load, staged, at, source, files);
   const abortIf = (c.abortIf ?? []).flatMap((text, i) => parseAbortRule(text, [...at, 'abortIf', i], source, files) ?? []);
   if (abortIf.length > 0 && !c.load) files.error(source, [...at, 'abortIf'], 'abort rules watch the load: this case has none');
-  if (!c.load && trigger.length === 0 && conditions.length === 0 && expectProbes.length === 0) {
+  // a trigger entry that could not be resolved (its chaos file) is reported already: the case does something
+  if (!c.load && (c.trigger ?? []).length === 0 && conditions.length === 0 && expectProbes.length === 0) {
     files.error(source, at, `case ${c.id} does nothing`, 'give it a load, a trigger, conditions or expect.probes');
   }
 
@@ -290,7 +291,6 @@ function normalizeTargets(docs: Record<string, TargetDoc>, source: YamlSource, f
     const port = t.service?.split(':')[1];
     if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) {
       files.error(source, ['targets', name, 'service'], `port ${port} is out of range: a port is a number from 1 to 65535`);
-      continue;
     }
     out[name] = {
       name,
