@@ -56,6 +56,8 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[], ref
   const cases: CaseSpec[] = [];
   let planTimings: NodeTimings | null | undefined;
   const nodeTimings = () => (planTimings === undefined ? (planTimings = planNodeTimings(doc, source, files)) : planTimings);
+  // the embedded cluster reads them at start: a run would trip on a bad one
+  if (doc.cluster?.local?.settings) nodeTimings();
   const placed: Array<{ spec: CaseSpec; at: Array<string | number> }> = [];
   const firstSeen = new Map<string, string>();
   for (const layer of LAYERS) {

@@ -112,6 +112,17 @@ ${extra}`;
       expect(readAbortRule('errs > 1 for 1s')).to.have.property('message', 'unknown metric "errs"');
     });
 
+    it('cluster.local.settings durations are bounded too, even when no case changes them', async () => {
+      const file = await write('p.yaml', `apiVersion: crt/v1
+metadata: {name: p}
+cluster: {local: {nodes: 1, settings: {heartbeat: 1s, nodeMonitorGracePeriod: 600h}}}
+layers:
+  logical:
+    - {id: LOG-01, title: a, objective: b, trigger: [{at: 0s, fault: exec, command: "true"}]}
+`);
+      expect(problemsOf(file)).to.deep.equal(['3:79 cluster.local.settings.nodeMonitorGracePeriod: cluster.local.settings.nodeMonitorGracePeriod must be at most 24 days (576h)']);
+    });
+
     it('min above max is refused wherever a bound pair is given', async () => {
       const file = await write('p.yaml', planWith('targets: {gw: {url: "http://127.0.0.1:1"}}\n', '{target: gw, connections: 1, duration: 1s}',
         '      trigger: [{at: 0s, fault: exec, command: "true"}]\n' +
