@@ -5,7 +5,8 @@ import { MAX_DURATION_MS, MAX_DURATION_TEXT, formatDuration, parseDuration, pars
 import { LAYERS, type Layer } from '../results/types.js';
 import { normalizeClusterSettings, planNodeTimings } from './cluster-settings.js';
 import { normalizeExpect, parseAbortRule } from './expectations.js';
-import { FileSet, MAX_EXPANDED_BYTES, exceedsSize, namedFileProblem } from './files.js';
+import { FileSet } from './files.js';
+import { MAX_EXPANDED_BYTES, exceedsSize, namedFileProblem } from './read-file.js';
 import { location, normalizeLoad, plannedDurationMs } from './normalize-load.js';
 import { normalizeActions, normalizeProbes } from './normalize-steps.js';
 import { loadScenarioChain, mergeLoad } from './references.js';

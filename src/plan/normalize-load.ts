@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseDuration } from '../core/units.js';
-import { namedFileProblem, type FileSet } from './files.js';
+import type { FileSet } from './files.js';
+import { namedFileProblem } from './read-file.js';
 import type { LoadDoc } from './schema-load.js';
 import { closest } from './suggest.js';
 import type { LoadSpec, Location, StageSpec, StatusRange, Target } from './types.js';

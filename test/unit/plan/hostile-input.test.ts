@@ -5,7 +5,7 @@ import { PlanError, UsageError } from '../../../src/core/errors.js';
 import { MAX_DURATION_MS, isBoundedDuration, isShare } from '../../../src/core/units.js';
 import { loadPlan, type Plan } from '../../../src/plan/index.js';
 import { readAbortRule } from '../../../src/plan/abort-rule.js';
-import { MAX_FILE_BYTES, exceedsSize, readPlanFile } from '../../../src/plan/files.js';
+import { MAX_FILE_BYTES, exceedsSize, readPlanFile } from '../../../src/plan/read-file.js';
 import { isEvery } from '../../../src/plan/validate.js';
 import { httpUrlProblem } from '../../../src/plan/url-check.js';
 import { checkNamespaces } from '../../../src/runner/cluster-guard.js';
