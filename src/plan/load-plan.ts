@@ -6,14 +6,15 @@ import { LAYERS, type Layer } from '../results/types.js';
 import { normalizeClusterSettings, planNodeTimings } from './cluster-settings.js';
 import { normalizeExpect, parseAbortRule } from './expectations.js';
 import { FileSet } from './files.js';
-import { MAX_EXPANDED_BYTES, exceedsSize, namedFileProblem } from './read-file.js';
+import { MAX_EXPANDED_BYTES, exceedsSize } from './read-file.js';
+import { checkNamedFiles, normalizeTargets } from './normalize-targets.js';
 import { location, normalizeLoad, plannedDurationMs } from './normalize-load.js';
 import { normalizeActions, normalizeProbes } from './normalize-steps.js';
 import { loadScenarioChain, mergeLoad } from './references.js';
 import { selectCases } from './select.js';
 import { checkStudySteps, normalizeStudy } from './studies.js';
 import { closest } from './suggest.js';
-import { PlanSchema, type CaseDoc, type PlanDoc, type TargetDoc } from './schema.js';
+import { PlanSchema, type CaseDoc, type PlanDoc } from './schema.js';
 import type { LoadDoc } from './schema-load.js';
 import type { CaseSpec, Plan, RecoverySettings, Target } from './types.js';
 import type { NodeTimings } from '../localcluster/node/node-timings.js';
@@ -282,43 +283,6 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
     study,
     location: location(source, at),
   };
-}
-
-function normalizeTargets(docs: Record<string, TargetDoc>, source: YamlSource, files: FileSet): Record<string, Target> {
-  const out: Record<string, Target> = {};
-  for (const [name, t] of Object.entries(docs)) {
-    if (!t.url === !t.service) {
-      files.error(source, ['targets', name], t.url ? 'give either url or service, not both' : 'a target needs a url (or a cluster service)', 'e.g. url: http://127.0.0.1:8080');
-      continue;
-    }
-    const port = t.service?.split(':')[1];
-    if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) {
-      files.error(source, ['targets', name, 'service'], `port ${port} is out of range: a port is a number from 1 to 65535`);
-    }
-    out[name] = {
-      name,
-      url: t.url ? t.url.replace(/\/+$/, '') : null,
-      service: t.service ?? null,
-      headers: t.headers ?? {},
-      connectTimeoutMs: t.connectTimeout ? parseDuration(t.connectTimeout) : 5000,
-      location: location(source, ['targets', name]),
-    };
-  }
-  return out;
-}
-
-/** Files the plan names for the run to read (cluster manifests, kubeconfig, sink credentials): no device, nothing huge. */
-function checkNamedFiles(doc: PlanDoc, source: YamlSource, files: FileSet): void {
-  const named: Array<[DocPath, string | undefined]> = [
-    ...(doc.cluster?.local?.manifests ?? []).map((m, i): [DocPath, string] => [['cluster', 'local', 'manifests', i], m]),
-    [['cluster', 'kubeconfig'], doc.cluster?.kubeconfig],
-    [['sinks', 'influx', 'passwordFile'], doc.sinks?.influx?.passwordFile],
-    [['sinks', 'influx', 'tokenFile'], doc.sinks?.influx?.tokenFile],
-  ];
-  for (const [at, name] of named) {
-    const problem = name ? namedFileProblem(path.resolve(path.dirname(source.file), name)) : null;
-    if (problem) files.error(source, at, problem, 'the plan names an ordinary file here, relative to the plan file');
-  }
 }
 
 function recoverySettings(doc: { successRate?: string; stableFor?: string } | undefined, base: RecoverySettings): RecoverySettings {
