@@ -49,6 +49,8 @@ const FAULT_CHECKS: Record<FaultKind, Check[]> = {
   rollout: [requires('image', ['action', 'image']), requires('env', ['action', 'env'])],
   scale: [
     (p) => (p.replicas === undefined && p.minReplicas === undefined && p.maxReplicas === undefined ? { message: 'set replicas, or minReplicas/maxReplicas for an hpa' } : null),
+    (p) => (typeof p.minReplicas === 'number' && typeof p.maxReplicas === 'number' && p.minReplicas > p.maxReplicas
+      ? { message: `minReplicas ${p.minReplicas} is above maxReplicas ${p.maxReplicas}`, key: 'minReplicas', hint: 'the API server would refuse the HPA: swap them' } : null),
   ],
   exec: [],
   manual: [],

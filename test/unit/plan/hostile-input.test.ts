@@ -135,7 +135,7 @@ layers:
     });
   });
 
-  describe('system namespaces', () => {
+  describe('faults: system namespaces, replica bounds', () => {
     const withFault = (fault: string, namespaces = '') => `apiVersion: crt/v1
 metadata: {name: p}
 cluster: {local: {nodes: 1}${namespaces}}
@@ -160,6 +160,11 @@ layers:
     it('a namespace outside cluster.namespaces is refused by validation too', async () => {
       const file = await write('p.yaml', withFault('{at: 0s, fault: pod-kill, namespace: shop, selector: app=x}', ', namespaces: [demo]'));
       expect(problemsOf(file)).to.deep.equal(['9:54 layers.logical[0].trigger[0].namespace: namespace shop is not in cluster.namespaces (demo)']);
+    });
+
+    it('an hpa scale with minReplicas above maxReplicas is refused', async () => {
+      const file = await write('p.yaml', withFault('{at: 0s, fault: scale, namespace: demo, workload: hpa/gateway, minReplicas: 5, maxReplicas: 2}'));
+      expect(problemsOf(file)).to.deep.equal(['9:93 layers.logical[0].trigger[0].minReplicas: minReplicas 5 is above maxReplicas 2']);
     });
 
     it('a namespace a chaos file sets is located at the ref', async () => {
