@@ -14,6 +14,19 @@ export function isDuration(text: string): boolean {
   return durationRe.test(text);
 }
 
+/**
+ * The longest duration a plan may give: 24 days. Node's timers hold at most 2^31−1 ms (24.8 days);
+ * a longer one fires at once (TimeoutOverflowWarning), which would end a case after a few ms.
+ */
+export const MAX_DURATION_MS = 24 * 24 * 3_600_000;
+/** MAX_DURATION_MS in the words of a message. */
+export const MAX_DURATION_TEXT = '24 days (576h)';
+
+/** A well-formed duration no longer than MAX_DURATION_MS. */
+export function isBoundedDuration(text: string): boolean {
+  return durationRe.test(text) && parseDuration(text) <= MAX_DURATION_MS;
+}
+
 /** Parses a duration into milliseconds; throws on malformed input (validate with isDuration first). */
 export function parseDuration(text: string | number): number {
   if (text === 0 || text === '0') return 0;
@@ -29,6 +42,11 @@ export function parseDuration(text: string | number): number {
 
 export function isPercent(text: string): boolean {
   return percentRe.test(text);
+}
+
+/** A percentage that is a share of a whole: 0% to 100%. */
+export function isShare(text: string): boolean {
+  return percentRe.test(text) && parsePercent(text) <= 1;
 }
 
 /** `1%` → 0.01 */

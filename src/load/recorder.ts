@@ -89,7 +89,8 @@ export class Recorder {
       if (this.servedValues.size < MAX_SERVED_BY_VALUES) this.servedValues.add(value);
       else key = SERVED_BY_OTHER;
     }
-    const counts = (b.servedBy ??= {});
+    // no prototype: a backend answering `constructor` or `__proto__` is a value like any other
+    const counts = (b.servedBy ??= Object.create(null) as Record<string, number>);
     counts[key] = (counts[key] ?? 0) + 1;
   }
 

@@ -1,4 +1,4 @@
-import { formatDuration, isDuration, parseDuration } from '../core/units.js';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, formatDuration, isDuration, parseDuration } from '../core/units.js';
 import { DEFAULT_NODE_TIMINGS, NODE_TIMINGS_HINT, nodeTimingProblems, type NodeTimings } from '../localcluster/node/node-timings.js';
 import type { FileSet } from './files.js';
 import type { CaseClusterSettingsDoc, PlanDoc } from './schema.js';
@@ -58,6 +58,9 @@ export function planNodeTimings(doc: PlanDoc, source: YamlSource, files: FileSet
     const value = nodeTimingValue(name, settings[name]);
     if (value === null) {
       files.error(source, [...at, name], `cluster.local.settings.${name} must be a duration such as 30s, not ${JSON.stringify(settings[name])}`);
+      ok = false;
+    } else if (name !== 'defaultTolerationSeconds' && value > MAX_DURATION_MS) {
+      files.error(source, [...at, name], `cluster.local.settings.${name} must be at most ${MAX_DURATION_TEXT}`, 'the embedded cluster waits with Node.js timers, which hold at most 24.8 days');
       ok = false;
     } else {
       out[NODE_TIMING_SETTINGS[name]] = value;

@@ -1,8 +1,11 @@
 import type { ErrorObject } from 'ajv';
 import type { Problem } from '../core/errors.js';
-import { isDuration } from '../core/units.js';
+import { MAX_DURATION_TEXT, isDuration, isPercent, parseDuration } from '../core/units.js';
+import { readAbortRule } from './abort-rule.js';
 import { SECRET_KEY_HINTS } from './schema.js';
+import { HEADER_NAME_PATTERN } from './schema-parts.js';
 import { closest } from './suggest.js';
+import { httpUrlProblem } from './url-check.js';
 import { formatPath, pointerToPath, type DocPath, type YamlSource } from './yaml-source.js';
 
 /**
@@ -19,7 +22,37 @@ const FORMAT_MESSAGES: Record<string, string> = {
   'rate-increase': 'must be an allowed increase of the error rate in percentage points, such as +0.5%, or off',
   regex: 'must be a valid regular expression',
   'abort-rule': 'must read "<metric> <op> <value> for <duration>", e.g. "errorRate > 50% for 10s"',
+  'http-url': 'must be an http:// or https:// URL with a valid host and a port from 1 to 65535',
 };
+
+const TIMER_HINT = 'crt waits with Node.js timers, which hold at most 24.8 days';
+
+/**
+ * A value of the right shape but outside what it means (`600h`, `150%`, `every 0s`, port 99999),
+ * or an abort rule's own complaint: said in its own words rather than as a shape.
+ */
+function rangeProblem(format: string | undefined, data: unknown): { message: string; hint?: string } | null {
+  if (typeof data !== 'string') return null;
+  if (format === 'duration' && isDuration(data)) return { message: `must be at most ${MAX_DURATION_TEXT}`, hint: TIMER_HINT };
+  if (format === 'percent' && isPercent(data)) return { message: 'must be a percentage from 0% to 100%', hint: `${data} is more than the whole` };
+  if (format === 'every') {
+    const d = /^every\s+(\S+)$/.exec(data)?.[1];
+    if (d !== undefined && isDuration(d)) {
+      return parseDuration(d) === 0
+        ? { message: 'must repeat after a pause above 0, e.g. every 30s', hint: 'every 0s would repeat without pause' }
+        : { message: `the interval must be at most ${MAX_DURATION_TEXT}`, hint: TIMER_HINT };
+    }
+  }
+  if (format === 'abort-rule') {
+    const read = readAbortRule(data);
+    return 'rule' in read ? null : { message: read.message, ...(read.hint ? { hint: read.hint } : {}) };
+  }
+  if (format === 'http-url') {
+    const problem = httpUrlProblem(data);
+    return problem ? { message: FORMAT_MESSAGES['http-url'] as string, hint: problem } : null;
+  }
+  return null;
+}
 
 /** A hint fitted to what was written: `60` is not wrong the way `10 s` or `true` is. */
 function formatHint(format: string | undefined, data: unknown): string | undefined {
@@ -68,10 +101,15 @@ export function toProblem(e: ErrorObject, source: YamlSource, base: DocPath): Pr
       return source.problem([...at, tag], `must be one of ${kinds.join(', ')}`, guess ? `did you mean "${guess}"?` : undefined);
     }
     case 'anyOf':
-    case 'oneOf':
+    case 'oneOf': {
+      const range = rangeProblem(unionFormat(e), e.data);
+      if (range) return source.problem(at, range.message, range.hint);
       return source.problem(at, `must be ${expected(e) ?? 'one of the allowed forms'}`, formatHint(unionFormat(e), e.data));
+    }
     case 'format': {
       const format = String((e.params as { format: string }).format);
+      const range = rangeProblem(format, e.data);
+      if (range) return source.problem(at, range.message, range.hint);
       return source.problem(at, FORMAT_MESSAGES[format] ?? `must be a valid ${format}`, formatHint(format, e.data));
     }
     case 'type': {
@@ -113,7 +151,7 @@ function unknownKey(e: ErrorObject, at: DocPath, source: YamlSource): Problem {
     const words = PATTERN_WORDS[namePatterns[0] as string] ?? `of the form ${namePatterns[0]}`;
     return { file: source.display, ...pos, path: formatPath([...at, key]), message: `invalid name "${key}": must be ${words}`, severity: 'error' };
   }
-  const secret = SECRET_KEY_HINTS[key];
+  const secret = Object.hasOwn(SECRET_KEY_HINTS, key) ? SECRET_KEY_HINTS[key] : undefined;
   if (secret && allowed.includes(`${key}Env`)) {
     return { file: source.display, ...pos, path: formatPath([...at, key]), message: `a literal ${key} is not allowed here`, hint: secret, severity: 'error' };
   }
@@ -152,6 +190,7 @@ const PATTERN_WORDS: Record<string, string> = {
   '^https?://': 'an http:// or https:// URL',
   '^https?://[^/@]+(/.*)?$': 'an http:// or https:// URL without credentials (user:password@ goes in the environment: see README "InfluxDB")',
   '^[A-Za-z_][A-Za-z0-9_]*$': 'the name of an environment variable (letters, digits, "_")',
+  [HEADER_NAME_PATTERN]: 'an HTTP header name: letters, digits and !#$%&\'*+.^_`|~- only, no space or colon (RFC 9110 token)',
 };
 
 function describePattern(e: ErrorObject): string {

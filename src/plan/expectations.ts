@@ -1,19 +1,20 @@
-import { parseDuration, parsePercent, isDuration, isPercent } from '../core/units.js';
+import { parseDuration, parsePercent } from '../core/units.js';
+import { metricValue, readAbortRule } from './abort-rule.js';
 import type { FileSet } from './files.js';
 import type { ExpectDoc } from './schema.js';
-import { closest } from './suggest.js';
-import { LATENCY_METRICS, type AbortRule, type Bound, type ExpectSpec, type MetricName, type PhaseExpectation } from './types.js';
+import type { AbortRule, Bound, ExpectSpec, MetricName, PhaseExpectation } from './types.js';
 import { location } from './normalize-load.js';
 import type { DocPath, YamlSource } from './yaml-source.js';
 
 const PHASE_KEYS = ['whole', 'baseline', 'fault', 'recovery', 'after'] as const;
-const METRICS: readonly MetricName[] = ['errorRate', 'failedRequests', 'requests', 'rps', ...LATENCY_METRICS];
 
-/** Converts a value as written into the metric's unit (ratio, ms, count, req/s). */
-export function metricValue(metric: MetricName, raw: string | number): number {
-  if (metric === 'errorRate') return parsePercent(String(raw));
-  if ((LATENCY_METRICS as readonly string[]).includes(metric)) return parseDuration(raw);
-  return Number(raw);
+
+/** `{min: 5s, max: 1ms}` can never pass: reported at its min, in the plan's words. */
+function checkOrder(raw: unknown, convert: (v: string | number) => number, at: DocPath, ctx: { source: YamlSource; files: FileSet }): void {
+  if (typeof raw !== 'object' || raw === null) return;
+  const { max, min } = raw as { max?: string | number; min?: string | number };
+  if (max === undefined || min === undefined || convert(min) <= convert(max)) return;
+  ctx.files.error(ctx.source, [...at, 'min'], `min ${String(min)} is above max ${String(max)}: no value can pass`, 'swap them, or give one bound only');
 }
 
 function bounds(raw: unknown, convert: (v: string | number) => number): Bound[] {
@@ -57,6 +58,7 @@ export function normalizeExpect(
     }
     const { servedBy, backends, ...metrics } = entries;
     for (const [metric, raw] of Object.entries(metrics) as Array<[MetricName, unknown]>) {
+      checkOrder(raw, (v) => metricValue(metric, v), [...where, metric], { source, files });
       for (const b of bounds(raw, (v) => metricValue(metric, v))) {
         phases.push({ ...b, phase: phase, metric, location: location(source, [...where, metric]) });
       }
@@ -67,6 +69,7 @@ export function normalizeExpect(
     if (!has.trigger || !has.load) {
       files.error(source, [...at, 'recoveryTime'], 'recoveryTime is measured from a fault injection under load', 'the case needs both load: and a trigger:');
     } else {
+      checkOrder(doc.recoveryTime, parseDuration, [...at, 'recoveryTime'], { source, files });
       for (const b of bounds(doc.recoveryTime, (v) => parseDuration(v))) recoveryTime.push({ ...b, location: location(source, [...at, 'recoveryTime']) });
     }
   }
@@ -74,6 +77,7 @@ export function normalizeExpect(
     if (!has.trigger || !has.load) {
       files.error(source, [...at, 'clusterRecoveryTime'], 'clusterRecoveryTime is measured from a fault injection under load', 'the case needs both load: and a trigger:');
     } else {
+      checkOrder(doc.clusterRecoveryTime, parseDuration, [...at, 'clusterRecoveryTime'], { source, files });
       for (const b of bounds(doc.clusterRecoveryTime, (v) => parseDuration(v))) clusterRecoveryTime.push({ ...b, location: location(source, [...at, 'clusterRecoveryTime']) });
     }
   }
@@ -96,42 +100,22 @@ function servedByExpectations(
     return out;
   }
   for (const [value, raw] of Object.entries(doc.servedBy ?? {})) {
+    checkOrder(raw, (v) => parsePercent(String(v)), [...where, 'servedBy', value], { source, files });
     for (const b of bounds(raw, (v) => parsePercent(String(v)))) {
       out.push({ ...b, phase, metric: 'servedBy', servedByValue: value, location: location(source, [...where, 'servedBy', value]) });
     }
   }
   if (doc.backends !== undefined) {
+    checkOrder(doc.backends, Number, [...where, 'backends'], { source, files });
     for (const b of bounds(doc.backends, Number)) out.push({ ...b, phase, metric: 'backends', location: location(source, [...where, 'backends']) });
   }
   return out;
 }
 
-const RULE = /^\s*([A-Za-z0-9]+)\s*(>=|<=|>|<)\s*(\S+)\s+for\s+(\S+)\s*$/;
-
-/** Parses `errorRate > 50% for 10s`; reports a located problem and returns null when malformed. */
+/** `errorRate > 50% for 10s` as an AbortRule; reports a located problem and returns null when malformed. */
 export function parseAbortRule(text: string, at: DocPath, source: YamlSource, files: FileSet): AbortRule | null {
-  const m = RULE.exec(text);
-  if (!m) {
-    files.error(source, at, 'must read "<metric> <op> <value> for <duration>"', 'e.g. "errorRate > 50% for 10s" or "p99 > 2s for 30s"');
-    return null;
-  }
-  const [, metricText, op, valueText, windowText] = m as unknown as [string, string, AbortRule['op'], string, string];
-  if (!(METRICS as readonly string[]).includes(metricText)) {
-    const guess = closest(metricText, METRICS);
-    files.error(source, at, `unknown metric "${metricText}"`, guess ? `did you mean "${guess}"?` : `metrics are ${METRICS.join(', ')}`);
-    return null;
-  }
-  const metric = metricText as MetricName;
-  const okValue =
-    metric === 'errorRate' ? isPercent(valueText) : (LATENCY_METRICS as readonly string[]).includes(metric) ? isDuration(valueText) : /^[0-9]+(\.[0-9]+)?$/.test(valueText);
-  if (!okValue) {
-    const expected = metric === 'errorRate' ? 'a percentage such as 50%' : (LATENCY_METRICS as readonly string[]).includes(metric) ? 'a duration such as 2s' : 'a number';
-    files.error(source, at, `the value of ${metric} must be ${expected}, not "${valueText}"`);
-    return null;
-  }
-  if (!isDuration(windowText) || parseDuration(windowText) < 1000) {
-    files.error(source, at, `the window "${windowText}" must be a duration of at least 1s`, 'the rule is checked on whole seconds, e.g. for 10s');
-    return null;
-  }
-  return { text: text.trim(), metric, op, value: metricValue(metric, valueText), windowMs: parseDuration(windowText), location: location(source, at) };
+  const read = readAbortRule(text);
+  if ('rule' in read) return { ...read.rule, location: location(source, at) };
+  files.error(source, at, read.message, read.hint);
+  return null;
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { expandVariables, type Problem } from '../core/index.js';
 import { substituteEnv } from './env.js';
+import { MAX_EXPANDED_BYTES, exceedsSize, readPlanFile } from './read-file.js';
 import { validateAgainst } from './validate.js';
 import { YamlSource, displayPath, type DocPath } from './yaml-source.js';
 
@@ -36,19 +36,15 @@ export class FileSet {
   load(file: string, schema: TSchema, what: string, refAt?: { source: YamlSource; path: DocPath }): LoadedFile | null {
     const abs = path.resolve(file);
     if (this.cache.has(abs)) return this.cache.get(abs) ?? null;
-    let text: string;
-    try {
-      text = readFileSync(abs, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const message = code === 'ENOENT' ? `${what} not found: ${displayPath(abs)}` : `cannot read ${what} ${displayPath(abs)}: ${code ?? String(err)}`;
-      const hint = refAt ? 'paths are relative to the file that references them' : undefined;
+    const read = readPlanFile(abs, what);
+    if ('problem' in read) {
+      const { message, hint = refAt && read.missing ? 'paths are relative to the file that references them' : undefined } = read.problem;
       if (refAt) this.problems.push(refAt.source.problem(refAt.path, message, hint));
-      else this.problems.push({ file: displayPath(abs), line: 1, col: 1, path: '', message, severity: 'error' });
+      else this.problems.push({ file: displayPath(abs), line: read.problem.line ?? 1, col: read.problem.col ?? 1, path: '', message, ...(hint ? { hint } : {}), severity: 'error' });
       this.cache.set(abs, null);
       return null;
     }
-    const source = new YamlSource(abs, text);
+    const source = new YamlSource(abs, read.text);
     const syntax = source.syntaxProblems();
     this.problems.push(...syntax);
     if (syntax.some((p) => p.severity === 'error')) {
@@ -65,6 +61,17 @@ export class FileSet {
     } catch (err) {
       // yaml refuses documents whose aliases expand beyond maxAliasCount ("billion laughs")
       this.problems.push({ file: source.display, line: 1, col: 1, path: '', message: `YAML: ${(err as Error).message}`, severity: 'error' });
+      const loaded = { file: abs, source, value: undefined, valid: false };
+      this.cache.set(abs, loaded);
+      return loaded;
+    }
+    // within yaml's alias count, a big anchor repeated by aliases still expands (into run.json, the reports)
+    if (exceedsSize(value, MAX_EXPANDED_BYTES)) {
+      this.problems.push({
+        file: source.display, line: 1, col: 1, path: '', severity: 'error',
+        message: `the ${what} expands to more than ${MAX_EXPANDED_BYTES / 1024 / 1024} MiB once its aliases (*name) are resolved`,
+        hint: 'an alias repeats its anchor in full wherever it is used: repeat less',
+      });
       const loaded = { file: abs, source, value: undefined, valid: false };
       this.cache.set(abs, loaded);
       return loaded;

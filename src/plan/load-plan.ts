@@ -1,22 +1,24 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PlanError, type Problem } from '../core/errors.js';
-import { formatDuration, parseDuration, parsePercent } from '../core/units.js';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, formatDuration, parseDuration, parsePercent } from '../core/units.js';
 import { LAYERS, type Layer } from '../results/types.js';
 import { normalizeClusterSettings, planNodeTimings } from './cluster-settings.js';
 import { normalizeExpect, parseAbortRule } from './expectations.js';
 import { FileSet } from './files.js';
+import { MAX_EXPANDED_BYTES, exceedsSize } from './read-file.js';
+import { checkNamedFiles, normalizeTargets } from './normalize-targets.js';
 import { location, normalizeLoad, plannedDurationMs } from './normalize-load.js';
 import { normalizeActions, normalizeProbes } from './normalize-steps.js';
 import { loadScenarioChain, mergeLoad } from './references.js';
 import { selectCases } from './select.js';
 import { checkStudySteps, normalizeStudy } from './studies.js';
 import { closest } from './suggest.js';
-import { PlanSchema, type CaseDoc, type PlanDoc, type TargetDoc } from './schema.js';
+import { PlanSchema, type CaseDoc, type PlanDoc } from './schema.js';
 import type { LoadDoc } from './schema-load.js';
 import type { CaseSpec, Plan, RecoverySettings, Target } from './types.js';
 import type { NodeTimings } from '../localcluster/node/node-timings.js';
-import { displayPath, type YamlSource } from './yaml-source.js';
+import { displayPath, type DocPath, type YamlSource } from './yaml-source.js';
 
 export const DEFAULT_RECOVERY: RecoverySettings = { successRate: 0.99, stableForMs: 10_000 };
 /** Added to a case's planned duration to make its default timeout. */
@@ -36,10 +38,13 @@ export function loadPlan(file: string, env: NodeJS.ProcessEnv = process.env): Lo
   return loadPlanFile(path.resolve(file), env, []);
 }
 
-/** `chain`: the plans that extend this one, outermost first (to report an `extends` cycle). */
-function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[]): LoadedPlan {
+/**
+ * `chain`: the plans that extend this one, outermost first (to report an `extends` cycle);
+ * `refAt`: the `extends:` that names this file, where a file that cannot be read is reported.
+ */
+function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[], refAt?: { source: YamlSource; path: DocPath }): LoadedPlan {
   const files = new FileSet(env);
-  const loaded = files.load(file, PlanSchema, 'plan file');
+  const loaded = files.load(file, PlanSchema, 'plan file', refAt);
   if (!loaded || !loaded.valid) throw new PlanError(files.problems);
   const doc = loaded.value as PlanDoc;
   const source = loaded.source;
@@ -47,11 +52,14 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[]): Lo
   if (doc.select) files.error(source, ['select'], 'select only applies with extends', 'to run some cases of this plan, use crt run --tags, --exclude-tags, --layer or --only');
   const layers = doc.layers ?? {};
 
+  checkNamedFiles(doc, source, files);
   const targets = normalizeTargets(doc.targets ?? {}, source, files);
   const defaultRecovery = recoverySettings(doc.defaults?.recovery, DEFAULT_RECOVERY);
   const cases: CaseSpec[] = [];
   let planTimings: NodeTimings | null | undefined;
   const nodeTimings = () => (planTimings === undefined ? (planTimings = planNodeTimings(doc, source, files)) : planTimings);
+  // the embedded cluster reads them at start: a run would trip on a bad one
+  if (doc.cluster?.local?.settings) nodeTimings();
   const placed: Array<{ spec: CaseSpec; at: Array<string | number> }> = [];
   const firstSeen = new Map<string, string>();
   for (const layer of LAYERS) {
@@ -73,6 +81,10 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[]): Lo
   }
   if (files.hasErrors()) throw new PlanError(files.problems);
 
+  // scenario files inlined into every case that uses them: run.json and the reports hold this
+  if (exceedsSize(resolvedLayers(layers, cases), MAX_EXPANDED_BYTES)) {
+    throw new PlanError([source.problem(['layers'], `the cases expand to more than ${MAX_EXPANDED_BYTES / 1024 / 1024} MiB with their scenario and chaos files inlined`, 'run.json records each case\'s resolved load: share less, or split the plan')]);
+  }
   const versions = Object.fromEntries(Object.entries(doc.metadata.versions ?? {}).map(([k, v]) => [k, String(v)]));
   const plan: Plan = {
     file: loaded.file,
@@ -117,7 +129,7 @@ function extendPlan(doc: PlanDoc, file: string, source: YamlSource, files: FileS
   }
   if (files.hasErrors()) throw new PlanError(files.problems);
 
-  const base = loadPlanFile(baseFile, env, [...chain, file]);
+  const base = loadPlanFile(baseFile, env, [...chain, file], { source, path: ['extends'] });
   const sel = doc.select ?? {};
   const ids = base.plan.cases.map((c) => c.id);
   const tags = new Set(base.plan.cases.flatMap((c) => c.tags));
@@ -215,7 +227,7 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
       });
     }
   }
-  const trigger = normalizeActions(c.trigger, [...at, 'trigger'], { source, files });
+  const trigger = normalizeActions(c.trigger, [...at, 'trigger'], { source, files, ...(ctx.cluster?.namespaces ? { namespaces: ctx.cluster.namespaces } : {}) });
   const conditions = normalizeProbes(c.conditions, [...at, 'conditions'], { source, files, targets: ctx.targets });
   const clusterSettings = normalizeClusterSettings(c.clusterSettings, [...at, 'clusterSettings'], { files, source, cluster: ctx.cluster, planTimings: ctx.planTimings });
   const expectProbes = normalizeProbes(c.expect?.probes, [...at, 'expect', 'probes'], { source, files, targets: ctx.targets });
@@ -225,7 +237,8 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
   const study = normalizeStudy(c.study, c, load, staged, at, source, files);
   const abortIf = (c.abortIf ?? []).flatMap((text, i) => parseAbortRule(text, [...at, 'abortIf', i], source, files) ?? []);
   if (abortIf.length > 0 && !c.load) files.error(source, [...at, 'abortIf'], 'abort rules watch the load: this case has none');
-  if (!c.load && trigger.length === 0 && conditions.length === 0 && expectProbes.length === 0) {
+  // a trigger entry that could not be resolved (its chaos file) is reported already: the case does something
+  if (!c.load && (c.trigger ?? []).length === 0 && conditions.length === 0 && expectProbes.length === 0) {
     files.error(source, at, `case ${c.id} does nothing`, 'give it a load, a trigger, conditions or expect.probes');
   }
 
@@ -241,6 +254,10 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
   }
   const timeoutText = c.timeout ?? ctx.defaults?.timeout;
   const timeoutMs = timeoutText ? parseDuration(timeoutText) : (planned ?? 0) + DEFAULT_TIMEOUT_MARGIN_MS;
+  // each duration is bounded; their sum (stages, stagger, the default margin) must be too: the case's timer holds it
+  if (!timeoutText && timeoutMs > MAX_DURATION_MS) {
+    files.error(source, [...at, 'id'], `the case's timeout (its planned duration ${formatDuration(planned ?? 0)} + 5m) is longer than ${MAX_DURATION_TEXT}`, 'crt waits with Node.js timers, which hold at most 24.8 days: shorten the load or split the case');
+  }
   if (planned !== null && timeoutMs <= planned) {
     files.error(
       source,
@@ -268,25 +285,6 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
     study,
     location: location(source, at),
   };
-}
-
-function normalizeTargets(docs: Record<string, TargetDoc>, source: YamlSource, files: FileSet): Record<string, Target> {
-  const out: Record<string, Target> = {};
-  for (const [name, t] of Object.entries(docs)) {
-    if (!t.url === !t.service) {
-      files.error(source, ['targets', name], t.url ? 'give either url or service, not both' : 'a target needs a url (or a cluster service)', 'e.g. url: http://127.0.0.1:8080');
-      continue;
-    }
-    out[name] = {
-      name,
-      url: t.url ? t.url.replace(/\/+$/, '') : null,
-      service: t.service ?? null,
-      headers: t.headers ?? {},
-      connectTimeoutMs: t.connectTimeout ? parseDuration(t.connectTimeout) : 5000,
-      location: location(source, ['targets', name]),
-    };
-  }
-  return out;
 }
 
 function recoverySettings(doc: { successRate?: string; stableFor?: string } | undefined, base: RecoverySettings): RecoverySettings {

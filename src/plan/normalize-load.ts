@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseDuration } from '../core/units.js';
 import type { FileSet } from './files.js';
+import { namedFileProblem } from './read-file.js';
 import type { LoadDoc } from './schema-load.js';
 import { closest } from './suggest.js';
 import type { LoadSpec, Location, StageSpec, StatusRange, Target } from './types.js';
@@ -55,7 +56,8 @@ export function normalizeLoad(
 
   if (doc.url && doc.target) err('give either url or target (with path), not both', undefined, 'url');
   if (!doc.url && !doc.target) err('the load needs a target (a name from targets:) or an absolute url', 'set load.target, or defaults.load.target for every case');
-  if (doc.target && !ctx.targets[doc.target]) {
+  // own properties only: a target named constructor or toString is not Object.prototype's
+  if (doc.target && !Object.hasOwn(ctx.targets, doc.target)) {
     const names = Object.keys(ctx.targets);
     const guess = closest(doc.target, names);
     err(`unknown target "${doc.target}"`, guess ? `did you mean "${guess}"?` : names.length ? `targets are ${names.join(', ')}` : 'declare it under targets:', 'target');
@@ -121,6 +123,8 @@ function checkEngineFields(
   if (doc.script && ctx.scriptFile && !existsSync(ctx.scriptFile)) {
     err(`k6 script "${doc.script}" does not exist`, `script: is relative to the file that sets it (the plan or the scenario file): looked for ${ctx.scriptFile}`, 'script');
   }
+  const scriptProblem = doc.script && ctx.scriptFile ? namedFileProblem(ctx.scriptFile) : null;
+  if (scriptProblem) err(`k6 script: ${scriptProblem}`, 'give a k6 script file', 'script');
   if (doc.servedBy !== undefined && k6 && doc.script) {
     err('servedBy is counted by the k6 script crt generates: a script of your own does not report it', 'remove script: to let crt generate the script, or remove servedBy', 'servedBy');
   }

@@ -1,5 +1,6 @@
 import { parseDuration } from '../core/units.js';
 import type { FileSet } from './files.js';
+import { faultNamespace, refusedNamespace } from './namespaces.js';
 import { resolveChaosRef } from './references.js';
 import type { FaultKind } from './schema-actions.js';
 import type { ProbeDoc } from './schema-probes.js';
@@ -48,6 +49,8 @@ const FAULT_CHECKS: Record<FaultKind, Check[]> = {
   rollout: [requires('image', ['action', 'image']), requires('env', ['action', 'env'])],
   scale: [
     (p) => (p.replicas === undefined && p.minReplicas === undefined && p.maxReplicas === undefined ? { message: 'set replicas, or minReplicas/maxReplicas for an hpa' } : null),
+    (p) => (typeof p.minReplicas === 'number' && typeof p.maxReplicas === 'number' && p.minReplicas > p.maxReplicas
+      ? { message: `minReplicas ${p.minReplicas} is above maxReplicas ${p.maxReplicas}`, key: 'minReplicas', hint: 'the API server would refuse the HPA: swap them' } : null),
   ],
   exec: [],
   manual: [],
@@ -70,7 +73,11 @@ function revertible(kind: FaultKind, p: Record<string, unknown>): string | null 
 export function normalizeActions(
   docs: readonly unknown[] | undefined,
   at: DocPath,
-  ctx: { source: YamlSource; files: FileSet },
+  ctx: {
+    source: YamlSource; files: FileSet;
+    /** `cluster.namespaces`: the namespaces faults may act in (without it, any but Kubernetes' own) */
+    namespaces?: readonly string[];
+  },
 ): ActionSpec[] {
   const out: ActionSpec[] = [];
   const names = new Set<string>();
@@ -90,6 +97,13 @@ export function normalizeActions(
     for (const check of FAULT_CHECKS[fault]) {
       const finding = check(params);
       if (finding) ctx.files.error(ctx.source, finding.key ? [...where, finding.key] : where, finding.message, finding.hint);
+    }
+    const ns = faultNamespace(fault, params);
+    const refused = ns && refusedNamespace(ns.namespace, ctx.namespaces);
+    if (ns && refused) {
+      // from a chaos file (ref:) when the plan's entry does not set it
+      const inEntry = (raw as Record<string, unknown>)[ns.key[0] as string] !== undefined;
+      ctx.files.error(ctx.source, inEntry ? [...where, ...ns.key] : [...where, ref ? 'ref' : 'fault'], refused.message, refused.hint);
     }
     if (revertAfter !== undefined) {
       const why = revertible(fault, params);
@@ -125,7 +139,7 @@ export function normalizeProbes(
       const p = params as { target?: string; url?: string };
       if (!p.target && !p.url) ctx.files.error(ctx.source, where, 'an http probe needs a target or a url');
       if (p.target && p.url) ctx.files.error(ctx.source, [...where, 'url'], 'give either url or target (with path), not both');
-      if (p.target && !ctx.targets[p.target]) {
+      if (p.target && !Object.hasOwn(ctx.targets, p.target)) {
         const guess = closest(p.target, Object.keys(ctx.targets));
         ctx.files.error(ctx.source, [...where, 'target'], `unknown target "${p.target}"`, guess ? `did you mean "${guess}"?` : undefined);
       }

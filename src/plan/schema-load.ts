@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { HttpMethod, JSON_SCHEMA_DRAFT, NonEmptyString, StatusMatch, duration, schemaId, strictObject } from './schema-parts.js';
+import { HEADER_NAME_PATTERN, HttpMethod, JSON_SCHEMA_DRAFT, NonEmptyString, StatusMatch, duration, headerMap, httpUrl, schemaId, strictObject } from './schema-parts.js';
 
 /** One step of a sweep: its own concurrency or rate, for its own duration. */
 export const StageSchema = strictObject({
@@ -22,8 +22,8 @@ const loadFields = {
   target: Type.Optional(Type.String({ minLength: 1, description: 'name of a target declared under targets:' })),
   method: Type.Optional(HttpMethod),
   path: Type.Optional(Type.String({ pattern: '^/', description: 'request path, appended to the target URL' })),
-  url: Type.Optional(Type.String({ pattern: '^https?://', description: 'absolute URL, instead of target + path' })),
-  headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'request headers, merged over the scenario\'s and the defaults\'' })),
+  url: Type.Optional(httpUrl('absolute URL, instead of target + path')),
+  headers: Type.Optional(headerMap('request headers, merged over the scenario\'s and the defaults\'')),
   body: Type.Optional(Type.String({ description: 'request body, sent as written' })),
   json: Type.Optional(Type.Unknown({ description: 'a JSON body; sets content-type: application/json' })),
   connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'closed model: concurrent clients, one connection each' })),
@@ -37,7 +37,7 @@ const loadFields = {
   okStatus: Type.Optional(Type.Array(StatusMatch, { minItems: 1, description: 'statuses counted as successes (default: 2xx and 3xx)' })),
   servedBy: Type.Optional(
     Type.String({
-      pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$',
+      pattern: HEADER_NAME_PATTERN,
       'x-expected': 'an HTTP header name such as x-served-by',
       description: 'a response header naming the backend or version that answered (x-served-by, x-version): answers are counted by its value, per second, phase and stage (expect servedBy / backends)',
     }),

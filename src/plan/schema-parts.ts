@@ -18,6 +18,28 @@ export const DurationOrZero = Type.Union([Duration, Type.Literal(0)], {
 });
 export const Percent = Type.String({ format: 'percent', description: 'A percentage: 1%, 0.5%, 99.9%' });
 export const NonEmptyString = Type.String({ minLength: 1 });
+
+/** An RFC 9110 token: what a header name may be (a space or a colon in one breaks every request). */
+export const HEADER_NAME_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+/** RFC 9110 field-value: no control character but tab, so no CR/LF that would start another header. */
+export const HEADER_VALUE_PATTERN = '^[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$';
+
+/** Request headers: names are RFC 9110 tokens, values hold no CR, LF, NUL or other control character. */
+export function headerMap(description?: string) {
+  return Type.Record(
+    Type.String({ pattern: HEADER_NAME_PATTERN }),
+    Type.String({ pattern: HEADER_VALUE_PATTERN, 'x-expected': 'a header value without CR, LF, NUL or other control characters' }),
+    { additionalProperties: false, ...(description ? { description } : {}) },
+  );
+}
+
+/**
+ * An http(s) URL crt can connect to. The `^https?://` pattern is kept for editors (they ignore
+ * crt's formats); the `http-url` format adds what a pattern cannot say: a valid host, a port in 1–65535.
+ */
+export function httpUrl(description?: string, pattern = '^https?://') {
+  return Type.String({ pattern, format: 'http-url', ...(description ? { description } : {}) });
+}
 export const StringMap = Type.Record(Type.String(), Type.String());
 export const Selector = Type.String({
   minLength: 1,

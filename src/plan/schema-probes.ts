@@ -1,5 +1,5 @@
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
-import { Duration, HttpMethod, NonEmptyString, Selector, StatusMatch, StringMap, strictObject, tagged, threshold } from './schema-parts.js';
+import { Duration, HEADER_NAME_PATTERN, HttpMethod, NonEmptyString, Selector, StatusMatch, StringMap, headerMap, httpUrl, strictObject, tagged, threshold } from './schema-parts.js';
 
 /**
  * Probes: executable general conditions (checked before a case) and post-case expectations.
@@ -9,15 +9,15 @@ import { Duration, HttpMethod, NonEmptyString, Selector, StatusMatch, StringMap,
 export const probeParams = {
   http: {
     target: Type.Optional(NonEmptyString),
-    url: Type.Optional(Type.String({ pattern: '^https?://' })),
+    url: Type.Optional(httpUrl()),
     path: Type.Optional(Type.String({ pattern: '^/' })),
     method: Type.Optional(HttpMethod),
-    headers: Type.Optional(StringMap),
+    headers: Type.Optional(headerMap()),
     body: Type.Optional(Type.String()),
     status: Type.Optional(Type.Union([StatusMatch, Type.Array(StatusMatch, { minItems: 1 })], { 'x-expected': 'a status (200, 2xx, 200-299) or a list of them' })),
     bodyContains: Type.Optional(Type.String()),
     bodyMatches: Type.Optional(Type.String({ format: 'regex' })),
-    header: Type.Optional(Type.Record(Type.String(), Type.String({ format: 'regex' }), { description: 'header name → regular expression its value must match' })),
+    header: Type.Optional(Type.Record(Type.String({ pattern: HEADER_NAME_PATTERN }), Type.String({ format: 'regex' }), { description: 'header name → regular expression its value must match' })),
     maxLatency: Type.Optional(Duration),
   },
   'deployment-available': {

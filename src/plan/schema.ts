@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Duration, JSON_SCHEMA_DRAFT, NonEmptyString, Percent, boundsOnly, definitionRef, duration, schemaId, strictObject, threshold } from './schema-parts.js';
+import { Duration, JSON_SCHEMA_DRAFT, NonEmptyString, Percent, boundsOnly, definitionRef, duration, headerMap, httpUrl, schemaId, strictObject, threshold } from './schema-parts.js';
 import { LoadSchema } from './schema-load.js';
 import { ActionSchema } from './schema-actions.js';
 import { ProbeSchema } from './schema-probes.js';
@@ -116,7 +116,7 @@ export const CaseSchema = strictObject({
 });
 
 export const TargetSchema = strictObject({
-  url: Type.Optional(Type.String({ pattern: '^https?://', description: 'base URL, e.g. http://127.0.0.1:8080' })),
+  url: Type.Optional(httpUrl('base URL, e.g. http://127.0.0.1:8080')),
   service: Type.Optional(
     Type.String({
       pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[0-9]+)?$',
@@ -124,7 +124,7 @@ export const TargetSchema = strictObject({
       'x-expected': 'namespace/name or namespace/name:port',
     }),
   ),
-  headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'headers sent with every request to this target' })),
+  headers: Type.Optional(headerMap('headers sent with every request to this target')),
   connectTimeout: Type.Optional(duration('connection timeout (default: 5s)')),
 }, { description: 'a service under test: a url, or a cluster service' });
 
@@ -154,7 +154,7 @@ const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 
 export const SinksSchema = strictObject({
   influx: Type.Optional(
     strictObject({
-      url: Type.String({ pattern: '^https?://[^/@]+(/.*)?$', description: 'base URL of the InfluxDB HTTP API, without credentials (--influx-url and CRT_INFLUX_URL override it)' }),
+      url: httpUrl('base URL of the InfluxDB HTTP API, without credentials (--influx-url and CRT_INFLUX_URL override it)', '^https?://[^/@]+(/.*)?$'),
       database: NonEmptyString,
       retentionPolicy: Type.Optional(NonEmptyString),
       username: Type.Optional(NonEmptyString),

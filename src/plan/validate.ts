@@ -1,26 +1,35 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import type { Problem } from '../core/errors.js';
-import { isDuration, isPercent } from '../core/units.js';
+import { isBoundedDuration, isShare, parseDuration } from '../core/units.js';
 import { isIncrease } from '../results/regression.js';
 import { ChaosSchema, FaultActionSchema, PlanSchema, ScenarioSchema } from './schema.js';
+import { readAbortRule } from './abort-rule.js';
 import { toProblem } from './error-wording.js';
+import { httpUrlProblem } from './url-check.js';
 import type { DocPath, YamlSource } from './yaml-source.js';
-
-const ABORT_RULE = /^\s*[A-Za-z0-9]+\s*(>=|<=|>|<)\s*\S+\s+for\s+\S+\s*$/;
 
 function createAjv(): Ajv {
   // optimize: false — Ajv's code optimiser costs ~400 ms at each start of crt, for a validator run once per file
   const ajv = new Ajv({ allErrors: true, discriminator: true, verbose: true, strict: true, strictTypes: false, strictRequired: false, code: { optimize: false } });
   ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
-  ajv.addFormat('duration', { type: 'string', validate: isDuration });
-  ajv.addFormat('percent', { type: 'string', validate: isPercent });
-  ajv.addFormat('every', { type: 'string', validate: (s: string) => /^every\s+\S+$/.test(s) && isDuration(s.replace(/^every\s+/, '')) });
+  // bounded: a longer duration overflows Node's timers; a percentage is a share of a whole
+  ajv.addFormat('duration', { type: 'string', validate: isBoundedDuration });
+  ajv.addFormat('percent', { type: 'string', validate: isShare });
+  ajv.addFormat('every', { type: 'string', validate: isEvery });
+  ajv.addFormat('http-url', { type: 'string', validate: (s: string) => httpUrlProblem(s) === null });
   ajv.addFormat('increase', { type: 'string', validate: (s: string) => isIncrease('p95', s) });
   ajv.addFormat('rate-increase', { type: 'string', validate: (s: string) => isIncrease('errorRate', s) });
   ajv.addFormat('regex', { type: 'string', validate: isRegex });
-  ajv.addFormat('abort-rule', { type: 'string', validate: (s: string) => ABORT_RULE.test(s) });
+  // the whole rule, not only its shape: each rule of a case is then reported on its own
+  ajv.addFormat('abort-rule', { type: 'string', validate: (s: string) => 'rule' in readAbortRule(s) });
   return ajv;
+}
+
+/** `every 30s`: a repeat needs a pause above 0. */
+export function isEvery(s: string): boolean {
+  const d = /^every\s+(\S+)$/.exec(s)?.[1];
+  return d !== undefined && isBoundedDuration(d) && parseDuration(d) > 0;
 }
 
 function isRegex(s: string): boolean {

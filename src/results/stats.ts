@@ -51,7 +51,8 @@ function sumServedBy(samples: readonly LoadSample[]): Record<string, number> | u
   let out: Record<string, number> | undefined;
   for (const s of samples) {
     if (!s.servedBy) continue;
-    out ??= {};
+    // no prototype: servedBy values come from the service (`__proto__` is a value like any other)
+    out ??= Object.create(null) as Record<string, number>;
     addCounts(out, s.servedBy);
   }
   return out && capServedBy(out);

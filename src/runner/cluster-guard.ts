@@ -6,33 +6,32 @@ import {
 } from '../faults/index.js';
 import type { ClusterIdentity } from '../kube/index.js';
 import { RUN_FILES } from '../results/run-folder.js';
-import type { CaseSpec, Plan } from '../plan/types.js';
+import { SYSTEM_NAMESPACES, faultNamespace, refusedNamespace, type CaseSpec, type Plan } from '../plan/index.js';
 import type { ClusterSession } from './cluster-session.js';
 import { revertJournalEntries, type RevertDeps, type RevertReport } from './revert.js';
 
-/** Fault parameters that name a namespace the fault acts in, and the namespace when none is given. */
-const NAMESPACED = ['pod-kill', 'network-cut', 'rollout', 'scale'];
-
 /**
  * The plan's allowlists, checked before anything acts: every namespaced fault of the selected cases
- * must act in one of `cluster.namespaces` (exit 2, each offending step with its location).
+ * must act in one of `cluster.namespaces`, and without that list in no namespace of Kubernetes
+ * itself (kube-system...) (exit 2, each offending step with its location). `crt validate` reports
+ * the same (plan/namespaces.ts); this is the run's own guard.
  */
 export function checkNamespaces(plan: Plan, cases: readonly CaseSpec[]): void {
   const allowed = plan.cluster?.namespaces;
-  if (!allowed) return;
   const refused: string[] = [];
+  let hint = '';
   for (const c of cases) {
     for (const a of c.trigger) {
-      if (!NAMESPACED.includes(a.kind) && !(a.params.nodeOf && typeof a.params.nodeOf === 'object')) continue;
-      const given = NAMESPACED.includes(a.kind) ? a.params.namespace : (a.params.nodeOf as { namespace?: unknown }).namespace;
-      const ns = typeof given === 'string' ? given : 'default';
-      if (!allowed.includes(ns)) refused.push(`${a.location.file}:${a.location.line}:${a.location.col} ${c.id}/${a.name}: ${a.kind} in namespace ${ns}`);
+      const ns = faultNamespace(a.kind, a.params);
+      const why = ns && refusedNamespace(ns.namespace, allowed);
+      if (!ns || !why) continue;
+      refused.push(`${a.location.file}:${a.location.line}:${a.location.col} ${c.id}/${a.name}: ${a.kind} in namespace ${ns.namespace}`);
+      hint = why.hint;
     }
   }
   if (refused.length) {
-    throw new UsageError(`the plan may act on namespaces ${allowed.join(', ')} only (cluster.namespaces); refused:\n  ${refused.join('\n  ')}`, {
-      hint: 'set the namespace of each step, or add the namespace to cluster.namespaces if it is meant to be touched',
-    });
+    const what = allowed ? `the plan may act on namespaces ${allowed.join(', ')} only (cluster.namespaces)` : `the plan may act on ${SYSTEM_NAMESPACES.join(', ')} only when cluster.namespaces lists them`;
+    throw new UsageError(`${what}; refused:\n  ${refused.join('\n  ')}`, { hint });
   }
 }
 

@@ -32,7 +32,8 @@ function measurePhase(e: PhaseExpectation, stats: LoadStats | null): { metric: s
       const n = backendCount(stats.servedBy ?? {});
       return { metric: 'backends', measured: n, measuredText: `${n} (${Object.keys(stats.servedBy ?? {}).sort().join(', ')})` };
     }
-    const count = stats.servedBy?.[e.servedByValue ?? ''] ?? 0;
+    const value = e.servedByValue ?? '';
+    const count = stats.servedBy && Object.hasOwn(stats.servedBy, value) ? (stats.servedBy[value] ?? 0) : 0;
     const share = count / answered;
     return { metric: `servedBy[${e.servedByValue ?? ''}]`, measured: share, measuredText: `${formatPercent(share, 1)} (${count} of ${answered})` };
   }

@@ -16,7 +16,7 @@ const at = (l: Location) => `${l.file}:${l.line}:${l.col}`;
 export function checkSupported(plan: Plan, cases: readonly CaseSpec[]): void {
   const missing: string[] = [];
   for (const c of cases) {
-    if (c.load && !(c.load.engine in builtinEngines)) missing.push(`${at(c.load.location)} engine ${c.load.engine}`);
+    if (c.load && !Object.hasOwn(builtinEngines, c.load.engine)) missing.push(`${at(c.load.location)} engine ${c.load.engine}`);
     for (const a of c.trigger) if (!faultDefinition(a.kind)) missing.push(`${at(a.location)} fault ${a.kind}`);
     for (const p of [...c.conditions, ...c.expect.probes]) if (!probeFactory(p.kind)) missing.push(`${at(p.location)} probe ${p.kind}`);
   }
@@ -47,7 +47,7 @@ export async function checkReachable(plan: Plan, names: Iterable<string>, target
   const failures: string[] = [];
   await Promise.all(
     [...names].map(async (name) => {
-      const t = plan.targets[name];
+      const t = Object.hasOwn(plan.targets, name) ? plan.targets[name] : undefined;
       if (!t) return;
       const resolved = (await targets.resolve(name)).url;
       const url = new URL(resolved);

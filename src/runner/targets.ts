@@ -17,7 +17,8 @@ export class PlanTargets implements TargetResolver {
   constructor(private readonly targets: Readonly<Record<string, Target>>, private readonly services?: ServiceResolver) {}
 
   async resolve(name: string): Promise<{ url: string; headers: Record<string, string> }> {
-    const t = this.targets[name];
+    // own properties only: `constructor` is no target of the plan, whatever Object.prototype holds
+    const t = Object.hasOwn(this.targets, name) ? this.targets[name] : undefined;
     if (!t) throw new UsageError(`unknown target ${name}`);
     let url = this.cache.get(name);
     if (!url) {

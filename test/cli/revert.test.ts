@@ -207,7 +207,7 @@ layers:
     await writeFile(path.join(tmp.dir, 'ns.yaml'), plan(`        - {at: 0s, fault: scale, namespace: kube-system, workload: deployment/coredns, replicas: 0}`));
     const ns = await crt(['run', 'ns.yaml', '--run-id', 'ns'], { cwd: tmp.dir });
     expect(ns.code, ns.stderr).to.equal(2);
-    expect(ns.stderr).to.match(/error: the plan may act on namespaces demo only \(cluster.namespaces\); refused:\n {2}.*ns\.yaml:\d+:\d+ LOG-KILLED\/scale-1: scale in namespace kube-system\n/);
+    expect(ns.stderr).to.match(/^ns\.yaml:\d+:\d+ layers\.logical\[\d+\]\.trigger\[0\]\.namespace: namespace kube-system is not in cluster\.namespaces \(demo\)\n/m);
     expect(existsSync(path.join(tmp.dir, 'reports', 'ns')), 'no run folder').to.equal(false);
 
     await writeFile(path.join(tmp.dir, 'ctx.yaml'), plan('        - {at: 0s, fault: scale, namespace: demo, workload: deployment/gateway, replicas: 0}').replace('namespaces: [demo]', 'contexts: [production-eu]'));

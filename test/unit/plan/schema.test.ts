@@ -70,6 +70,7 @@ function strictAjv(): Ajv {
   ajv.addFormat('increase', new RegExp(INCREASE_PATTERN));
   ajv.addFormat('rate-increase', new RegExp(RATE_INCREASE_PATTERN));
   ajv.addFormat('abort-rule', /^\s*[A-Za-z0-9]+\s*(>=|<=|>|<)\s*\S+\s+for\s+\S+\s*$/);
+  ajv.addFormat('http-url', { type: 'string', validate: (s: string) => URL.canParse(s) });
   return ajv;
 }
 

@@ -43,6 +43,17 @@ describe('servedBy: answers counted by a response header', () => {
       expect(samples.map((s) => [s.sec, s.servedBy])).to.deep.equal([[0, { a: 2, b: 1 }], [1, { '(none)': 1 }]]);
     });
 
+    it('counts values named like Object.prototype properties as any other, and merges them exactly', () => {
+      const r = new Recorder(origin, 0, origin);
+      for (const value of ['constructor', '__proto__', 'toString', '__proto__']) r.served(0, origin + 100, value);
+      const [s] = r.flush(origin + 1010).samples;
+      expect(Object.entries(s!.servedBy ?? {})).to.deep.equal([['constructor', 1], ['__proto__', 2], ['toString', 1]]);
+      // as read back from timeseries.jsonl
+      const back = JSON.parse(JSON.stringify(s)) as LoadSample;
+      const stats = computeStats(mergeBySecond([back, { ...back, generator: 1 }]), 1);
+      expect(Object.entries(stats?.servedBy ?? {})).to.deep.equal([['constructor', 2], ['__proto__', 4], ['toString', 2]]);
+    });
+
     it('leaves servedBy out of the samples of a load that does not count it', () => {
       const r = new Recorder(origin, 0, origin);
       r.record(0, origin + 100, origin, origin, ok);

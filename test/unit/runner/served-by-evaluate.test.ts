@@ -47,6 +47,12 @@ describe('evaluateExpectations: servedBy and backends', () => {
     expect(unseen).to.deep.include({ metric: 'servedBy[2.0]', measured: 0, measuredText: '0% (0 of 100)', verdict: 'failed' });
   });
 
+  it('an expected value named like an Object.prototype property that was never seen measures 0%', () => {
+    const c = caseWith([{ phase: 'fault', metric: 'servedBy', servedByValue: 'constructor', bound: 'max', value: 0.1 }]);
+    const [r] = evaluateExpectations(c, [canaryPhase('fault')], null, []);
+    expect(r).to.deep.include({ metric: 'servedBy[constructor]', measured: 0, measuredText: '0% (0 of 100)', verdict: 'passed' });
+  });
+
   it('counts distinct backends without (none)', () => {
     const c = caseWith([
       { phase: 'whole', metric: 'backends', bound: 'min', value: 2 },
