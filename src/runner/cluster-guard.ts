@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, UsageError, errorMessage } from '../core/errors.js';
 import {
-  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, clusterJournals, outstandingEntries, type JournalEntry,
+  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, clusterJournals, journalConfigMapName, outstandingEntries, type JournalEntry,
 } from '../faults/index.js';
 import { RUN_FILES } from '../results/run-folder.js';
 import type { CaseSpec, Plan } from '../plan/types.js';
+import type { RunLease } from './cluster-lease.js';
 import type { ClusterSession } from './cluster-session.js';
 import { revertJournalEntries, type RevertDeps, type RevertReport } from './revert.js';
 
@@ -51,6 +52,8 @@ export interface GuardOptions {
   /** the run folder: other runs' folders are its siblings */
   dir: string;
   revertFirst: boolean;
+  /** the run's lease on the cluster: --revert-first reverts only while this run holds it */
+  lease?: RunLease;
   deps: Omit<RevertDeps, 'kube' | 'kubeconfig'>;
   onRevert?: (r: RevertReport) => void;
 }
@@ -70,12 +73,19 @@ export async function guardClusterJournal(plan: Plan, cluster: ClusterSession, o
       hint: `crt keeps its revert journal in the cluster: it needs get, list, create and update on configmaps in ${namespace} (cluster.journalNamespace)`,
     });
   }
+  checkJournalName(journals, o.runId, namespace);
   const pending = journals.map((j) => ({ ...j, outstanding: outstandingEntries(j.entries) })).filter((j) => j.outstanding.length > 0 && j.runId !== o.runId);
   if (pending.length > 0 && !o.revertFirst) {
     const lines = pending.flatMap((j) => j.outstanding.map((e) => `${j.runId}: ${describeEntry(e)}`));
     throw new EnvironmentError(`faults of earlier runs are still in place on ${cluster.kube.server}:\n  ${lines.join('\n  ')}`, {
       hint: `revert them first: crt revert --all${cluster.kubeconfig ? ` --kubeconfig ${cluster.kubeconfig}` : ''} — or run with --revert-first`,
     });
+  }
+  // Never revert under a live run: the faults of other runs are touched only while this run holds the
+  // cluster's lease, so their runs are over (or their leases lapsed: they crashed).
+  if (pending.length > 0) {
+    if (!o.lease) throw new Error('internal: --revert-first without the run lease');
+    o.lease.check();
   }
   const failed: string[] = [];
   for (const j of pending) {
@@ -90,6 +100,20 @@ export async function guardClusterJournal(plan: Plan, cluster: ClusterSession, o
     throw new EnvironmentError(`--revert-first: some reverts failed, the run does not start:\n  ${failed.join('\n  ')}`, { hint: 'fix the cause, then crt revert --all' });
   }
   return new ConfigMapJournalStore(cluster.kube, namespace, o.runId);
+}
+
+/**
+ * Run ids that differ only in case or in `_`/`-` share one journal ConfigMap name: a run whose name is
+ * taken by another run's journal is refused (exit 3), so that no journal holds two runs' entries.
+ */
+function checkJournalName(journals: ReadonlyArray<{ name: string; runId: string }>, runId: string, namespace: string): void {
+  const name = journalConfigMapName(runId);
+  const other = journals.find((j) => j.name === name && j.runId !== runId);
+  if (other) {
+    throw new EnvironmentError(`run id ${runId} maps to the journal ConfigMap ${namespace}/${name}, which holds the journal of run ${other.runId}`, {
+      hint: 'run ids are compared without case and with _ and - alike: choose another --run-id',
+    });
+  }
 }
 
 export function describeEntry(e: JournalEntry): string {

@@ -11,7 +11,7 @@ import {
 import { kubeClients, type KubeClients } from '../../kube/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { RUN_FILES } from '../../results/run-folder.js';
-import { describeEntry, revertJournalEntries } from '../../runner/index.js';
+import { describeEntry, describeExpiry, revertJournalEntries, runInProgress } from '../../runner/index.js';
 import type { CliIO } from '../io.js';
 
 export interface RevertFlags {
@@ -24,6 +24,8 @@ export interface RevertFlags {
   plan?: string;
   journalNamespace?: string;
   cluster: boolean;
+  /** revert the faults of a run in progress too (its lease is live) */
+  force?: boolean;
 }
 
 interface RunJournal {
@@ -64,6 +66,9 @@ export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger):
   } else {
     io.stderr.write(`note: no cluster (${why}); using the run folders under ${flags.out} only\n`);
   }
+  // a run in progress (its cluster lease is live) reverts its own faults: its journal is not touched
+  const live = kube && !flags.force ? await runInProgress(kube, namespace, Date.now()) : null;
+  const inProgress = (runId: string) => (live?.runId === runId ? `in progress on ${live.host} since ${live.startedAt} (its lease ${describeExpiry(live, Date.now())})` : null);
   const pending = [...runs.values()]
     .map((r) => ({ run: r, outstanding: outstandingEntries(r.entries) }))
     .filter((p) => p.outstanding.length > 0 && (flags.all || flags.list || p.run.runId === flags.run))
@@ -74,6 +79,7 @@ export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger):
     for (const p of pending) {
       const where = [p.run.file ? path.relative(process.cwd(), p.run.file) : null, p.run.configMapNamespace ? `configmap ${p.run.configMapNamespace}/crt-journal-…` : null].filter(Boolean).join(', ');
       io.stdout.write(`${p.run.runId} (${where})\n`);
+      if (inProgress(p.run.runId)) io.stdout.write(`  ${inProgress(p.run.runId)}: not revertable now\n`);
       for (const e of p.outstanding) io.stdout.write(`  ${describeEntry(e)}\n    revert: ${JSON.stringify(e.revert)}\n`);
     }
     return ExitCode.passed;
@@ -87,8 +93,10 @@ export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger):
     io.stderr.write('nothing to revert\n');
     return ExitCode.passed;
   }
+  const refused = pending.filter((p) => inProgress(p.run.runId));
+  for (const p of refused) io.stderr.write(`run ${p.run.runId}: not reverted, ${inProgress(p.run.runId)}; it reverts its faults when it ends (--force reverts them now)\n`);
   let failed = 0;
-  for (const p of pending) {
+  for (const p of pending.filter((x) => !refused.includes(x))) {
     const stores: JournalStore[] = [];
     if (p.run.file) stores.push(new FileJournalStore(p.run.file));
     if (kube && p.run.configMapNamespace) stores.push(new ConfigMapJournalStore(kube, p.run.configMapNamespace, p.run.runId));
@@ -103,7 +111,7 @@ export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger):
     io.stderr.write(`${failed} revert(s) failed: the cluster may still hold these faults (crt revert --list)\n`);
     return ExitCode.revertFailed;
   }
-  return ExitCode.passed;
+  return refused.length > 0 ? ExitCode.environment : ExitCode.passed;
 }
 
 /** The cluster to revert on: --plan's, --kubeconfig/--context, or the default kubeconfig when there is one. */

@@ -56,20 +56,20 @@ describe('embedded cluster API server: coordination.k8s.io/v1 Leases', function 
     const at = new Date('2026-12-07T12:00:00.123Z');
     const created = await api.createNamespacedLease({ namespace: 'default', body: lease('run-a', at) });
     // client-node leaves MicroTime fields as the server's strings
-    expect(String(created.spec?.renewTime as unknown)).to.equal('2026-12-07T12:00:00.123000Z');
+    expect(String(created.spec?.renewTime)).to.equal('2026-12-07T12:00:00.123000Z');
     const read = await api.readNamespacedLease({ name: 'lock', namespace: 'default' });
     expect(read.spec).to.deep.include({ holderIdentity: 'run-a', leaseDurationSeconds: 15, leaseTransitions: 0 });
-    expect(String(read.spec?.acquireTime as unknown)).to.equal('2026-12-07T12:00:00.123000Z');
-    expect(Date.parse(String(read.spec?.renewTime as unknown))).to.equal(at.getTime());
+    expect(String(read.spec?.acquireTime)).to.equal('2026-12-07T12:00:00.123000Z');
+    expect(Date.parse(String(read.spec?.renewTime))).to.equal(at.getTime());
     // another zone is stored as the same instant in UTC, the six digits kept
     const body = { ...read, spec: { ...read.spec, renewTime: '2026-12-07T14:00:01.654321+02:00' as unknown as V1MicroTime } };
     const replaced = await api.replaceNamespacedLease({ name: 'lock', namespace: 'default', body });
-    expect(String(replaced.spec?.renewTime as unknown)).to.equal('2026-12-07T12:00:01.654321Z');
+    expect(String(replaced.spec?.renewTime)).to.equal('2026-12-07T12:00:01.654321Z');
   });
 
   it('answers 400 to a MicroTime without six fractional digits (a plain Date), as a real server does', async () => {
     const body = lease('run-a', new Date());
-    body.spec!.renewTime = new Date('2026-12-07T12:00:00.123Z') as V1MicroTime;
+    body.spec!.renewTime = new Date('2026-12-07T12:00:00.123Z');
     const err = await apiError(api.createNamespacedLease({ namespace: 'default', body }));
     expect(err.code).to.equal(400);
     expect(err.body.message).to.equal('Lease in version "v1" cannot be handled as a Lease: parsing time "2026-12-07T12:00:00.123Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse ".123Z" as ".000000"');
