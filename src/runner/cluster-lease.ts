@@ -214,7 +214,7 @@ export class RunLease {
 
   private async renewLoop(): Promise<void> {
     const everyMs = (this.durationSec * 1000) / 3;
-    while (!this.lostReason) {
+    while (!this.lostReason && !this.stopper.signal.aborted) {
       try {
         await this.o.clock.sleep(everyMs, this.stopper.signal);
       } catch {

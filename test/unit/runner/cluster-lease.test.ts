@@ -29,6 +29,7 @@ class ManualClock implements Clock {
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new Error('aborted'));
       const onAbort = () => {
         this.sleepers = this.sleepers.filter((x) => x !== s);
         reject(new Error('aborted'));
