@@ -11,7 +11,8 @@ import { RESULT_SCHEMA_VERSION, type CaseResult, type RunCounts, type RunResult 
 import { buildStudies } from '../results/studies.js';
 import { caseStudy, interruption, runCase, type RunServices } from './case-runner.js';
 import { checkContext, checkNamespaces, describeEntry, guardClusterJournal } from './cluster-guard.js';
-import { RUN_LEASE_NAME, RunLease, kubeLeaseApi, needsRunLease } from './cluster-lease.js';
+import { RunLease, needsRunLease } from './cluster-lease.js';
+import { RUN_LEASE_NAME, kubeLeaseApi } from './lease-api.js';
 import { openCluster, type ClusterSession } from './cluster-session.js';
 import { checkReachable, needsCluster, usedTargets } from './preflight.js';
 import { PlanTargets } from './targets.js';

@@ -147,6 +147,9 @@ describe('one run per cluster: the run lease on an embedded cluster reached by k
     expect(revert.code, revert.stderr).to.equal(3);
     expect(revert.stderr).to.match(new RegExp(`^run run-a: not reverted, in progress on ${os.hostname()} since \\S+Z \\(its lease expires at \\S+Z \\(in \\d+ s\\) unless renewed\\); it reverts its faults when it ends \\(--force reverts them now\\)$`, 'm'));
     expect(await clusterState(kube)).to.deep.equal(during);
+    const list = await crt(['revert', '--list', '--kubeconfig', tc.kubeconfig], { cwd: dir, timeoutMs: 60_000 });
+    expect(list.code, list.stderr).to.equal(0);
+    expect(list.stdout).to.match(new RegExp(`^run-a \\(reports/run-a/journal\\.jsonl, configmap default/crt-journal-…\\)\n {2}in progress on ${os.hostname()} since \\S+Z \\(its lease expires at \\S+Z \\(in \\d+ s\\) unless renewed\\): not revertable now\n`));
     const cm = await kube.core.readNamespacedConfigMap({ name: 'crt-journal-run-a', namespace: 'default' });
     expect(outstandingEntries(parseJournal(cm.data!['journal.jsonl']!)).map((e) => e.step).sort()).to.deep.equal(['env', 'scale']);
 

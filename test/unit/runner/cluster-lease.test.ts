@@ -7,9 +7,8 @@ import { LEASES } from '../../../src/localcluster/api/lease.js';
 import { ApiError, type KObject } from '../../../src/localcluster/api/types.js';
 import { Store } from '../../../src/localcluster/store/store.js';
 import type { CaseSpec } from '../../../src/plan/types.js';
-import {
-  RUN_LEASE_NAME, RunLease, leaseObject, leaseState, needsRunLease, type LeaseApi, type LeaseWrite,
-} from '../../../src/runner/cluster-lease.js';
+import { RunLease, needsRunLease } from '../../../src/runner/cluster-lease.js';
+import { RUN_LEASE_NAME, leaseObject, leaseState, type LeaseApi, type LeaseWrite } from '../../../src/runner/lease-api.js';
 
 const START = Date.parse('2026-12-07T12:00:00.000Z');
 
