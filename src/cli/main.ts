@@ -105,7 +105,7 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .option('--plan <file>', 'take the cluster (kubeconfig, context, journalNamespace) from this plan')
     .option('--journal-namespace <ns>', 'namespace of the journal ConfigMaps (default: default)')
     .option('--no-cluster', 'use the run folders only')
-    .option('--force', 'revert even objects someone changed since the fault, and faults journaled by an older crt that name no cluster', false)
+    .option('--force', 'revert even objects someone changed since the fault, faults journaled by an older crt that name no cluster, and the faults of a run in progress (its cluster lease is live)', false)
     .action(async (flags: RevertFlags) => {
       const { revertCommand } = await import('./commands/revert.js');
       setCode(await revertCommand(flags, io, createLogger(pino.destination(2), 'warn')));

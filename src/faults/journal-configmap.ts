@@ -9,6 +9,8 @@ export const JOURNAL_LABEL = 'crt.io/journal';
 /** Namespace of the journal ConfigMaps unless the plan says (`cluster.journalNamespace`). */
 export const DEFAULT_JOURNAL_NAMESPACE = 'default';
 const DATA_KEY = 'journal.jsonl';
+/** The run a journal ConfigMap belongs to, exactly (its name is a slug of it). */
+const RUN_ID_ANNOTATION = 'crt.io/run-id';
 const CONFLICT_RETRIES = 5;
 
 /** `crt-journal-<run-id>` as a valid object name (DNS subdomain, at most 253 characters). */
@@ -40,6 +42,9 @@ export class ConfigMapJournalStore implements JournalStore {
     for (let attempt = 1; ; attempt++) {
       try {
         const current = await this.read();
+        const owner = current?.metadata?.annotations?.[RUN_ID_ANNOTATION];
+        // run ids differing only in case or `_`/`-` share a name: never mix two runs' entries in one journal
+        if (owner && owner !== this.runId) throw new Error(`it holds the journal of run ${owner}, not ${this.runId}`);
         if (!current) {
           await this.kube.core.createNamespacedConfigMap({ namespace: this.namespace, body: this.body(line) });
         } else {
@@ -74,7 +79,7 @@ export class ConfigMapJournalStore implements JournalStore {
         namespace: this.namespace,
         ...(resourceVersion ? { resourceVersion } : {}),
         labels: { [JOURNAL_LABEL]: 'true', [RUN_ID_LABEL]: labelValue(this.runId), 'app.kubernetes.io/managed-by': 'crt' },
-        annotations: { 'crt.io/run-id': this.runId, 'crt.io/outstanding': String(outstanding) },
+        annotations: { [RUN_ID_ANNOTATION]: this.runId, 'crt.io/outstanding': String(outstanding) },
       },
       data: { [DATA_KEY]: text },
     };
@@ -91,7 +96,7 @@ export async function clusterJournals(kube: KubeClients, namespace: string | nul
     return {
       namespace: cm.metadata?.namespace ?? '',
       name: cm.metadata?.name ?? '',
-      runId: cm.metadata?.annotations?.['crt.io/run-id'] ?? entries[0]?.runId ?? cm.metadata?.name ?? '',
+      runId: cm.metadata?.annotations?.[RUN_ID_ANNOTATION] ?? entries[0]?.runId ?? cm.metadata?.name ?? '',
       entries,
     };
   });

@@ -335,7 +335,22 @@ export interface RunEnvironment {
   targets: Record<string, string>;
   /** the cluster the run acted on: `embedded cluster (3 nodes)` or a kubeconfig server */
   cluster?: string;
+  /** the Lease the run held on its cluster (runs that inject faults or revert with --revert-first) */
+  clusterLease?: ClusterLeaseRecord;
   command: string;
+}
+
+/** One run per cluster: the run's Lease, whom it took it over from, and whether it lost it. */
+export interface ClusterLeaseRecord {
+  name: string;
+  namespace: string;
+  durationSec: number;
+  /** the lease had lapsed: its holder stopped renewing it (crashed) */
+  takenOver?: { runId: string; host: string; pid?: number; startedAt: string; expiredAt: string };
+  /** the run lost the lease (taken by another run, or not renewed in time): no fault was injected after `at` */
+  lost?: { at: string; reason: string };
+  /** deleted at the end of the run */
+  released?: boolean;
 }
 
 export interface PlanInfo {

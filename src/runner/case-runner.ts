@@ -36,6 +36,8 @@ export interface RunServices {
   observer: RunObserver;
   /** who confirms manual steps; without one, cases with a manual step are skipped */
   operator?: RunOperator;
+  /** called before each injection: throws when the run may no longer act on its cluster (its lease is lost) */
+  permitInjection?: () => void;
 }
 
 export interface CaseContext extends RunServices {
@@ -158,7 +160,7 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
   Object.assign(live, { tracker, originMs });
   const timeline = new Timeline(c.trigger, {
     runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.operator ? { operator: ctx.operator } : {}), ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}), clock: ctx.clock, log, journal: ctx.journal,
-    emit: events.emit, signal: abort.signal,
+    emit: events.emit, signal: abort.signal, ...(ctx.permitInjection ? { permitInjection: ctx.permitInjection } : {}),
     onFaultStart: (o) => tracker.faultStarted(o),
     onFaultEnd: (o) => tracker.faultEnded(o),
     onInjected: (inj) => {

@@ -2,11 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, UsageError, errorMessage } from '../core/errors.js';
 import {
-  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, adoptCluster, clusterJournals, entryScope, outstandingEntries, parseJournal, type JournalEntry,
+  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, adoptCluster, clusterJournals, entryScope, journalConfigMapName, outstandingEntries, parseJournal, type JournalEntry,
 } from '../faults/index.js';
 import type { ClusterIdentity } from '../kube/index.js';
 import { RUN_FILES } from '../results/run-folder.js';
 import { SYSTEM_NAMESPACES, faultNamespace, refusedNamespace, type CaseSpec, type Plan } from '../plan/index.js';
+import type { RunLease } from './cluster-lease.js';
 import type { ClusterSession } from './cluster-session.js';
 import { revertJournalEntries, type RevertDeps, type RevertReport } from './revert.js';
 
@@ -53,6 +54,8 @@ export interface GuardOptions {
   revertFirst: boolean;
   /** the cluster's identity (read when the run may revert or inject): only its entries are reverted */
   identity?: ClusterIdentity;
+  /** the run's lease on the cluster: --revert-first reverts only while this run holds it */
+  lease?: RunLease;
   deps: Omit<RevertDeps, 'kube' | 'kubeconfig'>;
   onRevert?: (r: RevertReport) => void;
 }
@@ -72,6 +75,7 @@ export async function guardClusterJournal(plan: Plan, cluster: ClusterSession, o
       hint: `crt keeps its revert journal in the cluster: it needs get, list, create and update on configmaps in ${namespace} (cluster.journalNamespace)`,
     });
   }
+  checkJournalName(journals, o.runId, namespace);
   const pending = journals
     .map((j) => {
       // entries without identity in this cluster's ConfigMap were made on it (adoptCluster); another cluster's are never reverted here
@@ -84,6 +88,12 @@ export async function guardClusterJournal(plan: Plan, cluster: ClusterSession, o
     throw new EnvironmentError(`faults of earlier runs are still in place on ${cluster.kube.server}:\n  ${lines.join('\n  ')}`, {
       hint: `revert them first: crt revert --all${cluster.kubeconfig ? ` --kubeconfig ${cluster.kubeconfig}` : ''} — or run with --revert-first`,
     });
+  }
+  // Never revert under a live run: the faults of other runs are touched only while this run holds the
+  // cluster's lease, so their runs are over (or their leases lapsed: they crashed).
+  if (pending.length > 0) {
+    if (!o.lease) throw new Error('internal: --revert-first without the run lease');
+    o.lease.check();
   }
   const failed: string[] = [];
   for (const j of pending) {
@@ -104,6 +114,20 @@ export async function guardClusterJournal(plan: Plan, cluster: ClusterSession, o
 function fileOfCluster(file: string, identity: ClusterIdentity | undefined): boolean {
   if (!identity) return true;
   return !parseJournal(readFileSync(file, 'utf8')).some((e) => entryScope(e, identity).kind === 'elsewhere');
+}
+
+/**
+ * Run ids that differ only in case or in `_`/`-` share one journal ConfigMap name: a run whose name is
+ * taken by another run's journal is refused (exit 3), so that no journal holds two runs' entries.
+ */
+function checkJournalName(journals: ReadonlyArray<{ name: string; runId: string }>, runId: string, namespace: string): void {
+  const name = journalConfigMapName(runId);
+  const other = journals.find((j) => j.name === name && j.runId !== runId);
+  if (other) {
+    throw new EnvironmentError(`run id ${runId} maps to the journal ConfigMap ${namespace}/${name}, which holds the journal of run ${other.runId}`, {
+      hint: 'run ids are compared without case and with _ and - alike: choose another --run-id',
+    });
+  }
 }
 
 export function describeEntry(e: JournalEntry): string {

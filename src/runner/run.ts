@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { crtVersion } from '../core/version.js';
+import { DEFAULT_JOURNAL_NAMESPACE } from '../faults/index.js';
 import { createEngine } from '../load/index.js';
 import { clusterIdentity } from '../kube/index.js';
 import type { Selection } from '../plan/select.js';
@@ -11,6 +12,8 @@ import { RESULT_SCHEMA_VERSION, type CaseResult, type RunCounts, type RunResult 
 import { buildStudies } from '../results/studies.js';
 import { caseStudy, interruption, runCase, type RunServices } from './case-runner.js';
 import { checkContext, checkNamespaces, describeEntry, guardClusterJournal } from './cluster-guard.js';
+import { RunLease, needsRunLease } from './cluster-lease.js';
+import { RUN_LEASE_NAME, kubeLeaseApi } from './lease-api.js';
 import { openCluster, type ClusterSession } from './cluster-session.js';
 import { checkReachable, needsCluster, usedTargets } from './preflight.js';
 import { PlanTargets } from './targets.js';
@@ -38,8 +41,16 @@ export interface RunOutcome {
 export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOptions): Promise<RunOutcome> {
   checkNamespaces(plan, cases);
   const cluster = await openCluster(plan, o.dir, o.log, o.signal, (m) => o.observer.notice?.(m));
+  let lease: RunLease | undefined;
   try {
     if (cluster) checkContext(plan, cluster.context);
+    // one run per cluster: the lease comes before anything acts (--revert-first, conditions, faults)
+    if (cluster && needsRunLease(cases, Boolean(o.revertFirst && cluster.external))) {
+      const namespace = plan.cluster?.journalNamespace ?? DEFAULT_JOURNAL_NAMESPACE;
+      lease = new RunLease(kubeLeaseApi(cluster.kube, namespace), namespace, { runId: o.runId, clock: o.clock, log: o.log.child({ component: 'run-lease' }), notify: (m) => o.observer.notice?.(m) });
+      await lease.acquire();
+      o.observer.notice?.(`run lease ${namespace}/${RUN_LEASE_NAME} taken: no other crt run acts on this cluster until this one ends`);
+    }
     // every journal entry names the cluster it acts on (none: faults acting on this machine only);
     // read once, and only when something may be reverted: a load-only run needs no more rights
     const identity = cluster && (o.revertFirst || cases.some((c) => c.trigger.length > 0)) ? await clusterIdentity(cluster.kube) : undefined;
@@ -47,7 +58,7 @@ export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOpti
     else if (identity) o.journal.bindCluster(identity);
     if (cluster?.external) {
       const store = await guardClusterJournal(plan, cluster, {
-        runId: o.runId, dir: o.dir, revertFirst: o.revertFirst ?? false, deps: { clock: o.clock, log: o.log, cwd: path.dirname(plan.file) }, ...(identity ? { identity } : {}),
+        runId: o.runId, dir: o.dir, revertFirst: o.revertFirst ?? false, ...(lease ? { lease } : {}), deps: { clock: o.clock, log: o.log, cwd: path.dirname(plan.file) }, ...(identity ? { identity } : {}),
         onRevert: (r) => o.observer.notice?.(`--revert-first: ${r.ok ? 'reverted' : 'REVERT FAILED'} ${describeEntry(r.entry)}: ${r.detail}`),
       });
       o.journal.addStore(store);
@@ -55,16 +66,19 @@ export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOpti
     }
     const targets = new PlanTargets(plan.targets, cluster ? (ns, name, port) => cluster.serviceUrl(ns, name, port) : undefined);
     if (cluster) await checkReachable(plan, [...usedTargets(cases)].filter((t) => needsCluster(plan.targets[t])), targets);
-    return await runCases(plan, cases, o, targets, cluster);
+    const held = lease;
+    return await runCases(plan, cases, held ? { ...o, permitInjection: () => held.check() } : o, targets, cluster, held);
   } finally {
+    await lease?.release();
     if (cluster) {
-      o.observer.notice?.('stopping the embedded cluster…');
+      // a cluster reached by kubeconfig outlives the run: only the run's own embedded cluster is stopped
+      if (!cluster.external) o.observer.notice?.('stopping the embedded cluster…');
       await cluster.close();
     }
   }
 }
 
-async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, targets: PlanTargets, cluster: ClusterSession | undefined): Promise<RunOutcome> {
+async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, targets: PlanTargets, cluster: ClusterSession | undefined, lease: RunLease | undefined): Promise<RunOutcome> {
   const started = o.clock.wallNow();
   const results: CaseResult[] = [];
   const revertFailures: string[] = [];
@@ -114,6 +128,8 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
       crtVersion, node: process.version, platform: process.platform, arch: process.arch, host: os.hostname(), cpus: os.cpus().length,
       engines, targets: Object.fromEntries(Object.values(plan.targets).map((t) => [t.name, t.url ?? `service ${t.service}`])),
       ...(cluster ? { cluster: cluster.description } : {}),
+      // the record itself: its release (and a loss during the reports) is filled in before run.json is written
+      ...(lease ? { clusterLease: lease.record } : {}),
       command: o.command,
     },
     startedAt: new Date(started).toISOString(),

@@ -45,6 +45,8 @@ export interface TimelineDeps {
   onFaultEnd: (offsetMs: number) => void;
   /** an injection took effect (after apply) */
   onInjected?: (injection: Injection) => void;
+  /** throws when no fault may be injected any more (the run lost its cluster lease) */
+  permitInjection?: () => void;
 }
 
 
@@ -139,6 +141,12 @@ export class Timeline {
       return fail(`could not resolve: ${errorMessage(err)}`);
     }
     let entryId: string;
+    try {
+      // the last moment before acting: a run that lost its cluster lease injects nothing more
+      this.d.permitInjection?.();
+    } catch (err) {
+      return fail(`not injected: ${errorMessage(err)}`);
+    }
     try {
       entryId = await this.d.journal.intend({ caseId: this.d.caseId, step: action.name, fault: action.kind, summary: plan.summary, targets: plan.targets, revert: plan.revert });
     } catch (err) {

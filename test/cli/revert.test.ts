@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NetworkingV1Api, Watch } from '@kubernetes/client-node';
+import { CoordinationV1Api, NetworkingV1Api, Watch } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { parseJournal, outstandingEntries } from '../../src/faults/index.js';
 import { kubeClients, type KubeClients } from '../../src/kube/index.js';
@@ -39,6 +39,18 @@ async function runAndKill(args: string[], cwd: string, journal: string, count: n
     await exited;
   }
   return { stderr };
+}
+
+/**
+ * A killed run leaves its cluster lease live until 15 s after its last renewal: until then crt revert
+ * and crt run leave its faults alone (test/cli/cluster-lease.test.ts). Waits for that.
+ */
+async function untilLeaseLapsed(kube: KubeClients): Promise<void> {
+  const api = kube.kc.makeApiClient(CoordinationV1Api);
+  await until('the killed run\'s lease lapsed', async () => {
+    const lease = await api.readNamespacedLease({ name: 'crt-run-lock', namespace: 'default' }).catch(() => null);
+    return !lease || Date.parse(String(lease.spec?.renewTime)) + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 < Date.now();
+  }, 30_000, 250);
 }
 
 describe('crt revert after crt run was killed with SIGKILL mid-fault, from the journal ConfigMap (another machine)', function () {
@@ -91,6 +103,7 @@ ${faults}`;
 `));
     const journal = path.join(tmp.dir, 'reports', 'killed-1', 'journal.jsonl');
     await runAndKill(['run', 'plan.yaml', '--run-id', 'killed-1'], tmp.dir, journal, 6);
+    await untilLeaseLapsed(kube);
     const during = await clusterState(kube);
     expect(during.policies.some((n) => n?.startsWith('crt-cut-cut-isolate-'))).to.equal(true);
     expect(during.customerReplicas).to.equal(1);
@@ -138,6 +151,7 @@ ${faults}`;
     const linkState = async (): Promise<unknown> => ((await (await fetch(`${kube.server}/crt/v1/nodes/node-1/link`)).json()) as { state: string }).state;
     await writeFile(path.join(tmp.dir, 'link.yaml'), plan(`        - {at: 0s, fault: node-loss, name: link, mode: link, node: node-1, timeout: 1s}`));
     await runAndKill(['run', 'link.yaml', '--run-id', 'killed-link'], tmp.dir, path.join(tmp.dir, 'reports', 'killed-link', 'journal.jsonl'), 1);
+    await untilLeaseLapsed(kube);
     expect(await linkState()).to.equal('down');
     const elsewhere = path.join(tmp.dir, 'elsewhere-link');
     await mkdir(elsewhere);
@@ -150,6 +164,7 @@ ${faults}`;
   it('crt run --revert-first reverts what a killed run left, then runs', async () => {
     await writeFile(path.join(tmp.dir, 'cut.yaml'), plan(`        - {at: 0s, fault: network-cut, name: cut, namespace: demo, selector: app=customer-service, verify: false}`));
     await runAndKill(['run', 'cut.yaml', '--run-id', 'killed-2'], tmp.dir, path.join(tmp.dir, 'reports', 'killed-2', 'journal.jsonl'), 1);
+    await untilLeaseLapsed(kube);
     expect((await clusterState(kube)).policies.length).to.equal(1);
     await writeFile(path.join(tmp.dir, 'short.yaml'), `
 apiVersion: crt/v1
@@ -162,6 +177,8 @@ layers:
 `);
     const r = await crt(['run', 'short.yaml', '--run-id', 'after', '--revert-first'], { cwd: tmp.dir, timeoutMs: 60_000 });
     expect(r.code, r.stderr).to.equal(0);
+    // the killed run's lease had lapsed: taken over, and said so
+    expect(r.stderr).to.match(/took over the run lease default\/crt-run-lock at \S+ from run killed-2 on .* it expired at \S+Z/);
     expect(r.stderr, r.stderr).to.match(/--revert-first: reverted LOG-KILLED\/cut network-cut \((intended|applied) .*\): .*: deleted NetworkPolicy crt-cut-cut-isolate-/);
     expect((await clusterState(kube)).policies).to.deep.equal([]);
     // the run folder's journal of the killed run was updated too

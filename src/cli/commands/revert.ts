@@ -11,7 +11,7 @@ import {
 import { clusterIdentity, describeCluster, kubeClients, type ClusterIdentity, type KubeClients } from '../../kube/index.js';
 import { loadPlan } from '../../plan/index.js';
 import { RUN_FILES } from '../../results/run-folder.js';
-import { describeEntry, revertJournalEntries, type RevertReport } from '../../runner/index.js';
+import { describeEntry, describeExpiry, revertJournalEntries, runInProgress, type RevertReport } from '../../runner/index.js';
 import type { CliIO } from '../io.js';
 
 export interface RevertFlags {
@@ -24,7 +24,7 @@ export interface RevertFlags {
   plan?: string;
   journalNamespace?: string;
   cluster: boolean;
-  /** revert objects changed since the fault, and entries of an unknown cluster */
+  /** revert objects changed since the fault, entries of an unknown cluster, and the faults of a run in progress (its lease is live) */
   force: boolean;
 }
 
@@ -71,6 +71,9 @@ export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger):
   const runs = readRunFolders(flags.out);
   if (kube) await readClusterJournals(kube, namespace, identity, runs, flags.out, io);
   else io.stderr.write(`note: no cluster (${why}); using the run folders under ${flags.out} only\n`);
+  // a run in progress (its cluster lease is live) reverts its own faults: its journal is not touched
+  const live = kube && !flags.force ? await runInProgress(kube, namespace, Date.now()) : null;
+  const inProgress = (runId: string) => (live?.runId === runId ? `in progress on ${live.host} since ${live.startedAt} (its lease ${describeExpiry(live, Date.now())})` : null);
   const pending = [...runs.values()]
     .filter((r) => flags.all || flags.list || r.runId === flags.run)
     .map((r) => classify(r, identity, flags.force))
@@ -78,7 +81,7 @@ export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger):
     .sort((a, b) => a.run.runId.localeCompare(b.run.runId));
 
   if (flags.list) {
-    listPending(pending, io);
+    listPending(pending, inProgress, io);
     return ExitCode.passed;
   }
   if (flags.run && !runs.has(flags.run)) {
@@ -90,17 +93,19 @@ export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger):
     io.stderr.write('nothing to revert\n');
     return ExitCode.passed;
   }
+  const refused = pending.filter((p) => inProgress(p.run.runId));
+  for (const p of refused) io.stderr.write(`run ${p.run.runId}: not reverted, ${inProgress(p.run.runId)}; it reverts its faults when it ends (--force reverts them now)\n`);
   let failed = 0;
   let changed = 0;
   for (const p of pending) {
-    if (p.mine.length > 0) {
+    if (p.mine.length > 0 && !refused.includes(p)) {
       const reports = await revertRun(p, { kube, kubeconfig, identity, force: flags.force }, log, io);
       changed += reports.filter((r) => r.changed).length;
       failed += reports.filter((r) => !r.ok && !r.changed).length;
     }
     writeNotTouched(p, identity, io);
   }
-  return summarize(pending, { failed, changed, connected: identity }, flags, io);
+  return summarize(pending, { failed, changed, inProgress: refused.length, connected: identity }, flags, io);
 }
 
 /** The connected cluster's identity; `--list` goes on without it (entries of every cluster then listed as elsewhere). */
@@ -140,11 +145,13 @@ function classify(run: RunJournal, identity: ClusterIdentity | undefined, force:
   return p;
 }
 
-function listPending(pending: readonly Pending[], io: CliIO): void {
+function listPending(pending: readonly Pending[], inProgress: (runId: string) => string | null, io: CliIO): void {
   if (pending.length === 0) io.stderr.write('nothing to revert\n');
   for (const p of pending) {
     const where = [p.run.file ? path.relative(process.cwd(), p.run.file) : null, p.run.configMapNamespace ? `configmap ${p.run.configMapNamespace}/crt-journal-…` : null].filter(Boolean).join(', ');
     io.stdout.write(`${p.run.runId} (${where})\n`);
+    const live = inProgress(p.run.runId);
+    if (live) io.stdout.write(`  ${live}: not revertable now\n`);
     for (const e of [...p.mine, ...p.unknown, ...p.elsewhere]) {
       io.stdout.write(`  ${describeEntry(e)}\n    revert: ${JSON.stringify(e.revert)}\n`);
       if (!p.mine.includes(e)) io.stdout.write(`    ${notTouched(e)}\n`);
@@ -177,7 +184,7 @@ function writeNotTouched(p: Pending, identity: ClusterIdentity | undefined, io: 
   for (const e of p.unknown) io.stderr.write(`  REFUSED  ${e.caseId}/${e.step} ${e.fault} of run ${p.run.runId}: ${describeScope(entryScope(e, identity))}\n`);
 }
 
-function summarize(pending: readonly Pending[], n: { failed: number; changed: number; connected: ClusterIdentity | undefined }, flags: RevertFlags, io: CliIO): ExitCodeValue {
+function summarize(pending: readonly Pending[], n: { failed: number; changed: number; inProgress: number; connected: ClusterIdentity | undefined }, flags: RevertFlags, io: CliIO): ExitCodeValue {
   const unknown = pending.flatMap((p) => p.unknown.map(() => p.run.runId));
   const elsewhere = pending.reduce((sum, p) => sum + p.elsewhere.length, 0);
   const mine = pending.reduce((sum, p) => sum + p.mine.length, 0);
@@ -196,7 +203,9 @@ function summarize(pending: readonly Pending[], n: { failed: number; changed: nu
     io.stderr.write(`hint: if they were made on this cluster: crt revert --run ${unknown[0]} --force; if not, revert them connected to their cluster, or remove their run folder\n`);
   }
   if (n.failed > 0) io.stderr.write(`${n.failed} revert(s) failed: the cluster may still hold these faults (crt revert --list)\n`);
-  return n.failed + n.changed + unknown.length > 0 ? ExitCode.revertFailed : ExitCode.passed;
+  if (n.failed + n.changed + unknown.length > 0) return ExitCode.revertFailed;
+  // a run in progress was left to revert its own faults: nothing failed, but nothing is known to be clean either
+  return n.inProgress > 0 ? ExitCode.environment : ExitCode.passed;
 }
 
 /** The cluster to revert on: --plan's, --kubeconfig/--context, or the default kubeconfig when there is one. */

@@ -3,6 +3,7 @@
  * bits the registry strategies fill in), so stored objects read back the way kubectl and controllers expect.
  * Every default only fills a field that is absent: what the client sent always wins.
  */
+import { decodeLeaseTimes, LEASES } from './lease.js';
 import { defaultNetworkPolicy } from './network-policy.js';
 import type { KObject } from './types.js';
 import { defaultHorizontalPodAutoscaler, defaultJob } from './workload-defaults.js';
@@ -47,6 +48,10 @@ export function applyDefaults(resourceKey: string, obj: KObject): void {
       break;
     case 'networking.k8s.io/networkpolicies':
       defaultNetworkPolicy(obj);
+      break;
+    case LEASES:
+      // not a default: the MicroTime decoding the server does first (a 400 for a badly formed time)
+      decodeLeaseTimes(obj);
       break;
     default:
       // nodes, events, configmaps, endpoints, endpoint slices: nothing the cluster relies on

@@ -50,6 +50,8 @@ export const builtinResources: readonly ResourceType[] = [
   resource('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, { shortNames: ['pdb'], subresources: ['status'] }),
   resource('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, { shortNames: ['netpol'] }),
   resource('batch', 'v1', 'Job', 'jobs', true, { categories: ['all'], subresources: ['status'] }),
+  // crt's run lease (one run per cluster) and any client's leader election
+  resource('coordination.k8s.io', 'v1', 'Lease', 'leases', true),
   resource('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, { shortNames: ['hpa'], categories: ['all'], subresources: ['status'] }),
   // Events are served as core/v1 only: one store, so `kubectl describe` and the report's timeline agree.
 ];

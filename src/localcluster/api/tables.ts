@@ -5,6 +5,7 @@
  */
 import type { ResourceType } from './resources.js';
 import { formatLabelSelector, labelSelectorFromSpec, labelSelectorString } from './selectors.js';
+import { leaseCells, leaseColumns } from './lease.js';
 import { pdbCells, pdbColumns } from './pdb-table.js';
 import type { KObject, ObjectMeta, Table, TableColumn, TableRow } from './types.js';
 import { workloadTables } from './workload-tables.js';
@@ -127,6 +128,7 @@ const columns: Record<string, TableColumn[]> = {
 };
 columns['events.k8s.io/events'] = columns.events!;
 columns['policy/poddisruptionbudgets'] = [nameCol, ...pdbColumns, ageCol];
+columns['coordination.k8s.io/leases'] = [nameCol, ...leaseColumns, ageCol];
 columns['networking.k8s.io/networkpolicies'] = [nameCol,
   col('Pod-Selector', 'string', 'Select which pods this network policy applies to', 0), ageCol];
 
@@ -306,6 +308,7 @@ const printers: Record<string, (obj: Obj, nowMs: number) => unknown[]> = {
   services: serviceCells, endpoints: endpointsCells, 'discovery.k8s.io/endpointslices': endpointSliceCells,
   events: eventCells, 'events.k8s.io/events': eventCells,
   'policy/poddisruptionbudgets': (b, now) => [b.metadata?.name, ...pdbCells(b), age(b.metadata?.creationTimestamp, now)],
+  'coordination.k8s.io/leases': (l, now) => [l.metadata?.name, ...leaseCells(l), age(l.metadata?.creationTimestamp, now)],
   namespaces: (ns, now) => [ns.metadata?.name, ns.status?.phase ?? '', age(ns.metadata?.creationTimestamp, now)],
   'networking.k8s.io/networkpolicies': (np, now) => [np.metadata?.name, formatLabelSelector(np.spec?.podSelector), age(np.metadata?.creationTimestamp, now)],
   configmaps: (cm, now) => [cm.metadata?.name, Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, age(cm.metadata?.creationTimestamp, now)],

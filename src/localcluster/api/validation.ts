@@ -4,6 +4,7 @@
  * already know, e.g. `Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value: ...`.
  * Validation runs on defaulted objects; it never mutates them.
  */
+import { LEASES, validateLease } from './lease.js';
 import { validateNetworkPolicy } from './network-policy.js';
 import { validatePodDisruptionBudget } from './pdb-validation.js';
 import type { ResourceType } from './resources.js';
@@ -433,6 +434,8 @@ function specCauses(resourceKey: string, obj: KObject, old: KObject | undefined)
       return validateHorizontalPodAutoscaler(obj);
     case 'policy/poddisruptionbudgets':
       return validatePodDisruptionBudget(obj);
+    case LEASES:
+      return validateLease(obj);
     default:
       return [];
   }

@@ -154,9 +154,9 @@ export class Store {
     const old = this.peek(resourceKey, namespace, name);
     if (!old) throw notFound(resource, name);
     const pre = opts.preconditions;
-    if ((pre?.uid && pre.uid !== old.metadata.uid) || (pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion)) {
-      throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(resource)} "${name}": Precondition failed: UID in precondition: ${pre.uid ?? ''}, UID in object meta: ${old.metadata.uid}`, { name, group: resource.group, kind: resource.plural });
-    }
+    const failed = pre?.uid && pre.uid !== old.metadata.uid ? `UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid}`
+      : pre?.resourceVersion && pre.resourceVersion !== old.metadata.resourceVersion ? `ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${old.metadata.resourceVersion}` : '';
+    if (failed) throw new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(resource)} "${name}": Precondition failed: ${failed}`, { name, group: resource.group, kind: resource.plural });
     if (opts.dryRun) return structuredClone(old);
     const graceful = this.gracefulDelete(resourceKey, old, opts);
     if (graceful) return structuredClone(graceful);

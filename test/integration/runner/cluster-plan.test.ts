@@ -38,6 +38,8 @@ layers:
     expect(result.environment.cluster).to.equal('embedded cluster (2 nodes)');
     expect(result.environment.targets.gw).to.equal('service demo/gateway');
     expect(notices.join('\n')).to.match(/starting the embedded cluster \(2 nodes\)[\s\S]*embedded cluster ready/);
+    expect(notices).to.include('stopping the embedded cluster…');
+    expect(result.environment.clusterLease, 'a run without faults takes no lease').to.equal(undefined);
     expect(leftoverPodProcesses(path.join(tmp.dir, 'cluster'))).to.deep.equal([]);
   });
 

@@ -62,6 +62,8 @@ describe('network-cut in a plan on the embedded cluster, under load through the 
     expect(isolate.verdict, isolate.reason).to.equal('passed');
     expect(phase(isolate, 'whole')!.failed).to.be.greaterThan(5);
     expect(events.some((e) => e.kind === 'note' && /^the load opens new connections \(forceReconnect\)$/.test(e.detail ?? ''))).to.equal(true);
+    // the run's own embedded cluster is leased too: held past its 15 s (renewed), released at the end
+    expect(result.environment.clusterLease).to.deep.equal({ name: 'crt-run-lock', namespace: 'default', durationSec: 15, released: true });
   });
 
   it('marks the case inconclusive when the cluster does not enforce NetworkPolicy (the cut changed nothing)', async () => {
