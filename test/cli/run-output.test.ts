@@ -125,7 +125,7 @@ current-context: c
     const r = await crt(['run', file, '--run-id', 'r1'], { cwd: tmp.dir });
     expect(r.code, r.stderr).to.equal(3);
     expect(r.stderr).to.include('no case ran: removed the run folder reports/r1\n');
-    expect(r.stderr).to.match(/error: cannot read the crt journals .*ECONNREFUSED/);
+    expect(r.stderr).to.match(/error: cannot take the run lease .*ECONNREFUSED/);
     expect(await readdir(path.join(tmp.dir, 'reports'))).to.deep.equal([]);
     expect(server.count).to.equal(0);
   });
