@@ -1,4 +1,4 @@
-import type { LoadSpec } from '../plan/types.js';
+import type { LoadSpec } from '../plan/index.js';
 export { openFilesLimit } from '../core/open-files.js';
 
 /** File descriptors crt itself keeps open while a load runs (log, sinks, journal, the engine's threads) besides the connections. */

@@ -1,4 +1,4 @@
-import { MAX_DURATION_MS, MAX_DURATION_TEXT, isDuration, isPercent, parseDuration, parsePercent } from '../core/units.js';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, isDuration, isPercent, parseDuration, parsePercent } from '../core/index.js';
 import { closest } from './suggest.js';
 import { LATENCY_METRICS, type AbortRule, type MetricName } from './types.js';
 

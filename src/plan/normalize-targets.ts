@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseDuration } from '../core/units.js';
+import { parseDuration } from '../core/index.js';
 import type { FileSet } from './files.js';
 import { location } from './normalize-load.js';
 import { namedFileProblem } from './read-file.js';

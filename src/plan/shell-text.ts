@@ -7,7 +7,7 @@
  * '…', "…", $(…), `…`, $((…)), here-documents); the shell parsers on npm either parse bash into an
  * AST without positions of the quoting (bash-parser, unmaintained) or only split words (shell-quote).
  */
-import { VARIABLE_REFERENCE } from '../core/variables.js';
+import { VARIABLE_REFERENCE } from '../core/index.js';
 
 export type ShellRewrite = { text: string; names: string[] } | { refused: string; hint: string };
 

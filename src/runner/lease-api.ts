@@ -3,7 +3,7 @@
  * client-node with the answers the lease logic decides on (cluster-lease.ts) as values.
  */
 import { ApiException, CoordinationV1Api, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage } from '../core/index.js';
 import type { KubeClients } from '../kube/index.js';
 
 /** The Lease a run holds while it may act on a cluster: one run per cluster (per journal namespace). */
