@@ -9,54 +9,15 @@ import { kubeClients, type KubeClients } from '../../src/kube/index.js';
 import type { RunResult } from '../../src/results/types.js';
 import { crt } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../helpers/embedded-cluster.js';
+import { manifests, namespace, okDeployment, okService } from '../helpers/manifests.js';
 import { until } from '../helpers/until.js';
 
-const MANIFEST = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: demo}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: demo, labels: {app: web}}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: web
-          image: node:20-slim
-          command: [node, -e, "require('http').createServer((q, r) => r.end('ok')).listen(8080, process.env.HOST)"]
-          ports: [{containerPort: 8080}]
-          readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api, namespace: demo, labels: {app: api}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: api
-          image: node:20-slim
-          command: [node, -e, "require('http').createServer((q, r) => r.end('ok')).listen(8080, process.env.HOST)"]
-          ports: [{containerPort: 8080}]
-          readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: demo}
-spec:
-  selector: {app: web}
-  ports: [{port: 80, targetPort: 8080}]
-`;
+const MANIFEST = manifests(
+  namespace('demo'),
+  okDeployment({ name: 'web', namespace: 'demo', replicas: 3 }),
+  okDeployment({ name: 'api', namespace: 'demo', replicas: 1 }),
+  okService('web', 'demo'),
+);
 
 /** H1 of issue 14: web scaled to 1 and a variable set on api, under load for `duration`. */
 const plan = (variable: string, duration: string, extra = '') => `

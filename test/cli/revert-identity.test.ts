@@ -6,30 +6,11 @@ import { parseJournal, type JournalEntry } from '../../src/faults/index.js';
 import { kubeClients, type KubeClients } from '../../src/kube/index.js';
 import { crt } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../helpers/embedded-cluster.js';
+import { manifests, namespace, okDeployment } from '../helpers/manifests.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 
-const MANIFEST = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: demo}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: demo, labels: {app: web}}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      terminationGracePeriodSeconds: 1
-      containers:
-        - name: web
-          image: node:20-slim
-          command: [node, -e, "require('http').createServer((q, r) => r.end('ok')).listen(8080, process.env.HOST)"]
-          readinessProbe: {httpGet: {path: /, port: 8080}, periodSeconds: 1}
-`;
+const MANIFEST = manifests(namespace('demo'), okDeployment({ name: 'web', namespace: 'demo', replicas: 2, port: false }));
 
 /** What a wrong revert would change: the deployment's replicas and image, and the power of node-3. */
 async function state(kube: KubeClients) {
