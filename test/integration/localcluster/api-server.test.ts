@@ -3,12 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, VersionApi, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, VersionApi, Watch, setHeaderOptions } from '@kubernetes/client-node';
 import { embeddedKubeconfig } from '../../../src/kube/index.js';
 import { ApiServer } from '../../../src/localcluster/apiserver/api-server.js';
 import { Store } from '../../../src/localcluster/store/store.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { apiError } from '../../helpers/api-error.js';
 
 type TempDir = Awaited<ReturnType<typeof tempDir>>;
 
@@ -39,15 +40,6 @@ describe('embedded cluster API server (through @kubernetes/client-node and kubec
     await tmp.remove();
   });
 
-  async function apiError(p: Promise<unknown>): Promise<{ code: number; body: any }> {
-    try {
-      await p;
-    } catch (err) {
-      if (err instanceof ApiException) return { code: err.code, body: typeof err.body === 'string' ? JSON.parse(err.body) : err.body };
-      throw err;
-    }
-    throw new Error('expected an ApiException');
-  }
 
   it('reports its version through /version', async () => {
     const v = await kc.makeApiClient(VersionApi).getCode();

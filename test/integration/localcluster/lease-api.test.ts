@@ -3,12 +3,13 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { ApiException, CoordinationV1Api, KubeConfig, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { CoordinationV1Api, KubeConfig, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { embeddedKubeconfig } from '../../../src/kube/index.js';
 import { ApiServer } from '../../../src/localcluster/apiserver/api-server.js';
 import { Store } from '../../../src/localcluster/store/store.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { apiError } from '../../helpers/api-error.js';
 
 const run = promisify(execFile);
 
@@ -37,15 +38,6 @@ describe('embedded cluster API server: coordination.k8s.io/v1 Leases', function 
     await tmp.remove();
   });
 
-  async function apiError(p: Promise<unknown>): Promise<{ code: number; body: any }> {
-    try {
-      await p;
-    } catch (err) {
-      if (err instanceof ApiException) return { code: err.code, body: typeof err.body === 'string' ? JSON.parse(err.body) : err.body };
-      throw err;
-    }
-    throw new Error('expected an ApiException');
-  }
 
   const lease = (holder: string, at: Date): V1Lease => ({
     metadata: { name: 'lock', namespace: 'default' },
