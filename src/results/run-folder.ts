@@ -22,12 +22,15 @@ export function newRunId(planName: string, now: Date, random: string): string {
 /** What a run id may be: it names a folder under --out, a journal ConfigMap and tags in InfluxDB. */
 export const RUN_ID_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
 
-/** Refuses a run id that is not a plain folder name (`../x`, `/etc/x`, empty, a newline, 300 characters). */
-export function checkRunId(id: string): void {
+/**
+ * Refuses a run id that is not a plain folder name (`../x`, `/etc/x`, empty, a newline, 300 characters).
+ * `what` names where it came from in the message (`--run-id`, or `run id` for a command's argument).
+ */
+export function checkRunId(id: string, what = '--run-id'): void {
   if (RUN_ID_PATTERN.test(id) && id !== '.' && id !== '..') return;
   const shown = JSON.stringify(id.length > 60 ? `${id.slice(0, 60)}…` : id);
   const why = id.length === 0 ? 'is empty' : id.length > 100 ? `has ${id.length} characters (at most 100)` : id === '.' || id === '..' ? 'is not a folder of its own under --out' : 'has characters other than letters, digits, ".", "_" and "-"';
-  throw new UsageError(`--run-id ${shown} ${why}`, { hint: 'a run id is a folder name: 1 to 100 of A-Z a-z 0-9 . _ -, e.g. --run-id nightly-2026-12-07' });
+  throw new UsageError(`${what} ${shown} ${why}`, { hint: 'a run id is a folder name: 1 to 100 of A-Z a-z 0-9 . _ -, e.g. --run-id nightly-2026-12-07' });
 }
 
 /**

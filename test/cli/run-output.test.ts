@@ -111,6 +111,27 @@ ${extra}layers:
     expect(await readdir(path.join(ro, 'r1'))).to.deep.equal(before);
   });
 
+  it('crt confirm refuses a run id that is not a folder name (exit 2) and writes nothing outside --out', async () => {
+    await mkdir(path.join(tmp.dir, 'elsewhere', 'confirm'), { recursive: true });
+    await writeFile(path.join(tmp.dir, 'elsewhere', 'confirm', 'PHY-01--switch-off.waiting'), '{}\n');
+    const r = await crt(['confirm', '../elsewhere', 'switch-off'], { cwd: tmp.dir });
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.equal('error: run id "../elsewhere" has characters other than letters, digits, ".", "_" and "-"\nhint: a run id is a folder name: 1 to 100 of A-Z a-z 0-9 . _ -, e.g. --run-id nightly-2026-12-07\n');
+    expect(await readdir(path.join(tmp.dir, 'elsewhere', 'confirm'))).to.deep.equal(['PHY-01--switch-off.waiting']);
+  });
+
+  it('crt confirm into a run folder it cannot write is the environment (exit 3), not a usage error', async function () {
+    if (!isRoot) this.skip(); // mounting a read-only tmpfs needs root (CI runs as root)
+    await mkdir(path.join(tmp.dir, 'reports', 'r1', 'confirm'), { recursive: true });
+    await writeFile(path.join(tmp.dir, 'reports', 'r1', 'confirm', 'PHY-01--switch-off.waiting'), '{}\n');
+    const ro = await readOnlyMount(path.join(tmp.dir, 'reports', 'r1'));
+    const r = await crt(['confirm', 'r1', 'switch-off', '--out', ro], { cwd: tmp.dir });
+    expect(r.code, r.stderr).to.equal(3);
+    expect(r.stderr).to.match(/^error: cannot confirm switch-off of run r1 in .*\/ro\/r1: .*EROFS/);
+    expect(r.stderr).to.contain('hint: crt confirm writes the confirmation into the run folder');
+    expect(await readdir(path.join(ro, 'r1', 'confirm'))).to.deep.equal(['PHY-01--switch-off.waiting']);
+  });
+
   it('a start refused once the run folder exists (cluster unreachable) leaves no run folder', async () => {
     server = await startServer(fixedDelay(1));
     const port = await closedPort();
