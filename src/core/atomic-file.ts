@@ -37,9 +37,9 @@ export function outputError(what: string, err: unknown, hint = 'check that the f
  * first three and removes its temporary file on failure; the folder's fsync is ours.
  * A failure is an EnvironmentError naming the file and the reason (a full disk: ENOSPC).
  */
-export async function writeFileAtomically(file: string, content: string): Promise<void> {
+export async function writeFileAtomically(file: string, content: string | Buffer): Promise<void> {
   try {
-    await writeFileAtomic(file, content, { encoding: 'utf8', fsync: true });
+    await writeFileAtomic(file, content, typeof content === 'string' ? { encoding: 'utf8', fsync: true } : { fsync: true });
     await fsyncFolder(path.dirname(file));
   } catch (err) {
     throw outputError(file, err);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { writeFileAtomically } from '../core/index.js';
 import { HTML_FILE } from './html.js';
 import { ReporterSkipped, type Reporter, type ReportInput } from './reporter.js';
 
@@ -73,7 +74,11 @@ async function executable(file: string): Promise<boolean> {
   }
 }
 
-/** Prints `htmlFile` to `pdfFile`; a fresh profile directory each time, so parallel runs never share one. */
+/**
+ * Prints `htmlFile` to `pdfFile`; a fresh profile directory each time, so parallel runs never share one.
+ * Chromium prints into that directory, and the checked PDF is then written atomically: a killed
+ * Chromium or a full disk never leaves a torn report.pdf (nor removes the previous one).
+ */
 async function printToPdf(chromium: string, htmlFile: string, pdfFile: string): Promise<void> {
   try {
     await access(htmlFile);
@@ -81,10 +86,11 @@ async function printToPdf(chromium: string, htmlFile: string, pdfFile: string): 
     throw new Error(`${HTML_FILE} was not written, so there is nothing to print (see the html reporter's status)`, { cause: err });
   }
   const profile = await mkdtemp(path.join(tmpdir(), 'crt-chromium-'));
+  const printed = path.join(profile, 'report.pdf');
   try {
     const args = [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--no-pdf-header-footer',
-      `--user-data-dir=${profile}`, `--print-to-pdf=${path.resolve(pdfFile)}`, pathToFileURL(path.resolve(htmlFile)).href,
+      `--user-data-dir=${profile}`, `--print-to-pdf=${printed}`, pathToFileURL(path.resolve(htmlFile)).href,
     ];
     try {
       await run(chromium, args, { timeout: PRINT_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 });
@@ -92,8 +98,9 @@ async function printToPdf(chromium: string, htmlFile: string, pdfFile: string): 
       const e = err as { stderr?: string; message: string };
       throw new Error(`${chromium} could not print ${HTML_FILE}: ${lastLines(e.stderr ?? '') || e.message}`, { cause: err });
     }
-    const head = (await readFile(pdfFile)).subarray(0, 5).toString('latin1');
-    if (head !== '%PDF-') throw new Error(`${chromium} did not write a PDF to ${pdfFile}`);
+    const pdf = await readFile(printed).catch(() => Buffer.alloc(0));
+    if (pdf.subarray(0, 5).toString('latin1') !== '%PDF-') throw new Error(`${chromium} did not write a PDF to ${pdfFile}`);
+    await writeFileAtomically(pdfFile, pdf);
   } finally {
     await rm(profile, { recursive: true, force: true });
   }

@@ -46,6 +46,18 @@ describe('report/pdf', function () {
     expect(statuses[0]?.error).to.match(/report\.html was not written/);
   });
 
+  it('leaves the previous report.pdf whole when Chromium writes a torn file', async () => {
+    const chromium = path.join(dir, 'torn-chrome');
+    // writes half a PDF where --print-to-pdf says, then fails, as a Chromium killed mid-print would
+    await writeFile(chromium, '#!/bin/sh\nfor a in "$@"; do case "$a" in --print-to-pdf=*) printf "%%PDF-1.4 torn" > "${a#--print-to-pdf=}";; esac; done\nexit 1\n');
+    await chmod(chromium, 0o755);
+    await writeFile(path.join(dir, 'report.pdf'), '%PDF-1.7 the previous report');
+    const statuses = await renderAll(input(), { html: htmlReporter, pdf: () => pdfReporter({ env: { PATH: '', CRT_CHROMIUM: chromium } }) }, silentLogger);
+    expect(statuses[1]).to.include({ name: 'pdf', ok: false });
+    expect(statuses[1]?.error).to.match(/could not print report\.html/);
+    expect(await readFile(path.join(dir, 'report.pdf'), 'utf8')).to.equal('%PDF-1.7 the previous report');
+  });
+
   it('prints report.html to a PDF of several pages with headless Chromium', async function () {
     await requireChromium(this);
     const statuses = await renderAll(input(), { html: htmlReporter, pdf: pdfReporter }, silentLogger);
