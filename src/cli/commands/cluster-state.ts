@@ -1,5 +1,6 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from '../../core/index.js';
 
 /** What `crt cluster up` records in `<dir>/cluster.json` for `down`, `status` and `url`. */
 export interface ClusterState {
@@ -26,10 +27,8 @@ export async function readState(dir: string): Promise<ClusterState | undefined> 
 }
 
 export async function writeState(dir: string, state: ClusterState): Promise<void> {
-  const file = statePaths(dir).state;
-  await writeFile(`${file}.tmp`, JSON.stringify(state, null, 2) + '\n');
-  const { rename } = await import('node:fs/promises');
-  await rename(`${file}.tmp`, file);
+  // atomic and fsynced: `down` after a crash must find the pid of the cluster it stops
+  await writeFileAtomically(statePaths(dir).state, `${JSON.stringify(state, null, 2)}\n`);
 }
 
 export async function clearState(dir: string, pid: number): Promise<void> {
