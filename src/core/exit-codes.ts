@@ -27,7 +27,7 @@ export const exitCodeDescriptions: ReadonlyArray<readonly [ExitCodeValue, string
   [ExitCode.passed, 'every selected case passed'],
   [ExitCode.failed, 'an expectation failed, or a case was aborted, not run or inconclusive'],
   [ExitCode.invalid, 'invalid plan or usage'],
-  [ExitCode.environment, 'environment unavailable (target unreachable at start, sink misconfigured)'],
+  [ExitCode.environment, 'environment unavailable (target or cluster unreachable at start, cluster held by another run, sink misconfigured, output not writable)'],
   [ExitCode.revertFailed, 'a revert failed: the cluster may still hold injected faults'],
   [ExitCode.sigint, 'interrupted by SIGINT'],
   [ExitCode.sigterm, 'interrupted by SIGTERM'],
