@@ -44,25 +44,30 @@ export interface DownloadOptions {
   staging: string;
   onProgress: (line: string) => void;
   signal?: AbortSignal;
+  /** how long a server may stay silent (no answer, no byte of the body) before the download counts as unavailable (default 30 s) */
+  stallMs?: number;
 }
+
+/** A mirror that accepts the connection and then says nothing (a black-holing proxy) must not hang the install. */
+export const DEFAULT_STALL_MS = 30_000;
 
 /** Downloads the four Kubernetes programs and etcd into `staging`, each verified against its sha256. */
 export async function downloadRelease(opts: DownloadOptions): Promise<void> {
   const { os, arch } = goPlatform();
   for (const name of releaseBinaries) {
     const url = `${opts.sources.release}/v${opts.kubernetesVersion}/bin/${os}/${arch}/${name}`;
-    const expected = firstHex(await fetchText(`${url}.sha256`, opts.signal));
+    const expected = firstHex(await fetchText(`${url}.sha256`, opts));
     opts.onProgress(`downloading ${url}`);
-    await fetchVerified(url, expected, path.join(opts.staging, name), opts.signal);
+    await fetchVerified(url, expected, path.join(opts.staging, name), opts);
   }
   const tarName = `etcd-v${opts.etcdVersion}-${os}-${arch}.tar.gz`;
   const dir = `${opts.sources.etcd}/v${opts.etcdVersion}`;
-  const sums = await fetchText(`${dir}/SHA256SUMS`, opts.signal);
+  const sums = await fetchText(`${dir}/SHA256SUMS`, opts);
   const line = sums.split('\n').find((l) => l.trim().split(/\s+/)[1]?.replace(/^\*/, '') === tarName);
   if (!line) throw new DownloadUnavailable(`${dir}/SHA256SUMS lists no ${tarName}`);
   opts.onProgress(`downloading ${dir}/${tarName}`);
   const tarball = path.join(opts.staging, tarName);
-  await fetchVerified(`${dir}/${tarName}`, firstHex(line), tarball, opts.signal);
+  await fetchVerified(`${dir}/${tarName}`, firstHex(line), tarball, opts);
   await extractEtcd(tarball, opts.staging);
 }
 
@@ -72,43 +77,85 @@ function firstHex(text: string): string {
   return hex.toLowerCase();
 }
 
-async function fetchOk(url: string, signal: AbortSignal | undefined): Promise<Response> {
+type Fetching = Pick<DownloadOptions, 'signal' | 'stallMs'>;
+
+/**
+ * A watchdog for one request: it aborts when the server stays silent for `stallMs` (no headers, or no
+ * body byte since the last one); `poke()` on each chunk. The caller's own signal aborts it too.
+ */
+function stallWatch(url: string, o: Fetching) {
+  const stallMs = o.stallMs ?? DEFAULT_STALL_MS;
+  const controller = new AbortController();
+  let stalled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const poke = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      controller.abort(new DownloadUnavailable(`${url}: no answer for ${stallMs / 1000} s`));
+    }, stallMs);
+  };
+  poke();
+  const signal = o.signal ? AbortSignal.any([o.signal, controller.signal]) : controller.signal;
+  return { signal, poke, stalled: () => stalled, stop: () => clearTimeout(timer), reason: () => controller.signal.reason as DownloadUnavailable };
+}
+
+async function fetchOk(url: string, o: Fetching, watch = stallWatch(url, o)): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(url, { redirect: 'follow', ...(signal ? { signal } : {}) });
+    res = await fetch(url, { redirect: 'follow', signal: watch.signal });
   } catch (err) {
-    if (signal?.aborted) throw err;
+    watch.stop();
+    if (watch.stalled()) throw watch.reason();
+    if (o.signal?.aborted) throw err;
     const cause = (err as { cause?: { message?: string } }).cause?.message;
     throw new DownloadUnavailable(`${url}: ${cause ?? (err as Error).message}`);
   }
-  if (!res.ok || !res.body) throw new DownloadUnavailable(`${url}: HTTP ${res.status}`);
+  watch.poke();
+  if (!res.ok || !res.body) {
+    watch.stop();
+    throw new DownloadUnavailable(`${url}: HTTP ${res.status}`);
+  }
   return res;
 }
 
-async function fetchText(url: string, signal: AbortSignal | undefined): Promise<string> {
-  return (await fetchOk(url, signal)).text();
+async function fetchText(url: string, o: Fetching): Promise<string> {
+  const watch = stallWatch(url, o);
+  try {
+    return await (await fetchOk(url, o, watch)).text();
+  } catch (err) {
+    if (watch.stalled()) throw watch.reason();
+    throw err;
+  } finally {
+    watch.stop();
+  }
 }
 
 /**
  * Streams `url` to `file.part`, hashing as it goes, and renames it to `file` only when the sha256
  * matches: a refused or interrupted download leaves no file under the final name.
  */
-async function fetchVerified(url: string, expected: string, file: string, signal: AbortSignal | undefined): Promise<void> {
-  const res = await fetchOk(url, signal);
+async function fetchVerified(url: string, expected: string, file: string, o: Fetching): Promise<void> {
+  const watch = stallWatch(url, o);
+  const res = await fetchOk(url, o, watch);
   const hash = createHash('sha256');
   const part = `${file}.part`;
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
+      watch.poke();
       hash.update(chunk);
       done(null, chunk);
     },
   });
   try {
     try {
-      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), tap, createWriteStream(part, { mode: 0o600 }), ...(signal ? [{ signal }] : []));
+      await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), tap, createWriteStream(part, { mode: 0o600 }), { signal: watch.signal });
     } catch (err) {
-      if (signal?.aborted) throw err;
+      if (watch.stalled()) throw watch.reason();
+      if (o.signal?.aborted) throw err;
       throw new DownloadUnavailable(`${url}: the transfer broke off (${(err as Error).message})`);
+    } finally {
+      watch.stop();
     }
     const actual = hash.digest('hex');
     if (actual !== expected) throw new ChecksumMismatch(url, expected, actual);

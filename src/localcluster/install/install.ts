@@ -24,6 +24,8 @@ export interface InstallOptions {
   /** called with one line for each step a person waits on */
   onProgress?: (line: string) => void;
   signal?: AbortSignal;
+  /** how long a download server may stay silent before the download counts as unavailable (default 30 s) */
+  downloadStallMs?: number;
 }
 
 export interface InstallResult {
@@ -106,7 +108,7 @@ async function tryDownload(opts: InstallOptions, env: NodeJS.ProcessEnv, layout:
   const sources = mirrorSources(opts.mirror ?? env.CRT_KUBERNETES_MIRROR);
   try {
     await fill(layout.dir, layout.bin, expected, (staging) => downloadRelease({
-      sources, kubernetesVersion: expected.kubernetes, etcdVersion: expected.etcd!, staging, onProgress: progress, ...(opts.signal ? { signal: opts.signal } : {}),
+      sources, kubernetesVersion: expected.kubernetes, etcdVersion: expected.etcd!, staging, onProgress: progress, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.downloadStallMs ? { stallMs: opts.downloadStallMs } : {}),
     }));
     return true;
   } catch (err) {

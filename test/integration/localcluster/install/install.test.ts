@@ -17,12 +17,17 @@ const arch = process.arch === 'x64' ? 'amd64' : process.arch;
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 /** A mirror of dl.k8s.io/release and etcd's releases on 127.0.0.1 port 0 that counts what it served. */
-async function startMirror(files: Map<string, Buffer>, truncate?: string): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
+async function startMirror(files: Map<string, Buffer>, truncate?: string, stall?: { url: string; afterHeaders: boolean }): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
   const requests: string[] = [];
   const server = http.createServer((req, res) => {
     requests.push(req.url ?? '');
     const body = files.get(req.url ?? '');
     if (!body) return void res.writeHead(404).end('not found');
+    if (stall && req.url === stall.url) {
+      // a black-holing proxy: the connection stays open and nothing (more) comes
+      if (stall.afterHeaders) res.writeHead(200, { 'content-length': body.length }).write(body.subarray(0, 1));
+      return;
+    }
     if (req.url === truncate) {
       // a connection lost half-way through the body
       res.writeHead(200, { 'content-length': body.length });
@@ -33,7 +38,12 @@ async function startMirror(files: Map<string, Buffer>, truncate?: string): Promi
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
 }
 
 /** The release files of the pinned version, as the mirror serves them; the etcd tarball made with tar. */
@@ -176,6 +186,20 @@ describe('crt cluster install (installKubernetes)', function () {
     expect(existsSync(bin)).to.equal(false);
     expect(await readdir(versionDir)).to.deep.equal([]);
   });
+
+  for (const afterHeaders of [false, true]) {
+    it(`gives up on a mirror that goes silent ${afterHeaders ? 'in the middle of a file' : 'before answering'}, says so, and installs nothing`, async () => {
+      const files = await releaseFiles(tmp.dir);
+      const url = `/release/v${kubernetesVersion}/bin/linux/${arch}/kube-scheduler${afterHeaders ? '' : '.sha256'}`;
+      const mirror = await startMirror(files, undefined, { url, afterHeaders });
+      closers.push(mirror.close);
+      const err = await installKubernetes(options({ download: true, mirror: mirror.url, downloadStallMs: 300 })).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(EnvironmentError);
+      expect((err as Error).message).to.contain(`download: ${mirror.url}${url}: no answer for 0.3 s`);
+      expect(existsSync(bin)).to.equal(false);
+      expect(await readdir(versionDir)).to.deep.equal([]);
+    });
+  }
 
   it('builds with go when nothing else works, from the committed build module, niced, with the version in the ldflags; a second call builds nothing', async () => {
     const log = path.join(tmp.dir, 'go-calls.jsonl');
