@@ -46,10 +46,18 @@ export class K6OperatorEngine implements LoadEngine {
     const name = workerJobName(ctx.caseId ?? 'case').replace(/^crt-load-/, 'crt-k6-');
     const rendered = renderK6TestRun({
       name, namespace: this.d.namespace, script, parallelism: this.d.generators, runId: this.runId, caseId: ctx.caseId ?? 'case',
-      ...(this.d.image ? { image: this.d.image } : {}), env: { CRT_URL: load.url, ...load.spec.k6.env }, extraArgs: load.spec.k6.extraArgs,
+      ...(this.d.image ? { image: this.d.image } : {}), env: runnerEnv(load), extraArgs: load.spec.k6.extraArgs,
     });
     return new PreparedTestRun(this.kube, rendered, this.d.generators);
   }
+}
+
+/**
+ * The runners' environment: the target as a local k6 gets it (the generated script reads the headers
+ * and the body from there, not from its file, since they may be secrets), then the load's `k6.env`.
+ */
+export function runnerEnv(load: Pick<ResolvedLoad, 'url' | 'headers'> & { spec: Pick<ResolvedLoad['spec'], 'body' | 'k6'> }): Record<string, string> {
+  return { CRT_URL: load.url, CRT_HEADERS: JSON.stringify(load.headers), CRT_BODY: JSON.stringify(load.spec.body ?? null), ...load.spec.k6.env };
 }
 
 class PreparedTestRun implements PreparedLoad {

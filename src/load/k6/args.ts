@@ -33,13 +33,13 @@ export function k6RunArgs(o: { files: K6RunFiles; tags: Record<string, string>; 
 
 /**
  * Environment of the k6 process: the inherited one, the target for user scripts (`CRT_URL`,
- * `CRT_METHOD`, `CRT_HEADERS` as JSON, `CRT_RUN_ID`, `CRT_CASE`), the InfluxDB credentials (the plan's, else
+ * `CRT_METHOD`, `CRT_HEADERS` and `CRT_BODY` as JSON, `CRT_RUN_ID`, `CRT_CASE`), the InfluxDB credentials (the plan's, else
  * CRT_INFLUX_USERNAME / CRT_INFLUX_PASSWORD), then the load's `k6.env`, which wins.
  */
 export function k6RunEnv(o: {
-  base: NodeJS.ProcessEnv; url: string; method: string; headers?: Record<string, string>; runId?: string; caseId?: string; influx?: InfluxTarget; env: Record<string, string>;
+  base: NodeJS.ProcessEnv; url: string; method: string; headers?: Record<string, string>; body?: string | null; runId?: string; caseId?: string; influx?: InfluxTarget; env: Record<string, string>;
 }): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...o.base, CRT_URL: o.url, CRT_METHOD: o.method, CRT_HEADERS: JSON.stringify(o.headers ?? {}) };
+  const env: NodeJS.ProcessEnv = { ...o.base, CRT_URL: o.url, CRT_METHOD: o.method, CRT_HEADERS: JSON.stringify(o.headers ?? {}), CRT_BODY: JSON.stringify(o.body ?? null) };
   if (o.runId) env.CRT_RUN_ID = o.runId;
   if (o.caseId) env.CRT_CASE = o.caseId;
   if (o.influx) {

@@ -50,7 +50,7 @@ export class K6Engine implements LoadEngine {
     if (ctx.caseId) tags.case = ctx.caseId;
     const args = k6RunArgs({ files, tags, ...(ctx.influx ? { influx: ctx.influx } : {}), extraArgs: load.spec.k6.extraArgs });
     const env = k6RunEnv({
-      base: process.env, url: load.url, method: load.spec.method, headers: load.headers, env: load.spec.k6.env,
+      base: process.env, url: load.url, method: load.spec.method, headers: load.headers, body: load.spec.body, env: load.spec.k6.env,
       ...(ctx.runId ? { runId: ctx.runId } : {}), ...(ctx.caseId ? { caseId: ctx.caseId } : {}), ...(ctx.influx ? { influx: ctx.influx } : {}),
     });
     const stageStarts: number[] = [];

@@ -101,7 +101,8 @@ function servedByValue(res) {
  * A k6 script for a crt load: the executors above, the request with its headers, body and
  * timeout, and `okStatus` as k6's expected statuses (which drive `http_req_failed` and the
  * `expected_response` tag crt reads back). The URL can be overridden by `CRT_URL`; the headers are
- * in `CRT_HEADERS`, never in the file (their values may be secrets, and the file is an artifact). With
+ * in `CRT_HEADERS` and the body in `CRT_BODY`, never in the file (their values may be secrets, and the
+ * file is an artifact). With
  * `servedBy`, each answer is also counted in the `crt_served_by` Counter by the header's value.
  */
 export function generateK6Script(input: ScriptInput): string {
@@ -121,7 +122,8 @@ import exec from 'k6/execution';
 ${served.imports}
 const URL = __ENV.CRT_URL || ${JSON.stringify(new Redactor().text(input.url))};
 const METHOD = ${JSON.stringify(spec.method)};
-const BODY = ${JSON.stringify(spec.body)};
+// the body comes from crt in CRT_BODY (JSON), like the headers: it may hold a secret
+const BODY = JSON.parse(__ENV.CRT_BODY || 'null');
 // the headers come from crt in CRT_HEADERS: a value may be a secret, and this file stays in the run folder
 const HEADERS = JSON.parse(__ENV.CRT_HEADERS || '{}');
 const TIMEOUT = ${JSON.stringify(ms(spec.timeoutMs))};

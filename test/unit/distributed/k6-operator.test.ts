@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { renderK6TestRun, runnerIndex, samplesFromRunnerLogs } from '../../../src/distributed/k6-operator.js';
+import { renderK6TestRun, runnerEnv, runnerIndex, samplesFromRunnerLogs } from '../../../src/distributed/index.js';
 import { decodeHistogram } from '../../../src/results/histogram.js';
 import type { LoadSample } from '../../../src/results/types.js';
 
@@ -33,6 +33,12 @@ describe('k6-operator TestRun rendering', () => {
       metadata: { labels: { 'crt.io/run-id': '2026-11-23T10-00-demo', 'crt.io/case': 'LOG-01', 'app.kubernetes.io/managed-by': 'crt' } },
     });
     expect(testRun.metadata.labels['crt.io/run-id']).to.equal('2026-11-23T10-00-demo');
+  });
+
+  it('gives the runners the headers and body in their environment, which the generated script reads (never its file), and k6.env last', () => {
+    const env = runnerEnv({ url: 'http://gateway.demo.svc/', headers: { authorization: 'Bearer tok-5678' }, spec: { body: '{"a":1}', k6: { env: { CRT_BODY: 'null', X: '1' } } as never } });
+    expect(env).to.deep.equal({ CRT_URL: 'http://gateway.demo.svc/', CRT_HEADERS: '{"authorization":"Bearer tok-5678"}', CRT_BODY: 'null', X: '1' });
+    expect(runnerEnv({ url: 'http://g/', headers: {}, spec: { body: null, k6: { env: {} } as never } })).to.deep.equal({ CRT_URL: 'http://g/', CRT_HEADERS: '{}', CRT_BODY: 'null' });
   });
 
   it('refuses an extra argument with a space, which the operator would split', () => {

@@ -61,12 +61,12 @@ describe('k6 script generation', () => {
   it('keeps header values and the URL password out of the script file (it stays in the run folder): k6 gets them in its environment', () => {
     const script = generateK6Script({
       url: 'http://alice:url-pw-1234@127.0.0.1:9/', headers: { authorization: 'Bearer tok-5678' },
-      spec: loadSpec({}), maxStageMs: 60_000,
+      spec: loadSpec({ method: 'POST', body: '{"apiKey":"key-9012"}' }), maxStageMs: 60_000,
     });
-    expect(script).to.not.contain('url-pw-1234').and.not.contain('tok-5678');
+    expect(script).to.not.contain('url-pw-1234').and.not.contain('tok-5678').and.not.contain('key-9012');
     expect(script).to.contain('const URL = __ENV.CRT_URL || "http://alice:***@127.0.0.1:9/";');
-    const env = k6RunEnv({ base: {}, url: 'http://alice:url-pw-1234@127.0.0.1:9/', method: 'GET', headers: { authorization: 'Bearer tok-5678' }, env: {} });
-    expect(env).to.include({ CRT_URL: 'http://alice:url-pw-1234@127.0.0.1:9/', CRT_HEADERS: '{"authorization":"Bearer tok-5678"}' });
+    const env = k6RunEnv({ base: {}, url: 'http://alice:url-pw-1234@127.0.0.1:9/', method: 'POST', headers: { authorization: 'Bearer tok-5678' }, body: '{"apiKey":"key-9012"}', env: {} });
+    expect(env).to.include({ CRT_URL: 'http://alice:url-pw-1234@127.0.0.1:9/', CRT_HEADERS: '{"authorization":"Bearer tok-5678"}', CRT_BODY: '"{\\"apiKey\\":\\"key-9012\\"}"' });
   });
 
   it('writes okStatus as k6 expected statuses', () => {
@@ -80,7 +80,8 @@ describe('k6 script generation', () => {
     });
     expect(script).to.contain('const URL = __ENV.CRT_URL || "http://127.0.0.1:9/orders";');
     expect(script).to.contain('const METHOD = "POST";');
-    expect(script).to.contain('const BODY = "{\\"a\\":1}";');
+    expect(script).to.contain("const BODY = JSON.parse(__ENV.CRT_BODY || 'null');");
+    expect(script).to.not.contain('"a"');
     expect(script).to.contain("const HEADERS = JSON.parse(__ENV.CRT_HEADERS || '{}');");
     expect(script).to.not.contain('application/json');
     expect(script).to.contain('const TIMEOUT = "2500ms";');
