@@ -1,6 +1,5 @@
 import type { V1Lease } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import type { Clock } from '../../../src/core/clock.js';
 import { EnvironmentError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/index.js';
 import { LEASES } from '../../../src/localcluster/api/lease.js';
@@ -8,56 +7,11 @@ import { ApiError, type KObject } from '../../../src/localcluster/api/types.js';
 import { Store } from '../../../src/localcluster/store/store.js';
 import type { CaseSpec } from '../../../src/plan/types.js';
 import { RunLease, needsRunLease } from '../../../src/runner/cluster-lease.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
 import { RUN_LEASE_NAME, leaseObject, leaseState, type LeaseApi, type LeaseWrite } from '../../../src/runner/lease-api.js';
 
 const START = Date.parse('2026-12-07T12:00:00.000Z');
 
-/** Lets the promises the clock released run (the renewal's API calls resolve at once here). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-}
-
-/** A clock the test moves: monotonic and wall time advance together; due sleeps resolve in order. */
-class ManualClock implements Clock {
-  mono = 5_000;
-  wall = START;
-  private sleepers: Array<{ at: number; resolve: () => void }> = [];
-
-  now = (): number => this.mono;
-  wallNow = (): number => this.wall;
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(new Error('aborted'));
-      const onAbort = () => {
-        this.sleepers = this.sleepers.filter((x) => x !== s);
-        reject(new Error('aborted'));
-      };
-      const s = { at: this.mono + ms, resolve: () => (signal?.removeEventListener('abort', onAbort), resolve()) };
-      this.sleepers.push(s);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  async advance(ms: number): Promise<void> {
-    const end = this.mono + ms;
-    for (;;) {
-      const due = this.sleepers.filter((s) => s.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.sleepers = this.sleepers.filter((s) => s !== due);
-      this.move(due.at);
-      due.resolve();
-      await settle();
-    }
-    this.move(end);
-    await settle();
-  }
-
-  private move(to: number): void {
-    this.wall += to - this.mono;
-    this.mono = to;
-  }
-}
 
 /** The lease calls against the embedded cluster's store, in process: its 409s, 404s and MicroTime decoding. */
 function storeApi(store: Store, namespace = 'default'): LeaseApi & { down: boolean } {
