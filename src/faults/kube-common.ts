@@ -1,6 +1,9 @@
-import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { KubeClients } from '../kube/index.js';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { apiMessage, type KubeClients } from '../kube/index.js';
 import { FaultError, type FaultContext } from './fault.js';
+
+// one wording of API errors for faults, probes and the runner: they live in kube/
+export { apiMessage, apiStatus } from '../kube/index.js';
 
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -10,29 +13,6 @@ export function requireKube(ctx: FaultContext, fault: string): KubeClients {
   return ctx.kube;
 }
 
-/** The HTTP status of a failed API call, or undefined when it is not an API answer. */
-export function apiStatus(err: unknown): number | undefined {
-  return err instanceof ApiException ? err.code : undefined;
-}
-
-/** A readable message for a failed API call: the Status message the server sent, when there is one. */
-export function apiMessage(err: unknown): string {
-  if (err instanceof ApiException) {
-    const raw: unknown = err.body;
-    const body = typeof raw === 'string' ? safeParse(raw) : raw;
-    const message = (body as { message?: unknown } | undefined)?.message;
-    return typeof message === 'string' ? `${message} (HTTP ${err.code})` : `HTTP ${err.code}`;
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { message: text.slice(0, 200) };
-  }
-}
 
 /** Runs an API call, turning its failure into a FaultError that says what was being done. */
 export async function kubeCall<T>(what: string, fn: () => Promise<T>): Promise<T> {

@@ -3,3 +3,4 @@ export { EMBEDDED_CONTEXT, embeddedKubeconfig, writeEmbeddedKubeconfig } from '.
 export { serviceFromHost, serviceUrl } from './service-url.js';
 export { labelSelectorObject, negatedSelectors } from './label-selector.js';
 export { clusterIdentity, describeCluster, sameCluster, type ClusterIdentity } from './cluster-identity.js';
+export { apiMessage, apiStatus } from './api-error.js';

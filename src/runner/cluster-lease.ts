@@ -1,9 +1,9 @@
 import os from 'node:os';
 import { EnvironmentError, crtVersion, errorMessage, type Clock, type Logger } from '../core/index.js';
-import type { KubeClients } from '../kube/index.js';
+import { apiMessage, type KubeClients } from '../kube/index.js';
 import type { CaseSpec } from '../plan/index.js';
 import type { ClusterLeaseRecord } from '../results/index.js';
-import { ANNOTATION, RUN_LEASE_DURATION_SEC, RUN_LEASE_NAME, apiMessage, kubeLeaseApi, type LeaseApi, type LeaseState, type LeaseWrite } from './lease-api.js';
+import { ANNOTATION, RUN_LEASE_DURATION_SEC, RUN_LEASE_NAME, kubeLeaseApi, type LeaseApi, type LeaseState, type LeaseWrite } from './lease-api.js';
 
 /** Attempts at taking the lease when other writers keep changing it under us (409 each time). */
 const ACQUIRE_ATTEMPTS = 5;

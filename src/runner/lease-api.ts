@@ -2,9 +2,8 @@
  * The run lease as Kubernetes stores it: the Lease object crt writes and reads back, and its calls through
  * client-node with the answers the lease logic decides on (cluster-lease.ts) as values.
  */
-import { ApiException, CoordinationV1Api, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
-import { errorMessage } from '../core/index.js';
-import type { KubeClients } from '../kube/index.js';
+import { CoordinationV1Api, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { apiStatus, type KubeClients } from '../kube/index.js';
 
 /** The Lease a run holds while it may act on a cluster: one run per cluster (per journal namespace). */
 export const RUN_LEASE_NAME = 'crt-run-lock';
@@ -90,14 +89,13 @@ export function leaseState(l: V1Lease): LeaseState {
 export function kubeLeaseApi(kube: KubeClients, namespace: string): LeaseApi {
   const api = kube.kc.makeApiClient(CoordinationV1Api);
   const name = RUN_LEASE_NAME;
-  const status = (err: unknown): number | undefined => (err instanceof ApiException ? err.code : undefined);
   return {
     where: `${namespace}/${name} at ${kube.server}`,
     async read() {
       try {
         return leaseState(await api.readNamespacedLease({ name, namespace }));
       } catch (err) {
-        if (status(err) === 404) return null;
+        if (apiStatus(err) === 404) return null;
         throw err;
       }
     },
@@ -105,9 +103,9 @@ export function kubeLeaseApi(kube: KubeClients, namespace: string): LeaseApi {
       try {
         return leaseState(await api.createNamespacedLease({ namespace, body: leaseObject(namespace, w) }));
       } catch (err) {
-        if (status(err) === 409) return 'exists';
+        if (apiStatus(err) === 409) return 'exists';
         // 404 on a create: the namespace is missing (a server without Leases is no Kubernetes crt supports)
-        if (status(err) === 404) return 'no-namespace';
+        if (apiStatus(err) === 404) return 'no-namespace';
         throw err;
       }
     },
@@ -115,8 +113,8 @@ export function kubeLeaseApi(kube: KubeClients, namespace: string): LeaseApi {
       try {
         return leaseState(await api.replaceNamespacedLease({ name, namespace, body: leaseObject(namespace, w, resourceVersion) }));
       } catch (err) {
-        if (status(err) === 409) return 'conflict';
-        if (status(err) === 404) return 'gone';
+        if (apiStatus(err) === 409) return 'conflict';
+        if (apiStatus(err) === 404) return 'gone';
         throw err;
       }
     },
@@ -125,29 +123,10 @@ export function kubeLeaseApi(kube: KubeClients, namespace: string): LeaseApi {
         await api.deleteNamespacedLease({ name, namespace, body: { preconditions: { resourceVersion } } });
         return 'deleted';
       } catch (err) {
-        if (status(err) === 409) return 'conflict';
-        if (status(err) === 404) return 'gone';
+        if (apiStatus(err) === 409) return 'conflict';
+        if (apiStatus(err) === 404) return 'gone';
         throw err;
       }
     },
   };
 }
-
-/** The Status message of a failed API call, or the error's message. */
-export function apiMessage(err: unknown): string {
-  if (err instanceof ApiException) {
-    const body: unknown = typeof err.body === 'string' ? safeJson(err.body) : err.body;
-    const message = (body as { message?: unknown } | null)?.message;
-    return typeof message === 'string' ? `${message} (HTTP ${err.code})` : `HTTP ${err.code}`;
-  }
-  return errorMessage(err);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { message: text.slice(0, 200) };
-  }
-}
-
