@@ -110,7 +110,7 @@ export function commandEnvironment(templates: Readonly<Record<string, string>>, 
  * A revert journals these names, never their values, and finds them again when it runs.
  */
 export function variablesNeeded(command: string, templates: Readonly<Record<string, string>>, env: Readonly<Record<string, string | undefined>>): string[] {
-  const own = referencedVariables(command, false).filter((n) => !(n in templates));
+  const own = referencedVariables(command, false).filter((n) => !Object.hasOwn(templates, n));
   const names = [...own, ...Object.values(templates).flatMap((t) => referencedVariables(t, false))];
   return [...new Set(names)].filter((n) => Boolean(env[n]));
 }

@@ -82,7 +82,8 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[], ref
   if (files.hasErrors()) throw new PlanError(files.problems);
 
   // scenario files inlined into every case that uses them: run.json and the reports hold this
-  if (exceedsSize(resolvedLayers(layers, cases), MAX_EXPANDED_BYTES)) {
+  const resolved = resolvedLayers(layers, cases);
+  if (exceedsSize(resolved, MAX_EXPANDED_BYTES)) {
     throw new PlanError([source.problem(['layers'], `the cases expand to more than ${MAX_EXPANDED_BYTES / 1024 / 1024} MiB with their scenario and chaos files inlined`, 'run.json records each case\'s resolved load: share less, or split the plan')]);
   }
   const versions = Object.fromEntries(Object.entries(doc.metadata.versions ?? {}).map(([k, v]) => [k, String(v)]));
@@ -99,7 +100,7 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[], ref
     cluster: doc.cluster ?? null,
     sinks: doc.sinks ?? {},
     cases,
-    resolved: { ...doc, layers: resolvedLayers(layers, cases) },
+    resolved: { ...doc, layers: resolved },
     secrets: [...files.secrets],
   };
   return { plan: deepFreeze(plan), warnings: files.problems.filter((p) => p.severity === 'warning') };

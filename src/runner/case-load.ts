@@ -93,11 +93,9 @@ export async function driveLoad(prepared: PreparedLoad, d: Deps): Promise<LoadOu
       if (load.stages.length > 1) d.events.emit({ kind: 'stage', name: currentStage, t: m.at });
     } else if (m.type === 'error') {
       const text = `generator ${m.generator}: ${m.message}`;
-      // the case's reason names the first generator error: a machine out of file descriptors comes first
-      if (m.cause === 'fd-limit') {
-        out.fdExhausted ??= text;
-        out.generatorErrors.unshift(text);
-      } else out.generatorErrors.push(text);
+      out.generatorErrors.push(text);
+      // the case's verdict names a machine out of file descriptors before any other generator error
+      if (m.cause === 'fd-limit') out.fdExhausted ??= text;
       d.events.emit({ kind: 'error', name: `generator ${m.generator}`, detail: m.message });
     } else if (m.type === 'done') {
       lastDone = Math.max(lastDone, m.at);

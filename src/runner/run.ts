@@ -53,9 +53,8 @@ export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOpti
     }
     // every journal entry names the cluster it acts on (none: faults acting on this machine only);
     // read once, and only when something may be reverted: a load-only run needs no more rights
-    const identity = cluster && (o.revertFirst || cases.some((c) => c.trigger.length > 0)) ? await clusterIdentity(cluster.kube) : undefined;
-    if (!cluster) o.journal.bindCluster(null);
-    else if (identity) o.journal.bindCluster(identity);
+    const identity = cluster && needsRunLease(cases, Boolean(o.revertFirst)) ? await clusterIdentity(cluster.kube) : undefined;
+    if (!cluster || identity) o.journal.bindCluster(identity ?? null);
     if (cluster?.external) {
       const store = await guardClusterJournal(plan, cluster, {
         runId: o.runId, dir: o.dir, revertFirst: o.revertFirst ?? false, ...(lease ? { lease } : {}), deps: { clock: o.clock, log: o.log, cwd: path.dirname(plan.file) }, ...(identity ? { identity } : {}),
