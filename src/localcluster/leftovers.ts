@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLUSTER_MARKER_ENV } from './node/node-agent.js';
 import { CLUSTER_OWNER_ENV, ownerAlive, ownerPid } from './owner.js';
-import { processIds, readStat } from './runtime/proc.js';
+import { processIds, readStat, running } from './runtime/proc.js';
 
 /** A pod process of an embedded cluster, as /proc shows it. */
 interface PodProcess {
@@ -36,7 +36,7 @@ function podProcesses(): PodProcess[] {
     const env = environ(pid);
     const stateDir = env?.find((e) => e.startsWith(marker))?.slice(marker.length);
     const stat = stateDir ? readStat(pid) : undefined;
-    if (!stateDir || !stat || stat.state === 'Z' || stat.state === 'X') continue;
+    if (!stateDir || !running(stat)) continue;
     found.push({ pid, stateDir, owner: env?.find((e) => e.startsWith(owner))?.slice(owner.length), startTicks: stat.startTicks });
   }
   return found;
@@ -81,9 +81,9 @@ export interface OrphanedCluster {
 }
 
 /** Embedded clusters on this machine whose owner process is gone while their pods still run. */
-export function orphanedClusters(): OrphanedCluster[] {
+export function orphanedClusters(pods = podProcesses()): OrphanedCluster[] {
   const byDir = new Map<string, OrphanedCluster>();
-  for (const p of podProcesses()) {
+  for (const p of pods) {
     if (!p.owner || ownerAlive(p.owner)) continue;
     const entry = byDir.get(p.stateDir) ?? { stateDir: p.stateDir, ownerPid: ownerPid(p.owner), pids: [] };
     entry.pids.push(p.pid);
@@ -100,8 +100,8 @@ export function orphanedClusters(): OrphanedCluster[] {
 export function stopOrphanedClusters(): OrphanedCluster[] {
   const pods = podProcesses();
   const stopped: OrphanedCluster[] = [];
-  for (const orphan of orphanedClusters()) {
-    const pids = killPods(pods.filter((p) => p.stateDir === orphan.stateDir && orphan.pids.includes(p.pid)));
+  for (const orphan of orphanedClusters(pods)) {
+    const pids = killPods(pods.filter((p) => orphan.pids.includes(p.pid)));
     if (pids.length) stopped.push({ ...orphan, pids });
   }
   return stopped;

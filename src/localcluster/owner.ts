@@ -1,4 +1,4 @@
-import { readStat } from './runtime/proc.js';
+import { readStat, running } from './runtime/proc.js';
 
 /**
  * Every pod process carries the process that runs its cluster (`crt run` of a cluster.local plan, or
@@ -19,7 +19,7 @@ export function ownerAlive(mark: string): boolean {
   const [pid, start] = mark.split(':').map(Number);
   if (!Number.isInteger(pid) || !Number.isInteger(start)) return true; // unreadable mark: never taken for an orphan
   const stat = readStat(pid!);
-  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X' && stat.startTicks === start;
+  return running(stat) && stat.startTicks === start;
 }
 
 /** The pid of a mark, for messages. */

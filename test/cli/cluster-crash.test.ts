@@ -2,17 +2,14 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { leftoverPodProcesses } from '../../src/localcluster/index.js';
 import { crt } from '../helpers/cli.js';
-import { readStat } from '../../src/localcluster/runtime/proc.js';
+import { readStat, running } from '../../src/localcluster/runtime/proc.js';
 import { writePlan } from '../helpers/run.js';
 import { fixedDelay, startServer, type TestServer } from '../helpers/servers.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
 
 /** Alive and not a zombie: killed pods are reparented, and the new parent may be slow to reap them. */
-const alive = (pid: number): boolean => {
-  const state = readStat(pid)?.state;
-  return state !== undefined && state !== 'Z' && state !== 'X';
-};
+const alive = (pid: number): boolean => running(readStat(pid));
 
 const SLEEPER = `apiVersion: apps/v1
 kind: Deployment

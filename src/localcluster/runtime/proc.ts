@@ -34,6 +34,11 @@ export function readStat(pid: number): ProcStat | undefined {
 }
 
 /** Every process id in /proc (empty where there is no /proc). */
+/** A process that runs: read, and neither a zombie nor dead (a killed process may wait a while to be reaped). */
+export function running(stat: ProcStat | undefined): stat is ProcStat {
+  return stat !== undefined && stat.state !== 'Z' && stat.state !== 'X';
+}
+
 export function processIds(): number[] {
   try {
     return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number);
@@ -48,7 +53,7 @@ export function groupMembers(pgids: ReadonlySet<number>): Map<number, ProcStat[]
   if (pgids.size === 0) return found;
   for (const pid of processIds()) {
     const stat = readStat(pid);
-    if (stat === undefined || stat.state === 'Z' || stat.state === 'X' || !pgids.has(stat.pgrp)) continue;
+    if (!running(stat) || !pgids.has(stat.pgrp)) continue;
     found.set(stat.pgrp, [...(found.get(stat.pgrp) ?? []), stat]);
   }
   return found;
