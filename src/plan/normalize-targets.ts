@@ -3,6 +3,7 @@ import { parseDuration } from '../core/index.js';
 import type { FileSet } from './files.js';
 import { location } from './normalize-load.js';
 import { namedFileProblem } from './read-file.js';
+import { portProblem } from './url-check.js';
 import type { PlanDoc, TargetDoc } from './schema.js';
 import type { Target } from './types.js';
 import type { DocPath, YamlSource } from './yaml-source.js';
@@ -16,9 +17,8 @@ export function normalizeTargets(docs: Record<string, TargetDoc>, source: YamlSo
       continue;
     }
     const port = t.service?.split(':')[1];
-    if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) {
-      files.error(source, ['targets', name, 'service'], `port ${port} is out of range: a port is a number from 1 to 65535`);
-    }
+    const problem = port !== undefined ? portProblem(port) : null;
+    if (problem) files.error(source, ['targets', name, 'service'], problem);
     out[name] = {
       name,
       url: t.url ? t.url.replace(/\/+$/, '') : null,

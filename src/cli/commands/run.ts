@@ -101,8 +101,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   if (influx) sinkList.push(new InfluxSink({ config: influx, plan: plan.name, dir, log }));
   const sinks = new SinkSet(sinkList, log, redactor);
   await sinks.open().catch(async (err: unknown) => {
-    await sinks.close();
-    await dropRefusedRun(dir, io);
+    await dropRefusedRun(dir, sinks, io);
     throw err;
   });
   const journal = new Journal(runId, [new FileJournalStore(path.join(dir, RUN_FILES.journal))]);
@@ -139,10 +138,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     return result.verdict === 'passed' && (result.comparison?.regressions ?? 0) === 0 ? ExitCode.passed : ExitCode.failed;
   } catch (err) {
     // refused during set-up (cluster unreachable, a journal or lease refusal, manifests never available…)
-    if (view.casesStarted === 0) {
-      await sinks.close();
-      await dropRefusedRun(dir, io);
-    }
+    if (view.casesStarted === 0) await dropRefusedRun(dir, sinks, io);
     throw err;
   } finally {
     signals.dispose();
@@ -150,8 +146,9 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   }
 }
 
-/** A run refused before any case started leaves no half-made folder (unless its journal holds a line). */
-async function dropRefusedRun(dir: string, io: CliIO): Promise<void> {
+/** A run refused before any case started leaves no half-made folder (unless its journal holds a line); its sinks are closed first. */
+async function dropRefusedRun(dir: string, sinks: SinkSet, io: CliIO): Promise<void> {
+  await sinks.close();
   if (await removeRefusedRun(dir)) io.stderr.write(`no case ran: removed the run folder ${displayPath(dir)}\n`);
   else io.stderr.write(`no case ran; the run folder ${displayPath(dir)} is kept: its journal holds entries (crt revert --run ${path.basename(dir)})\n`);
 }
