@@ -5,4 +5,4 @@ export { killLeftovers, leftoverPodProcesses, orphanedClusters, otherClusters, s
 export { ManifestError } from './errors.js';
 export type { AppliedObject } from './manifests.js';
 export { AUDIT_FILE_ENV, auditFileWriter, requestAttributes, type AuditListener, type AuditRecord, type RequestAttributes } from './apiserver/audit.js';
-export { installKubernetes, kubernetesBinaries, cacheRoot, type InstallOptions, type InstallResult, type InstallSource } from './install/index.js';
+export { installKubernetes, kubernetesBinaries, type InstallOptions, type InstallResult, type InstallSource } from './install/index.js';

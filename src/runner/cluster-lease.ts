@@ -128,13 +128,18 @@ export class RunLease {
 
   /** Throws while the run may not act on the cluster: the lease was lost (or is not held). */
   check(): void {
-    if (!this.lostReason && this.state && this.o.clock.now() - this.renewedMono >= this.durationSec * 1000) {
-      this.lose(`not renewed for ${this.durationSec} s (its duration): another run may hold the cluster now`);
-    }
+    this.noteLapse();
     if (this.lostReason) {
       throw new EnvironmentError(`the run lost its cluster lease ${this.api.where}: ${this.lostReason}`, { hint: 'no further fault is injected; faults already in place are reverted' });
     }
     if (!this.state) throw new EnvironmentError(`the run does not hold its cluster lease ${this.api.where}`);
+  }
+
+  /** A lease not renewed for its whole duration is lost: another run may have taken it by now. */
+  private noteLapse(): void {
+    if (!this.lostReason && this.state && this.o.clock.now() - this.renewedMono >= this.durationSec * 1000) {
+      this.lose(`not renewed for ${this.durationSec} s (its duration): another run may hold the cluster now`);
+    }
   }
 
   /** Stops renewing and deletes the lease if it is still this run's. Never throws: a lease left behind lapses by itself. */
@@ -194,11 +199,7 @@ export class RunLease {
       else this.lose(fresh ? `taken by ${fresh.holder ? describeHolder(leaseHolder(fresh)!) : 'nobody (released by someone else)'}` : 'deleted by someone else');
     } catch (err) {
       this.o.log.warn({ lease: this.api.where, err: errorMessage(err) }, 'run lease renewal failed');
-      try {
-        this.check();
-      } catch {
-        // lost: check() recorded it
-      }
+      this.noteLapse();
     }
   }
 

@@ -7,5 +7,4 @@ export { checkContext, checkNamespaces, describeEntry, guardClusterJournal } fro
 export { revertJournalEntries, revertWithRetries, type RevertReport } from './revert.js';
 export { RunOperator, confirmStep, type ManualMode, type TerminalPrompt } from './operator.js';
 export { openCluster, type ClusterSession } from './cluster-session.js';
-export { RunLease, describeExpiry, describeHolder, runInProgress, type LeaseHolder } from './cluster-lease.js';
-export { RUN_LEASE_NAME } from './lease-api.js';
+export { describeExpiry, runInProgress } from './cluster-lease.js';
