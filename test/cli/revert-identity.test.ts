@@ -187,6 +187,11 @@ describe('crt revert acts only on its own cluster, and only on what crt set', fu
       metadata: { name: 'crt-journal-foreign', labels: { 'crt.io/journal': 'true' }, annotations: { 'crt.io/run-id': 'foreign' } },
       data: { 'journal.jsonl': `${JSON.stringify(foreign)}\n` },
     } });
+    // the test before scaled web to 4: its condition below needs every replica Ready first
+    await until('web available', async () => {
+      const web = await kube.apps.readNamespacedDeployment({ name: 'web', namespace: 'demo' });
+      return web.status?.readyReplicas === web.spec?.replicas && web.status?.updatedReplicas === web.spec?.replicas;
+    }, 60_000);
     const before = await state(kube);
     try {
       await writeFile(path.join(work.dir, 'probe.yaml'), plan(c.kubeconfig, '').replace(/\n\s*trigger:\n$/, '\n      conditions: [{probe: deployment-available, namespace: demo, deployment: web}]\n'));
