@@ -9,3 +9,4 @@ export { NetworkPolicyEngine, type Denial, type Flow } from './policy-engine.js'
 export { PodGate, type GateFailure, type PodGateOptions } from './pod-gate.js';
 export { sameOffsetIn } from './ipv4.js';
 export { NodeLinks } from './node-links.js';
+export { forward, reset } from './splice.js';

@@ -12,3 +12,4 @@ export { ProbeLoop, probeDefaults, type ProbeKind, type ProbeLoopOptions } from 
 export { type ConfigLookup } from './env.js';
 export { type BackoffOptions, defaultBackoff } from './backoff.js';
 export type { ContainerStatus, ContainerState, PodCondition, PodPhase } from './pod-status.js';
+export { processIds, readStat, running, type ProcStat } from './proc.js';
