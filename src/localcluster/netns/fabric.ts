@@ -20,6 +20,8 @@ import {
 export class Fabric implements NeighborBook {
   private readonly nodes = new Map<number, Namespace>();
   private closing: Promise<void> | undefined;
+  /** the tail of the fabric's changes: each sees the namespaces and addresses of those before it */
+  private changes: Promise<unknown> = Promise.resolve();
 
   readonly hub: Namespace;
 
@@ -65,8 +67,12 @@ export class Fabric implements NeighborBook {
   }
 
   /** Creates node `index`'s namespace, cables it to the hub and starts its broker. */
-  async addNode(index: number): Promise<Netns> {
+  addNode(index: number): Promise<Netns> {
     checkNodeIndex(index);
+    return this.serialize(() => this.createNode(index));
+  }
+
+  private async createNode(index: number): Promise<Netns> {
     if (this.closing) throw new UsageError(`fabric ${this.id} is closed`);
     if (this.nodes.has(index)) throw new UsageError(`node ${index} exists already in fabric ${this.id}`);
     const name = nodeNamespace(this.id, index);
@@ -101,6 +107,19 @@ export class Fabric implements NeighborBook {
     return [this.hub, ...this.nodes.values()];
   }
 
+  /** @internal */
+  serialize<T>(change: () => Promise<T>): Promise<T> {
+    if (this.closing) return Promise.reject(new UsageError(`fabric ${this.id} is closed`));
+    const run = this.changes.then(change, change);
+    this.changes = run.catch(() => undefined);
+    return run;
+  }
+
+  /** @internal */
+  holder(address: string): Namespace | undefined {
+    return this.namespaces().find((n) => n.addresses.includes(address));
+  }
+
   /** @internal every other namespace gets a permanent neighbor entry for `address` */
   async announce(owner: Namespace, address: string): Promise<void> {
     await Promise.all(this.namespaces().filter((n) => n !== owner).map((n) => ipBatch(n.name, [neighbor(address, owner.mac, n.device)])));
@@ -117,7 +136,8 @@ export class Fabric implements NeighborBook {
    * failures are thrown together at the end.
    */
   close(): Promise<void> {
-    this.closing ??= this.teardown();
+    // after the changes under way: a node half-made when close() is called is removed too
+    this.closing ??= this.changes.then(() => this.teardown());
     return this.closing;
   }
 

@@ -2,7 +2,7 @@ import type net from 'node:net';
 import { UsageError } from '../../core/index.js';
 import type { BrokerClient } from './broker-client.js';
 import { ip, namespacePids } from './ip.js';
-import { checkFabricAddress, FABRIC_PREFIX_LENGTH } from './plan.js';
+import { checkExtraAddress, FABRIC_PREFIX_LENGTH } from './plan.js';
 
 /** How long Netns.connect waits by default (Linux itself retries a SYN for about two minutes). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
@@ -38,6 +38,10 @@ export interface Netns {
 
 /** What a namespace needs of its fabric: the other namespaces learn of its addresses through it. */
 export interface NeighborBook {
+  /** Runs `change` once every earlier change of the fabric (a node, an address) is done. */
+  serialize<T>(change: () => Promise<T>): Promise<T>;
+  /** The namespace holding `address`, if any. */
+  holder(address: string): Namespace | undefined;
   announce(owner: Namespace, address: string): Promise<void>;
   withdraw(owner: Namespace, address: string): Promise<void>;
 }
@@ -74,20 +78,25 @@ export class Namespace implements Netns {
   }
 
   async addAddress(address: string): Promise<void> {
-    checkFabricAddress(address);
-    if (this.addresses.includes(address)) return;
-    await ip(['-n', this.name, 'addr', 'add', `${address}/${FABRIC_PREFIX_LENGTH}`, 'dev', this.device]);
-    this.addresses.push(address);
-    await this.book.announce(this, address);
+    checkExtraAddress(address);
+    await this.book.serialize(async () => {
+      const holder = this.book.holder(address);
+      if (holder === this) return;
+      if (holder) throw new UsageError(`address ${address} is held by namespace ${holder.name} already`);
+      await ip(['-n', this.name, 'addr', 'add', `${address}/${FABRIC_PREFIX_LENGTH}`, 'dev', this.device]);
+      this.addresses.push(address);
+      await this.book.announce(this, address);
+    });
   }
 
   async removeAddress(address: string): Promise<void> {
     if (address === this.address) throw new UsageError(`${address} is the own address of namespace ${this.name}`, { hint: 'only addresses added with addAddress can be removed' });
-    const at = this.addresses.indexOf(address);
-    if (at < 0) return;
-    await this.book.withdraw(this, address);
-    await ip(['-n', this.name, 'addr', 'del', `${address}/${FABRIC_PREFIX_LENGTH}`, 'dev', this.device]);
-    this.addresses.splice(at, 1);
+    await this.book.serialize(async () => {
+      if (!this.addresses.includes(address)) return;
+      await this.book.withdraw(this, address);
+      await ip(['-n', this.name, 'addr', 'del', `${address}/${FABRIC_PREFIX_LENGTH}`, 'dev', this.device]);
+      this.addresses.splice(this.addresses.indexOf(address), 1);
+    });
   }
 
   async setLink(up: boolean): Promise<void> {

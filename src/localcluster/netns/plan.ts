@@ -78,6 +78,8 @@ export function isFabricAddress(ip: string): boolean {
   return a === 198 && (b === 18 || b === 19);
 }
 
-export function checkFabricAddress(ip: string): void {
+/** Checks an address given to addAddress: in 198.18.0.0/15, and not in 198.18.0.0/24, the hub's and the nodes' block. */
+export function checkExtraAddress(ip: string): void {
   if (!isFabricAddress(ip)) throw new UsageError(`address ${ip} is outside 198.18.0.0/15`, { hint: 'a namespace fabric only uses the benchmarking range 198.18.0.0/15 (RFC 2544)' });
+  if (ip.startsWith('198.18.0.')) throw new UsageError(`address ${ip} is in 198.18.0.0/24, kept for the hub and the nodes`, { hint: 'take pod addresses from 198.18.1.0 up, ClusterIPs from 198.19.0.0/16' });
 }

@@ -176,12 +176,42 @@ describe('network namespace fabric', function () {
     expect(await got).to.equal('cbye');
   });
 
-  it('refuses addresses outside 198.18.0.0/15 and taking the hub\'s link down', async () => {
+  it('gives every namespace a permanent neighbor entry for each address of the others, even when nodes and addresses come at once', async () => {
+    const [n3, n4] = await Promise.all([fabric.addNode(3), fabric.addNode(4), n1.addAddress('198.18.1.7'), fabric.hub.addAddress('198.19.0.7')]);
+    cleanup.push(() => n1.removeAddress('198.18.1.7'), () => fabric.hub.removeAddress('198.19.0.7'));
+    const neighbors = async (ns: Netns) => (await ipJson<{ dst: string; lladdr: string; state: string[] }>(['-n', ns.name, '-j', 'neigh', 'show']))
+      .filter((e) => e.state.includes('PERMANENT')).map((e) => `${e.dst} ${e.lladdr}`).sort();
+    const hubMac = '02:c7:00:00:00:01';
+    const mac = (i: number) => `02:c7:00:01:00:0${i}`;
+    expect(await neighbors(n3)).to.deep.equal([
+      `198.18.0.1 ${hubMac}`, `198.18.0.11 ${mac(1)}`, `198.18.0.12 ${mac(2)}`, `198.18.0.14 ${mac(4)}`, `198.18.1.7 ${mac(1)}`, `198.19.0.7 ${hubMac}`,
+    ]);
+    expect(await neighbors(n1)).to.deep.equal([
+      `198.18.0.1 ${hubMac}`, `198.18.0.12 ${mac(2)}`, `198.18.0.13 ${mac(3)}`, `198.18.0.14 ${mac(4)}`, `198.19.0.7 ${hubMac}`,
+    ]);
+    const server = echo(await n4.listen('198.18.0.14', 0));
+    cleanup.push(() => server.close());
+    const c = await n3.connect('198.18.0.14', (server.address() as net.AddressInfo).port, 5_000);
+    const got = readAll(c);
+    c.end('3to4');
+    expect(await got).to.equal('3to4bye');
+  });
+
+  it('refuses addresses outside 198.18.0.0/15, in the nodes\' block or held by another namespace, and taking the hub\'s link down', async () => {
+    const reserved = await n1.addAddress('198.18.0.40').catch((e: unknown) => e);
+    expect(reserved).to.be.instanceOf(UsageError);
+    expect((reserved as Error).message).to.equal('address 198.18.0.40 is in 198.18.0.0/24, kept for the hub and the nodes');
+    await n1.addAddress('198.18.1.9');
+    cleanup.push(() => n1.removeAddress('198.18.1.9'));
+    const taken = await n2.addAddress('198.18.1.9').catch((e: unknown) => e);
+    expect((taken as Error).message).to.equal(`address 198.18.1.9 is held by namespace ${n1.name} already`);
+    expect(inet((await ipJson(['-n', n2.name, '-j', 'addr', 'show', 'dev', 'eth0']))[0])).to.deep.equal(['198.18.0.12/15']);
+
     const err = await n1.addAddress('10.0.0.7').catch((e: unknown) => e);
     expect(err).to.be.instanceOf(UsageError);
     expect((err as Error).message).to.equal('address 10.0.0.7 is outside 198.18.0.0/15');
     const addrs = await ipJson(['-n', n1.name, '-j', 'addr', 'show', 'dev', 'eth0']);
-    expect(inet(addrs[0])).to.deep.equal(['198.18.0.11/15']);
+    expect(inet(addrs[0])).to.deep.equal(['198.18.0.11/15', '198.18.1.9/15']);
     const hubErr = await fabric.hub.setLink(false).catch((e: unknown) => e);
     expect(hubErr).to.be.instanceOf(UsageError);
     expect(fabric.hub.linkUp).to.equal(true);
