@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { EnvironmentError } from '../../../src/core/index.js';
 import { Fabric, hubNamespace, leftoverNamespaces, nodeNamespace, removeLeftovers } from '../../../src/localcluster/netns/index.js';
 import { until } from '../../helpers/until.js';
-import { fabricTestId, ipJson, namespaceNames, requireNetns, rootFabricAddresses } from './netns-helpers.js';
+import { fabricTestId, ipJson, namespaceNames, namespacePids, requireNetns, rootFabricAddresses } from './netns-helpers.js';
 
 const netnsIndex = fileURLToPath(new URL('../../../src/localcluster/netns/index.js', import.meta.url));
 
@@ -76,8 +76,12 @@ describe('network namespace fabric lifecycle', function () {
       await once(owner.stdout!, 'data');
       const dead = [hubNamespace(deadId), nodeNamespace(deadId, 1)];
       expect(await leftoverNamespaces(), 'while its owner runs').to.not.include.members(dead.slice(0, 1));
+      const brokers = [...await namespacePids(dead[0]!), ...await namespacePids(dead[1]!)];
+      expect(brokers.length, 'the brokers of the hub and node 1').to.equal(2);
       owner.kill('SIGKILL');
       await once(owner, 'exit');
+      // a broker ends by itself once its parent is gone (its IPC channel closes)
+      await until('the orphaned brokers to end', () => brokers.every((p) => !alive(p)), 10_000);
 
       const leftovers = await leftoverNamespaces();
       expect(leftovers).to.include.members(dead);
@@ -105,6 +109,27 @@ describe('network namespace fabric lifecycle', function () {
     } finally {
       await live.close();
     }
+  });
+
+  it('skips the fabric tests when not root, saying why, and fails them with CRT_REQUIRE_KUBERNETES=1', async () => {
+    const mocha = fileURLToPath(new URL('../../../../node_modules/mocha/bin/mocha.js', import.meta.url));
+    const suite = fileURLToPath(new URL('./fabric.test.js', import.meta.url));
+    const run = async (env: NodeJS.ProcessEnv) => {
+      const child = spawn(process.execPath, [mocha, '--no-config', '--reporter', 'dot', suite], { uid: 65534, gid: 65534, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { out += d; });
+      const [code] = await once(child, 'exit');
+      return { code: code as number, out };
+    };
+    const { CRT_REQUIRE_KUBERNETES: _, ...env } = process.env;
+    const skipped = await run(env);
+    expect(skipped.code, skipped.out).to.equal(0);
+    expect(skipped.out).to.contain('skipped: creating network namespaces needs root (crt runs as uid 65534)');
+    expect(skipped.out).to.match(/\d+ pending/);
+    const required = await run({ ...env, CRT_REQUIRE_KUBERNETES: '1' });
+    expect(required.code, required.out).to.equal(1);
+    expect(required.out).to.contain('network namespaces are required (CRT_REQUIRE_KUBERNETES=1): creating network namespaces needs root (crt runs as uid 65534)');
   });
 
   it('says why a machine cannot have a fabric when crt is not root', async () => {

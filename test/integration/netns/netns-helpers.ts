@@ -48,3 +48,9 @@ export async function rootFabricAddresses(): Promise<string[]> {
   const links = await ipJson(['-j', 'addr', 'show']);
   return links.flatMap((l) => inet(l).filter((a) => /^198\.1[89]\./.test(a)).map((a) => `${l.ifname} ${a}`));
 }
+
+/** Pids of the processes in namespace `ns` (`ip netns pids`). */
+export async function namespacePids(ns: string): Promise<number[]> {
+  const { stdout } = await exec('ip', ['netns', 'pids', ns]);
+  return stdout.split(/\s+/).filter(Boolean).map(Number);
+}
