@@ -1,6 +1,6 @@
 import { EnvironmentError, errorMessage, silentLogger, UsageError, type Logger } from '../../core/index.js';
 import { BrokerClient } from './broker-client.js';
-import { ip, ipBatch, listNamespaces } from './ip.js';
+import { ip, ipBatch, listNamespaces, runIp } from './ip.js';
 import { killNamespace } from './teardown.js';
 import { Namespace, type NamespaceSpec, type NeighborBook, type Netns } from './namespace.js';
 import { ownRecord, removeRecord, writeRecord } from './owner-record.js';
@@ -44,6 +44,11 @@ export class Fabric implements NeighborBook {
     const name = hubNamespace(opts.id);
     try {
       await ip(['netns', 'add', name]);
+    } catch (err) {
+      await removeRecord(opts.id);
+      throw err;
+    }
+    try {
       await ipBatch(name, [
         'link set lo up',
         `link add ${BRIDGE} type bridge`,
@@ -78,8 +83,10 @@ export class Fabric implements NeighborBook {
     const name = nodeNamespace(this.id, index);
     const address = nodeAddress(index);
     const port = hubPort(index);
+    // a namespace of that name that is not ours (ip netns add fails) is left alone
+    await ip(['netns', 'add', name]);
+    const others = this.namespaces();
     try {
-      await ip(['netns', 'add', name]);
       await ipBatch(this.hub.name, [`link add ${port} type veth peer name ${NODE_DEVICE} netns ${name}`, `link set ${port} master ${BRIDGE}`, `link set ${port} up`]);
       await ipBatch(name, [
         'link set lo up',
@@ -87,7 +94,6 @@ export class Fabric implements NeighborBook {
         `addr add ${address}/${FABRIC_PREFIX_LENGTH} dev ${NODE_DEVICE}`,
         `link set ${NODE_DEVICE} up`,
       ]);
-      const others = this.namespaces();
       // the newcomer learns everyone's addresses, everyone learns the newcomer's
       await ipBatch(name, others.flatMap((o) => o.addresses.map((a) => neighbor(a, o.mac, NODE_DEVICE))));
       await Promise.all(others.map((o) => ipBatch(o.name, [neighbor(address, nodeMac(index), o.device)])));
@@ -97,8 +103,8 @@ export class Fabric implements NeighborBook {
       this.log.debug({ namespace: name, address }, 'fabric node added');
       return node;
     } catch (err) {
-      await ip(['-n', this.hub.name, 'link', 'del', port]).catch(() => undefined);
       await killNamespace(name).catch(() => undefined);
+      await Promise.all(others.map((o) => runIp(['-n', o.name, 'neigh', 'del', address, 'dev', o.device])));
       throw err;
     }
   }

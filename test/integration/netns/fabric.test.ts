@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
-import { UsageError } from '../../../src/core/index.js';
+import { EnvironmentError, UsageError } from '../../../src/core/index.js';
 import { Fabric, forwardFromLoopback, netnsSupport, type Netns } from '../../../src/localcluster/netns/index.js';
 import { until } from '../../helpers/until.js';
 import { fabricTestId, inet, ipJson, namespaceNames, requireNetns, rootFabricAddresses } from './netns-helpers.js';
@@ -217,6 +217,20 @@ describe('network namespace fabric', function () {
     expect(fabric.hub.linkUp).to.equal(true);
     const addErr = await fabric.addNode(1).catch((e: unknown) => e);
     expect((addErr as Error).message).to.match(/node 1 exists already/);
+  });
+
+  it('refuses a node whose namespace name is taken, leaving that namespace alone', async () => {
+    const foreign = `crt-${fabric.id}-n5`;
+    await ipJson(['netns', 'add', foreign]);
+    cleanup.push(() => ipJson(['netns', 'del', foreign]));
+    const err = await fabric.addNode(5).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(EnvironmentError);
+    expect((err as Error).message).to.match(new RegExp(`^ip netns add ${foreign} failed: `));
+    expect(await namespaceNames()).to.include(foreign);
+    expect(fabric.node(5)).to.equal(undefined);
+    // the fabric goes on
+    const n6 = await fabric.addNode(6);
+    expect(n6.address).to.equal('198.18.0.16');
   });
 
   it('never gives the root namespace an address of 198.18.0.0/15, even with a ClusterIP on the hub', async () => {
