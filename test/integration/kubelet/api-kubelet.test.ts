@@ -23,6 +23,8 @@ describe('ApiKubelet (against the builtin API server)', function () {
   let kubelet: ApiKubelet;
   let core: CoreV1Api;
   let pki: TestPki;
+  const added: string[] = [];
+  const removed: string[] = [];
 
   before(async () => {
     tc = await startTestCluster({ nodes: 0, nodeMonitorPeriodMs: 200, nodeMonitorGracePeriodMs: 2000, heartbeatMs: 500 });
@@ -34,6 +36,12 @@ describe('ApiKubelet (against the builtin API server)', function () {
       kubeconfig: tc.kubeconfig, node: NODE, stateDir: path.join(tc.tmp.dir, 'kubelet'),
       heartbeatMs: 300, leaseDurationSeconds: 2, podCIDR: '127.10.1.0/24',
       backoff: { initialMs: 100, maxMs: 1000 },
+      // what a network namespace would need: every program spawned through a wrapper that execs in place
+      pods: {
+        wrap: (file, args) => ({ file: '/usr/bin/env', args: ['CRT_WRAPPED=yes', file, ...args] }),
+        addAddress: async (ip) => void added.push(ip),
+        removeAddress: async (ip) => void removed.push(ip),
+      },
       tls: { certPem: pki.server.certPem, keyPem: pki.server.keyPem, clientCaPem: pki.caPem },
     });
     await kubelet.start();
@@ -143,6 +151,34 @@ describe('ApiKubelet (against the builtin API server)', function () {
     expect(alive(pid)).to.equal(false);
     // the group gets the SIGTERM: sh reports its `sleep` Terminated, then its trap runs
     expect(await readFile(log, 'utf8')).to.match(/^ready\n(Terminated\n)?got-TERM\n$/);
+  });
+
+  it('spawns containers and exec probes through pods.wrap, and adds and removes each pod IP through the hooks', async () => {
+    await core.createNamespacedPod({
+      namespace: NS,
+      body: {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'wrapped' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [{
+            name: 'main', image: 'busybox', command: ['sh', '-c', 'echo "wrapped=$CRT_WRAPPED"; exec sleep 600'],
+            // passes only when the probe runs through the wrapper: the container's env does not set it
+            readinessProbe: { exec: { command: ['sh', '-c', 'test "$CRT_WRAPPED" = yes'] }, periodSeconds: 0.2 },
+          }],
+        },
+      },
+    });
+    const pod = await until('wrapped Ready', async () => {
+      const p = await core.readNamespacedPod({ name: 'wrapped', namespace: NS });
+      return isReady(p) && p;
+    }, 10_000);
+    const ip = pod.status!.podIP!;
+    expect(added).to.include(ip);
+    expect(removed).to.not.include(ip);
+    const log = path.join(tc.tmp.dir, 'kubelet', 'pods', `${NS}_wrapped_${pod.metadata!.uid}`, 'logs', 'main', '0.log');
+    expect(await readFile(log, 'utf8')).to.equal('wrapped=yes\n');
+    await core.deleteNamespacedPod({ name: 'wrapped', namespace: NS });
+    await until('the wrapped pod gone and its address removed', async () => removed.includes(ip) && core.readNamespacedPod({ name: 'wrapped', namespace: NS }).then(() => false, () => true), 10_000);
   });
 
   it('power off kills every pod process and stops the lease; power on restarts the bound pods with restartCount + 1', async () => {
