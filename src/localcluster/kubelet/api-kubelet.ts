@@ -100,8 +100,12 @@ export class ApiKubelet {
   async start(): Promise<void> {
     await mkdir(this.o.stateDir, { recursive: true });
     try {
-      const version = await this.kc.makeApiClient(VersionApi).getCode();
-      this.reporter.setVersion(version.gitVersion);
+      // the version is only what the Node reports: a server that will not tell it does not stop the kubelet
+      const version = await this.kc.makeApiClient(VersionApi).getCode().catch((err: unknown) => {
+        this.log.warn({ error: apiMessage(err) }, 'kubelet could not read the API server version');
+        return undefined;
+      });
+      if (version) this.reporter.setVersion(version.gitVersion);
       await this.reporter.register();
       await this.reporter.renewLease();
     } catch (err) {
