@@ -12,6 +12,8 @@ export interface PodWatchHandlers {
 
 /** Wait before listing again after a failed list or watch, as the reflector's back-off starts. */
 const retryMs = 1000;
+/** The reflector's minimum watch timeout (--min-request-timeout's 1800 s / 6, rounded as client-go does it: 5 min). */
+const minWatchTimeoutSec = 300;
 
 /**
  * The pods bound to one node, as the kubelet's reflector sees them: client-node's ListWatch (list, then
@@ -68,7 +70,10 @@ function abortableWatch(watch: Watch, signal: AbortSignal): Watch {
       }
       const onAbort = () => own.abort();
       signal.addEventListener('abort', onAbort, { once: true });
-      const controller = await watch.watch(path, query, callback, (err) => {
+      // as the reflector asks: the server ends each watch after 5–10 min (a dead connection is not waited on
+      // forever) and sends bookmarks, so that a resumed watch starts from a recent resourceVersion
+      const timeoutSeconds = minWatchTimeoutSec + Math.floor(Math.random() * minWatchTimeoutSec);
+      const controller = await watch.watch(path, { ...query, timeoutSeconds, allowWatchBookmarks: true }, callback, (err) => {
         signal.removeEventListener('abort', onAbort);
         done(err);
       });
