@@ -209,7 +209,7 @@ describe('ApiKubelet (against the builtin API server)', function () {
     for (const p of after) expect(await httpStatus(`http://${p.status!.podIP}:8080/healthz`)).to.equal(200);
   });
 
-  it('link down keeps processes running but stops every API interaction; link up finishes a deletion asked meanwhile', async () => {
+  it('link down keeps processes running but stops every API interaction; link up finishes a deletion asked meanwhile and stops a pod force-deleted meanwhile', async () => {
     const [keep, drop] = await podsOf('web');
     const pidsBefore = kubelet.pids();
     kubelet.linkDown();
@@ -221,10 +221,16 @@ describe('ApiKubelet (against the builtin API server)', function () {
     await core.deleteNamespacedPod({ name: drop!.metadata!.name!, namespace: NS, gracePeriodSeconds: 5 });
     const pending = await core.readNamespacedPod({ name: drop!.metadata!.name!, namespace: NS });
     expect(pending.metadata?.deletionTimestamp).to.not.equal(undefined);
+    // and a force deletion: the pod object goes at once, its process keeps running until the kubelet relists
+    const logger = await core.readNamespacedPod({ name: 'logger', namespace: NS });
+    const loggerPid = Number(/^crt:\/\/(\d+)$/.exec(logger.status!.containerStatuses![0]!.containerID!)![1]);
+    await core.deleteNamespacedPod({ name: 'logger', namespace: NS, gracePeriodSeconds: 0 });
+    expect(alive(loggerPid)).to.equal(true);
 
     kubelet.linkUp();
     await until('the dropped pod gone', () => core.readNamespacedPod({ name: drop!.metadata!.name!, namespace: NS }).then(() => false, () => true), 15_000);
     await until('the node Ready', async () => (await nodeReady()) === 'True', 5000);
+    await until('the force-deleted pod\'s process gone', () => !alive(loggerPid), 5000);
     const kept = await core.readNamespacedPod({ name: keep!.metadata!.name!, namespace: NS });
     expect(kept.status?.containerStatuses?.[0]?.restartCount).to.equal(1);
     expect(kept.status?.containerStatuses?.[0]?.containerID).to.equal(keep!.status?.containerStatuses?.[0]?.containerID);
