@@ -125,6 +125,8 @@ export class KubeletPods {
     this.run(uid).catch((err: unknown) => {
       this.starting.delete(uid);
       this.o.log.error({ err, pod: pod.metadata.name }, 'kubelet could not start pod');
+      // no address, no folder: the pod's sandbox could not be made (the next update of the pod tries again)
+      this.record(pod, { type: 'Warning', reason: 'FailedCreatePodSandBox', message: `Failed to create pod sandbox: ${(err as Error).message}` });
     });
   }
 

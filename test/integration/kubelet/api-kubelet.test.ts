@@ -236,6 +236,25 @@ describe('ApiKubelet (against the builtin API server)', function () {
     expect(kept.status?.containerStatuses?.[0]?.containerID).to.equal(keep!.status?.containerStatuses?.[0]?.containerID);
   });
 
+  it('reports a pod it cannot give an address as FailedCreatePodSandBox (a podCIDR outside the allowed ranges)', async () => {
+    const other = new ApiKubelet({ kubeconfig: tc.kubeconfig, node: { name: 'node-2', ip: '127.1.0.2' }, stateDir: path.join(tc.tmp.dir, 'kubelet-2'), podCIDR: '10.244.2.0/24' });
+    try {
+      await other.start();
+      await core.createNamespacedPod({
+        namespace: NS,
+        body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'no-address' }, spec: { nodeName: 'node-2', containers: [{ name: 'main', image: 'busybox', command: ['sleep', '60'] }] } },
+      });
+      const event = await until('the FailedCreatePodSandBox event', async () => (await core.listNamespacedEvent({ namespace: NS })).items.find((e) => e.involvedObject.name === 'no-address' && e.reason === 'FailedCreatePodSandBox'));
+      expect(event.type).to.equal('Warning');
+      expect(event.message).to.equal('Failed to create pod sandbox: kubelet: podCIDR 10.244.2.0/24 is outside 127.0.0.0/8 and 198.18.0.0/15');
+      expect(event.source).to.deep.equal({ component: 'kubelet', host: 'node-2' });
+      expect(other.pids()).to.deep.equal([]);
+      expect((await core.readNamespacedPod({ name: 'no-address', namespace: NS })).status?.phase).to.equal('Pending');
+    } finally {
+      await other.stop();
+    }
+  });
+
   async function runShellPod(name: string, script: string): Promise<V1Pod> {
     await core.createNamespacedPod({
       namespace: NS,
