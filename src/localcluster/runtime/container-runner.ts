@@ -164,7 +164,8 @@ export class ContainerRunner {
     this.emit('Normal', 'Created', `Created container: ${this.name}`);
     let proc: ContainerProcess;
     try {
-      proc = await ContainerProcess.start({ ...p, logFile: logPath(this.ctx.dir, this.name, restartCount), clock });
+      const command = this.ctx.wrap ? this.ctx.wrap(p.file, p.args) : p;
+      proc = await ContainerProcess.start({ ...p, file: command.file, args: command.args, logFile: logPath(this.ctx.dir, this.name, restartCount), clock });
     } catch (err) {
       await this.prepFailed({ reason: 'RunContainerError', message: `failed to start container "${this.name}": ${(err as Error).message}` });
       return undefined;
@@ -174,7 +175,7 @@ export class ContainerRunner {
     this.restartCount = restartCount;
     this.containerID = `crt://${proc.pid}`;
     if (this.stopGraceMs !== undefined) void proc.stop(this.stopGraceMs);
-    this.target = { podIP: this.ctx.podIP, sourceIP: this.ctx.hostIP, container: this.container, env: p.env, cwd: p.cwd };
+    this.target = { podIP: this.ctx.podIP, sourceIP: this.ctx.hostIP, container: this.container, env: p.env, cwd: p.cwd, ...(this.ctx.wrap ? { wrap: this.ctx.wrap } : {}) };
     this.started = !this.container.startupProbe;
     this.ready = this.started && !this.container.readinessProbe;
     this.setState({ running: { startedAt: formatTime(proc.startedAt) } });

@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from '../../core/log.js';
 import type { KObject } from '../api/types.js';
 import { defaultBackoff, type BackoffOptions } from './backoff.js';
 import { ContainerRunner } from './container-runner.js';
-import type { PodEvent, RunnerContext } from './runner-context.js';
+import type { CommandWrap, PodEvent, RunnerContext } from './runner-context.js';
 import { containerEnv, type ConfigLookup } from './env.js';
 import { podConditions, podPhase, formatTime, qosClass, type ContainerStatus, type PodCondition, type PodPhase } from './pod-status.js';
 import { groupCpuTimeMs } from './proc.js';
@@ -49,6 +49,8 @@ export interface PodWorkerOptions {
   clock?: Clock;
   /** The demo program for `crt.io/demo` images; see images.ts. */
   demoEntry?: string;
+  /** Rewrites every program the pod spawns (containers, exec probes and hooks), e.g. into a network namespace. */
+  wrap?: CommandWrap;
   log?: Logger;
 }
 
@@ -231,6 +233,7 @@ export class PodWorker {
       pod, podIP, hostIP, dir: this.options.dir, clock: this.clock,
       backoff: this.options.backoff ?? defaultBackoff,
       ...(this.options.demoEntry ? { demoEntry: this.options.demoEntry } : {}),
+      ...(this.options.wrap ? { wrap: this.options.wrap } : {}),
       podRef: this.podRef,
       graceMs: (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000,
       env: (container) => containerEnv(container, { pod, podIP, hostIP, nodeName, base, ...(lookup ? { lookup } : {}) }),

@@ -23,6 +23,8 @@ export interface ProbeTarget {
   container: any;
   env: Readonly<Record<string, string>>;
   cwd: string;
+  /** Rewrites an exec probe's or hook's program as the container's was (e.g. into a network namespace). */
+  wrap?: (file: string, args: string[]) => { file: string; args: string[] };
 }
 
 /** The kubelet's probe user agent; servers that log it can tell probes from traffic. */
@@ -128,7 +130,8 @@ function execProbe(command: unknown[], target: ProbeTarget, timeoutMs: number): 
   const found = findExecutable(program, { path: target.env.PATH ?? process.env.PATH ?? '', cwd: target.cwd });
   if ('error' in found) return Promise.resolve({ ok: false, message: found.error });
   return new Promise((resolve) => {
-    const child = spawn(found.file, args, { cwd: target.cwd, env: { ...hostEnv(), ...target.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command = target.wrap ? target.wrap(found.file, args) : { file: found.file, args };
+    const child = spawn(command.file, command.args, { cwd: target.cwd, env: { ...hostEnv(), ...target.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const collect = (chunk: Buffer) => {
       if (output.length < maxOutputBytes) output = (output + chunk.toString('utf8')).slice(0, maxOutputBytes);

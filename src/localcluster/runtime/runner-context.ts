@@ -37,4 +37,12 @@ export interface RunnerContext {
   log: Logger;
   /** The container's restartCount in the status the API still holds (a node reboot): it starts again at that + 1. */
   previousRestartCount?(container: string): number | undefined;
+  /** Rewrites each program the pod runs (containers, exec probes and hooks), e.g. to enter the node's network namespace. */
+  wrap?: CommandWrap;
 }
+
+/**
+ * Turns a program and its arguments into the command to spawn instead, e.g. `ip netns exec <ns> <file> <args…>`.
+ * The wrapper must exec the program in place (same pid, same process group): stops and kills signal that group.
+ */
+export type CommandWrap = (file: string, args: string[]) => { file: string; args: string[] };

@@ -1,3 +1,4 @@
+import type { KObject } from '../api/types.js';
 import type { Store } from '../store/store.js';
 import { proxyPort } from './host-ports.js';
 
@@ -7,14 +8,19 @@ import { proxyPort } from './host-ports.js';
  * `GATEWAY_SERVICE_PORT_HTTP`, `GATEWAY_PORT=tcp://…`, `GATEWAY_PORT_80_TCP_ADDR`, …
  */
 export function serviceEnv(store: Store, namespace: string): Record<string, string> {
+  // Where the proxy really listens (a low port may be remapped, see host-ports.ts).
+  return serviceLinks(store.snapshot('services', namespace), proxyPort);
+}
+
+/** The same variables for `services` (one namespace's), `portOf` giving the port a Service port is reached on. */
+export function serviceLinks(services: readonly KObject[], portOf: (svc: KObject, port: number) => number = (_svc, port) => port): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const svc of store.snapshot('services', namespace)) {
+  for (const svc of services) {
     const ip: string | undefined = svc.spec?.clusterIP;
     let ports: any[] = svc.spec?.ports ?? [];
     if (!ip || ip === 'None' || ports.length === 0) continue;
     const prefix = svc.metadata.name!.toUpperCase().replace(/-/g, '_');
-    // Where the proxy really listens (a low port may be remapped, see host-ports.ts).
-    ports = ports.map((p) => ({ ...p, port: proxyPort(svc, p.port) }));
+    ports = ports.map((p) => ({ ...p, port: portOf(svc, p.port) }));
     env[`${prefix}_SERVICE_HOST`] = ip;
     env[`${prefix}_SERVICE_PORT`] = String(ports[0].port);
     for (const p of ports) {
