@@ -1,0 +1,7 @@
+/**
+ * The real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler)
+ * as child processes with their own PKI: the building block of `controlPlane: kubernetes`.
+ */
+export { ControlPlane, type ControlPlaneOptions, type ControlPlaneEndpoint } from './control-plane.js';
+export { defaultClusterCIDR, defaultServiceCIDR } from './addresses.js';
+export { kubeletApiAdminBinding } from './bootstrap.js';
