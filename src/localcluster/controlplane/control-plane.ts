@@ -78,6 +78,8 @@ export class ControlPlane {
   private readonly clock: Clock;
   private readonly progress: (line: string) => void;
   private readonly procs: ComponentProcess[] = [];
+  /** the components found healthy: one of them exiting fails the start */
+  private readonly healthy = new Set<ComponentProcess>();
   private readonly ports: Partial<Ports> = {};
   private pki: ClusterPki | undefined;
   private endpoint: ControlPlaneEndpoint | undefined;
@@ -190,24 +192,26 @@ export class ControlPlane {
       this.progress(`control plane: ${name} started (pid ${proc.pid})`);
       const failure = await this.waitHealthy(proc, tls, deadline);
       if (!failure) {
-        this.progress(`control plane: ${name} ready`);
+        this.healthy.add(proc);
+        this.progress(`control plane: ${name} ${tls ? 'ready' : 'running (its health is checked through the next component)'}`);
         return;
       }
-      const lines = await proc.logTail(15);
-      if (failure.exited && attempt < bindAttempts && lines.some((l) => l.includes('address already in use'))) {
+      if (this.stopRequested) throw new EnvironmentError(`the control plane was stopped while it started (at ${name})`);
+      const lines = await failure.proc.logTail(15);
+      if (failure.proc === proc && failure.exited && attempt < bindAttempts && lines.some((l) => l.includes('address already in use'))) {
         this.log.warn({ name, attempt }, 'a port was taken before the component bound it; retrying on other ports');
         this.procs.splice(this.procs.indexOf(proc), 1);
         if (name === 'etcd') await rm(this.layout.etcdData, { recursive: true, force: true });
         continue;
       }
-      throw new EnvironmentError(`${failure.who} ${failure.what}${lines.length ? `; the last lines of its log:\n    ${lines.join('\n    ')}` : ''}`, {
-        hint: `see ${logFile(this.layout.logs, failure.who)}${failure.exited ? '' : '; a slow or busy machine may need a longer startTimeoutMs'}`,
+      throw new EnvironmentError(`${failure.proc.name} ${failure.what}${lines.length ? `; the last lines of its log:\n    ${lines.join('\n    ')}` : ''}`, {
+        hint: `see ${logFile(this.layout.logs, failure.proc.name)}${failure.exited ? '' : '; a slow or busy machine may need a longer startTimeoutMs'}`,
       });
     }
   }
 
   private async spawn(name: ComponentName): Promise<ComponentProcess> {
-    if (this.stopRequested) throw new EnvironmentError(`the control plane was stopped while it started (before ${name})`);
+    if (this.stopRequested) throw new EnvironmentError(`the control plane was stopped while it started (at ${name})`);
     const s = this.settings;
     const ports = this.ports as Ports;
     const pki = this.pki!;
@@ -230,22 +234,23 @@ export class ControlPlane {
     }
   }
 
-  /** Polls `proc`'s health until it passes (undefined), a started component exits, or the deadline passes. */
-  private async waitHealthy(proc: ComponentProcess, tls: TlsMaterial | undefined, deadline: number): Promise<{ who: ComponentName; what: string; exited: boolean } | undefined> {
+  /** Polls `proc`'s health until it passes (undefined), it or a healthy component exits, or the deadline passes. */
+  private async waitHealthy(proc: ComponentProcess, tls: TlsMaterial | undefined, deadline: number): Promise<{ proc: ComponentProcess; what: string; exited: boolean } | undefined> {
     const url = healthURL(proc.name, this.settings, this.ports as Ports);
     let last = 'no answer yet';
     for (;;) {
-      const dead = this.procs.find((p) => !p.running);
+      // not the other one being started beside it (the controller-manager and scheduler start together): it may yet retry
+      const dead = [proc, ...this.healthy].find((p) => !p.running);
       if (dead) {
         const exit = await dead.exited;
-        return { who: dead.name, what: `exited (code ${exit.exitCode}) before the control plane was ready`, exited: true };
+        return { proc: dead, what: `exited (code ${exit.exitCode}) before the control plane was ready`, exited: true };
       }
       if (!tls) return undefined;
       const problem = await checkHealth(url, tls);
       if (!problem) return undefined;
       if (problem !== last) this.log.debug({ name: proc.name, problem }, 'not healthy yet');
       last = problem;
-      if (this.clock.now() > deadline) return { who: proc.name, what: `was not ready in time (${url}: ${last})`, exited: false };
+      if (this.clock.now() > deadline) return { proc, what: `was not ready in time (${url}: ${last})`, exited: false };
       await Promise.race([this.clock.sleep(pollMs), proc.exited]);
     }
   }

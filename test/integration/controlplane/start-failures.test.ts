@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import { EnvironmentError, UsageError } from '../../../src/core/index.js';
@@ -18,7 +19,7 @@ async function startError(cp: ControlPlane): Promise<EnvironmentError> {
   throw new Error('start() succeeded');
 }
 
-describe('ControlPlane: a start that cannot succeed', function () {
+describe('ControlPlane: starts that meet trouble', function () {
   this.timeout(120_000);
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   beforeEach(async () => { tmp = await tempDir('crt-cp-fail-'); });
@@ -64,6 +65,50 @@ describe('ControlPlane: a start that cannot succeed', function () {
     expect(leftoverPodProcesses(stateDir)).to.deep.equal([]);
     expect(existsSync(path.join(stateDir, 'etcd'))).to.equal(false);
     await cp.stop();
+  });
+
+  it('stops at once when stop() comes during start(), leaving nothing', async function () {
+    const bin = await requireKubernetes(this);
+    const stateDir = path.join(tmp.dir, 'state');
+    let stopped: Promise<void> | undefined;
+    const cp: ControlPlane = new ControlPlane({ binDir: bin, stateDir, onProgress: (l) => { if (l.startsWith('control plane: kube-apiserver started')) stopped = cp.stop(); } });
+    const err = await startError(cp);
+    await stopped;
+    expect(err.message).to.equal('the control plane was stopped while it started (at kube-apiserver)');
+    expect(cp.pids).to.deep.equal([]);
+    expect(leftoverPodProcesses(stateDir)).to.deep.equal([]);
+    expect(existsSync(path.join(stateDir, 'etcd'))).to.equal(false);
+    expect(existsSync(path.join(stateDir, 'pki'))).to.equal(false);
+  });
+
+  it('starts a component again on another port when its port was taken between the pick and the bind', async function () {
+    const bin = await requireKubernetes(this);
+    const stateDir = path.join(tmp.dir, 'state');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const takenPort = (taken.address() as AddressInfo).port;
+    let tricked = false;
+    const progress: string[] = [];
+    const cp = new ControlPlane({
+      binDir: bin, stateDir, onProgress: (l) => progress.push(l),
+      // the scheduler's first try is sent to a port another process holds
+      wrap: (file, args) => {
+        if (tricked || !file.endsWith('kube-scheduler')) return { file, args };
+        tricked = true;
+        return { file, args: args.map((a) => (a.startsWith('--secure-port=') ? `--secure-port=${takenPort}` : a)) };
+      },
+    });
+    try {
+      await cp.start();
+      expect(progress.filter((l) => l.startsWith('control plane: kube-scheduler started'))).to.have.length(2);
+      expect(progress).to.include('control plane: kube-scheduler ready');
+      expect(cp.pids).to.have.length(4);
+      expect(await readFile(path.join(stateDir, 'logs', 'kube-scheduler.log'), 'utf8')).to.include(`127.0.0.1:${takenPort}: bind: address already in use`);
+    } finally {
+      await cp.stop();
+      await new Promise((resolve) => taken.close(resolve));
+    }
+    expect(leftoverPodProcesses(stateDir)).to.deep.equal([]);
   });
 
   it('gives up when a component is not ready in time, naming it and what its health check said', async function () {
