@@ -199,6 +199,8 @@ export class ControlPlane {
     const url = healthURL(proc.name, this.settings, this.ports as Ports);
     let last = 'no answer yet';
     for (;;) {
+      // a stop() may have come while this component was being spawned, after halt() looked for processes
+      if (this.stopRequested) return { proc, what: 'was stopped', exited: false };
       // not the other one being started beside it (the controller-manager and scheduler start together): it may yet retry
       const dead = [proc, ...this.healthy].find((p) => !p.running);
       if (dead) {
