@@ -1,10 +1,29 @@
 /**
+ * A stand-in for a kubelet's HTTPS API on 198.18.0.2 (this side of the veth), with the serving
+ * certificate nodeCredentials() gave: it answers /healthz to a client whose certificate the cluster CA
+ * signed, and records who that client was.
+ */
+async function kubeletStub(creds: { servingCertPem: string; servingKeyPem: string; caPem: string }, callers: string[]): Promise<{ port: number; close(): void }> {
+  const server = createServer({ cert: creds.servingCertPem, key: creds.servingKeyPem, ca: creds.caPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    callers.push(`${String((req.socket as TLSSocket).getPeerCertificate().subject.CN)} GET ${req.url}`);
+    res.end('ok');
+  });
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise<void>((resolve) => server.listen(0, '198.18.0.2', resolve));
+  return { port: (server.address() as AddressInfo).port, close: () => { for (const s of sockets) s.destroy(); server.close(); } };
+}
+
+/**
  * Run by netns.test.ts inside `unshare --net --mount --pid`, after it made network namespace `cpns`
  * (198.18.0.1, reached over a veth from 198.18.0.2): starts the control plane inside `cpns` through
  * `wrap`, prints what the test checks as one JSON line, stops it.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
-import { DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
+import { createServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ControlPlane } from '../../../src/localcluster/controlplane/index.js';
 
 const [binDir, stateDir] = process.argv.slice(2) as [string, string];
@@ -27,6 +46,23 @@ try {
     slices = await list();
   }
   const ownNet = readlinkSync('/proc/self/ns/net');
+  // the API server calls a kubelet (as for kubectl logs) with its kubelet client certificate, checking the kubelet's
+  const creds = await cp.nodeCredentials('node-a', ['198.18.0.2']);
+  const callers: string[] = [];
+  const stub = await kubeletStub(creds, callers);
+  try {
+    const asNode = new KubeConfig();
+    asNode.loadFromFile(creds.kubeconfig);
+    const nodeApi = asNode.makeApiClient(CoreV1Api);
+    await nodeApi.createNode({ body: { metadata: { name: 'node-a' } } });
+    const node = await nodeApi.readNode({ name: 'node-a' });
+    node.status = { addresses: [{ type: 'InternalIP', address: '198.18.0.2' }], daemonEndpoints: { kubeletEndpoint: { Port: stub.port } } };
+    await nodeApi.replaceNodeStatus({ name: 'node-a', body: node });
+    out.kubeletAnswer = await kc.makeApiClient(CoreV1Api).connectGetNodeProxyWithPath({ name: 'node-a', path: 'healthz' });
+    out.kubeletCallers = callers;
+  } finally {
+    stub.close();
+  }
   Object.assign(out, {
     url,
     endpoints: slices.items.flatMap((s) => (s.endpoints ?? []).flatMap((e) => e.addresses.map((a) => `${a}:${s.ports?.[0]?.port}`))),

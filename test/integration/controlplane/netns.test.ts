@@ -21,7 +21,7 @@ const setup = [
 describe('ControlPlane in a network namespace of its own (wrap: ip netns exec)', function () {
   this.timeout(180_000);
 
-  it('runs every program inside the namespace, serves on the bind host, reconciles the kubernetes Service to it, and stops clean', async function () {
+  it('runs every program inside the namespace, serves on the bind host, reconciles the kubernetes Service to it, calls a kubelet with the certificates it issued, and stops clean', async function () {
     const bin = await requireKubernetes(this);
     const canIsolate = process.getuid?.() === 0 && !spawnSync('unshare', ['--net', '--mount', '--pid', '--fork', 'ip', 'link', 'show', 'lo']).status;
     if (!canIsolate) {
@@ -31,13 +31,15 @@ describe('ControlPlane in a network namespace of its own (wrap: ip netns exec)',
     const tmp = await tempDir('crt-cp-netns-');
     try {
       const { stdout } = await exec('unshare', ['--net', '--mount', '--pid', '--fork', '--mount-proc', 'sh', '-c', `${setup} && exec "$0" "$@"`, process.execPath, fixture, bin, path.join(tmp.dir, 'state')], { timeout: 170_000 });
-      const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as { error?: string; url: string; programs: { exe: string; otherNetns: boolean }[]; endpoints: string[]; progress: string[]; after: number[] };
+      const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as { error?: string; url: string; programs: { exe: string; otherNetns: boolean }[]; endpoints: string[]; progress: string[]; after: number[]; kubeletAnswer?: string; kubeletCallers?: string[] };
       expect(out.error).to.equal(undefined);
       expect(out.url).to.match(/^https:\/\/198\.18\.0\.1:\d+$/);
       expect(out.programs.map((p) => path.basename(p.exe))).to.deep.equal(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
       expect(out.programs.every((p) => p.otherNetns)).to.equal(true);
       expect(out.endpoints).to.deep.equal([`198.18.0.1:${new URL(out.url).port}`]);
       expect(out.progress).to.include('control plane: etcd running (its health is checked through the next component)');
+      expect(out.kubeletAnswer).to.equal('ok');
+      expect(out.kubeletCallers).to.deep.equal(['kube-apiserver-kubelet-client GET /healthz']);
       expect(out.after).to.deep.equal([]);
     } finally {
       await tmp.remove();
