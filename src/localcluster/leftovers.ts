@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLUSTER_MARKER_ENV } from './node/node-agent.js';
-import { CLUSTER_OWNER_ENV, ownerAlive, ownerPid } from './owner.js';
+import { CLUSTER_MARKER_ENV, CLUSTER_OWNER_ENV, ownerAlive, ownerPid } from './owner.js';
 import { processIds, readStat, running } from './runtime/proc.js';
 
 /** A pod process of an embedded cluster, as /proc shows it. */

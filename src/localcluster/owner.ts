@@ -1,6 +1,12 @@
 import { readStat, running } from './runtime/proc.js';
 
 /**
+ * Every process of an embedded cluster (its pods, and the control-plane programs of
+ * `controlPlane: kubernetes`) carries `CRT_EMBEDDED_CLUSTER=<state dir>`: the orphan scan finds them by it.
+ */
+export const CLUSTER_MARKER_ENV = 'CRT_EMBEDDED_CLUSTER';
+
+/**
  * Every pod process carries the process that runs its cluster (`crt run` of a cluster.local plan, or
  * `crt cluster up`) as `CRT_EMBEDDED_CLUSTER_OWNER=<pid>:<start ticks>`: when that process is gone (a
  * `kill -9`), its pods are orphans that the next `crt run` or `crt cluster down` may stop. The start

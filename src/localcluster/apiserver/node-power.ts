@@ -12,7 +12,8 @@ export interface PowerSwitchable {
   readonly power: { state: PowerState; sinceMs: number };
   /** Resolves with the pids it killed once they have exited. */
   powerOff(): Promise<number[]>;
-  powerOn(): void;
+  /** Resolves (when it returns a promise) once the node is powered again. */
+  powerOn(): void | Promise<void>;
 }
 
 export type LinkState = 'up' | 'down';
@@ -21,9 +22,9 @@ export type LinkState = 'up' | 'down';
 export interface LinkSwitchable {
   readonly name: string;
   readonly link: { state: LinkState; sinceMs: number };
-  /** Returns how many established connections across the partition it reset. */
-  linkDown(): number;
-  linkUp(): void;
+  /** Returns (or resolves with) how many established connections across the partition it reset. */
+  linkDown(): number | Promise<number>;
+  linkUp(): void | Promise<void>;
 }
 
 /** Handles a request under `/crt/`; false when the path is not one of its own. */
@@ -39,7 +40,7 @@ const LINK_PATH = /^\/crt\/v1\/nodes\/([a-z0-9.-]+)\/link\/?$/;
 export function nodePowerEndpoint(nodes: readonly PowerSwitchable[]): AdminHandler {
   return switchEndpoint(POWER_PATH, nodes, ['on', 'off'], async (node, state) => {
     if (state === 'on') {
-      node.powerOn();
+      await node.powerOn();
       return powerBody(node);
     }
     const killedPids = await node.powerOff();
@@ -55,13 +56,13 @@ const powerBody = (node: PowerSwitchable): object => ({ kind: 'NodePower', node:
  * link-down answer also gives `cutConnections`, the established connections it reset.
  */
 export function nodeLinkEndpoint(nodes: readonly LinkSwitchable[]): AdminHandler {
-  return switchEndpoint(LINK_PATH, nodes, ['down', 'up'], (node, state) => {
+  return switchEndpoint(LINK_PATH, nodes, ['down', 'up'], async (node, state) => {
     if (state === 'up') {
-      node.linkUp();
-      return Promise.resolve(linkBody(node));
+      await node.linkUp();
+      return linkBody(node);
     }
-    const cutConnections = node.linkDown();
-    return Promise.resolve({ ...linkBody(node), cutConnections });
+    const cutConnections = await node.linkDown();
+    return { ...linkBody(node), cutConnections };
   }, linkBody);
 }
 

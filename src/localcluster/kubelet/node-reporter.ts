@@ -12,6 +12,8 @@ export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 export interface NodeIdentity {
   name: string;
   ip: string;
+  /** The node's address from outside the cluster network (its ExternalIP), when it has one. */
+  externalIP?: string;
   zone?: string;
   capacity?: { cpu: string; memory: string; pods: string };
 }
@@ -129,7 +131,11 @@ export class NodeReporter {
         this.condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available', now),
         this.condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status', now),
       ] as any,
-      addresses: [{ type: 'InternalIP', address: this.identity.ip }, { type: 'Hostname', address: this.identity.name }],
+      addresses: [
+        { type: 'InternalIP', address: this.identity.ip },
+        ...(this.identity.externalIP ? [{ type: 'ExternalIP', address: this.identity.externalIP }] : []),
+        { type: 'Hostname', address: this.identity.name },
+      ],
       daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
       nodeInfo: {
         machineID: this.identity.name, systemUUID: this.identity.name, bootID: this.bootID,

@@ -12,10 +12,7 @@ import { containerBindingPodIP, gatePorts } from './gate-ports.js';
 import type { NodeShape } from './node-object.js';
 import { NodeStatus } from './node-status.js';
 import { DEFAULT_HEARTBEAT_MS } from './node-timings.js';
-import { CLUSTER_OWNER_ENV, ownerMark } from '../owner.js';
-
-/** Set in every pod process's environment to the cluster's state dir. */
-export const CLUSTER_MARKER_ENV = 'CRT_EMBEDDED_CLUSTER';
+import { CLUSTER_MARKER_ENV, CLUSTER_OWNER_ENV, ownerMark } from '../owner.js';
 
 export interface NodeAgentOptions {
   store: Store;

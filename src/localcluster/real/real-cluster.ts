@@ -1,0 +1,291 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo, Server } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { EnvironmentError, UsageError, errorMessage, silentLogger, type Logger } from '../../core/index.js';
+import { deploymentDone, type AvailabilityOptions } from '../availability.js';
+import { ApiError } from '../api/types.js';
+import { nodeLinkEndpoint, nodePowerEndpoint } from '../apiserver/node-power.js';
+import { ControlPlane } from '../controlplane/index.js';
+import { installKubernetes } from '../install/index.js';
+import { ApiKubelet, KUBELET_PORT } from '../kubelet/index.js';
+import { Fabric, forwardFromLoopback, HUB_ADDRESS, netnsSupport, type LoopbackForward } from '../netns/index.js';
+import type { NodeTimings } from '../node/node-timings.js';
+import { DEFAULT_NODE_TIMINGS } from '../node/node-timings.js';
+import type { BackoffOptions } from '../runtime/index.js';
+import type { AppliedObject } from '../manifests.js';
+import { ApiServiceProxies } from './kube-proxy.js';
+import { RealNode } from './real-node.js';
+
+/** The Node annotation naming where crt's power and link switches of that node answer (a loopback URL). */
+export const NODE_SWITCH_ANNOTATION = 'crt.io/node-switch';
+
+export interface RealClusterOptions {
+  nodes?: number;
+  stateDir: string;
+  keepState?: boolean;
+  log?: Logger;
+  /** the folder of the Kubernetes binaries (default: crt cluster install's cache, installed if missing) */
+  binDir?: string;
+  heartbeatMs?: number;
+  nodeMonitorGracePeriodMs?: number;
+  nodeMonitorPeriodMs?: number;
+  defaultTolerationSeconds?: number;
+  hpaSyncPeriodMs?: number;
+  backoff?: BackoffOptions;
+  onProgress?: (line: string) => void;
+}
+
+const ZONES = 'abcdefghijklmnopqrstuvwxyz';
+const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/**
+ * The embedded cluster on the real control plane (`controlPlane: kubernetes`): etcd, kube-apiserver,
+ * kube-controller-manager and kube-scheduler of the pinned release run as child processes in the hub
+ * namespace of a fabric of network namespaces (198.18.0.0/15, never in the root namespace); crt plays
+ * only the node roles, as API clients: a kubelet per node (pods are processes in the node's namespace,
+ * on addresses of the node's podCIDR, which the real node IPAM controller allots), and kube-proxy. The
+ * API server is reached from this machine through a loopback forward, which the kubeconfig names.
+ */
+export class RealCluster {
+  readonly nodes: RealNode[] = [];
+  private fabric: Fabric | undefined;
+  private controlPlane: ControlPlane | undefined;
+  private readonly forwards: LoopbackForward[] = [];
+  private proxies: ApiServiceProxies | undefined;
+  private switches: http.Server | undefined;
+  private readonly servers: Server[] = [];
+  private apiUrl = '';
+  private kubeconfigFile = '';
+  private stopping: Promise<void> | undefined;
+  private readonly log: Logger;
+  private readonly timings: NodeTimings;
+  private binDir = '';
+
+  constructor(private readonly opts: RealClusterOptions) {
+    this.log = opts.log ?? silentLogger;
+    this.timings = {
+      heartbeatMs: opts.heartbeatMs ?? DEFAULT_NODE_TIMINGS.heartbeatMs,
+      nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs ?? DEFAULT_NODE_TIMINGS.nodeMonitorPeriodMs,
+      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_TIMINGS.nodeMonitorGracePeriodMs,
+      defaultTolerationSeconds: opts.defaultTolerationSeconds ?? DEFAULT_NODE_TIMINGS.defaultTolerationSeconds,
+    };
+  }
+
+  /** The API server's URL on this machine (a loopback forward into the hub namespace). */
+  get url(): string {
+    return this.apiUrl;
+  }
+
+  /** The admin kubeconfig (system:masters) with the loopback URL. */
+  get kubeconfig(): string {
+    return this.kubeconfigFile;
+  }
+
+  get nodeTimings(): NodeTimings {
+    return { ...this.timings };
+  }
+
+  setNodeTimings(): NodeTimings {
+    throw new UsageError('node timings cannot change while the real control plane runs', {
+      hint: 'set them in cluster.local.settings (they become kube-controller-manager and kube-apiserver flags), or use controlPlane: builtin',
+    });
+  }
+
+  async start(): Promise<string> {
+    const progress = this.opts.onProgress ?? (() => {});
+    const support = await netnsSupport();
+    if (!support.ok) {
+      throw new EnvironmentError(`the real control plane needs network namespaces of its own: ${support.why}`, { hint: 'run crt as root, or use --control-plane builtin' });
+    }
+    await mkdir(this.opts.stateDir, { recursive: true });
+    this.binDir = this.opts.binDir ?? (await installKubernetes({ onProgress: progress })).bin;
+    const id = `r${randomBytes(4).toString('hex')}`;
+    const fabric = (this.fabric = await Fabric.create({ id, log: this.log.child({ component: 'netns' }) }));
+    const t = this.timings;
+    const cp = (this.controlPlane = new ControlPlane({
+      binDir: this.binDir, stateDir: path.join(this.opts.stateDir, 'control-plane'), clusterDir: this.opts.stateDir, log: this.log,
+      bindHost: HUB_ADDRESS, wrap: (file, args) => fabric.hub.command(file, args), onProgress: progress,
+      // this process is in the root namespace, which never holds a fabric address: it goes through loopback forwards
+      reach: async (host, port) => {
+        const f = await forwardFromLoopback(fabric.hub, host, port);
+        this.forwards.push(f);
+        return { host: f.host, port: f.port };
+      },
+      nodeMonitorGracePeriodMs: t.nodeMonitorGracePeriodMs, nodeMonitorPeriodMs: t.nodeMonitorPeriodMs, defaultTolerationSeconds: t.defaultTolerationSeconds,
+      ...(this.opts.hpaSyncPeriodMs ? { hpaSyncPeriodMs: this.opts.hpaSyncPeriodMs } : {}),
+      ...(this.opts.keepState ? { keepState: true } : {}),
+    }));
+    const endpoint = await cp.start();
+    this.apiUrl = endpoint.url;
+    this.kubeconfigFile = endpoint.adminKubeconfig;
+    const count = this.opts.nodes ?? 3;
+    for (let i = 1; i <= count; i++) await this.addNode(i, cp, fabric);
+    progress(`real control plane: ${count} node${count === 1 ? '' : 's'} registered`);
+    const kc = this.adminConfig();
+    this.proxies = new ApiServiceProxies(kc, {
+      listenInHub: (host, port) => this.keep(fabric.hub.listen(host, port)),
+      addClusterIP: (ip) => fabric.hub.addAddress(ip),
+      removeClusterIP: (ip) => fabric.hub.removeAddress(ip),
+      dial: (host, port) => fabric.hub.connect(host, port),
+      nodes: () => this.nodes.map((n) => ({ loopback: n.loopback, listen: (port: number) => this.keep(n.netns.listen(n.netns.address, port)) })),
+    }, this.log);
+    await this.proxies.start();
+    await this.serveSwitches(kc);
+    await this.waitNodesReady(60_000);
+    this.log.info({ url: this.apiUrl, nodes: count }, 'embedded cluster on the real control plane started');
+    return this.apiUrl;
+  }
+
+  private async addNode(i: number, cp: ControlPlane, fabric: Fabric): Promise<void> {
+    const name = `node-${i}`;
+    const ns = await fabric.addNode(i);
+    const creds = await cp.nodeCredentials(name, [ns.address]);
+    const loopback = `127.1.0.${i}`;
+    const kubelet = new ApiKubelet({
+      kubeconfig: creds.kubeconfig, stateDir: this.opts.stateDir, log: this.log.child({ node: name }),
+      node: { name, ip: ns.address, externalIP: loopback, zone: `zone-${ZONES[(i - 1) % ZONES.length]}` },
+      heartbeatMs: this.timings.heartbeatMs,
+      // the lease is renewed every quarter of its duration: as often as the status heartbeat
+      leaseDurationSeconds: Math.max(1, Math.ceil((4 * this.timings.heartbeatMs) / 1000)),
+      ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+      pods: { wrap: (file, args) => ns.command(file, args), addAddress: (ip) => ns.addAddress(ip), removeAddress: (ip) => ns.removeAddress(ip) },
+      serve: async (server) => {
+        const listener = await this.keep(ns.listen(ns.address, KUBELET_PORT));
+        listener.on('connection', (socket) => server.emit('connection', socket));
+      },
+      tls: { certPem: creds.servingCertPem, keyPem: creds.servingKeyPem, clientCaPem: creds.caPem },
+    });
+    await kubelet.start();
+    this.nodes.push(new RealNode(kubelet, ns, loopback));
+  }
+
+  private async keep(server: Promise<Server>): Promise<Server> {
+    const s = await server;
+    this.servers.push(s);
+    return s;
+  }
+
+  private adminConfig(): KubeConfig {
+    const kc = new KubeConfig();
+    kc.loadFromFile(this.kubeconfigFile);
+    return kc;
+  }
+
+  /** crt's power and link switches of the nodes, on loopback; each Node's annotation names them. */
+  private async serveSwitches(kc: KubeConfig): Promise<void> {
+    const handlers = [nodePowerEndpoint(this.nodes), nodeLinkEndpoint(this.nodes)];
+    const server = (this.switches = http.createServer((req, res) => {
+      void (async () => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        for (const h of handlers) if (await h(url, req, res)) return;
+        throw new ApiError(404, 'NotFound', `no switch at ${url.pathname}`);
+      })().catch((err: unknown) => {
+        const status = err instanceof ApiError ? err.toStatus() : { kind: 'Status', status: 'Failure', message: errorMessage(err), code: 500 };
+        if (!res.headersSent) res.writeHead(status.code ?? 500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(status));
+      });
+    }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const core = kc.makeApiClient(CoreV1Api);
+    for (const n of this.nodes) {
+      await core.patchNode({ name: n.name, body: { metadata: { annotations: { [NODE_SWITCH_ANNOTATION]: base } } } }, mergePatch());
+    }
+  }
+
+  private async waitNodesReady(timeoutMs: number): Promise<void> {
+    const core = this.adminConfig().makeApiClient(CoreV1Api);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const nodes = (await core.listNode()).items;
+      const notReady = this.nodes.filter((n) => !nodes.some((o) => o.metadata?.name === n.name && o.spec?.podCIDR
+        && o.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')));
+      if (notReady.length === 0) return;
+      if (Date.now() > deadline) throw new EnvironmentError(`nodes not Ready with a podCIDR after ${timeoutMs / 1000} s: ${notReady.map((n) => n.name).join(', ')}`, { hint: `see ${this.opts.stateDir}/control-plane/logs` });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /** Applies manifest files with the release's own kubectl (namespaces first, as kubectl orders them). */
+  async applyFiles(files: string[]): Promise<AppliedObject[]> {
+    const out: AppliedObject[] = [];
+    for (const file of files) {
+      const r = await promisify(execFile)(path.join(this.binDir, 'kubectl'), ['--kubeconfig', this.kubeconfigFile, 'apply', '-f', file], { timeout: 60_000 })
+        .catch((err: { stderr?: string; message: string }) => {
+          throw new EnvironmentError(`kubectl apply -f ${file} failed: ${(err.stderr || err.message).trim()}`, { hint: 'the real API server validates as a real cluster does' });
+        });
+      for (const line of r.stdout.split('\n')) {
+        const m = /^([a-z0-9.-]+)\/(\S+) (created|configured|unchanged)/.exec(line.trim());
+        if (m) out.push({ kind: m[1]!.split('.')[0]!, name: m[2]!, action: m[3] as AppliedObject['action'] });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Resolves when every Deployment (of the given namespaces) is rolled out and available, and kube-proxy
+   * routes every Service of those namespaces to at least one backend.
+   */
+  async waitUntilAvailable(opts: AvailabilityOptions): Promise<void> {
+    const kc = this.adminConfig();
+    const apps = kc.makeApiClient(AppsV1Api);
+    const core = kc.makeApiClient(CoreV1Api);
+    const deadline = Date.now() + opts.timeoutMs;
+    const inScope = (ns: string | undefined): boolean => !opts.namespaces || opts.namespaces.includes(ns ?? '');
+    for (;;) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      const pending = (await apps.listDeploymentForAllNamespaces()).items.filter((d) => inScope(d.metadata?.namespace) && !deploymentDone(d as never));
+      const services = (await core.listServiceForAllNamespaces()).items.filter((s) => inScope(s.metadata?.namespace) && s.spec?.selector && s.spec.clusterIP !== 'None');
+      const unrouted = services.filter((s) => !(this.proxies?.backends(s.metadata!.namespace!, s.metadata!.name!) ?? []).some((n) => n > 0));
+      if (pending.length === 0 && unrouted.length === 0) return;
+      if (Date.now() > deadline) {
+        const names = [
+          ...pending.map((d) => `${d.metadata?.namespace}/${d.metadata?.name} (${d.status?.availableReplicas ?? 0}/${d.spec?.replicas ?? 1} available)`),
+          ...unrouted.map((s) => `service ${s.metadata?.namespace}/${s.metadata?.name} (no backend)`),
+        ];
+        throw new EnvironmentError(`the embedded cluster's deployments are not available after ${Math.round(opts.timeoutMs / 1000)} s: ${names.join(', ')}`,
+          { hint: `look at \`kubectl --kubeconfig ${this.kubeconfigFile} get pods -A\` and \`get events -A\`` });
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  serviceAddress(namespace: string, name: string, port?: number | string): Promise<{ host: string; port: number; nodePort?: number } | undefined> {
+    return this.proxies!.address(namespace, name, port);
+  }
+
+  node(name: string): RealNode | undefined {
+    return this.nodes.find((n) => n.name === name);
+  }
+
+  /** Process ids of every pod container now running. */
+  pids(): number[] {
+    return this.nodes.flatMap((n) => n.pids());
+  }
+
+  /** Process ids of the control plane's programs. */
+  controlPlanePids(): number[] {
+    return this.controlPlane?.pids ?? [];
+  }
+
+  /** Stops pods, kube-proxy, the kubelets, the control plane and the fabric; removes the state unless keepState. Idempotent. */
+  stop(graceCapSec = 5): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.proxies?.stop().catch((err: unknown) => this.log.warn({ err }, 'kube-proxy stop failed'));
+      await Promise.all(this.nodes.map((n) => n.kubelet.stop(graceCapSec)));
+      await new Promise<void>((resolve) => (this.switches ? this.switches.close(() => resolve()) : resolve()));
+      for (const s of this.servers.splice(0)) s.close();
+      await this.controlPlane?.stop();
+      await Promise.all(this.forwards.splice(0).map((f) => f.close()));
+      await this.fabric?.close();
+      if (!this.opts.keepState) await rm(this.opts.stateDir, { recursive: true, force: true });
+      this.log.info('embedded cluster on the real control plane stopped');
+    })();
+    return this.stopping;
+  }
+}
