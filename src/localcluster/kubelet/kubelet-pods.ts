@@ -5,9 +5,9 @@ import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import { apiMessage, apiStatus } from '../../kube/index.js';
 import type { KObject } from '../api/types.js';
-import { CLUSTER_MARKER_ENV } from '../node/node-agent.js';
+import { CLUSTER_MARKER_ENV } from '../owner.js';
 import { CLUSTER_OWNER_ENV, ownerMark } from '../owner.js';
-import { PodWorker, type BackoffOptions, type CommandWrap, type PodEvent } from '../runtime/index.js';
+import { PodWorker, type BackoffOptions, type CommandWrap, type Dialer, type PodEvent } from '../runtime/index.js';
 import { serviceLinks } from '../services/service-env.js';
 import type { ConfigLookups } from './config-lookup.js';
 import type { KubeletEvents } from './kubelet-events.js';
@@ -16,6 +16,8 @@ import type { PodAddresses } from './pod-ips.js';
 /** Hooks that put a pod's processes and address where the node's network is (e.g. a network namespace). */
 export interface PodNetworkHooks {
   wrap?: CommandWrap;
+  /** How probes reach the pods (e.g. a connection made inside the node's network namespace). */
+  dial?: Dialer;
   addAddress?(ip: string): Promise<void>;
   removeAddress?(ip: string): Promise<void>;
 }
@@ -198,6 +200,7 @@ export class KubeletPods {
       lookup: (kind, namespace, name) => this.o.configs.lookup(kind, namespace, name),
       ...(this.o.backoff ? { backoff: this.o.backoff } : {}),
       ...(this.o.hooks.wrap ? { wrap: this.o.hooks.wrap } : {}),
+      ...(this.o.hooks.dial ? { dial: this.o.hooks.dial } : {}),
       previousStatus: pod.status, clock: this.o.clock, log: this.o.log,
       onStatus: (status) => this.queueStatus(entry, status),
       onEvent: (event) => this.record(entry.pod, event),

@@ -41,6 +41,11 @@ export type Gate = (conn: ConnectionInfo) => Verdict;
 export interface ServiceProxyOptions {
   gate?: Gate;
   log?: Logger;
+  /**
+   * How to connect to a backend (default: a TCP connection from this process, from the client's source
+   * address). The real-control-plane mode dials from inside the fabric's hub namespace.
+   */
+  dial?: (host: string, port: number) => Promise<Socket>;
 }
 
 export interface ProxyStats {
@@ -72,6 +77,7 @@ interface Tracked {
 export class ServiceProxy {
   readonly #gate: Gate | undefined;
   readonly #log: Logger;
+  readonly #dialer: ((host: string, port: number) => Promise<Socket>) | undefined;
   readonly #servers: Server[] = [];
   readonly #conns = new Set<Tracked>();
   #backends: readonly Backend[] = [];
@@ -85,6 +91,7 @@ export class ServiceProxy {
   constructor(options: ServiceProxyOptions = {}) {
     this.#gate = options.gate;
     this.#log = options.log ?? silentLogger;
+    this.#dialer = options.dial;
   }
 
   /** Listens on `host:port` (0 picks a free port) and resolves with the bound port. */
@@ -107,6 +114,22 @@ export class ServiceProxy {
     }
     server.on('error', (err) => this.#log.error({ err, host, port }, 'service proxy listener failed'));
     return (server.address() as AddressInfo).port;
+  }
+
+  /**
+   * Serves the connections of a server listening already (one made inside a network namespace): every
+   * connection it accepts is this proxy's; close() closes it.
+   */
+  adopt(server: Server): void {
+    if (this.#closing) throw new Error('adopt() after close(): this ServiceProxy is closed');
+    this.#servers.push(server);
+    server.on('connection', (client: Socket) => this.#accept(client));
+    server.on('error', (err) => this.#log.error({ err }, 'service proxy listener failed'));
+  }
+
+  /** How many backends new connections are spread over now. */
+  get backendCount(): number {
+    return this.#backends.length;
   }
 
   /** The bound addresses, in `listen` order. */
@@ -211,6 +234,10 @@ export class ServiceProxy {
     const { backend, srcIp } = conn.info;
     const key = backend.name ?? `${backend.ip}:${backend.port}`;
     this.#perBackend.set(key, (this.#perBackend.get(key) ?? 0) + 1);
+    if (this.#dialer) {
+      this.#dialVia(this.#dialer, conn, key);
+      return;
+    }
     const upstream = net.connect({
       host: backend.dial?.host ?? backend.ip, port: backend.dial?.port ?? backend.port, localAddress: sourceAddress(srcIp), allowHalfOpen: true, noDelay: true,
     });
@@ -222,6 +249,26 @@ export class ServiceProxy {
       this.#log.debug({ err, backend: key, connected }, 'service proxy backend connection failed');
     });
     forward(conn.client, upstream);
+  }
+
+  /** A connection through `dialer`: the client waits (paused) until it is made; a failed one is reset, as a refused dial. */
+  #dialVia(dialer: (host: string, port: number) => Promise<Socket>, conn: Tracked, key: string): void {
+    const { backend } = conn.info;
+    conn.client.pause();
+    dialer(backend.dial?.host ?? backend.ip, backend.dial?.port ?? backend.port).then((upstream) => {
+      if (conn.client.destroyed || this.#closing) {
+        upstream.destroy();
+        return;
+      }
+      conn.upstream = upstream;
+      upstream.on('error', (err) => this.#log.debug({ err, backend: key, connected: true }, 'service proxy backend connection failed'));
+      forward(conn.client, upstream);
+      conn.client.resume();
+    }, (err: unknown) => {
+      this.#rejected++;
+      this.#log.debug({ err, backend: key, connected: false }, 'service proxy backend connection failed');
+      reset(conn.client);
+    });
   }
 
   #pick(): Backend | null {

@@ -153,7 +153,7 @@ export class RealCluster {
       // the lease is renewed every quarter of its duration: as often as the status heartbeat
       leaseDurationSeconds: Math.max(1, Math.ceil((4 * this.timings.heartbeatMs) / 1000)),
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
-      pods: { wrap: (file, args) => ns.command(file, args), addAddress: (ip) => ns.addAddress(ip), removeAddress: (ip) => ns.removeAddress(ip) },
+      pods: { wrap: (file, args) => ns.command(file, args), dial: (host, port) => ns.connect(host, port), addAddress: (ip) => ns.addAddress(ip), removeAddress: (ip) => ns.removeAddress(ip) },
       serve: async (server) => {
         const listener = await this.keep(ns.listen(ns.address, KUBELET_PORT));
         listener.on('connection', (socket) => server.emit('connection', socket));

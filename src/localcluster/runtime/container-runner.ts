@@ -175,7 +175,7 @@ export class ContainerRunner {
     this.restartCount = restartCount;
     this.containerID = `crt://${proc.pid}`;
     if (this.stopGraceMs !== undefined) void proc.stop(this.stopGraceMs);
-    this.target = { podIP: this.ctx.podIP, sourceIP: this.ctx.hostIP, container: this.container, env: p.env, cwd: p.cwd, ...(this.ctx.wrap ? { wrap: this.ctx.wrap } : {}) };
+    this.target = { podIP: this.ctx.podIP, sourceIP: this.ctx.hostIP, container: this.container, env: p.env, cwd: p.cwd, ...(this.ctx.wrap ? { wrap: this.ctx.wrap } : {}), ...(this.ctx.dial ? { dial: this.ctx.dial } : {}) };
     this.started = !this.container.startupProbe;
     this.ready = this.started && !this.container.readinessProbe;
     this.setState({ running: { startedAt: formatTime(proc.startedAt) } });

@@ -4,7 +4,7 @@
  */
 export { PodWorker, type PodWorkerOptions } from './pod-worker.js';
 export { logPath } from './container-launch.js';
-export type { CommandWrap, PodEvent } from './runner-context.js';
+export type { CommandWrap, Dialer, PodEvent } from './runner-context.js';
 export { resolveContainer, parseImage, imageID, defaultDemoEntry, DEMO_IMAGE, type ResolvedContainer, type ContainerFailure, type ResolveOptions } from './images.js';
 export { ContainerProcess, type ContainerProcessOptions, type ProcessExit } from './container-process.js';
 export { runProbe, type ProbeResult, type ProbeTarget } from './probe.js';

@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from '../../core/log.js';
 import type { KObject } from '../api/types.js';
 import { defaultBackoff, type BackoffOptions } from './backoff.js';
 import { ContainerRunner } from './container-runner.js';
-import type { CommandWrap, PodEvent, RunnerContext } from './runner-context.js';
+import type { CommandWrap, Dialer, PodEvent, RunnerContext } from './runner-context.js';
 import { containerEnv, type ConfigLookup } from './env.js';
 import { podConditions, podPhase, formatTime, qosClass, type ContainerStatus, type PodCondition, type PodPhase } from './pod-status.js';
 import { groupCpuTimeMs } from './proc.js';
@@ -51,6 +51,8 @@ export interface PodWorkerOptions {
   demoEntry?: string;
   /** Rewrites every program the pod spawns (containers, exec probes and hooks), e.g. into a network namespace. */
   wrap?: CommandWrap;
+  /** How probes connect to the pod (default: from this process's network). */
+  dial?: Dialer;
   log?: Logger;
 }
 
@@ -234,6 +236,7 @@ export class PodWorker {
       backoff: this.options.backoff ?? defaultBackoff,
       ...(this.options.demoEntry ? { demoEntry: this.options.demoEntry } : {}),
       ...(this.options.wrap ? { wrap: this.options.wrap } : {}),
+      ...(this.options.dial ? { dial: this.options.dial } : {}),
       podRef: this.podRef,
       graceMs: (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000,
       env: (container) => containerEnv(container, { pod, podIP, hostIP, nodeName, base, ...(lookup ? { lookup } : {}) }),

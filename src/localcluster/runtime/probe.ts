@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import { hostEnv } from './container-process.js';
 import { findExecutable } from './images.js';
 
@@ -25,6 +27,8 @@ export interface ProbeTarget {
   cwd: string;
   /** Rewrites an exec probe's or hook's program as the container's was (e.g. into a network namespace). */
   wrap?: (file: string, args: string[]) => { file: string; args: string[] };
+  /** Connects HTTP and TCP probes from where the node's network is (then sourceIP is not used). */
+  dial?: (host: string, port: number) => Promise<net.Socket>;
 }
 
 /** The kubelet's probe user agent; servers that log it can tell probes from traffic. */
@@ -82,7 +86,9 @@ function httpProbe(action: any, target: ProbeTarget, timeoutMs: number): Promise
   const client = scheme === 'https' ? https : http;
   return new Promise((resolve) => {
     const from = target.sourceIP ? { localAddress: target.sourceIP } : {};
-    const req = client.request(url, { method: 'GET', headers, agent: false, rejectUnauthorized: false, ...from }, (res) => {
+    // without an agent, so that Node's request uses createConnection (agent: false makes an agent of its own)
+    const via = target.dial ? { agent: undefined, createConnection: dialedConnection(target.dial, host, port, scheme === 'https') } : { agent: false as const, ...from };
+    const req = client.request(url, { method: 'GET', headers, rejectUnauthorized: false, ...via }, (res) => {
       clearTimeout(timer);
       res.destroy();
       const status = res.statusCode ?? 0;
@@ -100,10 +106,19 @@ function httpProbe(action: any, target: ProbeTarget, timeoutMs: number): Promise
   });
 }
 
+/** An http(s) `createConnection` that connects through `dial` (a socket made elsewhere, e.g. in a network namespace). */
+function dialedConnection(dial: NonNullable<ProbeTarget['dial']>, host: string, port: number, secure: boolean) {
+  return (_opts: unknown, done: (err: Error | null, socket: Duplex) => void): undefined => {
+    dial(host, port).then((socket) => done(null, secure ? tls.connect({ socket, rejectUnauthorized: false, servername: host }) : socket), (err: Error) => done(err, new net.Socket()));
+    return undefined;
+  };
+}
+
 function tcpProbe(action: any, target: ProbeTarget, timeoutMs: number): Promise<ProbeResult> {
   const host = String(action.host || target.podIP);
   const port = resolvePort(action.port, target.container);
   const hostPort = joinHostPort(host, port);
+  if (target.dial) return dialProbe(target.dial, host, port, hostPort, timeoutMs);
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, ...(target.sourceIP ? { localAddress: target.sourceIP } : {}) });
     const timer = setTimeout(() => {
@@ -163,5 +178,22 @@ function killGroup(pid: number | undefined): void {
     process.kill(-pid, 'SIGKILL');
   } catch {
     // already gone
+  }
+}
+
+/** A TCP probe through `dial`: success once the connection is made, within `timeoutMs`. */
+async function dialProbe(dial: NonNullable<ProbeTarget['dial']>, host: string, port: number, hostPort: string, timeoutMs: number): Promise<ProbeResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ProbeResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, message: `dial tcp ${hostPort}: i/o timeout` }), timeoutMs);
+  });
+  const attempt = dial(host, port).then((socket) => {
+    socket.destroy();
+    return { ok: true } as ProbeResult;
+  }, (err: NodeJS.ErrnoException) => ({ ok: false, message: dialError(err, hostPort) }) as ProbeResult);
+  try {
+    return await Promise.race([attempt, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -39,7 +39,12 @@ export interface RunnerContext {
   previousRestartCount?(container: string): number | undefined;
   /** Rewrites each program the pod runs (containers, exec probes and hooks), e.g. to enter the node's network namespace. */
   wrap?: CommandWrap;
+  /** How the kubelet's HTTP and TCP probes connect (e.g. from inside the node's network namespace). */
+  dial?: Dialer;
 }
+
+/** Opens a TCP connection to host:port from where the node's network is. */
+export type Dialer = (host: string, port: number) => Promise<import('node:net').Socket>;
 
 /**
  * Turns a program and its arguments into the command to spawn instead, e.g. `ip netns exec <ns> <file> <args…>`.
