@@ -2,6 +2,7 @@ import type { CoreV1Api, V1Node } from '@kubernetes/client-node';
 import type { Clock } from '../core/clock.js';
 import { apiStatus } from './kube-common.js';
 import { podsOnNode } from './node-pick.js';
+import type { LossBound } from './node-loss-timeout.js';
 
 const POLL_MS = 100;
 
@@ -58,11 +59,17 @@ async function stillReady(core: CoreV1Api, name: string): Promise<boolean> {
   }
 }
 
-/** One line per node for the report, saying what was not seen within the bound. */
-export function describeTimes(t: NodeLossTimes, timeoutMs: number, expectNotReady: boolean): string {
+/**
+ * One line per node for the report, saying what was not seen within the bound, and when the pods
+ * were due by the cluster's settings (`expected`): a bound given by the plan may end before that.
+ */
+export function describeTimes(t: NodeLossTimes, bound: LossBound, expectNotReady: boolean): string {
+  const { timeoutMs } = bound;
   const notReady = !expectNotReady ? 'stays Ready (taint)' : t.notReadyMs === null ? `still Ready after ${timeoutMs} ms` : `NotReady after ${t.notReadyMs} ms`;
+  const due = `due by ${bound.expectedMs} ms with the ${bound.timingsFrom === 'cluster settings' ? 'cluster\'s settings' : 'Kubernetes defaults'}`;
+  const early = bound.timeoutFrom === 'plan' && timeoutMs < bound.expectedMs ? ` (the plan's timeout ended before they were ${due})` : ` (${due})`;
   const pods = t.pods === 0 ? 'had no pods'
-    : t.podsEvictedMs === null ? `${t.podsLeft.length} of ${t.pods} pods not evicted after ${timeoutMs} ms`
+    : t.podsEvictedMs === null ? `${t.podsLeft.length} of ${t.pods} pods not evicted after ${timeoutMs} ms${early}`
       : `${t.pods} pods evicted after ${t.podsEvictedMs} ms`;
   return `${t.node}: ${notReady}, ${pods}`;
 }
