@@ -34,7 +34,7 @@ export async function pickNodes(kube: KubeClients, p: NodePickParams, fault: str
   const guarded = await protectedNodes(kube, ctx);
   const isGuarded = (n: string): ProtectedNode | undefined => guarded.find((g) => g.node === n);
   if (p.node !== undefined && isGuarded(p.node)) {
-    throw new FaultError(`${fault}: node ${p.node} is where ${isGuarded(p.node)!.why}: losing it would end the measurement, not test the system`);
+    throw new FaultError(`${fault}: node ${p.node} is spared: ${isGuarded(p.node)!.why}, and losing it would end the measurement, not test the system`);
   }
   const excluded = matching.filter((n) => isGuarded(n)).map((n) => `${n} (${isGuarded(n)!.why})`);
   let names = matching.filter((n) => !isGuarded(n));

@@ -136,7 +136,7 @@ function statusBody(raw: unknown): StatusBody {
       return { message: raw };
     }
   }
-  return raw && typeof raw === 'object' ? (raw as StatusBody) : {};
+  return raw && typeof raw === 'object' ? (raw) : {};
 }
 
 function lowerKeys(h: Record<string, string> | undefined): Record<string, string> {
