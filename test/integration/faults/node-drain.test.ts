@@ -195,4 +195,18 @@ describe('node-drain fault on the embedded cluster', function () {
     expect(unschedulable('node-1') || unschedulable('node-2'), 'nothing cordoned').to.equal(false);
     await kubeClients({ kubeconfig }).core.deleteNamespacedPod({ namespace: NS, name: 'worker-0', gracePeriodSeconds: 0 });
   });
+
+  it('finds the node of crt\'s own pod from its hostname when CRT_NODE_NAME is not set', async () => {
+    cluster.apply([{
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'crt-nightly-x1', namespace: NS },
+      spec: { nodeName: 'node-2', terminationGracePeriodSeconds: 0, containers: [{ name: 'crt', image: 'crt.io/demo:1.0', args: ['store'] }] },
+    }]);
+    const inPod = { ...faultContext(kubeconfig, tmp.dir), hostEnv: { KUBERNETES_SERVICE_HOST: '10.96.0.1', HOSTNAME: 'crt-nightly-x1', POD_NAMESPACE: NS } };
+    const plan = await builtinFaults['node-drain'].create(action('node-drain', { nodeSelector: 'kubernetes.io/os=linux' })).plan(inPod);
+    expect(plan.summary).to.equal('drain node-1 (nodeSelector kubernetes.io/os=linux); not node-2 (crt runs there)');
+    // outside a pod (no KUBERNETES_SERVICE_HOST) nothing is spared
+    const outside = await builtinFaults['node-drain'].create(action('node-drain', { nodeSelector: 'kubernetes.io/os=linux' })).plan({ ...inPod, hostEnv: { HOSTNAME: 'crt-nightly-x1' } });
+    expect(outside.targets).to.deep.equal(['node/node-1', 'node/node-2']);
+    await kubeClients({ kubeconfig }).core.deleteNamespacedPod({ namespace: NS, name: 'crt-nightly-x1', gracePeriodSeconds: 0 });
+  });
 });
