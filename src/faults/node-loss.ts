@@ -173,7 +173,7 @@ async function loseNode(impl: NodeLossProvider, node: string, ctx: FaultContext,
   const agents = impl.taint ? pods.filter(isDaemonSetPod).map(podRef) : [];
   const startedMs = ctx.clock.now();
   await impl.down(node);
-  const time = await measureNodeLoss(core, ctx.clock, ctx.signal, {
+  const time = await measureNodeLoss(ctx.kube!, ctx.clock, ctx.signal, {
     node, startedMs, deadlineMs: startedMs + bound.timeoutMs, podUids: new Set(pods.map((pod) => pod.metadata!.uid!)), expectNotReady: !impl.taint,
   });
   return { time, bound, ...(agents.length ? { warning: `DaemonSet pods ${agents.join(', ')} do not tolerate ${impl.taint!.key}: evicted, and not recreated until the revert` } : {}) };
