@@ -28,6 +28,27 @@ export interface FaultContext {
   kube?: KubeClients;
   /** who confirms manual steps (absent: a manual step cannot run) */
   operator?: ManualOperator;
+  /**
+   * The environment crt runs in (default process.env): node faults find there the node crt runs on
+   * (CRT_NODE_NAME, or its own pod), which they never pick.
+   */
+  hostEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The cluster's node-failure detection as the plan sets it (the embedded cluster's settings with the
+   * case's `clusterSettings:` over them); absent on a cluster reached by kubeconfig, whose flags crt
+   * cannot read: node-loss then assumes Kubernetes' defaults.
+   */
+  nodeTimings?: NodeDetectionTimings;
+}
+
+/** What a node loss's duration depends on (kube-controller-manager's and kube-apiserver's flags). */
+export interface NodeDetectionTimings {
+  /** --node-monitor-period */
+  nodeMonitorPeriodMs: number;
+  /** --node-monitor-grace-period */
+  nodeMonitorGracePeriodMs: number;
+  /** --default-unreachable-toleration-seconds (pods admitted without their own toleration get it) */
+  defaultTolerationSeconds: number;
 }
 
 /**

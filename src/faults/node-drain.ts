@@ -1,18 +1,18 @@
-import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { V1Pod } from '@kubernetes/client-node';
 import { parseDuration } from '../core/units.js';
+import { classifyApiFailure, describeFailureKind, retryApiCall, type ApiFailure, type KubeClients } from '../kube/index.js';
 import type { ActionSpec } from '../plan/types.js';
+import { selectForDrain, type DaemonSetLookup, type DrainFilterOptions } from './drain-filters.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
 import { apiMessage, apiStatus, requireKube } from './kube-common.js';
 import { describePick, pickNodes, podRef, podsOnNode, setUnschedulable, type NodePickParams } from './node-pick.js';
+import { waitPodsGone } from './pod-watch.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 120_000;
 const FIRST_BACKOFF_MS = 200;
 const MAX_BACKOFF_MS = 5_000;
-const GONE_POLL_MS = 200;
 
-interface DrainParams extends NodePickParams {
-  deleteEmptyDirData?: boolean;
-  ignoreDaemonSets?: boolean;
+interface DrainParams extends NodePickParams, DrainFilterOptions {
   gracePeriodSeconds?: number;
   timeout?: string;
 }
@@ -25,20 +25,30 @@ interface DrainRevert extends RevertRecord {
   set?: { unschedulable: true };
 }
 
+/** What the evictions met, for the step's data: PDB refusals and server throttling are told apart. */
+interface Refusals {
+  /** 429s of the eviction subresource refusing to break a PodDisruptionBudget */
+  budget: number;
+  /** other 429s: API Priority and Fairness, max-in-flight */
+  throttled: number;
+  /** 5xx and connection failures, retried */
+  transient: number;
+}
+
 interface Drain {
   p: DrainParams;
-  core: CoreV1Api;
+  kube: KubeClients;
   ctx: FaultContext;
   deadlineMs: number;
-  /** 429 answers (PodDisruptionBudget refusals) seen, for the report */
-  refusals: number;
+  refusals: Refusals;
+  warnings: string[];
 }
 
 /**
- * `node-drain`, as `kubectl drain`: cordon, then evict every pod of the node through the eviction
- * subresource so that PodDisruptionBudgets are honoured (a 429 is retried with back-off until
- * `timeout`), then wait until the evicted pods are gone. Mirror pods are skipped; DaemonSet pods
- * and pods with emptyDir volumes are refused unless ignoreDaemonSets / deleteEmptyDirData.
+ * `node-drain`, as `kubectl drain`: cordon, then evict the pods kubectl's filters let go through the
+ * eviction subresource so that PodDisruptionBudgets are honoured (a budget's 429 is retried with
+ * back-off until `timeout`; the API server's own 429s and 5xx are retried as well, and counted
+ * apart), then wait, with one watch on the node's pods, until the evicted pods are gone.
  */
 export const nodeDrainFault: FaultDefinition = {
   create(action: ActionSpec) {
@@ -47,22 +57,28 @@ export const nodeDrainFault: FaultDefinition = {
     return {
       async plan(ctx: FaultContext) {
         const kube = requireKube(ctx, 'node-drain');
-        const nodes = await pickNodes(kube, p, 'node-drain');
-        const schedulable = await filterSchedulable(kube.core, nodes);
+        const { nodes, excluded } = await pickNodes(kube, p, 'node-drain', ctx);
+        const schedulable = await filterSchedulable(kube, ctx, nodes);
         const revert: DrainRevert = { fault: 'node-drain', nodes: schedulable, set: { unschedulable: true } };
         return {
-          summary: `drain ${nodes.join(', ')} (${describePick(p)})`,
+          summary: `drain ${nodes.join(', ')} (${describePick(p)})${excluded.length ? `; not ${excluded.join(', ')}` : ''}`,
           targets: nodes.map((n) => `node/${n}`),
           revert,
           async apply() {
             const started = ctx.clock.now();
-            const drain: Drain = { p, core: kube.core, ctx, deadlineMs: started + timeoutMs, refusals: 0 };
+            const drain: Drain = { p, kube, ctx, deadlineMs: started + timeoutMs, refusals: { budget: 0, throttled: 0, transient: 0 }, warnings: [] };
             const evicted: string[] = [];
             for (const node of nodes) evicted.push(...(await drainNode(drain, node)));
             const durationMs = Math.round(ctx.clock.now() - started);
+            const r = drain.refusals;
+            const also = [r.throttled ? `${r.throttled} throttled by the API server (429)` : '', r.transient ? `${r.transient} transient server errors` : ''].filter(Boolean);
             return {
-              detail: `drained ${nodes.join(', ')}: ${evicted.length} pods evicted, ${drain.refusals} refused by a disruption budget then retried`,
-              data: { nodes, evictedPods: evicted.length, evicted, budgetRefusals: drain.refusals, durationMs },
+              detail: `drained ${nodes.join(', ')}: ${evicted.length} pods evicted, ${r.budget} refused by a disruption budget then retried${also.length ? `, ${also.join(', ')}, retried` : ''}`
+                + (drain.warnings.length ? `; warning: ${drain.warnings.join('; ')}` : ''),
+              data: {
+                nodes, evictedPods: evicted.length, evicted, budgetRefusals: r.budget, throttled: r.throttled, transientErrors: r.transient,
+                warnings: drain.warnings, ...(excluded.length ? { excluded } : {}), durationMs,
+              },
             };
           },
         };
@@ -81,11 +97,11 @@ export const nodeDrainFault: FaultDefinition = {
     const already: string[] = [];
     for (const node of r.nodes) {
       try {
-        if ((await kube.core.readNode({ name: node })).spec?.unschedulable !== true) {
+        if ((await retryApiCall(() => kube.core.readNode({ name: node }), { clock: ctx.clock, signal: ctx.signal })).spec?.unschedulable !== true) {
           already.push(node);
           continue;
         }
-        await setUnschedulable(kube.core, node, false);
+        await retryApiCall(() => setUnschedulable(kube.core, node, false), { clock: ctx.clock, signal: ctx.signal });
         uncordoned.push(node);
       } catch (err) {
         // a node that is gone has nothing left to uncordon
@@ -99,42 +115,51 @@ export const nodeDrainFault: FaultDefinition = {
   },
 };
 
-async function filterSchedulable(core: CoreV1Api, nodes: string[]): Promise<string[]> {
+async function filterSchedulable(kube: KubeClients, ctx: FaultContext, nodes: string[]): Promise<string[]> {
   const out: string[] = [];
-  for (const name of nodes) if (!(await core.readNode({ name })).spec?.unschedulable) out.push(name);
+  for (const name of nodes) {
+    const node = await retryApiCall(() => kube.core.readNode({ name }), { clock: ctx.clock, signal: ctx.signal });
+    if (!node.spec?.unschedulable) out.push(name);
+  }
   return out;
 }
 
 /** Cordons and empties one node; returns the pods it evicted (`namespace/name`). */
 async function drainNode(d: Drain, node: string): Promise<string[]> {
   // refused before the cordon, so that a drain kubectl would refuse changes nothing
-  evictable(await podsOnNode(d.core, node), d.p, node);
-  await setUnschedulable(d.core, node, true);
-  const pods = evictable(await podsOnNode(d.core, node), d.p, node);
+  await podsToEvict(d, node);
+  await retryApiCall(() => setUnschedulable(d.kube.core, node, true), { clock: d.ctx.clock, signal: d.ctx.signal });
+  const pods = await podsToEvict(d, node, true);
   await Promise.all(pods.map((pod) => evictWithRetry(d, pod)));
-  await Promise.all(pods.map((pod) => waitGone(d, pod)));
+  const left = await waitPodsGone(d.kube, d.ctx, { fieldSelector: `spec.nodeName=${node}`, uids: new Set(pods.map((p) => p.metadata!.uid!)), deadlineMs: d.deadlineMs });
+  if (left.length) throw new FaultError(`evicted pods still not gone from ${node} when the drain timeout ran out: ${left.join(', ')}`);
   return pods.map(podRef);
 }
 
-/** kubectl drain's filters: what to skip, and what to refuse (all refusals in one error). */
-export function evictable(pods: V1Pod[], p: Pick<DrainParams, 'deleteEmptyDirData' | 'ignoreDaemonSets'>, node: string): V1Pod[] {
-  const refused: string[] = [];
-  const out: V1Pod[] = [];
+/** The node's pods through kubectl's filters; a FaultError naming every refusal, as kubectl lists them. */
+async function podsToEvict(d: Drain, node: string, keepWarnings = false): Promise<V1Pod[]> {
+  const pods = await retryApiCall(() => podsOnNode(d.kube.core, node), { clock: d.ctx.clock, signal: d.ctx.signal });
+  const selection = selectForDrain(pods, d.p, await lookupDaemonSets(d, pods));
+  if (selection.errors.length) throw new FaultError(`cannot drain ${node}: ${selection.errors.join('; ')}`, selection.errors.join('\n'));
+  if (keepWarnings) d.warnings.push(...selection.warnings);
+  return selection.evict;
+}
+
+/** GETs the DaemonSet of each running DaemonSet pod, as kubectl's daemonSetFilter does. */
+async function lookupDaemonSets(d: Drain, pods: V1Pod[]): Promise<DaemonSetLookup> {
+  const answers = new Map<string, ReturnType<DaemonSetLookup>>();
   for (const pod of pods) {
-    if (pod.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined) continue;
-    if (pod.metadata?.deletionTimestamp) continue;
-    if (pod.metadata?.ownerReferences?.some((o) => o.controller && o.kind === 'DaemonSet')) {
-      if (!p.ignoreDaemonSets) refused.push(`${podRef(pod)} is managed by a DaemonSet (set ignoreDaemonSets)`);
-      continue;
+    const owner = pod.metadata?.ownerReferences?.find((r) => r.controller === true);
+    const namespace = pod.metadata?.namespace ?? '';
+    if (owner?.kind !== 'DaemonSet' || answers.has(`${namespace}/${owner.name}`)) continue;
+    try {
+      await retryApiCall(() => d.kube.apps.readNamespacedDaemonSet({ namespace, name: owner.name }), { clock: d.ctx.clock, signal: d.ctx.signal });
+      answers.set(`${namespace}/${owner.name}`, { found: true });
+    } catch (err) {
+      answers.set(`${namespace}/${owner.name}`, { found: false, notFound: apiStatus(err) === 404, message: apiMessage(err) });
     }
-    if (!p.deleteEmptyDirData && pod.spec?.volumes?.some((v) => v.emptyDir)) {
-      refused.push(`${podRef(pod)} has emptyDir data (set deleteEmptyDirData)`);
-      continue;
-    }
-    out.push(pod);
   }
-  if (refused.length) throw new FaultError(`cannot drain ${node}: ${refused.join('; ')}`, refused.join('\n'));
-  return out;
+  return (namespace, name) => answers.get(`${namespace}/${name}`) ?? { found: true };
 }
 
 async function evictWithRetry(d: Drain, pod: V1Pod): Promise<void> {
@@ -144,33 +169,22 @@ async function evictWithRetry(d: Drain, pod: V1Pod): Promise<void> {
     ...(d.p.gracePeriodSeconds !== undefined ? { deleteOptions: { gracePeriodSeconds: d.p.gracePeriodSeconds } } : {}),
   };
   for (let backoffMs = FIRST_BACKOFF_MS; ; backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS)) {
+    let failure: ApiFailure;
     try {
-      await d.core.createNamespacedPodEviction({ name, namespace, body });
+      await d.kube.core.createNamespacedPodEviction({ name, namespace, body });
       return;
     } catch (err) {
-      const status = apiStatus(err);
-      if (status === 404) return;
-      if (status !== 429) throw new FaultError(`evicting ${podRef(pod)} failed: ${apiMessage(err)}`);
-      d.refusals++;
+      if (apiStatus(err) === 404) return;
+      failure = classifyApiFailure(err);
+      if (failure.kind === 'permanent') throw new FaultError(`evicting ${podRef(pod)} failed: ${apiMessage(err)}`);
+      d.refusals[failure.kind]++;
     }
     const leftMs = d.deadlineMs - d.ctx.clock.now();
-    if (leftMs <= 0) throw new FaultError(`evicting ${podRef(pod)}: still refused by its disruption budget when the drain timeout ran out`);
-    await d.ctx.clock.sleep(Math.min(backoffMs, leftMs), d.ctx.signal);
-  }
-}
-
-/** Waits until the evicted pod is deleted (or replaced by a pod of the same name with a new uid). */
-async function waitGone(d: Drain, pod: V1Pod): Promise<void> {
-  const { name, namespace, uid } = pod.metadata!;
-  for (;;) {
-    try {
-      const now = await d.core.readNamespacedPod({ name: name!, namespace: namespace! });
-      if (now.metadata?.uid !== uid) return;
-    } catch (err) {
-      if (apiStatus(err) === 404) return;
-      throw err;
+    if (leftMs <= 0) {
+      const still = failure.kind === 'budget' ? 'still refused by its disruption budget' : `still ${describeFailureKind(failure)}`;
+      throw new FaultError(`evicting ${podRef(pod)}: ${still} when the drain timeout ran out`, failure.message);
     }
-    if (d.ctx.clock.now() >= d.deadlineMs) throw new FaultError(`evicted pod ${podRef(pod)} still not gone when the drain timeout ran out`);
-    await d.ctx.clock.sleep(GONE_POLL_MS, d.ctx.signal);
+    const waitMs = failure.kind !== 'budget' && failure.retryAfterMs ? failure.retryAfterMs : backoffMs;
+    await d.ctx.clock.sleep(Math.min(waitMs, leftMs), d.ctx.signal);
   }
 }

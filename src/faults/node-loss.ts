@@ -1,18 +1,19 @@
-import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod, type V1Taint } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Pod, V1Taint } from '@kubernetes/client-node';
 import { describeCommandResult, runCommand } from '../core/command.js';
 import { parseDuration } from '../core/units.js';
+import { retryApiCall } from '../kube/index.js';
 import type { ActionSpec } from '../plan/types.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
 import { describeTimes, measureNodeLoss, type NodeLossTimes } from './node-loss-watch.js';
-import { apiMessage, apiStatus, requireKube } from './kube-common.js';
-import { describePick, pickNodes, podsOnNode, type NodePickParams } from './node-pick.js';
+import { addTaint, isDaemonSetPod, removeTaint, TAINT_EVICTION_KEY, toleratedSeconds } from './node-loss-taint.js';
+import { lossBound, type LossBound } from './node-loss-timeout.js';
+import { apiMessage, requireKube } from './kube-common.js';
+import { describePick, pickNodes, podRef, podsOnNode, type NodePickParams } from './node-pick.js';
 
-export const DEFAULT_NODE_LOSS_TIMEOUT_MS = 60_000;
 const COMMAND_TIMEOUT_MS = 60_000;
-/** The simulation's own key: the node lifecycle controller removes `node.kubernetes.io/unreachable` from a Ready node. */
-export const NODE_LOSS_TAINT = 'crt.io/unreachable';
 
-type ProviderName = 'local' | 'command' | 'taint';
+/** `taint` is the older name of `taint-eviction`: plans and journal records may still say it. */
+type ProviderName = 'local' | 'command' | 'taint-eviction' | 'taint';
 /** What the local provider cuts: the node's power (its processes die) or its network link (they keep running). */
 type LossMode = 'power' | 'link';
 
@@ -37,50 +38,70 @@ interface LossRevert extends RevertRecord {
   commands?: string[];
   cwd?: string;
   env?: Record<string, string>;
-  /** taint: the exact taint added */
+  /** taint-eviction: the exact taint added */
   taint?: V1Taint;
-  /** what crt set: the taint (taint), the power or the link (local); the revert undoes only what is still so */
+  /** what crt set: the taint (taint-eviction), the power or the link (local); the revert undoes only what is still so */
   set?: { taint?: V1Taint; power?: 'off'; link?: 'down' };
 }
 
 /** How a node is lost and brought back. `down` is called at injection, `up` by the revert. */
 interface NodeLossProvider {
-  /** false for a simulation that leaves the kubelet running (the node stays Ready) */
-  readonly stopsNode: boolean;
+  /** the taint-eviction provider's taint: the node stays Ready, only the pods go */
+  readonly taint?: V1Taint;
   down(node: string): Promise<void>;
 }
 
 /**
  * `node-loss`: a node goes away without a drain, through one of three providers — `local` (the
  * embedded cluster's power switch, or with `mode: link` its network link: the pods live on, cut
- * off), `command` (a user hook, `{{node}}` filled in) or `taint` (a NoExecute taint that evicts like
- * an unreachable node, the kubelet left running). The injection then watches, within `timeout`, how
- * long the node took to turn NotReady and its pods to be evicted.
+ * off), `command` (a user hook, `{{node}}` filled in) — or is only emptied by `taint-eviction`, a
+ * NoExecute taint of crt's own: an eviction by taint, not a node loss (the node stays Ready, its
+ * kubelet stops the pods gracefully, the pods' tolerations of an unreachable node do not apply).
+ * The injection then watches how long the node took to turn NotReady and its pods to be evicted,
+ * within the plan's `timeout`, or a bound derived from the cluster's detection settings and the
+ * pods' own tolerations (what a real node loss takes: about 350 s with Kubernetes' defaults).
  */
 export const nodeLossFault: FaultDefinition = {
   create(action: ActionSpec) {
     const p = action.params as unknown as LossParams;
-    const provider: ProviderName = p.provider ?? (p.command ? 'command' : 'local');
+    const given: ProviderName = p.provider ?? (p.command ? 'command' : 'local');
+    const provider = given === 'taint' ? 'taint-eviction' : given;
     const mode: LossMode = p.mode ?? 'power';
     // the plan's validation says so with the step's location; this guards plans built in code
     if (mode === 'link' && provider !== 'local') throw new FaultError(`node-loss mode: link needs provider: local, not ${provider}`);
-    const timeoutMs = p.timeout ? parseDuration(p.timeout) : DEFAULT_NODE_LOSS_TIMEOUT_MS;
+    const planTimeoutMs = p.timeout ? parseDuration(p.timeout) : undefined;
     return {
       async plan(ctx: FaultContext) {
         const kube = requireKube(ctx, 'node-loss');
-        const nodes = await pickNodes(kube, p, 'node-loss');
+        const { nodes, excluded } = await pickNodes(kube, p, 'node-loss', ctx);
         const revert = revertRecord(provider, mode, nodes, p, ctx, kube.server);
+        const what = provider === 'taint-eviction' ? `evict the pods of ${nodes.join(', ')} by taint ${TAINT_EVICTION_KEY}:NoExecute (not a node loss: the nodes stay Ready)`
+          : `lose ${nodes.join(', ')} (${provider === 'local' && mode === 'link' ? 'local, link' : provider}`;
         return {
-          summary: `lose ${nodes.join(', ')} (${provider === 'local' && mode === 'link' ? 'local, link' : provider}; ${describePick(p)})`,
+          summary: `${what}${provider === 'taint-eviction' ? ' (' : '; '}${describePick(p)})${excluded.length ? `; not ${excluded.join(', ')}` : ''}`,
           targets: nodes.map((n) => `node/${n}`),
           revert,
           async apply() {
             const impl = providerFor(provider, mode, p, ctx, kube.core, kube.server, revert?.taint);
             const times: NodeLossTimes[] = [];
+            const bounds: LossBound[] = [];
+            const warnings: string[] = [];
             // Nodes one after another: each measurement starts at its own injection.
-            for (const node of nodes) times.push(await loseNode(impl, node, ctx, kube.core, timeoutMs));
-            const lines = times.map((t) => describeTimes(t, timeoutMs, impl.stopsNode));
-            return { detail: lines.join('; '), data: { provider, ...(provider === 'local' ? { mode } : {}), nodes, timeoutMs, times } };
+            for (const node of nodes) {
+              const { time, bound, warning } = await loseNode(impl, node, ctx, planTimeoutMs);
+              times.push(time);
+              bounds.push(bound);
+              if (warning) warnings.push(warning);
+            }
+            const lines = times.map((t, i) => describeTimes(t, bounds[i]!, !impl.taint));
+            const kind = impl.taint ? 'eviction by taint, not a node loss: ' : '';
+            return {
+              detail: `${kind}${lines.join('; ')}${warnings.length ? `; warning: ${warnings.join('; ')}` : ''}`,
+              data: {
+                provider, ...(provider === 'local' ? { mode } : {}), simulates: impl.taint ? 'eviction-by-taint' : 'node-loss', nodes,
+                timeoutMs: Math.max(...bounds.map((b) => b.timeoutMs)), bounds, times, ...(warnings.length ? { warnings } : {}), ...(excluded.length ? { excluded } : {}),
+              },
+            };
           },
         };
       },
@@ -116,8 +137,9 @@ function revertRecord(provider: ProviderName, mode: LossMode, nodes: string[], p
   switch (provider) {
     case 'local':
       return { fault: 'node-loss', provider, nodes, ...(mode === 'link' ? { mode } : {}), server, set: mode === 'link' ? { link: 'down' } : { power: 'off' } };
-    case 'taint': {
-      const taint: V1Taint = { key: NODE_LOSS_TAINT, value: ctx.runId, effect: 'NoExecute' };
+    case 'taint':
+    case 'taint-eviction': {
+      const taint: V1Taint = { key: TAINT_EVICTION_KEY, value: ctx.runId, effect: 'NoExecute' };
       return { fault: 'node-loss', provider, nodes, taint, set: { taint } };
     }
     case 'command':
@@ -132,20 +154,29 @@ function providerFor(
   switch (name) {
     case 'local':
       // a lost link silences the kubelet as a power-off does: the node goes NotReady the same way
-      return { stopsNode: true, down: (node) => (mode === 'link' ? nodeSwitch(server, node, 'link', 'down') : nodeSwitch(server, node, 'power', 'off')) };
+      return { down: (node) => (mode === 'link' ? nodeSwitch(server, node, 'link', 'down') : nodeSwitch(server, node, 'power', 'off')) };
     case 'taint':
-      return { stopsNode: false, down: (node) => addTaint(core, node, taint!) };
+    case 'taint-eviction':
+      return { taint: taint!, down: (node) => retryApiCall(() => addTaint(core, node, taint!), { clock: ctx.clock, signal: ctx.signal }) };
     case 'command':
       if (!p.command) throw new FaultError('node-loss with provider command needs `command`');
-      return { stopsNode: true, down: (node) => runHook(fill(p.command!, node), ctx.planDir, hookEnv(ctx), ctx.signal) };
+      return { down: (node) => runHook(fill(p.command!, node), ctx.planDir, hookEnv(ctx), ctx.signal) };
   }
 }
 
-async function loseNode(impl: NodeLossProvider, node: string, ctx: FaultContext, core: CoreV1Api, timeoutMs: number): Promise<NodeLossTimes> {
-  const podUids = new Set((await podsOnNode(core, node)).filter(evictedOnLoss).map((pod) => pod.metadata!.uid!));
+async function loseNode(impl: NodeLossProvider, node: string, ctx: FaultContext, planTimeoutMs: number | undefined): Promise<{ time: NodeLossTimes; bound: LossBound; warning?: string }> {
+  const core = ctx.kube!.core;
+  const before = await retryApiCall(() => podsOnNode(core, node), { clock: ctx.clock, signal: ctx.signal });
+  const pods = before.filter((pod) => (impl.taint ? evictedByTaint(pod, impl.taint) : evictedOnLoss(pod)));
+  const bound = lossBound(pods, { ...(impl.taint ? { taint: impl.taint } : {}), ...(ctx.nodeTimings ? { timings: ctx.nodeTimings } : {}), ...(planTimeoutMs !== undefined ? { planTimeoutMs } : {}) });
+  // a DaemonSet pod that does not tolerate crt's taint is evicted and not recreated until the revert (a real lost node keeps its agents: they tolerate it)
+  const agents = impl.taint ? pods.filter(isDaemonSetPod).map(podRef) : [];
   const startedMs = ctx.clock.now();
   await impl.down(node);
-  return measureNodeLoss(core, ctx.clock, ctx.signal, { node, startedMs, deadlineMs: startedMs + timeoutMs, podUids, expectNotReady: impl.stopsNode });
+  const time = await measureNodeLoss(ctx.kube!, ctx.clock, ctx.signal, {
+    node, startedMs, deadlineMs: startedMs + bound.timeoutMs, podUids: new Set(pods.map((pod) => pod.metadata!.uid!)), expectNotReady: !impl.taint,
+  });
+  return { time, bound, ...(agents.length ? { warning: `DaemonSet pods ${agents.join(', ')} do not tolerate ${impl.taint!.key}: evicted, and not recreated until the revert` } : {}) };
 }
 
 /**
@@ -154,11 +185,19 @@ async function loseNode(impl: NodeLossProvider, node: string, ctx: FaultContext,
  */
 export function evictedOnLoss(pod: V1Pod): boolean {
   if (pod.metadata?.deletionTimestamp || pod.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined) return false;
-  if (pod.metadata?.ownerReferences?.some((o) => o.controller && o.kind === 'DaemonSet')) return false;
+  if (isDaemonSetPod(pod)) return false;
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return false;
-  const forever = (pod.spec?.tolerations ?? []).some((t) => (t.effect === undefined || t.effect === 'NoExecute') && t.tolerationSeconds === undefined
-    && (t.key === undefined || t.key === '' || t.key === 'node.kubernetes.io/unreachable') && (t.operator === 'Exists' || t.key !== undefined));
-  return !forever;
+  return toleratedSeconds(pod, { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }) !== Infinity;
+}
+
+/**
+ * The pods crt's taint evicts: every running pod that does not tolerate it forever, DaemonSet pods
+ * included (the taint eviction controller spares no owner); mirror pods are the kubelet's own.
+ */
+export function evictedByTaint(pod: V1Pod, taint: V1Taint): boolean {
+  if (pod.metadata?.deletionTimestamp || pod.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined) return false;
+  if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return false;
+  return toleratedSeconds(pod, taint) !== Infinity;
 }
 
 const fill = (command: string, node: string): string => command.replaceAll('{{node}}', node);
@@ -209,37 +248,4 @@ async function switchState(server: string, node: string, what: 'power' | 'link')
   if (res.status === 404) return what === 'power' ? 'on' : 'up';
   if (!res.ok) throw new FaultError(`reading the ${what} of ${node} at ${server}: HTTP ${res.status}`, await res.text());
   return ((await res.json()) as { state?: string }).state ?? '?';
-}
-
-async function addTaint(core: CoreV1Api, node: string, taint: V1Taint): Promise<void> {
-  await updateTaints(core, node, (taints) => (taints.some((t) => sameTaint(t, taint)) ? taints : [...taints, { ...taint, timeAdded: new Date() }]));
-}
-
-/** Removes crt's taint; false when the node no longer has it (or is gone): nothing to undo. */
-async function removeTaint(core: CoreV1Api, node: string, taint: V1Taint): Promise<boolean> {
-  try {
-    return await updateTaints(core, node, (taints) => taints.filter((t) => !sameTaint(t, taint)));
-  } catch (err) {
-    if (apiStatus(err) !== 404) throw err;
-    return false;
-  }
-}
-
-const sameTaint = (a: V1Taint, b: V1Taint): boolean => a.key === b.key && a.effect === b.effect && (a.value ?? '') === (b.value ?? '');
-
-/** Read-modify-write of spec.taints, guarded by resourceVersion: a taint a controller adds meanwhile is not lost. */
-async function updateTaints(core: CoreV1Api, node: string, change: (taints: V1Taint[]) => V1Taint[]): Promise<boolean> {
-  for (let attempt = 0; ; attempt++) {
-    const current = await core.readNode({ name: node });
-    const taints = current.spec?.taints ?? [];
-    const next = change(taints);
-    if (next === taints || next.length === taints.length) return false;
-    const body = { metadata: { resourceVersion: current.metadata?.resourceVersion }, spec: { taints: next.length ? next : null } };
-    try {
-      await core.patchNode({ name: node, body }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
-      return true;
-    } catch (err) {
-      if (apiStatus(err) !== 409 || attempt >= 4) throw err;
-    }
-  }
 }

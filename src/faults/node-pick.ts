@@ -1,8 +1,9 @@
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { parsePercent } from '../core/units.js';
-import type { KubeClients } from '../kube/index.js';
-import { FaultError } from './fault.js';
+import { retryApiCall, type KubeClients } from '../kube/index.js';
+import { FaultError, type FaultContext } from './fault.js';
 import { apiStatus } from './kube-common.js';
+import { protectedNodes, type ProtectedNode } from './protected-nodes.js';
 
 /** The node-picking keys shared by `node-drain` and `node-loss` (exactly one of node, nodeSelector, nodeOf). */
 export interface NodePickParams {
@@ -13,23 +14,40 @@ export interface NodePickParams {
   maxPercent?: string;
 }
 
+export interface NodePick {
+  /** the nodes to act on, sorted by name */
+  nodes: string[];
+  /** matching nodes left out because crt or its load workers run there (`node-1 (crt runs there)`) */
+  excluded: string[];
+}
+
 /**
  * Resolves the nodes a fault touches, sorted by name so that a plan picks the same nodes on every
- * run. `count` keeps the first n; `maxPercent` refuses a pick larger than that share of the
- * cluster's nodes (a blast-radius guard: a typo in a selector must not take the cluster down).
+ * run. Nodes crt itself or its load workers run on are never picked: losing them would end the
+ * measurement, not test the system (a pick naming one is refused). `count` keeps the first n;
+ * `maxPercent` refuses a pick larger than that share of the cluster's nodes (a blast-radius guard:
+ * a typo in a selector must not take the cluster down).
  */
-export async function pickNodes(kube: KubeClients, p: NodePickParams, fault: string): Promise<string[]> {
-  let names = await candidateNodes(kube.core, p, fault);
-  if (names.length === 0) throw new FaultError(`${fault}: no node matches ${describePick(p)}`);
+export async function pickNodes(kube: KubeClients, p: NodePickParams, fault: string, ctx: FaultContext): Promise<NodePick> {
+  const read = <T>(fn: () => Promise<T>): Promise<T> => retryApiCall(fn, { clock: ctx.clock, signal: ctx.signal });
+  const matching = await read(() => candidateNodes(kube.core, p, fault));
+  const guarded = await protectedNodes(kube, ctx);
+  const isGuarded = (n: string): ProtectedNode | undefined => guarded.find((g) => g.node === n);
+  if (p.node !== undefined && isGuarded(p.node)) {
+    throw new FaultError(`${fault}: node ${p.node} is spared: ${isGuarded(p.node)!.why}, and losing it would end the measurement, not test the system`);
+  }
+  const excluded = matching.filter((n) => isGuarded(n)).map((n) => `${n} (${isGuarded(n)!.why})`);
+  let names = matching.filter((n) => !isGuarded(n));
+  if (names.length === 0) throw new FaultError(`${fault}: no node matches ${describePick(p)}${excluded.length ? ` but ${excluded.join(', ')}` : ''}`);
   if (p.count !== undefined) names = names.slice(0, p.count);
   if (p.maxPercent !== undefined) {
-    const total = (await kube.core.listNode()).items.length;
+    const total = (await read(() => kube.core.listNode())).items.length;
     const cap = Math.floor(parsePercent(p.maxPercent) * total + 1e-9);
     if (names.length > cap) {
       throw new FaultError(`${fault}: ${names.length} of ${total} nodes (${names.join(', ')}) is more than maxPercent ${p.maxPercent} (at most ${cap})`);
     }
   }
-  return names;
+  return { nodes: names, excluded };
 }
 
 async function candidateNodes(core: CoreV1Api, p: NodePickParams, fault: string): Promise<string[]> {

@@ -2,6 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { parseDuration, parsePercent } from '../core/units.js';
 import type { ActionSpec } from '../plan/types.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
+import { retryApiCall } from '../kube/index.js';
 import { DEFAULT_NAMESPACE, apiMessage, apiStatus, kubeCall, pollDelay, requireKube } from './kube-common.js';
 import { killCount, newSeed, pickPods, type PickOrder, type PodCandidate } from './pod-pick.js';
 import { startRepeat, stopRepeat } from './pod-kill-repeat.js';
@@ -25,6 +26,9 @@ export interface PodKillParams {
 }
 
 interface Target extends PodCandidate {
+  uid: string;
+  /** owned by a controller (ReplicaSet, StatefulSet…): a replacement is expected */
+  controlled: boolean;
   node: string | undefined;
 }
 
@@ -61,7 +65,7 @@ export const podKillFault: FaultDefinition = {
           async apply() {
             const result = await killAndWatch(ctx, p, chosen);
             if (repeatMs) startRepeat(repeatKey, ctx, repeatMs, (round) => killRound(ctx, p, seed + round));
-            return { detail: describeResult(result, Boolean(p.selector)), data: { seed, namespace, ...result } };
+            return { detail: describeResult(result), data: { seed, namespace, ...result } };
           },
         };
       },
@@ -86,13 +90,18 @@ async function resolvePods(ctx: FaultContext, p: PodKillParams, seed: number): P
 }
 
 async function listCandidates(ctx: FaultContext, p: PodKillParams): Promise<Target[]> {
+  return (await listTargeted(ctx, p)).filter(live).map(toTarget);
+}
+
+/** The pods the step names: its selector's, or those of its names (whatever their state). */
+async function listTargeted(ctx: FaultContext, p: PodKillParams): Promise<V1Pod[]> {
   const kube = requireKube(ctx, 'pod-kill');
   const namespace = p.namespace ?? DEFAULT_NAMESPACE;
-  const list = await kubeCall(`list pods in ${namespace}`, () =>
-    kube.core.listNamespacedPod({ namespace, ...(p.selector ? { labelSelector: p.selector } : {}) }),
-  );
+  const list = await kubeCall(`list pods in ${namespace}`, () => retryApiCall(
+    () => kube.core.listNamespacedPod({ namespace, ...(p.selector ? { labelSelector: p.selector } : {}) }), { clock: ctx.clock, signal: ctx.signal },
+  ));
   const wanted = p.names ? new Set(p.names) : null;
-  return list.items.filter((pod) => live(pod) && (!wanted || wanted.has(pod.metadata?.name ?? ''))).map(toTarget);
+  return list.items.filter((pod) => !wanted || wanted.has(pod.metadata?.name ?? ''));
 }
 
 /** Pods being deleted or finished are not candidates: killing them again does nothing. */
@@ -102,7 +111,8 @@ function live(pod: V1Pod): boolean {
 
 function toTarget(pod: V1Pod): Target {
   const created = pod.metadata?.creationTimestamp;
-  return { name: pod.metadata?.name ?? '', createdMs: created ? new Date(created).getTime() : 0, node: pod.spec?.nodeName };
+  const controlled = pod.metadata?.ownerReferences?.some((o) => o.controller === true) === true;
+  return { name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '', controlled, createdMs: created ? new Date(created).getTime() : 0, node: pod.spec?.nodeName };
 }
 
 export interface KillResult {
@@ -112,14 +122,19 @@ export interface KillResult {
   /** how long after the deletions as many new pods were Ready; null when not seen within the bound */
   replacementsReadyAfterMs: number | null;
   replacements: string[];
+  /** the killed pods have no controller: no replacement was waited for */
+  unreplaced?: true;
 }
 
 async function killAndWatch(ctx: FaultContext, p: PodKillParams, chosen: Target[]): Promise<KillResult> {
-  const before = p.selector ? new Set((await listCandidates(ctx, p)).map((t) => t.name)) : null;
+  // by UID, not by name: a StatefulSet's replacement has the killed pod's name and a new UID
+  const before = new Set((await listCandidates(ctx, p)).map((t) => t.uid));
   const started = ctx.clock.now();
   const { killed, missing } = await deletePods(ctx, p, chosen);
-  if (!before || killed.length === 0) return { killed, missing, replacementsReadyAfterMs: null, replacements: [] };
-  const replacements = await waitForReplacements(ctx, p, before, killed.length, started + REPLACEMENT_WAIT_MS);
+  // a pod no controller owns is not replaced: nothing to wait for
+  const expected = chosen.filter((t) => t.controlled && killed.some((k) => k.pod === t.name)).length;
+  if (expected === 0) return { killed, missing, replacementsReadyAfterMs: null, replacements: [], ...(killed.length ? { unreplaced: true } : {}) };
+  const replacements = await waitForReplacements(ctx, p, before, expected, started + REPLACEMENT_WAIT_MS);
   return { killed, missing, replacements: replacements ?? [], replacementsReadyAfterMs: replacements ? Math.round(ctx.clock.now() - started) : null };
 }
 
@@ -142,16 +157,23 @@ async function deletePods(ctx: FaultContext, p: PodKillParams, chosen: Target[])
   return { killed, missing };
 }
 
-/** New Ready pods matching the selector, once there are `count` of them; null when the bound passes first. */
+/**
+ * New Ready pods among those the step targets (the selector's, or the named ones), once there are
+ * `count` of them; null when the bound passes first. New means a UID not seen before the kill, so a
+ * pod recreated under the same name (a StatefulSet's) counts, and a survivor does not.
+ */
 async function waitForReplacements(ctx: FaultContext, p: PodKillParams, before: Set<string>, count: number, deadline: number): Promise<string[] | null> {
   while (ctx.clock.now() < deadline) {
-    const kube = requireKube(ctx, 'pod-kill');
-    const list = await kubeCall('list the replacement pods', () => kube.core.listNamespacedPod({ namespace: p.namespace ?? DEFAULT_NAMESPACE, labelSelector: p.selector! }));
-    const fresh = list.items.filter((pod) => live(pod) && !before.has(pod.metadata?.name ?? '') && ready(pod));
-    if (fresh.length >= count) return fresh.map((pod) => pod.metadata?.name ?? '').sort();
+    const fresh = newReadyPods((await listTargeted(ctx, p)), before);
+    if (fresh.length >= count) return fresh;
     await pollDelay(ctx, POLL_MS);
   }
   return null;
+}
+
+/** The live, Ready pods whose UID is not in `before`, by name. */
+export function newReadyPods(pods: V1Pod[], before: ReadonlySet<string>): string[] {
+  return pods.filter((pod) => live(pod) && !before.has(pod.metadata?.uid ?? '') && ready(pod)).map((pod) => pod.metadata?.name ?? '').sort();
 }
 
 function ready(pod: V1Pod): boolean {
@@ -165,10 +187,8 @@ async function killRound(ctx: FaultContext, p: PodKillParams, seed: number): Pro
   return killed.map((k) => k.pod);
 }
 
-function describeResult(r: KillResult, watched: boolean): string {
-  // pods given by name have no selector to find their replacements by
-  const ready = !watched ? 'replacements not watched (pods given by name)'
-    : r.replacementsReadyAfterMs === null ? `replacements not Ready within ${REPLACEMENT_WAIT_MS / 1000} s`
+function describeResult(r: KillResult): string {
+  const ready = r.unreplaced ? 'no replacement expected (no controller owns the pods)' : r.replacementsReadyAfterMs === null ? `replacements not Ready within ${REPLACEMENT_WAIT_MS / 1000} s`
       : `replacements Ready after ${r.replacementsReadyAfterMs} ms`;
   return `killed ${r.killed.map((k) => k.pod).join(', ')}${r.missing.length ? ` (already gone: ${r.missing.join(', ')})` : ''}; ${ready}`;
 }

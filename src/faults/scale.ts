@@ -2,6 +2,7 @@ import { AutoscalingV2Api } from '@kubernetes/client-node';
 import type { ActionSpec } from '../plan/types.js';
 import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
 import { DEFAULT_NAMESPACE, kubeCall, mergePatch, requireKube } from './kube-common.js';
+import { autoscalerRefusal, findAutoscaler } from './scale-owner.js';
 
 interface ScaleParams {
   namespace?: string;
@@ -32,7 +33,9 @@ export interface ScaleRevert extends RevertRecord {
 
 /**
  * `scale`: sets a Deployment's or StatefulSet's replicas through its scale subresource, or an
- * HPA's minReplicas/maxReplicas; the revert puts back the values read before.
+ * HPA's minReplicas/maxReplicas; the revert puts back the values read before. A workload an HPA or
+ * KEDA scales is refused, naming the step: the autoscaler would overwrite the replicas within
+ * seconds, so the fault would measure nothing (the step can scale the HPA's bounds instead).
  */
 export const scaleFault: FaultDefinition = {
   create(action: ActionSpec) {
@@ -40,10 +43,16 @@ export const scaleFault: FaultDefinition = {
     const [kind, name] = p.workload.split('/') as [WorkloadKind, string];
     const namespace = p.namespace ?? DEFAULT_NAMESPACE;
     const wanted: Sizes = pickSizes(p);
+    const at = `${action.location.file}:${action.location.line}:${action.location.col} ${action.location.path}`;
     return {
       async plan(ctx: FaultContext) {
         checkFields(kind, wanted);
         const previous = await readSizes(ctx, kind, namespace, name);
+        const autoscaler = await findAutoscaler(ctx, kind, namespace, name);
+        if (autoscaler) {
+          const { message, hint } = autoscalerRefusal(kind, namespace, name, autoscaler);
+          throw new FaultError(`${at}: scale refused: ${message}`, `hint: ${hint}`);
+        }
         const revert: ScaleRevert = { fault: 'scale', namespace, kind, name, previous, set: wanted };
         return {
           summary: `scale ${kind}/${name} in ${namespace} from ${describe(previous)} to ${describe({ ...previous, ...wanted })}`,

@@ -4,3 +4,4 @@ export { serviceFromHost, serviceUrl } from './service-url.js';
 export { labelSelectorObject, negatedSelectors } from './label-selector.js';
 export { clusterIdentity, describeCluster, sameCluster, type ClusterIdentity } from './cluster-identity.js';
 export { apiMessage, apiStatus } from './api-error.js';
+export { classifyApiFailure, describeFailureKind, retryApiCall, type ApiFailure, type ApiFailureKind, type RetryOptions } from './api-retry.js';

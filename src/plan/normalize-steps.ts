@@ -38,7 +38,7 @@ const FAULT_CHECKS: Record<FaultKind, Check[]> = {
       const provider = (p.provider as string | undefined) ?? (p.command !== undefined ? 'command' : 'local');
       return p.mode === 'link' && provider !== 'local' ? {
         message: `mode: link needs provider: local (the embedded cluster's link switch), not ${provider}`, key: 'mode',
-        hint: 'on another cluster cut the node\'s link with your own hook (provider: command, e.g. a firewall rule on the node, with its revertCommand), or use provider: taint',
+        hint: 'on another cluster cut the node\'s link with your own hook (provider: command, e.g. a firewall rule on the node, with its revertCommand), or use provider: taint-eviction (an eviction by taint, not a node loss)',
       } : null;
     },
   ],

@@ -40,15 +40,19 @@ export const faultParams = {
   },
   'node-drain': {
     ...nodePick,
-    deleteEmptyDirData: Type.Optional(Type.Boolean()),
-    ignoreDaemonSets: Type.Optional(Type.Boolean()),
+    force: Type.Optional(Type.Boolean({ description: 'as kubectl drain --force: also evict pods that declare no controller (they are gone for good), and pods of a DaemonSet that no longer exists' })),
+    deleteEmptyDirData: Type.Optional(Type.Boolean({ description: 'as kubectl drain --delete-emptydir-data: also evict running pods with emptyDir volumes (their data is lost)' })),
+    ignoreDaemonSets: Type.Optional(Type.Boolean({ description: 'as kubectl drain --ignore-daemonsets: leave DaemonSet pods in place instead of refusing the drain' })),
     gracePeriodSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
     timeout: Type.Optional(Duration),
     ...blastRadius,
   },
   'node-loss': {
     ...nodePick,
-    provider: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('command'), Type.Literal('taint')], { 'x-expected': 'local, command or taint' })),
+    provider: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('command'), Type.Literal('taint-eviction'), Type.Literal('taint')], {
+      'x-expected': 'local, command or taint-eviction',
+      description: 'local: the embedded cluster\'s power or link switch; command: your hook; taint-eviction (older name: taint): a NoExecute taint of crt\'s own, an eviction by taint and not a node loss (the node stays Ready)',
+    })),
     mode: Type.Optional(Type.Union([Type.Literal('power'), Type.Literal('link')], {
       'x-expected': 'power or link',
       description: 'local provider: cut the node\'s power (its pods die) or its network link (they keep running, unreachable)',

@@ -160,6 +160,8 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
   Object.assign(live, { tracker, originMs });
   const timeline = new Timeline(c.trigger, {
     runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.operator ? { operator: ctx.operator } : {}), ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}), clock: ctx.clock, log, journal: ctx.journal,
+    // the case's clusterSettings over the plan's: what the embedded cluster runs with during the case
+    ...(ctx.nodeTimings ? { nodeTimings: { ...ctx.nodeTimings.plan, ...(c.clusterSettings?.values ?? {}) } } : {}),
     emit: events.emit, signal: abort.signal, ...(ctx.permitInjection ? { permitInjection: ctx.permitInjection } : {}),
     onFaultStart: (o) => tracker.faultStarted(o),
     onFaultEnd: (o) => tracker.faultEnded(o),

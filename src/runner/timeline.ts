@@ -2,7 +2,7 @@ import type { KubeClients } from '../kube/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import { ChangedSinceFault, faultDefinition, FaultError, type FaultContext, type ManualOperator, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
+import { ChangedSinceFault, faultDefinition, FaultError, type FaultContext, type ManualOperator, type NodeDetectionTimings, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
 import type { ActionSpec } from '../plan/types.js';
 import type { CaseEvent } from '../results/types.js';
 import { REVERT_ATTEMPTS, describeChanged, revertWithRetries } from './revert.js';
@@ -34,6 +34,8 @@ export interface TimelineDeps {
   kubeconfig?: string;
   kube?: KubeClients;
   operator?: ManualOperator;
+  /** the embedded cluster's node-failure detection in force for the case (node-loss derives its bound from it) */
+  nodeTimings?: NodeDetectionTimings;
   clock: Clock;
   log: Logger;
   journal: Journal;
@@ -121,7 +123,7 @@ export class Timeline {
   }
 
   private context(action: ActionSpec): FaultContext {
-    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir, ...(this.d.kubeconfig ? { kubeconfig: this.d.kubeconfig } : {}), ...(this.d.kube ? { kube: this.d.kube } : {}), ...(this.d.operator ? { operator: this.d.operator } : {}) };
+    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir, ...(this.d.kubeconfig ? { kubeconfig: this.d.kubeconfig } : {}), ...(this.d.kube ? { kube: this.d.kube } : {}), ...(this.d.operator ? { operator: this.d.operator } : {}), ...(this.d.nodeTimings ? { nodeTimings: this.d.nodeTimings } : {}) };
   }
 
   private async inject(action: ActionSpec): Promise<void> {

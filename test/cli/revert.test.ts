@@ -108,7 +108,7 @@ ${faults}`;
     expect(during.policies.some((n) => n?.startsWith('crt-cut-cut-isolate-'))).to.equal(true);
     expect(during.customerReplicas).to.equal(1);
     expect(during.nodes.find((n) => n.name === 'node-3')?.unschedulable).to.equal(true);
-    expect(during.nodes.find((n) => n.name === 'node-2')?.taints).to.include('crt.io/unreachable');
+    expect(during.nodes.find((n) => n.name === 'node-2')?.taints).to.include('crt.io/taint-eviction');
     expect(during.gatewayEnv).to.deep.include({ name: 'CRT_TEST', value: '1' });
     const cm = await kube.core.readNamespacedConfigMap({ name: 'crt-journal-killed-1', namespace: 'default' });
     expect(cm.metadata?.labels?.['crt.io/journal']).to.equal('true');

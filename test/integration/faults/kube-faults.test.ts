@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { expect } from 'chai';
+import { AutoscalingV2Api } from '@kubernetes/client-node';
 import { silentLogger, systemClock } from '../../../src/core/index.js';
 import { faultDefinition, FaultError, type FaultContext, type RevertRecord } from '../../../src/faults/index.js';
 import { kubeClients, writeEmbeddedKubeconfig, type KubeClients } from '../../../src/kube/index.js';
@@ -98,6 +99,70 @@ describe('pod-kill, scale and rollout on the embedded cluster running the demo',
     const def = faultDefinition('pod-kill')!;
     await expectFaultError(def.create(action('pod-kill', { namespace: 'demo', selector: 'app=gateway', count: 2, maxPercent: '50%' })).plan(context(kube)), /refused: killing 2 of 3 pods is 67%, above maxPercent 50%/);
     expect(live('gateway').map((p) => p.metadata.name).sort()).to.deep.equal(before);
+  });
+
+  it('sees a replacement with the killed pod\'s name and a new UID (a StatefulSet\'s), and waits for none when no controller owns the pod', async () => {
+    // The embedded cluster serves no StatefulSets: the test recreates db-0 under its name, as the StatefulSet
+    // controller does, and a ConfigMap stands in for the owner (the garbage collector deletes pods whose owner is gone).
+    cluster.apply([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'db', namespace: 'demo' }, data: {} }]);
+    const ownerUid = cluster.store.get('configmaps', 'demo', 'db').metadata.uid!;
+    const dbPod = (): Parameters<LocalCluster['apply']>[0][number] => ({
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: 'db-0', namespace: 'demo', labels: { app: 'db' }, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'db', uid: ownerUid, controller: true }] },
+      spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'store', image: 'crt.io/demo:1.0', args: ['store'] }] },
+    });
+    cluster.apply([dbPod()]);
+    await until('db-0 Ready', () => readyCount('db') === 1).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(cluster.store.peek('pods', 'demo', 'db-0')?.status)}`);
+    });
+    const oldUid = live('db')[0]!.metadata.uid;
+    let stop = false;
+    const controller = (async () => {
+      while (!stop) {
+        if (!cluster.store.peek('pods', 'demo', 'db-0')) cluster.apply([dbPod()]);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      const { out } = await run('pod-kill', { namespace: 'demo', names: ['db-0'], gracePeriodSeconds: 0 });
+      expect(out.data).to.deep.include({ replacements: ['db-0'] });
+      expect(out.data!.replacementsReadyAfterMs).to.be.a('number');
+      expect(out.detail).to.match(/^killed db-0; replacements Ready after \d+ ms$/);
+      expect(live('db')[0]!.metadata.uid).to.not.equal(oldUid);
+    } finally {
+      stop = true;
+      await controller;
+    }
+    await kube.core.deleteNamespacedPod({ namespace: 'demo', name: 'db-0', gracePeriodSeconds: 0 });
+    cluster.apply([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'lonely', namespace: 'demo', labels: { app: 'lonely' } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'store', image: 'crt.io/demo:1.0', args: ['store'] }] } }]);
+    await until('lonely runs', () => live('lonely').length === 1);
+    const started = Date.now();
+    const { out } = await run('pod-kill', { namespace: 'demo', selector: 'app=lonely', gracePeriodSeconds: 0 });
+    expect(out.detail).to.equal('killed lonely; no replacement expected (no controller owns the pods)');
+    expect(Date.now() - started, 'no 30 s wait for a replacement that cannot come').to.be.below(10_000);
+  });
+
+  it('refuses to scale a deployment an HPA scales, naming the step, and one KEDA scales, changing nothing', async () => {
+    cluster.apply([{
+      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'cs', namespace: 'demo' },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'customer-service' }, minReplicas: 3, maxReplicas: 5, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 90 } } }] },
+    }]);
+    const replicas = () => cluster.store.get('apps/deployments', 'demo', 'customer-service').spec?.replicas as number;
+    const before = replicas();
+    const err = await faultDefinition('scale')!.create(action('scale', { namespace: 'demo', workload: 'deployment/customer-service', replicas: 1 })).plan(context(kube)).then(() => null, (e: unknown) => e);
+    expect(err).to.be.instanceOf(FaultError);
+    expect((err as Error).message).to.equal('plan.yaml:1:1 trigger[0]: scale refused: deployment/customer-service in demo is scaled by hpa/cs: it would set the replicas back within 15 s (its sync period)');
+    expect((err as FaultError).detail).to.equal('hint: scale hpa/cs with minReplicas/maxReplicas instead');
+    cluster.apply([{
+      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'cs', namespace: 'demo', ownerReferences: [{ apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', name: 'cs-so', uid: 'so-1', controller: true }] },
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'customer-service' }, minReplicas: 3, maxReplicas: 5, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 90 } } }] },
+    }]);
+    await expectFaultError(faultDefinition('scale')!.create(action('scale', { namespace: 'demo', workload: 'hpa/cs', minReplicas: 4 })).plan(context(kube)),
+      /^plan\.yaml:1:1 trigger\[0\]: scale refused: hpa\/cs in demo is scaled by KEDA \(ScaledObject demo\/cs-so, through hpa\/cs\)/);
+    expect(replicas()).to.equal(before);
+    expect(cluster.store.get('autoscaling/horizontalpodautoscalers', 'demo', 'cs').spec?.minReplicas).to.equal(3);
+    await kube.kc.makeApiClient(AutoscalingV2Api).deleteNamespacedHorizontalPodAutoscaler({ namespace: 'demo', name: 'cs' });
   });
 
   it('says a Kubernetes fault needs a cluster when the plan has none', async () => {

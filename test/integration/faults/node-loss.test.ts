@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { kubeClients, serviceUrl } from '../../../src/kube/index.js';
 import { builtinFaults, type FaultContext } from '../../../src/faults/index.js';
-import { NODE_LOSS_TAINT } from '../../../src/faults/node-loss.js';
+import { TAINT_EVICTION_KEY } from '../../../src/faults/node-loss-taint.js';
 import type { NodeLossTimes } from '../../../src/faults/node-loss-watch.js';
 import { demoManifestPath, type LocalCluster } from '../../../src/localcluster/index.js';
 import type { KObject } from '../../../src/localcluster/api/types.js';
@@ -66,22 +66,24 @@ describe('node-loss fault on the embedded cluster', function () {
 
   after(() => test.stop());
 
-  it('taint provider: evicts the node\'s pods with a NoExecute taint, and the revert removes exactly that taint', async () => {
+  it('taint-eviction provider: evicts the node\'s pods with crt\'s NoExecute taint, reported as an eviction by taint, and the revert removes exactly that taint', async () => {
     const target = 'node-2';
     const core = kubeClients({ kubeconfig }).core;
     await core.patchNode({ name: target, body: { spec: { taints: [{ key: 'example.com/keep', value: 'yes', effect: 'NoSchedule' }] } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     const before = demoPods((p) => p.spec?.nodeName === target).map((p) => p.metadata.uid);
     expect(before.length).to.be.greaterThan(0);
-    const { record, result } = await inject(builtinFaults['node-loss'], 'node-loss', { node: target, provider: 'taint', timeout: '10s' }, faultContext(kubeconfig, tmp.dir));
+    const { record, result } = await inject(builtinFaults['node-loss'], 'node-loss', { node: target, provider: 'taint-eviction', timeout: '10s' }, faultContext(kubeconfig, tmp.dir));
     const t = (result.data!.times as NodeLossTimes[])[0]!;
     expect(t).to.include({ node: target, notReadyMs: null, pods: before.length });
     expect(t.podsEvictedMs).to.be.a('number').and.below(10_000);
-    expect(result.detail).to.match(new RegExp(`${target}: stays Ready \\(taint\\), ${before.length} pods evicted after \\d+ ms`));
+    expect(result.detail).to.match(new RegExp(`^eviction by taint, not a node loss: ${target}: stays Ready \\(taint\\), ${before.length} pods evicted after \\d+ ms$`));
+    expect(result.data).to.include({ provider: 'taint-eviction', simulates: 'eviction-by-taint' });
+    expect(record).to.deep.include({ provider: 'taint-eviction', taint: { key: TAINT_EVICTION_KEY, value: 'run-test', effect: 'NoExecute' } });
     expect(demoPods((p) => before.includes(p.metadata.uid) && !p.metadata.deletionTimestamp)).to.deep.equal([]);
-    expect(taints(target)).to.deep.equal(['example.com/keep=yes:NoSchedule', `${NODE_LOSS_TAINT}=run-test:NoExecute`]);
+    expect(taints(target)).to.deep.equal(['example.com/keep=yes:NoSchedule', `${TAINT_EVICTION_KEY}=run-test:NoExecute`]);
     console.log(`      taint: ${result.detail}`);
     const said = await builtinFaults['node-loss'].revert(record!, freshCtx());
-    expect(said).to.equal(`removed the taint ${NODE_LOSS_TAINT}=run-test:NoExecute from ${target}`);
+    expect(said).to.equal(`removed the taint ${TAINT_EVICTION_KEY}=run-test:NoExecute from ${target}`);
     expect(taints(target)).to.deep.equal(['example.com/keep=yes:NoSchedule']);
     await core.patchNode({ name: target, body: { spec: { taints: null } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
     await demoAvailable();
@@ -94,7 +96,8 @@ describe('node-loss fault on the embedded cluster', function () {
     expect(await readFile(log, 'utf8')).to.equal('down node-3 step-1\n');
     expect(record).to.deep.include({ fault: 'node-loss', provider: 'command', nodes: ['node-3'], commands: [`echo "up node-3" >> ${log}`] });
     // the hook only logs: the node stays Ready and keeps its pods, which the result says
-    expect(result.detail).to.match(/^node-3: still Ready after 1000 ms, (\d+ of \d+ pods not evicted after 1000 ms|had no pods)$/);
+    // the pods were due after the grace period and their tolerations: Kubernetes' defaults here (the context gives no settings), 50 s + 5 s + 2 s
+    expect(result.detail).to.match(/^node-3: still Ready after 1000 ms, (\d+ of \d+ pods not evicted after 1000 ms \(the plan's timeout ended before they were due by 57000 ms with the Kubernetes defaults\)|had no pods)$/);
     expect((result.data!.times as NodeLossTimes[])[0]!.notReadyMs).to.equal(null);
     expect(await builtinFaults['node-loss'].revert(record!, freshCtx())).to.equal(`ran \`echo "up node-3" >> ${log}\``);
     expect(await readFile(log, 'utf8')).to.equal('down node-3 step-1\nup node-3\n');
@@ -104,13 +107,16 @@ describe('node-loss fault on the embedded cluster', function () {
     await demoAvailable();
     const gateway = await serviceUrl(kubeClients({ kubeconfig }), 'demo', 'gateway');
     const load = loadLoop(gateway);
-    const ctx = faultContext(kubeconfig, tmp.dir);
-    const { plan, record, result } = await inject(builtinFaults['node-loss'], 'node-loss', { nodeOf: { namespace: 'demo', selector: 'app=gateway' }, count: 1, provider: 'local', timeout: '20s' }, ctx);
+    // no timeout in the step: the bound comes from the cluster's settings and the pods' tolerations
+    const ctx = { ...faultContext(kubeconfig, tmp.dir), nodeTimings: { nodeMonitorPeriodMs: MONITOR_PERIOD_MS, nodeMonitorGracePeriodMs: GRACE_MS, defaultTolerationSeconds: TOLERATION_SEC } };
+    const { plan, record, result } = await inject(builtinFaults['node-loss'], 'node-loss', { nodeOf: { namespace: 'demo', selector: 'app=gateway' }, count: 1, provider: 'local' }, ctx);
     const lost = (record!.nodes as string[])[0]!;
     expect(plan.targets).to.deep.equal([`node/${lost}`]);
     expect(record).to.deep.equal({ fault: 'node-loss', provider: 'local', nodes: [lost], server: cluster.url, set: { power: 'off' } });
     const t = (result.data!.times as NodeLossTimes[])[0]!;
     console.log(`      local: ${result.detail}`);
+    const expectedMs = GRACE_MS + MONITOR_PERIOD_MS + TOLERATION_SEC * 1000;
+    expect(result.data!.bounds).to.deep.equal([{ expectedMs, timeoutMs: expectedMs + 2 * MONITOR_PERIOD_MS + 10_000, timeoutFrom: 'derived', timingsFrom: 'cluster settings' }]);
     // the grace period counts from the last heartbeat, up to a heartbeat (and a monitor period) before the power-off
     expect(t.notReadyMs).to.be.within(GRACE_MS - 2 * HEARTBEAT_MS - MONITOR_PERIOD_MS, GRACE_MS + 4_000);
     expect(t.podsEvictedMs).to.be.within(t.notReadyMs!, t.notReadyMs! + TOLERATION_SEC * 1000 + 4_000);
