@@ -2,7 +2,7 @@ import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, RunResult, Ti
 import { escapeHtml as h } from './escape.js';
 import { uniqueSlugs } from './format.js';
 import { renderCaseHtml } from './html-case.js';
-import { COMPARISON_CSS, comparisonSectionHtml } from './comparison-html.js';
+import { COMPARISON_CSS, comparisonSectionHtml } from './comparison-sections.js';
 import { OUTCOME_CSS, outcomeBannerHtml } from './outcome-banner.js';
 import { TRACE_CSS, signOffHtml, traceabilityHtml, trendHtml } from './trace-sections.js';
 import { CSS, badge, htmlList, htmlPairs, htmlTable, para } from './html-parts.js';

@@ -3,7 +3,7 @@ import { renderChart } from './chart.js';
 import { renderClusterTimeline } from './cluster-timeline.js';
 import { escapeMarkdown as md } from './escape.js';
 import { uniqueSlugs } from './format.js';
-import { comparisonBlocksMarkdown } from './comparison-html.js';
+import { comparisonBlocksMarkdown } from './comparison-sections.js';
 import { outcomeBannerMarkdown } from './outcome-banner.js';
 import { signOffMarkdown, traceabilityMarkdown, trendMarkdown } from './trace-sections.js';
 import { renderCaseMarkdown } from './markdown-case.js';
