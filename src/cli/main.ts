@@ -9,6 +9,7 @@ import { parseDuration } from '../core/units.js';
 import type { ClusterInstallFlags, ClusterUpFlags } from './commands/cluster.js';
 import type { CompareFlags } from './commands/compare.js';
 import type { PushFlags } from './commands/push.js';
+import type { ReportFlags } from './commands/report.js';
 import type { RunFlags } from './commands/run.js';
 import type { RevertFlags } from './commands/revert.js';
 import type { CliIO } from './io.js';
@@ -67,6 +68,7 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .option('--wait-confirm', 'wait for manual steps to be confirmed with crt confirm, even without a terminal', false)
     .option('--influx-url <url>', 'also write the time series to this InfluxDB (env CRT_INFLUX_URL; credentials only from the environment, see README "InfluxDB")')
     .option('--baseline <run>', 'compare with this run (id or folder) or last-good when done: regressions exit 1 (see README "Nightly regression")')
+    .option('--grafana-url <template>', 'link the report to this dashboard, {from} {to} (epoch ms) {runId} {plan} filled in (env CRT_GRAFANA_URL; see README "Traceability")')
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       setCode(await runCommand(file, flags, io, argv.slice(2)));
@@ -76,9 +78,11 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .command('report')
     .description('render the reports of a run folder again, from run.json and timeseries.jsonl')
     .argument('<run-folder>', 'a folder written by crt run, e.g. reports/<run-id>')
-    .action(async (dir: string) => {
+    .option('--sign-off <file>', 'fill the report\'s sign-off block from this YAML file (preparedBy, reviewedBy, decision, date, deviations), recorded in run.json')
+    .option('--grafana-url <template>', 'link the report to this dashboard, {from} {to} (epoch ms) {runId} {plan} filled in, recorded in run.json')
+    .action(async (dir: string, flags: ReportFlags) => {
       const { reportCommand } = await import('./commands/report.js');
-      setCode(await reportCommand(dir, io, createLogger(pino.destination(2), 'warn')));
+      setCode(await reportCommand(dir, io, createLogger(pino.destination(2), 'warn'), flags));
     });
 
   program

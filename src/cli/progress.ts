@@ -74,7 +74,8 @@ export class ProgressView implements RunObserver {
   runFinished(r: RunResult): void {
     const c = r.counts;
     const parts = [`${c.passed} passed`, c.failed && `${c.failed} failed`, c.aborted && `${c.aborted} aborted`, c.inconclusive && `${c.inconclusive} inconclusive`, c.notRun && `${c.notRun} not run`, c.skipped && `${c.skipped} skipped`].filter(Boolean);
-    this.line(`\n${r.verdict === 'passed' ? 'PASSED' : 'FAILED'}: ${parts.join(', ')} of ${c.total} case(s) in ${formatDuration(r.durationMs)}`);
+    // the run's outcome (regressions and reverts included) is the last line crt run prints: here, the cases only
+    this.line(`\ncases: ${parts.join(', ')} of ${c.total} in ${formatDuration(r.durationMs)}`);
   }
 
   /** Prints a line, first clearing the rewritten status line if there is one. */

@@ -2,6 +2,7 @@ import { formatDuration, formatPercent } from '../core/units.js';
 import { FAILURE_CLASSES, PHASE_NAMES, type CaseEvent, type CaseResult, type FailureClass, type LatencySummary, type LoadStats } from '../results/types.js';
 import { NONE, formatCount, formatLatency, formatOffset, formatRate, formatWindow } from './format.js';
 import { VERDICT_LABEL } from './view.js';
+import { phaseLabel } from './phase-label.js';
 
 /**
  * The tables of one case as plain text; the HTML and Markdown renderers only escape and lay
@@ -28,7 +29,7 @@ function table(headers: string[], rows: string[][], firstText = 1): Table {
 export function expectationTable(c: CaseResult): Table | null {
   if (c.expectations.length === 0) return null;
   const rows = c.expectations.map((e) => [
-    e.phase ?? 'case',
+    phaseLabel(e.phase),
     e.metric,
     // thresholdText is the whole bound as the runner words it (`p95 ≤ 200ms`, a probe's description)
     e.thresholdText,
@@ -51,25 +52,51 @@ function phasesInOrder(c: CaseResult): CaseResult['phases'] {
   return [...c.phases].sort((a, b) => PHASE_NAMES.indexOf(a.name) - PHASE_NAMES.indexOf(b.name) || a.startMs - b.startMs);
 }
 
-/** Phases in timeline order, `whole` last; latency measured from the intended send time. */
+function hasSchedule(c: CaseResult): boolean {
+  return c.load !== null && c.stages.some((s) => s.rateRps !== null);
+}
+
+/**
+ * Requests the schedule planned in a window (open model: a stage with a rate), from the stages
+ * it overlaps; null when no stage of the load has a fixed rate (closed model: nothing is due).
+ */
+export function dueRequests(c: CaseResult, startMs: number, endMs: number): number | null {
+  if (!c.load || !hasSchedule(c)) return null;
+  const generators = c.load.generators;
+  let due = 0;
+  for (const s of c.stages) {
+    if (s.rateRps === null) continue;
+    const overlapMs = Math.max(0, Math.min(endMs, s.endMs) - Math.max(startMs, s.startMs));
+    due += (overlapMs / 1000) * s.rateRps * generators;
+  }
+  return Math.round(due);
+}
+
+/**
+ * Phases in timeline order, `whole` last; latency measured from the intended send time. With a
+ * fixed rate, `due` (what the schedule planned in the phase) sits beside the completed requests,
+ * so a phase whose requests completed late reads as such (PHASE_NOTE).
+ */
 export function phaseTable(c: CaseResult): Table | null {
   if (c.phases.length === 0) return null;
   const phases = phasesInOrder(c);
+  const open = hasSchedule(c);
   const rows = phases.map((p) => [
-    p.name,
+    phaseLabel(p.name),
     formatWindow(p.startMs, p.endMs),
+    ...(open ? [formatCount(dueRequests(c, p.startMs, p.endMs))] : []),
     ...statsCells(p.stats),
     ...latencyCells(p.stats?.latency, LATENCY_COLUMNS),
   ]);
-  const headers = ['phase', 'window (s)', 'requests', 'failed', 'error rate', 'req/s', ...LATENCY_COLUMNS];
+  const headers = ['phase', 'window (s)', ...(open ? ['due'] : []), 'requests', 'failed', 'error rate', 'req/s', ...LATENCY_COLUMNS];
   return table(headers, rows);
 }
 
 /** The plain service time of each phase (from the moment each request was written). */
 export function serviceTable(c: CaseResult): Table | null {
   if (!c.phases.some((p) => p.stats?.service)) return null;
-  const rows = phasesInOrder(c).map((p) => [p.name, ...latencyCells(p.stats?.service, LATENCY_COLUMNS)]);
-  return table(['phase', ...LATENCY_COLUMNS], rows);
+  const rows = phasesInOrder(c).map((p) => [phaseLabel(p.name), formatCount(p.stats?.requests), ...latencyCells(p.stats?.service, LATENCY_COLUMNS)]);
+  return table(['phase', 'requests', ...LATENCY_COLUMNS], rows);
 }
 
 export const SERVICE_NOTE =
@@ -152,6 +179,9 @@ export function timelineTable(c: CaseResult): Table | null {
   return eventTable([...c.events].sort((a, b) => a.offsetMs - b.offsetMs));
 }
 
+/** What "cluster recovered" means; a drain's cordon is not waited for (runner/cluster-watch.ts). */
+export const CLUSTER_RECOVERY_RULE = 'every affected workload has its desired replicas ready and available, and every node is Ready; a node cordoned by a drain counts once Ready, since the cordon lasts until the revert by design';
+
 export interface RecoveryView {
   /** one sentence: no impact, recovered in N, or did not recover */
   summary: string;
@@ -181,6 +211,11 @@ export function recoveryView(c: CaseResult): RecoveryView | null {
     const k = r.cluster;
     rows.push(['cluster view', k.affected.length === 0 ? 'no workload or node lost capacity' : `affected: ${k.affected.join(', ')}`]);
     if (k.affected.length) rows.push(['cluster recovered', k.recoveryTimeMs === null ? notRecovered : `in ${formatDuration(k.recoveryTimeMs)} (at ${at(k.recoveredAtMs)}): every affected workload available again`]);
+    rows.push(['counted as recovered', CLUSTER_RECOVERY_RULE]);
+    // run.json files written before the rule counted a drain's cordoned node as not recovered
+    if (k.recoveryTimeMs === null && k.affected.includes('nodes') && c.spec.trigger.some((t) => t.includes('node-drain'))) {
+      rows.push(['note', 'a node drain keeps its node cordoned until its revert, by design; crt before this rule counted that cordon as "not recovered": see the cluster timeline for when the workloads were whole again']);
+    }
   }
   return { summary, rows };
 }

@@ -1,7 +1,9 @@
 import { formatDuration, formatPercent, round } from '../core/units.js';
+import { MIN_SAMPLES } from '../results/index.js';
 import type { ComparedMetric, MetricComparison, RunComparison } from '../results/types.js';
 import type { Table } from './case-tables.js';
-import { NONE, formatLatency } from './format.js';
+import { NONE, formatCount, formatLatency } from './format.js';
+import { phaseLabel } from './phase-label.js';
 
 /**
  * The delta table of a run comparison as plain text, shared by `crt compare` (stdout), the HTML
@@ -34,19 +36,41 @@ function delta(m: MetricComparison): string {
 
 function verdict(m: MetricComparison): string {
   const word = m.status === 'regressed' ? 'REGRESSED' : m.status === 'ok' ? 'ok' : 'not checked';
-  return m.note ? `${word} (${m.note})` : word;
+  const few = m.fewSamples ? `few samples: under ${MIN_SAMPLES[m.metric as keyof typeof MIN_SAMPLES]} requests` : '';
+  const notes = [m.note, few].filter(Boolean);
+  return notes.length ? `${word} (${notes.join('; ')})` : word;
 }
 
-/** One line per compared metric; cases with nothing to compare get one line saying why. */
-export function comparisonTable(c: RunComparison): Table {
-  const rows = c.cases.flatMap((k) => {
-    if (k.status !== 'compared' && k.metrics.length === 0) return [[k.id, NONE, NONE, NONE, NONE, NONE, NONE, CASE_STATUS[k.status]]];
-    return k.metrics.map((m) => [
-      k.id, m.phase ?? 'case', m.metric, value(m.metric, m.baseline), value(m.metric, m.current), delta(m), m.allowed ?? NONE, verdict(m),
-    ]);
+/** `1180 / 1204`: the requests behind the baseline and the current figure of a phase row. */
+function samples(m: MetricComparison): string {
+  if (m.baselineRequests === undefined && m.currentRequests === undefined) return NONE;
+  return `${formatCount(m.baselineRequests)} / ${formatCount(m.currentRequests)}`;
+}
+
+const HEADERS = ['case', 'phase', 'metric', 'baseline', 'current', 'delta', 'allowed', 'requests (baseline / current)', 'verdict'];
+const NUMERIC = HEADERS.map((_, i) => (i >= 3 && i <= 5) || i === 7);
+
+function metricRow(id: string, m: MetricComparison): string[] {
+  return [id, phaseLabel(m.phase), m.metric, value(m.metric, m.baseline), value(m.metric, m.current), delta(m), m.allowed ?? NONE, samples(m), verdict(m)];
+}
+
+/**
+ * The comparison as two tables: the regressed rows (what a reader triages first), and every other
+ * row, including one line per case with nothing to compare, saying why.
+ */
+export function comparisonTables(c: RunComparison): { regressed: Table; others: Table } {
+  const regressed = c.cases.flatMap((k) => k.metrics.filter((m) => m.status === 'regressed').map((m) => metricRow(k.id, m)));
+  const others = c.cases.flatMap((k) => {
+    if (k.status !== 'compared' && k.metrics.length === 0) return [[k.id, NONE, NONE, NONE, NONE, NONE, NONE, NONE, CASE_STATUS[k.status]]];
+    return k.metrics.filter((m) => m.status !== 'regressed').map((m) => metricRow(k.id, m));
   });
-  const headers = ['case', 'phase', 'metric', 'baseline', 'current', 'delta', 'allowed', 'verdict'];
-  return { headers, rows, numeric: headers.map((_, i) => i >= 3 && i <= 5) };
+  return { regressed: { headers: HEADERS, rows: regressed, numeric: NUMERIC }, others: { headers: HEADERS, rows: others, numeric: NUMERIC } };
+}
+
+/** One line per compared metric, regressed rows first; cases with nothing to compare get one line saying why. */
+export function comparisonTable(c: RunComparison): Table {
+  const { regressed, others } = comparisonTables(c);
+  return { headers: HEADERS, rows: [...regressed.rows, ...others.rows], numeric: NUMERIC };
 }
 
 /** `LOG-01 whole p95: 12 ms → 64 ms (+52 ms (+433%)), allowed +20%` for each regressed metric. */
@@ -57,7 +81,7 @@ export function regressionLines(c: RunComparison): Array<{ caseId: string; metri
       .map((m) => ({
         caseId: k.id,
         metric: m.metric,
-        text: `${m.phase ?? 'case'} ${m.metric}: ${value(m.metric, m.baseline)} → ${value(m.metric, m.current)} (${delta(m)}), allowed ${m.allowed ?? NONE}${m.note ? `: ${m.note}` : ''}`,
+        text: `${phaseLabel(m.phase)} ${m.metric}: ${value(m.metric, m.baseline)} → ${value(m.metric, m.current)} (${delta(m)}), allowed ${m.allowed ?? NONE}${m.note ? `: ${m.note}` : ''}${m.fewSamples ? ` (few samples: ${samples(m)} requests)` : ''}`,
       })),
   );
 }

@@ -16,6 +16,7 @@ import {
   type Table,
 } from './case-tables.js';
 import { renderChart } from './chart.js';
+import { PHASE_NOTE } from './phase-label.js';
 import { keyEventTable } from './cluster-events.js';
 import { CLUSTER_SETTINGS_NOTE, clusterSettingsTable, podImpactTable } from './cluster-tables.js';
 import { renderClusterTimeline } from './cluster-timeline.js';
@@ -86,6 +87,7 @@ function resultsHtml(c: CaseResult, records: readonly TimeseriesRecord[], cluste
     para(timing, 'muted'),
     optionalTable('Expectations', expectationTable(c)),
     optionalTable('Phases', phaseTable(c)),
+    phaseTable(c) ? para(PHASE_NOTE, 'muted') : '',
     serviceTable(c) ? para(SERVICE_NOTE, 'muted') : '',
     optionalTable('Service time', serviceTable(c)),
     optionalTable('Stages', stageTable(c)),

@@ -2,7 +2,9 @@ import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, RunResult, Ti
 import { escapeHtml as h } from './escape.js';
 import { uniqueSlugs } from './format.js';
 import { renderCaseHtml } from './html-case.js';
-import { comparisonSummary, comparisonTable, comparisonTitle } from './comparison-table.js';
+import { COMPARISON_CSS, comparisonSectionHtml } from './comparison-sections.js';
+import { OUTCOME_CSS, outcomeBannerHtml } from './outcome-banner.js';
+import { TRACE_CSS, signOffHtml, traceabilityHtml, trendHtml } from './trace-sections.js';
 import { CSS, badge, htmlList, htmlPairs, htmlTable, para } from './html-parts.js';
 import { runStudies, studyComparisonTable, studyPairs, studySummary, studyVariantTable } from './study-tables.js';
 import type { Reporter, ReportInput } from './reporter.js';
@@ -50,17 +52,21 @@ export function renderHtml(run: RunResult, timeseries: readonly TimeseriesRecord
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${h(`CRT report — ${summary.title}`)}</title>`,
-    `<style>${CSS}</style>`,
+    `<style>${CSS}${OUTCOME_CSS}${COMPARISON_CSS}${TRACE_CSS}</style>`,
     '</head>',
     '<body>',
     '<header>',
     `<h1>${h(summary.title)}</h1>`,
     summary.subtitle ? `<p class="subtitle">${h(summary.subtitle)}</p>` : '',
     '</header>',
+    outcomeBannerHtml(run),
     summaryHtml(run, summary, anchor),
-    comparisonHtml(run),
+    comparisonSectionHtml(run),
+    trendHtml(run),
+    traceabilityHtml(run),
     ...layers,
     ...studiesHtml(run),
+    signOffHtml(run),
     '</body>',
     '</html>',
   ]
@@ -94,25 +100,11 @@ function studiesHtml(run: RunResult): string[] {
   ].join('\n'));
 }
 
-/** The "Regression against <baseline>" section of a run compared with a baseline (crt run --baseline). */
-function comparisonHtml(run: RunResult): string {
-  const c = run.comparison;
-  if (!c) return '';
-  return [
-    '<section id="regression">',
-    `<h2>${h(comparisonTitle(c))}</h2>`,
-    para(comparisonSummary(c), c.regressions > 0 ? 'warning' : undefined),
-    htmlTable(comparisonTable(c)),
-    '</section>',
-  ].join('\n');
-}
-
 function summaryHtml(run: RunResult, s: RunSummary, anchor: (c: { id: string }) => string): string {
   const versions = Object.entries(run.plan.versions);
   const parts = [
     '<section id="summary">',
     '<h2>Summary</h2>',
-    `<p class="verdict-line">Overall verdict: ${badge(run.verdict)}</p>`,
     s.revertFailures.length
       ? `<div class="alert"><strong>Revert failed: the system may still hold injected faults.</strong>\n${htmlList(s.revertFailures, '')}</div>`
       : '',

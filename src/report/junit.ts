@@ -1,4 +1,5 @@
 import type { CaseResult, RunResult } from '../results/types.js';
+import { outcomeOf } from '../results/index.js';
 import { escapeXml as x } from './escape.js';
 import { comparisonTitle, regressionLines } from './comparison-table.js';
 import { formatOffset } from './format.js';
@@ -53,16 +54,19 @@ export function renderJunit(run: RunResult): string {
       return [open, ...l.cases.map((c) => testcase(plan, c)), '  </testsuite>'].join('\n');
     });
   const regression = regressionSuite(run);
+  const overall = outcomeSuite(run);
   const total = tally(run.cases);
-  if (regression) {
-    total.tests += regression.tally.tests;
-    total.failures += regression.tally.failures;
+  for (const extra of [regression, overall]) {
+    if (!extra) continue;
+    total.tests += extra.tally.tests;
+    total.failures += extra.tally.failures;
   }
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="${attr(`crt: ${plan}`)}" ${counts(total)} time="${seconds(run.durationMs)}" timestamp="${attr(run.startedAt)}">`,
     ...suites,
     ...(regression ? [regression.xml] : []),
+    overall.xml,
     '</testsuites>',
     '',
   ].join('\n');
@@ -89,6 +93,36 @@ function regressionSuite(run: RunResult): { xml: string; tally: Tally } | null {
   const t: Tally = { tests: tests.length, failures: cases.filter((s) => s.includes('<failure')).length, errors: 0, skipped: 0 };
   const open = `  <testsuite name="${attr(comparisonTitle(c))}" ${counts(t)} time="0.000" timestamp="${attr(run.startedAt)}">`;
   return { xml: [open, ...cases, '  </testsuite>'].join('\n'), tally: t };
+}
+
+/**
+ * The run's one outcome (results/outcome.ts) as a test case of its own, failed exactly when crt run
+ * exits other than 0: a CI that reads only junit.xml sees what the exit code and the report say.
+ * Its properties carry the outcome and what traces the run (operator or CI job, plan hash, commit).
+ */
+function outcomeSuite(run: RunResult): { xml: string; tally: Tally } {
+  const o = outcomeOf(run);
+  const t = run.trace;
+  const props: Array<[string, string | null | undefined]> = [
+    ['crt.runId', run.runId], ['crt.outcome', o.status], ['crt.exitCode', String(o.exitCode)], ['crt.headline', o.headline],
+    ['crt.version', run.environment.crtVersion], ['crt.operator', t?.operator], ['crt.ci.job', t?.ci?.job], ['crt.ci.url', t?.ci?.url],
+    ['crt.plan.sha256', t?.plan.sha256], ['crt.plan.commit', t?.plan.git?.commit], ['crt.plan.owner', t?.plan.owner],
+    ['crt.kubernetes', t?.kubernetesVersion], ['crt.baseline', o.baselineRunId],
+  ];
+  const properties = props.filter((p): p is [string, string] => typeof p[1] === 'string' && p[1] !== '')
+    .map(([k, v]) => `      <property name="${attr(k)}" value="${attr(v)}"/>`);
+  const open = `    <testcase classname="${attr(`${run.plan.name}.run`)}" name="outcome" time="${seconds(run.durationMs)}">`;
+  const test = o.exitCode === 0
+    ? open.replace(/>$/, '/>')
+    : [open, `      <failure message="${attr(o.headline)}" type="${attr(o.status)}">${x([o.headline, ...o.reasons].join('\n'))}</failure>`, '    </testcase>'].join('\n');
+  const tl: Tally = { tests: 1, failures: o.exitCode === 0 ? 0 : 1, errors: 0, skipped: 0 };
+  const suite = [
+    `  <testsuite name="run" ${counts(tl)} time="${seconds(run.durationMs)}" timestamp="${attr(run.startedAt)}">`,
+    '    <properties>', ...properties, '    </properties>',
+    test,
+    '  </testsuite>',
+  ].join('\n');
+  return { xml: suite, tally: tl };
 }
 
 function testcase(plan: string, c: CaseResult): string {

@@ -16,6 +16,7 @@ import {
   type Table,
 } from './case-tables.js';
 import { keyEventTable } from './cluster-events.js';
+import { PHASE_NOTE } from './phase-label.js';
 import { CLUSTER_SETTINGS_NOTE, clusterChangeTable, clusterSettingsTable, podImpactTable } from './cluster-tables.js';
 import { escapeMarkdown as md } from './escape.js';
 import { servedByTable, servedByTitle } from './served-by-table.js';
@@ -86,6 +87,7 @@ function resultBlocks(c: CaseResult, chartPath: string | null, cluster: CaseClus
     `_${md(`${formatDate(c.startedAt)}, ${formatDuration(c.durationMs)}`, 'space')}_`,
     section('Expectations', expectationTable(c)),
     section('Phases', phaseTable(c)),
+    phaseTable(c) ? `_${md(PHASE_NOTE, 'space')}_` : '',
     serviceTable(c) ? `_${md(SERVICE_NOTE, 'space')}_` : '',
     section('Service time', serviceTable(c)),
     section('Stages', stageTable(c)),

@@ -3,7 +3,9 @@ import { renderChart } from './chart.js';
 import { renderClusterTimeline } from './cluster-timeline.js';
 import { escapeMarkdown as md } from './escape.js';
 import { uniqueSlugs } from './format.js';
-import { comparisonSummary, comparisonTable, comparisonTitle } from './comparison-table.js';
+import { comparisonBlocksMarkdown } from './comparison-sections.js';
+import { outcomeBannerMarkdown } from './outcome-banner.js';
+import { signOffMarkdown, traceabilityMarkdown, trendMarkdown } from './trace-sections.js';
 import { renderCaseMarkdown } from './markdown-case.js';
 import { runStudies, studyComparisonTable, studyPairs, studySummary, studyVariantTable } from './study-tables.js';
 import { mdList, mdPairs, mdTable, mdVerdict } from './markdown-parts.js';
@@ -68,10 +70,14 @@ export function renderMarkdown(run: RunResult, charts: ReadonlyMap<string, strin
   const blocks = [
     `# ${md(s.title, 'space')}`,
     s.subtitle ? `_${md(s.subtitle, 'space')}_` : '',
+    outcomeBannerMarkdown(run),
     ...summaryBlocks(run, s),
-    ...comparisonBlocks(run),
+    ...comparisonBlocksMarkdown(run),
+    ...trendMarkdown(run),
+    ...traceabilityMarkdown(run),
     ...layers,
     ...runStudies(run).flatMap(studyBlocks),
+    ...signOffMarkdown(run),
   ];
   return `${blocks.filter(Boolean).join('\n\n')}\n`;
 }
@@ -84,13 +90,6 @@ function studyBlocks(study: StudyResult): string[] {
     ...studyPairs(study).flatMap(([a, b]) => [`### ${md(`${a} → ${b}`, 'space')}`, mdTable(studyComparisonTable(study, a, b))]),
     ...study.variants.flatMap((v) => [`### ${md(v, 'space')}`, mdTable(studyVariantTable(study, v))]),
   ];
-}
-
-/** The "Regression against <baseline>" section of a run compared with a baseline (crt run --baseline). */
-function comparisonBlocks(run: RunResult): string[] {
-  const c = run.comparison;
-  if (!c) return [];
-  return [`## ${md(comparisonTitle(c), 'space')}`, md(comparisonSummary(c), 'space'), mdTable(comparisonTable(c))];
 }
 
 function caseItems(lines: readonly CaseLine[], withReason: boolean): string {
@@ -109,7 +108,6 @@ function summaryBlocks(run: RunResult, s: RunSummary): string[] {
   ]);
   return [
     '## Summary',
-    `Overall verdict: ${mdVerdict(run.verdict)}`,
     s.revertFailures.length
       ? `> **Revert failed: the system may still hold injected faults.**\n>\n${s.revertFailures.map((f) => `> - ${md(f, 'space')}`).join('\n')}`
       : '',

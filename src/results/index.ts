@@ -6,3 +6,7 @@ export * from './regression.js';
 export * from './compare.js';
 export * from './last-good.js';
 export * from './studies.js';
+export * from './outcome.js';
+export * from './trace.js';
+export * from './dashboard-link.js';
+export * from './trend.js';

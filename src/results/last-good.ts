@@ -28,7 +28,8 @@ export async function findLastGood(out: string, planName: string, excludeRunId?:
   return best;
 }
 
-async function readRunJson(dir: string): Promise<RunResult | null> {
+/** A run folder's run.json of this result schema; null when it holds none (or an unreadable one). */
+export async function readRunJson(dir: string): Promise<RunResult | null> {
   try {
     const run = JSON.parse(await readFile(path.join(dir, RUN_FILES.run), 'utf8')) as RunResult;
     return run.schemaVersion === RESULT_SCHEMA_VERSION ? run : null;

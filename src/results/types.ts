@@ -5,6 +5,9 @@
  * is a `TimeseriesRecord`, each line of `events.jsonl` is an `EventRecord`.
  */
 
+import type { ExitCodeValue } from '../core/index.js';
+import type { DashboardLink, RunTrace, SignOff } from './trace.js';
+
 export const RESULT_SCHEMA_VERSION = 1;
 
 export type Layer = 'physical' | 'logical' | 'auxiliary';
@@ -398,6 +401,60 @@ export interface RunResult {
   comparison?: RunComparison;
   /** the load studies of the run (cases sharing a plan `study:` name), when there are any */
   studies?: StudyResult[];
+  /**
+   * the run's one outcome (results/outcome.ts): what the banner, report.md, junit.xml, the exit code
+   * and the last stderr line say. Absent in run.json files written before it existed: computed then.
+   */
+  outcome?: RunOutcomeSummary;
+  /** who ran it, which plan exactly, what ran in the cluster (absent in older run.json files) */
+  trace?: RunTrace;
+  /** the run's dashboard (Grafana), from `--grafana-url` or CRT_GRAFANA_URL, with the run's time range */
+  dashboard?: DashboardLink;
+  /** the release decision, from `crt report --sign-off file.yaml`; absent: the report shows a blank block */
+  signOff?: SignOff;
+  /** the key figures of the last runs of the same plan, this one last (from the run folders under --out) */
+  trend?: TrendPoint[];
+}
+
+/** How a run ended, in one word: see results/outcome.ts. */
+export type OutcomeStatus = 'passed' | 'failed' | 'interrupted' | 'revert-failed';
+
+export interface RunOutcomeSummary {
+  status: OutcomeStatus;
+  /** the process exit code of `crt run` for this outcome */
+  exitCode: ExitCodeValue;
+  /** `PASSED`, `FAILED`, `INTERRUPTED`, `REVERT FAILED` */
+  label: string;
+  counts: RunCounts;
+  /** rows regressed against the baseline; 0 without a baseline */
+  regressions: number;
+  /** the baseline run compared with, when there was one */
+  baselineRunId: string | null;
+  /** faults whose revert failed (the cluster may still hold them) */
+  revertFailures: number;
+  /** why, one line each, most serious first: what made the outcome other than passed */
+  reasons: string[];
+  /** `FAILED (exit 1) — 15/15 cases passed, 2 regressions against nightly-41` */
+  headline: string;
+}
+
+/** The key figures of one run, for the trend over the last runs of a plan. */
+export interface TrendPoint {
+  runId: string;
+  startedAt: string;
+  /** the run's outcome label: PASSED, FAILED… */
+  outcome: string;
+  passed: number;
+  /** cases that ran to an outcome (skipped ones left out) */
+  cases: number;
+  regressions: number | null;
+  /** requests over every case's whole load */
+  requests: number;
+  failed: number;
+  /** the highest p95 of a case's whole load, ms, and that case */
+  worstP95: { caseId: string; ms: number } | null;
+  /** the longest client recovery time of a case, ms; null when no case measured one */
+  worstRecovery: { caseId: string; ms: number | null } | null;
 }
 
 /** The figures of one step of a load study, from the stage's or the case's merged HDR histograms. */
@@ -464,6 +521,11 @@ export interface MetricComparison {
   /** `regressed`: above the limit (or no longer measured, e.g. not recovered); `unchecked`: no threshold or no baseline value */
   status: 'ok' | 'regressed' | 'unchecked';
   note?: string;
+  /** phase rows: the requests each run's figures come from (absent for recovery times and in older files) */
+  baselineRequests?: number;
+  currentRequests?: number;
+  /** either run had too few requests for this metric to mean much (results/compare.ts MIN_SAMPLES) */
+  fewSamples?: boolean;
 }
 
 /**

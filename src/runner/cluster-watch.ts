@@ -169,7 +169,9 @@ export class ClusterWatch {
    * them became whole again for good. `originMs` turns instants into offsets.
    */
   recovery(injectedAt: number, originMs: number): ClusterRecovery {
-    const whole = (s: Sample) => s.ready >= s.desired && s.available >= s.desired;
+    // nodes are whole when Ready: a cordon is what a drain holds by design until its revert (and
+    // what an operator may hold before the run), not a loss the cluster has to recover from
+    const whole = (s: Sample) => s.ready >= s.desired && (s.kind === 'nodes' || s.available >= s.desired);
     const affected = new Set<string>();
     const state = new Map<string, Sample>();
     let recoveredAt: number | null = null;

@@ -8,3 +8,4 @@ export { revertJournalEntries, revertWithRetries, type RevertReport } from './re
 export { RunOperator, confirmStep, type ManualMode, type TerminalPrompt } from './operator.js';
 export { openCluster, type ClusterSession } from './cluster-session.js';
 export { describeExpiry, runInProgress } from './cluster-lease.js';
+export { traceBeforeRun, ciJob, operatorOf, coverage, planNamespaces, gitCommit } from './traceability.js';

@@ -9,6 +9,9 @@ import type { Selection } from '../plan/select.js';
 import type { CaseSpec, Plan } from '../plan/types.js';
 import { describeCase } from '../plan/describe.js';
 import { RESULT_SCHEMA_VERSION, type CaseResult, type RunCounts, type RunResult } from '../results/types.js';
+import type { ImageSnapshot, RunTrace } from '../results/index.js';
+import { imageRecord, kubernetesVersion, readImages } from './cluster-trace.js';
+import { planNamespaces } from './traceability.js';
 import { buildStudies } from '../results/studies.js';
 import { caseStudy, interruption, runCase, type RunServices } from './case-runner.js';
 import { checkContext, checkNamespaces, describeEntry, guardClusterJournal } from './cluster-guard.js';
@@ -26,6 +29,8 @@ export interface RunOptions extends RunServices {
   command: string;
   /** revert what earlier runs left in the cluster before starting (`--revert-first`) */
   revertFirst?: boolean;
+  /** who ran it, which plan, which cases (traceability.ts); the runner adds the cluster's side and records it as `trace` */
+  trace?: Omit<RunTrace, 'kubernetesVersion' | 'images'>;
 }
 
 export interface RunOutcome {
@@ -82,6 +87,8 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
   const results: CaseResult[] = [];
   const revertFailures: string[] = [];
   o.observer.runStarted?.({ runId: o.runId, dir: o.dir, cases });
+  const namespaces = planNamespaces(plan, cases);
+  const imagesAtStart = cluster && o.trace ? await readImages(cluster.kube, namespaces, o.clock) : null;
   const engines: Record<string, string> = {};
   for (const load of cases.flatMap((c) => (c.load ? [c.load] : []))) {
     // k6-operator runs k6 in the cluster, from the runner image: there is no local binary to check
@@ -107,6 +114,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
     revertFailures.push(...failed);
     o.observer.caseFinished?.(c, result);
   }
+  const trace = o.trace ? await clusterTrace(o, cluster, namespaces, imagesAtStart) : undefined;
   const counts = countVerdicts(results);
   const studies = buildStudies(results);
   const ended = o.clock.wallNow();
@@ -143,8 +151,18 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
     reporters: [],
     revertFailures,
     ...(studies.length ? { studies } : {}),
+    ...(trace ? { trace } : {}),
   };
   return { result, revertFailures };
+}
+
+/** The trace the CLI gathered, with the cluster's side: its version, and the images at the start and now. */
+async function clusterTrace(o: RunOptions, cluster: ClusterSession | undefined, namespaces: string[], start: ImageSnapshot | null): Promise<RunTrace> {
+  const base = o.trace as NonNullable<RunOptions['trace']>;
+  if (!cluster || !start) return { ...base, kubernetesVersion: null, images: null };
+  const images = imageRecord(namespaces, start, await readImages(cluster.kube, namespaces, o.clock));
+  for (const c of images.changes) o.observer.notice?.(`image changed during the run: ${c.namespace} ${c.workload} ${c.container}: ${c.start.join(', ') || '(none)'} → ${c.end.join(', ') || '(none)'}`);
+  return { ...base, kubernetesVersion: await kubernetesVersion(cluster.kube), images };
 }
 
 function notRun(c: CaseSpec, reason: string, clock: Clock): CaseResult {

@@ -53,7 +53,8 @@ describe('the quickstart plan (test-plans/quickstart.yaml)', function () {
       });
       const elapsedMs = Date.now() - started;
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stderr).to.match(/PASSED: 3 passed of 3 case\(s\)/);
+      expect(r.stderr).to.match(/cases: 3 passed of 3 in /);
+      expect(r.stderr).to.include('\nPASSED (exit 0) — 3/3 cases passed\n');
       const run = JSON.parse(await readFile(path.join(r.stdout.trim(), 'run.json'), 'utf8')) as RunJson;
       expect(run.cases.map((c) => [c.id, c.layer, c.verdict])).to.deep.equal([
         ['PHY-01', 'physical', 'passed'],

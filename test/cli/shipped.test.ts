@@ -32,7 +32,8 @@ describe('shipped plans and the demo', function () {
       });
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stderr).to.match(/starting the embedded cluster \(3 nodes\)/);
-      expect(r.stderr).to.match(/PASSED: 2 passed of 2 case\(s\)/);
+      expect(r.stderr).to.match(/cases: 2 passed of 2 in /);
+      expect(r.stderr).to.include('\nPASSED (exit 0) — 2/2 cases passed\n');
       expect(r.stderr).to.match(/\nreport: .*report\.html\n/);
     } finally {
       await tmp.remove();
@@ -58,7 +59,8 @@ describe('shipped plans and the demo', function () {
       });
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stderr).to.match(/PASS PHY-01 \(5\/5 expectations hold\)/);
-      expect(r.stderr).to.match(/PASSED: 2 passed of 2 case\(s\)/);
+      expect(r.stderr).to.match(/cases: 2 passed of 2 in /);
+      expect(r.stderr).to.include('\nPASSED (exit 0) — 2/2 cases passed\n');
       expect(r.stderr).to.match(/\nreport: .*report\.html\n/);
     } finally {
       await tmp.remove();

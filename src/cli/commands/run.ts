@@ -13,13 +13,15 @@ import { displayPath } from '../../plan/yaml-source.js';
 import { builtinReporters } from '../../report/index.js';
 import { renderAll } from '../../report/render-all.js';
 import { RUN_FILES, checkRunId, createRunFolder, newRunId, readRunFolder, removeRefusedRun, writeRunJson } from '../../results/run-folder.js';
-import { PlanTargets, RunOperator, type ManualMode, type TerminalPrompt, checkNamespaces, checkReachable, checkSupported, needsCluster, runPlan, usedTargets } from '../../runner/index.js';
+import { traceBeforeRun, PlanTargets, RunOperator, type ManualMode, type TerminalPrompt, checkNamespaces, checkReachable, checkSupported, needsCluster, runPlan, usedTargets } from '../../runner/index.js';
 import type { CliIO } from '../io.js';
 import { ProgressView } from '../progress.js';
 import { printDryRunResolved } from './dry-run.js';
 import { warnFdLimit } from './run-preflight.js';
 import { stopOrphans } from './orphans.js';
 import { compareRuns } from '../../results/compare.js';
+import { checkDashboardTemplate, dashboardLink, readTrend, runOutcome } from '../../results/index.js';
+import type { Plan } from '../../plan/types.js';
 import { noteOtherPlan, reportComparison, resolveBaseline } from './compare.js';
 import { installSignalHandlers } from '../signals.js';
 import { recordedCommandLine, runRedactor } from './run-secrets.js';
@@ -39,6 +41,7 @@ export interface RunFlags {
   waitConfirm: boolean;
   influxUrl?: string;
   baseline?: string;
+  grafanaUrl?: string;
 }
 
 /** How this run treats manual steps: flags first, then whether a person is at a terminal (not in CI). */
@@ -79,6 +82,8 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   // before the run folder exists: a bad URL or a missing credential variable is a clear error, not a half-made run
   const influx = resolveInfluxConfig(plan.sinks.influx, { url: flags.influxUrl, env: process.env, baseDir: path.dirname(plan.file) });
   const redactor = runRedactor(plan, influx, argv);
+  const grafana = flags.grafanaUrl ?? (process.env.CRT_GRAFANA_URL || undefined);
+  if (grafana) checkDashboardTemplate(grafana, flags.grafanaUrl ? '--grafana-url' : 'CRT_GRAFANA_URL');
   // Targets that name cluster Services are checked once the run's cluster is open.
   const direct = [...usedTargets(cases)].filter((t) => !needsCluster(plan.targets[t]));
   await checkReachable(plan, direct, new PlanTargets(plan.targets));
@@ -110,13 +115,25 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   const operator = new RunOperator(mode, { dir, runId, clock: systemClock, notify: (m) => view.notice(m), ...(mode === 'ask' ? { prompt: terminalPrompt } : {}) });
   const signals = installSignalHandlers(io, journal, dir);
   try {
+    const trace = await traceBeforeRun(plan, book(plan), cases, selection, process.env);
     const { result: ran, revertFailures } = await runPlan(plan, cases, {
       runId, dir, clock: systemClock, log, signal: signals.signal, sinks, journal, observer: view, selection, operator,
-      command: recordedCommandLine(argv, redactor), revertFirst: flags.revertFirst,
+      command: recordedCommandLine(argv, redactor), revertFirst: flags.revertFirst, trace,
     });
     await sinks.close();
     ran.sinks = sinks.status();
     if (baseline) ran.comparison = compareRuns(ran, baseline.run, baseline.dir);
+    // a signal during the reports of a run whose cases had all ended still ends it as interrupted
+    ran.interrupted ??= signals.received;
+    // the one outcome: banner, report.md, junit.xml, run.json, the exit code and the last stderr line
+    ran.outcome = runOutcome(ran);
+    if (grafana) ran.dashboard = dashboardLink(grafana, ran);
+    // the history is a help to the reader: a folder that cannot be read costs the trend, not the run
+    ran.trend = await readTrend(flags.out, ran).catch((err: unknown) => {
+      log.warn({ err: (err as Error).message }, 'trend not read');
+      return undefined;
+    });
+    if (!ran.trend) delete ran.trend;
     // the reports are rendered from this copy: no secret of the run reaches a file
     const result = redactor.value(ran);
     await writeRunJson(dir, result, redactor);
@@ -132,10 +149,9 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     io.stdout.write(`${dir}\n`);
     if (revertFailures.length > 0) {
       io.stderr.write(`REVERT FAILED — the system may still hold injected faults:\n  ${revertFailures.join('\n  ')}\nsee ${path.join(dir, RUN_FILES.journal)}\n`);
-      return ExitCode.revertFailed;
     }
-    if (signals.received) return signals.received === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
-    return result.verdict === 'passed' && (result.comparison?.regressions ?? 0) === 0 ? ExitCode.passed : ExitCode.failed;
+    io.stderr.write(`${ran.outcome.headline}\n`);
+    return ran.outcome.exitCode;
   } catch (err) {
     // refused during set-up (cluster unreachable, a journal or lease refusal, manifests never available…)
     if (view.casesStarted === 0) await dropRefusedRun(dir, sinks, io);
@@ -151,6 +167,16 @@ async function dropRefusedRun(dir: string, sinks: SinkSet, io: CliIO): Promise<v
   await sinks.close();
   if (await removeRefusedRun(dir)) io.stderr.write(`no case ran: removed the run folder ${displayPath(dir)}\n`);
   else io.stderr.write(`no case ran; the run folder ${displayPath(dir)} is kept: its journal holds entries (crt revert --run ${path.basename(dir)})\n`);
+}
+
+/** With `extends`, the book whose coverage the run reports is the extended plan (already loaded once: it loads). */
+function book(plan: Plan): Plan | null {
+  if (!plan.extends) return null;
+  try {
+    return loadPlan(plan.file).plan;
+  } catch {
+    return null;
+  }
 }
 
 /** Reports are rendered from the files, exactly as `crt report` will render them later. */

@@ -22,7 +22,8 @@ describe('report/junit', () => {
   });
 
   it('counts tests, failures, errors and skipped for the run', () => {
-    expect(xml).to.include('<testsuites name="crt: demo-crt" tests="3" failures="1" errors="1" skipped="0" time="121.000"');
+    // the three cases and the run's outcome
+    expect(xml).to.include('<testsuites name="crt: demo-crt" tests="4" failures="2" errors="1" skipped="0" time="121.000"');
   });
 
   it('has one test suite per layer with cases, with its own counts', () => {
