@@ -90,7 +90,7 @@ tr.regressed td:last-child { color: #b71c1c; font-weight: 600; }
 .banner.alarm { background: #c62828; border-color: #7f0000; color: #fff; }
 table.overview { width: 100%; }
 table.overview .reason { display: block; font-size: .9em; color: #333; margin-top: 2px; }
-.bound { font-size: .85em; color: var(--muted); white-space: nowrap; }
+.bound { display: block; font-size: .85em; color: var(--muted); white-space: nowrap; }
 .bound.failed { color: #c62828; font-weight: 600; }
 .tolerance { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 0 24px; }
 .verdict-line { font-size: 1.05em; }

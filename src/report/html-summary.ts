@@ -13,7 +13,7 @@ import { OVERVIEW_HEADERS, overviewRows, runBanner, type BoundedFigure, type Ove
 /** The outcome banner, the first thing on the page (and in the printed header). */
 export function bannerHtml(run: RunResult): string {
   const b = runBanner(run);
-  return `<div class="banner ${b.tone}" role="status" data-exit-code="${b.exitCode}"><strong>${h(b.status)}</strong> ${h(b.text.slice(b.status.length))}</div>`;
+  return `<div class="banner ${b.tone}" role="status" data-exit-code="${b.exitCode}"><strong>${h(b.status)}</strong>${h(b.text.slice(b.status.length))}</div>`;
 }
 
 export function overviewHtml(run: RunResult, anchor: (c: { id: string }) => string): string {
@@ -40,7 +40,7 @@ function overviewRowHtml(r: OverviewRow, anchor: (c: { id: string }) => string):
 
 function figureHtml(label: string, f: BoundedFigure): string {
   const bound = f.bound ? `<span class="bound ${f.verdict ?? ''}">${h(f.bound)} ${f.verdict === 'passed' ? '✓' : '✗'}</span>` : '';
-  return `<td class="num" data-label="${h(label)}">${h(f.value)}${bound ? `<br>${bound}` : ''}</td>`;
+  return `<td class="num" data-label="${h(label)}">${h(f.value)}${bound}</td>`;
 }
 
 function caseItems(lines: readonly CaseLine[], anchor: (c: { id: string }) => string, withReason: boolean): string {

@@ -141,9 +141,9 @@ function printCss(run: RunResult, paper: Paper): string {
 `;
 }
 
-/** A CSS string literal: quotes, backslashes and line breaks escaped, and `<` too, so no text ends the style element. */
+/** A CSS string literal: quotes, backslashes and line breaks escaped, and `<` and `&` too, so no text ends the style element or reads as markup. */
 function cssString(text: string): string {
-  return `"${text.replace(/[\\"<\n\r]/g, (ch) => `\\${ch.charCodeAt(0).toString(16)} `)}"`;
+  return `"${text.replace(/[\\"<&\n\r]/g, (ch) => `\\${ch.charCodeAt(0).toString(16)} `)}"`;
 }
 
 /**

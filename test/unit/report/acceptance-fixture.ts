@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { formatMs, formatPercent } from '../../../src/core/index.js';
 import { fileURLToPath } from 'node:url';
 import { describeBound, describeCase, loadPlan, type CaseSpec } from '../../../src/plan/index.js';
 import { encodeHistogram, newLatencyHistogram } from '../../../src/results/histogram.js';
@@ -76,12 +77,12 @@ function expectations(c: CaseSpec, phases: readonly PhaseResult[], failing: bool
     return {
       phase: e.phase, metric: e.metric, bound: e.bound, threshold: e.value,
       thresholdText: e.metric === 'servedBy' || e.metric === 'backends' ? `${e.metric} ${e.bound === 'max' ? '≤' : '≥'} ${e.value}` : describeBound(e.metric, e),
-      measured, measuredText: measured === null ? 'probe gateway-health: HTTP 200 from 3 of 3 backends in 12 ms (x-version 1.0, 1.0, 1.0)' : String(measured),
+      measured, measuredText: measured === null ? 'probe gateway-health: HTTP 200 from 3 of 3 backends in 12 ms (x-version 1.0, 1.0, 1.0)' : e.metric === 'errorRate' ? formatPercent(measured) : formatMs(measured),
       verdict: ok ? 'passed' : 'failed',
     };
   });
   for (const b of c.expect.recoveryTime) out.push({ phase: null, metric: 'recoveryTime', bound: 'max', threshold: b.value, thresholdText: describeBound('recoveryTime', b), measured: 4_000, measuredText: '4.0 s', verdict: 'passed' });
-  for (const b of c.expect.clusterRecoveryTime) out.push({ phase: null, metric: 'clusterRecoveryTime', bound: 'max', threshold: b.value, thresholdText: describeBound('clusterRecoveryTime', b), measured: 21_000, measuredText: '21.0 s', verdict: 'passed' });
+  for (const b of c.expect.clusterRecoveryTime) out.push({ phase: null, metric: 'clusterRecoveryTime', bound: 'max', threshold: b.value, thresholdText: describeBound('clusterRecoveryTime', b), measured: 18_000, measuredText: '18.0 s', verdict: 'passed' });
   return out;
 }
 
@@ -112,7 +113,7 @@ function caseResult(c: CaseSpec, i: number): { result: CaseResult; recs: Timeser
       conditions: [], load: { engine: 'autocannon', target: 'gateway', url: 'http://127.0.0.1:30080/customers/42', method: 'GET', generators: 1, staggerMs: 0, stages: [], warnings: [] },
       phases, stages: [], expectations: exp,
       recovery: faulty
-        ? { injectedAtMs: 10_000, successRate: 0.99, stableForMs: 3_000, impact: true, firstFailureMs: 10_050, lastFailureMs: 13_950, recoveredAtMs: 14_000, recoveryTimeMs: 4_000, failedRequests: 76, cluster: { affected: ['deployment/demo/gateway'], recoveredAtMs: 31_000, recoveryTimeMs: 21_000 } }
+        ? { injectedAtMs: 10_000, successRate: 0.99, stableForMs: 3_000, impact: true, firstFailureMs: 10_050, lastFailureMs: 13_950, recoveredAtMs: 14_000, recoveryTimeMs: 4_000, failedRequests: 76, cluster: { affected: ['deployment/demo/gateway'], recoveredAtMs: 28_000, recoveryTimeMs: 18_000 } }
         : null,
       events,
     },
