@@ -58,7 +58,7 @@ export function para(text: string, className?: string): string {
 export const CSS = `
 :root { --fg: #1d1d1f; --muted: #666; --line: #d9d9de; --bg-alt: #f6f6f8; }
 * { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0 auto; max-width: 1200px; padding: 24px; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 0 auto; max-width: 1200px; padding: 24px; overflow-wrap: break-word; }
 h1 { font-size: 1.7em; margin: 0 0 4px; }
 h2 { font-size: 1.35em; margin: 32px 0 8px; border-bottom: 2px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 1.15em; margin: 24px 0 6px; }
@@ -127,7 +127,8 @@ a { color: inherit; }
   tr, .banner, .chart, figure { break-inside: avoid; }
   h1, h2, h3, h4, h5 { break-after: avoid; }
   section.case { border: none; padding: 0; margin: 0; break-before: page; }
-  #appendix, #plan { break-before: page; }
+  section.layer, #appendix, #plan { break-before: page; }
+  section.layer > section.case:first-of-type { break-before: auto; }
   .chart svg { width: 100%; max-height: 100mm; }
   a { text-decoration: none; }
 }
