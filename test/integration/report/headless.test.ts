@@ -83,10 +83,11 @@ layers:
     expect(statuses.find((s) => s.name === 'pdf')?.files).to.deep.equal(['report.pdf']);
   });
 
-  it('shows the summary first, with a visible verdict for each of the three layers', async () => {
+  it('shows the summary first, then a visible verdict for each of the three layers with the plan', async () => {
     const first = await page.locator('body > section').first().getAttribute('id');
     expect(first).to.equal('summary');
-    const rows = page.locator('#summary table.layers tbody tr');
+    expect(await page.locator('#summary .banner').isVisible()).to.equal(true);
+    const rows = page.locator('#plan table.layers tbody tr');
     expect(await rows.count()).to.equal(3);
     const seen: string[] = [];
     for (let i = 0; i < 3; i++) seen.push(`${await rows.nth(i).locator('th').innerText()} | ${await rows.nth(i).locator('.badge').innerText()}`);
@@ -99,13 +100,15 @@ layers:
   it('draws the load chart with axis labels that carry units, and a visible legend', async () => {
     const chart = page.locator('#case-LOG-01 .chart:not(.cluster) svg');
     expect(await chart.isVisible()).to.equal(true);
-    for (const label of ['time since load start (s)', 'throughput (req/s)', 'latency (ms)']) {
+    for (const label of ['time since load start (s)', 'throughput (req/s) and errors/s', 'latency (ms, log scale)']) {
       expect(await chart.getByText(label, { exact: true }).isVisible(), label).to.equal(true);
     }
     const legend = chart.locator('g.legend');
     const box = await legend.boundingBox();
     expect(box?.width, 'legend width').to.be.greaterThan(200);
-    for (const label of ['req/s', 'errors/s', 'p95 latency', 'fault injected']) expect(await legend.getByText(label, { exact: true }).isVisible(), label).to.equal(true);
+    for (const label of ['req/s', 'errors/s', 'p95 latency', 'fault phase']) expect(await legend.getByText(label, { exact: true }).isVisible(), label).to.equal(true);
+    const key = await chart.locator('g.marker-key text').allTextContents();
+    expect(key[0]).to.match(/^1\. \+2\.\d+ s fault injected: kill-gateway$/);
   });
 
   it('draws the cluster timeline under the load chart, on the same time axis, with Ready nodes and the gateway', async () => {

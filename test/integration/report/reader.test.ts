@@ -142,7 +142,7 @@ describe('the reports as a reader meets them: report.html at 1400 and 400 px, re
     const dir = path.join(tmp.dir, 'letter');
     const input = { run: result, timeseries, cluster: [], dir };
     await htmlReporter({ env: { CRT_PAPER: 'letter' } }).render(input);
-    const executablePath = (await requireChromium(this.ctx))!;
+    const executablePath = await requireChromium(this.ctx);
     await pdfReporter({ env: { CRT_CHROMIUM: executablePath } }).render(input);
     expect((await pdfInfo(path.join(dir, 'report.pdf'))).size).to.match(/^612 x 792 pts \(letter\)/);
   });
