@@ -119,14 +119,16 @@ layers:
     expect(b!.y, 'timeline below the chart').to.be.greaterThan(a!.y + a!.height - 1);
     expect(Math.abs(b!.x - a!.x), 'same left edge').to.be.below(1);
     expect(Math.abs(b!.width - a!.width), 'same width, so the same time axis').to.be.below(1);
-    for (const label of ['time since load start (s)', 'Ready (replicas / nodes)', 'Ready nodes (of 3)', 'fault injected']) {
+    for (const label of ['time since load start (s)', 'Ready (replicas / nodes)', 'fault injected']) {
       expect(await timeline.getByText(label, { exact: true }).isVisible(), label).to.equal(true);
     }
     const gateway = timeline.locator('polyline[data-subject="deployment/demo/gateway"]');
     const line = await gateway.boundingBox();
     expect(line?.width, 'gateway line drawn across the plot').to.be.greaterThan(b!.width / 2);
     expect(line?.height, 'the gateway lost a Ready replica and got it back: a step, not a flat line').to.be.greaterThan(0);
-    expect(await timeline.locator('polyline[data-subject="nodes"]').count()).to.equal(1);
+    // the nodes stayed Ready throughout: named as unchanged, not drawn as a flat line
+    expect(await timeline.locator('polyline[data-subject="nodes"]').count()).to.equal(0);
+    expect(await timeline.locator('g.legend text').filter({ hasText: /^unchanged: nodes 3\/3/ }).count()).to.equal(1);
   });
 
   it('marks the cluster\'s own events on the timeline, the kill among them, each with its detail, and lists them under it', async () => {
