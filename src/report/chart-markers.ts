@@ -10,8 +10,8 @@ import { formatOffset } from './format.js';
 
 export const LANE_HEIGHT = 20;
 const CIRCLE_PX = 20;
-/** approximate advance of one character at font-size 11 */
-const CHAR_PX = 6.4;
+/** approximate advance of one character at font-size 11, to keep labels apart without a DOM */
+export const CHAR_PX = 6.4;
 
 export interface PlacedMarker extends ChartMarker {
   number: number;

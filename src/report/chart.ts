@@ -1,6 +1,6 @@
 import type { CaseResult, Phase, TimeseriesRecord } from '../results/types.js';
 import { chartData, type ChartData, type ChartPoint } from './chart-data.js';
-import { keyLines, markerKeyText, markerLanes, LANE_HEIGHT, type PlacedMarker } from './chart-markers.js';
+import { CHAR_PX, keyLines, markerKeyText, markerLanes, LANE_HEIGHT, type PlacedMarker } from './chart-markers.js';
 import { logScale, px, tickLabel, timeScale, valueScale, type Scale } from './chart-scale.js';
 import { escapeXml } from './escape.js';
 
@@ -24,8 +24,6 @@ const FONT = CHART_FONT;
 const PANEL_GAP = 22;
 const THROUGHPUT_HEIGHT = 150;
 const LATENCY_HEIGHT = 130;
-/** approximate advance of one character at font-size 11, to keep labels apart without a DOM */
-export const CHAR_PX = 6.4;
 
 export const COLOR = {
   rps: '#1f77b4', errors: '#d62728', p50: '#2ca02c', p95: '#ff7f0e', p99: '#9467bd',
@@ -188,10 +186,10 @@ function axes(l: Layout): string[] {
     }
   };
   frame(l.throughput);
-  out.push(panelTitle(l.throughput, 'throughput (req/s) and errors/s', COLOR.rps));
+  out.push(panelTitle(l.throughput, 'throughput, req/s', COLOR.rps));
   if (l.latency) {
     frame(l.latency);
-    out.push(panelTitle(l.latency, 'latency (ms, log scale)', COLOR.axis));
+    out.push(panelTitle(l.latency, 'latency, ms (log)', COLOR.axis));
   }
   for (const t of l.x.ticks) {
     const x = px(l.x(t));

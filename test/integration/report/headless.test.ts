@@ -100,7 +100,7 @@ layers:
   it('draws the load chart with axis labels that carry units, and a visible legend', async () => {
     const chart = page.locator('#case-LOG-01 .chart:not(.cluster) svg');
     expect(await chart.isVisible()).to.equal(true);
-    for (const label of ['time since load start (s)', 'throughput (req/s) and errors/s', 'latency (ms, log scale)']) {
+    for (const label of ['time since load start (s)', 'throughput, req/s', 'latency, ms (log)']) {
       expect(await chart.getByText(label, { exact: true }).isVisible(), label).to.equal(true);
     }
     const legend = chart.locator('g.legend');

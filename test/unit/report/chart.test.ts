@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { CaseResult } from '../../../src/results/types.js';
 import { renderChart } from '../../../src/report/chart.js';
+import { CHAR_PX } from '../../../src/report/chart-markers.js';
 import { encodeHistogram, newLatencyHistogram } from '../../../src/results/histogram.js';
 import { TIMESERIES, fixtureRun } from './fixture.js';
 import { xmlProblems } from './helpers.js';
@@ -18,8 +19,8 @@ describe('report/chart', () => {
 
   it('labels both axes and the time axis with their units', () => {
     expect(svg).to.include('time since load start (s)');
-    expect(svg).to.include('(req/s)');
-    expect(svg).to.include('latency (ms, log scale)');
+    expect(svg).to.include('throughput, req/s');
+    expect(svg).to.include('latency, ms (log)');
   });
 
   it('draws throughput and latency in two panels, latency under throughput on a log axis', () => {
@@ -36,12 +37,24 @@ describe('report/chart', () => {
     expect(Math.max(...gaps) - Math.min(...gaps), `decades of equal height: ${gaps.join(', ')}`).to.be.at.most(0.2);
   });
 
+  it('keeps each panel title within the height of its panel, so the two never run into each other', () => {
+    const panels = [...svg.matchAll(/<rect x="64" y="([\d.]+)" width="752" height="([\d.]+)" fill="none"/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+    const titles = [...svg.matchAll(/<text class="axis-label" transform="translate\(830 ([\d.]+)\) rotate\(90\)"[^>]*>([^<]+)<\/text>/g)].map((m) => [Number(m[1]), m[2]!] as const);
+    expect(panels).to.have.length(2);
+    expect(titles.map(([, t]) => t)).to.deep.equal(['throughput, req/s', 'latency, ms (log)']);
+    titles.forEach(([mid, text], i) => {
+      const [top, height] = panels[i]!;
+      expect(mid).to.equal(top + height / 2);
+      expect(text.length * CHAR_PX, text).to.be.at.most(height);
+    });
+  });
+
   it('leaves the latency panel out when no request completed, rather than draw an empty one', () => {
     const empty = encodeHistogram(newLatencyHistogram());
     const out = renderChart(steady, TIMESERIES.filter((r) => r.case === 'L-01').map((r) => ({ ...r, ok: 0, latency: empty, service: empty })));
     expect(xmlProblems(out)).to.deep.equal([]);
-    expect(out).not.to.include('latency (ms, log scale)');
-    expect(out).to.include('throughput (req/s)');
+    expect(out).not.to.include('latency, ms (log)');
+    expect(out).to.include('throughput, req/s');
   });
 
   it('has a legend naming every series', () => {
