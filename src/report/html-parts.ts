@@ -129,7 +129,7 @@ a { color: inherit; }
   section.case { border: none; padding: 0; margin: 0; break-before: page; }
   section.layer, #appendix, #plan { break-before: page; }
   section.layer > section.case:first-of-type { break-before: auto; }
-  .chart svg { width: 100%; max-height: 100mm; }
+  .chart svg { width: 100%; max-height: 80mm; }
   a { text-decoration: none; }
 }
 `;
