@@ -1,4 +1,4 @@
-import { formatDuration } from '../core/index.js';
+import { UsageError, formatDuration } from '../core/index.js';
 import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, RunResult, TimeseriesRecord } from '../results/types.js';
 import { escapeHtml as h } from './escape.js';
 import { formatDate, uniqueSlugs } from './format.js';
@@ -29,7 +29,7 @@ export function paperFrom(env: NodeJS.ProcessEnv): Paper {
   const v = env.CRT_PAPER?.trim().toLowerCase() ?? '';
   if (v === '' || v === 'a4') return 'a4';
   if (v === 'letter') return 'letter';
-  throw new Error(`CRT_PAPER=${env.CRT_PAPER ?? ''} is not a paper size: use a4 (the default) or letter`);
+  throw new UsageError(`CRT_PAPER=${env.CRT_PAPER ?? ''} is not a paper size`, { hint: 'use a4 (the default) or letter' });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { UsageError } from '../core/index.js';
 import type { ClusterEventRecord, ClusterSampleRecord, RunResult, StudyResult } from '../results/types.js';
 import { renderChart } from './chart.js';
 import { svgToPng } from './chart-png.js';
@@ -71,7 +72,7 @@ export function markdownReporter(opts: MarkdownOptions = {}): Reporter {
 export function artifactBaseUrl(env: NodeJS.ProcessEnv): string {
   const v = env.CRT_ARTIFACT_BASE_URL?.trim() ?? '';
   if (v === '') return '';
-  if (!/^https?:\/\/[^\s]+$/.test(v)) throw new Error(`CRT_ARTIFACT_BASE_URL=${v} is not an http(s) URL: set it to where CI publishes the run folder, or unset it for relative links`);
+  if (!/^https?:\/\/[^\s]+$/.test(v)) throw new UsageError(`CRT_ARTIFACT_BASE_URL=${v} is not an http(s) URL`, { hint: 'set it to where CI publishes the run folder, or unset it for relative links' });
   return v;
 }
 

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { CaseResult, RunResult } from '../../../src/results/types.js';
+import { UsageError } from '../../../src/core/index.js';
+import { htmlReporter, paperFrom } from '../../../src/report/html.js';
 import { markdownReporter } from '../../../src/report/markdown.js';
 import { SUMMARY_LIMIT, linkTo, renderSummaryMarkdown } from '../../../src/report/markdown-summary.js';
 import { overviewRows, runBanner } from '../../../src/report/view-overview.js';
@@ -115,8 +117,18 @@ describe('report/markdown-summary', () => {
     expect(md).to.include('| Pod kill: a \\| b |');
   });
 
+  it('refuses a paper size other than a4 or letter, saying which ones', async () => {
+    const err = await htmlReporter({ env: { CRT_PAPER: 'a3' } }).render({ run: fixtureRun(), timeseries: [], cluster: [], dir: tempDir() }).catch((e: Error) => e);
+    expect(err).to.be.instanceOf(UsageError);
+    expect((err as UsageError).message).to.equal('CRT_PAPER=a3 is not a paper size');
+    expect(paperFrom({ CRT_PAPER: ' Letter ' })).to.equal('letter');
+    expect(paperFrom({})).to.equal('a4');
+  });
+
   it('refuses an artifact base URL that is not http(s), saying what to set', async () => {
     const err = await markdownReporter({ env: { CRT_ARTIFACT_BASE_URL: 'file:///etc' } }).render({ run: fixtureRun(), timeseries: [], cluster: [], dir: tempDir() }).catch((e: Error) => e);
-    expect((err as Error).message).to.equal('CRT_ARTIFACT_BASE_URL=file:///etc is not an http(s) URL: set it to where CI publishes the run folder, or unset it for relative links');
+    expect(err).to.be.instanceOf(UsageError);
+    expect((err as UsageError).message).to.equal('CRT_ARTIFACT_BASE_URL=file:///etc is not an http(s) URL');
+    expect((err as UsageError).hint).to.equal('set it to where CI publishes the run folder, or unset it for relative links');
   });
 });
