@@ -23,8 +23,11 @@ export interface ChartBand {
 }
 
 export interface ChartMarker {
-  /** a fault injected or reverted; `cluster`: every affected workload available again (cluster view) */
-  kind: 'inject' | 'revert' | 'cluster';
+  /**
+   * a fault injected or reverted; `client`: the clients' recovery (the last failure before a stable
+   * streak); `cluster`: every affected workload available again (cluster view)
+   */
+  kind: 'inject' | 'revert' | 'client' | 'cluster';
   name: string;
   sec: number;
 }
@@ -65,7 +68,11 @@ export function chartData(c: CaseResult, records: readonly TimeseriesRecord[]): 
   const markers: ChartMarker[] = c.events.flatMap((e) =>
     e.kind === 'inject' || e.kind === 'revert' ? [{ kind: e.kind, name: e.name ?? e.kind, sec: e.offsetMs / 1000 }] : [],
   );
+  const r = c.recovery;
+  if (r && r.impact && r.recoveredAtMs !== null) markers.push({ kind: 'client', name: 'recovered', sec: r.recoveredAtMs / 1000 });
   const cluster = c.recovery?.cluster;
   if (cluster && cluster.affected.length > 0 && cluster.recoveredAtMs !== null) markers.push({ kind: 'cluster', name: 'recovered', sec: cluster.recoveredAtMs / 1000 });
+  // in time order, so that their numbers on the chart read left to right
+  markers.sort((a, b) => a.sec - b.sec);
   return { points, bands, markers };
 }

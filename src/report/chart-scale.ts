@@ -49,3 +49,21 @@ export function tickLabel(v: number): string {
 export function px(v: number): string {
   return (Math.round(v * 10) / 10).toFixed(1).replace(/\.0$/, '');
 }
+
+/**
+ * A log₁₀ scale over [min, max] (both > 0), ticks on 1, 2, 5 × 10ⁿ (only 1 × 10ⁿ past two decades):
+ * a 10 s timeout next to 5 ms answers leaves both readable, where a linear axis flattens the latter to 0.
+ */
+export function logScale(min: number, max: number, fromPx: number, toPx: number): Scale {
+  const lo = 10 ** Math.floor(Math.log10(min > 0 ? min : 1));
+  let hi = 10 ** Math.ceil(Math.log10(max > lo ? max : lo * 10));
+  if (hi <= lo) hi = lo * 10;
+  const decades = Math.round(Math.log10(hi / lo));
+  const mantissas = decades > 2 ? [1] : [1, 2, 5];
+  const ticks: number[] = [];
+  for (let d = lo; d <= hi * 1.0001; d = clean(d * 10)) for (const m of mantissas) if (clean(d * m) <= hi * 1.0001) ticks.push(clean(d * m));
+  const span = Math.log10(hi) - Math.log10(lo);
+  const scale = ((v: number) => fromPx + ((toPx - fromPx) * (Math.log10(Math.max(v, lo)) - Math.log10(lo))) / span) as Scale;
+  scale.ticks = ticks;
+  return scale;
+}

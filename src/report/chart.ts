@@ -1,37 +1,55 @@
 import type { CaseResult, Phase, TimeseriesRecord } from '../results/types.js';
-import { chartData, type ChartData, type ChartMarker, type ChartPoint } from './chart-data.js';
-import { px, tickLabel, timeScale, valueScale, type Scale } from './chart-scale.js';
+import { chartData, type ChartData, type ChartPoint } from './chart-data.js';
+import { CHAR_PX, keyLines, markerKeyText, markerLanes, LANE_HEIGHT, type PlacedMarker } from './chart-markers.js';
+import { logScale, px, tickLabel, timeScale, valueScale, type Scale } from './chart-scale.js';
 import { escapeXml } from './escape.js';
 
 /**
- * The per-case chart, written by hand as SVG text. The layout is fixed (req/s and errors on
- * the left axis, three latency percentiles on the right, phase bands and fault markers), it
- * must render without a DOM or a browser, and the same run must give the same bytes; a
- * charting library such as vega would bring a large dependency for one figure and no gain.
+ * The per-case chart, written by hand as SVG text. The layout is fixed (throughput and errors in
+ * one panel, latency on a log axis in a second one under it, phase bands, numbered event markers
+ * and their key), it must render without a DOM or a browser (the Markdown's PNGs are rasterized from
+ * it), and the same run must give the same bytes; a charting library such as vega would bring a
+ * large dependency for one figure and no gain.
  */
 
 /** Shared with the cluster timeline drawn under this chart, so both have the same time axis. */
 export const CHART_WIDTH = 880;
 export const PLOT_LEFT = 64;
 export const PLOT_RIGHT = CHART_WIDTH - 64;
-export const CHART_FONT = 'font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11"';
+export const CHART_FONT = 'font-family="system-ui, -apple-system, Segoe UI, DejaVu Sans, sans-serif" font-size="11"';
 const W = CHART_WIDTH;
-const H = 340;
 const LEFT = PLOT_LEFT;
 const RIGHT = PLOT_RIGHT;
-const TOP = 24;
-const BOTTOM = H - 86;
 const FONT = CHART_FONT;
+const PANEL_GAP = 22;
+const THROUGHPUT_HEIGHT = 150;
+const LATENCY_HEIGHT = 130;
 
-export const COLOR = { rps: '#1f77b4', errors: '#d62728', p50: '#2ca02c', p95: '#ff7f0e', p99: '#9467bd', inject: '#b22222', revert: '#2e7d32', cluster: '#00838f', axis: '#444', grid: '#e6e6e6' };
+export const COLOR = {
+  rps: '#1f77b4', errors: '#d62728', p50: '#2ca02c', p95: '#ff7f0e', p99: '#9467bd',
+  inject: '#b22222', revert: '#2e7d32', client: '#37474f', cluster: '#00838f', axis: '#444', grid: '#e6e6e6',
+};
 const BAND_FILL: Record<Phase, string> = { baseline: '#eef3f8', fault: '#fbe4e4', recovery: '#fdf0dc', after: '#e8f4ea' };
 const LATENCY = ['p50', 'p95', 'p99'] as const;
 const HEADROOM = 1.1;
 
-interface Frame {
+interface Panel {
+  top: number;
+  bottom: number;
+  y: Scale;
+}
+
+interface Layout {
   x: Scale;
-  left: Scale;
-  right: Scale;
+  markers: PlacedMarker[];
+  laneTop: number;
+  throughput: Panel;
+  /** null when no request completed: an empty panel says nothing */
+  latency: Panel | null;
+  axisY: number;
+  legendY: number;
+  keyY: number;
+  height: number;
 }
 
 /** The chart of one case as an SVG document; records may hold other cases' seconds too. */
@@ -39,19 +57,22 @@ export function renderChart(c: CaseResult, records: readonly TimeseriesRecord[])
   const data = chartData(c, records);
   const label = `Load and latency of case ${c.id}`;
   if (data.points.length === 0) return emptyChart(label);
-  const frame = frameOf(data);
+  const l = layoutOf(data);
+  const plots = [l.throughput, ...(l.latency ? [l.latency] : [])];
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" ${FONT}>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${l.height}" viewBox="0 0 ${W} ${l.height}" role="img" ${FONT}>`,
     `<title>${escapeXml(label)}</title>`,
-    `<rect x="0" y="0" width="${W}" height="${H}" fill="#ffffff"/>`,
-    ...bands(data, frame),
-    ...grid(frame),
-    ...errorBars(data.points, frame),
-    polyline('rps', data.points.map((p) => [p.sec, p.rps]), frame.x, frame.left),
-    ...LATENCY.map((k) => polyline(k, latencyPoints(data.points, k), frame.x, frame.right)),
-    ...markers(data, frame),
-    ...axes(frame),
-    ...legend(data),
+    `<rect x="0" y="0" width="${W}" height="${l.height}" fill="#ffffff"/>`,
+    ...plots.flatMap((p) => bands(data, l.x, p)),
+    ...bandLabels(data, l.x, l.throughput),
+    ...plots.flatMap((p) => grid(p)),
+    ...errorBars(data.points, l.x, l.throughput),
+    polyline('rps', data.points.map((p) => [p.sec, p.rps]), l.x, l.throughput.y),
+    ...(l.latency ? LATENCY.map((k) => polyline(k, latencyPoints(data.points, k), l.x, (l.latency as Panel).y)) : []),
+    ...markers(l, plots),
+    ...axes(l),
+    ...legend(data, l),
+    ...markerKey(l),
     '</svg>',
   ].join('\n');
 }
@@ -75,116 +96,178 @@ export function chartTimeDomain(d: ChartData): [number, number] | null {
   return [Math.min(first.sec, ...secs), Math.max(last.sec + 1, ...secs)];
 }
 
-function frameOf(d: ChartData): Frame {
+function layoutOf(d: ChartData): Layout {
   const [xMin, xMax] = chartTimeDomain(d) as [number, number];
+  const x = timeScale(xMin, xMax, LEFT, RIGHT);
+  const placed = markerLanes(d.markers, x);
+  const lanes = placed.reduce((n, m) => Math.max(n, m.lane + 1), 0);
+  const laneTop = 8;
+  const top = laneTop + lanes * LANE_HEIGHT + 6;
   const leftMax = Math.max(...d.points.map((p) => Math.max(p.rps, p.errors)));
-  const rightMax = Math.max(0, ...d.points.flatMap((p) => LATENCY.map((k) => p[k] ?? 0)));
-  return {
-    x: timeScale(xMin, xMax, LEFT, RIGHT),
-    // headroom above the highest value, so a flat series does not run along the top border
-    // under the phase labels
-    left: valueScale(leftMax * HEADROOM, BOTTOM, TOP, 6),
-    right: valueScale(rightMax * HEADROOM, BOTTOM, TOP, 6),
-  };
+  const throughput: Panel = { top, bottom: top + THROUGHPUT_HEIGHT, y: valueScale(leftMax * HEADROOM, top + THROUGHPUT_HEIGHT, top + 14, 5) };
+  const latencies = d.points.flatMap((p) => LATENCY.flatMap((k) => (p[k] === null ? [] : [p[k]])));
+  let latency: Panel | null = null;
+  if (latencies.length > 0) {
+    const lTop = throughput.bottom + PANEL_GAP;
+    latency = { top: lTop, bottom: lTop + LATENCY_HEIGHT, y: logScale(Math.min(...latencies), Math.max(...latencies), lTop + LATENCY_HEIGHT, lTop) };
+  }
+  const axisY = (latency ?? throughput).bottom;
+  const legendY = axisY + 50;
+  const rows = legendRows(d);
+  const keyY = legendY + rows.length * 16 + 8;
+  const height = keyY + keyLines(placed, RIGHT - LEFT).length * 15 + 4;
+  return { x, markers: placed, laneTop, throughput, latency, axisY, legendY, keyY, height };
 }
 
-/** A sample covers [sec, sec+1): its value is drawn at the middle of that second. */
 function latencyPoints(points: readonly ChartPoint[], k: (typeof LATENCY)[number]): Array<[number, number]> {
   return points.flatMap((p) => (p[k] === null ? [] : [[p.sec, p[k]] as [number, number]]));
 }
 
-function polyline(series: string, values: Array<[number, number]>, x: Scale, y: Scale): string {
+/** A sample covers [sec, sec+1): its value is drawn at the middle of that second. */
+function polyline(series: keyof typeof COLOR, values: Array<[number, number]>, x: Scale, y: Scale): string {
   const points = values.map(([sec, v]) => `${px(x(sec + 0.5))},${px(y(v))}`).join(' ');
-  const color = COLOR[series as keyof typeof COLOR];
   const width = series === 'rps' ? 2 : 1.5;
-  return `<polyline class="series series-${series}" data-series="${series}" points="${points}" fill="none" stroke="${color}" stroke-width="${width}" stroke-linejoin="round"/>`;
+  return `<polyline class="series series-${series}" data-series="${series}" points="${points}" fill="none" stroke="${COLOR[series]}" stroke-width="${width}" stroke-linejoin="round"/>`;
 }
 
-function errorBars(points: readonly ChartPoint[], f: Frame): string[] {
-  const width = Math.max(f.x(1) - f.x(0), 0.5);
+function errorBars(points: readonly ChartPoint[], x: Scale, p: Panel): string[] {
+  const width = Math.max(x(1) - x(0), 0.5);
   return points
-    .filter((p) => p.errors > 0)
-    .map((p) => {
-      const y = f.left(p.errors);
-      return `<rect class="errors" x="${px(f.x(p.sec) + width * 0.1)}" y="${px(y)}" width="${px(width * 0.8)}" height="${px(BOTTOM - y)}" fill="${COLOR.errors}" fill-opacity="0.75"/>`;
+    .filter((pt) => pt.errors > 0)
+    .map((pt) => {
+      const y = p.y(pt.errors);
+      return `<rect class="errors" x="${px(x(pt.sec) + width * 0.1)}" y="${px(y)}" width="${px(width * 0.8)}" height="${px(p.bottom - y)}" fill="${COLOR.errors}" fill-opacity="0.75"/>`;
     });
 }
 
-function bands(d: ChartData, f: Frame): string[] {
+function bands(d: ChartData, x: Scale, p: Panel): string[] {
+  return d.bands.map((b) => `<rect class="phase phase-${b.name}" x="${px(x(b.startSec))}" y="${p.top}" width="${px(x(b.endSec) - x(b.startSec))}" height="${p.bottom - p.top}" fill="${BAND_FILL[b.name]}"/>`);
+}
+
+/** A phase's name inside its band when it fits there; the legend names the band colours anyway. */
+function bandLabels(d: ChartData, x: Scale, p: Panel): string[] {
   return d.bands.flatMap((b) => {
-    const x0 = f.x(b.startSec);
-    const x1 = f.x(b.endSec);
-    return [
-      `<rect class="phase phase-${b.name}" x="${px(x0)}" y="${TOP}" width="${px(x1 - x0)}" height="${BOTTOM - TOP}" fill="${BAND_FILL[b.name]}"/>`,
-      `<text class="phase-label" x="${px((x0 + x1) / 2)}" y="${TOP + 12}" text-anchor="middle" fill="#555555">${escapeXml(b.name)}</text>`,
-    ];
+    const width = x(b.endSec) - x(b.startSec);
+    if (b.name.length * CHAR_PX + 8 > width) return [];
+    return [`<text class="phase-label" x="${px((x(b.startSec) + x(b.endSec)) / 2)}" y="${p.top + 11}" text-anchor="middle" fill="#555555">${escapeXml(b.name)}</text>`];
   });
 }
 
-function grid(f: Frame): string[] {
-  return f.left.ticks.map((t) => `<line x1="${LEFT}" x2="${RIGHT}" y1="${px(f.left(t))}" y2="${px(f.left(t))}" stroke="${COLOR.grid}"/>`);
+function grid(p: Panel): string[] {
+  return p.y.ticks.map((t) => `<line x1="${LEFT}" x2="${RIGHT}" y1="${px(p.y(t))}" y2="${px(p.y(t))}" stroke="${COLOR.grid}"/>`);
 }
 
-function markers(d: ChartData, f: Frame): string[] {
-  return d.markers.flatMap((m) => {
-    const x = px(f.x(m.sec));
+/** A dashed line across both panels and, above them, its number in a circle, in the lane where it does not touch another. */
+function markers(l: Layout, plots: readonly Panel[]): string[] {
+  const bottom = (plots[plots.length - 1] as Panel).bottom;
+  return l.markers.flatMap((m) => {
+    const x = px(l.x(m.sec));
     const color = COLOR[m.kind];
+    const cy = l.laneTop + m.lane * LANE_HEIGHT + LANE_HEIGHT / 2;
     return [
-      `<line class="marker marker-${m.kind}" x1="${x}" x2="${x}" y1="${TOP}" y2="${BOTTOM}" stroke="${color}" stroke-width="1.5" stroke-dasharray="5 3"/>`,
-      `<text class="marker-label" transform="translate(${px(f.x(m.sec) + 11)} ${TOP + 20}) rotate(-90)" text-anchor="end" fill="${color}">${escapeXml(`${m.kind} ${m.name}`)}</text>`,
+      `<g class="marker marker-${m.kind}" data-number="${m.number}">`,
+      `<title>${escapeXml(markerKeyText(m))}</title>`,
+      `<line x1="${x}" x2="${x}" y1="${px(cy)}" y2="${bottom}" stroke="${color}" stroke-width="1.5" stroke-dasharray="${m.kind === 'client' ? '2 2' : '5 3'}"/>`,
+      `<circle cx="${x}" cy="${px(cy)}" r="8" fill="#ffffff" stroke="${color}" stroke-width="1.5"/>`,
+      `<text x="${x}" y="${px(cy)}" dy="0.35em" text-anchor="middle" font-size="10" font-weight="bold" fill="${color}">${m.number}</text>`,
+      '</g>',
     ];
   });
 }
 
-function axes(f: Frame): string[] {
-  const out = [
-    `<line x1="${LEFT}" x2="${RIGHT}" y1="${BOTTOM}" y2="${BOTTOM}" stroke="${COLOR.axis}"/>`,
-    `<line x1="${LEFT}" x2="${LEFT}" y1="${TOP}" y2="${BOTTOM}" stroke="${COLOR.axis}"/>`,
-    `<line x1="${RIGHT}" x2="${RIGHT}" y1="${TOP}" y2="${BOTTOM}" stroke="${COLOR.axis}"/>`,
-  ];
-  for (const t of f.x.ticks) {
-    const x = px(f.x(t));
-    out.push(`<line x1="${x}" x2="${x}" y1="${BOTTOM}" y2="${BOTTOM + 5}" stroke="${COLOR.axis}"/>`);
-    out.push(`<text x="${x}" y="${BOTTOM + 17}" text-anchor="middle" fill="${COLOR.axis}">${tickLabel(t)}</text>`);
+function axes(l: Layout): string[] {
+  const out: string[] = [];
+  const frame = (p: Panel): void => {
+    out.push(`<rect x="${LEFT}" y="${p.top}" width="${RIGHT - LEFT}" height="${p.bottom - p.top}" fill="none" stroke="${COLOR.axis}"/>`);
+    for (const t of p.y.ticks) {
+      const y = px(p.y(t));
+      out.push(`<line x1="${LEFT}" x2="${LEFT - 5}" y1="${y}" y2="${y}" stroke="${COLOR.axis}"/>`);
+      out.push(`<text x="${LEFT - 8}" y="${y}" dy="0.32em" text-anchor="end" fill="${COLOR.axis}">${tickLabel(t)}</text>`);
+    }
+  };
+  frame(l.throughput);
+  out.push(panelTitle(l.throughput, 'throughput, req/s', COLOR.rps));
+  if (l.latency) {
+    frame(l.latency);
+    out.push(panelTitle(l.latency, 'latency, ms (log)', COLOR.axis));
   }
-  for (const [scale, x, dir, anchor] of [[f.left, LEFT, -1, 'end'], [f.right, RIGHT, 1, 'start']] as const) {
-    for (const t of scale.ticks) {
-      const y = px(scale(t));
-      out.push(`<line x1="${x}" x2="${x + 5 * dir}" y1="${y}" y2="${y}" stroke="${COLOR.axis}"/>`);
-      out.push(`<text x="${x + 8 * dir}" y="${y}" dy="0.32em" text-anchor="${anchor}" fill="${COLOR.axis}">${tickLabel(t)}</text>`);
+  for (const t of l.x.ticks) {
+    const x = px(l.x(t));
+    out.push(`<line x1="${x}" x2="${x}" y1="${l.axisY}" y2="${l.axisY + 5}" stroke="${COLOR.axis}"/>`);
+    out.push(`<text x="${x}" y="${l.axisY + 17}" text-anchor="middle" fill="${COLOR.axis}">${tickLabel(t)}</text>`);
+  }
+  out.push(`<text class="axis-label" x="${(LEFT + RIGHT) / 2}" y="${l.axisY + 32}" text-anchor="middle" fill="${COLOR.axis}">time since load start (s)</text>`);
+  return out;
+}
+
+/** The axis title, upright to the right of the panel: rotated text would cross the tick labels. */
+function panelTitle(p: Panel, text: string, color: string): string {
+  return `<text class="axis-label" transform="translate(${RIGHT + 14} ${px((p.top + p.bottom) / 2)}) rotate(90)" text-anchor="middle" fill="${color}">${text}</text>`;
+}
+
+interface LegendItem {
+  label: string;
+  color: string;
+  shape: 'line' | 'bar' | 'band';
+}
+
+function legendItems(d: ChartData): LegendItem[] {
+  const items: LegendItem[] = [
+    { label: 'req/s', color: COLOR.rps, shape: 'line' },
+    { label: 'errors/s', color: COLOR.errors, shape: 'bar' },
+  ];
+  if (d.points.some((p) => p.p50 !== null)) {
+    items.push({ label: 'p50 latency', color: COLOR.p50, shape: 'line' }, { label: 'p95 latency', color: COLOR.p95, shape: 'line' }, { label: 'p99 latency', color: COLOR.p99, shape: 'line' });
+  }
+  const phases = [...new Set(d.bands.map((b) => b.name))];
+  for (const p of phases) items.push({ label: `${p} phase`, color: BAND_FILL[p], shape: 'band' });
+  return items;
+}
+
+const itemWidth = (i: LegendItem): number => 26 + i.label.length * CHAR_PX;
+
+/** Legend items in rows no wider than the plot, so no label runs into the next. */
+function legendRows(d: ChartData): LegendItem[][] {
+  const rows: LegendItem[][] = [[]];
+  let used = 0;
+  for (const i of legendItems(d)) {
+    const row = rows[rows.length - 1] as LegendItem[];
+    if (row.length > 0 && used + itemWidth(i) > RIGHT - LEFT) {
+      rows.push([i]);
+      used = itemWidth(i);
+    } else {
+      row.push(i);
+      used += itemWidth(i);
     }
   }
-  const midY = (TOP + BOTTOM) / 2;
-  out.push(`<text class="axis-label" x="${(LEFT + RIGHT) / 2}" y="${BOTTOM + 34}" text-anchor="middle" fill="${COLOR.axis}">time since load start (s)</text>`);
-  out.push(`<text class="axis-label" transform="translate(16 ${midY}) rotate(-90)" text-anchor="middle" fill="${COLOR.rps}">throughput (req/s)</text>`);
-  out.push(`<text class="axis-label" transform="translate(${W - 12} ${midY}) rotate(90)" text-anchor="middle" fill="${COLOR.axis}">latency (ms)</text>`);
+  return rows;
+}
+
+function legend(d: ChartData, l: Layout): string[] {
+  const out = ['<g class="legend">'];
+  legendRows(d).forEach((row, r) => {
+    const y = l.legendY + r * 16;
+    let x = LEFT;
+    for (const i of row) {
+      const swatch =
+        i.shape === 'line'
+          ? `<line x1="${x}" x2="${x + 14}" y1="${y - 4}" y2="${y - 4}" stroke="${i.color}" stroke-width="2"/>`
+          : `<rect x="${x}" y="${y - 9}" width="14" height="10" fill="${i.color}"${i.shape === 'bar' ? ' fill-opacity="0.75"' : ' stroke="#bbbbbb"'}/>`;
+      out.push(swatch, `<text x="${x + 18}" y="${y}" fill="${COLOR.axis}">${escapeXml(i.label)}</text>`);
+      x += itemWidth(i);
+    }
+  });
+  out.push('</g>');
   return out;
 }
 
-const LEGEND: Array<{ label: string; color: string; shape: 'line' | 'bar' | 'dash'; marker?: ChartMarker['kind'] }> = [
-  { label: 'req/s', color: COLOR.rps, shape: 'line' },
-  { label: 'errors/s', color: COLOR.errors, shape: 'bar' },
-  { label: 'p50 latency', color: COLOR.p50, shape: 'line' },
-  { label: 'p95 latency', color: COLOR.p95, shape: 'line' },
-  { label: 'p99 latency', color: COLOR.p99, shape: 'line' },
-  { label: 'fault injected', color: COLOR.inject, shape: 'dash', marker: 'inject' },
-  { label: 'fault reverted', color: COLOR.revert, shape: 'dash', marker: 'revert' },
-  { label: 'cluster recovered', color: COLOR.cluster, shape: 'dash', marker: 'cluster' },
-];
-
-/** The four series and the error bars always (zero errors is a finding); markers only when drawn. */
-function legend(d: ChartData): string[] {
-  const y = BOTTOM + 58;
-  const out = [`<g class="legend">`];
-  let x = LEFT;
-  for (const item of LEGEND.filter((i) => !i.marker || d.markers.some((m) => m.kind === i.marker))) {
-    const swatch =
-      item.shape === 'bar'
-        ? `<rect x="${x}" y="${y - 6}" width="14" height="10" fill="${item.color}" fill-opacity="0.75"/>`
-        : `<line x1="${x}" x2="${x + 14}" y1="${y - 1}" y2="${y - 1}" stroke="${item.color}" stroke-width="2"${item.shape === 'dash' ? ' stroke-dasharray="4 2"' : ''}/>`;
-    out.push(swatch, `<text x="${x + 18}" y="${y}" dy="0.1em" fill="${COLOR.axis}">${item.label}</text>`);
-    x += 26 + item.label.length * 6;
-  }
-  out.push('</g>');
-  return out;
+/** The key of the numbered markers, printed: a hover tooltip is of no use on paper. */
+function markerKey(l: Layout): string[] {
+  const lines = keyLines(l.markers, RIGHT - LEFT);
+  if (lines.length === 0) return [];
+  return [
+    '<g class="marker-key">',
+    ...lines.flatMap((line, i) => line.map((entry, j) => `<text x="${LEFT + (j * (RIGHT - LEFT)) / 2}" y="${l.keyY + i * 15}" fill="${COLOR.axis}">${escapeXml(entry)}</text>`)),
+    '</g>',
+  ];
 }

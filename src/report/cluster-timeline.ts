@@ -2,6 +2,7 @@ import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, TimeseriesRec
 import { EVENT_COLOR, caseKeyEvents, eventMarkersSvg, type KeyEvent } from './cluster-events.js';
 import { CHART_FONT, CHART_WIDTH, COLOR, PLOT_LEFT, PLOT_RIGHT, chartTimeDomain } from './chart.js';
 import { chartData, type ChartMarker } from './chart-data.js';
+import { markerKeyText, markerLanes, type PlacedMarker } from './chart-markers.js';
 import { px, tickLabel, timeScale, valueScale, type Scale } from './chart-scale.js';
 import { escapeXml } from './escape.js';
 
@@ -67,9 +68,13 @@ export function clusterTimeline(c: CaseResult, samples: readonly ClusterSampleRe
 
 /** The timeline as an SVG document, or '' when the case has no cluster samples. */
 export function renderClusterTimeline(c: CaseResult, samples: readonly ClusterSampleRecord[], records: readonly TimeseriesRecord[], clusterEvents: readonly ClusterEventRecord[] = []): string {
-  const tl = clusterTimeline(c, samples, records, clusterEvents);
-  if (!tl) return '';
-  const legend = legendItems(tl);
+  const all = clusterTimeline(c, samples, records, clusterEvents);
+  if (!all) return '';
+  // a subject whose Ready count never changed is a flat line saying nothing: named in the legend, not drawn
+  const moved = all.series.filter((s) => s.steps.length > 1);
+  if (moved.length === 0 && all.events.length === 0) return '';
+  const tl = { ...all, series: moved };
+  const legend = [...legendItems(tl), ...unchangedItem(all.series.filter((s) => s.steps.length <= 1))];
   const rows = legendRows(legend);
   const h = BOTTOM + 40 + rows.length * LEGEND_ROW;
   const x = timeScale(tl.domain[0], tl.domain[1], PLOT_LEFT, PLOT_RIGHT);
@@ -82,7 +87,7 @@ export function renderClusterTimeline(c: CaseResult, samples: readonly ClusterSa
     `<rect x="0" y="0" width="${CHART_WIDTH}" height="${h}" fill="#ffffff"/>`,
     ...y.ticks.map((t) => `<line x1="${PLOT_LEFT}" x2="${PLOT_RIGHT}" y1="${px(y(t))}" y2="${px(y(t))}" stroke="${COLOR.grid}"/>`),
     ...tl.series.map((s, i) => stepLine(s, colorOf(s, i), tl.domain, x, y, (i - (tl.series.length - 1) / 2) * SPREAD_PX)),
-    ...markerLines(tl.markers, x),
+    ...markerLines(markerLanes(tl.markers, x), x),
     ...eventMarkersSvg(c, tl.events, x, tl.domain, BOTTOM),
     ...axes(x, y),
     ...legendSvg(rows),
@@ -112,15 +117,25 @@ function stepLine(s: ClusterSeries, color: string, [from, to]: [number, number],
   return `<polyline class="series cluster-series" data-subject="${escapeXml(s.subject)}" points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="${width}"${dash}/>`;
 }
 
-function markerLines(markers: readonly ChartMarker[], x: Scale): string[] {
+/** The load chart's markers with the same numbers (its key, printed under it, names them); a number per lane, never overprinted. */
+function markerLines(markers: readonly PlacedMarker[], x: Scale): string[] {
   return markers.flatMap((m) => {
     const at = px(x(m.sec));
     const color = COLOR[m.kind];
+    const cy = TOP + 10 + m.lane * 20;
     return [
-      `<line class="marker marker-${m.kind}" x1="${at}" x2="${at}" y1="${TOP}" y2="${BOTTOM}" stroke="${color}" stroke-width="1.5" stroke-dasharray="5 3"/>`,
-      `<text class="marker-label" transform="translate(${px(x(m.sec) + 11)} ${TOP + 4}) rotate(-90)" text-anchor="end" fill="${color}">${escapeXml(`${m.kind} ${m.name}`)}</text>`,
+      `<line class="marker marker-${m.kind}" x1="${at}" x2="${at}" y1="${TOP}" y2="${BOTTOM}" stroke="${color}" stroke-width="1.5" stroke-dasharray="${m.kind === 'client' ? '2 2' : '5 3'}"/>`,
+      `<g class="marker-number" data-number="${m.number}"><title>${escapeXml(markerKeyText(m))}</title><circle cx="${at}" cy="${cy}" r="8" fill="#ffffff" stroke="${color}" stroke-width="1.5"/><text x="${at}" y="${cy}" dy="0.35em" text-anchor="middle" font-size="10" font-weight="bold" fill="${color}">${m.number}</text></g>`,
     ];
   });
+}
+
+/** One legend entry for the subjects drawn as no line, since their Ready count never changed. */
+function unchangedItem(flat: readonly ClusterSeries[]): LegendItem[] {
+  if (flat.length === 0) return [];
+  const names = flat.map((s) => `${s.kind === 'nodes' ? 'nodes' : s.subject} ${s.steps[0]?.ready ?? 0}/${s.steps[0]?.desired ?? 0}`);
+  const label = `unchanged: ${names.join(', ')}`;
+  return [{ label, color: '#ffffff', dash: false, widthPx: PLOT_RIGHT - PLOT_LEFT, text: true }];
 }
 
 function axes(x: Scale, y: Scale): string[] {
@@ -151,6 +166,8 @@ interface LegendItem {
   widthPx: number;
   /** drawn as the event diamond instead of a line */
   diamond?: boolean;
+  /** text alone, without a swatch */
+  text?: boolean;
 }
 
 function legendItems(tl: ClusterTimeline): LegendItem[] {
@@ -163,6 +180,7 @@ function legendItems(tl: ClusterTimeline): LegendItem[] {
   const kinds = new Set(tl.markers.map((m) => m.kind));
   if (kinds.has('inject')) items.push(item('fault injected', COLOR.inject, true));
   if (kinds.has('revert')) items.push(item('fault reverted', COLOR.revert, true));
+  if (kinds.has('client')) items.push(item('clients recovered', COLOR.client, true));
   if (kinds.has('cluster')) items.push(item('cluster recovered', COLOR.cluster, true));
   const types = new Set(tl.events.map((e) => (e.type === 'Warning' ? 'Warning' : 'Normal')));
   if (types.has('Normal')) items.push({ ...item('Kubernetes event (hover: detail)', EVENT_COLOR.Normal, false), diamond: true });
@@ -194,10 +212,10 @@ function legendSvg(rows: readonly LegendItem[][]): string[] {
     const y = BOTTOM + 52 + r * LEGEND_ROW;
     let x = PLOT_LEFT;
     for (const i of row) {
-      out.push(i.diamond
+      if (!i.text) out.push(i.diamond
         ? `<path d="M${x + 7} ${y - 5} L${x + 11} ${y - 1} L${x + 7} ${y + 3} L${x + 3} ${y - 1} Z" fill="${i.color}"/>`
         : `<line x1="${x}" x2="${x + 14}" y1="${y - 1}" y2="${y - 1}" stroke="${i.color}" stroke-width="2"${i.dash ? ' stroke-dasharray="4 2"' : ''}/>`);
-      out.push(`<text x="${x + 18}" y="${y}" dy="0.1em" fill="${COLOR.axis}">${escapeXml(i.label)}</text>`);
+      out.push(`<text x="${x + (i.text ? 0 : 18)}" y="${y}" dy="0.1em" fill="${COLOR.axis}">${escapeXml(i.label)}</text>`);
       x += i.widthPx;
     }
   });

@@ -41,7 +41,7 @@ export function renderCaseHtml(c: CaseResult, records: readonly TimeseriesRecord
     '<h4>Expected behaviour</h4>',
     expectHtml(c),
     '<h4>Results</h4>',
-    resultsHtml(c, records, cluster, events),
+    resultsHtml(c, records, anchor, cluster, events),
     '</section>',
   ]
     .filter(Boolean)
@@ -80,7 +80,7 @@ function expectHtml(c: CaseResult): string {
   ].join('\n');
 }
 
-function resultsHtml(c: CaseResult, records: readonly TimeseriesRecord[], cluster: readonly ClusterSampleRecord[], events: readonly ClusterEventRecord[]): string {
+function resultsHtml(c: CaseResult, records: readonly TimeseriesRecord[], anchor: string, cluster: readonly ClusterSampleRecord[], events: readonly ClusterEventRecord[]): string {
   const timing = `${formatDate(c.startedAt)}, ${formatDuration(c.durationMs)}`;
   return [
     `<p class="verdict-line">${badge(c.verdict)} ${c.reason ? h(c.reason) : ''}</p>`,
@@ -99,7 +99,7 @@ function resultsHtml(c: CaseResult, records: readonly TimeseriesRecord[], cluste
     `<h5>Chart</h5>\n<div class="chart">${renderChart(c, records)}</div>`,
     clusterTimelineHtml(c, records, cluster, events),
     optionalTable('Key events (Kubernetes)', keyEventTable(c, events)),
-    optionalTable('Event timeline', timelineTable(c)),
+    timelineTable(c) ? `<p class="muted">Event timeline: <a href="#timeline-${h(anchor)}">in the appendix</a></p>` : '',
   ]
     .filter(Boolean)
     .join('\n');

@@ -1,27 +1,49 @@
+import { UsageError, formatDuration } from '../core/index.js';
 import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, RunResult, TimeseriesRecord } from '../results/types.js';
 import { escapeHtml as h } from './escape.js';
-import { uniqueSlugs } from './format.js';
+import { formatDate, uniqueSlugs } from './format.js';
 import { renderCaseHtml } from './html-case.js';
 import { COMPARISON_CSS, comparisonSectionHtml } from './comparison-sections.js';
 import { OUTCOME_CSS, outcomeBannerHtml } from './outcome-banner.js';
 import { TRACE_CSS, signOffHtml, traceabilityHtml, trendHtml } from './trace-sections.js';
 import { CSS, badge, htmlList, htmlPairs, htmlTable, para } from './html-parts.js';
+import { overviewHtml, revertAlertHtml, toleranceHtml } from './html-summary.js';
+import { timelineTable } from './case-tables.js';
+import { runBanner } from './view-overview.js';
 import { runStudies, studyComparisonTable, studyPairs, studySummary, studyVariantTable } from './study-tables.js';
 import type { Reporter, ReportInput } from './reporter.js';
-import { VERDICT_LABEL, environmentRows, layerViews, recordsByCase, runSummary, verdictCounts, type CaseLine, type RunSummary } from './view.js';
+import { VERDICT_LABEL, environmentRows, layerViews, recordsByCase, runSummary, verdictCounts, type RunSummary } from './view.js';
 import { writeReportFile } from './write-file.js';
 
 export const HTML_FILE = 'report.html';
+
+/** The paper report.pdf is printed on: A4 unless `CRT_PAPER=letter`. */
+export type Paper = 'a4' | 'letter';
+const PAPER_SIZE: Record<Paper, string> = { a4: 'A4', letter: 'letter' };
+
+export interface HtmlOptions {
+  /** where `CRT_PAPER` is read; the process environment by default */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** `CRT_PAPER`: `a4` (default) or `letter`; anything else is a usage mistake worth a clear message. */
+export function paperFrom(env: NodeJS.ProcessEnv): Paper {
+  const v = env.CRT_PAPER?.trim().toLowerCase() ?? '';
+  if (v === '' || v === 'a4') return 'a4';
+  if (v === 'letter') return 'letter';
+  throw new UsageError(`CRT_PAPER=${env.CRT_PAPER ?? ''} is not a paper size`, { hint: 'use a4 (the default) or letter' });
+}
 
 /**
  * `report.html`: the CRT report as one self-contained file (inline CSS and SVG, no script, no
  * font or CDN), so it can be mailed, archived and opened offline years later.
  */
-export function htmlReporter(): Reporter {
+export function htmlReporter(opts: HtmlOptions = {}): Reporter {
   return {
     name: 'html',
     async render(input: ReportInput): Promise<string[]> {
-      return [await writeReportFile(input.dir, HTML_FILE, renderHtml(input.run, input.timeseries, input.cluster, input.clusterEvents ?? []))];
+      const paper = paperFrom(opts.env ?? process.env);
+      return [await writeReportFile(input.dir, HTML_FILE, renderHtml(input.run, input.timeseries, input.cluster, input.clusterEvents ?? [], { paper }))];
     },
   };
 }
@@ -29,8 +51,17 @@ export function htmlReporter(): Reporter {
 /**
  * `cluster`: the lines of cluster.jsonl, drawn as each case's cluster timeline (none without a cluster);
  * `clusterEvents`: its key Kubernetes Events, markers on that timeline and a list under it.
+ * The page reads top down as a release manager decides: the outcome, the cases at a glance, the
+ * regressions, what the system tolerates; then the plan and its environment; then each case; the
+ * long event timelines last, in an appendix.
  */
-export function renderHtml(run: RunResult, timeseries: readonly TimeseriesRecord[], cluster: readonly ClusterSampleRecord[] = [], clusterEvents: readonly ClusterEventRecord[] = []): string {
+export function renderHtml(
+  run: RunResult,
+  timeseries: readonly TimeseriesRecord[],
+  cluster: readonly ClusterSampleRecord[] = [],
+  clusterEvents: readonly ClusterEventRecord[] = [],
+  opts: { paper?: Paper } = {},
+): string {
   const summary = runSummary(run);
   const anchors = uniqueSlugs(run.cases.map((c) => c.id));
   const anchor = (c: { id: string }): string => `case-${anchors.get(c.id) ?? 'case'}`;
@@ -52,21 +83,22 @@ export function renderHtml(run: RunResult, timeseries: readonly TimeseriesRecord
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${h(`CRT report — ${summary.title}`)}</title>`,
-    `<style>${CSS}${OUTCOME_CSS}${COMPARISON_CSS}${TRACE_CSS}</style>`,
+    `<style>${CSS}${OUTCOME_CSS}${COMPARISON_CSS}${TRACE_CSS}${printCss(run, opts.paper ?? 'a4')}</style>`,
     '</head>',
     '<body>',
     '<header>',
     `<h1>${h(summary.title)}</h1>`,
     summary.subtitle ? `<p class="subtitle">${h(summary.subtitle)}</p>` : '',
     '</header>',
-    outcomeBannerHtml(run),
-    summaryHtml(run, summary, anchor),
+    firstScreenHtml(run, summary, anchor),
     comparisonSectionHtml(run),
     trendHtml(run),
+    planHtml(run, summary),
     traceabilityHtml(run),
     ...layers,
     ...studiesHtml(run),
     signOffHtml(run),
+    appendixHtml(run, anchor),
     '</body>',
     '</html>',
   ]
@@ -75,13 +107,48 @@ export function renderHtml(run: RunResult, timeseries: readonly TimeseriesRecord
     .concat('\n');
 }
 
-function caseItems(lines: readonly CaseLine[], anchor: (c: { id: string }) => string, withReason: boolean): string {
-  const items = lines.map((l) => {
-    const reason = withReason && l.reason ? `: ${h(l.reason)}` : '';
-    const verdict = withReason ? ` ${badge(l.verdict)}` : '';
-    return `<li><a href="#${h(anchor(l))}">${h(l.id)} — ${h(l.title)}</a>${verdict}${reason}</li>`;
+/** The outcome, the case table, and the tolerates lists: what answers "can we ship?". */
+function firstScreenHtml(run: RunResult, s: RunSummary, anchor: (c: { id: string }) => string): string {
+  return [
+    '<section id="summary">',
+    outcomeBannerHtml(run),
+    revertAlertHtml(s),
+    `<p class="muted">${h(`Run ${run.runId}, ${formatDate(run.startedAt)} (${formatDuration(run.durationMs)})${run.interrupted ? `, interrupted by ${run.interrupted}` : ''}`)}</p>`,
+    '<h2>Cases</h2>',
+    overviewHtml(run, anchor),
+    toleranceHtml(s, anchor),
+    studyLinksHtml(run),
+    '</section>',
+  ].filter(Boolean).join('\n');
+}
+
+/** The long event timeline of every case, out of the way of the case itself, one sub-section each. */
+function appendixHtml(run: RunResult, anchor: (c: { id: string }) => string): string {
+  const parts = run.cases.flatMap((c) => {
+    const t = timelineTable(c);
+    if (!t) return [];
+    return [`<section class="timeline" id="timeline-${h(anchor(c))}">`, `<h3><a href="#${h(anchor(c))}">${h(c.id)} — ${h(c.spec.title)}</a></h3>`, htmlTable(t), '</section>'];
   });
-  return items.length ? `<ul>\n${items.join('\n')}\n</ul>` : '<p class="muted">none</p>';
+  if (parts.length === 0) return '';
+  return ['<section id="appendix">', '<h2>Appendix: event timelines</h2>', ...parts, '</section>'].join('\n');
+}
+
+/** The printed page: paper size, and on every page the run, its outcome and "page X of Y". */
+function printCss(run: RunResult, paper: Paper): string {
+  const b = runBanner(run);
+  return `
+@page { size: ${PAPER_SIZE[paper]}; margin: 16mm 12mm 16mm 12mm;
+  @top-left { content: ${cssString(`crt ${run.runId}`)}; font: 8pt system-ui, sans-serif; color: #555; }
+  @top-right { content: ${cssString(`${b.status} (exit ${b.exitCode})`)}; font: bold 8pt system-ui, sans-serif; color: ${b.tone === 'passed' ? '#1e7d32' : '#c62828'}; }
+  @bottom-left { content: ${cssString(run.plan.title ?? run.plan.name)}; font: 8pt system-ui, sans-serif; color: #555; }
+  @bottom-right { content: "page " counter(page) " of " counter(pages); font: 8pt system-ui, sans-serif; color: #555; }
+}
+`;
+}
+
+/** A CSS string literal: quotes, backslashes and line breaks escaped, and `<` and `&` too, so no text ends the style element or reads as markup. */
+function cssString(text: string): string {
+  return `"${text.replace(/[\\"<&\n\r]/g, (ch) => `\\${ch.charCodeAt(0).toString(16)} `)}"`;
 }
 
 /**
@@ -100,14 +167,12 @@ function studiesHtml(run: RunResult): string[] {
   ].join('\n'));
 }
 
-function summaryHtml(run: RunResult, s: RunSummary, anchor: (c: { id: string }) => string): string {
+/** The plan, its versions and environment, and the verdicts per layer: after the results, for the record. */
+function planHtml(run: RunResult, s: RunSummary): string {
   const versions = Object.entries(run.plan.versions);
   const parts = [
-    '<section id="summary">',
-    '<h2>Summary</h2>',
-    s.revertFailures.length
-      ? `<div class="alert"><strong>Revert failed: the system may still hold injected faults.</strong>\n${htmlList(s.revertFailures, '')}</div>`
-      : '',
+    '<section id="plan">',
+    '<h2>Plan and environment</h2>',
     run.plan.description ? `<p>${h(run.plan.description)}</p>` : '',
     htmlPairs(s.facts),
     s.sinkProblems.length ? `<p class="warning">Sinks: ${h(s.sinkProblems.join('; '))}</p>` : '',
@@ -120,12 +185,6 @@ function summaryHtml(run: RunResult, s: RunSummary, anchor: (c: { id: string }) 
     '<h3>Verdicts</h3>',
     countsHtml(run.cases),
     layerVerdictsHtml(run),
-    '<h3>What the platform tolerates</h3>',
-    caseItems(s.tolerated, anchor, false),
-    '<h3>What it does not tolerate</h3>',
-    caseItems(s.notTolerated, anchor, true),
-    s.notEstablished.length ? `<h3>Not established</h3>\n${caseItems(s.notEstablished, anchor, true)}` : '',
-    studyLinksHtml(run),
     '</section>',
   ];
   return parts.filter(Boolean).join('\n');
@@ -140,11 +199,10 @@ function studyLinksHtml(run: RunResult): string {
   return `<h3>Load studies</h3>\n<ul>\n${items.join('\n')}\n</ul>`;
 }
 
+/** Every verdict with its count, as chips that wrap on a narrow screen. */
 function countsHtml(cases: readonly CaseResult[]): string {
-  const counts = verdictCounts(cases);
-  const head = `<tr>${counts.map((c) => `<th>${badge(c.verdict)}</th>`).join('')}<th>total</th></tr>`;
-  const body = `<tr>${counts.map((c) => `<td class="num">${c.count}</td>`).join('')}<td class="num">${cases.length}</td></tr>`;
-  return `<table class="counts">\n<thead>${head}</thead>\n<tbody>${body}</tbody>\n</table>`;
+  const chips = verdictCounts(cases).map((c) => `<span class="count">${badge(c.verdict)} ${c.count}</span>`);
+  return `<p class="counts">${chips.join(' ')} <span class="count">total ${cases.length}</span></p>`;
 }
 
 function layerVerdictsHtml(run: RunResult): string {

@@ -1,5 +1,8 @@
+import { UsageError } from '../core/index.js';
 import type { ClusterEventRecord, ClusterSampleRecord, RunResult, StudyResult } from '../results/types.js';
 import { renderChart } from './chart.js';
+import { svgToPng } from './chart-png.js';
+import { SUMMARY_FILE, renderSummaryMarkdown } from './markdown-summary.js';
 import { renderClusterTimeline } from './cluster-timeline.js';
 import { escapeMarkdown as md } from './escape.js';
 import { uniqueSlugs } from './format.js';
@@ -16,16 +19,25 @@ import { writeReportFile } from './write-file.js';
 export const MARKDOWN_FILE = 'report.md';
 export const CHARTS_DIR = 'charts';
 
+export interface MarkdownOptions {
+  /** where `CRT_ARTIFACT_BASE_URL` is read; the process environment by default */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * `report.md`: the CRT report for wikis and merge requests. Markdown cannot inline an SVG, so
  * each case's chart is its own file under `charts/`, referenced by a relative path, and so is its
- * cluster timeline (`charts/<case>-cluster.svg`) when the run had a cluster.
+ * cluster timeline (`charts/<case>-cluster.svg`) when the run had a cluster. `summary.md` is the
+ * short form to paste, its charts as PNG (`charts/<case>.png`); with `CRT_ARTIFACT_BASE_URL` (the
+ * URL under which CI publishes the run folder) its links are absolute, so they work pasted anywhere.
  */
-export function markdownReporter(): Reporter {
+export function markdownReporter(opts: MarkdownOptions = {}): Reporter {
   return {
     name: 'markdown',
     async render(input: ReportInput): Promise<string[]> {
       const { run, dir } = input;
+      const baseUrl = artifactBaseUrl(opts.env ?? process.env);
+      const pngs = new Map<string, string>();
       const records = recordsByCase(input.timeseries);
       const slugs = uniqueSlugs(run.cases.map((c) => c.id));
       const charts = new Map<string, string>();
@@ -36,8 +48,12 @@ export function markdownReporter(): Reporter {
         const slug = slugs.get(c.id) ?? 'case';
         if (caseRecords.length > 0) {
           const path = `${CHARTS_DIR}/${slug}.svg`;
-          written.push(await writeReportFile(dir, path, `${renderChart(c, caseRecords)}\n`));
+          const svg = renderChart(c, caseRecords);
+          written.push(await writeReportFile(dir, path, `${svg}\n`));
           charts.set(c.id, path);
+          const png = `${CHARTS_DIR}/${slug}.png`;
+          written.push(await writeReportFile(dir, png, svgToPng(svg)));
+          pngs.set(c.id, png);
         }
         const timeline = renderClusterTimeline(c, input.cluster, caseRecords, input.clusterEvents ?? []);
         if (timeline) {
@@ -47,9 +63,19 @@ export function markdownReporter(): Reporter {
         }
       }
       written.unshift(await writeReportFile(dir, MARKDOWN_FILE, renderMarkdown(run, charts, { cluster: input.cluster, timelines, events: input.clusterEvents ?? [] })));
+      const anchors = new Map(run.cases.map((c) => [c.id, `case-${slugs.get(c.id) ?? 'case'}`]));
+      written.splice(1, 0, await writeReportFile(dir, SUMMARY_FILE, renderSummaryMarkdown(run, { baseUrl, charts: pngs, anchors })));
       return written;
     },
   };
+}
+
+/** `CRT_ARTIFACT_BASE_URL`: an http(s) URL, or unset for links relative to the run folder. */
+export function artifactBaseUrl(env: NodeJS.ProcessEnv): string {
+  const v = env.CRT_ARTIFACT_BASE_URL?.trim() ?? '';
+  if (v === '') return '';
+  if (!/^https?:\/\/[^\s]+$/.test(v)) throw new UsageError(`CRT_ARTIFACT_BASE_URL=${v} is not an http(s) URL`, { hint: 'set it to where CI publishes the run folder, or unset it for relative links' });
+  return v;
 }
 
 /** The cluster view for the Markdown report: the samples (for the tables of changes) and each case's timeline file. */

@@ -7,7 +7,7 @@ import { outputError, writeFileAtomically } from '../core/index.js';
  * Atomic (a temporary file renamed over it): `crt report` run again on a full disk keeps the last
  * complete report instead of truncating it.
  */
-export async function writeReportFile(dir: string, relPath: string, content: string): Promise<string> {
+export async function writeReportFile(dir: string, relPath: string, content: string | Buffer): Promise<string> {
   const path = join(dir, relPath);
   try {
     await mkdir(dirname(path), { recursive: true });

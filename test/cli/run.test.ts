@@ -108,13 +108,13 @@ LOG-01 [logical] steady — planned 1m8s — tags nightly
     const run = await crt(['run', file, '--run-id', 'r2'], { cwd: tmp.dir });
     expect(run.code, run.stderr).to.equal(0);
     const dir = path.join(tmp.dir, 'reports', 'r2');
-    const before = await Promise.all(['report.html', 'report.md', 'junit.xml'].map((f) => readFile(path.join(dir, f), 'utf8')));
-    await Promise.all(['report.html', 'report.md', 'junit.xml', 'charts'].map((f) => rm(path.join(dir, f), { recursive: true })));
+    const before = await Promise.all(['report.html', 'report.md', 'summary.md', 'junit.xml'].map((f) => readFile(path.join(dir, f), 'utf8')));
+    await Promise.all(['report.html', 'report.md', 'summary.md', 'junit.xml', 'charts'].map((f) => rm(path.join(dir, f), { recursive: true })));
     const r = await crt(['report', dir], { cwd: tmp.dir, env: { CRT_PDF: 'on' } });
     expect(r.code, r.stderr).to.equal(0);
     const pdf = (await findChromium(process.env)) ? ['report.pdf'] : [];
-    expect(r.stdout.split('\n').filter(Boolean).map((l) => path.basename(l)).sort()).to.deep.equal(['LOG-01.svg', 'junit.xml', 'report.html', 'report.md', ...pdf]);
-    const after = await Promise.all(['report.html', 'report.md', 'junit.xml'].map((f) => readFile(path.join(dir, f), 'utf8')));
+    expect(r.stdout.split('\n').filter(Boolean).map((l) => path.basename(l)).sort()).to.deep.equal(['LOG-01.png', 'LOG-01.svg', 'junit.xml', 'report.html', 'report.md', ...pdf, 'summary.md']);
+    const after = await Promise.all(['report.html', 'report.md', 'summary.md', 'junit.xml'].map((f) => readFile(path.join(dir, f), 'utf8')));
     expect(after).to.deep.equal(before);
   });
 

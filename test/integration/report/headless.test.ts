@@ -83,10 +83,11 @@ layers:
     expect(statuses.find((s) => s.name === 'pdf')?.files).to.deep.equal(['report.pdf']);
   });
 
-  it('shows the summary first, with a visible verdict for each of the three layers', async () => {
+  it('shows the summary first, then a visible verdict for each of the three layers with the plan', async () => {
     const first = await page.locator('body > section').first().getAttribute('id');
     expect(first).to.equal('summary');
-    const rows = page.locator('#summary table.layers tbody tr');
+    expect(await page.locator('#summary .outcome').isVisible()).to.equal(true);
+    const rows = page.locator('#plan table.layers tbody tr');
     expect(await rows.count()).to.equal(3);
     const seen: string[] = [];
     for (let i = 0; i < 3; i++) seen.push(`${await rows.nth(i).locator('th').innerText()} | ${await rows.nth(i).locator('.badge').innerText()}`);
@@ -99,13 +100,15 @@ layers:
   it('draws the load chart with axis labels that carry units, and a visible legend', async () => {
     const chart = page.locator('#case-LOG-01 .chart:not(.cluster) svg');
     expect(await chart.isVisible()).to.equal(true);
-    for (const label of ['time since load start (s)', 'throughput (req/s)', 'latency (ms)']) {
+    for (const label of ['time since load start (s)', 'throughput, req/s', 'latency, ms (log)']) {
       expect(await chart.getByText(label, { exact: true }).isVisible(), label).to.equal(true);
     }
     const legend = chart.locator('g.legend');
     const box = await legend.boundingBox();
     expect(box?.width, 'legend width').to.be.greaterThan(200);
-    for (const label of ['req/s', 'errors/s', 'p95 latency', 'fault injected']) expect(await legend.getByText(label, { exact: true }).isVisible(), label).to.equal(true);
+    for (const label of ['req/s', 'errors/s', 'p95 latency', 'fault phase']) expect(await legend.getByText(label, { exact: true }).isVisible(), label).to.equal(true);
+    const key = await chart.locator('g.marker-key text').allTextContents();
+    expect(key[0]).to.match(/^1\. \+2\.\d+ s fault injected: kill-gateway$/);
   });
 
   it('draws the cluster timeline under the load chart, on the same time axis, with Ready nodes and the gateway', async () => {
@@ -116,14 +119,16 @@ layers:
     expect(b!.y, 'timeline below the chart').to.be.greaterThan(a!.y + a!.height - 1);
     expect(Math.abs(b!.x - a!.x), 'same left edge').to.be.below(1);
     expect(Math.abs(b!.width - a!.width), 'same width, so the same time axis').to.be.below(1);
-    for (const label of ['time since load start (s)', 'Ready (replicas / nodes)', 'Ready nodes (of 3)', 'fault injected']) {
+    for (const label of ['time since load start (s)', 'Ready (replicas / nodes)', 'fault injected']) {
       expect(await timeline.getByText(label, { exact: true }).isVisible(), label).to.equal(true);
     }
     const gateway = timeline.locator('polyline[data-subject="deployment/demo/gateway"]');
     const line = await gateway.boundingBox();
     expect(line?.width, 'gateway line drawn across the plot').to.be.greaterThan(b!.width / 2);
     expect(line?.height, 'the gateway lost a Ready replica and got it back: a step, not a flat line').to.be.greaterThan(0);
-    expect(await timeline.locator('polyline[data-subject="nodes"]').count()).to.equal(1);
+    // the nodes stayed Ready throughout: named as unchanged, not drawn as a flat line
+    expect(await timeline.locator('polyline[data-subject="nodes"]').count()).to.equal(0);
+    expect(await timeline.locator('g.legend text').filter({ hasText: /^unchanged: nodes 3\/3/ }).count()).to.equal(1);
   });
 
   it('marks the cluster\'s own events on the timeline, the kill among them, each with its detail, and lists them under it', async () => {

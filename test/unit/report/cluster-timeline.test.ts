@@ -20,9 +20,24 @@ describe('report/cluster timeline', () => {
     expect(svg).to.include('>time since load start (s)<');
     expect(svg).to.include('>Ready (replicas / nodes)<');
     const legend = /<g class="legend">[\s\S]*?<\/g>/.exec(svg)?.[0] ?? '';
-    for (const label of ['Ready nodes (of 3)', 'deployment/demo/customers Ready replicas (desired 2)', 'deployment/demo/gateway Ready replicas (desired 3)', 'fault injected', 'fault reverted']) {
+    for (const label of ['deployment/demo/gateway Ready replicas (desired 3)', 'fault injected', 'fault reverted', 'clients recovered', 'unchanged: nodes 3/3, deployment/demo/customers 2/2']) {
       expect(legend).to.include(`>${label}<`);
     }
+  });
+
+  it('draws no flat line: subjects whose Ready count never changed are named in the legend only, and a timeline of nothing but those is left out', () => {
+    expect(svg.match(/<polyline class="series cluster-series"/g)).to.have.length(1);
+    expect(svg).to.include('data-subject="deployment/demo/gateway"');
+    const flat = CLUSTER.filter((r) => r.subject !== 'deployment/demo/gateway' || r.ready === 3);
+    expect(renderClusterTimeline(podKill, flat, TIMESERIES)).to.equal('');
+  });
+
+  it('numbers its markers as the load chart above it does', () => {
+    const numbers = (text: string, cls: string): string[] => [...text.matchAll(new RegExp(`<g class="${cls}" data-number="(\\d+)"><title>([^<]*)</title>`, 'g'))].map((m) => `${m[1]} ${m[2]}`);
+    const load = renderChart(podKill, TIMESERIES);
+    const fromLoad = [...load.matchAll(/<g class="marker marker-\w+" data-number="(\d+)">\n<title>([^<]*)<\/title>/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(fromLoad).to.have.length(3);
+    expect(numbers(svg, 'marker-number')).to.deep.equal(fromLoad);
   });
 
   it('shares the time axis of the load chart above it: the same ticks at the same x', () => {
@@ -38,7 +53,6 @@ describe('report/cluster timeline', () => {
     expect(gateway.steps.map((s) => [s.sec, s.ready])).to.deep.equal([[-0.2, 3], [10.05, 2], [13.4, 3]]);
     expect(tl.series.find((s) => s.subject === 'deployment/demo/customers')!.steps).to.have.length(1);
     expect(tl.series.map((s) => s.subject)).to.deep.equal(['nodes', 'deployment/demo/customers', 'deployment/demo/gateway']);
-    expect(svg.match(/<polyline class="series cluster-series"/g)).to.have.length(3);
     expect(svg).to.include('class="marker marker-inject"');
     expect(svg).to.include('class="marker marker-revert"');
   });

@@ -13,9 +13,13 @@ describe('report/markdown', () => {
     return { files, md: await readFile(join(tempDir(), 'report.md'), 'utf8') };
   }
 
-  it('writes report.md, one chart file per case with load and one cluster timeline per case the cluster watch saw, and returns their names', async () => {
+  it('writes report.md, summary.md, one chart file (SVG and PNG) per case with load and one cluster timeline per case the cluster watch saw, and returns their names', async () => {
     const { files } = await render();
-    expect(files).to.deep.equal(['report.md', 'charts/L-01.svg', 'charts/L-02.svg', 'charts/L-02-cluster.svg']);
+    expect(files).to.deep.equal(['report.md', 'summary.md', 'charts/L-01.svg', 'charts/L-01.png', 'charts/L-02.svg', 'charts/L-02.png', 'charts/L-02-cluster.svg']);
+    const png = await readFile(join(tempDir(), 'charts/L-02.png'));
+    expect(png.subarray(0, 8).toString('hex'), 'a PNG signature').to.equal('89504e470d0a1a0a');
+    // IHDR: width and height, big-endian, at bytes 16 and 20; rendered at twice the SVG's 880 px
+    expect(png.readUInt32BE(16)).to.equal(1760);
     expect(xmlProblems(await readFile(join(tempDir(), 'charts/L-02-cluster.svg'), 'utf8'))).to.deep.equal([]);
     const svg = await readFile(join(tempDir(), 'charts/L-02.svg'), 'utf8');
     expect(xmlProblems(svg)).to.deep.equal([]);
