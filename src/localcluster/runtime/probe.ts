@@ -187,10 +187,10 @@ async function dialProbe(dial: NonNullable<ProbeTarget['dial']>, host: string, p
   const timeout = new Promise<ProbeResult>((resolve) => {
     timer = setTimeout(() => resolve({ ok: false, message: `dial tcp ${hostPort}: i/o timeout` }), timeoutMs);
   });
-  const attempt = dial(host, port).then((socket) => {
+  const attempt = dial(host, port).then((socket): ProbeResult => {
     socket.destroy();
-    return { ok: true } as ProbeResult;
-  }, (err: NodeJS.ErrnoException) => ({ ok: false, message: dialError(err, hostPort) }) as ProbeResult);
+    return { ok: true };
+  }, (err: NodeJS.ErrnoException): ProbeResult => ({ ok: false, message: dialError(err, hostPort) }));
   try {
     return await Promise.race([attempt, timeout]);
   } finally {

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import type { KObject } from '../api/types.js';
@@ -44,7 +45,7 @@ export interface RunnerContext {
 }
 
 /** Opens a TCP connection to host:port from where the node's network is. */
-export type Dialer = (host: string, port: number) => Promise<import('node:net').Socket>;
+export type Dialer = (host: string, port: number) => Promise<Socket>;
 
 /**
  * Turns a program and its arguments into the command to spawn instead, e.g. `ip netns exec <ns> <file> <args…>`.

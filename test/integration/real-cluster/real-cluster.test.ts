@@ -84,7 +84,7 @@ describe('the embedded cluster on the real control plane (etcd, kube-apiserver, 
     const r = await run(path.join(bin, 'kubectl'), ['--kubeconfig', cluster.kubeconfig, 'logs', '-n', 'demo', pod.name]);
     expect(r.stdout).to.be.a('string');
     const missing = await run(path.join(bin, 'kubectl'), ['--kubeconfig', cluster.kubeconfig, 'logs', '-n', 'demo', pod.name, '-c', 'nope']).catch((err: { stderr: string }) => err);
-    expect((missing as { stderr: string }).stderr).to.contain('container nope is not valid');
+    expect((missing).stderr).to.contain('container nope is not valid');
   });
 
   it('a deleted pod is replaced by the real ReplicaSet controller and the Service keeps answering', async () => {
