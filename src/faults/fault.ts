@@ -28,6 +28,10 @@ export interface FaultContext {
   kube?: KubeClients;
   /** who confirms manual steps (absent: a manual step cannot run) */
   operator?: ManualOperator;
+  /** the step the fault was made from, when the run that injected it reverts it (its plan in memory) */
+  action?: ActionSpec;
+  /** a plan file a revert may read the step from when it has no `action` (`crt revert --plan`, the plan of `--revert-first`) */
+  planFile?: string;
 }
 
 /**

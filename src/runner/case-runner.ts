@@ -42,6 +42,8 @@ export interface RunServices {
 
 export interface CaseContext extends RunServices {
   planDir: string;
+  /** the plan file (absolute): exec reverts journal it to read their env: values from after a crash */
+  planFile?: string;
   /** the run's cluster kubeconfig: exec faults and command probes get it as KUBECONFIG */
   kubeconfig?: string;
   /** clients of the run's cluster, for Kubernetes faults and probes */
@@ -159,7 +161,7 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
   const tracker = new PhaseTracker(c.recovery, originMs);
   Object.assign(live, { tracker, originMs });
   const timeline = new Timeline(c.trigger, {
-    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.operator ? { operator: ctx.operator } : {}), ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}), clock: ctx.clock, log, journal: ctx.journal,
+    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.planFile ? { planFile: ctx.planFile } : {}), ...(ctx.operator ? { operator: ctx.operator } : {}), ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}), clock: ctx.clock, log, journal: ctx.journal,
     emit: events.emit, signal: abort.signal, ...(ctx.permitInjection ? { permitInjection: ctx.permitInjection } : {}),
     onFaultStart: (o) => tracker.faultStarted(o),
     onFaultEnd: (o) => tracker.faultEnded(o),
