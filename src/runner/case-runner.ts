@@ -128,6 +128,7 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
     phase: () => (live.tracker && live.originMs !== undefined ? live.tracker.phaseAt(ctx.clock.now() - live.originMs) : 'baseline'),
     write: (records) => ctx.sinks.writeClusterSamples(records),
     writeEvents: (records) => ctx.sinks.writeClusterEvents(records),
+    problem: (detail) => events.emit({ kind: 'error', name: 'cluster-view', detail }),
   }) : null;
   /** the phase tracker, once the origin is known: the cluster watch starts before it */
   const live: { tracker?: PhaseTracker; originMs?: number } = {};

@@ -19,6 +19,10 @@ const SERVICE_ACCOUNT = { namespace: 'crt', name: 'crt' };
 const UNRECORDABLE = [
   { verb: 'get', apiGroup: 'apps', resource: 'statefulsets/scale', why: 'scale statefulset/x: the embedded cluster serves no StatefulSets' },
   { verb: 'patch', apiGroup: 'apps', resource: 'statefulsets/scale', why: 'scale statefulset/x: the embedded cluster serves no StatefulSets' },
+  ...['list', 'watch'].flatMap((verb) => [
+    { verb, apiGroup: 'apps', resource: 'statefulsets', why: 'the cluster view: the embedded cluster serves no StatefulSets' },
+    { verb, apiGroup: 'apps', resource: 'daemonsets', why: 'the cluster view: the embedded cluster serves no DaemonSets' },
+  ]),
 ];
 
 /** The system under test of the run: two small Deployments (fast to start and stop), a budget, an HPA, and crt's namespace. */
