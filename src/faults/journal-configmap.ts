@@ -51,7 +51,13 @@ const kib = (bytes: number) => (bytes / 1024).toFixed(0);
  * by a few hundred bytes per finished fault.
  */
 export function compactJournal(entries: readonly JournalEntry[]): JournalEntry[] {
-  return latestEntries(entries).map((e) => (isOutstanding(e) ? e : finished(e)));
+  // a journal of an older crt holds every state, the intent first: its time is kept as intendedAt
+  const intents = new Map<string, string>();
+  for (const e of entries) if (!intents.has(e.id)) intents.set(e.id, e.intendedAt ?? e.at);
+  return latestEntries(entries).map((e) => {
+    const dated = { ...e, intendedAt: e.intendedAt ?? intents.get(e.id) ?? e.at };
+    return isOutstanding(dated) ? dated : finished(dated);
+  });
 }
 
 function finished(e: JournalEntry): JournalEntry {

@@ -92,7 +92,10 @@ export class ClusterWatch {
     try {
       this.keyEvents = new KeyEvents(this.d.clock.wallNow());
       // StatefulSets and DaemonSets count for "cluster recovered" where the cluster serves them (the embedded one does not)
-      const served = new Set((await apps.getAPIResources()).resources.map((r) => r.name));
+      const served = new Set((await apps.getAPIResources().catch((err: unknown) => {
+        this.d.log.warn({ err: errorMessage(err) }, 'cannot list the apps/v1 resources: StatefulSets and DaemonSets not watched');
+        return { resources: [] };
+      })).resources.map((r) => r.name));
       const workloads = this.workloads as Map<string, KubernetesObject>;
       if (this.d.namespaces === 'all') {
         watch(informer('/apis/apps/v1/deployments', () => apps.listDeploymentForAllNamespaces()), workloads, 'deployment');

@@ -45,6 +45,20 @@ describe('distributed load engine: crt workers in an Indexed Job', function () {
     expect(server.count).to.equal(0);
   });
 
+  it('returns from the start when the workers really start: second 0 (and the faults timed from it) is their first request', async () => {
+    await server.close();
+    let firstAt = 0;
+    server = await startServer((_req, res) => {
+      firstAt ||= Date.now();
+      res.end('ok');
+    });
+    const spec = loadSpec({ generators: 2, stages: [stage({ connections: 2, rateRps: 20, durationMs: 1000 })], distributed: { generators: 2, on: 'cluster', via: 'job', image: null, namespace: 'default', startTimeoutMs: 120_000 } });
+    const prepared = await new DistributedJobEngine(kube, spec.distributed!, 'run-1').prepare({ spec, targetName: 't', url: server.url, headers: {} }, { maxStageMs: 60_000, log: silentLogger, caseId: 'DIST-04' });
+    const originAt = Date.now();
+    for await (const m of prepared.start(performance.timeOrigin + performance.now(), new AbortController().signal)) void m;
+    expect(firstAt - originAt).to.be.within(-50, 300);
+  });
+
   async function run(generators: number, durationMs: number, abortAfterMs?: number, servedBy: string | null = null) {
     const spec = loadSpec({ generators, servedBy, stages: [stage({ connections: 4, rateRps: 20, durationMs })], distributed: { generators, on: 'cluster', via: 'job', image: null, namespace: 'default', startTimeoutMs: 120_000 } });
     const engine = new DistributedJobEngine(kube, spec.distributed!, 'run-1');

@@ -1,7 +1,7 @@
 import { ApiException, type V1ConfigMap } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import {
-  ConfigMapJournalStore, JOURNAL_EXPIRES_ANNOTATION, JOURNAL_MAX_BYTES, JOURNAL_RETENTION_MS, Journal, JournalFullError, clusterJournals, deleteExpiredJournals,
+  ConfigMapJournalStore, JOURNAL_EXPIRES_ANNOTATION, JOURNAL_MAX_BYTES, JOURNAL_RETENTION_MS, Journal, JournalFullError, clusterJournals, compactJournal, deleteExpiredJournals,
   mergeJournals, outstandingEntries, parseJournal, type JournalEntry, type JournalStore,
 } from '../../../src/faults/index.js';
 import type { KubeClients } from '../../../src/kube/index.js';
@@ -141,6 +141,18 @@ describe('the journal ConfigMap: bounded, each revert once, expiring when fully 
     await journal.mark(first, 'revert-failed', 'later state of the older entry');
     const merged = mergeJournals(parseJournal(k.data('crt-journal-r1')), []);
     expect(outstandingEntries(merged).map((e) => e.id)).to.deep.equal([first, second]);
+  });
+
+  it('keeps the intent time of an older crt\'s journal (every state, no intendedAt) when it compacts it', () => {
+    const base = { runId: 'r1', caseId: 'C', fault: 'scale', summary: 's', targets: [], revert: { fault: 'scale' } };
+    const old: JournalEntry[] = [
+      { ...base, id: 'a', step: 'a', at: '2026-12-07T10:00:00Z', status: 'intended' },
+      { ...base, id: 'b', step: 'b', at: '2026-12-07T10:00:01Z', status: 'intended' },
+      { ...base, id: 'a', step: 'a', at: '2026-12-07T10:00:05Z', status: 'revert-failed' },
+    ];
+    const compacted = compactJournal(old);
+    expect(compacted.map((e) => [e.id, e.status, e.intendedAt])).to.deep.equal([['a', 'revert-failed', '2026-12-07T10:00:00Z'], ['b', 'intended', '2026-12-07T10:00:01Z']]);
+    expect(outstandingEntries(mergeJournals(compacted, [])).map((e) => e.id), 'a was intended first').to.deep.equal(['a', 'b']);
   });
 
   it('deletes only expired journals with nothing outstanding, conditioned on the version read', async () => {
