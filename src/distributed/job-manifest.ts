@@ -7,6 +7,14 @@ export const defaultWorkerImage = (): string => `crt.io/crt:${crtVersion}`;
 /** Label of everything a run creates in a cluster (DESIGN.md), and of a distributed load's pods. */
 export const RUN_ID_LABEL = 'crt.io/run-id';
 export const WORKER_JOB_LABEL = 'crt.io/load-job';
+/** The worker's container: its log is read by name (a mesh may inject sidecars into the pod). */
+export const WORKER_CONTAINER = 'worker';
+/**
+ * What a worker asks of its node. A CPU request so that the scheduler places it where it can run (and
+ * a quota admits it); no CPU limit, since CFS throttling would stall the generator and be measured as
+ * the service's latency; a memory limit well above what one autocannon process holds (about 100 MiB).
+ */
+export const WORKER_RESOURCES = { requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '512Mi' } };
 
 /** A DNS-1123 name for a case's worker Job: `crt-load-<case>-<random>`, at most 63 characters. */
 export function workerJobName(caseId: string, random = Math.random().toString(36).slice(2, 7)): string {
@@ -44,11 +52,16 @@ export function renderWorkerJob(o: {
         metadata: { labels: { ...labels, [WORKER_JOB_LABEL]: o.name } },
         spec: {
           restartPolicy: 'Never',
+          // the Pod Security Standard `restricted` asks for all of this; uid 1000 is the image's user `node`
+          // (runAsNonRoot needs a numeric user to check, and the Dockerfile names it)
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [{
-            name: 'worker',
+            name: WORKER_CONTAINER,
             image: o.image,
             args: ['worker'],
             env: [{ name: WORKER_CONFIG_ENV, value: JSON.stringify(o.config) }],
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true },
+            resources: WORKER_RESOURCES,
           }],
         },
       },

@@ -9,11 +9,19 @@ import { generateK6Script } from '../load/k6/script.js';
 import type { DistributedSpec } from '../plan/types.js';
 import { renderK6TestRun, runnerIndex } from './k6-operator.js';
 import { workerJobName } from './job-manifest.js';
+import { followContainerLog, merged } from './pod-log-stream.js';
 
 const GROUP = 'k6.io';
 const VERSION = 'v1alpha1';
 const PLURAL = 'testruns';
 const POLL_MS = 1000;
+/** The runner container of k6-operator's runner pods: named, so that a mesh sidecar does not hide it. */
+const K6_CONTAINER = 'k6';
+/** TestRun stages at which the runners have started (k6-operator sets them in order) */
+const STARTED_STAGES = ['started', 'stopped', 'finished'];
+const STARTED_POLL_MS = 250;
+/** After an abort, the runners' logs are read this much longer, then closed. */
+const ABORT_DRAIN_MS = 5000;
 /** k6 writes its JSON output in batches: seconds are final this long after they end */
 const OUTPUT_LAG_MS = 2500;
 
@@ -48,7 +56,15 @@ export class K6OperatorEngine implements LoadEngine {
       name, namespace: this.d.namespace, script, parallelism: this.d.generators, runId: this.runId, caseId: ctx.caseId ?? 'case',
       ...(this.d.image ? { image: this.d.image } : {}), env: runnerEnv(load), extraArgs: load.spec.k6.extraArgs,
     });
-    return new PreparedTestRun(this.kube, rendered, this.d.generators);
+    const prepared = new PreparedTestRun(this.kube, rendered, this.d.generators);
+    await prepared.create();
+    try {
+      await prepared.waitStarted(this.d.startTimeoutMs);
+    } catch (err) {
+      await prepared.dispose();
+      throw err;
+    }
+    return prepared;
   }
 }
 
@@ -67,7 +83,7 @@ class PreparedTestRun implements PreparedLoad {
     this.custom = kube.kc.makeApiClient(CustomObjectsApi);
   }
 
-  async *start(originMs: number, signal: AbortSignal): AsyncGenerator<GeneratorMessage> {
+  async create(): Promise<void> {
     const { namespace, name } = this.r.testRun.metadata;
     try {
       await this.kube.core.createNamespacedConfigMap({ namespace, body: this.r.configMap });
@@ -79,56 +95,82 @@ class PreparedTestRun implements PreparedLoad {
         cause: err,
       });
     }
-    const builders = new Map<number, K6SampleBuilder>();
-    const consumed = new Map<string, number>();
-    const done = new Set<number>();
-    try {
-      while (done.size < this.n) {
-        const aborted = signal.aborted;
-        const pods = (await this.kube.core.listNamespacedPod({ namespace, labelSelector: `k6_cr=${name},runner=true` })).items;
-        for (const pod of pods) yield* this.readRunner(pod, originMs, builders, consumed, done);
-        if (aborted) break;
-        await delay(POLL_MS, undefined, { signal }).catch(() => undefined);
-      }
-    } finally {
-      await this.dispose();
+  }
+
+  /**
+   * Waits until k6-operator has started the runners together (the TestRun's `status.stage` is
+   * `started`, after its starter has resumed every runner): the case's second 0, and its faults,
+   * are then when the load really begins (within STARTED_POLL_MS), not when the TestRun was made.
+   */
+  async waitStarted(timeoutMs: number): Promise<void> {
+    const { namespace, name } = this.r.testRun.metadata;
+    const deadline = Date.now() + timeoutMs;
+    let stage = 'none';
+    while (Date.now() < deadline) {
+      const tr = (await this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as { status?: { stage?: string } };
+      stage = tr.status?.stage ?? 'none';
+      if (STARTED_STAGES.includes(stage)) return;
+      if (stage === 'error') throw new EnvironmentError(`k6-operator TestRun ${namespace}/${name} failed before the load started (stage error)`, { hint: `kubectl -n ${namespace} describe testrun ${name}, and the operator's log` });
+      await delay(STARTED_POLL_MS);
     }
-    for (let g = 0; g < this.n; g++) {
-      if (done.has(g)) continue;
-      const b = builders.get(g);
-      if (b) yield b.flush(Infinity, true);
-      yield { type: 'done', generator: g, at: Date.now() };
+    throw new EnvironmentError(`the k6 runners of TestRun ${namespace}/${name} did not start within distributed.startTimeout (${Math.round(timeoutMs / 1000)} s): its stage is ${stage}`, {
+      hint: 'check the runner image, that the cluster has room for the runners, and its admission (Pod Security); or raise distributed.startTimeout',
+    });
+  }
+
+  async *start(originMs: number, signal: AbortSignal): AsyncGenerator<GeneratorMessage> {
+    const { namespace, name } = this.r.testRun.metadata;
+    const streams = new AbortController();
+    const onAbort = () => {
+      void this.dispose();
+      setTimeout(() => streams.abort(), ABORT_DRAIN_MS).unref();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const pods = (await this.kube.core.listNamespacedPod({ namespace, labelSelector: `k6_cr=${name},runner=true` })).items;
+      yield* merged(pods.map((pod) => this.runner(pod, originMs, streams.signal)));
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      streams.abort();
+      await this.dispose();
     }
   }
 
-  private async *readRunner(pod: V1Pod, originMs: number, builders: Map<number, K6SampleBuilder>, consumed: Map<string, number>, done: Set<number>): AsyncGenerator<GeneratorMessage> {
+  /** One runner's points, streamed from the log of its `k6` container; zero points from a runner is an error, never silence. */
+  private async *runner(pod: V1Pod, originMs: number, signal: AbortSignal): AsyncGenerator<GeneratorMessage> {
     const podName = pod.metadata?.name ?? '';
     const g = runnerIndex(this.r.testRun.metadata.name, podName);
-    if (g === null || done.has(g)) return;
-    let b = builders.get(g);
-    if (!b) builders.set(g, (b = new K6SampleBuilder(originMs, g)));
-    const phase = pod.status?.phase;
-    const ended = phase === 'Succeeded' || phase === 'Failed';
-    const log = await this.kube.core.readNamespacedPodLog({ name: podName, namespace: this.r.testRun.metadata.namespace }).catch(() => '');
-    const lines = log.split('\n');
-    const upTo = ended ? lines.length : lines.length - 1;
-    for (const line of lines.slice(consumed.get(podName) ?? 0, upTo)) if (line.startsWith('{')) b.addLine(line);
-    consumed.set(podName, upTo);
-    if (!ended) {
-      const partial = b.flush(Date.now() - OUTPUT_LAG_MS);
-      if (partial.samples.length > 0) yield partial;
-      return;
+    if (g === null) return;
+    const b = new K6SampleBuilder(originMs, g);
+    let points = 0;
+    let failure: string | null = null;
+    let lastFlush = Date.now();
+    try {
+      for await (const line of followContainerLog(this.kube, this.r.testRun.metadata.namespace, podName, K6_CONTAINER, signal)) {
+        if (!line.startsWith('{')) continue;
+        b.addLine(line);
+        points++;
+        if (Date.now() - lastFlush >= POLL_MS) {
+          lastFlush = Date.now();
+          const partial = b.flush(Date.now() - OUTPUT_LAG_MS);
+          if (partial.samples.length > 0) yield partial;
+        }
+      }
+    } catch (err) {
+      failure = errorMessage(err);
     }
-    done.add(g);
     yield b.flush(Infinity, true);
-    const exit = pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
+    const now = await this.kube.core.readNamespacedPod({ name: podName, namespace: this.r.testRun.metadata.namespace }).catch(() => null);
+    const k6 = now?.status?.containerStatuses?.find((c) => c.name === K6_CONTAINER);
+    const exit = k6?.state?.terminated?.exitCode;
     if (exit === 99) {
       yield {
         type: 'expectations', generator: g,
         results: [{ phase: 'whole', metric: `k6 thresholds (runner ${g + 1} of ${this.n})`, bound: 'max', threshold: 0, thresholdText: 'all pass', measured: null, measuredText: 'crossed', verdict: 'failed', reason: `runner ${podName} exited 99: thresholds crossed on its own execution segment` }],
       };
-    } else if (phase === 'Failed') {
-      yield { type: 'error', generator: g, message: `k6 runner ${podName} failed (exit ${exit ?? 'unknown'})` };
+    } else if (failure || points === 0 || (exit !== undefined && exit !== 0)) {
+      const why = failure ?? (points === 0 ? `its log (container ${K6_CONTAINER}) held no k6 point` : `k6 exited ${exit}`);
+      yield { type: 'error', generator: g, message: `k6 runner ${podName}: ${why}` };
     }
     yield { type: 'done', generator: g, at: Date.now() };
   }

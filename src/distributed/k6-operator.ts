@@ -7,7 +7,7 @@ import { RUN_ID_LABEL } from './job-manifest.js';
  * k6-operator's TestRun (k6.io/v1alpha1), from the fields its documentation lists ("Configure
  * the TestRun CRD" and crd-generated.md): `parallelism` (runners, each given an equal execution
  * segment), `script.configMap.{name,file}`, `arguments` (one string, split on spaces by the
- * operator), `separate` (one runner per node), `runner.{image,env,metadata.labels}`. No
+ * operator), `separate` (one runner per node), `runner.{image,env,metadata.labels,resources,securityContext,containerSecurityContext}`. No
  * `cleanup: post`: crt reads the runners' logs after they finish, then deletes the TestRun.
  */
 export interface K6TestRun {
@@ -19,11 +19,16 @@ export interface K6TestRun {
     separate: boolean;
     script: { configMap: { name: string; file: string } };
     arguments: string;
-    runner: { image?: string; env: Array<{ name: string; value: string }>; metadata: { labels: Record<string, string> } };
+    runner: {
+      image?: string; env: Array<{ name: string; value: string }>; metadata: { labels: Record<string, string> };
+      resources: typeof RUNNER_RESOURCES; securityContext: Record<string, unknown>; containerSecurityContext: Record<string, unknown>;
+    };
   };
 }
 
 export const K6_SCRIPT_FILE = 'script.js';
+/** As crt's own workers: a CPU request to be placed where it can run, no CPU limit (throttling would be measured as latency). */
+export const RUNNER_RESOURCES = { requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '512Mi' } };
 
 /** A label value (and a k6 tag the operator's space-split keeps whole): [A-Za-z0-9._-], at most 63. */
 function safe(v: string): string {
@@ -60,6 +65,10 @@ export function renderK6TestRun(o: {
           ...(o.image ? { image: o.image } : {}),
           env: Object.entries(o.env ?? {}).map(([name, value]) => ({ name, value })),
           metadata: { labels },
+          resources: RUNNER_RESOURCES,
+          // the Pod Security Standard `restricted` (the grafana/k6 image runs as the numeric user 12345)
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true },
         },
       },
     },

@@ -39,6 +39,10 @@ export interface FaultContext {
    * cannot read: node-loss then assumes Kubernetes' defaults.
    */
   nodeTimings?: NodeDetectionTimings;
+  /** the step the fault was made from, when the run that injected it reverts it (its plan in memory) */
+  action?: ActionSpec;
+  /** a plan file a revert may read the step from when it has no `action` (`crt revert --plan`, the plan of `--revert-first`) */
+  planFile?: string;
 }
 
 /** What a node loss's duration depends on (kube-controller-manager's and kube-apiserver's flags). */

@@ -11,9 +11,12 @@ import type { FaultKind } from '../plan/schema-actions.js';
 
 export * from './fault.js';
 export { RUN_ID_LABEL, type NetworkCutData } from './network-cut.js';
-export { Journal, FileJournalStore, latestEntries, outstandingEntries, parseJournal, type JournalEntry, type JournalStore, type JournalStatus } from './journal.js';
+export { Journal, FileJournalStore, isOutstanding, latestEntries, outstandingEntries, parseJournal, type JournalEntry, type JournalStore, type JournalStatus } from './journal.js';
 export { adoptCluster, describeScope, entryScope, mergeJournals, type EntryScope } from './journal-merge.js';
-export { ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, JOURNAL_LABEL, clusterJournals, journalConfigMapName } from './journal-configmap.js';
+export {
+  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, JOURNAL_EXPIRES_ANNOTATION, JOURNAL_LABEL, JOURNAL_MAX_BYTES, JOURNAL_RETENTION_MS, JournalFullError, clusterJournals, compactJournal,
+  deleteExpiredJournals, journalConfigMapName, type ClusterJournal,
+} from './journal-configmap.js';
 
 /**
  * Every fault kind of the plan format, with its revert (`satisfies Record`: a kind added to the

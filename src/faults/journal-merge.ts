@@ -18,7 +18,11 @@ export function mergeJournals(configMap: readonly JournalEntry[], file: readonly
     if (group) group.push(e);
     else groups.set(e.id, [e]);
   }
-  const firstAt = (g: JournalEntry[]) => g.reduce((min, e) => (e.at < min ? e.at : min), g[0]!.at);
+  // a compacted journal (the cluster's) keeps only an entry's latest state: its intent time is intendedAt
+  const firstAt = (g: JournalEntry[]) => g.reduce((min, e) => {
+    const at = e.intendedAt ?? e.at;
+    return at < min ? at : min;
+  }, g[0]!.intendedAt ?? g[0]!.at);
   return [...groups.values()].sort((a, b) => firstAt(a).localeCompare(firstAt(b))).flat();
 }
 

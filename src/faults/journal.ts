@@ -13,6 +13,12 @@ export interface JournalEntry {
   step: string;
   fault: string;
   at: string;
+  /**
+   * When the entry was first written (its intent). The cluster's journal keeps only the latest state
+   * of each entry, so the order of intents (reverts go newest first) is read from here. Absent in
+   * entries of an older crt, whose journals keep every state, the intent first.
+   */
+  intendedAt?: string;
   status: JournalStatus;
   summary: string;
   targets: string[];
@@ -51,7 +57,12 @@ export function latestEntries(entries: readonly JournalEntry[]): JournalEntry[] 
  * `applied` or `revert-failed`, and they have a revert.
  */
 export function outstandingEntries(entries: readonly JournalEntry[]): JournalEntry[] {
-  return latestEntries(entries).filter((e) => e.revert !== null && (e.status === 'intended' || e.status === 'applied' || e.status === 'revert-failed'));
+  return latestEntries(entries).filter(isOutstanding);
+}
+
+/** Whether an entry's latest state still has something to revert. */
+export function isOutstanding(e: JournalEntry): boolean {
+  return e.revert !== null && (e.status === 'intended' || e.status === 'applied' || e.status === 'revert-failed');
 }
 
 /** Where journal entries are kept. The run folder's file now; the cluster's ConfigMap too when faults touch a cluster. */
@@ -112,10 +123,29 @@ export class Journal {
     return this.stores.map((s) => s.name);
   }
 
+  /**
+   * Records an intent in every store. When a store refuses it (the cluster's journal is full or cannot
+   * be written), the fault is not injected: the stores that took the intent are told so (`apply-failed`,
+   * nothing to revert), and the error is thrown.
+   */
   async intend(e: Pick<JournalEntry, 'caseId' | 'step' | 'fault' | 'summary' | 'targets' | 'revert'>): Promise<string> {
     const id = randomUUID();
     const cluster = this.cluster !== undefined ? { cluster: this.cluster } : {};
-    await this.write({ ...e, id, runId: this.runId, at: this.now().toISOString(), status: 'intended', ...cluster });
+    const at = this.now().toISOString();
+    const entry: JournalEntry = { ...e, id, runId: this.runId, at, intendedAt: at, status: 'intended', ...cluster };
+    this.latest.set(id, entry);
+    const took: JournalStore[] = [];
+    for (const store of this.stores) {
+      try {
+        await store.append(entry);
+        took.push(store);
+      } catch (err) {
+        const refused: JournalEntry = { ...entry, at: this.now().toISOString(), status: 'apply-failed', detail: `not injected: the ${store.name} journal refused the intent (${err instanceof Error ? err.message : String(err)})` };
+        this.latest.set(id, refused);
+        for (const s of took) await s.append(refused).catch(() => undefined);
+        throw err;
+      }
+    }
     return id;
   }
 

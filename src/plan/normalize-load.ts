@@ -104,11 +104,15 @@ export function normalizeLoad(
     k6Binary: doc.k6Binary?.includes('/') ? path.resolve(path.dirname(source.file), doc.k6Binary) : (doc.k6Binary ?? 'k6'),
     k6: { extraArgs: [...(doc.k6?.extraArgs ?? [])], env: { ...(doc.k6?.env ?? {}) } },
     distributed: doc.distributed
-      ? { generators: doc.distributed.generators, on: 'cluster', via: doc.distributed.via ?? 'job', image: doc.distributed.image ?? null, namespace: doc.distributed.namespace ?? 'default' }
+      ? { generators: doc.distributed.generators, on: 'cluster', via: doc.distributed.via ?? 'job', image: doc.distributed.image ?? null, namespace: doc.distributed.namespace ?? 'default',
+        startTimeoutMs: doc.distributed.startTimeout ? parseDuration(doc.distributed.startTimeout) : DEFAULT_DISTRIBUTED_START_TIMEOUT_MS }
       : null,
     location: location(source, at),
   };
 }
+
+/** Time distributed generators get to start: scheduling, an image pull on a cold node, a mesh sidecar. */
+export const DEFAULT_DISTRIBUTED_START_TIMEOUT_MS = 120_000;
 
 /** k6-only fields with another engine, a missing script file, distributed load without a cluster. */
 function checkEngineFields(

@@ -57,6 +57,7 @@ const loadFields = {
       via: Type.Optional(Type.Union([Type.Literal('job'), Type.Literal('k6-operator')], { 'x-expected': 'job or k6-operator', description: 'an Indexed Job of crt workers (default), or a k6-operator TestRun (engine k6)' })),
       image: Type.Optional(Type.String({ minLength: 1, description: 'container image of the workers (default: crt.io/crt:<version>, built from deploy/k8s/Dockerfile)' })),
       namespace: Type.Optional(Type.String({ minLength: 1, description: 'namespace the workers run in (default: default)' })),
+      startTimeout: Type.Optional(duration('how long the generators may take to be scheduled, pull their image and start (default 2m)')),
     }, { description: 'run the load from N generators inside the cluster, merged exactly into one result' }),
   ),
 };

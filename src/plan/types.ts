@@ -72,6 +72,8 @@ export interface DistributedSpec {
   /** container image of the workers; null: the default for this crt version */
   image: string | null;
   namespace: string;
+  /** how long the generators may take to be scheduled, pull their image and start; second 0 is when they do */
+  startTimeoutMs: number;
 }
 
 export interface ProbeSpec {

@@ -42,6 +42,8 @@ export interface RunServices {
 
 export interface CaseContext extends RunServices {
   planDir: string;
+  /** the plan file (absolute): exec reverts journal it to read their env: values from after a crash */
+  planFile?: string;
   /** the run's cluster kubeconfig: exec faults and command probes get it as KUBECONFIG */
   kubeconfig?: string;
   /** clients of the run's cluster, for Kubernetes faults and probes */
@@ -126,6 +128,7 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
     phase: () => (live.tracker && live.originMs !== undefined ? live.tracker.phaseAt(ctx.clock.now() - live.originMs) : 'baseline'),
     write: (records) => ctx.sinks.writeClusterSamples(records),
     writeEvents: (records) => ctx.sinks.writeClusterEvents(records),
+    problem: (detail) => events.emit({ kind: 'error', name: 'cluster-view', detail }),
   }) : null;
   /** the phase tracker, once the origin is known: the cluster watch starts before it */
   const live: { tracker?: PhaseTracker; originMs?: number } = {};
@@ -159,7 +162,7 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
   const tracker = new PhaseTracker(c.recovery, originMs);
   Object.assign(live, { tracker, originMs });
   const timeline = new Timeline(c.trigger, {
-    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.operator ? { operator: ctx.operator } : {}), ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}), clock: ctx.clock, log, journal: ctx.journal,
+    runId: ctx.runId, caseId: c.id, planDir: ctx.planDir, ...(ctx.planFile ? { planFile: ctx.planFile } : {}), ...(ctx.operator ? { operator: ctx.operator } : {}), ...(ctx.kubeconfig ? { kubeconfig: ctx.kubeconfig } : {}), ...(ctx.kube ? { kube: ctx.kube } : {}), clock: ctx.clock, log, journal: ctx.journal,
     // the case's clusterSettings over the plan's: what the embedded cluster runs with during the case
     ...(ctx.nodeTimings ? { nodeTimings: { ...ctx.nodeTimings.plan, ...(c.clusterSettings?.values ?? {}) } } : {}),
     emit: events.emit, signal: abort.signal, ...(ctx.permitInjection ? { permitInjection: ctx.permitInjection } : {}),

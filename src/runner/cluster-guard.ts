@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, UsageError, errorMessage } from '../core/errors.js';
 import {
-  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, adoptCluster, clusterJournals, entryScope, journalConfigMapName, outstandingEntries, parseJournal, type JournalEntry,
+  ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, adoptCluster, clusterJournals, deleteExpiredJournals, entryScope, journalConfigMapName, outstandingEntries, parseJournal, type JournalEntry,
 } from '../faults/index.js';
 import type { ClusterIdentity } from '../kube/index.js';
 import { RUN_FILES } from '../results/run-folder.js';
@@ -72,7 +72,7 @@ export async function guardClusterJournal(plan: Plan, cluster: ClusterSession, o
     journals = await clusterJournals(cluster.kube, namespace);
   } catch (err) {
     throw new EnvironmentError(`cannot read the crt journals (ConfigMaps labelled crt.io/journal in ${namespace}) at ${cluster.kube.server}: ${errorMessage(err)}`, {
-      hint: `crt keeps its revert journal in the cluster: it needs get, list, create and update on configmaps in ${namespace} (cluster.journalNamespace)`,
+      hint: `crt keeps its revert journal in the cluster: it needs get, list, create, update and delete on configmaps in ${namespace} (cluster.journalNamespace)`,
     });
   }
   checkJournalName(journals, o.runId, namespace);
@@ -107,7 +107,14 @@ export async function guardClusterJournal(plan: Plan, cluster: ClusterSession, o
   if (failed.length) {
     throw new EnvironmentError(`--revert-first: some reverts failed, the run does not start:\n  ${failed.join('\n  ')}`, { hint: 'fix the cause, then crt revert --all (with --force for objects changed since the fault, to put the state from before it back anyway)' });
   }
-  return new ConfigMapJournalStore(cluster.kube, namespace, o.runId);
+  await cleanExpiredJournals(cluster, journals.filter((j) => j.runId !== o.runId), o.deps);
+  return new ConfigMapJournalStore(cluster.kube, namespace, o.runId, () => o.deps.clock.wallNow());
+}
+
+/** Journals of fully reverted runs past their expiry are deleted; one that cannot be (no RBAC delete) is a warning, not a failure. */
+async function cleanExpiredJournals(cluster: ClusterSession, journals: Awaited<ReturnType<typeof clusterJournals>>, deps: RevertDeps): Promise<void> {
+  const deleted = await deleteExpiredJournals(cluster.kube, journals, deps.clock.wallNow(), (name, err) => deps.log.warn({ journal: name, err: errorMessage(err) }, 'cannot delete an expired journal ConfigMap'));
+  if (deleted.length) deps.log.info({ journals: deleted }, 'deleted the journals of fully reverted runs past their expiry');
 }
 
 /** Whether a sibling run folder's journal is of this cluster's run (a run of the same id on another cluster is not written to). */

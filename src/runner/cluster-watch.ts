@@ -1,12 +1,14 @@
-import { makeInformer, type CoreV1Event, type Informer, type KubernetesObject, type V1Deployment, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, Informer, KubernetesObject, V1DaemonSet, V1Deployment, V1Node, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import type { KubeClients } from '../kube/index.js';
+import { apiMessage, apiStatus, type KubeClients } from '../kube/index.js';
 import type { ClusterEventRecord, ClusterRecovery, ClusterSampleRecord, Layer, Phase } from '../results/types.js';
 import { KeyEvents } from './cluster-events.js';
+import { makeResilientInformer, type InformerSettings } from './cluster-watch-informer.js';
 
 type Sample = Omit<ClusterSampleRecord, 'run' | 'case' | 'layer' | 'phase'>;
+type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
 
 export interface ClusterWatchDeps {
   kube: KubeClients;
@@ -15,13 +17,21 @@ export interface ClusterWatchDeps {
   run: string;
   case: string;
   layer: Layer;
-  /** namespaces whose Deployments and pods are followed (the case's faults' and probes', or all of them); nodes always */
+  /** namespaces whose workloads (Deployments, StatefulSets, DaemonSets) and pods are followed (the case's faults' and probes', or all of them); nodes always */
   namespaces: readonly string[] | 'all';
   phase: () => Phase;
   write: (records: ClusterSampleRecord[]) => void;
   /** the key Kubernetes Events of those namespaces (all of them, node events included, for node faults) */
   writeEvents?: (records: ClusterEventRecord[]) => void;
+  /** a part of the view that cannot be had (RBAC refuses a list or a watch): said in the case, once per resource */
+  problem?: (message: string) => void;
+  /** the watches' stall watchdog and timeouts (tests shorten them) */
+  informer?: Omit<InformerSettings, 'clock'>;
 }
+
+/** A failed informer is restarted after this, doubled at each failure in a row up to RESTART_MAX_MS. */
+const RESTART_MS = 1000;
+const RESTART_MAX_MS = 30_000;
 
 const key = (s: Pick<Sample, 'kind' | 'subject'>) => `${s.kind}|${s.subject}`;
 
@@ -36,13 +46,16 @@ const key = (s: Pick<Sample, 'kind' | 'subject'>) => `${s.kind}|${s.subject}`;
  */
 export class ClusterWatch {
   private readonly informers: Informer<KubernetesObject>[] = [];
-  private readonly deployments = new Map<string, V1Deployment>();
+  private readonly workloads = new Map<string, Workload>();
   private readonly pods = new Map<string, V1Pod>();
   private readonly nodes = new Map<string, V1Node>();
   private readonly last = new Map<string, Sample>();
   /** every sample, in order, for the recovery computation */
   readonly samples: Sample[] = [];
+  /** what the view could not watch (RBAC), as said to the case */
+  readonly problems: string[] = [];
   private stopped = false;
+  private readonly stopping = new AbortController();
   /** false while the informers list: the first sample is taken once every list is in */
   private listed = false;
   private keyEvents: KeyEvents | null = null;
@@ -52,53 +65,86 @@ export class ClusterWatch {
   /** Lists and starts watching; resolves once the initial state is recorded. A failure is logged, not fatal. */
   async start(): Promise<void> {
     const { kc, apps, core } = this.d.kube;
-    const keep = (informer: Informer<KubernetesObject>) => {
-      informer.on('error', (err: unknown) => {
-        if (this.stopped) return;
-        this.d.log.warn({ err: errorMessage(err) }, 'cluster watch failed; restarting it');
-        setTimeout(() => void informer.start().catch(() => undefined), 1000);
-      });
-      this.informers.push(informer);
+    const settings: InformerSettings = { clock: this.d.clock, onStall: (path) => this.d.log.warn({ path }, 'cluster watch stalled; restarted with a new list'), ...this.d.informer };
+    const informer = <T extends KubernetesObject>(path: string, list: Parameters<typeof makeResilientInformer<T>>[2]) => {
+      const i = makeResilientInformer<T>(kc, path, list, settings);
+      this.keep(i, path);
+      return i;
     };
-    const watch = <T extends KubernetesObject>(informer: Informer<T>, store: Map<string, T>) => {
-      const id = (o: T) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+    const watch = <T extends KubernetesObject>(i: Informer<T>, store: Map<string, T>, prefix: string) => {
+      const id = (o: T) => `${prefix}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
       const upsert = (o: T) => {
         store.set(id(o), o);
         this.sample();
       };
-      informer.on('add', upsert);
-      informer.on('update', upsert);
-      informer.on('delete', (o) => {
+      i.on('add', upsert);
+      i.on('update', upsert);
+      i.on('delete', (o) => {
         store.delete(id(o));
         this.sample();
       });
-      keep(informer);
     };
-    const events = (informer: Informer<CoreV1Event>) => {
+    const events = (i: Informer<CoreV1Event>) => {
       const take = (e: CoreV1Event) => this.event(e);
-      informer.on('add', take);
-      informer.on('update', take);
-      keep(informer);
+      i.on('add', take);
+      i.on('update', take);
     };
     try {
       this.keyEvents = new KeyEvents(this.d.clock.wallNow());
+      // StatefulSets and DaemonSets count for "cluster recovered" where the cluster serves them (the embedded one does not)
+      const served = new Set((await apps.getAPIResources().catch((err: unknown) => {
+        this.d.log.warn({ err: errorMessage(err) }, 'cannot list the apps/v1 resources: StatefulSets and DaemonSets not watched');
+        return { resources: [] };
+      })).resources.map((r) => r.name));
+      const workloads = this.workloads as Map<string, KubernetesObject>;
       if (this.d.namespaces === 'all') {
-        watch(makeInformer(kc, '/apis/apps/v1/deployments', () => apps.listDeploymentForAllNamespaces()), this.deployments);
-        watch(makeInformer(kc, '/api/v1/pods', () => core.listPodForAllNamespaces()), this.pods);
-        if (this.d.writeEvents) events(makeInformer(kc, '/api/v1/events', () => core.listEventForAllNamespaces()));
+        watch(informer('/apis/apps/v1/deployments', () => apps.listDeploymentForAllNamespaces()), workloads, 'deployment');
+        if (served.has('statefulsets')) watch(informer('/apis/apps/v1/statefulsets', () => apps.listStatefulSetForAllNamespaces()), workloads, 'statefulset');
+        if (served.has('daemonsets')) watch(informer('/apis/apps/v1/daemonsets', () => apps.listDaemonSetForAllNamespaces()), workloads, 'daemonset');
+        watch(informer('/api/v1/pods', () => core.listPodForAllNamespaces()), this.pods, 'pod');
+        if (this.d.writeEvents) events(informer('/api/v1/events', () => core.listEventForAllNamespaces()));
       }
       for (const namespace of this.d.namespaces === 'all' ? [] : this.d.namespaces) {
-        watch(makeInformer(kc, `/apis/apps/v1/namespaces/${namespace}/deployments`, () => apps.listNamespacedDeployment({ namespace })), this.deployments);
-        watch(makeInformer(kc, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace })), this.pods);
-        if (this.d.writeEvents) events(makeInformer(kc, `/api/v1/namespaces/${namespace}/events`, () => core.listNamespacedEvent({ namespace })));
+        watch(informer(`/apis/apps/v1/namespaces/${namespace}/deployments`, () => apps.listNamespacedDeployment({ namespace })), workloads, 'deployment');
+        if (served.has('statefulsets')) watch(informer(`/apis/apps/v1/namespaces/${namespace}/statefulsets`, () => apps.listNamespacedStatefulSet({ namespace })), workloads, 'statefulset');
+        if (served.has('daemonsets')) watch(informer(`/apis/apps/v1/namespaces/${namespace}/daemonsets`, () => apps.listNamespacedDaemonSet({ namespace })), workloads, 'daemonset');
+        watch(informer(`/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace })), this.pods, 'pod');
+        if (this.d.writeEvents) events(informer(`/api/v1/namespaces/${namespace}/events`, () => core.listNamespacedEvent({ namespace })));
       }
-      watch(makeInformer(kc, '/api/v1/nodes', () => core.listNode()), this.nodes);
+      watch(informer('/api/v1/nodes', () => core.listNode()), this.nodes, 'node');
       await Promise.all(this.informers.map((i) => i.start()));
       this.listed = true;
       this.sample();
     } catch (err) {
       this.d.log.warn({ err: errorMessage(err) }, 'cannot watch the cluster: no cluster view for this case');
     }
+  }
+
+  /**
+   * Restarts an informer that failed, with back-off, unless the API server refuses crt the resource
+   * (401, 403): retrying cannot help, so the case says what the view misses and why, once.
+   */
+  private keep(informer: Informer<KubernetesObject>, path: string): void {
+    let failures = 0;
+    informer.on('add', () => (failures = 0));
+    informer.on('update', () => (failures = 0));
+    informer.on('error', (err: unknown) => {
+      if (this.stopped) return;
+      const status = apiStatus(err) ?? (err as { statusCode?: number } | null)?.statusCode;
+      if (status === 401 || status === 403) {
+        const why = apiStatus(err) ? apiMessage(err) : `${errorMessage(err)} (HTTP ${status})`;
+        const message = `cluster view: the API server refuses to list or watch ${path}: ${why}; ` +
+          'the case\'s cluster view and "cluster recovered" miss it: grant list and watch on it (deploy/k8s/rbac.yaml)';
+        this.problems.push(message);
+        this.d.log.error({ path, status }, 'cluster watch refused; not retried');
+        this.d.problem?.(message);
+        return;
+      }
+      const waitMs = Math.min(RESTART_MAX_MS, RESTART_MS * 2 ** failures++);
+      this.d.log.warn({ path, err: errorMessage(err), retryInMs: waitMs }, 'cluster watch failed; restarting it');
+      this.d.clock.sleep(waitMs, this.stopping.signal).then(() => informer.start(), () => undefined).catch(() => undefined);
+    });
+    this.informers.push(informer);
   }
 
   private event(e: CoreV1Event): void {
@@ -125,6 +171,7 @@ export class ClusterWatch {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     await Promise.all(this.informers.map((i) => i.stop().catch(() => undefined)));
   }
 
@@ -135,19 +182,13 @@ export class ClusterWatch {
     // restarts per deployment in one pass over the pods (this runs on every watched change)
     const restarts = new Map<string, number>();
     for (const p of this.pods.values()) {
-      const owner = ownerDeployment(p);
+      const owner = ownerWorkload(p);
       if (!owner) continue;
-      const subject = `deployment/${p.metadata?.namespace ?? ''}/${owner}`;
+      const subject = `${owner.kind}/${p.metadata?.namespace ?? ''}/${owner.name}`;
       restarts.set(subject, (restarts.get(subject) ?? 0) + (p.status?.containerStatuses ?? []).reduce((m, c) => m + (c.restartCount ?? 0), 0));
     }
-    for (const dep of this.deployments.values()) {
-      const subject = `deployment/${dep.metadata?.namespace ?? ''}/${dep.metadata?.name ?? ''}`;
-      current.push({
-        t, kind: 'workload', subject,
-        desired: dep.spec?.replicas ?? 1, ready: dep.status?.readyReplicas ?? 0, available: dep.status?.availableReplicas ?? 0,
-        restarts: restarts.get(subject) ?? 0,
-      });
-    }
+    // keyed by subject: `deployment/<ns>/<name>`, `statefulset/…`, `daemonset/…`
+    for (const [subject, w] of this.workloads) current.push({ t, kind: 'workload', subject, ...replicas(subject, w), restarts: restarts.get(subject) ?? 0 });
     if (this.nodes.size > 0) {
       const nodes = [...this.nodes.values()];
       const ready = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
@@ -194,10 +235,26 @@ export class ClusterWatch {
   }
 }
 
-/** The Deployment a pod belongs to: its ReplicaSet owner's name without the pod-template-hash. */
-function ownerDeployment(pod: V1Pod): string | undefined {
-  const rs = pod.metadata?.ownerReferences?.find((o) => o.kind === 'ReplicaSet')?.name;
+/** Desired, Ready and available pods of a workload, as `kubectl get` shows them. */
+function replicas(subject: string, w: Workload): Pick<Sample, 'desired' | 'ready' | 'available'> {
+  if (subject.startsWith('daemonset/')) {
+    const s = (w as V1DaemonSet).status;
+    return { desired: s?.desiredNumberScheduled ?? 0, ready: s?.numberReady ?? 0, available: s?.numberAvailable ?? 0 };
+  }
+  const d: V1Deployment | V1StatefulSet = w as V1Deployment | V1StatefulSet; // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- a DaemonSet was ruled out by its subject
+  return { desired: d.spec?.replicas ?? 1, ready: d.status?.readyReplicas ?? 0, available: d.status?.availableReplicas ?? 0 };
+}
+
+/**
+ * The workload a pod belongs to: a StatefulSet or DaemonSet owner as it is, a ReplicaSet owner's
+ * Deployment (the ReplicaSet's name without the pod-template-hash).
+ */
+export function ownerWorkload(pod: V1Pod): { kind: 'deployment' | 'statefulset' | 'daemonset'; name: string } | undefined {
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller !== false && ['ReplicaSet', 'StatefulSet', 'DaemonSet'].includes(o.kind));
+  if (!owner) return undefined;
+  if (owner.kind === 'StatefulSet') return { kind: 'statefulset', name: owner.name };
+  if (owner.kind === 'DaemonSet') return { kind: 'daemonset', name: owner.name };
   const hash = pod.metadata?.labels?.['pod-template-hash'];
-  if (!rs) return undefined;
-  return hash && rs.endsWith(`-${hash}`) ? rs.slice(0, -hash.length - 1) : rs.replace(/-[a-z0-9]+$/, '');
+  const rs = owner.name;
+  return { kind: 'deployment', name: hash && rs.endsWith(`-${hash}`) ? rs.slice(0, -hash.length - 1) : rs.replace(/-[a-z0-9]+$/, '') };
 }

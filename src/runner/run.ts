@@ -62,7 +62,7 @@ export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOpti
     if (!cluster || identity) o.journal.bindCluster(identity ?? null);
     if (cluster?.external) {
       const store = await guardClusterJournal(plan, cluster, {
-        runId: o.runId, dir: o.dir, revertFirst: o.revertFirst ?? false, ...(lease ? { lease } : {}), deps: { clock: o.clock, log: o.log, cwd: path.dirname(plan.file) }, ...(identity ? { identity } : {}),
+        runId: o.runId, dir: o.dir, revertFirst: o.revertFirst ?? false, ...(lease ? { lease } : {}), deps: { clock: o.clock, log: o.log, cwd: path.dirname(plan.file), planFile: plan.file }, ...(identity ? { identity } : {}),
         onRevert: (r) => o.observer.notice?.(`--revert-first: ${r.ok ? 'reverted' : 'REVERT FAILED'} ${describeEntry(r.entry)}: ${r.detail}`),
       });
       o.journal.addStore(store);
@@ -108,7 +108,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
       continue;
     }
     o.observer.caseStarted?.(c);
-    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), targets, ...(plan.sinks.influx ? { influx: plan.sinks.influx } : {}), ...(plan.cluster?.namespaces ? { namespaces: plan.cluster.namespaces } : {}), ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}), ...(cluster ? { kube: cluster.kube } : {}), ...(cluster?.nodeTimings ? { nodeTimings: cluster.nodeTimings } : {}) });
+    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), planFile: plan.file, targets, ...(plan.sinks.influx ? { influx: plan.sinks.influx } : {}), ...(plan.cluster?.namespaces ? { namespaces: plan.cluster.namespaces } : {}), ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}), ...(cluster ? { kube: cluster.kube } : {}), ...(cluster?.nodeTimings ? { nodeTimings: cluster.nodeTimings } : {}) });
     results.push(result);
     o.sinks.writeCaseResult(o.runId, result);
     revertFailures.push(...failed);

@@ -31,6 +31,7 @@ export interface TimelineDeps {
   runId: string;
   caseId: string;
   planDir: string;
+  planFile?: string;
   kubeconfig?: string;
   kube?: KubeClients;
   operator?: ManualOperator;
@@ -123,7 +124,7 @@ export class Timeline {
   }
 
   private context(action: ActionSpec): FaultContext {
-    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir, ...(this.d.kubeconfig ? { kubeconfig: this.d.kubeconfig } : {}), ...(this.d.kube ? { kube: this.d.kube } : {}), ...(this.d.operator ? { operator: this.d.operator } : {}), ...(this.d.nodeTimings ? { nodeTimings: this.d.nodeTimings } : {}) };
+    return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir, action, ...(this.d.planFile ? { planFile: this.d.planFile } : {}), ...(this.d.kubeconfig ? { kubeconfig: this.d.kubeconfig } : {}), ...(this.d.kube ? { kube: this.d.kube } : {}), ...(this.d.operator ? { operator: this.d.operator } : {}), ...(this.d.nodeTimings ? { nodeTimings: this.d.nodeTimings } : {}) };
   }
 
   private async inject(action: ActionSpec): Promise<void> {

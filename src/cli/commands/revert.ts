@@ -6,7 +6,7 @@ import { systemClock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import {
   ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, adoptCluster, clusterJournals, describeScope, entryScope, mergeJournals,
-  outstandingEntries, parseJournal, type JournalEntry, type JournalStore,
+  deleteExpiredJournals, outstandingEntries, parseJournal, type ClusterJournal, type JournalEntry, type JournalStore,
 } from '../../faults/index.js';
 import { clusterIdentity, describeCluster, kubeClients, type ClusterIdentity, type KubeClients } from '../../kube/index.js';
 import { loadPlan } from '../../plan/index.js';
@@ -69,8 +69,8 @@ export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger):
   const { kube, kubeconfig, namespace, why } = connect(flags);
   const identity = kube ? await readIdentity(kube, flags.list, io) : undefined;
   const runs = readRunFolders(flags.out);
-  if (kube) await readClusterJournals(kube, namespace, identity, runs, flags.out, io);
-  else io.stderr.write(`note: no cluster (${why}); using the run folders under ${flags.out} only\n`);
+  const journals = kube ? await readClusterJournals(kube, namespace, identity, runs, flags.out, io) : [];
+  if (!kube) io.stderr.write(`note: no cluster (${why}); using the run folders under ${flags.out} only\n`);
   // a run in progress (its cluster lease is live) reverts its own faults: its journal is not touched
   const live = kube && !flags.force ? await runInProgress(kube, namespace, Date.now()) : null;
   const inProgress = (runId: string) => (live?.runId === runId ? `in progress on ${live.host} since ${live.startedAt} (its lease ${describeExpiry(live, Date.now())})` : null);
@@ -90,6 +90,7 @@ export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger):
     });
   }
   if (pending.length === 0) {
+    if (kube) await cleanExpiredJournals(kube, journals, io);
     io.stderr.write('nothing to revert\n');
     return ExitCode.passed;
   }
@@ -99,13 +100,20 @@ export async function revertCommand(flags: RevertFlags, io: CliIO, log: Logger):
   let changed = 0;
   for (const p of pending) {
     if (p.mine.length > 0 && !refused.includes(p)) {
-      const reports = await revertRun(p, { kube, kubeconfig, identity, force: flags.force }, log, io);
+      const reports = await revertRun(p, { kube, kubeconfig, identity, force: flags.force, ...(flags.plan ? { planFile: path.resolve(flags.plan) } : {}) }, log, io);
       changed += reports.filter((r) => r.changed).length;
       failed += reports.filter((r) => !r.ok && !r.changed).length;
     }
     writeNotTouched(p, identity, io);
   }
+  if (kube) await cleanExpiredJournals(kube, journals, io);
   return summarize(pending, { failed, changed, inProgress: refused.length, connected: identity }, flags, io);
+}
+
+/** The journals of fully reverted runs past their expiry (JOURNAL_RETENTION_MS) are deleted; `--list` deletes nothing. */
+async function cleanExpiredJournals(kube: KubeClients, journals: readonly ClusterJournal[], io: CliIO): Promise<void> {
+  const deleted = await deleteExpiredJournals(kube, journals, Date.now(), (name, err) => io.stderr.write(`warning: cannot delete the expired journal ${name}: ${errorMessage(err)}\n`));
+  if (deleted.length) io.stderr.write(`deleted ${deleted.length} journal ConfigMap(s) of fully reverted runs past their expiry: ${deleted.join(', ')}\n`);
 }
 
 /** The connected cluster's identity; `--list` goes on without it (entries of every cluster then listed as elsewhere). */
@@ -120,16 +128,19 @@ async function readIdentity(kube: KubeClients, listOnly: boolean, io: CliIO): Pr
 }
 
 /** Adds the cluster's journal ConfigMaps to `runs` (a warning when they cannot be read: the run folders are used alone). */
-async function readClusterJournals(kube: KubeClients, namespace: string | null, identity: ClusterIdentity | undefined, runs: Map<string, RunJournal>, out: string, io: CliIO): Promise<void> {
+async function readClusterJournals(kube: KubeClients, namespace: string | null, identity: ClusterIdentity | undefined, runs: Map<string, RunJournal>, out: string, io: CliIO): Promise<ClusterJournal[]> {
   try {
-    for (const j of await clusterJournals(kube, namespace)) {
+    const journals = await clusterJournals(kube, namespace);
+    for (const j of journals) {
       const run = runs.get(j.runId) ?? { runId: j.runId, fileEntries: [], configMapEntries: [] };
       run.configMapEntries = identity ? adoptCluster(j.entries, identity) : j.entries;
       run.configMapNamespace = j.namespace;
       runs.set(j.runId, run);
     }
+    return journals;
   } catch (err) {
     io.stderr.write(`warning: cannot read the journal ConfigMaps at ${kube.server}: ${errorMessage(err)} — using the run folders under ${out} only\n`);
+    return [];
   }
 }
 
@@ -165,7 +176,7 @@ function notTouched(e: JournalEntry): string {
   return scope.kind === 'unknown' ? `${describeScope(scope)}: not reverted unless --force` : `${describeScope(scope)}: not touched from here`;
 }
 
-async function revertRun(p: Pending, c: { kube: KubeClients | undefined; kubeconfig: string | undefined; identity: ClusterIdentity | undefined; force: boolean }, log: Logger, io: CliIO): Promise<RevertReport[]> {
+async function revertRun(p: Pending, c: { kube: KubeClients | undefined; kubeconfig: string | undefined; identity: ClusterIdentity | undefined; force: boolean; planFile?: string }, log: Logger, io: CliIO): Promise<RevertReport[]> {
   const stores: JournalStore[] = [];
   // a run folder of the same run id on another cluster is not written to
   if (p.run.file && !p.run.fileEntries.some((e) => entryScope(e, c.identity).kind === 'elsewhere')) stores.push(new FileJournalStore(p.run.file));
@@ -173,7 +184,7 @@ async function revertRun(p: Pending, c: { kube: KubeClients | undefined; kubecon
   const journal = new Journal(p.run.runId, stores, undefined, p.entries);
   io.stderr.write(`run ${p.run.runId}: ${p.mine.length} to revert\n`);
   return revertJournalEntries(p.mine, journal, {
-    clock: systemClock, log, cwd: process.cwd(), force: c.force, ...(c.kube ? { kube: c.kube } : {}), ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
+    clock: systemClock, log, cwd: process.cwd(), force: c.force, ...(c.planFile ? { planFile: c.planFile } : {}), ...(c.kube ? { kube: c.kube } : {}), ...(c.kubeconfig ? { kubeconfig: c.kubeconfig } : {}),
   }, (r) => io.stderr.write(`  ${r.ok ? 'reverted' : r.changed ? 'CHANGED ' : 'FAILED  '} ${r.entry.caseId}/${r.entry.step} ${r.entry.fault}: ${r.detail}\n`));
 }
 

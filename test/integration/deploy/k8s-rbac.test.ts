@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
+import { kubeClients, writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
 import { LocalCluster, type AuditRecord } from '../../../src/localcluster/index.js';
 import type { RunResult } from '../../../src/results/types.js';
 import { crt } from '../../helpers/cli.js';
@@ -20,6 +20,10 @@ const UNRECORDABLE = [
   { verb: 'get', apiGroup: 'apps', resource: 'statefulsets/scale', why: 'scale statefulset/x: the embedded cluster serves no StatefulSets' },
   { verb: 'patch', apiGroup: 'apps', resource: 'statefulsets/scale', why: 'scale statefulset/x: the embedded cluster serves no StatefulSets' },
   { verb: 'get', apiGroup: 'apps', resource: 'daemonsets', why: 'node-drain reads the DaemonSet of a DaemonSet pod: the embedded cluster serves no DaemonSets' },
+  ...['list', 'watch'].flatMap((verb) => [
+    { verb, apiGroup: 'apps', resource: 'statefulsets', why: 'the cluster view: the embedded cluster serves no StatefulSets' },
+    { verb, apiGroup: 'apps', resource: 'daemonsets', why: 'the cluster view: the embedded cluster serves no DaemonSets' },
+  ]),
 ];
 
 /** The system under test of the run: two small Deployments (fast to start and stop), a budget, an HPA, and crt's namespace. */
@@ -169,9 +173,15 @@ describe('deploy/k8s/rbac.yaml against the API calls crt makes', function () {
     await cluster.applyFiles([path.join(tmp.dir, 'manifest.yaml')]);
     await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 30_000 });
     await writeFile(path.join(tmp.dir, 'plan.yaml'), PLAN);
+    // the journal of an earlier night, fully reverted and past its expiry: crt revert deletes it
+    await kubeClients({ kubeconfig: path.join(tmp.dir, 'kubeconfig') }).core.createNamespacedConfigMap({ namespace: 'crt', body: {
+      metadata: { name: 'crt-journal-nightly-0', labels: { 'crt.io/journal': 'true', 'crt.io/journal-done': 'true' }, annotations: { 'crt.io/run-id': 'nightly-0', 'crt.io/expires-at': '2026-01-01T00:00:00.000Z' } },
+      data: { 'journal.jsonl': '' },
+    } });
     // what the CronJob runs: first revert what an earlier night left, then the run compared with the last good one
     const revert = await crt(['revert', '--all', '--plan', 'plan.yaml'], { cwd: tmp.dir, timeoutMs: 30_000 });
     expect(revert.code, revert.stderr).to.equal(0);
+    expect(revert.stderr).to.include('deleted 1 journal ConfigMap(s) of fully reverted runs past their expiry: crt/crt-journal-nightly-0');
     // --dry-run resolves every fault against the cluster, reading only
     const dry = await crt(['run', 'plan.yaml', '--dry-run'], { cwd: tmp.dir, timeoutMs: 30_000 });
     expect(dry.code, dry.stderr).to.equal(0);

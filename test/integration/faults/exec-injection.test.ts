@@ -31,7 +31,10 @@ describe('exec faults and command probes: environment values are data, never she
     await tmp.remove();
   });
 
-  const load = async (): Promise<Plan> => {
+  const planFile = () => path.join(tmp.dir, 'plan.yaml');
+  /** a literal value under a name that does not look secret: the journal must not hold it either */
+  const DSN = 'postgres://app:literal-SECRET-2@db:5432/app';
+  const load = async (dsn = DSN): Promise<Plan> => {
     const file = path.join(tmp.dir, 'plan.yaml');
     await writeFile(file, `apiVersion: crt/v1
 metadata: {name: inject}
@@ -43,11 +46,11 @@ layers:
       conditions:
         - {probe: command, name: check, command: "printf '%s' \${NAME} > probe.txt; test -n \\"$SECRET\\"", env: {SECRET: "\${DB_PW}"}}
       trigger:
-        - {at: 0s, fault: exec, name: inject, command: "printf '%s' \${NAME} > applied.txt; printf '%s' \\"$DB_PASSWORD\\" > env.txt", revertCommand: "printf '%s' '\${NAME}' > reverted.txt", env: {DB_PASSWORD: "\${DB_PW}"}}
+        - {at: 0s, fault: exec, name: inject, command: "printf '%s' \${NAME} > applied.txt; printf '%s' \\"$DB_PASSWORD\\" > env.txt", revertCommand: "printf '%s' '\${NAME}' > reverted.txt; printf '%s' \\"$DSN\\" > dsn.txt", env: {DB_PASSWORD: "\${DB_PW}", DSN: "${dsn}"}}
 `);
     return loadPlan(file, process.env).plan;
   };
-  const ctx = (): FaultContext => ({ runId: 'r1', caseId: 'LOG-01', step: 'inject', clock: systemClock, log: silentLogger, signal: new AbortController().signal, planDir: tmp.dir });
+  const ctx = (more: Partial<FaultContext> = {}): FaultContext => ({ runId: 'r1', caseId: 'LOG-01', step: 'inject', clock: systemClock, log: silentLogger, signal: new AbortController().signal, planDir: tmp.dir, ...more });
   const read = (name: string) => readFile(path.join(tmp.dir, name), 'utf8');
   const pwned = async () => (await readdir(tmp.dir)).filter((f) => f.startsWith('pwned'));
 
@@ -60,16 +63,37 @@ layers:
     expect(await pwned()).to.deep.equal([]);
   });
 
-  it('journals the revert with names, not values, and reverts with the values of the environment', async () => {
+  it('journals the revert with names, not values, and reverts with the values of the step in memory and of the environment', async () => {
     const action = (await load()).cases[0]!.trigger[0]!;
-    const planned = await faultDefinition('exec')!.create(action).plan(ctx());
+    const planned = await faultDefinition('exec')!.create(action).plan(ctx({ planFile: planFile() }));
     const record = JSON.parse(JSON.stringify(planned.revert)) as Record<string, unknown>;
-    expect(JSON.stringify(record)).to.not.include('db-pw-SECRET-1').and.not.include('pwned');
-    expect(record).to.deep.include({ command: `printf '%s' ''"\${NAME}"'' > reverted.txt`, needs: ['NAME', 'DB_PW'] });
-    expect(record.env).to.deep.include({ DB_PASSWORD: '${DB_PW}' });
-    await faultDefinition('exec')!.revert(record as never, ctx());
+    expect(JSON.stringify(record)).to.not.include('db-pw-SECRET-1').and.not.include('literal-SECRET-2').and.not.include('pwned');
+    expect(record).to.deep.include({ needs: ['NAME', 'DB_PW'], envNames: ['DB_PASSWORD', 'DSN'], planFile: planFile() });
+    expect(record).to.not.have.property('env');
+    await faultDefinition('exec')!.revert(record as never, ctx({ action }));
     expect(await read('reverted.txt')).to.equal(HOSTILE);
+    expect(await read('dsn.txt')).to.equal(DSN);
     expect(await pwned()).to.deep.equal([]);
+  });
+
+  it('after a crash, reads the env: values again from the plan file the journal names', async () => {
+    const action = (await load()).cases[0]!.trigger[0]!;
+    const record = JSON.parse(JSON.stringify((await faultDefinition('exec')!.create(action).plan(ctx({ planFile: planFile() }))).revert)) as never;
+    await faultDefinition('exec')!.revert(record, ctx());
+    expect(await read('dsn.txt')).to.equal(DSN);
+  });
+
+  it('refuses to revert from a plan whose env: changed since the fault, naming the variables, and runs nothing', async () => {
+    const action = (await load()).cases[0]!.trigger[0]!;
+    const record = JSON.parse(JSON.stringify((await faultDefinition('exec')!.create(action).plan(ctx({ planFile: planFile() }))).revert)) as never;
+    await load('postgres://app:other@db2:5432/app');
+    const err = await faultDefinition('exec')!.revert(record, ctx()).then(() => null, (e: unknown) => e);
+    expect(err).to.be.instanceOf(FaultError);
+    expect((err as Error).message).to.equal(
+      `revert \`printf '%s' ''"\${NAME}"'' > reverted.txt; printf '%s' "$DSN" > dsn.txt\` needs the values of its env: DB_PASSWORD, DSN, which the journal does not keep (names only): `
+      + `${planFile()}: its revertCommand or env: changed since the fault; run crt revert --plan <the run's plan, as it was>`,
+    );
+    expect(await readdir(tmp.dir)).to.not.include('reverted.txt');
   });
 
   it('refuses to revert when a variable it needs is gone, naming it, and runs nothing', async () => {
@@ -77,10 +101,10 @@ layers:
     const record = (await faultDefinition('exec')!.create(action).plan(ctx())).revert!;
     delete process.env.DB_PW;
     delete process.env.NAME;
-    const err = await faultDefinition('exec')!.revert(record, ctx()).then(() => null, (e: unknown) => e);
+    const err = await faultDefinition('exec')!.revert(record, ctx({ action })).then(() => null, (e: unknown) => e);
     expect(err).to.be.instanceOf(FaultError);
     expect((err as Error).message).to.equal(
-      `revert \`printf '%s' ''"\${NAME}"'' > reverted.txt\` needs NAME, DB_PW from the environment, which are not set: export them and run crt revert again`,
+      `revert \`printf '%s' ''"\${NAME}"'' > reverted.txt; printf '%s' "$DSN" > dsn.txt\` needs NAME, DB_PW from the environment, which are not set: export them and run crt revert again`,
     );
     expect(await readdir(tmp.dir)).to.not.include('reverted.txt');
   });

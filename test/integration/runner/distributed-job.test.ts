@@ -34,8 +34,33 @@ describe('distributed load engine: crt workers in an Indexed Job', function () {
     await tmp.remove();
   });
 
+  it('gives up at distributed.startTimeout when the workers never run, naming why, deletes the Job and sends nothing', async () => {
+    const spec = loadSpec({ generators: 1, stages: [stage({ connections: 1, rateRps: 5, durationMs: 1000 })], distributed: { generators: 1, on: 'cluster', via: 'job', image: 'registry.example/none:1', namespace: 'default', startTimeoutMs: 3000 } });
+    const engine = new DistributedJobEngine(kube, spec.distributed!, 'run-1');
+    const started = Date.now();
+    const err = await engine.prepare({ spec, targetName: 't', url: server.url, headers: {} }, { maxStageMs: 60_000, log: silentLogger, caseId: 'DIST-03' }).then(() => null, (e: unknown) => e);
+    expect((err as Error).message, String(err)).to.match(/^the 1 load workers did not all run within distributed.startTimeout \(3 s\): after 3\.0 s, 0 of 1 running \(crt-load-dist-03-[a-z0-9]+-0-[a-z0-9]+: Pending \((ErrImagePull|ImagePullBackOff)/);
+    expect(Date.now() - started).to.be.below(10_000);
+    expect(await jobs()).to.deep.equal([]);
+    expect(server.count).to.equal(0);
+  });
+
+  it('returns from the start when the workers really start: second 0 (and the faults timed from it) is their first request', async () => {
+    await server.close();
+    let firstAt = 0;
+    server = await startServer((_req, res) => {
+      firstAt ||= Date.now();
+      res.end('ok');
+    });
+    const spec = loadSpec({ generators: 2, stages: [stage({ connections: 2, rateRps: 20, durationMs: 1000 })], distributed: { generators: 2, on: 'cluster', via: 'job', image: null, namespace: 'default', startTimeoutMs: 120_000 } });
+    const prepared = await new DistributedJobEngine(kube, spec.distributed!, 'run-1').prepare({ spec, targetName: 't', url: server.url, headers: {} }, { maxStageMs: 60_000, log: silentLogger, caseId: 'DIST-04' });
+    const originAt = Date.now();
+    for await (const m of prepared.start(performance.timeOrigin + performance.now(), new AbortController().signal)) void m;
+    expect(firstAt - originAt).to.be.within(-50, 300);
+  });
+
   async function run(generators: number, durationMs: number, abortAfterMs?: number, servedBy: string | null = null) {
-    const spec = loadSpec({ generators, servedBy, stages: [stage({ connections: 4, rateRps: 20, durationMs })], distributed: { generators, on: 'cluster', via: 'job', image: null, namespace: 'default' } });
+    const spec = loadSpec({ generators, servedBy, stages: [stage({ connections: 4, rateRps: 20, durationMs })], distributed: { generators, on: 'cluster', via: 'job', image: null, namespace: 'default', startTimeoutMs: 120_000 } });
     const engine = new DistributedJobEngine(kube, spec.distributed!, 'run-1');
     const prepared = await engine.prepare({ spec, targetName: 't', url: server.url, headers: {} }, { maxStageMs: 60_000, log: silentLogger, caseId: 'DIST-02' });
     const controller = new AbortController();

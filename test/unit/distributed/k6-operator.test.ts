@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { renderK6TestRun, runnerEnv, runnerIndex, samplesFromRunnerLogs } from '../../../src/distributed/index.js';
 import { decodeHistogram } from '../../../src/results/histogram.js';
 import type { LoadSample } from '../../../src/results/types.js';
+import { restrictedViolations } from '../../helpers/pod-security.js';
 
 const fixtures = fileURLToPath(new URL('../../../../test/fixtures/k6/', import.meta.url));
 
@@ -26,12 +27,17 @@ describe('k6-operator TestRun rendering', () => {
     expect(testRun.spec.arguments).to.equal('--out json=- --tag run=2026-11-23T10-00-demo --tag case=LOG-01 --quiet');
   });
 
-  it('sets the runner image, environment and crt labels', () => {
+  it('sets the runner image, environment, crt labels, resources and a securityContext that the restricted Pod Security Standard admits', () => {
     expect(testRun.spec.runner).to.deep.equal({
       image: 'registry.local/k6-disruptor:v1',
       env: [{ name: 'TARGET', value: 'http://gateway.demo.svc' }],
       metadata: { labels: { 'crt.io/run-id': '2026-11-23T10-00-demo', 'crt.io/case': 'LOG-01', 'app.kubernetes.io/managed-by': 'crt' } },
+      resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true },
     });
+    const r = testRun.spec.runner;
+    expect(restrictedViolations({ securityContext: r.securityContext }, [{ name: 'k6', securityContext: r.containerSecurityContext }])).to.deep.equal([]);
     expect(testRun.metadata.labels['crt.io/run-id']).to.equal('2026-11-23T10-00-demo');
   });
 

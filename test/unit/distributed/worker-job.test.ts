@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { renderWorkerJob, workerJobName } from '../../../src/distributed/job-manifest.js';
 import { formatWorkerLine, parseWorkerLine, type WorkerConfig } from '../../../src/load/worker.js';
 import { loadSpec } from '../../helpers/load.js';
+import { restrictedViolations } from '../../helpers/pod-security.js';
 import { sample } from '../../helpers/samples.js';
 
 const config: WorkerConfig = { url: 'http://127.0.0.1:8080/', headers: {}, spec: loadSpec(), startAtMs: 1_700_000_000_000, maxStageMs: 60_000 };
@@ -21,6 +22,15 @@ describe('distributed load: the Indexed Job of crt workers', () => {
     expect(JSON.parse(pod.containers[0]!.env![0]!.value!)).to.deep.equal(config);
     expect(job.metadata?.labels?.['crt.io/run-id']).to.equal('r1');
     expect(job.spec!.template.metadata?.labels?.['crt.io/load-job']).to.equal('crt-load-c-1');
+  });
+
+  it('gives the workers resources and a securityContext that the restricted Pod Security Standard admits', () => {
+    const pod = renderWorkerJob({ name: 'crt-load-c-1', namespace: 'load', image: 'i', generators: 1, runId: 'r1', caseId: 'C-1', config, deadlineSec: 120 }).spec!.template.spec!;
+    expect(restrictedViolations(pod, pod.containers)).to.deep.equal([]);
+    expect(restrictedViolations({}, [{ name: 'bare' }]), 'the check can fail').to.have.length(4);
+    expect(pod.securityContext).to.deep.include({ runAsUser: 1000, runAsNonRoot: true });
+    expect(pod.containers[0]!.name).to.equal('worker');
+    expect(pod.containers[0]!.resources).to.deep.equal({ requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '512Mi' } });
   });
 
   it('carries a worker\'s messages as marked JSON lines, the final watermark included', () => {

@@ -21,7 +21,7 @@ describe('load/fd-limit: the generator out of file descriptors', () => {
     const load = (over: Partial<LoadSpec>) => ({ engine: 'autocannon', generators: 3, stages: [stage(10), stage(400)], distributed: null, ...over }) as Pick<LoadSpec, 'engine' | 'generators' | 'stages' | 'distributed'>;
     expect(localConnections(load({}) as LoadSpec)).to.equal(1200);
     expect(localConnections(load({ engine: 'k6' }) as LoadSpec)).to.equal(0);
-    expect(localConnections(load({ distributed: { generators: 2, on: 'cluster', via: 'job', image: null, namespace: 'crt' } }) as LoadSpec)).to.equal(0);
+    expect(localConnections(load({ distributed: { generators: 2, on: 'cluster', via: 'job', image: null, namespace: 'crt' , startTimeoutMs: 120_000 } }) as LoadSpec)).to.equal(0);
   });
 
   it('names EMFILE, the limit, the count and what to do', () => {

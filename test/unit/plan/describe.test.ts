@@ -19,7 +19,7 @@ describe('describeBound', () => {
 
 describe('describeLoad for k6 and distributed loads', () => {
   it('names the engine k6 and the workers of a distributed load', () => {
-    const dist = { generators: 3, on: 'cluster' as const, via: 'job' as const, image: null, namespace: 'default' };
+    const dist = { generators: 3, on: 'cluster' as const, via: 'job' as const, image: null, namespace: 'default', startTimeoutMs: 120_000 };
     expect(describeLoad(loadSpec({ url: 'http://gw/', generators: 3, distributed: dist, stages: [stage({ rateRps: 20, connections: 5, durationMs: 3000 })] })))
       .to.equal('GET http://gw/ — open model: 3 workers in the cluster, each 20 req/s over 5 connections for 3s');
     expect(describeLoad(loadSpec({ url: 'http://gw/', engine: 'k6', stages: [stage({ connections: 4, durationMs: 2000 })] })))

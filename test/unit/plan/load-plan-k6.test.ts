@@ -53,10 +53,10 @@ describe('loadPlan: k6 and distributed loads', () => {
   });
 
   it('makes each worker of a distributed load a generator, via job by default', async () => {
-    const l = await loads(kase('A', '{target: api, rate: 10, duration: 5s, distributed: {generators: 4, on: cluster}}') + kase('B', '{target: api, engine: k6, connections: 2, duration: 5s, distributed: {generators: 2, on: cluster, via: k6-operator, image: grafana/k6:1.0.0, namespace: load}}'));
+    const l = await loads(kase('A', '{target: api, rate: 10, duration: 5s, distributed: {generators: 4, on: cluster}}') + kase('B', '{target: api, engine: k6, connections: 2, duration: 5s, distributed: {generators: 2, on: cluster, via: k6-operator, image: grafana/k6:1.0.0, namespace: load, startTimeout: 5m}}'));
     expect(l.A?.generators).to.equal(4);
-    expect(l.A?.distributed).to.deep.equal({ generators: 4, on: 'cluster', via: 'job', image: null, namespace: 'default' });
-    expect(l.B?.distributed).to.deep.equal({ generators: 2, on: 'cluster', via: 'k6-operator', image: 'grafana/k6:1.0.0', namespace: 'load' });
+    expect(l.A?.distributed).to.deep.equal({ generators: 4, on: 'cluster', via: 'job', image: null, namespace: 'default', startTimeoutMs: 120_000 });
+    expect(l.B?.distributed).to.deep.equal({ generators: 2, on: 'cluster', via: 'k6-operator', image: 'grafana/k6:1.0.0', namespace: 'load', startTimeoutMs: 300_000 });
   });
 
   it('refuses via: k6-operator without engine k6, and via: job with it', async () => {
