@@ -162,6 +162,8 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .option('--node-monitor-grace-period <duration>', 'heartbeat silence before a node goes Unknown and gets the unreachable taint (default 50s)', duration)
     .option('--node-monitor-period <duration>', 'how often the node lifecycle controller checks heartbeats (default 5s)', duration)
     .option('--default-toleration-seconds <n>', 'how long pods stay on an unreachable node before eviction (default 300)', (v) => Number(v))
+    .addOption(new Option('--control-plane <kind>', 'builtin: crt\'s own API server; kubernetes: the real etcd, kube-apiserver, controller-manager and scheduler '
+      + '(crt cluster install; root, for network namespaces); auto: kubernetes when it can run here, else builtin').choices(['builtin', 'kubernetes', 'auto']).default('builtin'))
     .action(async (flags: ClusterUpFlags) => {
       const { clusterUp } = await import('./commands/cluster.js');
       setCode(await clusterUp(flags, io, argv.slice(2)));

@@ -132,6 +132,9 @@ export const ClusterSchema = strictObject({
   local: Type.Optional(
     strictObject({
       nodes: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+      controlPlane: Type.Optional(Type.Union([Type.Literal('builtin'), Type.Literal('kubernetes'), Type.Literal('auto')], {
+        description: 'builtin (default): crt\'s own API server; kubernetes: the real etcd, kube-apiserver, kube-controller-manager and kube-scheduler (crt cluster install; root); auto: kubernetes when it can run here, else builtin',
+      })),
       manifests: Type.Optional(Type.Array(NonEmptyString)),
       settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     }),

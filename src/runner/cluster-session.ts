@@ -2,8 +2,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
-import { kubeClients, serviceUrl, writeEmbeddedKubeconfig, type KubeClients } from '../kube/index.js';
-import { LocalCluster } from '../localcluster/index.js';
+import { kubeClients, serviceUrl, type KubeClients } from '../kube/index.js';
+import { embeddedCluster } from '../localcluster/index.js';
 import type { NodeTimings } from '../localcluster/node/node-timings.js';
 import type { Plan } from '../plan/types.js';
 
@@ -20,6 +20,8 @@ export interface ClusterSession {
   kube: KubeClients;
   /** The URL at which this machine reaches a Service port. */
   serviceUrl(namespace: string, name: string, port?: string): Promise<string>;
+  /** the embedded cluster's control plane and why (`auto` that fell back says why); absent on a kubeconfig cluster */
+  controlPlane?: string;
   /** the embedded cluster's node-failure detection, which cases may change (`clusterSettings:`); absent on a kubeconfig cluster */
   nodeTimings?: NodeTimingControl;
   close(): Promise<void>;
@@ -59,7 +61,8 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   const settings = localSettings(doc.local.settings ?? {}, plan.display);
   const flags = flagSettings(doc.local.settings ?? {}, plan.display);
   const nodes = doc.local.nodes ?? 3;
-  const cluster = new LocalCluster({
+  const cluster = await embeddedCluster({
+    controlPlane: doc.local.controlPlane ?? 'builtin', onProgress: progress,
     nodes, stateDir: path.join(runDir, 'cluster'), keepState: true, log: log.child({ component: 'embedded-cluster' }),
     ...(settings.heartbeat ? { heartbeatMs: settings.heartbeat } : {}),
     ...(settings.nodeMonitorGracePeriod ? { nodeMonitorGracePeriodMs: settings.nodeMonitorGracePeriod } : {}),
@@ -76,9 +79,9 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   });
   const kubeconfig = path.join(runDir, 'kubeconfig');
   try {
-    progress(`starting the embedded cluster (${nodes} nodes)…`);
-    const url = await cluster.start();
-    await writeEmbeddedKubeconfig(kubeconfig, url);
+    progress(`starting the embedded cluster (${nodes} nodes, ${cluster.controlPlaneNote})…`);
+    await cluster.start();
+    await cluster.writeKubeconfig(kubeconfig);
     const files = (doc.local.manifests ?? []).map((m) => path.resolve(path.dirname(plan.file), m));
     if (files.length) {
       const applied = await cluster.applyFiles(files);
@@ -92,7 +95,9 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   }
   const k: KubeClients = kubeClients({ kubeconfig });
   return {
-    description: `embedded cluster (${nodes} node${nodes === 1 ? '' : 's'})`,
+    // which control plane is part of what was tested: say it, and why when auto fell back to builtin
+    description: `embedded cluster (${nodes} node${nodes === 1 ? '' : 's'}${doc.local.controlPlane && doc.local.controlPlane !== 'builtin' ? `, ${cluster.controlPlaneNote}` : ''})`,
+    controlPlane: cluster.controlPlaneNote,
     kubeconfig,
     external: false,
     context: k.kc.getCurrentContext(),

@@ -11,6 +11,12 @@ export interface ClusterState {
   kubeconfig: string;
   startedAt: string;
   demo: boolean;
+  /** `builtin` or `kubernetes` (absent: written by an older crt, builtin) */
+  controlPlane?: string;
+  /** why this control plane (auto that fell back says why) */
+  controlPlaneNote?: string;
+  /** where the node power and link switches answer (absent: at `url`) */
+  switchBase?: string;
 }
 
 export function statePaths(dir: string): { state: string; kubeconfig: string; stateDir: string; log: string } {

@@ -6,8 +6,8 @@ import { pino } from 'pino';
 import { EnvironmentError, UsageError } from '../../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 import { createLogger } from '../../core/log.js';
-import { kubeClients, serviceUrl, writeEmbeddedKubeconfig } from '../../kube/index.js';
-import { LocalCluster, demoManifestPath, installKubernetes, killLeftovers } from '../../localcluster/index.js';
+import { kubeClients, serviceUrl } from '../../kube/index.js';
+import { demoManifestPath, embeddedCluster, installKubernetes, killLeftovers, type ControlPlaneChoice } from '../../localcluster/index.js';
 import type { CliIO } from '../io.js';
 import { alive, clearState, readState, statePaths, writeState } from './cluster-state.js';
 import { stopOrphans } from './orphans.js';
@@ -24,6 +24,8 @@ export interface ClusterUpFlags {
   nodeMonitorGracePeriod?: number;
   nodeMonitorPeriod?: number;
   defaultTolerationSeconds?: number;
+  /** builtin (default), kubernetes or auto */
+  controlPlane?: ControlPlaneChoice;
 }
 
 /** `crt cluster up`: runs the embedded cluster in the foreground until SIGINT/SIGTERM, or detached. */
@@ -37,26 +39,32 @@ export async function clusterUp(flags: ClusterUpFlags, io: CliIO, argv: readonly
   if (flags.detach) return detach(flags, io, argv);
   stopOrphans(io);
   const log = createLogger(pino.destination({ dest: paths.log, sync: false, mkdir: true }), flags.logLevel);
-  const cluster = new LocalCluster({
+  const cluster = await embeddedCluster({
+    controlPlane: flags.controlPlane ?? 'builtin',
     nodes: flags.nodes, stateDir: paths.stateDir, port: flags.port, log,
     ...(flags.heartbeat !== undefined ? { heartbeatMs: flags.heartbeat } : {}),
     ...(flags.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriod } : {}),
     ...(flags.nodeMonitorPeriod !== undefined ? { nodeMonitorPeriodMs: flags.nodeMonitorPeriod } : {}),
     ...(flags.defaultTolerationSeconds !== undefined ? { defaultTolerationSeconds: flags.defaultTolerationSeconds } : {}),
+    onProgress: (line) => io.stderr.write(`${line}\n`),
   });
+  io.stderr.write(`control plane: ${cluster.controlPlaneNote}\n`);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
     const url = await cluster.start();
-    await writeEmbeddedKubeconfig(paths.kubeconfig, url);
+    await cluster.writeKubeconfig(paths.kubeconfig);
     if (flags.demo) {
       io.stderr.write('applying the demo (gateway → customer-service → store) and waiting for it…\n');
       await cluster.applyFiles([demoManifestPath]);
       await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 120_000, signal: stop.signal });
     }
-    await writeState(flags.dir, { pid: process.pid, url, nodes: flags.nodes, stateDir: paths.stateDir, kubeconfig: paths.kubeconfig, startedAt: new Date().toISOString(), demo: flags.demo });
+    await writeState(flags.dir, {
+      pid: process.pid, url, nodes: flags.nodes, stateDir: paths.stateDir, kubeconfig: paths.kubeconfig, startedAt: new Date().toISOString(), demo: flags.demo,
+      controlPlane: cluster.controlPlane, controlPlaneNote: cluster.controlPlaneNote, switchBase: cluster.switchBase,
+    });
     const gateway = flags.demo ? await cluster.serviceAddress('demo', 'gateway') : undefined;
     io.stdout.write(usage(url, flags, paths.kubeconfig, gateway?.nodePort));
     if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
@@ -140,6 +148,7 @@ export async function clusterStatus(flags: { dir: string }, io: CliIO): Promise<
   const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
   const running = pods.items.filter((p) => p.status?.phase === 'Running').length;
   io.stdout.write(`embedded cluster: running (pid ${state.pid}, API ${state.url}, since ${state.startedAt})\n`);
+  io.stdout.write(`  control plane ${state.controlPlaneNote ?? 'builtin control plane'}\n`);
   io.stdout.write(`  kubeconfig   ${state.kubeconfig}\n  nodes        ${ready}/${nodes.items.length} Ready\n  pods         ${running}/${pods.items.length} Running\n`);
   for (const d of deploys.items) {
     io.stdout.write(`  deployment   ${d.metadata?.namespace}/${d.metadata?.name} ${d.status?.availableReplicas ?? 0}/${d.spec?.replicas ?? 0} available\n`);
@@ -169,7 +178,7 @@ export async function clusterNode(name: string, state: NodeSwitchState, flags: {
   if (!running || !alive(running.pid)) throw new EnvironmentError(`no embedded cluster is running from ${flags.dir}`, { hint: 'crt cluster up --detach starts one' });
   const link = state === 'link-down' || state === 'link-up';
   const [what, value] = link ? ['link', state.slice('link-'.length)] : ['power', state];
-  const res = await fetch(`${running.url}/crt/v1/nodes/${encodeURIComponent(name)}/${what}`, {
+  const res = await fetch(`${running.switchBase ?? running.url}/crt/v1/nodes/${encodeURIComponent(name)}/${what}`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: value }),
   });
   const body = await res.json() as { state?: string; killedPids?: number[]; cutConnections?: number; message?: string };

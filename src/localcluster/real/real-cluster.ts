@@ -58,6 +58,7 @@ export class RealCluster {
   private readonly forwards: LoopbackForward[] = [];
   private proxies: ApiServiceProxies | undefined;
   private switches: http.Server | undefined;
+  private switchUrl = '';
   private readonly servers: Server[] = [];
   private apiUrl = '';
   private kubeconfigFile = '';
@@ -84,6 +85,11 @@ export class RealCluster {
   /** The admin kubeconfig (system:masters) with the loopback URL. */
   get kubeconfig(): string {
     return this.kubeconfigFile;
+  }
+
+  /** Where crt's power and link switches of the nodes answer (`<base>/crt/v1/nodes/<node>/power`). */
+  get switchBase(): string {
+    return this.switchUrl;
   }
 
   get nodeTimings(): NodeTimings {
@@ -191,7 +197,7 @@ export class RealCluster {
       });
     }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const base = (this.switchUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     const core = kc.makeApiClient(CoreV1Api);
     for (const n of this.nodes) {
       await core.patchNode({ name: n.name, body: { metadata: { annotations: { [NODE_SWITCH_ANNOTATION]: base } } } }, mergePatch());
