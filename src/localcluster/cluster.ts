@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { EnvironmentError, silentLogger, UsageError } from '../core/index.js';
+import { EnvironmentError, silentLogger, systemClock, UsageError } from '../core/index.js';
 import { ApiServer } from './apiserver/api-server.js';
 import { AUDIT_FILE_ENV, auditFileWriter, type AuditListener } from './apiserver/audit.js';
 import { evictionHandler } from './apiserver/eviction.js';
@@ -276,9 +276,14 @@ export class LocalCluster {
     return applyObjects(this.store, this.store.registry, objects);
   }
 
-  /** Resolves when every Deployment (of the given namespaces) is available and rolled out. */
-  waitUntilAvailable(opts: AvailabilityOptions): Promise<void> {
-    return waitUntilAvailable(this.store, opts);
+  /**
+   * Resolves when every Deployment (of the given namespaces) is available and rolled out, and the
+   * endpoint propagation delay has passed since, so that the Service proxies route to those pods.
+   */
+  async waitUntilAvailable(opts: AvailabilityOptions): Promise<void> {
+    await waitUntilAvailable(this.store, opts);
+    const lagMs = this.opts.endpointPropagationDelayMs ?? DEFAULT_ENDPOINT_PROPAGATION_DELAY_MS;
+    if (lagMs > 0) await systemClock.sleep(lagMs, opts.signal);
   }
 
   /** Where a Service is reachable from this machine: its ClusterIP and port (and node port if any). */

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../core/index.js';
 import type { KObject } from '../api/types.js';
@@ -59,6 +60,8 @@ export class ServiceProxies {
   ) {
     this.propagationDelayMs = options.propagationDelayMs ?? 0;
     this.clock = options.clock ?? systemClock;
+    // one listener per Endpoints change in flight: a rollout has dozens at once
+    setMaxListeners(Infinity, this.stopped.signal);
   }
 
   start(): void {
