@@ -10,7 +10,7 @@ import { ClusterLogs } from './cluster-logs.js';
 import { ControllerManager } from './controllers/controller-manager.js';
 import { otherClusters } from './leftovers.js';
 import { applyObjects, readManifests, type AppliedObject } from './manifests.js';
-import { AddressPool, NodeLinks, type CniProfile, type Gate, type NodeLossTraffic } from './network/index.js';
+import { AddressPool, NodeLinks, type CniProfile, type Gate, type NodeLossTraffic, type ServiceProxy } from './network/index.js';
 import { NodeAgent } from './node/node-agent.js';
 import { defaultTolerationSeconds } from './node/default-toleration-seconds.js';
 import type { NodeCapacity } from './node/node-object.js';
@@ -207,8 +207,14 @@ export class LocalCluster {
       propagationDelayMs: this.opts.endpointPropagationDelayMs ?? DEFAULT_ENDPOINT_PROPAGATION_DELAY_MS,
     }));
     const cni = this.cni;
+    const everyProxy = (): ServiceProxy[] => [...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())];
     if (enforced && cni !== 'keep') {
-      policies.onChange(() => policies.cutDenied([...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())], links.holds, cni));
+      policies.onChange(() => {
+        policies.cutDenied(everyProxy(), links.holds, cni);
+        // OVN lets a flow through again once no ACL drops it: black-holed connections resume
+        if (cni === 'drop') policies.resumeAllowed(everyProxy(), (conn) => links.severed(conn.srcIp, conn.backend.ip));
+      });
+      if (cni === 'drop') links.stillBlocked = (conn) => policies.denyConnection(conn) !== undefined;
     }
     this.proxies.start();
     const count = this.opts.nodes ?? 3;

@@ -51,10 +51,21 @@ export class NodeLinks {
     return count;
   }
 
-  /** Brings a node's link back: new connections cross again (those held meanwhile stay held). */
-  up(node: string): void {
-    this.#down.delete(node);
+  /**
+   * Brings a node's link back: new connections cross again, and the established ones it black-holed
+   * resume (what their ends sent meanwhile is delivered) unless `stillBlocked` says something else
+   * drops them; those the gate dropped when new stay held. Returns how many resumed.
+   */
+  up(node: string): number {
+    if (!this.#down.delete(node)) return 0;
+    const free = (conn: ConnectionInfo): boolean => !this.severed(conn.srcIp, conn.backend.ip) && !this.stillBlocked(conn);
+    let count = 0;
+    for (const proxy of this.proxies()) count += proxy.resume(free);
+    return count;
   }
+
+  /** Whether something other than a lost node drops a connection's packets (a CNI dropping a denied flow); set by the cluster. */
+  stillBlocked: (conn: ConnectionInfo) => boolean = () => false;
 
   /** Whether `gate()` dropped this connection: it is held until its client gives up, and no cut resets it. */
   readonly holds = (conn: ConnectionInfo): boolean => this.#held.has(conn);

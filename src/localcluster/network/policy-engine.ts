@@ -107,6 +107,16 @@ export class NetworkPolicyEngine {
     return count;
   }
 
+  /**
+   * Resumes the connections of `proxies` black-holed before (`cutDenied` with `drop`) that the policies
+   * allow again, unless `blocked` says something else drops them (a lost link); returns how many.
+   */
+  resumeAllowed(proxies: Iterable<ServiceProxy>, blocked: (conn: ConnectionInfo) => boolean = () => false): number {
+    let count = 0;
+    for (const proxy of proxies) count += proxy.resume((conn) => !blocked(conn) && this.denyConnection(conn) === undefined);
+    return count;
+  }
+
   /** `deny` for a proxied connection: from its caller to the backend pod it was sent to (a pod gate's backend is its own pod). */
   denyConnection(conn: ConnectionInfo): Denial | undefined {
     return this.deny({ srcIp: conn.srcIp, dstIp: conn.backend.ip, dstPort: conn.backend.port });

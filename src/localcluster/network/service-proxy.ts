@@ -2,6 +2,7 @@ import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 import { silentLogger, type Logger } from '../../core/index.js';
 import { isLoopbackIPv4, parseIPv4, unmapIPv4 } from './ipv4.js';
 import { forward, hold, reset } from './splice.js';
+import { Suspension } from './suspension.js';
 
 /** One endpoint of a Service port: a pod IP and its target port. */
 export interface Backend {
@@ -68,8 +69,10 @@ interface Tracked {
   upstream: Socket | null;
   /** unjoins client and upstream (set once forwarding starts) */
   detach: (() => void) | null;
-  /** dropped by the gate or black-holed: held until its ends give up, never reset or black-holed again */
+  /** dropped by the gate or black-holed: held until its ends give up (or `resume`), never reset or black-holed again */
   held: boolean;
+  /** what a black-holed connection's ends sent meanwhile, until `resume` */
+  suspension: Suspension | null;
 }
 
 /**
@@ -156,9 +159,8 @@ export class ServiceProxy {
   /**
    * Black-holes every forwarded connection whose info matches, as a network that starts dropping its
    * packets: from now on neither end hears from the other — no byte, no FIN, no reset, even when the
-   * backend's process dies — and each end is held open until it gives up (its own timeout). A held
-   * connection does not come back: a real TCP connection would, if the network healed before its
-   * retransmissions gave up, but a client that timed out meanwhile has closed it anyway. Returns how many.
+   * backend's process dies — and each end waits for its own timeout. What they send meanwhile is kept
+   * for `resume` (see Suspension). Returns how many.
    */
   blackHole(predicate: (conn: ConnectionInfo) => boolean): number {
     let count = 0;
@@ -166,11 +168,30 @@ export class ServiceProxy {
       if (conn.held || !predicate(conn.info)) continue;
       conn.held = true;
       conn.detach?.();
-      hold(conn.client);
-      if (conn.upstream) hold(conn.upstream);
+      conn.detach = null;
+      if (conn.upstream) conn.suspension = new Suspension(conn.client, conn.upstream);
+      else hold(conn.client);
       count++;
     }
     this.#blackHoled += count;
+    return count;
+  }
+
+  /**
+   * The network carries the black-holed connections that match again (a link back, a policy gone):
+   * what each end sent meanwhile is delivered and forwarding resumes, as TCP retransmissions get
+   * through once a partition heals; an end that gave up meanwhile has its peer reset. Connections the
+   * gate dropped when they were new stay held (their client gave up on the handshake). Returns how many.
+   */
+  resume(predicate: (conn: ConnectionInfo) => boolean): number {
+    let count = 0;
+    for (const conn of this.#conns) {
+      if (!conn.suspension || !predicate(conn.info)) continue;
+      conn.detach = conn.suspension.resume();
+      conn.suspension = null;
+      conn.held = false;
+      count++;
+    }
     return count;
   }
 
@@ -211,7 +232,7 @@ export class ServiceProxy {
       srcIp: unmapIPv4(client.remoteAddress), srcPort: client.remotePort ?? 0,
       dstIp: unmapIPv4(client.localAddress ?? ''), dstPort: client.localPort ?? 0, backend,
     };
-    const conn: Tracked = { info, client, upstream: null, detach: null, held: false };
+    const conn: Tracked = { info, client, upstream: null, detach: null, held: false, suspension: null };
     this.#conns.add(conn);
     client.once('close', () => this.#conns.delete(conn));
     const verdict = this.#admit(info);

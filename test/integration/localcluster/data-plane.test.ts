@@ -159,7 +159,7 @@ describe('The embedded data plane, as unforgiving as a real one', function () {
     cluster.store.delete('apps/deployments', 'dp', 'big');
   });
 
-  it('black-holes an established connection a new NetworkPolicy denies (cni drop): no reset, no answer', async () => {
+  it('black-holes an established connection a new NetworkPolicy denies (cni drop): no reset, no answer, until the policy goes', async () => {
     const conn = await keepAlive(service.host, service.port);
     cluster.store.create('networking.k8s.io/networkpolicies', 'dp', {
       apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-web', namespace: 'dp' }, spec: { podSelector: { matchLabels: { app: 'web' } } },
@@ -169,9 +169,11 @@ describe('The embedded data plane, as unforgiving as a real one', function () {
       conn.socket.write('GET / HTTP/1.1\r\nHost: dp\r\n\r\n');
       expect(await closesWithin(conn.closed, CLIENT_TIMEOUT_MS), 'the established one is not reset').to.equal(false);
       expect(conn.answers(), 'and its second request gets no answer').to.equal(1);
+      cluster.store.delete('networking.k8s.io/networkpolicies', 'dp', 'deny-web');
+      await until('the second request answered once the policy is gone (the flow resumes)', () => conn.answers() === 2, 5000);
     } finally {
       conn.socket.destroy();
-      cluster.store.delete('networking.k8s.io/networkpolicies', 'dp', 'deny-web');
+      if (cluster.store.peek('networking.k8s.io/networkpolicies', 'dp', 'deny-web')) cluster.store.delete('networking.k8s.io/networkpolicies', 'dp', 'deny-web');
     }
     await until('the Service answers again', async () => (await get(service.host, service.port)).startsWith('web-'), 10_000);
   });
@@ -201,6 +203,8 @@ describe('The embedded data plane, as unforgiving as a real one', function () {
       expect(await closesWithin(conn.closed, CLIENT_TIMEOUT_MS), 'the established connection is not reset').to.equal(false);
       expect(conn.answers(), 'nor answered').to.equal(1);
       expect(await get(ip, 8080), 'a new connection to the pod IP').to.equal('timeout');
+      agent.powerOn();
+      expect(await closesWithin(conn.closed, 5000), 'reset once the machine is back: its process is gone').to.equal(true);
     } finally {
       conn.socket.destroy();
       agent.powerOn();

@@ -82,6 +82,31 @@ describe('NodeLinks: a node whose link is down', function () {
     await until(() => proxy.stats().activeConnections === 1);
   });
 
+  it('resumes a black-holed connection when the link is back, delivering what was sent meanwhile, as TCP does after a short partition', async () => {
+    const outside = await connect();
+    await outside.waitFor('a1\n');
+    expect(links.down('node-a', [NODE_A])).to.equal(1);
+    outside.socket.write('sent during the partition\n');
+    // a round trip on another connection: had the bytes crossed, they would be back by now
+    const sameNode = await connect(POD_A2);
+    await sameNode.waitFor('a1\n');
+    expect(outside.text, 'nothing crossed while the link was down').to.equal('a1\n');
+    expect(links.up('node-a'), 'resumed').to.equal(1);
+    await outside.waitFor('sent during the partition\n');
+    outside.socket.write('after\n');
+    await outside.waitFor('after\n');
+  });
+
+  it('resets the backend end of a black-holed connection whose client gave up during the partition, once the link is back', async () => {
+    const outside = await connect();
+    await outside.waitFor('a1\n');
+    links.down('node-a', [NODE_A]);
+    outside.socket.resetAndDestroy();
+    await until(() => backend.sockets.size === 1 && proxy.stats().activeConnections === 1);
+    links.up('node-a');
+    await until(() => backend.sockets.size === 0);
+  });
+
   it('with traffic reset, resets the established connections across the partition, keeps those within the node, and drops new ones until the link is up', async () => {
     links = new NodeLinks(() => [proxy], 'reset');
     await proxy.close();
