@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { EnvironmentError, silentLogger } from '../core/index.js';
+import { EnvironmentError, silentLogger, systemClock, UsageError } from '../core/index.js';
 import { ApiServer } from './apiserver/api-server.js';
 import { AUDIT_FILE_ENV, auditFileWriter, type AuditListener } from './apiserver/audit.js';
 import { evictionHandler } from './apiserver/eviction.js';
@@ -10,9 +10,10 @@ import { ClusterLogs } from './cluster-logs.js';
 import { ControllerManager } from './controllers/controller-manager.js';
 import { otherClusters } from './leftovers.js';
 import { applyObjects, readManifests, type AppliedObject } from './manifests.js';
-import { AddressPool, NodeLinks, type Gate } from './network/index.js';
+import { AddressPool, NodeLinks, type CniProfile, type Gate, type NodeLossTraffic, type ServiceProxy } from './network/index.js';
 import { NodeAgent } from './node/node-agent.js';
 import { defaultTolerationSeconds } from './node/default-toleration-seconds.js';
+import type { NodeCapacity } from './node/node-object.js';
 import { checkNodeTimings, DEFAULT_NODE_TIMINGS, type NodeTimings } from './node/node-timings.js';
 import type { BackoffOptions } from './runtime/backoff.js';
 import { serviceAdmission } from './services/service-admission.js';
@@ -45,10 +46,38 @@ export interface LocalClusterOptions {
   /** Container restart back-off (default 10 s doubling to 5 min, as the kubelet's). */
   backoff?: BackoffOptions;
   /**
-   * Whether a NetworkPolicy change also resets the established connections it now denies (default
-   * true). Real CNIs differ: some keep flows they already track open until they end, as false does.
+   * What the CNI does to an established connection a NetworkPolicy starts denying (default `keep`,
+   * as Calico and Antrea with conntrack; `drop` black-holes it, as OVN-Kubernetes; `reset` resets it,
+   * as no common CNI does). New connections a policy denies are dropped whatever the profile.
+   */
+  cni?: CniProfile;
+  /**
+   * The former switch for `cni`: true is `reset`, false is `keep`. Giving both, differently, is an error.
+   * @deprecated use `cni`
    */
   networkPolicyCutEstablished?: boolean;
+  /**
+   * What a powered-off node or a lost link does to traffic (default `drop`: packets go nowhere,
+   * established connections hang and new ones get no answer, so clients wait for their timeouts, as
+   * on a real network; `reset`: an instant TCP reset instead, which makes node loss look cheap).
+   */
+  nodeLossTraffic?: NodeLossTraffic;
+  /**
+   * How long an Endpoints change takes to reach the Service proxies (default 1000 ms; a real cluster's
+   * EndpointSlice → kube-proxy path takes 0.1–2 s in-cluster, more behind cloud load balancers). A
+   * deleted pod gets its SIGTERM while the proxies still send it new connections for this long.
+   */
+  endpointPropagationDelayMs?: number;
+  /**
+   * How long a pod stays ContainerCreating before its containers start (default 500 ms): sandbox,
+   * CNI setup and a cached image pull of a real kubelet; more for images that must be pulled.
+   */
+  podStartDelayMs?: number;
+  /**
+   * What each node offers the scheduler, which fits pods' resource requests into it (NodeResourcesFit):
+   * default this machine's cpus and memory, and 110 pods, on every node.
+   */
+  nodeCapacity?: NodeCapacity;
   /**
    * Whether NetworkPolicies are enforced at all (default true). false stores them and enforces
    * nothing, like a CNI without NetworkPolicy support (flannel): what crt's cut verification detects.
@@ -77,6 +106,22 @@ export interface LocalClusterOptions {
 
 const ZONES = 'abcdefghijklmnopqrstuvwxyz';
 
+/** Endpoints → kube-proxy lag of a real cluster in-cluster: 0.1–2 s; 1 s is its middle. */
+export const DEFAULT_ENDPOINT_PROPAGATION_DELAY_MS = 1000;
+/** A real kubelet's sandbox, CNI setup and cached image: a few hundred ms. */
+export const DEFAULT_POD_START_DELAY_MS = 500;
+
+/** `cni` from the options, `networkPolicyCutEstablished` read as the profile it meant. */
+export function cniProfile(opts: Pick<LocalClusterOptions, 'cni' | 'networkPolicyCutEstablished'>): CniProfile {
+  const legacy = opts.networkPolicyCutEstablished === undefined ? undefined : opts.networkPolicyCutEstablished ? 'reset' : 'keep';
+  if (opts.cni !== undefined && legacy !== undefined && opts.cni !== legacy) {
+    throw new UsageError(`networkPolicyCutEstablished: ${String(opts.networkPolicyCutEstablished)} says cni ${legacy}, but cni is ${opts.cni}`, {
+      hint: 'give cni alone (keep, drop or reset): networkPolicyCutEstablished is its former spelling',
+    });
+  }
+  return opts.cni ?? legacy ?? 'keep';
+}
+
 function definedOnly(partial: Partial<NodeTimings>): Partial<NodeTimings> {
   return Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
 }
@@ -104,9 +149,11 @@ export class LocalCluster {
   private stopping: Promise<void> | undefined;
   private readonly log: Logger;
   private timings: NodeTimings;
+  private readonly cni: CniProfile;
 
   constructor(private readonly opts: LocalClusterOptions) {
     this.log = opts.log ?? silentLogger;
+    this.cni = cniProfile(opts);
     this.timings = {
       heartbeatMs: opts.heartbeatMs ?? DEFAULT_NODE_TIMINGS.heartbeatMs,
       nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs ?? DEFAULT_NODE_TIMINGS.nodeMonitorPeriodMs,
@@ -154,21 +201,34 @@ export class LocalCluster {
     };
     const enforced = this.opts.networkPolicyEnforced ?? true;
     // a node's lost link drops traffic whether or not NetworkPolicies are enforced
-    const links = new NodeLinks(() => [...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())]);
+    const links = new NodeLinks(() => [...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())], this.opts.nodeLossTraffic ?? 'drop');
     const gate: Gate = links.gate(enforced ? policies.gate : () => 'allow');
-    const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), gate, privateAddress));
-    if (enforced && (this.opts.networkPolicyCutEstablished ?? true)) {
-      policies.onChange(() => policies.cutDenied([...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())], links.holds));
+    const proxies = (this.proxies = new ServiceProxies(store, this.log.child({ component: 'kube-proxy' }), gate, privateAddress, {
+      propagationDelayMs: this.opts.endpointPropagationDelayMs ?? DEFAULT_ENDPOINT_PROPAGATION_DELAY_MS,
+    }));
+    const cni = this.cni;
+    const everyProxy = (): ServiceProxy[] => [...proxies.proxies(), ...nodes.flatMap((n) => n.gateProxies())];
+    if (enforced && cni !== 'keep') {
+      policies.onChange(() => {
+        policies.cutDenied(everyProxy(), links.holds, cni);
+        // OVN lets a flow through again once no ACL drops it: black-holed connections resume
+        if (cni === 'drop') policies.resumeAllowed(everyProxy(), (conn) => links.severed(conn.srcIp, conn.backend.ip));
+      });
+      if (cni === 'drop') links.stillBlocked = (conn) => policies.denyConnection(conn) !== undefined;
     }
     this.proxies.start();
     const count = this.opts.nodes ?? 3;
     for (let i = 1; i <= count; i++) {
       const agent = new NodeAgent({
         store, stateDir: this.opts.stateDir, log: this.log.child({ node: `node-${i}` }),
-        node: { name: `node-${i}`, ip: `127.1.0.${i}`, podCIDR: `127.10.${i}.0/24`, zone: `zone-${ZONES[(i - 1) % ZONES.length]}` },
+        node: {
+          name: `node-${i}`, ip: `127.1.0.${i}`, podCIDR: `127.10.${i}.0/24`, zone: `zone-${ZONES[(i - 1) % ZONES.length]}`,
+          ...(this.opts.nodeCapacity ? { capacity: this.opts.nodeCapacity } : {}),
+        },
         ...(this.opts.podGates ?? true ? { gates: { bindCIDR: `127.11.${i}.0/24`, gate } } : {}), links,
         heartbeatMs: timings.heartbeatMs,
         ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+        podStartDelayMs: this.opts.podStartDelayMs ?? DEFAULT_POD_START_DELAY_MS,
       });
       agent.start();
       this.nodes.push(agent);
@@ -222,9 +282,14 @@ export class LocalCluster {
     return applyObjects(this.store, this.store.registry, objects);
   }
 
-  /** Resolves when every Deployment (of the given namespaces) is available and rolled out. */
-  waitUntilAvailable(opts: AvailabilityOptions): Promise<void> {
-    return waitUntilAvailable(this.store, opts);
+  /**
+   * Resolves when every Deployment (of the given namespaces) is available and rolled out, and the
+   * endpoint propagation delay has passed since, so that the Service proxies route to those pods.
+   */
+  async waitUntilAvailable(opts: AvailabilityOptions): Promise<void> {
+    await waitUntilAvailable(this.store, opts);
+    const lagMs = this.opts.endpointPropagationDelayMs ?? DEFAULT_ENDPOINT_PROPAGATION_DELAY_MS;
+    if (lagMs > 0) await systemClock.sleep(lagMs, opts.signal);
   }
 
   /** Where a Service is reachable from this machine: its ClusterIP and port (and node port if any). */

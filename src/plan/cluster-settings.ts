@@ -1,4 +1,5 @@
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, formatDuration, isDuration, parseDuration } from '../core/units.js';
+import { DATA_PLANE_SETTINGS, dataPlaneOptions, isDataPlaneSetting } from '../localcluster/data-plane-settings.js';
 import { DEFAULT_NODE_TIMINGS, NODE_TIMINGS_HINT, nodeTimingProblems, type NodeTimings } from '../localcluster/node/node-timings.js';
 import type { FileSet } from './files.js';
 import type { CaseClusterSettingsDoc, PlanDoc } from './schema.js';
@@ -115,4 +116,20 @@ export function normalizeClusterSettings(doc: CaseClusterSettingsDoc | undefined
 /** The plan key of a timing (`heartbeatMs` → `heartbeat`). */
 export function settingName(key: keyof NodeTimings): NodeTimingSetting {
   return SETTING_OF[key];
+}
+
+/**
+ * The data-plane keys of `cluster.local.settings` (endpointPropagationDelay, cni, nodeCpu, …), each
+ * checked where it is written: the embedded cluster reads them at start, so a run would trip on a bad one.
+ */
+export function checkDataPlaneSettings(doc: PlanDoc, source: YamlSource, files: FileSet): void {
+  const settings = (doc.cluster?.local?.settings ?? {}) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(settings)) {
+    if (!isDataPlaneSetting(key)) continue;
+    try {
+      dataPlaneOptions({ [key]: value }, source.display);
+    } catch {
+      files.error(source, ['cluster', 'local', 'settings', key], `cluster.local.settings.${key} must be ${DATA_PLANE_SETTINGS[key]}, not ${JSON.stringify(value)}`);
+    }
+  }
 }

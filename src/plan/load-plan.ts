@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PlanError, type Problem } from '../core/errors.js';
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, formatDuration, parseDuration, parsePercent } from '../core/units.js';
 import { LAYERS, type Layer } from '../results/types.js';
-import { normalizeClusterSettings, planNodeTimings } from './cluster-settings.js';
+import { checkDataPlaneSettings, normalizeClusterSettings, planNodeTimings } from './cluster-settings.js';
 import { normalizeExpect, parseAbortRule } from './expectations.js';
 import { FileSet } from './files.js';
 import { MAX_EXPANDED_BYTES, exceedsSize } from './read-file.js';
@@ -59,7 +59,10 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[], ref
   let planTimings: NodeTimings | null | undefined;
   const nodeTimings = () => (planTimings === undefined ? (planTimings = planNodeTimings(doc, source, files)) : planTimings);
   // the embedded cluster reads them at start: a run would trip on a bad one
-  if (doc.cluster?.local?.settings) nodeTimings();
+  if (doc.cluster?.local?.settings) {
+    nodeTimings();
+    checkDataPlaneSettings(doc, source, files);
+  }
   const placed: Array<{ spec: CaseSpec; at: Array<string | number> }> = [];
   const firstSeen = new Map<string, string>();
   for (const layer of LAYERS) {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/units.js';
 import { kubeClients, serviceUrl, type KubeClients } from '../kube/index.js';
-import { embeddedCluster } from '../localcluster/index.js';
+import { DATA_PLANE_SETTINGS, dataPlaneOptions, embeddedCluster, isDataPlaneSetting } from '../localcluster/index.js';
 import type { NodeTimings } from '../localcluster/node/node-timings.js';
 import type { Plan } from '../plan/types.js';
 
@@ -76,6 +76,7 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
     ...(settings.metricsResolution ? { metricsResolutionMs: settings.metricsResolution } : {}),
     ...(settings.jobBackoff !== undefined ? { jobBackoffMs: settings.jobBackoff } : {}),
     ...(settings.restartBackoff ? { backoff: { initialMs: settings.restartBackoff, maxMs: settings.restartBackoffMax ?? 300_000 } } : {}),
+    ...dataPlaneOptions(doc.local.settings ?? {}, plan.display),
   });
   const kubeconfig = path.join(runDir, 'kubeconfig');
   try {
@@ -111,9 +112,9 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
 function localSettings(raw: Record<string, unknown>, where: string): Partial<Record<(typeof SETTINGS)[number], number>> {
   const out: Partial<Record<(typeof SETTINGS)[number], number>> = {};
   for (const [key, value] of Object.entries(raw)) {
-    if ((FLAGS as readonly string[]).includes(key)) continue;
+    if ((FLAGS as readonly string[]).includes(key) || isDataPlaneSetting(key)) continue;
     if (!(SETTINGS as readonly string[]).includes(key)) {
-      throw new UsageError(`${where}: cluster.local.settings.${key} is not a setting of the embedded cluster`, { hint: `settings: ${SETTINGS.join(', ')} (durations such as 30s); ${FLAGS.join(', ')} (true or false)` });
+      throw new UsageError(`${where}: cluster.local.settings.${key} is not a setting of the embedded cluster`, { hint: `settings: ${SETTINGS.join(', ')} (durations such as 30s); ${FLAGS.join(', ')} (true or false); ${Object.keys(DATA_PLANE_SETTINGS).join(', ')}` });
     }
     try {
       out[key as (typeof SETTINGS)[number]] = key === 'defaultTolerationSeconds' && typeof value === 'number' ? value * 1000 : parseDuration(value as string);

@@ -1,5 +1,6 @@
 import type { KObject } from '../api/types.js';
 import { selectorMatches } from './objects.js';
+import { resourcesFit } from './scheduler-fit.js';
 
 /** kube-scheduler's filter plugins the embedded cluster needs, in the default profile's order. */
 
@@ -151,7 +152,7 @@ function existingPodsForbid(pod: KObject, node: KObject, view: ClusterView): boo
 
 /** Runs the filters in the default profile's order; the first failure is the node's reason. */
 export function filterNode(pod: KObject, node: KObject, view: ClusterView): FitFailure | undefined {
-  return nodeUnschedulable(pod, node) ?? taintToleration(pod, node) ?? nodeAffinity(pod, node) ?? interPodAffinity(pod, node, view);
+  return nodeUnschedulable(pod, node) ?? taintToleration(pod, node) ?? nodeAffinity(pod, node) ?? resourcesFit(pod, node, view) ?? interPodAffinity(pod, node, view);
 }
 
 /** framework.FitError's message plus the default preemption plugin's, as `kubectl describe pod` shows them. */

@@ -16,6 +16,16 @@ export interface Flow {
 
 interface Selecting { readonly ingress: readonly CompiledPolicy[]; readonly egress: readonly CompiledPolicy[] }
 
+/**
+ * What the cluster's CNI does to an established connection once a NetworkPolicy denies it. New
+ * connections are dropped in every profile. `keep`: it lives on until it ends, as Calico and Antrea
+ * do (their conntrack entry admits its packets without asking the policy again) — the default;
+ * `drop`: its packets are dropped from then on, as OVN-Kubernetes does, so both ends hang until their
+ * timeouts; `reset`: it is reset at once, the embedded cluster's former default and no common
+ * CNI's.
+ */
+export type CniProfile = 'keep' | 'drop' | 'reset';
+
 /** Why a flow is denied, for logs and tests; undefined when it is allowed. */
 export type Denial = 'egress' | 'ingress';
 
@@ -85,13 +95,25 @@ export class NetworkPolicyEngine {
   };
 
   /**
-   * Resets the established connections of `proxies` that the policies now deny (a CNI that tracks
-   * policy changes on open flows); returns how many. Connections the gate dropped stay held, and so
-   * do those `held` says another gate in front of this one dropped (a node's lost link).
+   * Acts on the established connections of `proxies` that the policies now deny, as the cluster's CNI
+   * does (see CniProfile): `reset` resets them, `drop` black-holes them; returns how many. Connections
+   * the gate dropped stay held, and so do those `held` says another gate in front of this one dropped
+   * (a node's lost link).
    */
-  cutDenied(proxies: Iterable<ServiceProxy>, held: (conn: ConnectionInfo) => boolean = () => false): number {
+  cutDenied(proxies: Iterable<ServiceProxy>, held: (conn: ConnectionInfo) => boolean = () => false, how: 'reset' | 'drop' = 'reset'): number {
+    const denied = (conn: ConnectionInfo): boolean => !this.#dropped.has(conn) && !held(conn) && this.denyConnection(conn) !== undefined;
     let count = 0;
-    for (const proxy of proxies) count += proxy.cut((conn) => !this.#dropped.has(conn) && !held(conn) && this.denyConnection(conn) !== undefined);
+    for (const proxy of proxies) count += how === 'drop' ? proxy.blackHole(denied) : proxy.cut(denied);
+    return count;
+  }
+
+  /**
+   * Resumes the connections of `proxies` black-holed before (`cutDenied` with `drop`) that the policies
+   * allow again, unless `blocked` says something else drops them (a lost link); returns how many.
+   */
+  resumeAllowed(proxies: Iterable<ServiceProxy>, blocked: (conn: ConnectionInfo) => boolean = () => false): number {
+    let count = 0;
+    for (const proxy of proxies) count += proxy.resume((conn) => !blocked(conn) && this.denyConnection(conn) === undefined);
     return count;
   }
 

@@ -2,6 +2,7 @@ import net, { type AddressInfo, type Server, type Socket } from 'node:net';
 import { silentLogger, type Logger } from '../../core/index.js';
 import { isLoopbackIPv4, parseIPv4, unmapIPv4 } from './ipv4.js';
 import { forward, hold, reset } from './splice.js';
+import { Suspension } from './suspension.js';
 
 /** One endpoint of a Service port: a pod IP and its target port. */
 export interface Backend {
@@ -33,7 +34,11 @@ export type Verdict = 'allow' | 'drop';
 /**
  * Admission of a new connection, called once per connection after its backend is chosen and before
  * anything is dialled. `drop` behaves as a CNI dropping packets: the client never gets a byte and
- * waits for its own timeout. A gate that throws, or answers anything else, has the connection reset
+ * waits for its own timeout. A userspace proxy has accepted the connection by then (the kernel
+ * completes the handshake on the listening socket before the proxy knows the backend), so the
+ * client sees its connect succeed and then no answer: a read timeout where a real network gives a
+ * connect timeout. Both end the request at the client's own timeout, which is what the numbers show;
+ * refusing instead would be a reset, the very kindness this models away. A gate that throws, or answers anything else, has the connection reset
  * (fail closed, and loudly: it is logged).
  */
 export type Gate = (conn: ConnectionInfo) => Verdict;
@@ -57,6 +62,8 @@ export interface ProxyStats {
   rejected: number;
   /** connections a gate dropped */
   dropped: number;
+  /** established connections black-holed since (`blackHole`): neither end hears from the other again */
+  blackHoled: number;
   /** connections sent to each backend since the start (dialled, whether or not it answered), by name or `ip:port` */
   perBackend: Map<string, number>;
 }
@@ -65,6 +72,12 @@ interface Tracked {
   readonly info: ConnectionInfo;
   readonly client: Socket;
   upstream: Socket | null;
+  /** unjoins client and upstream (set once forwarding starts) */
+  detach: (() => void) | null;
+  /** dropped by the gate or black-holed: held until its ends give up (or `resume`), never reset or black-holed again */
+  held: boolean;
+  /** what a black-holed connection's ends sent meanwhile, until `resume` */
+  suspension: Suspension | null;
 }
 
 /**
@@ -86,6 +99,7 @@ export class ServiceProxy {
   #total = 0;
   #rejected = 0;
   #dropped = 0;
+  #blackHoled = 0;
   readonly #perBackend = new Map<string, number>();
 
   constructor(options: ServiceProxyOptions = {}) {
@@ -150,13 +164,55 @@ export class ServiceProxy {
     this.#backends = Object.freeze(backends.map((b) => ({ ...b })));
   }
 
-  /** Resets every connection, forwarded or held, whose info matches; returns how many. */
+  /**
+   * Resets every forwarded connection whose info matches; returns how many. Held connections (dropped
+   * by the gate, or black-holed) stay held: their packets go nowhere, so no reset reaches them either.
+   */
   cut(predicate: (conn: ConnectionInfo) => boolean): number {
     let count = 0;
     for (const conn of this.#conns) {
-      if (!predicate(conn.info)) continue;
+      if (conn.held || !predicate(conn.info)) continue;
       reset(conn.client);
       if (conn.upstream) reset(conn.upstream);
+      count++;
+    }
+    return count;
+  }
+
+  /**
+   * Black-holes every forwarded connection whose info matches, as a network that starts dropping its
+   * packets: from now on neither end hears from the other — no byte, no FIN, no reset, even when the
+   * backend's process dies — and each end waits for its own timeout. What they send meanwhile is kept
+   * for `resume` (see Suspension). Returns how many.
+   */
+  blackHole(predicate: (conn: ConnectionInfo) => boolean): number {
+    let count = 0;
+    for (const conn of this.#conns) {
+      if (conn.held || !predicate(conn.info)) continue;
+      conn.held = true;
+      conn.detach?.();
+      conn.detach = null;
+      if (conn.upstream) conn.suspension = new Suspension(conn.client, conn.upstream);
+      else hold(conn.client);
+      count++;
+    }
+    this.#blackHoled += count;
+    return count;
+  }
+
+  /**
+   * The network carries the black-holed connections that match again (a link back, a policy gone):
+   * what each end sent meanwhile is delivered and forwarding resumes, as TCP retransmissions get
+   * through once a partition heals; an end that gave up meanwhile has its peer reset. Connections the
+   * gate dropped when they were new stay held (their client gave up on the handshake). Returns how many.
+   */
+  resume(predicate: (conn: ConnectionInfo) => boolean): number {
+    let count = 0;
+    for (const conn of this.#conns) {
+      if (!conn.suspension || !predicate(conn.info)) continue;
+      conn.detach = conn.suspension.resume();
+      conn.suspension = null;
+      conn.held = false;
       count++;
     }
     return count;
@@ -168,6 +224,7 @@ export class ServiceProxy {
       totalConnections: this.#total,
       rejected: this.#rejected,
       dropped: this.#dropped,
+      blackHoled: this.#blackHoled,
       perBackend: new Map(this.#perBackend),
     };
   }
@@ -198,12 +255,13 @@ export class ServiceProxy {
       srcIp: unmapIPv4(client.remoteAddress), srcPort: client.remotePort ?? 0,
       dstIp: unmapIPv4(client.localAddress ?? ''), dstPort: client.localPort ?? 0, backend,
     };
-    const conn: Tracked = { info, client, upstream: null };
+    const conn: Tracked = { info, client, upstream: null, detach: null, held: false, suspension: null };
     this.#conns.add(conn);
     client.once('close', () => this.#conns.delete(conn));
     const verdict = this.#admit(info);
     if (verdict === 'drop') {
       this.#dropped++;
+      conn.held = true;
       hold(client);
     } else if (verdict === 'allow') {
       this.#dial(conn);
@@ -248,7 +306,7 @@ export class ServiceProxy {
       if (!connected) this.#rejected++;
       this.#log.debug({ err, backend: key, connected }, 'service proxy backend connection failed');
     });
-    forward(conn.client, upstream);
+    conn.detach = forward(conn.client, upstream);
   }
 
   /** A connection through `dialer`: the client waits (paused) until it is made; a failed one is reset, as a refused dial. */
@@ -262,7 +320,7 @@ export class ServiceProxy {
       }
       conn.upstream = upstream;
       upstream.on('error', (err) => this.#log.debug({ err, backend: key, connected: true }, 'service proxy backend connection failed'));
-      forward(conn.client, upstream);
+      conn.detach = forward(conn.client, upstream);
       conn.client.resume();
     }, (err: unknown) => {
       this.#rejected++;

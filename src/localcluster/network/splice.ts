@@ -4,27 +4,38 @@ import type { Socket } from 'node:net';
  * Joins a client socket to its backend socket, both opened with `allowHalfOpen`: bytes and FINs go
  * through in each direction on their own, and either socket closes once both directions are done.
  * A reset on one side becomes a reset on the other, as an RST crosses a NAT: a client whose backend
- * crashed sees ECONNRESET, not a clean end of stream.
+ * crashed sees ECONNRESET, not a clean end of stream. Returns `detach`, which unjoins them: nothing
+ * crosses any more, neither bytes nor FINs nor resets (the network between them is gone).
  */
-export function forward(client: Socket, upstream: Socket): void {
-  link(client, upstream);
-  link(upstream, client);
+export function forward(client: Socket, upstream: Socket): () => void {
+  const unlink = [link(client, upstream), link(upstream, client)];
   client.pipe(upstream);
   upstream.pipe(client);
+  return () => {
+    client.unpipe(upstream);
+    upstream.unpipe(client);
+    for (const undo of unlink) undo();
+  };
 }
 
-function link(from: Socket, to: Socket): void {
-  from.on('error', () => reset(to));
+function link(from: Socket, to: Socket): () => void {
+  const onError = (): void => reset(to);
   // closed without an error (destroyed by close() or cut()): nothing is left to carry
-  from.once('close', () => {
+  const onClose = (): void => {
     if (!to.destroyed) to.destroy();
-  });
+  };
+  from.on('error', onError);
+  from.once('close', onClose);
+  return () => {
+    from.off('error', onError);
+    from.off('close', onClose);
+  };
 }
 
 /**
- * Keeps a dropped client connection open without ever answering it, like a CNI dropping its
- * packets. Its bytes are read and discarded rather than left unread, so that the end of the
- * client's patience (a FIN or a reset) is seen and the socket freed.
+ * Keeps a dropped connection open without ever answering it, like a CNI dropping its packets. Its
+ * bytes are read and discarded rather than left unread, so that the end of the peer's patience (a
+ * FIN or a reset) is seen and the socket freed. Either end of a black-holed connection is held so.
  */
 export function hold(client: Socket): void {
   client.on('error', () => client.destroy());

@@ -28,8 +28,17 @@ export interface NodeAgentOptions {
    * Without it pods listen on their pod IP, unfiltered.
    */
   gates?: { bindCIDR: string; gate: Gate };
-  /** The cluster's link switch: `linkDown()` partitions this node's addresses there. */
+  /**
+   * The cluster's link switch: `linkDown()` partitions this node's addresses there, and so does
+   * `powerOff()` when its traffic is `drop` (a dead machine answers nothing; with `reset` its pods'
+   * addresses refuse connections at once instead).
+   */
   links?: NodeLinks;
+  /**
+   * How long a pod bound here waits before its containers start: sandbox creation, the CNI's setup
+   * and the image pull of a real kubelet (default 0).
+   */
+  podStartDelayMs?: number;
 }
 
 interface PodEntry {
@@ -67,6 +76,12 @@ export class NodeAgent {
   private linkedSince: number;
   /** powered on while the link was down: the kubelet registers its new boot id once it reaches the API */
   private rebooted = false;
+  /**
+   * The ingress gates of the pods a power-off killed, with their addresses: kept listening (and
+   * holding every connection, the node being partitioned) until power comes back, so that traffic to
+   * a dead pod goes unanswered instead of being refused.
+   */
+  private deadGates: Array<{ gate: PodGate; ip: string }> = [];
 
   constructor(private readonly opts: NodeAgentOptions) {
     this.name = opts.node.name;
@@ -132,6 +147,7 @@ export class NodeAgent {
   /** Stops every pod (the grace capped at `graceCapSec`) and the heartbeat. */
   async stop(graceCapSec = 5): Promise<void> {
     this.disconnect();
+    await Promise.all(this.deadGates.splice(0).map(({ gate }) => gate.close()));
     await Promise.all([...this.pods.values()].map(async (p) => {
       const grace = Math.min(graceCapSec, p.pod.spec?.terminationGracePeriodSeconds ?? 30);
       await (p.stopping ?? p.worker.stop(grace));
@@ -156,12 +172,21 @@ export class NodeAgent {
     this.poweredSince = this.opts.store.now();
     this.disconnect();
     const pids = this.pids();
+    // black-holed before the processes die, so that their deaths reach no client
+    const blackHoled = this.blackHoles() && this.linked ? this.partition() : 0;
     const workers = [...this.pods.values()].map((p) => p.worker);
     for (const w of workers) w.kill();
-    const gates = [...this.pods.values()].flatMap((p) => (p.gate ? [p.gate.close()] : []));
-    for (const p of this.pods.values()) this.pool.release(p.ip);
+    const gates: Array<Promise<void>> = [];
+    for (const p of this.pods.values()) {
+      if (p.gate && this.blackHoles()) {
+        this.deadGates.push({ gate: p.gate, ip: p.ip });
+        continue;
+      }
+      if (p.gate) gates.push(p.gate.close());
+      this.pool.release(p.ip);
+    }
     this.pods.clear();
-    this.opts.log.info({ pids: pids.length }, 'node powered off');
+    this.opts.log.info({ pids: pids.length, blackHoled }, 'node powered off');
     await Promise.all([...workers.map((w) => w.gone()), ...gates]);
     return pids;
   }
@@ -177,8 +202,23 @@ export class NodeAgent {
     this.boot++;
     this.poweredSince = this.opts.store.now();
     this.rebooted = true;
+    for (const { gate, ip } of this.deadGates.splice(0)) void gate.close().finally(() => this.pool.release(ip));
     this.opts.log.info('node powered on');
-    if (this.linked) this.connect();
+    if (this.linked) {
+      this.opts.links?.up(this.name);
+      this.connect();
+    }
+  }
+
+  /** Whether a lost node black-holes its traffic (a link switch with traffic `drop`), rather than refusing it. */
+  private blackHoles(): boolean {
+    return this.opts.links?.traffic === 'drop';
+  }
+
+  /** Partitions this node's addresses at the link switch; returns how many established connections it cut or black-holed. */
+  private partition(): number {
+    const { node, gates } = this.opts;
+    return this.opts.links?.down(this.name, [node.ip, node.podCIDR, ...(gates ? [gates.bindCIDR] : [])]) ?? 0;
   }
 
   get link(): { state: 'up' | 'down'; sinceMs: number } {
@@ -197,9 +237,8 @@ export class NodeAgent {
     this.boot++;
     this.linkedSince = this.opts.store.now();
     this.disconnect();
-    const { node, gates } = this.opts;
-    const ranges = [node.ip, node.podCIDR, ...(gates ? [gates.bindCIDR] : [])];
-    const cut = this.opts.links?.down(this.name, ranges) ?? 0;
+    // a powered-off node that black-holes is partitioned already
+    const cut = this.powered || !this.blackHoles() ? this.partition() : 0;
     this.opts.log.info({ cut, pods: this.pods.size }, 'node link down');
     return cut;
   }
@@ -214,7 +253,8 @@ export class NodeAgent {
     this.linked = true;
     this.boot++;
     this.linkedSince = this.opts.store.now();
-    this.opts.links?.up(this.name);
+    // a dead machine stays unreachable whatever its link
+    if (this.powered || !this.blackHoles()) this.opts.links?.up(this.name);
     this.opts.log.info('node link up');
     if (this.powered) this.connect();
   }
@@ -312,6 +352,7 @@ export class NodeAgent {
       serviceEnv: { ...(pod.spec?.enableServiceLinks === false ? {} : serviceEnv(this.opts.store, ns)), [CLUSTER_MARKER_ENV]: this.opts.stateDir, ...this.ownerEnv },
       lookup: (kind, namespace, name) => this.lookup(kind, namespace, name),
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+      ...(this.opts.podStartDelayMs ? { startDelayMs: this.opts.podStartDelayMs } : {}),
       previousStatus: pod.status,
       onStatus: (status) => this.writeStatus(pod, status),
       onEvent: (event) => this.record(this.opts.store.peek('pods', ns, pod.metadata.name!) ?? pod, event),

@@ -10,12 +10,24 @@ export interface NodeShape {
   podCIDR: string;
   zone: string;
   labels?: Record<string, string>;
+  /** What the node offers the scheduler (status.capacity and allocatable); default: this machine's cpus and memory, 110 pods. */
+  capacity?: NodeCapacity;
+}
+
+/** A node's schedulable resources, as Kubernetes quantities (`4`, `500m`, `8Gi`) and a pod count. */
+export interface NodeCapacity {
+  cpu?: string;
+  memory?: string;
+  pods?: number;
 }
 
 /** The Node a kubelet registers: labels, capacity of this machine, conditions, addresses, nodeInfo. */
 export function nodeObject(shape: NodeShape, nowMs: number): KObject {
   const stamp = rfc3339(nowMs);
-  const capacity = { cpu: String(os.cpus().length), memory: `${Math.floor(os.totalmem() / 1024)}Ki`, pods: '110', 'ephemeral-storage': '10Gi' };
+  const capacity = {
+    cpu: shape.capacity?.cpu ?? String(os.cpus().length), memory: shape.capacity?.memory ?? `${Math.floor(os.totalmem() / 1024)}Ki`,
+    pods: String(shape.capacity?.pods ?? 110), 'ephemeral-storage': '10Gi',
+  };
   const condition = (type: string, status: string, reason: string, message: string): Record<string, string> =>
     ({ type, status, reason, message, lastHeartbeatTime: stamp, lastTransitionTime: stamp });
   return {

@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { groupAlive, groupCpuTimeMs } from './proc.js';
 
 /**
- * One container's process: its own process group (so a stop reaches `sh -c` children too), a clean
+ * One container's process: its own process group (so the final SIGKILL reaches `sh -c` children too), a clean
  * environment, output appended to a log file. Like a container runtime, it kills the whole group as soon
  * as the main process exits: nothing of a container outlives it.
  */
@@ -95,13 +95,18 @@ export class ContainerProcess {
   }
 
   /**
-   * SIGTERM to the group, SIGKILL after `graceMs` if anything is left; resolves when everything is gone
-   * (at once if it already was).
+   * SIGTERM to the main process only, as a container runtime signals PID 1 (a `sh -c` that does not
+   * pass it on leaves its children to the SIGKILL), then SIGKILL to the whole group after `graceMs` if
+   * anything is left; resolves when everything is gone (at once if it already was).
    */
   async stop(graceMs: number): Promise<ProcessExit> {
     if (this.exit !== undefined) return this.exited;
     const abort = new AbortController();
-    this.signalGroup('SIGTERM');
+    try {
+      process.kill(this.pid, 'SIGTERM');
+    } catch {
+      // ESRCH: the main process has just exited; its exit handler kills the rest of the group
+    }
     this.clock.sleep(graceMs, abort.signal).then(() => this.signalGroup('SIGKILL'), () => undefined);
     try {
       return await this.exited;

@@ -47,6 +47,11 @@ export interface PodWorkerOptions {
    */
   previousStatus?: any;
   clock?: Clock;
+  /**
+   * How long the pod stays ContainerCreating before its first container starts: what a real kubelet
+   * spends on the sandbox, the CNI's setup and pulling the images (default 0). A stop meanwhile ends it.
+   */
+  startDelayMs?: number;
   /** The demo program for `crt.io/demo` images; see images.ts. */
   demoEntry?: string;
   /** Rewrites every program the pod spawns (containers, exec probes and hooks), e.g. into a network namespace. */
@@ -80,6 +85,8 @@ export class PodWorker {
   /** The latest Pod object seen: its conditions (PodScheduled, readiness gates) and qosClass are kept. */
   private pod: KObject;
   private killed: Promise<void> | undefined;
+  /** Aborted by stop() and kill(): ends the start delay. */
+  private readonly halt = new AbortController();
 
   constructor(private readonly options: PodWorkerOptions) {
     this.clock = options.clock ?? systemClock;
@@ -117,6 +124,7 @@ export class PodWorker {
     const graceMs = (graceSeconds ?? this.options.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
     const deadline = this.clock.now() + graceMs;
     this.halted = true;
+    this.halt.abort();
     const sidecars = this.initRunners.filter((r) => r.role === 'sidecar').reverse();
     const others = [...this.initRunners.filter((r) => r.role !== 'sidecar'), ...this.runners];
     await Promise.all(others.map((r) => r.stop(graceMs)));
@@ -132,6 +140,7 @@ export class PodWorker {
   kill(): void {
     this.dead = true;
     this.halted = true;
+    this.halt.abort();
     clearTimeout(this.flushTimer);
     this.killed = Promise.allSettled([...this.initRunners, ...this.runners].map((r) => r.kill())).then(() => undefined);
   }
@@ -184,6 +193,7 @@ export class PodWorker {
   }
 
   private async runPod(): Promise<void> {
+    if (!(await this.sandbox())) return;
     for (const runner of this.initRunners) {
       if (this.halted) return;
       if (runner.role === 'sidecar') {
@@ -197,6 +207,18 @@ export class PodWorker {
     this.initialized = true;
     this.changed();
     await Promise.all(this.runners.map((r) => r.run()));
+  }
+
+  /** Waits out the start delay; false when a stop or kill came first. */
+  private async sandbox(): Promise<boolean> {
+    const delayMs = this.options.startDelayMs ?? 0;
+    if (delayMs <= 0) return !this.halted;
+    try {
+      await this.clock.sleep(delayMs, this.halt.signal);
+    } catch {
+      return false;
+    }
+    return !this.halted;
   }
 
   /** A pod never leaves Succeeded or Failed; one being torn down ends Failed unless all its containers succeeded. */

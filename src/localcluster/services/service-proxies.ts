@@ -1,4 +1,6 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../core/index.js';
 import type { KObject } from '../api/types.js';
 import { ServiceProxy, type Backend, type Gate } from '../network/index.js';
 import type { Store } from '../store/store.js';
@@ -10,6 +12,17 @@ import { hostPortFor, lowestBindablePort, PROXY_PORTS_ANNOTATION } from './host-
  * directly rather than through the gate (one hop and one decision less).
  */
 export type PrivateAddress = (podIP: string, port: number) => string | undefined;
+
+export interface ServiceProxiesOptions {
+  /**
+   * How long an Endpoints change takes to reach the proxies (default 0): on a real cluster the
+   * EndpointSlice goes through the API server to every node's kube-proxy, which rewrites its rules
+   * in its next sync, 0.1–2 s in all. Meanwhile a terminating pod, whose SIGTERM is on its way at the
+   * same moment, still gets new connections, and a new ready pod gets none yet.
+   */
+  propagationDelayMs?: number;
+  clock?: Clock;
+}
 
 interface PortProxy {
   name: string | undefined;
@@ -36,8 +49,20 @@ export class ServiceProxies {
   private readonly entries = new Map<string, ServiceEntry>();
   private readonly stops: (() => void)[] = [];
   private readonly lowest = lowestBindablePort();
+  /** ends the propagation delays still running at stop() */
+  private readonly stopped = new AbortController();
+  private readonly propagationDelayMs: number;
+  private readonly clock: Clock;
 
-  constructor(private readonly store: Store, private readonly log: Logger, private readonly gate?: Gate, private readonly privateAddress?: PrivateAddress) {}
+  constructor(
+    private readonly store: Store, private readonly log: Logger, private readonly gate?: Gate, private readonly privateAddress?: PrivateAddress,
+    options: ServiceProxiesOptions = {},
+  ) {
+    this.propagationDelayMs = options.propagationDelayMs ?? 0;
+    this.clock = options.clock ?? systemClock;
+    // one listener per Endpoints change in flight: a rollout has dozens at once
+    setMaxListeners(Infinity, this.stopped.signal);
+  }
 
   start(): void {
     this.stops.push(this.store.watch('services', undefined, {}, (e) => {
@@ -45,11 +70,12 @@ export class ServiceProxies {
       else if (e.type === 'ADDED' || e.type === 'MODIFIED') void this.ensure(e.object);
     }));
     this.stops.push(this.store.watch('endpoints', undefined, {}, (e) => {
-      if (e.type !== 'BOOKMARK') void this.updateBackends(key(e.object));
+      if (e.type !== 'BOOKMARK') this.propagate(key(e.object));
     }));
   }
 
   async stop(): Promise<void> {
+    this.stopped.abort();
     for (const s of this.stops.splice(0)) s();
     const all = [...this.entries.keys()];
     await Promise.all(all.map((k) => this.remove(k)));
@@ -104,18 +130,35 @@ export class ServiceProxies {
     await this.updateBackends(k);
   }
 
+  /**
+   * An Endpoints change, as the proxies see it `propagationDelayMs` later: the backends are read now
+   * and set then, so that changes arrive in order, each as late as the others.
+   */
+  private propagate(k: string): void {
+    const update = this.backendsOf(k);
+    if (this.propagationDelayMs <= 0) return update();
+    this.clock.sleep(this.propagationDelayMs, this.stopped.signal).then(update, () => undefined);
+  }
+
   private async updateBackends(k: string): Promise<void> {
+    this.backendsOf(k)();
+  }
+
+  /** The backends of each port of Service `k` now, as a function that sets them on its proxies (if they are still its). */
+  private backendsOf(k: string): () => void {
     const entry = this.entries.get(k);
-    if (!entry) return;
+    if (!entry) return () => undefined;
     const [ns, name] = k.split('/') as [string, string];
     const ep = this.store.peek('endpoints', ns, name);
     const svc = this.store.peek('services', ns, name);
-    for (const p of entry.ports) {
-      p.proxy.setBackends(backendsFor(ep, p, svc).map((b) => {
-        const host = this.privateAddress?.(b.ip, b.port);
-        return host ? { ...b, dial: { host, port: b.port } } : b;
-      }));
-    }
+    const backends = entry.ports.map((p) => backendsFor(ep, p, svc).map((b) => {
+      const host = this.privateAddress?.(b.ip, b.port);
+      return host ? { ...b, dial: { host, port: b.port } } : b;
+    }));
+    return () => {
+      if (this.entries.get(k) !== entry) return; // the Service was rebuilt or removed meanwhile
+      entry.ports.forEach((p, i) => p.proxy.setBackends(backends[i]!));
+    };
   }
 
   private async remove(k: string): Promise<void> {

@@ -156,9 +156,11 @@ describe('embedded cluster running the demo (kubectl, client-node, real processe
   it('reports an image it cannot run as ErrImagePull / ImagePullBackOff, with an event', async function () {
     requireKubectl(this);
     await core.createNamespacedPod({ namespace: 'demo', body: { metadata: { name: 'nginx' }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.25' }] } } });
-    const reason = await until('a waiting reason', () => {
+    // ContainerCreating first, for the pod start delay, as on a real node
+    const reason = await until('a waiting reason other than ContainerCreating', () => {
       const p = cluster.store.peek('pods', 'demo', 'nginx');
-      return p?.status?.containerStatuses?.[0]?.state?.waiting?.reason as string | undefined;
+      const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting?.reason as string | undefined;
+      return waiting !== 'ContainerCreating' && waiting;
     });
     expect(reason).to.be.oneOf(['ErrImagePull', 'ImagePullBackOff']);
     const events = await kubectl('get', 'events', '-n', 'demo', '--field-selector', 'involvedObject.name=nginx');

@@ -74,7 +74,8 @@ describe('NetworkPolicy enforcement on the embedded cluster (demo chain)', funct
 
   before(async () => {
     tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 2, stateDir: path.join(tmp.dir, 'state') });
+    // cni reset: a policy resets the connections it denies (the default, keep, is tested below)
+    cluster = new LocalCluster({ nodes: 2, stateDir: path.join(tmp.dir, 'state'), cni: 'reset' });
     const url = await cluster.start();
     kubeconfig = path.join(tmp.dir, 'kubeconfig');
     await writeEmbeddedKubeconfig(kubeconfig, url);
@@ -139,7 +140,7 @@ describe('NetworkPolicy enforcement on the embedded cluster (demo chain)', funct
     expect([viaNodePort, await request()]).to.deep.equal(['TimeoutError', 'timeout']);
   });
 
-  it('resets an established keep-alive connection that a new policy denies', async () => {
+  it('resets an established keep-alive connection that a new policy denies (cni reset)', async () => {
     const address = (await cluster.serviceAddress('demo', 'customer-service'))!;
     const conn = await keepAliveConnection(address.host, address.port);
     expect(conn.text()).to.match(/^HTTP\/1\.1 200/);
@@ -165,14 +166,14 @@ describe('NetworkPolicy enforcement on the embedded cluster (demo chain)', funct
   });
 });
 
-describe('NetworkPolicy with networkPolicyCutEstablished: false (the store Service alone)', function () {
+describe('NetworkPolicy with the default cni profile, keep (the store Service alone)', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;
   let tmp: Awaited<ReturnType<typeof tempDir>>;
 
   before(async () => {
     tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 1, stateDir: path.join(tmp.dir, 'state'), networkPolicyCutEstablished: false });
+    cluster = new LocalCluster({ nodes: 1, stateDir: path.join(tmp.dir, 'state') });
     await cluster.start();
     const objects = await readManifests(demoManifestPath);
     cluster.apply(objects.filter((o) => o.kind === 'Namespace' || o.metadata.name === 'store'));

@@ -65,7 +65,8 @@ describe('NetworkPolicy on direct pod-IP traffic (per-pod ingress gates)', funct
 
   before(async () => {
     tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 2, stateDir: path.join(tmp.dir, 'state') });
+    // cni reset: a policy resets the connections it denies (the default, keep, is tested below)
+    cluster = new LocalCluster({ nodes: 2, stateDir: path.join(tmp.dir, 'state'), cni: 'reset' });
     await cluster.start();
     await cluster.applyFiles([demoManifestPath]);
     await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 45_000 });
@@ -179,7 +180,7 @@ describe('NetworkPolicy on direct pod-IP traffic (per-pod ingress gates)', funct
     expect(unhealthy.map((e) => e.message)).to.deep.equal([]);
   });
 
-  it('resets an established direct connection once a policy denies it (networkPolicyCutEstablished default)', async () => {
+  it('resets an established direct connection once a policy denies it (cni reset)', async () => {
     const conn = await keepAlive(customer, 8080, gateway);
     cluster.store.create('networking.k8s.io/networkpolicies', 'demo', policy('deny-customer-service', { podSelector: { matchLabels: { app: 'customer-service' } } }));
     const created = Date.now();
@@ -211,14 +212,14 @@ describe('NetworkPolicy on direct pod-IP traffic (per-pod ingress gates)', funct
   });
 });
 
-describe('Per-pod ingress gates with networkPolicyCutEstablished: false (the store alone)', function () {
+describe('Per-pod ingress gates with the default cni profile, keep (the store alone)', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;
   let tmp: Awaited<ReturnType<typeof tempDir>>;
 
   before(async () => {
     tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 1, stateDir: path.join(tmp.dir, 'state'), networkPolicyCutEstablished: false });
+    cluster = new LocalCluster({ nodes: 1, stateDir: path.join(tmp.dir, 'state') });
     await cluster.start();
     const objects = await readManifests(demoManifestPath);
     cluster.apply(objects.filter((o) => o.kind === 'Namespace' || o.metadata.name === 'store'));

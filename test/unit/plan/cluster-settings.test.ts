@@ -104,4 +104,12 @@ describe('case clusterSettings', () => {
     const problems = await problemsOf(plan('cluster:\n  local:\n    settings: {heartbeat: fast}', '{nodeMonitorGracePeriod: 20s}'));
     expect(problems.map((p) => [p.path, p.message])).to.deep.equal([['cluster.local.settings.heartbeat', 'cluster.local.settings.heartbeat must be a duration such as 30s, not "fast"']]);
   });
+
+  it('reports a malformed data-plane setting where it is written, and accepts good ones', async () => {
+    const problems = await problemsOf(plan('cluster:\n  local:\n    settings: {cni: calico, endpointPropagationDelay: 2s, nodeCpu: 4, nodePods: 0}', '{heartbeat: 1s}'));
+    expect(problems.map((p) => [p.path, p.message])).to.deep.equal([
+      ['cluster.local.settings.cni', 'cluster.local.settings.cni must be keep, drop or reset: what a NetworkPolicy does to the established connections it starts denying, not "calico"'],
+      ['cluster.local.settings.nodePods', 'cluster.local.settings.nodePods must be a whole number (110): how many pods each node takes, not 0'],
+    ]);
+  });
 });

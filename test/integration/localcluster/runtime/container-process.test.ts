@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../../../helpers/tmp.js';
 import { ContainerProcess } from '../../../../src/localcluster/runtime/container-process.js';
@@ -38,7 +38,7 @@ describe('ContainerProcess', () => {
     expect(err).to.equal('on stderr');
   });
 
-  it('stops the whole process group with SIGTERM, and reports a signal death as 128 + signal', async () => {
+  it('stops with SIGTERM to the main process, and reports a signal death as 128 + signal', async () => {
     const p = await start("require('child_process').spawn('sleep', ['30'], { stdio: 'ignore' }); console.log('ready'); setInterval(() => {}, 1000)");
     while (!log().includes('ready')) await new Promise((r) => setTimeout(r, 10));
     const exit = await p.stop(5000);
@@ -46,6 +46,33 @@ describe('ContainerProcess', () => {
     expect(exit.finishedAt).to.be.at.least(exit.startedAt);
     expect(alive(p.pid)).to.equal(false);
     expect(p.running).to.equal(false);
+  });
+
+  it('sends SIGTERM to the main process only, as a runtime signals PID 1: a child it does not pass it on to is SIGKILLed with the group', async () => {
+    // the child records a SIGTERM in child-term; the main process notes its own and exits 0
+    const child = "process.on('SIGTERM', () => { require('fs').writeFileSync('child-term', ''); process.exit(0) }); setInterval(() => {}, 1000)";
+    // the child's pid is printed once both handlers are in place (the child's says so on stdout)
+    const p = await start(`process.on('SIGTERM', () => { console.log('main got SIGTERM'); setTimeout(() => process.exit(0), 300) });
+      const c = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(child.replace('setInterval', "console.log('armed'); setInterval"))}], { stdio: ['ignore', 'pipe', 'ignore'] });
+      c.stdout.once('data', () => console.log('child ' + c.pid));
+      setInterval(() => {}, 1000)`);
+    while (!log().includes('child ')) await new Promise((r) => setTimeout(r, 10));
+    const childPid = Number(/child (\d+)/.exec(log())![1]);
+    const exit = await p.stop(5000);
+    expect(exit).to.include({ exitCode: 0, signal: null });
+    expect(log()).to.include('main got SIGTERM');
+    expect(existsSync(path.join(dir, 'child-term')), 'the child got no SIGTERM').to.equal(false);
+    expect(alive(childPid), 'the child is killed with the group').to.equal(false);
+  });
+
+  it('SIGKILLs the whole group when the grace is up', async () => {
+    const p = await start("process.on('SIGTERM', () => console.log('ignored')); const c = require('child_process').spawn('sleep', ['30'], { stdio: 'ignore' }); console.log('child ' + c.pid); setInterval(() => {}, 1000)");
+    while (!log().includes('child ')) await new Promise((r) => setTimeout(r, 10));
+    const childPid = Number(/child (\d+)/.exec(log())![1]);
+    const exit = await p.stop(300);
+    expect(exit).to.include({ exitCode: 137, signal: 'SIGKILL' });
+    expect(log()).to.include('ignored');
+    expect(alive(childPid)).to.equal(false);
   });
 
   it('kills what is left of the group as soon as the main process exits', async () => {
