@@ -1,7 +1,7 @@
 import type { CoreV1Api, V1Pod, V1Taint } from '@kubernetes/client-node';
 import { describeCommandResult, runCommand } from '../core/command.js';
 import { parseDuration } from '../core/units.js';
-import { retryApiCall } from '../kube/index.js';
+import { nodeSwitchBase, retryApiCall } from '../kube/index.js';
 import type { ActionSpec } from '../plan/types.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
 import { describeTimes, measureNodeLoss, type NodeLossTimes } from './node-loss-watch.js';
@@ -120,8 +120,9 @@ export const nodeLossFault: FaultDefinition = {
       const [what, lost, back] = r.mode === 'link' ? (['link', 'down', 'up'] as const) : (['power', 'off', 'on'] as const);
       // only the nodes still as crt left them: one powered on since needs nothing (and a switch is not repeated)
       const still: string[] = [];
-      for (const node of r.nodes) if ((await switchState(server, node, what)) === lost) still.push(node);
-      for (const node of still) await nodeSwitch(server, node, what, back);
+      const core = ctx.kube?.core;
+      for (const node of r.nodes) if ((await switchState(await nodeSwitchBase(server, node, core), node, what)) === lost) still.push(node);
+      for (const node of still) await nodeSwitch(await nodeSwitchBase(server, node, core), node, what, back);
       const undone = what === 'link' ? `link up on ${still.join(', ')}` : `powered on ${still.join(', ')}`;
       return describeUndone(undone, still, r.nodes.filter((n) => !still.includes(n)), `already ${back}`);
     }
@@ -154,7 +155,12 @@ function providerFor(
   switch (name) {
     case 'local':
       // a lost link silences the kubelet as a power-off does: the node goes NotReady the same way
-      return { down: (node) => (mode === 'link' ? nodeSwitch(server, node, 'link', 'down') : nodeSwitch(server, node, 'power', 'off')) };
+      return {
+        down: async (node) => {
+          const base = await nodeSwitchBase(server, node, core);
+          await (mode === 'link' ? nodeSwitch(base, node, 'link', 'down') : nodeSwitch(base, node, 'power', 'off'));
+        },
+      };
     case 'taint':
     case 'taint-eviction':
       return { taint: taint!, down: (node) => retryApiCall(() => addTaint(core, node, taint!), { clock: ctx.clock, signal: ctx.signal }) };
@@ -211,7 +217,10 @@ async function runHook(command: string, cwd: string | undefined, env: Record<str
   if (r.exitCode !== 0) throw new FaultError(`\`${command}\` ${describeCommandResult(r)}`, r.stderr || r.stdout);
 }
 
-/** The embedded cluster's power and link switches (src/localcluster/apiserver/node-power.ts); a real cluster has neither. */
+/**
+ * The embedded cluster's power and link switches (src/localcluster/apiserver/node-power.ts), at `server`:
+ * the builtin API server, or where the Node's annotation says (nodeSwitchBase); a real cluster has neither.
+ */
 async function nodeSwitch(server: string, node: string, what: 'power' | 'link', state: 'on' | 'off' | 'up' | 'down'): Promise<void> {
   const url = `${server.replace(/\/+$/, '')}/crt/v1/nodes/${encodeURIComponent(node)}/${what}`;
   const doing = what === 'power' ? `powering ${node} ${state}` : `taking the link of ${node} ${state}`;

@@ -1,5 +1,6 @@
 import { EnvironmentError } from '../core/index.js';
 import type { KubeClients } from './clients.js';
+import { loopbackAddress } from './embedded-annotations.js';
 
 /** `http://gateway.demo.svc:80/…` and `gateway.demo.svc.cluster.local` name Service demo/gateway. */
 export function serviceFromHost(hostname: string): { namespace: string; name: string } | undefined {
@@ -22,6 +23,9 @@ export async function serviceUrl(k: KubeClients, namespace: string, name: string
   const p = port === undefined ? ports[0] : ports.find((x) => x.port === Number(port) || x.name === port);
   if (!p) throw new EnvironmentError(`service ${namespace}/${name} has no port ${port ?? ''}`, { hint: `ports: ${ports.map((x) => `${x.name ?? ''}:${x.port}`).join(', ') || '(none)'}` });
   const scheme = p.port === 443 || p.name === 'https' ? 'https' : 'http';
+  // the embedded cluster on the real control plane: a loopback address of kube-proxy's, its ClusterIPs being in namespaces of their own
+  const loopback = loopbackAddress(svc.metadata?.annotations);
+  if (loopback) return `${scheme}://${loopback}:${p.port}`;
   const ingress = svc.status?.loadBalancer?.ingress?.[0];
   if (ingress?.ip || ingress?.hostname) return `${scheme}://${ingress.ip ?? ingress.hostname}:${p.port}`;
   if (p.nodePort) {
@@ -31,6 +35,12 @@ export async function serviceUrl(k: KubeClients, namespace: string, name: string
   }
   const ip = svc.spec?.clusterIP;
   if (!ip || ip === 'None') throw new EnvironmentError(`service ${namespace}/${name} is headless: it has no address to send load to`);
+  // 198.18.0.0/15 (RFC 2544) lives only in the network namespaces of crt's real-control-plane cluster: from
+  // here it would be routed off the machine, so it is never dialled
+  if (/^198\.1[89]\./.test(ip)) {
+    throw new EnvironmentError(`service ${namespace}/${name} has ClusterIP ${ip}, inside the embedded cluster's network namespaces, and no loopback address yet`,
+      { hint: 'kube-proxy annotates each Service with crt.io/loopback-address once it listens for it: wait for the cluster to be available' });
+  }
   return `${scheme}://${ip}:${embeddedProxyPort(svc.metadata?.annotations, p.port)}`;
 }
 

@@ -8,4 +8,3 @@ export type { AppliedObject } from './manifests.js';
 export { AUDIT_FILE_ENV, auditFileWriter, requestAttributes, type AuditListener, type AuditRecord, type RequestAttributes } from './apiserver/audit.js';
 export { installKubernetes, kubernetesBinaries, type InstallOptions, type InstallResult, type InstallSource } from './install/index.js';
 export { embeddedCluster, realControlPlaneUnavailable, CONTROL_PLANE_CHOICES, type EmbeddedCluster, type EmbeddedClusterOptions, type ControlPlaneChoice, type ControlPlaneKind } from './embedded.js';
-export { NODE_SWITCH_ANNOTATION, LOOPBACK_ADDRESS_ANNOTATION } from './real/index.js';

@@ -1,10 +1,9 @@
 import type { Server, Socket } from 'node:net';
 import { CoreV1Api, DiscoveryV1Api, makeInformer, PatchStrategy, setHeaderOptions, type Informer, type KubeConfig, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../core/index.js';
+import { LOOPBACK_ADDRESS_ANNOTATION } from '../../kube/index.js';
 import { AddressPool, ServiceProxy, type Backend } from '../network/index.js';
 
-/** The annotation on each Service telling where this machine reaches it (see kube/service-url.ts). */
-export const LOOPBACK_ADDRESS_ANNOTATION = 'crt.io/loopback-address';
 
 /** Where kube-proxy listens and dials: the root namespace's loopback, the hub and the nodes of the fabric. */
 export interface ProxyNetwork {

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { EnvironmentError, UsageError, errorMessage, silentLogger, type Logger } from '../../core/index.js';
 import { deploymentDone, type AvailabilityOptions } from '../availability.js';
+import { NODE_SWITCH_ANNOTATION } from '../../kube/index.js';
 import { ApiError } from '../api/types.js';
 import { nodeLinkEndpoint, nodePowerEndpoint } from '../apiserver/node-power.js';
 import { ControlPlane } from '../controlplane/index.js';
@@ -21,8 +22,6 @@ import type { AppliedObject } from '../manifests.js';
 import { ApiServiceProxies } from './kube-proxy.js';
 import { RealNode } from './real-node.js';
 
-/** The Node annotation naming where crt's power and link switches of that node answer (a loopback URL). */
-export const NODE_SWITCH_ANNOTATION = 'crt.io/node-switch';
 
 export interface RealClusterOptions {
   nodes?: number;
