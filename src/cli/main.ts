@@ -64,6 +64,7 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .addOption(new Option('--log-level <level>', 'level of crt.log in the run folder').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .option('--progress-every <seconds>', 'progress line interval when stderr is not a terminal', positiveInt, 5)
     .option('--revert-first', 'revert the faults earlier runs left in the cluster (journal ConfigMaps), then run', false)
+    .addOption(new Option('--control-plane <kind>', 'the embedded cluster\'s control plane, over the plan\'s cluster.local.controlPlane: builtin, kubernetes (the real one) or auto').choices(['builtin', 'kubernetes', 'auto']))
     .option('--assume-done', 'take manual steps as done at once (default outside a terminal: cases with a manual step are skipped)', false)
     .option('--wait-confirm', 'wait for manual steps to be confirmed with crt confirm, even without a terminal', false)
     .option('--influx-url <url>', 'also write the time series to this InfluxDB (env CRT_INFLUX_URL; credentials only from the environment, see README "InfluxDB")')

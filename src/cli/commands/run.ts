@@ -27,6 +27,8 @@ import { installSignalHandlers } from '../signals.js';
 import { recordedCommandLine, runRedactor } from './run-secrets.js';
 
 export interface RunFlags {
+  /** the embedded cluster's control plane, over the plan's */
+  controlPlane?: 'builtin' | 'kubernetes' | 'auto';
   only: string[];
   tags: string[];
   excludeTags: string[];
@@ -67,6 +69,10 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   if (flags.runId !== undefined) checkRunId(flags.runId);
   const { plan, warnings } = loadPlan(file);
   for (const w of warnings) io.stderr.write(`${formatProblem(w)}\n`);
+  if (flags.controlPlane) {
+    if (!plan.cluster?.local) throw new UsageError(`--control-plane is for the embedded cluster, and ${plan.display} has no cluster.local`, { hint: 'a plan on a kubeconfig cluster runs on that cluster\'s control plane' });
+    plan.cluster.local.controlPlane = flags.controlPlane;
+  }
   const selection: Selection = { only: flags.only, tags: flags.tags, excludeTags: flags.excludeTags, layers: flags.layer };
   const cases = selectCases(plan, selection);
   if (cases.length === 0) {

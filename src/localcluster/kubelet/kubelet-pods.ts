@@ -66,6 +66,10 @@ const statusRetryMs = 1000;
  */
 export class KubeletPods {
   private readonly entries = new Map<string, PodEntry>();
+  /** every worker started and not yet stopped by stopAll: what a kubelet shutting down must stop, whatever its books say */
+  private readonly workers = new Set<PodWorker>();
+  /** the kubelet is shutting down (stopAll): nothing starts any more */
+  private closed = false;
   /** pods being prepared (IP, references, folder), by uid: their latest object */
   private readonly starting = new Map<string, KObject>();
   private readonly ownerEnv: Record<string, string>;
@@ -105,6 +109,7 @@ export class KubeletPods {
 
   /** A pod bound here was added or changed. */
   changed(pod: KObject): void {
+    if (this.closed) return;
     const uid = pod.metadata.uid!;
     if (this.starting.has(uid)) {
       this.starting.set(uid, pod);
@@ -161,12 +166,21 @@ export class KubeletPods {
 
   /** Stops every pod, the grace capped at `graceCapSec` (the kubelet shutting down). */
   async stopAll(graceCapSec: number): Promise<void> {
+    // from now on no pod starts here: a watch event still arriving (an echo of the last status) must not start one again
+    this.closed = true;
     this.starting.clear();
     const entries = [...this.entries.values()];
-    await Promise.all(entries.map(async (e) => {
-      const grace = Math.min(graceCapSec, e.pod.spec?.terminationGracePeriodSeconds ?? 30);
-      await (e.stopping ?? e.worker.stop(grace));
-    }));
+    const tracked = new Set(entries.map((e) => e.worker));
+    // a worker no entry holds any more (its pod left this kubelet's books) still has processes: they go too
+    const strays = [...this.workers].filter((w) => !tracked.has(w));
+    await Promise.all([
+      ...entries.map(async (e) => {
+        const grace = Math.min(graceCapSec, e.pod.spec?.terminationGracePeriodSeconds ?? 30);
+        await (e.stopping ?? e.worker.stop(grace));
+      }),
+      ...strays.map((w) => w.stop(graceCapSec)),
+    ]);
+    this.workers.clear();
     this.entries.clear();
     await Promise.all(entries.map((e) => this.releaseAddress(e, Promise.resolve())));
   }
@@ -189,7 +203,7 @@ export class KubeletPods {
     const pod = this.starting.get(uid);
     this.starting.delete(uid);
     const entry: PodEntry = { pod: pod ?? first, ip, worker: undefined as unknown as PodWorker };
-    if (!pod || boot !== this.o.boot()) {
+    if (!pod || boot !== this.o.boot() || this.closed) {
       await this.releaseAddress(entry, Promise.resolve());
       return;
     }
@@ -206,6 +220,7 @@ export class KubeletPods {
       onEvent: (event) => this.record(entry.pod, event),
     });
     this.entries.set(uid, entry);
+    this.workers.add(entry.worker);
     if (pod.metadata.deletionTimestamp) {
       void this.terminate(pod, entry);
       return;
