@@ -70,7 +70,7 @@ describe('switch, recreate and zone picks on the embedded cluster running the de
     expect(before.spec?.strategy?.type).to.equal('RollingUpdate');
     const { plan, out } = await inject('rollout', { namespace: 'demo', deployment: 'customer-service', action: 'env', env: { CRT_RECREATED: '1' }, strategy: 'recreate', timeout: '60s' });
     expect(out.data).to.deep.include({ strategy: 'Recreate' });
-    expect(out.data?.outageMs as number).to.be.greaterThan(0);
+    expect(out.data?.outageMs).to.be.greaterThan(0);
     expect((await kube.apps.readNamespacedDeployment({ namespace: 'demo', name: 'customer-service' })).spec?.strategy).to.deep.equal({ type: 'Recreate' });
     await revertFromJson(plan.revert);
     const after = await kube.apps.readNamespacedDeployment({ namespace: 'demo', name: 'customer-service' });
