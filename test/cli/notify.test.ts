@@ -92,6 +92,21 @@ layers:
     expect(r.stderr).to.contain('warning: notification json (urlEnv CRT_TEST_HOOK) will not be sent: CRT_TEST_HOOK is not set\n');
   });
 
+  it('on change: tells of the plan\'s first run, not of a second with the same outcome', async () => {
+    const target = await startServer(fixedDelay(0));
+    servers.push(target);
+    const json = await hook(200);
+    const file = await writePlan(tmp.dir, plan(target.url, '{errorRate: 0%}').replace('on: always', 'on: change'));
+    const run = () => crt(['run', file, '--out', path.join(tmp.dir, 'reports')], { env: { CRT_TEST_HOOK: `${json.server.url}/hook` } });
+    const first = await run();
+    expect(first.code, first.stderr).to.equal(0);
+    expect(json.bodies).to.have.length(1);
+    const second = await run();
+    expect(second.code, second.stderr).to.equal(0);
+    expect(json.bodies).to.have.length(1);
+    expect(second.stderr).not.to.contain('notified json');
+  });
+
   it('refuses --notify with a URL instead of a variable name, exit 2, before any run folder', async () => {
     const file = await writePlan(tmp.dir, plan('http://127.0.0.1:1', '{errorRate: 0%}'));
     const r = await crt(['run', file, '--out', path.join(tmp.dir, 'reports'), '--notify', 'slack:https://hooks.slack.com/services/T/B/x']);

@@ -151,6 +151,7 @@ describe('demo add-on manifests (store-replica.yaml, gateway-canary.yaml)', () =
     expect(selects(selector, podLabels(stable))).to.equal(true);
     expect(selects(selector, podLabels(canaryDeployment))).to.equal(false);
     expect(selects({ app: 'gateway', track: 'canary' }, podLabels(canaryDeployment))).to.equal(true);
-    expect(live[0]!.spec.ports).to.deep.equal(find(demo, 'Service', 'gateway').spec.ports.map((p: { name: string; port: number; targetPort: string }) => ({ name: p.name, port: p.port, targetPort: p.targetPort })));
+    const gatewayPorts = find(demo, 'Service', 'gateway').spec.ports as Array<{ name: string; port: number; targetPort: string }>;
+    expect(live[0]!.spec.ports).to.deep.equal(gatewayPorts.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort })));
   });
 });
