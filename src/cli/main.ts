@@ -17,6 +17,7 @@ import type { CliIO } from './io.js';
 // Commands are imported when used: `crt validate` need not load the runner, engines and reporters.
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -70,6 +71,7 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .option('--influx-url <url>', 'also write the time series to this InfluxDB (env CRT_INFLUX_URL; credentials only from the environment, see README "InfluxDB")')
     .option('--baseline <run>', 'compare with this run (id or folder) or last-good when done: regressions exit 1 (see README "Nightly regression")')
     .option('--grafana-url <template>', 'link the report to this dashboard, {from} {to} (epoch ms) {runId} {plan} filled in (env CRT_GRAFANA_URL; see README "Traceability")')
+    .option('--notify <format:env-var[:on]>', 'send the outcome to a webhook whose URL is in this environment variable: slack, teams or json; on failure (default), always or change (repeatable; see README "Notifications")', collect, [])
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       setCode(await runCommand(file, flags, io, argv.slice(2)));

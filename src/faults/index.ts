@@ -6,6 +6,7 @@ import { nodeDrainFault } from './node-drain.js';
 import { nodeLossFault } from './node-loss.js';
 import { networkCutFault } from './network-cut.js';
 import { manualFault } from './manual.js';
+import { switchFault } from './switch.js';
 import type { FaultDefinition } from './fault.js';
 import type { FaultKind } from '../plan/schema-actions.js';
 
@@ -30,6 +31,7 @@ export const builtinFaults = {
   'node-drain': nodeDrainFault,
   'node-loss': nodeLossFault,
   'network-cut': networkCutFault,
+  switch: switchFault,
   manual: manualFault,
 } satisfies Record<FaultKind, FaultDefinition>;
 

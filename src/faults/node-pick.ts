@@ -5,10 +5,12 @@ import { FaultError, type FaultContext } from './fault.js';
 import { apiStatus } from './kube-common.js';
 import { protectedNodes, type ProtectedNode } from './protected-nodes.js';
 
-/** The node-picking keys shared by `node-drain` and `node-loss` (exactly one of node, nodeSelector, nodeOf). */
+/** The node-picking keys shared by `node-drain` and `node-loss` (exactly one of node, nodeSelector, nodeOf, zone). */
 export interface NodePickParams {
   node?: string;
   nodeSelector?: string;
+  /** every node whose topology.kubernetes.io/zone is this value (a zone outage) */
+  zone?: string;
   nodeOf?: { namespace?: string; selector?: string; pod?: string };
   count?: number;
   maxPercent?: string;
@@ -37,6 +39,8 @@ export async function pickNodes(kube: KubeClients, p: NodePickParams, fault: str
     throw new FaultError(`${fault}: node ${p.node} is spared: ${isGuarded(p.node)!.why}, and losing it would end the measurement, not test the system`);
   }
   const excluded = matching.filter((n) => isGuarded(n)).map((n) => `${n} (${isGuarded(n)!.why})`);
+  // a zone outage loses the whole zone or nothing: a zone with crt's own node in it cannot go
+  if (p.zone !== undefined && excluded.length) throw new FaultError(`${fault}: zone ${p.zone} holds ${excluded.join(', ')}: losing the whole zone would end the measurement, not test the system`);
   let names = matching.filter((n) => !isGuarded(n));
   if (names.length === 0) throw new FaultError(`${fault}: no node matches ${describePick(p)}${excluded.length ? ` but ${excluded.join(', ')}` : ''}`);
   if (p.count !== undefined) names = names.slice(0, p.count);
@@ -49,6 +53,9 @@ export async function pickNodes(kube: KubeClients, p: NodePickParams, fault: str
   }
   return { nodes: names, excluded };
 }
+
+/** The well-known label of a node's failure zone. */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 async function candidateNodes(core: CoreV1Api, p: NodePickParams, fault: string): Promise<string[]> {
   if (p.node !== undefined) {
@@ -63,8 +70,12 @@ async function candidateNodes(core: CoreV1Api, p: NodePickParams, fault: string)
     const nodes = await core.listNode({ labelSelector: p.nodeSelector });
     return nodes.items.map((n) => n.metadata!.name!).sort();
   }
+  if (p.zone !== undefined) {
+    const nodes = await core.listNode({ labelSelector: `${ZONE_LABEL}=${p.zone}` });
+    return nodes.items.map((n) => n.metadata!.name!).sort();
+  }
   if (p.nodeOf) return nodesOfPods(core, p.nodeOf);
-  throw new FaultError(`${fault}: say which node with node, nodeSelector or nodeOf`);
+  throw new FaultError(`${fault}: say which node with node, nodeSelector, nodeOf or zone`);
 }
 
 async function nodesOfPods(core: CoreV1Api, of: NonNullable<NodePickParams['nodeOf']>): Promise<string[]> {
@@ -87,6 +98,7 @@ async function nodesOfPods(core: CoreV1Api, of: NonNullable<NodePickParams['node
 export function describePick(p: NodePickParams): string {
   if (p.node !== undefined) return `node ${p.node}`;
   if (p.nodeSelector !== undefined) return `nodeSelector ${p.nodeSelector}`;
+  if (p.zone !== undefined) return `zone ${p.zone}`;
   const of = p.nodeOf ?? {};
   return `the node of ${of.pod !== undefined ? `pod ${of.pod}` : `pods ${of.selector ?? '(all)'}`} in ${of.namespace ?? 'default'}`;
 }

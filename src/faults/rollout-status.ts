@@ -22,12 +22,16 @@ export function rolloutState(d: V1Deployment): RolloutState {
   return { done: true, message: `deployment "${name}" successfully rolled out` };
 }
 
-/** Polls the Deployment until its rollout is complete; FaultError on a progress deadline or `timeoutMs`. */
-export async function waitForRollout(ctx: FaultContext, namespace: string, name: string, timeoutMs: number): Promise<void> {
+/**
+ * Polls the Deployment until its rollout is complete; FaultError on a progress deadline or `timeoutMs`.
+ * `onRead` sees every Deployment read, at the clock's time of the read (the recreate outage is measured from them).
+ */
+export async function waitForRollout(ctx: FaultContext, namespace: string, name: string, timeoutMs: number, onRead?: (d: V1Deployment, atMs: number) => void): Promise<void> {
   const kube = requireKube(ctx, 'rollout');
   const deadline = ctx.clock.now() + timeoutMs;
   for (;;) {
     const d = await kubeCall(`read deployment ${namespace}/${name}`, () => kube.apps.readNamespacedDeployment({ name, namespace }));
+    onRead?.(d, ctx.clock.now());
     const state = rolloutState(d);
     if (state.done) return;
     if (state.failed) throw new FaultError(`rollout of deployment ${namespace}/${name} failed: ${state.message}`);

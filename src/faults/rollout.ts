@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { V1Container, V1Deployment, V1EnvVar, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1DeploymentStrategy, V1EnvVar, V1PodTemplateSpec } from '@kubernetes/client-node';
 import { stringify } from 'safe-stable-stringify';
 import { parseDuration } from '../core/units.js';
 import type { ActionSpec } from '../plan/types.js';
 import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
 import { DEFAULT_NAMESPACE, jsonPatch, kubeCall, mergePatch, requireKube } from './kube-common.js';
 import { waitForRollout } from './rollout-status.js';
+import { OutageMeter, STRATEGY_TYPE, strategyOps, strategyRevertOps, type StrategyParam } from './rollout-strategy.js';
 
 /** kubectl rollout status waits without limit; a chaos step should not. */
 export const DEFAULT_ROLLOUT_TIMEOUT_MS = 5 * 60_000;
@@ -19,6 +20,7 @@ interface RolloutParams {
   image?: string | Record<string, string>;
   container?: string;
   env?: Record<string, string>;
+  strategy?: StrategyParam;
   timeout?: string;
 }
 
@@ -30,9 +32,11 @@ export interface RolloutRevert extends RevertRecord {
   /** the revision the deployment was at (deployment.kubernetes.io/revision), null when unset */
   revision: string | null;
   template: V1PodTemplateSpec;
+  /** with a `strategy`: the deployment's strategy before, put back while the deployment still has the one crt set */
+  strategy?: V1DeploymentStrategy | null;
   timeoutMs: number;
   /** the template crt made (templateHash) and the revision it became; recorded once the patch is made */
-  set?: { templateHash?: string; images?: string[]; revision?: string | null };
+  set?: { templateHash?: string; images?: string[]; revision?: string | null; strategy?: string };
 }
 
 /**
@@ -52,10 +56,14 @@ export const rolloutFault: FaultDefinition = {
         const template = d.spec?.template;
         if (!template) throw new FaultError(`deployment ${namespace}/${p.deployment} has no pod template`);
         const revision = d.metadata?.annotations?.[REVISION] ?? null;
-        const { patch, change } = act === 'restart' ? restartPatch(ctx) : containerPatch(d, p, act);
+        const { patch, change } = withStrategy(act === 'restart' ? restartPatch(ctx) : containerPatch(d, p, act), p.strategy);
         // pod template models keep the API's field names (client-node renames none of them), so the
         // record's JSON is the template as the server sent it
-        const revert: RolloutRevert = { fault: 'rollout', namespace, deployment: p.deployment, revision, template: structuredClone(template), timeoutMs };
+        const revert: RolloutRevert = {
+          fault: 'rollout', namespace, deployment: p.deployment, revision, template: structuredClone(template), timeoutMs,
+          ...(p.strategy ? { strategy: d.spec?.strategy ? structuredClone(d.spec.strategy) : null, set: { strategy: STRATEGY_TYPE[p.strategy] } } : {}),
+        };
+        const recreate = (p.strategy ? STRATEGY_TYPE[p.strategy] : d.spec?.strategy?.type) === 'Recreate';
         return {
           summary: `roll out deployment ${namespace}/${p.deployment} (revision ${revision ?? '?'}): ${change}`,
           targets: [`deployment/${namespace}/${p.deployment}`],
@@ -66,10 +74,15 @@ export const rolloutFault: FaultDefinition = {
               kube.apps.patchNamespacedDeployment({ name: p.deployment, namespace, body: patch.body }, patch.json ? jsonPatch() : mergePatch()));
             // the template as the server stored it (defaults and webhooks included): what the revert compares
             await hooks?.changed({ templateHash: templateHash(made.spec?.template), images: images(made) });
-            await waitForRollout(ctx, namespace, p.deployment, timeoutMs);
+            const outage = new OutageMeter();
+            await waitForRollout(ctx, namespace, p.deployment, timeoutMs, (read, atMs) => outage.read(read, atMs));
             await hooks?.changed({ revision: await readRevision(ctx, namespace, p.deployment) });
             const durationMs = Math.round(ctx.clock.now() - started);
-            return { detail: `rolled out in ${(durationMs / 1000).toFixed(1)} s`, data: { previousRevision: revision, rolloutMs: durationMs } };
+            const detail = `rolled out in ${(durationMs / 1000).toFixed(1)} s`;
+            if (!recreate) return { detail, data: { previousRevision: revision, rolloutMs: durationMs } };
+            // recreate is an outage by design: how long no pod was ready is its measure
+            const outageMs = outage.totalMs(ctx.clock.now());
+            return { detail: `${detail}, no ready pod for ${(outageMs / 1000).toFixed(1)} s (recreate)`, data: { previousRevision: revision, rolloutMs: durationMs, strategy: 'Recreate', outageMs } };
           },
         };
       },
@@ -82,14 +95,20 @@ export const rolloutFault: FaultDefinition = {
     if (r.set?.templateHash && !opts.force) {
       const d = await kubeCall(`read deployment ${r.namespace}/${r.deployment}`, () => kube.apps.readNamespacedDeployment({ name: r.deployment, namespace: r.namespace }));
       const now = templateHash(d.spec?.template);
-      if (now === templateHash(r.template)) return `deployment ${r.namespace}/${r.deployment} already has the template of revision ${r.revision ?? '?'}: nothing to undo`;
+      if (now === templateHash(r.template)) {
+        const strategy = await strategyRevertOps(kube, r);
+        if (strategy.length === 0) return `deployment ${r.namespace}/${r.deployment} already has the template of revision ${r.revision ?? '?'}: nothing to undo`;
+        await kubeCall(`put the strategy of deployment ${r.namespace}/${r.deployment} back`, () => kube.apps.patchNamespacedDeployment({ name: r.deployment, namespace: r.namespace, body: strategy }, jsonPatch()));
+        return `deployment ${r.namespace}/${r.deployment} already has the template of revision ${r.revision ?? '?'}; its strategy is back to ${r.strategy?.type ?? 'the default'}`;
+      }
       if (now !== r.set.templateHash) {
         const revision = d.metadata?.annotations?.[REVISION] ?? '?';
         throw new ChangedSinceFault(`deployment/${r.namespace}/${r.deployment}`, `template ${short(r.set.templateHash)} (revision ${r.set.revision ?? '?'}${list(r.set.images)})`, `template ${short(now)} (revision ${revision}${list(images(d))})`);
       }
     }
-    // as `kubectl rollout undo`: the whole previous template goes back, which starts a rollout to it
-    const body = [{ op: 'replace', path: '/spec/template', value: r.template }];
+    // as `kubectl rollout undo`: the whole previous template goes back, which starts a rollout to it;
+    // the strategy crt set goes back too, unless someone changed it since
+    const body = [{ op: 'replace', path: '/spec/template', value: r.template }, ...(await strategyRevertOps(kube, r))];
     await kubeCall(`undo deployment ${r.namespace}/${r.deployment}`, () =>
       kube.apps.patchNamespacedDeployment({ name: r.deployment, namespace: r.namespace, body }, jsonPatch()));
     await waitForRollout(ctx, r.namespace, r.deployment, r.timeoutMs);
@@ -119,9 +138,17 @@ async function readRevision(ctx: FaultContext, namespace: string, name: string):
   return d.metadata?.annotations?.[REVISION] ?? null;
 }
 
-interface Patch {
+export interface Patch {
   body: unknown;
   json: boolean;
+}
+
+/** The rollout's patch with the deployment's strategy set too, in the same request (one rollout, under the new strategy). */
+function withStrategy(made: { patch: Patch; change: string }, strategy: StrategyParam | undefined): { patch: Patch; change: string } {
+  if (!strategy) return made;
+  const { patch, change } = made;
+  const body = patch.json ? [...(patch.body as unknown[]), ...strategyOps(strategy)] : { spec: { ...(patch.body as { spec: object }).spec, strategy: { type: STRATEGY_TYPE[strategy], rollingUpdate: null } } };
+  return { patch: { body, json: patch.json }, change: `${change}, strategy ${STRATEGY_TYPE[strategy]}` };
 }
 
 function restartPatch(ctx: FaultContext): { patch: Patch; change: string } {

@@ -6,4 +6,5 @@ export { PlanSchema, ScenarioSchema, ChaosSchema, FAULT_KINDS, PROBE_KINDS } fro
 export type { FaultKind } from './schema-actions.js';
 export type { ProbeKind } from './schema-probes.js';
 export type * from './types.js';
+export type { NotifyWebhookDoc } from './schema-notify.js';
 export { SYSTEM_NAMESPACES, faultNamespace, refusedNamespace } from './namespaces.js';

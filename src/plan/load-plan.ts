@@ -102,6 +102,7 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[], ref
     targets,
     cluster: doc.cluster ?? null,
     sinks: doc.sinks ?? {},
+    notify: doc.notify ?? [],
     cases,
     resolved: { ...doc, layers: resolved },
     secrets: [...files.secrets],
@@ -167,6 +168,7 @@ function extendPlan(doc: PlanDoc, file: string, source: YamlSource, files: FileS
     owner: m.owner ?? base.plan.owner,
     versions: { ...base.plan.versions, ...Object.fromEntries(Object.entries(m.versions ?? {}).map(([k, v]) => [k, String(v)])) },
     sinks: doc.sinks ?? base.plan.sinks,
+    notify: doc.notify ?? base.plan.notify,
     cases,
     extends: base.plan.display,
     secrets: [...base.plan.secrets, ...files.secrets],
@@ -176,6 +178,7 @@ function extendPlan(doc: PlanDoc, file: string, source: YamlSource, files: FileS
       layers: Object.fromEntries(Object.entries(baseResolved.layers).map(([l, list]) => [l, list.filter((c) => kept.has(c.id))])),
       ...(doc.regression ? {} : { regression: (base.plan.resolved as PlanDoc).regression }),
       ...(doc.sinks ? {} : { sinks: (base.plan.resolved as PlanDoc).sinks }),
+      ...(doc.notify ? {} : { notify: (base.plan.resolved as PlanDoc).notify }),
     },
   };
   return { plan: deepFreeze(plan), warnings: [...base.warnings, ...files.problems.filter((p) => p.severity === 'warning')] };

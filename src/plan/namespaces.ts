@@ -8,7 +8,7 @@ import type { FaultKind } from './schema-actions.js';
 export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
 
 /** Faults that act in a namespace (`namespace:`, default "default"). */
-const NAMESPACED: readonly FaultKind[] = ['pod-kill', 'network-cut', 'rollout', 'scale'];
+const NAMESPACED: readonly FaultKind[] = ['pod-kill', 'network-cut', 'rollout', 'scale', 'switch'];
 
 /**
  * The namespace a fault acts in and the keys that set it (`namespace`, or `nodeOf.namespace` for

@@ -28,12 +28,22 @@ const atMostOne = (keys: string[]): Check => (p) => {
 const requires = (key: string, when: [string, unknown]): Check => (p) =>
   p[when[0]] === when[1] && p[key] === undefined ? { message: `${key} is required with ${when[0]}: ${String(when[1])}`, key: when[0] } : null;
 
+const NODE_PICKS = ['node', 'nodeSelector', 'nodeOf', 'zone'];
+/** A zone outage takes the whole zone: no count that would leave part of it, and a blast-radius guard always. */
+const zoneChecks: Check[] = [
+  (p) => (p.zone !== undefined && p.count !== undefined ? { message: 'count cannot go with zone: a zone outage takes every node of the zone', key: 'count' } : null),
+  (p) => (p.zone !== undefined && p.maxPercent === undefined ? {
+    message: 'zone needs maxPercent', key: 'zone',
+    hint: 'the guard against a zone holding more of the cluster than meant, e.g. maxPercent: 34% for one zone of three',
+  } : null),
+];
+
 /** Combinations the schema cannot say. One table for every fault kind. */
 const FAULT_CHECKS: Record<FaultKind, Check[]> = {
   'pod-kill': [oneOf(['selector', 'names'], 'which pods'), atMostOne(['count', 'percent', 'all'])],
-  'node-drain': [oneOf(['node', 'nodeSelector', 'nodeOf'], 'which node')],
+  'node-drain': [oneOf(NODE_PICKS, 'which node'), ...zoneChecks],
   'node-loss': [
-    oneOf(['node', 'nodeSelector', 'nodeOf'], 'which node'), requires('command', ['provider', 'command']),
+    oneOf(NODE_PICKS, 'which node'), ...zoneChecks, requires('command', ['provider', 'command']),
     (p) => {
       const provider = (p.provider as string | undefined) ?? (p.command !== undefined ? 'command' : 'local');
       return p.mode === 'link' && provider !== 'local' ? {
@@ -52,6 +62,8 @@ const FAULT_CHECKS: Record<FaultKind, Check[]> = {
     (p) => (typeof p.minReplicas === 'number' && typeof p.maxReplicas === 'number' && p.minReplicas > p.maxReplicas
       ? { message: `minReplicas ${p.minReplicas} is above maxReplicas ${p.maxReplicas}`, key: 'minReplicas', hint: 'the API server would refuse the HPA: swap them' } : null),
   ],
+  switch: [(p) => (p.selector && typeof p.selector === 'object' && Object.keys(p.selector).length === 0
+    ? { message: 'selector must name at least one label: an empty selector would send the Service\'s traffic to no pod or, on some clusters, to none at all', key: 'selector' } : null)],
   exec: [],
   manual: [],
 };

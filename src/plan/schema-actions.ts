@@ -19,6 +19,11 @@ const nodePick = {
   nodeOf: Type.Optional(
     strictObject({ namespace: Type.Optional(NonEmptyString), selector: Type.Optional(Selector), pod: Type.Optional(NonEmptyString) }),
   ),
+  zone: Type.Optional(Type.String({
+    pattern: '^([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$',
+    description: 'every node of this zone (label topology.kubernetes.io/zone) at once: a zone outage; needs maxPercent as its guard',
+    'x-expected': 'a label value such as zone-a or eu-west-1b',
+  })),
   count: Type.Optional(Type.Integer({ minimum: 1, description: 'how many of the matching nodes' })),
 };
 
@@ -79,7 +84,17 @@ export const faultParams = {
     image: Type.Optional(Type.Union([NonEmptyString, StringMap], { 'x-expected': 'an image, or a map of container name to image' })),
     container: Type.Optional(NonEmptyString),
     env: Type.Optional(StringMap),
+    strategy: Type.Optional(Type.Union([Type.Literal('recreate'), Type.Literal('rolling-update')], {
+      'x-expected': 'recreate or rolling-update',
+      description: 'the deployment\'s update strategy for this rollout (put back at the revert); recreate: every old pod goes before a new one starts, and the outage is measured. Default: the deployment\'s own',
+    })),
     timeout: Type.Optional(Duration),
+  },
+  switch: {
+    namespace: Type.Optional(NonEmptyString),
+    service: NonEmptyString,
+    selector: { ...StringMap, description: 'the Service\'s whole new selector (blue/green: the green pods\' labels); the revert puts the previous one back' },
+    timeout: Type.Optional(duration('how long the Service\'s endpoints may take to follow the switch (default 60s)')),
   },
   scale: {
     namespace: Type.Optional(NonEmptyString),

@@ -3,6 +3,7 @@ import { Duration, JSON_SCHEMA_DRAFT, NonEmptyString, Percent, boundsOnly, defin
 import { LoadSchema } from './schema-load.js';
 import { ActionSchema } from './schema-actions.js';
 import { ProbeSchema } from './schema-probes.js';
+import { NotifySchema } from './schema-notify.js';
 
 export { ScenarioSchema, LoadSchema, StageSchema } from './schema-load.js';
 export { ActionSchema, ChaosSchema, FaultActionSchema, RefActionSchema, FAULT_KINDS } from './schema-actions.js';
@@ -206,8 +207,9 @@ export const PlanSchema = strictObject(
     ),
     cluster: Type.Optional(ClusterSchema),
     sinks: Type.Optional(SinksSchema),
+    notify: Type.Optional(NotifySchema),
     regression: Type.Optional(RegressionSchema),
-    extends: Type.Optional(Type.String({ minLength: 1, description: 'another plan (relative to this file) whose cluster, targets, defaults and cases this one runs; this file sets metadata, select, sinks and regression' })),
+    extends: Type.Optional(Type.String({ minLength: 1, description: 'another plan (relative to this file) whose cluster, targets, defaults and cases this one runs; this file sets metadata, select, sinks, notify and regression' })),
     select: Type.Optional(
       strictObject(
         {

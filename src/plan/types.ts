@@ -1,3 +1,4 @@
+import type { NotifyWebhookDoc } from './schema-notify.js';
 import type { NodeTimings } from '../localcluster/node/node-timings.js';
 import type { Layer, PhaseName } from '../results/types.js';
 import type { ClusterDoc, SinksDoc } from './schema-types.js';
@@ -204,6 +205,8 @@ export interface Plan {
   targets: Record<string, Target>;
   cluster: ClusterDoc | null;
   sinks: SinksDoc;
+  /** webhooks told of the outcome (`notify:`) */
+  notify: readonly NotifyWebhookDoc[];
   cases: CaseSpec[];
   /** the plan document after substitution, with scenario and chaos references resolved */
   resolved: unknown;

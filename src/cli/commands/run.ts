@@ -25,6 +25,7 @@ import type { Plan } from '../../plan/types.js';
 import { noteOtherPlan, reportComparison, resolveBaseline } from './compare.js';
 import { installSignalHandlers } from '../signals.js';
 import { recordedCommandLine, runRedactor } from './run-secrets.js';
+import { notifyRun, parseNotifyFlag, resolveNotifyTargets } from '../../notify/index.js';
 
 export interface RunFlags {
   /** the embedded cluster's control plane, over the plan's */
@@ -44,6 +45,8 @@ export interface RunFlags {
   influxUrl?: string;
   baseline?: string;
   grafanaUrl?: string;
+  /** `--notify <format>:<env-var>[:<on>]`, besides the plan's `notify:` */
+  notify?: string[];
 }
 
 /** How this run treats manual steps: flags first, then whether a person is at a terminal (not in CI). */
@@ -88,6 +91,10 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
   // before the run folder exists: a bad URL or a missing credential variable is a clear error, not a half-made run
   const influx = resolveInfluxConfig(plan.sinks.influx, { url: flags.influxUrl, env: process.env, baseDir: path.dirname(plan.file) });
   const redactor = runRedactor(plan, influx, argv);
+  // webhook URLs are secrets: known to the redactor before any log or file is written
+  const notify = resolveNotifyTargets([...plan.notify, ...(flags.notify ?? []).map(parseNotifyFlag)], process.env, path.dirname(plan.file));
+  for (const t of notify.targets) redactor.add(t.url);
+  for (const w of notify.warnings) io.stderr.write(`warning: ${w}\n`);
   const grafana = flags.grafanaUrl ?? (process.env.CRT_GRAFANA_URL || undefined);
   if (grafana) checkDashboardTemplate(grafana, flags.grafanaUrl ? '--grafana-url' : 'CRT_GRAFANA_URL');
   // Targets that name cluster Services are checked once the run's cluster is open.
@@ -152,6 +159,13 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     const html = result.reporters.find((r) => r.name === 'html')?.files[0];
     io.stderr.write(`report: ${displayPath(path.join(dir, html ?? RUN_FILES.run))}\n`);
     if (result.comparison) reportComparison(result.comparison, io);
+    // telling people is a courtesy of the run: a delivery that fails is a warning, never the exit code
+    const previousOutcome = result.trend && result.trend.length > 1 ? result.trend[result.trend.length - 2]!.outcome : null;
+    for (const d of await notifyRun(result, notify.targets, { reportPath: path.resolve(dir, html ?? RUN_FILES.run), previousOutcome })) {
+      log.info({ notification: d.name, status: d.status, detail: d.detail }, 'notification');
+      if (d.status === 'failed') io.stderr.write(`warning: notification ${d.name} not delivered: ${redactor.text(d.detail ?? '')}\n`);
+      if (d.status === 'sent') io.stderr.write(`notified ${d.name}\n`);
+    }
     io.stdout.write(`${dir}\n`);
     if (revertFailures.length > 0) {
       io.stderr.write(`REVERT FAILED — the system may still hold injected faults:\n  ${revertFailures.join('\n  ')}\nsee ${path.join(dir, RUN_FILES.journal)}\n`);

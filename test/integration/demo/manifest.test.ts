@@ -141,4 +141,17 @@ describe('demo add-on manifests (store-replica.yaml, gateway-canary.yaml)', () =
     };
     expect(without(canaryDeployment, strip)).to.deep.equal(without(find(demo, 'Deployment', 'gateway'), strip));
   });
+
+  it('ships gateway-live, the blue/green Service: blue (stable) pods only, green (canary) ones once LOG-14 switches it', () => {
+    const live = load('gateway-live.yaml');
+    expect(live.map((o) => `${o.kind}/${o.metadata.name}`)).to.deep.equal(['Service/gateway-live']);
+    const selector = live[0]!.spec.selector as Record<string, string>;
+    const stable = find(demo, 'Deployment', 'gateway');
+    const canaryDeployment = find(canary, 'Deployment', 'gateway-canary');
+    expect(selects(selector, podLabels(stable))).to.equal(true);
+    expect(selects(selector, podLabels(canaryDeployment))).to.equal(false);
+    expect(selects({ app: 'gateway', track: 'canary' }, podLabels(canaryDeployment))).to.equal(true);
+    const gatewayPorts = find(demo, 'Service', 'gateway').spec.ports as Array<{ name: string; port: number; targetPort: string }>;
+    expect(live[0]!.spec.ports).to.deep.equal(gatewayPorts.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort })));
+  });
 });

@@ -73,6 +73,23 @@ describe('the shipped acceptance plan (test-plans/demo-acceptance.yaml) and its 
     expect(byId('AUX-03').layer).to.equal('auxiliary');
   });
 
+  it('has the update strategies and the zone outage: a blue/green switch and back, a recreate outage bounded, a zone lost under a maxPercent guard', () => {
+    const bg = byId('LOG-14');
+    expect(bg.layer).to.equal('logical');
+    const sw = bg.trigger.find((a) => a.kind === 'switch')!;
+    expect(sw.params).to.deep.include({ namespace: 'demo', service: 'gateway-live', selector: { app: 'gateway', track: 'canary' } });
+    expect(sw.revertAfterMs).to.equal(15_000);
+    expect(bg.load?.target).to.equal('gateway-live');
+    const recreate = byId('LOG-15').trigger.find((a) => a.kind === 'rollout')!;
+    expect(recreate.params).to.deep.include({ deployment: 'customer-service', strategy: 'recreate' });
+    const zone = byId('PHY-05');
+    expect(zone.layer).to.equal('physical');
+    expect(zone.trigger[0]!.params).to.deep.include({ zone: 'zone-b', maxPercent: '34%' });
+    expect(zone.tags).to.not.include('nightly');
+    const nightly = load('nightly.yaml').cases.map((c) => c.id);
+    expect(nightly).to.include.members(['LOG-14', 'LOG-15']);
+  });
+
   it('nightly.yaml runs the unattended cases only, planned in well under 15 minutes', () => {
     const nightly = load('nightly.yaml');
     expect(nightly.name).to.equal('nightly');
