@@ -65,7 +65,9 @@ describe('the embedded cluster on the real control plane, through the CLI', func
       const res = await fetch('http://127.0.0.1:30080/customers/42', { signal: AbortSignal.timeout(5000) });
       expect(res.status).to.equal(200);
       const url = await crt(['cluster', 'url', 'demo/gateway', '--dir', dir], { cwd: work.dir });
-      expect(url.stdout).to.match(/^http:\/\/127\.0\.0\.1:30080\n$/);
+      // kube-proxy's own loopback address for the Service (crt.io/loopback-address), its ClusterIP being in the fabric
+      expect(url.stdout).to.match(/^http:\/\/127\.20\.\d+\.\d+:80\n$/);
+      expect((await fetch(`${url.stdout.trim()}/customers/42`, { signal: AbortSignal.timeout(5000) })).status).to.equal(200);
       const off = await crt(['cluster', 'node', 'node-2', 'off', '--dir', dir], { cwd: work.dir });
       expect(off.code, off.stderr).to.equal(0);
       expect(off.stdout).to.match(/^node node-2: power off \(\d+ pod process(es)? killed\)\n$/);

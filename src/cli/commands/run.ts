@@ -66,16 +66,21 @@ const terminalPrompt: TerminalPrompt = async (text, signal) => {
   }
 };
 
+/** The plan with its embedded cluster on `controlPlane` (`crt run --control-plane`): a UsageError for a plan without one. */
+function withControlPlane(plan: Plan, controlPlane: NonNullable<RunFlags['controlPlane']>): Plan {
+  const local = plan.cluster?.local;
+  if (!local) throw new UsageError(`--control-plane is for the embedded cluster, and ${plan.display} has no cluster.local`, { hint: 'a plan on a kubeconfig cluster runs on that cluster\'s control plane' });
+  return { ...plan, cluster: { ...plan.cluster, local: { ...local, controlPlane } } };
+}
+
 /** `crt run <plan>`: runs the selected cases and writes the run folder. Returns the exit code. */
 export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv: readonly string[]): Promise<ExitCodeValue> {
   // a run id names a folder: checked before anything is read or created
   if (flags.runId !== undefined) checkRunId(flags.runId);
-  const { plan, warnings } = loadPlan(file);
+  const loaded = loadPlan(file);
+  const { warnings } = loaded;
   for (const w of warnings) io.stderr.write(`${formatProblem(w)}\n`);
-  if (flags.controlPlane) {
-    if (!plan.cluster?.local) throw new UsageError(`--control-plane is for the embedded cluster, and ${plan.display} has no cluster.local`, { hint: 'a plan on a kubeconfig cluster runs on that cluster\'s control plane' });
-    plan.cluster.local.controlPlane = flags.controlPlane;
-  }
+  const plan = flags.controlPlane ? withControlPlane(loaded.plan, flags.controlPlane) : loaded.plan;
   const selection: Selection = { only: flags.only, tags: flags.tags, excludeTags: flags.excludeTags, layers: flags.layer };
   const cases = selectCases(plan, selection);
   if (cases.length === 0) {

@@ -18,7 +18,8 @@ import { Fabric, forwardFromLoopback, HUB_ADDRESS, netnsSupport, type LoopbackFo
 import type { NodeTimings } from '../node/node-timings.js';
 import { DEFAULT_NODE_TIMINGS } from '../node/node-timings.js';
 import type { BackoffOptions } from '../runtime/index.js';
-import type { AppliedObject } from '../manifests.js';
+import { readManifests, type AppliedObject } from '../manifests.js';
+import { ManifestError } from '../errors.js';
 import { ApiServiceProxies } from './kube-proxy.js';
 import { RealNode } from './real-node.js';
 
@@ -219,6 +220,7 @@ export class RealCluster {
   /** Applies manifest files with the release's own kubectl (namespaces first, as kubectl orders them). */
   async applyFiles(files: string[]): Promise<AppliedObject[]> {
     const out: AppliedObject[] = [];
+    for (const file of files) await refuseUnserved(file);
     for (const file of files) {
       const r = await promisify(execFile)(path.join(this.binDir, 'kubectl'), ['--kubeconfig', this.kubeconfigFile, 'apply', '-f', file], { timeout: 60_000 })
         .catch((err: { stderr?: string; message: string }) => {
@@ -293,4 +295,18 @@ export class RealCluster {
     })();
     return this.stopping;
   }
+}
+
+/**
+ * Refuses what this mode cannot serve as a real cluster would, before anything is applied: a
+ * HorizontalPodAutoscaler needs resource metrics (metrics.k8s.io through the aggregation layer), which
+ * crt's kubelets do not serve yet, so the real HPA controller would never scale and a load study would
+ * measure a cluster without autoscaling while claiming one.
+ */
+async function refuseUnserved(file: string): Promise<void> {
+  const objects = await readManifests(file);
+  const i = objects.findIndex((o) => o.kind === 'HorizontalPodAutoscaler');
+  if (i < 0) return;
+  throw new ManifestError(`${file}: HorizontalPodAutoscaler "${objects[i]!.metadata?.name}": the real control plane of the embedded cluster serves no resource metrics (metrics.k8s.io) yet, so its HPA controller would never scale`,
+    { hint: 'run this plan with controlPlane: builtin (crt run --control-plane builtin), whose HPA controller reads the pods\' CPU' });
 }

@@ -150,7 +150,7 @@ describe('the reports as a reader meets them: report.html at 1400 and 400 px, re
   it('writes a summary.md under its limit, with the failed case, the two regressions and a PNG per chart', async () => {
     const md = await readFile(path.join(tmp.dir, 'summary.md'), 'utf8');
     expect(md.length).to.be.below(SUMMARY_LIMIT);
-    expect(md).to.include('**FAILED** (exit 1) — 18 of 19 cases passed, 1 failed; 2 regressions');
+    expect(md).to.include('**FAILED** (exit 1) — 18/19 cases passed, 1 failed, 2 regressions');
     expect(md.match(/\| REGRESSED \|/g)).to.have.length(2);
     for (const [, file] of md.matchAll(/!\[[^\]]*\]\((charts\/[^)]+\.png)\)/g)) {
       const png = await readFile(path.join(tmp.dir, file!));

@@ -15,25 +15,27 @@ const noLinks = { baseUrl: '', charts: new Map<string, string>(), anchors: new M
 
 describe('report/view-overview: the outcome banner', () => {
   it('says FAILED with exit 1 and counts every verdict for a run with a failed case', () => {
-    expect(runBanner(fixtureRun())).to.deep.equal({ status: 'FAILED', exitCode: 1, tone: 'failed', text: 'FAILED (exit 1) — 1 of 3 cases passed, 1 failed, 1 not run' });
+    expect(runBanner(fixtureRun())).to.deep.equal({ status: 'FAILED', exitCode: 1, tone: 'failed', text: 'FAILED (exit 1) — 1/3 cases passed, 1 failed, 1 not run' });
   });
 
   it('says FAILED for a run whose cases all passed but that regressed against its baseline, as crt run exits', () => {
     const { run } = acceptanceRun();
     run.cases = run.cases.map((c) => ({ ...c, verdict: 'passed' }));
     run.verdict = 'passed';
+    run.counts = { ...run.counts, passed: run.cases.length, failed: 0, aborted: 0, inconclusive: 0, notRun: 0, skipped: 0, total: run.cases.length };
     const b = runBanner(run);
     expect(b.exitCode).to.equal(1);
-    expect(b.text).to.equal(`FAILED (exit 1) — ${run.cases.length} of ${run.cases.length} cases passed; 2 regressions against demo-acceptance-2026-12-06-1500`);
+    expect(b.text).to.equal(`FAILED (exit 1) — ${run.cases.length}/${run.cases.length} cases passed, 2 regressions against demo-acceptance-2026-12-06-1500`);
   });
 
   it('says PASSED with exit 0 only when every case passed and nothing regressed', () => {
     const { run } = acceptanceRun();
     run.cases = run.cases.map((c) => ({ ...c, verdict: 'passed' }));
     run.verdict = 'passed';
+    run.counts = { ...run.counts, passed: run.cases.length, failed: 0, aborted: 0, inconclusive: 0, notRun: 0, skipped: 0, total: run.cases.length };
     run.comparison = { ...run.comparison!, regressions: 0 };
     expect(runBanner(run)).to.include({ status: 'PASSED', exitCode: 0, tone: 'passed' });
-    expect(runBanner(run).text).to.match(/; no regression against /);
+    expect(runBanner(run).text).to.match(/, no regression against /);
   });
 
   it('puts a failed revert (exit 4) before everything, and an interruption (130/143) before the verdict', () => {
@@ -71,7 +73,7 @@ describe('report/markdown-summary', () => {
     expect(md.length).to.be.below(SUMMARY_LIMIT);
     expect(md.match(/<details><summary>/g)).to.have.length(run.cases.length);
     expect(md.match(/<\/details>/g)).to.have.length(run.cases.length);
-    expect(md.split('\n')[2]).to.equal('**FAILED** (exit 1) — 18 of 19 cases passed, 1 failed; 2 regressions against demo-acceptance-2026-12-06-1500');
+    expect(md.split('\n')[2]).to.equal('**FAILED** (exit 1) — 18/19 cases passed, 1 failed, 2 regressions against demo-acceptance-2026-12-06-1500');
   });
 
   it('shows the regressed rows only, and how many others there are', () => {
