@@ -100,7 +100,10 @@ export async function startChat(o: ChatOptions): Promise<ChatService> {
     socket.write(`${TCP_HELLO} ${o.podName}\n`);
     socket.on('close', () => tcp.delete(socket));
     socket.on('error', () => socket.destroy());
-    readline.createInterface({ input: socket, crlfDelay: Infinity }).on('line', (line) => {
+    const lines = readline.createInterface({ input: socket, crlfDelay: Infinity });
+    // readline re-emits the socket's errors (a client's reset): handled on the socket above
+    lines.on('error', () => undefined);
+    lines.on('line', (line) => {
       if (socket.writable) socket.write(`${line}\n`);
     });
   });

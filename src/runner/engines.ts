@@ -1,7 +1,7 @@
 import { EnvironmentError } from '../core/errors.js';
 import { DistributedJobEngine, K6OperatorEngine } from '../distributed/index.js';
 import type { KubeClients } from '../kube/index.js';
-import { createEngine, type LoadEngine } from '../load/index.js';
+import { builtinEngines, createEngine, type LoadEngine } from '../load/index.js';
 import type { LoadSpec } from '../plan/types.js';
 import { SessionEngine } from '../sessions/index.js';
 
@@ -20,4 +20,9 @@ export function engineFor(load: LoadSpec, ctx: { runId: string; kube?: KubeClien
 export function localEngine(load: LoadSpec): LoadEngine {
   if (load.engine === 'sessions') return new SessionEngine();
   return createEngine(load.engine, { k6Binary: load.k6Binary });
+}
+
+/** Whether this build runs loads of engine `name` (the request engines of load/, and sessions). */
+export function hasEngine(name: string): boolean {
+  return name === 'sessions' || Object.hasOwn(builtinEngines, name);
 }

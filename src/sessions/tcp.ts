@@ -26,7 +26,10 @@ export const dialTcp: Dialer = (url: URL, events: ConnectionEvents, timeoutMs: n
     };
     const connectTimer = setTimeout(() => socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
     socket.setNoDelay(true);
-    readline.createInterface({ input: socket, crlfDelay: Infinity }).on('line', (line) => {
+    const lines = readline.createInterface({ input: socket, crlfDelay: Infinity });
+    // readline re-emits the socket's errors: they are handled on the socket below
+    lines.on('error', () => undefined);
+    lines.on('line', (line) => {
       if (!open) {
         if (line !== TCP_HELLO && !line.startsWith(`${TCP_HELLO} `)) return;
         clearTimeout(connectTimer);

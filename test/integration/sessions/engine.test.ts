@@ -123,3 +123,33 @@ for (const { protocol, url } of protocols) {
     });
   });
 }
+
+describe('sessions engine: tcp connections reset by the server', function () {
+  this.timeout(20_000);
+  let server: net.Server | undefined;
+  const sockets = new Set<net.Socket>();
+
+  afterEach(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  });
+
+  it('counts a reset as a drop of class reset, and reconnects', async () => {
+    server = net.createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+      s.write('HELLO reset-pod\n');
+      s.on('data', (d) => s.write(d));
+    });
+    await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const running = runEngine(`http://127.0.0.1:${port}`, { protocol: 'tcp' }, { connections: 3, durationMs: 2500 });
+    await until('3 sessions', () => sockets.size === 3);
+    for (const s of [...sockets]) s.resetAndDestroy();
+    await until('3 sessions again', () => sockets.size === 3, 5000);
+    const { stats } = await running;
+    expect(stats.sessions?.droppedBy).to.deep.equal({ closed: 0, reset: 3, timeout: 0 });
+    expect(stats.sessions?.reconnects).to.equal(3);
+  });
+});
