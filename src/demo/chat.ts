@@ -59,7 +59,8 @@ export async function startChat(o: ChatOptions): Promise<ChatService> {
     } else if (url.pathname === '/healthz') {
       res.writeHead(draining ? 503 : 200).end(draining ? 'draining' : 'ok');
     } else if (url.pathname === '/chat/events' && req.method === 'GET') {
-      const sid = `s${nextSid++}`;
+      // unique across pods: a POST that reached another pod must not land on a stream of its own
+      const sid = `${o.podName}-${nextSid++}`;
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
       res.write(`event: session\ndata: ${sid}\n\n`);
       sse.set(sid, res);
