@@ -16,10 +16,18 @@ const boundaries = [
     },
   },
   {
+    files: ['src/sessions/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ group: room(['faults', 'runner', 'cli', 'report', 'probes', 'kube']), message: 'sessions/ is an engine like load/: it only produces samples.' }],
+      }],
+    },
+  },
+  {
     files: ['src/faults/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: room(['load', 'runner', 'cli', 'report']), message: 'faults/ never imports load/ (nor the runner, CLI or reports).' }],
+        patterns: [{ group: room(['load', 'sessions', 'runner', 'cli', 'report']), message: 'faults/ never imports load/ (nor the runner, CLI or reports).' }],
       }],
     },
   },

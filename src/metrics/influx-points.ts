@@ -20,6 +20,11 @@ export const INFLUX_MEASUREMENTS = {
     tags: ['run', 'plan', 'case', 'layer', 'phase', 'target', 'generator', 'stage', 'value'],
     fields: ['answers', 'share'],
   },
+  // engine sessions: one point per second and generator, the sessions held (TimeseriesRecord.sessions)
+  crt_sessions: {
+    tags: ['run', 'plan', 'case', 'layer', 'phase', 'target', 'generator'],
+    fields: ['alive', 'expected', 'opened', 'dropped_closed', 'dropped_reset', 'dropped_timeout', 'asked', 'reconnects', 'failed_attempts', 'reconnect_p95', 'reconnect_max'],
+  },
   crt_event: {
     tags: ['run', 'plan', 'case', 'layer', 'kind', 'name'],
     fields: ['title', 'text', 'ok', 'duration_ms', 'offset_ms', 'data'],
@@ -118,9 +123,22 @@ export function servedByPoints(r: TimeseriesRecord, plan: string, times: UniqueT
   });
 }
 
-/** The points of a line of timeseries.jsonl: its `crt_load` point, then its `crt_served_by` points. */
+/** The sessions of one second (engine sessions only): counts, and the reconnect times of the second in ms. */
+export function sessionPoints(r: TimeseriesRecord, plan: string, times: UniqueTimes): CrtPoint[] {
+  const s = r.sessions;
+  if (!s) return [];
+  const tags = { run: r.run, plan, case: r.case, layer: r.layer, phase: r.phase, target: r.target, generator: String(r.generator) };
+  const reconnect = summarize(decodeHistogram(s.reconnectTime));
+  const fields = defined({
+    alive: s.alive, expected: s.expected, opened: s.opened, dropped_closed: s.dropped.closed, dropped_reset: s.dropped.reset, dropped_timeout: s.dropped.timeout,
+    asked: s.asked, reconnects: s.reconnects, failed_attempts: s.failedAttempts, reconnect_p95: reconnect?.p95, reconnect_max: reconnect?.max,
+  });
+  return [{ measurement: 'crt_sessions', tags, fields, timestamp: times.next('crt_sessions', tags, r.t) }];
+}
+
+/** The points of a line of timeseries.jsonl: its `crt_load` point, then its `crt_served_by` and `crt_sessions` points. */
 export function samplePoints(r: TimeseriesRecord, plan: string, times: UniqueTimes): CrtPoint[] {
-  return [loadPoint(r, plan, times), ...servedByPoints(r, plan, times)];
+  return [loadPoint(r, plan, times), ...servedByPoints(r, plan, times), ...sessionPoints(r, plan, times)];
 }
 
 export function eventPoint(r: EventRecord, plan: string, times: UniqueTimes): CrtPoint {

@@ -1,13 +1,13 @@
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, isDuration, isPercent, parseDuration, parsePercent } from '../core/index.js';
 import { closest } from './suggest.js';
-import { LATENCY_METRICS, type AbortRule, type MetricName } from './types.js';
+import { LATENCY_METRICS, SESSION_DURATION_METRICS, type AbortRule, type MetricName } from './types.js';
 
 export const METRICS: readonly MetricName[] = ['errorRate', 'failedRequests', 'requests', 'rps', ...LATENCY_METRICS];
 
 /** Converts a value as written into the metric's unit (ratio, ms, count, req/s). */
 export function metricValue(metric: MetricName, raw: string | number): number {
   if (metric === 'errorRate') return parsePercent(String(raw));
-  if ((LATENCY_METRICS as readonly string[]).includes(metric)) return parseDuration(raw);
+  if ([...LATENCY_METRICS, ...SESSION_DURATION_METRICS].includes(metric)) return parseDuration(raw);
   return Number(raw);
 }
 

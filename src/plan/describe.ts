@@ -3,7 +3,7 @@ import { formatDuration } from '../core/units.js';
 import type { CaseSpecView } from '../results/types.js';
 import { describeNodeTimings } from './cluster-settings.js';
 import { plannedDurationMs } from './normalize-load.js';
-import { LATENCY_METRICS, type ActionSpec, type Bound, type CaseClusterSettings, type CaseSpec, type LoadSpec, type MetricName, type PhaseExpectation, type ProbeSpec } from './types.js';
+import { LATENCY_METRICS, SESSION_DURATION_METRICS, type ActionSpec, type Bound, type CaseClusterSettings, type CaseSpec, type LoadSpec, type MetricName, type PhaseExpectation, type ProbeSpec } from './types.js';
 
 /**
  * Plain-language restatement of a case, as the CRT report prints it: the reporters read these
@@ -98,11 +98,13 @@ export function describeAction(a: ActionSpec): string {
 const METRIC_LABEL: Record<MetricName, string> = {
   errorRate: 'error rate', failedRequests: 'failed requests', requests: 'requests', rps: 'req/s',
   mean: 'mean latency', p50: 'p50', p75: 'p75', p90: 'p90', p95: 'p95', p99: 'p99', max: 'max latency',
+  sessionsDropped: 'sessions dropped', messagesLost: 'messages lost', minSessions: 'fewest sessions open',
+  reconnectP95: 'reconnect time p95', reconnectMax: 'longest reconnect time',
 };
 
 export function describeBound(metric: MetricName | 'recoveryTime' | 'clusterRecoveryTime', b: Bound): string {
   const label = metric === 'recoveryTime' ? 'recovery time' : metric === 'clusterRecoveryTime' ? 'cluster recovery time' : METRIC_LABEL[metric];
-  const value = metric === 'errorRate' ? `${Number((b.value * 100).toFixed(3))}%` : (LATENCY_METRICS as readonly string[]).includes(metric) || metric === 'recoveryTime' || metric === 'clusterRecoveryTime' ? formatDuration(b.value) : String(b.value);
+  const value = metric === 'errorRate' ? `${Number((b.value * 100).toFixed(3))}%` : [...LATENCY_METRICS, ...SESSION_DURATION_METRICS].includes(metric as MetricName) || metric === 'recoveryTime' || metric === 'clusterRecoveryTime' ? formatDuration(b.value) : String(b.value);
   return `${label} ${b.bound === 'max' ? '≤' : '≥'} ${value}`;
 }
 

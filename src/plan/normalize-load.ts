@@ -5,6 +5,7 @@ import type { FileSet } from './files.js';
 import { namedFileProblem } from './read-file.js';
 import type { LoadDoc } from './schema-load.js';
 import { closest } from './suggest.js';
+import { normalizeSessions } from './normalize-sessions.js';
 import type { LoadSpec, Location, StageSpec, StatusRange, Target } from './types.js';
 import { formatPath, type DocPath, type YamlSource } from './yaml-source.js';
 
@@ -68,6 +69,7 @@ export function normalizeLoad(
   }
 
   checkEngineFields(doc, ctx, err);
+  const sessions = normalizeSessions(doc, err);
 
   const stages = doc.script && !hasLoadShape(doc) ? [scriptStage(doc)] : normalizeStages(doc, err);
   if (files.problems.length > errorsBefore || !stages) return null;
@@ -107,6 +109,7 @@ export function normalizeLoad(
       ? { generators: doc.distributed.generators, on: 'cluster', via: doc.distributed.via ?? 'job', image: doc.distributed.image ?? null, namespace: doc.distributed.namespace ?? 'default',
         startTimeoutMs: doc.distributed.startTimeout ? parseDuration(doc.distributed.startTimeout) : DEFAULT_DISTRIBUTED_START_TIMEOUT_MS }
       : null,
+    ...(sessions ? { sessions } : {}),
     location: location(source, at),
   };
 }

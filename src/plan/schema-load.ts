@@ -10,6 +10,22 @@ export const StageSchema = strictObject({
   rate: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'requests per second per generator (open model)' })),
 });
 
+/** engine sessions: `connections` long-lived sessions per generator, held for the load's duration. */
+export const SessionsSchema = strictObject({
+  protocol: Type.Union([Type.Literal('websocket'), Type.Literal('tcp'), Type.Literal('sse')], {
+    'x-expected': 'websocket, tcp or sse',
+    description: 'websocket: text frames on the URL (http→ws); tcp: lines to the URL\'s host and port, after the server\'s HELLO line; sse: a GET event stream, messages POSTed to the same URL',
+  }),
+  openRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'sessions opened per second per generator until all are open (default 10)' })),
+  interval: Type.Optional(duration('each session sends one message this often (default 1s)')),
+  message: Type.Optional(Type.String({ minLength: 1, pattern: '^[^\\r\\n]*$', description: 'text of each message, one line (default: ping)' })),
+  backoff: Type.Optional(strictObject({
+    initial: Type.Optional(duration('wait before reconnecting after a drop (default 100ms); after a reconnect notice the client reconnects at once')),
+    max: Type.Optional(duration('longest wait between failed attempts (default 5s)')),
+    factor: Type.Optional(Type.Number({ minimum: 1, maximum: 10, description: 'the wait grows by this factor per failed attempt (default 2)' })),
+  }, { description: 'reconnect back-off' })),
+}, { description: 'engine sessions: protocol and pace of the sessions; the load timeout bounds each echo' });
+
 /**
  * The fields a load definition may hold, in a scenario file or inline in a case.
  * Every number is per generator: `generators: 5` with `connections: 40` is the 5×40 scenario.
@@ -17,7 +33,7 @@ export const StageSchema = strictObject({
 const loadFields = {
   description: Type.Optional(Type.String({ description: 'what this load represents, shown in the report' })),
   engine: Type.Optional(
-    Type.Union([Type.Literal('autocannon'), Type.Literal('k6')], { 'x-expected': 'autocannon or k6', description: 'load generator (default: autocannon)' }),
+    Type.Union([Type.Literal('autocannon'), Type.Literal('k6'), Type.Literal('sessions')], { 'x-expected': 'autocannon, k6 or sessions', description: 'load generator (default: autocannon); sessions: long-lived WebSocket, TCP or SSE sessions (see sessions:)' }),
   ),
   target: Type.Optional(Type.String({ minLength: 1, description: 'name of a target declared under targets:' })),
   method: Type.Optional(HttpMethod),
@@ -50,6 +66,7 @@ const loadFields = {
       env: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'environment of the k6 process (the script sees them in __ENV)' })),
     }, { description: 'engine k6: extra settings of the k6 process' }),
   ),
+  sessions: Type.Optional(SessionsSchema),
   distributed: Type.Optional(
     strictObject({
       generators: Type.Integer({ minimum: 1, maximum: 256, description: 'load generators in the cluster, each running the whole load' }),

@@ -31,6 +31,11 @@ export const PhaseExpectSchema = strictObject(
       }),
     ),
     backends: Type.Optional(boundsOnly(Type.Integer({ minimum: 0 }), 'distinct values of the load.servedBy header seen in the answers ((none) not counted), e.g. {min: 2}')),
+    sessionsDropped: Type.Optional(threshold(Type.Integer({ minimum: 0 }), 'a count', 'engine sessions: sessions lost without a reconnect notice (closed, reset, timed out)')),
+    messagesLost: Type.Optional(threshold(Type.Integer({ minimum: 0 }), 'a count', 'engine sessions: messages never echoed (with their session, or past the load timeout)')),
+    minSessions: Type.Optional(boundsOnly(Type.Integer({ minimum: 0 }), 'engine sessions: fewest sessions open at the end of a second, once all were opened, e.g. {min: 50}')),
+    reconnectP95: latency('engine sessions: 95th percentile of the time from a session\'s end to its replacement (0 without reconnects)'),
+    reconnectMax: latency('engine sessions: longest time from a session\'s end to its replacement (0 without reconnects)'),
   },
   { description: 'assertions on the requests of one phase; a bare value is a maximum' },
 );

@@ -38,8 +38,23 @@ export interface StageSpec {
   requests: number | null;
 }
 
+/** engine sessions: long-lived sessions held by each generator (src/sessions/). */
+export interface SessionSpec {
+  protocol: 'websocket' | 'tcp' | 'sse';
+  /** sessions opened per second until `connections` are open */
+  openRate: number;
+  /** each session sends one message every this often */
+  intervalMs: number;
+  /** the text of each message */
+  message: string;
+  /** delay before reconnecting after a drop, doubled by `factor` per failed attempt up to `maxMs` */
+  backoff: { initialMs: number; maxMs: number; factor: number };
+}
+
 export interface LoadSpec {
-  engine: 'autocannon' | 'k6';
+  engine: 'autocannon' | 'k6' | 'sessions';
+  /** engine sessions: the sessions; absent for the request engines */
+  sessions?: SessionSpec;
   /** name of the target in `targets:`, or null when `url` is absolute */
   target: string | null;
   /** absolute URL when the load gives one; otherwise target base URL + path */
@@ -103,8 +118,11 @@ export interface ActionSpec {
   location: Location;
 }
 
-export type MetricName = 'errorRate' | 'failedRequests' | 'requests' | 'rps' | 'mean' | 'p50' | 'p75' | 'p90' | 'p95' | 'p99' | 'max';
+export type MetricName = 'errorRate' | 'failedRequests' | 'requests' | 'rps' | 'mean' | 'p50' | 'p75' | 'p90' | 'p95' | 'p99' | 'max' | SessionMetric;
 export const LATENCY_METRICS: readonly MetricName[] = ['mean', 'p50', 'p75', 'p90', 'p95', 'p99', 'max'];
+/** engine sessions: sessions dropped without notice, messages lost, fewest sessions open in a second, reconnect time */
+export type SessionMetric = 'sessionsDropped' | 'messagesLost' | 'minSessions' | 'reconnectP95' | 'reconnectMax';
+export const SESSION_DURATION_METRICS: readonly MetricName[] = ['reconnectP95', 'reconnectMax'];
 
 export interface Bound {
   bound: 'max' | 'min';

@@ -10,3 +10,4 @@ export * from './outcome.js';
 export * from './trace.js';
 export * from './dashboard-link.js';
 export * from './trend.js';
+export * from './sessions.js';

@@ -1,5 +1,6 @@
 import { mergeHistograms, summarize, mergeEncoded } from './histogram.js';
 import { FAILURE_CLASSES, type FailureCounts, type LoadSample, type LoadStats } from './types.js';
+import { mergeSessionSamples, sessionStatsOf } from './sessions.js';
 
 export function zeroFailures(): FailureCounts {
   return { status: 0, timeout: 0, refused: 0, reset: 0, other: 0 };
@@ -99,6 +100,7 @@ export function computeStats(samples: readonly LoadSample[], seconds: number): L
     service: summarize(mergeHistograms(samples.map((s) => s.service))),
     lagMaxMs,
     ...(servedBy ? { servedBy } : {}),
+    ...sessionStatsOf(samples),
   };
 }
 
@@ -145,6 +147,8 @@ export function mergeSamples(samples: readonly LoadSample[]): LoadSample {
   }
   const servedBy = sumServedBy(samples);
   if (servedBy) merged.servedBy = servedBy;
+  const sessions = mergeSessionSamples(samples);
+  if (sessions) merged.sessions = sessions;
   return merged;
 }
 

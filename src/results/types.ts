@@ -65,6 +65,47 @@ export interface LoadSample {
    * `(none)` when it was missing, `(other)` past 100 distinct values. Absent otherwise.
    */
   servedBy?: Record<string, number>;
+  /** engine sessions: the sessions held (results/sessions.ts); absent for request engines */
+  sessions?: SessionSample;
+}
+
+/** Long-lived sessions over one second of one generator (engine sessions). */
+export interface SessionSample {
+  /** sessions open at the end of the second */
+  alive: number;
+  /** sessions the opening schedule had started by the end of the second */
+  expected: number;
+  /** sessions established in the second: first opens and reconnects */
+  opened: number;
+  /** sessions lost without notice, by how they ended (see src/sessions/connection.ts) */
+  dropped: { closed: number; reset: number; timeout: number };
+  /** sessions the server asked to reconnect (WebSocket 1012, SSE `event: reconnect`, TCP `RECONNECT`) */
+  asked: number;
+  /** sessions re-established after a drop or a notice */
+  reconnects: number;
+  /** connection attempts that failed (refused, reset, timeout) */
+  failedAttempts: number;
+  /** HDR histogram (µs, compressed base64) of the time from a session's end to its replacement, counted in the second it reconnected */
+  reconnectTime: string;
+}
+
+/** Sessions over a phase, a stage or a case (engine sessions). */
+export interface SessionStats {
+  opened: number;
+  /** sessions lost without notice, all classes */
+  dropped: number;
+  droppedBy: SessionSample['dropped'];
+  asked: number;
+  reconnects: number;
+  failedAttempts: number;
+  /** time to reconnect, ms (merged histograms) */
+  reconnectTime: LatencySummary | null;
+  /** fewest sessions open at the end of any second in which all of them should have been */
+  minAlive: number | null;
+  /** sessions the schedule holds open */
+  expected: number;
+  /** seconds in which fewer sessions were open than the schedule holds */
+  secondsBelowFull: number;
 }
 
 export interface LatencySummary {
@@ -101,6 +142,8 @@ export interface LoadStats {
   lagMaxMs: number;
   /** with `load.servedBy`: answers by value of that header, summed over generators and seconds (see LoadSample) */
   servedBy?: Record<string, number>;
+  /** engine sessions: the sessions held over these seconds */
+  sessions?: SessionStats;
 }
 
 export interface PhaseResult {

@@ -1,6 +1,6 @@
 import { formatDuration, formatMs, formatPercent } from '../core/units.js';
 import { describeBound, describePhaseBound } from '../plan/describe.js';
-import { LATENCY_METRICS, type Bound, type CaseSpec, type MetricName, type PhaseExpectation } from '../plan/types.js';
+import { LATENCY_METRICS, SESSION_DURATION_METRICS, type Bound, type CaseSpec, type MetricName, type PhaseExpectation } from '../plan/types.js';
 import { answeredCount, backendCount } from '../results/stats.js';
 import type { ExpectationResult, LoadStats, PhaseResult, ProbeResult, RecoveryResult } from '../results/types.js';
 import { metricOf } from './metrics.js';
@@ -9,7 +9,7 @@ function formatMetric(metric: MetricName | 'recoveryTime' | 'clusterRecoveryTime
   if (value === null) return '–';
   if (metric === 'errorRate') return formatPercent(value, 3);
   if (metric === 'recoveryTime' || metric === 'clusterRecoveryTime') return formatDuration(value);
-  if ((LATENCY_METRICS as readonly string[]).includes(metric)) return formatMs(value);
+  if ([...LATENCY_METRICS, ...SESSION_DURATION_METRICS].includes(metric)) return formatMs(value);
   if (metric === 'rps') return `${Math.round(value * 10) / 10} req/s`;
   return String(value);
 }

@@ -13,6 +13,16 @@ export function metricOf(stats: LoadStats | null, metric: MetricName): number | 
       return stats.requests;
     case 'rps':
       return stats.rps;
+    case 'sessionsDropped':
+      return stats.sessions?.dropped ?? null;
+    case 'messagesLost':
+      return stats.sessions ? stats.failed : null;
+    case 'minSessions':
+      return stats.sessions?.minAlive ?? null;
+    case 'reconnectP95':
+    case 'reconnectMax':
+      // no reconnect at all is the best reconnect time there is
+      return stats.sessions ? (stats.sessions.reconnectTime?.[metric === 'reconnectP95' ? 'p95' : 'max'] ?? 0) : null;
     default:
       return stats.latency ? stats.latency[metric] : null;
   }

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { EnvironmentError, UnsupportedError } from '../core/errors.js';
 import { faultDefinition } from '../faults/index.js';
-import { builtinEngines } from '../load/index.js';
+import { hasEngine } from './engines.js';
 import { serviceFromHost } from '../kube/index.js';
 import type { CaseSpec, Location, Plan, Target } from '../plan/types.js';
 import { probeFactory } from '../probes/index.js';
@@ -16,7 +16,7 @@ const at = (l: Location) => `${l.file}:${l.line}:${l.col}`;
 export function checkSupported(plan: Plan, cases: readonly CaseSpec[]): void {
   const missing: string[] = [];
   for (const c of cases) {
-    if (c.load && !Object.hasOwn(builtinEngines, c.load.engine)) missing.push(`${at(c.load.location)} engine ${c.load.engine}`);
+    if (c.load && !hasEngine(c.load.engine)) missing.push(`${at(c.load.location)} engine ${c.load.engine}`);
     for (const a of c.trigger) if (!faultDefinition(a.kind)) missing.push(`${at(a.location)} fault ${a.kind}`);
     for (const p of [...c.conditions, ...c.expect.probes]) if (!probeFactory(p.kind)) missing.push(`${at(p.location)} probe ${p.kind}`);
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { crtVersion } from '../core/version.js';
 import { DEFAULT_JOURNAL_NAMESPACE } from '../faults/index.js';
-import { createEngine } from '../load/index.js';
+import { localEngine } from './engines.js';
 import { clusterIdentity } from '../kube/index.js';
 import type { Selection } from '../plan/select.js';
 import type { CaseSpec, Plan } from '../plan/types.js';
@@ -98,7 +98,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
     }
     // each k6 binary is checked and reported: a k6Binary may be an xk6 build with extensions
     const key = load.engine === 'k6' && load.k6Binary !== 'k6' ? `k6 (${load.k6Binary})` : load.engine;
-    engines[key] ??= await createEngine(load.engine, { k6Binary: load.k6Binary }).version();
+    engines[key] ??= await localEngine(load).version();
   }
   for (const c of cases) {
     if (o.signal.aborted) {

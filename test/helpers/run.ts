@@ -28,11 +28,11 @@ export function outageStep(serverUrl: string, at: string, extra = ''): string {
 }
 
 /** Loads and runs a plan file with the file sink in `dir`; returns the outcome and the events seen. */
-export async function runPlanFile(file: string, dir: string, opts: { signal?: AbortSignal; sinks?: Sink[]; notices?: string[] } = {}): Promise<RunOutcome & { events: CaseEvent[] }> {
+export async function runPlanFile(file: string, dir: string, opts: { signal?: AbortSignal; sinks?: Sink[]; notices?: string[]; only?: string[] } = {}): Promise<RunOutcome & { events: CaseEvent[] }> {
   const { plan } = loadPlan(file, {});
   const events: CaseEvent[] = [];
   const sinks = new SinkSet([new FileSink(dir), ...(opts.sinks ?? [])], silentLogger);
-  const outcome = await runPlan(plan, plan.cases, {
+  const outcome = await runPlan(plan, plan.cases.filter((c) => !opts.only || opts.only.includes(c.id)), {
     runId: 'test-run', dir, clock: systemClock, log: silentLogger, signal: opts.signal ?? new AbortController().signal,
     sinks, journal: new Journal('test-run', [new FileJournalStore(path.join(dir, 'journal.jsonl'))]),
     observer: { caseEvent: (_c, e) => events.push(e), notice: (m) => opts.notices?.push(m) }, selection: selectAll, command: 'test',
