@@ -1,4 +1,4 @@
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { encodeHistogram, newLatencyHistogram, type Histogram } from '../results/histogram.js';
 import { MAX_SERVED_BY_VALUES, SERVED_BY_OTHER } from '../results/stats.js';
 import type { FailureClass, LoadSample } from '../results/types.js';
@@ -20,6 +20,24 @@ interface Bucket {
   servedBy?: Record<string, number>;
 }
 
+/**
+ * How busy the generator's thread was since the previous call, 0..1. The default reads the
+ * event loop's utilisation; tests inject a fixed value to force a saturated generator.
+ */
+export type BusyMeter = () => number;
+
+/** A second in which the generator's event loop was busy at least this share of the time is saturated. */
+export const SATURATED_ELU = 0.9;
+
+export function eventLoopMeter(): BusyMeter {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const elu = performance.eventLoopUtilization(last);
+    last = performance.eventLoopUtilization();
+    return elu.utilization;
+  };
+}
+
 export type Outcome = { kind: 'response'; status: number; ok: boolean; bytes: number } | { kind: FailureClass };
 
 /**
@@ -30,7 +48,6 @@ export type Outcome = { kind: 'response'; status: number; ok: boolean; bytes: nu
 export class Recorder {
   private readonly buckets = new Map<string, Bucket>();
   private flushedUpTo: number;
-  private elu: EventLoopUtilization = performance.eventLoopUtilization();
   private readonly activeStages = new Set<number>();
   /** the bucket of the last call, to skip the map lookup on the per-request path */
   private last: Bucket | undefined;
@@ -42,6 +59,7 @@ export class Recorder {
     private readonly originMs: number,
     private readonly generator: number,
     startMs: number,
+    private readonly busy: BusyMeter = eventLoopMeter(),
   ) {
     this.flushedUpTo = Math.max(0, Math.floor((startMs - originMs) / 1000));
   }
@@ -105,8 +123,7 @@ export class Recorder {
    */
   flush(nowMs: number, final = false): { upToSec: number; samples: LoadSample[] } {
     const upTo = final ? Infinity : Math.floor((nowMs - this.originMs) / 1000);
-    const elu = performance.eventLoopUtilization(this.elu);
-    this.elu = performance.eventLoopUtilization();
+    const elu = this.busy();
     const samples: LoadSample[] = [];
     const lastSec = final ? Math.max(this.flushedUpTo - 1, ...[...this.buckets.values()].map((b) => b.sec)) : upTo - 1;
     for (let sec = this.flushedUpTo; sec <= lastSec; sec++) {
@@ -114,7 +131,7 @@ export class Recorder {
       for (const [key, b] of this.buckets) {
         if (b.sec !== sec) continue;
         this.buckets.delete(key);
-        samples.push(this.toSample(b, elu.utilization));
+        samples.push(this.toSample(b, elu));
       }
     }
     // a generator not started yet (stagger) has nothing before its start: its watermark still advances
@@ -142,6 +159,7 @@ export class Recorder {
     if (b.firstFailureAt !== undefined) sample.firstFailureAt = Math.round(b.firstFailureAt);
     if (b.lastFailureAt !== undefined) sample.lastFailureAt = Math.round(b.lastFailureAt);
     if (b.servedBy) sample.servedBy = b.servedBy;
+    if (elu >= SATURATED_ELU) sample.saturated = true;
     return sample;
   }
 
