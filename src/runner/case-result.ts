@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { formatDuration, formatPercent } from '../core/units.js';
 import type { ResolvedLoad } from '../load/engine.js';
 import type { CaseSpec } from '../plan/types.js';
@@ -35,10 +36,16 @@ export function stageResults(c: CaseSpec, out: LoadOutcome, originMs: number): S
   });
 }
 
-/** What the engine says about the measurement itself: generator saturation, rate not met. */
-export function loadInfo(resolved: ResolvedLoad, engine: string, out: LoadOutcome | null): LoadInfo {
+/**
+ * What the engine says about the measurement itself: generator saturation, rate not met, more
+ * generator threads than `cores` (each uses one core at most: beyond the cores they share them).
+ */
+export function loadInfo(resolved: ResolvedLoad, engine: string, out: LoadOutcome | null, cores = availableParallelism()): LoadInfo {
   const spec = resolved.spec;
   const warnings: string[] = [];
+  if (spec.generators > cores && spec.distributed === null && spec.engine === 'autocannon') {
+    warnings.push(`${spec.generators} generators share this machine's ${cores} cores: beyond ${cores} they add connections, not throughput (distributed: spreads them over machines)`);
+  }
   if (out) {
     if (out.generatorLimited.length) {
       const n = out.generatorLimited.length;

@@ -90,7 +90,7 @@ describe('generator saturation: marked seconds, generator-limited latency, incon
   });
 
   it('lists the saturated seconds, merged over generators, in the load info that run.json holds', () => {
-    const info = JSON.parse(JSON.stringify(loadInfo({ spec, targetName: 't', url: 'http://127.0.0.1:9/', headers: {} }, 'autocannon', outcome))) as CaseResult['load'];
+    const info = JSON.parse(JSON.stringify(loadInfo({ spec, targetName: 't', url: 'http://127.0.0.1:9/', headers: {} }, 'autocannon', outcome, 2))) as CaseResult['load'];
     expect(info?.generatorLimited).to.have.length(1);
     expect(info?.generatorLimited?.[0]).to.deep.include({ sec: 1, elu: 0.97, requests: 20 });
     expect(info?.generatorLimited?.[0]?.latency?.p50).to.be.closeTo(5, 0.1);
@@ -99,9 +99,17 @@ describe('generator saturation: marked seconds, generator-limited latency, incon
 
   it('says nothing of saturation when no second was saturated', () => {
     const calm: LoadOutcome = { ...outcome, generatorLimited: [], maxElu: 0.1 };
-    const info = loadInfo({ spec, targetName: 't', url: 'http://127.0.0.1:9/', headers: {} }, 'autocannon', calm);
+    const info = loadInfo({ spec, targetName: 't', url: 'http://127.0.0.1:9/', headers: {} }, 'autocannon', calm, 2);
     expect(info).not.to.have.property('generatorLimited');
     expect(info.warnings).to.deep.equal([]);
+  });
+
+  it('warns when the generators outnumber the cores, and not when they fit', () => {
+    const calm: LoadOutcome = { ...outcome, generatorLimited: [], maxElu: 0.1 };
+    const four = loadSpec({ generators: 4, stages: [stage({ durationMs: 3000 })] });
+    expect(loadInfo({ spec: four, targetName: 't', url: 'http://127.0.0.1:9/', headers: {} }, 'autocannon', calm, 2).warnings)
+      .to.deep.equal(['4 generators share this machine\'s 2 cores: beyond 2 they add connections, not throughput (distributed: spreads them over machines)']);
+    expect(loadInfo({ spec: four, targetName: 't', url: 'http://127.0.0.1:9/', headers: {} }, 'autocannon', calm, 4).warnings).to.deep.equal([]);
   });
 
   it('judges a latency expectation over a window holding a saturated second inconclusive, with the reason', () => {
