@@ -1,37 +1,49 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { systemClock } from '../src/core/index.js';
+import { crtCli } from './lib/crt-cli.js';
 import { runCrt } from './lib/crt-run.js';
+import { pinProcess, pinTree, pinning } from './lib/pin.js';
 import { fixed, machine, mib, ratio, table } from './lib/print.js';
-import { autocannonCli, nginxVersion, wrk, wrkVersion, type CliThroughput } from './lib/tools.js';
+import { autocannonCli, autocannonInProcess, hey, heyBin, nginxVersion, wrk, wrkVersion, type CliThroughput } from './lib/tools.js';
 import { NGINX_BIN, startNginx, startNodeTarget, type Target } from './servers.js';
 import { headerValue } from '../src/load/autocannon/pacer.js';
 import { Recorder } from '../src/load/recorder.js';
 
 /**
- * Throughput of crt's autocannon engine (closed model, one generator) against the autocannon
- * CLI and wrk, on the same loopback targets, one tool after the other. Prints figures only.
- * Usage: npm run bench:load -- [--duration 10] [--connections 50] [--warmup 2] [--rounds 1] [--soak <minutes>]
- * With several rounds the tools take turns (crt, autocannon, wrk, crt, ...) and the median round is shown.
- * --served-by <header> adds crt counting the answers by that response header (load.servedBy), e.g.
- * `date` (both targets send it): its row against plain crt is the cost of reading the header.
+ * crt's autocannon engine against its peers, each through its CLI as a user runs it, on the same
+ * loopback targets in the same run: crt (`crt run`, HDR histograms, file sink and reports on), the
+ * autocannon CLI (the dependency's version), wrk -t1 and hey -cpus 1. With two cores or more the
+ * target runs on core 0 and each tool on core 1 (one core each). The tools take turns, round after
+ * round, and the median round of each is shown with crt's ratio to it. Then the generators table:
+ * CPU time per request of crt's engine with 1, 2 and 4 generator threads against the same target,
+ * which is what predicts how generators scale on a machine with the cores for them.
+ *
+ * Usage: npm run bench:load -- [--duration 8] [--connections 50] [--rounds 3] [--soak <minutes>]
+ *        [--served-by <header>] [--no-peers] [--no-generators] [--generator-rate 2500]
+ * Peers that are not installed are left out, and the header says how to install them:
+ * `apt-get install -y wrk nginx`, `go install github.com/rakyll/hey@latest`.
  */
 const { values: args } = parseArgs({
   options: {
-    duration: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '8' },
     connections: { type: 'string', default: '50' },
-    warmup: { type: 'string', default: '2' },
-    rounds: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '3' },
     soak: { type: 'string' },
     'served-by': { type: 'string' },
+    'no-peers': { type: 'boolean', default: false },
+    'no-generators': { type: 'boolean', default: false },
+    'generator-rate': { type: 'string', default: '2500' },
   },
 });
 const durationSec = positive('duration', args.duration);
 const connections = positive('connections', args.connections);
-const warmupSec = positive('warmup', args.warmup);
 const rounds = Math.round(positive('rounds', args.rounds));
 const soakMin = args.soak === undefined ? null : positive('soak', args.soak);
 const servedBy = args['served-by']?.toLowerCase() ?? null;
+const generatorRate = positive('generator-rate', args['generator-rate']);
+const pin = pinning();
+const toolCpu = pin?.toolCpu ?? null;
 
 function positive(name: string, raw: string): number {
   const n = Number(raw);
@@ -40,53 +52,112 @@ function positive(name: string, raw: string): number {
 }
 
 interface Measured extends CliThroughput {
-  tool: string;
   note: string;
 }
 
-async function measureCrt(url: string): Promise<Measured> {
-  await runCrt({ url, connections, rateRps: null, durationMs: warmupSec * 1000 });
-  const r = await runCrt({ url, connections, rateRps: null, durationMs: durationSec * 1000 });
-  const note = `p50 ${fixed(r.stats.latency?.p50, 2)} ms, failed ${r.stats.failed}, generator ELU ${fixed(r.eluMean, 2)}, CPU ${fixed(r.cpuUsPerRequest, 1)} µs/req${r.errors.length ? `, errors: ${r.errors.join('; ')}` : ''}`;
-  return { tool: 'crt engine', rps: r.stats.requests / durationSec, total: r.stats.requests, note };
+interface Tool {
+  name: string;
+  measure(url: string): Promise<Measured>;
 }
 
-async function measureCrtServedBy(url: string): Promise<Measured> {
-  const header = servedBy as string;
-  await runCrt({ url, connections, rateRps: null, durationMs: warmupSec * 1000, servedBy: header });
-  const r = await runCrt({ url, connections, rateRps: null, durationMs: durationSec * 1000, servedBy: header });
-  const values = Object.keys(r.stats.servedBy ?? {}).length;
-  const note = `p50 ${fixed(r.stats.latency?.p50, 2)} ms, generator ELU ${fixed(r.eluMean, 2)}, CPU ${fixed(r.cpuUsPerRequest, 1)} µs/req, ${values} distinct ${header} values`;
-  return { tool: `crt + servedBy ${header}`, rps: r.stats.requests / durationSec, total: r.stats.requests, note };
-}
-
-async function measureAutocannon(url: string): Promise<Measured> {
-  await autocannonCli(url, connections, Math.ceil(warmupSec));
-  return { tool: 'autocannon CLI', ...(await autocannonCli(url, connections, durationSec)), note: 'requests.average' };
-}
-
-async function measureWrk(url: string): Promise<Measured> {
-  await wrk(url, connections, Math.ceil(warmupSec));
-  return { tool: 'wrk -t1', ...(await wrk(url, connections, durationSec)), note: 'Requests/sec' };
-}
-
-async function benchTarget(target: Target, haveWrk: boolean): Promise<string[][]> {
-  const tools = [measureCrt, ...(servedBy ? [measureCrtServedBy] : []), measureAutocannon, ...(haveWrk ? [measureWrk] : [])];
-  process.stdout.write(`\n${target.name} (${target.url}): crt, autocannon${haveWrk ? ', wrk' : ''}, ${durationSec} s each after a ${warmupSec} s warm-up, ${rounds} round(s) ...\n`);
-  const runs: Measured[][] = tools.map(() => []);
-  for (let r = 0; r < rounds; r++) {
-    for (const [i, measure] of tools.entries()) runs[i]!.push(await measure(target.url));
+function peers(haveWrk: boolean, heyPath: string | null): Tool[] {
+  const tools: Tool[] = [
+    {
+      name: 'crt run (CLI)',
+      measure: async (url) => {
+        const r = await crtCli(url, connections, durationSec, toolCpu);
+        return { ...r, note: `p50 ${fixed(r.p50Ms, 2)} ms, ${r.limitedSecs} generator-limited s` };
+      },
+    },
+    { name: 'autocannon CLI', measure: async (url) => ({ ...(await autocannonCli(url, connections, durationSec, toolCpu)), note: 'requests.average' }) },
+  ];
+  if (haveWrk) tools.push({ name: 'wrk -t1', measure: async (url) => ({ ...(await wrk(url, connections, durationSec, toolCpu)), note: 'Requests/sec' }) });
+  if (heyPath) tools.push({ name: 'hey -cpus 1', measure: async (url) => ({ ...(await hey(heyPath, url, connections, durationSec, toolCpu)), note: 'Requests/sec' }) });
+  if (servedBy) {
+    tools.push({
+      name: `crt engine + servedBy ${servedBy}`,
+      measure: async (url) => {
+        const r = await runCrt({ url, connections, rateRps: null, durationMs: durationSec * 1000, servedBy });
+        return { rps: r.stats.requests / durationSec, total: r.stats.requests, note: `in this process, CPU ${fixed(r.cpuUsPerRequest, 1)} µs/req, ${Object.keys(r.stats.servedBy ?? {}).length} distinct values` };
+      },
+    });
   }
-  const [crt, ...others] = runs.map(median);
-  if (rounds > 1) runs.forEach((rs) => process.stdout.write(`  ${rs[0]!.tool}: ${rs.map((m) => fixed(m.rps, 0)).join(', ')} req/s\n`));
-  return [crt!, ...others].map((m) => [
-    target.name, m.tool, fixed(m.rps, 0), m.total === null ? '-' : String(m.total),
-    m === crt ? '' : ratio(crt!.rps, m.rps), m.note,
-  ]);
+  return tools;
 }
 
-function median(runs: Measured[]): Measured {
-  return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor((runs.length - 1) / 2)]!;
+/** Rounds in which every tool runs once, the order rotated each round; the median round of each tool. */
+async function takeTurns<T>(tools: Array<{ name: string; measure: () => Promise<T> }>, key: (t: T) => number): Promise<Array<{ name: string; median: T; all: T[] }>> {
+  const runs: T[][] = tools.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < tools.length; k++) {
+      const i = (k + r) % tools.length;
+      runs[i]!.push(await tools[i]!.measure());
+    }
+  }
+  return tools.map((t, i) => {
+    const sorted = [...runs[i]!].sort((a, b) => key(a) - key(b));
+    return { name: t.name, median: sorted[Math.floor((sorted.length - 1) / 2)]!, all: runs[i]! };
+  });
+}
+
+async function benchPeers(target: Target, tools: Tool[]): Promise<string[][]> {
+  process.stdout.write(`\n${target.name} (${target.url}): ${tools.map((t) => t.name).join(', ')}; ${durationSec} s each, ${rounds} round(s) taking turns ...\n`);
+  await autocannonCli(target.url, connections, 2, toolCpu); // warms the target up
+  const results = await takeTurns(tools.map((t) => ({ name: t.name, measure: () => t.measure(target.url) })), (m) => m.rps);
+  for (const r of results) process.stdout.write(`  ${r.name}: ${r.all.map((m) => fixed(m.rps, 0)).join(', ')} req/s\n`);
+  const crt = results[0]!.median;
+  return results.map((r) => [target.name, r.name, fixed(r.median.rps, 0), r.median.total === null ? '-' : String(r.median.total), r === results[0] ? '' : ratio(crt.rps, r.median.rps), r.median.note]);
+}
+
+/**
+ * CPU per request of crt's engine with 1, 2 and 4 generator threads against the same target, in
+ * this process (unpinned: the threads may use every core). Open model: each generator sends
+ * `--generator-rate` req/s, so every thread does the same work per second whatever their number,
+ * and the target is not the limit. Flat µs/request means the generators share nothing per request:
+ * on a machine with the cores for them, each adds its own core's worth of load. The closed-model
+ * table beside it splits the same connections between the generators, as fast as the target
+ * answers: there each thread gets fewer answers per wake-up as they grow in number.
+ */
+async function benchGenerators(target: Target): Promise<void> {
+  const counts = [1, 2, 4];
+  const perGen = Math.max(1, Math.round(connections / 4));
+  process.stdout.write(`\ngenerators against ${target.name}, ${durationSec} s each, ${rounds} round(s) taking turns ...\n`);
+  const open = await takeTurns(counts.map((g) => ({
+    name: String(g),
+    measure: () => runCrt({ url: target.url, connections: perGen, rateRps: generatorRate, durationMs: durationSec * 1000, generators: g }),
+  })), (r) => r.cpuUsPerRequest);
+  const closed = await takeTurns(counts.map((g) => ({
+    name: String(g),
+    measure: () => runCrt({ url: target.url, connections: Math.max(1, Math.round(connections / g)), rateRps: null, durationMs: durationSec * 1000, generators: g }),
+  })), (r) => r.cpuUsPerRequest);
+  const rows = (results: typeof open, conn: (g: number) => number) => results.map((r) => {
+    const m = r.median;
+    return [r.name, String(conn(Number(r.name))), fixed(m.stats.requests / durationSec, 0), fixed(m.cpuUsPerRequest, 1), ratio(m.cpuUsPerRequest, results[0]!.median.cpuUsPerRequest), fixed(m.eluMean, 2), String(m.saturatedSamples)];
+  });
+  const headers = ['generators', 'conn. each', 'req/s', 'CPU µs/req', 'vs 1 generator', 'mean ELU', 'saturated s'];
+  process.stdout.write(`open model, ${generatorRate} req/s per generator:\n${table(headers, rows(open, () => perGen))}\n`);
+  process.stdout.write(`closed model, ${connections} connections split between the generators:\n${table(headers, rows(closed, (g) => Math.max(1, Math.round(connections / g))))}\n`);
+  process.stdout.write(`CPU µs/req: CPU time of the whole bench process (every generator thread and the main thread) ÷ answers; median round by it. ` +
+    `${cpus().length} cores here, and the target needs one: req/s cannot grow linearly on this machine, µs/req says whether it would.\n`);
+}
+
+/**
+ * The CPU each spends per answer, crt's engine (its generator thread and the runner's thread) and
+ * the autocannon library, in this process on the tool core. Steadier than req/s when the target
+ * (or a neighbour on its core) is the limit: then both tools idle part of the time, and req/s only
+ * says how fast the target was.
+ */
+async function benchCpu(target: Target): Promise<void> {
+  process.stdout.write(`\nCPU per answer in this process against ${target.name}, ${connections} connections, ${durationSec} s each, ${rounds} round(s) taking turns ...\n`);
+  const results = await takeTurns([
+    { name: 'crt engine', measure: async () => { const r = await runCrt({ url: target.url, connections, rateRps: null, durationMs: durationSec * 1000 }); return { rps: r.stats.requests / durationSec, total: r.stats.requests, cpuUsPerRequest: r.cpuUsPerRequest }; } },
+    { name: 'autocannon library', measure: () => autocannonInProcess(target.url, connections, durationSec) },
+  ], (r) => r.cpuUsPerRequest);
+  const crt = results[0]!.median.cpuUsPerRequest;
+  for (const r of results) process.stdout.write(`  ${r.name}: ${r.all.map((m) => fixed(m.cpuUsPerRequest, 1)).join(', ')} µs/req\n`);
+  const rows = results.map((r) => [r.name, fixed(r.median.rps, 0), fixed(r.median.cpuUsPerRequest, 1), r === results[0] ? '' : ratio(r.median.cpuUsPerRequest, crt)]);
+  process.stdout.write(`${table(['tool', 'req/s', 'CPU µs/req', 'tool ÷ crt'], rows)}\n`);
+  process.stdout.write('tool ÷ crt > 1: crt spends less CPU per answer, so on a core of its own it answers faster than the tool.\n');
 }
 
 /** RSS of this process (the generator thread included) every 10 s while crt runs `soakMin` minutes. */
@@ -130,22 +201,37 @@ function servedByPathNs(header: string): number {
   return best;
 }
 
+async function startTargets(): Promise<Target[]> {
+  const targets: Target[] = [await startNodeTarget('node minimal', { kind: 'ok' })];
+  const nginx = await startNginx();
+  if (nginx) targets.push(nginx);
+  else process.stdout.write(`nginx: absent (${NGINX_BIN} not found), skipping the nginx target (apt-get install -y nginx)\n`);
+  if (pin) for (const t of targets) if (t.pid !== undefined) pinTree(t.pid, pin.targetCpu);
+  return targets;
+}
+
 async function main(): Promise<void> {
   const wrkV = wrkVersion();
+  const heyPath = heyBin();
   process.stdout.write(`${machine()}\n`);
-  process.stdout.write(`wrk: ${wrkV ?? 'absent (install it: apt-get install -y wrk)'}; nginx: ${nginxVersion(NGINX_BIN) ?? 'absent'}\n`);
-  process.stdout.write(`closed model, ${connections} connections, ${durationSec} s per tool; crt req/s = requests completed / ${durationSec} s\n`);
-  const targets: Target[] = [];
+  process.stdout.write(`wrk: ${wrkV ?? 'absent (apt-get install -y wrk)'}; hey: ${heyPath ?? 'absent (go install github.com/rakyll/hey@latest)'}; nginx: ${nginxVersion(NGINX_BIN) ?? 'absent (apt-get install -y nginx)'}\n`);
+  process.stdout.write(`${pin ? `one core each: targets on core ${pin.targetCpu}, each tool on core ${pin.toolCpu} (taskset)` : 'unpinned (one core, or no taskset)'}; closed model, ${connections} connections\n`);
+  const targets = await startTargets();
   try {
-    targets.push(await startNodeTarget('node minimal', { kind: 'ok' }));
-    const nginx = await startNginx();
-    if (nginx) targets.push(nginx);
-    else process.stdout.write(`nginx: absent (${NGINX_BIN} not found), skipping the nginx target\n`);
-    const rows: string[][] = [];
-    for (const t of targets) rows.push(...(await benchTarget(t, wrkV !== null)));
-    process.stdout.write(`\n${table(['target', 'tool', 'req/s', 'requests', 'crt ÷ tool', 'note'], rows)}\n`);
-    process.stdout.write(`crt ÷ tool > 1: crt faster. Every tool shares this machine's ${cpus().length} CPUs with the target: a generator ELU near 1 means ` +
-      `the one crt generator thread is the bottleneck, lower means the target is. Single runs on a shared machine vary by 20 % and more: use --rounds 3.\n`);
+    if (!args['no-peers']) {
+      const tools = peers(wrkV !== null, heyPath);
+      const rows: string[][] = [];
+      for (const t of targets) rows.push(...(await benchPeers(t, tools)));
+      process.stdout.write(`\n${table(['target', 'tool', 'req/s', 'requests', 'crt ÷ tool', 'note'], rows)}\n`);
+      process.stdout.write('req/s: answers ÷ the duration (crt: from run.json); crt ÷ tool > 1: crt faster. Median of the rounds; a shared machine varies by 20 % and more between single runs.\n');
+    }
+    if (!args['no-peers']) {
+      // this process on the tool core for the comparison, then on every core again for the generators
+      if (pin) pinProcess(process.pid, pin.toolCpu);
+      await benchCpu(targets[targets.length - 1]!);
+      if (pin) pinProcess(process.pid, `0-${cpus().length - 1}`);
+    }
+    if (!args['no-generators']) await benchGenerators(targets[targets.length - 1]!);
     if (servedBy) process.stdout.write(`servedBy ${servedBy}, the work added per answer alone (header lookup + count, best of 5 × 1e6): ${fixed(servedByPathNs(servedBy), 0)} ns\n`);
     if (soakMin !== null) await soak(targets[0]!, soakMin);
   } finally {

@@ -15,6 +15,8 @@ export interface Target {
   name: string;
   url: string;
   port: number;
+  /** the child's process id (the bench pins it to a core) */
+  pid: number | undefined;
   /** Stops the child; idempotent. */
   stop(): Promise<void>;
 }
@@ -50,7 +52,7 @@ export async function startNodeTarget(name: string, options: Partial<TargetOptio
     const ask = requester(child, name);
     const clockOffsetMs = await estimateOffset(async () => (await ask('ping')).nowMs);
     return {
-      name, port: first.port, url: `http://127.0.0.1:${first.port}/`, clockOffsetMs, stop,
+      name, port: first.port, pid: child.pid, url: `http://127.0.0.1:${first.port}/`, clockOffsetMs, stop,
       reset: async () => void (await ask('reset')),
       truth: async (sinceMs?: number) => {
         const { truth } = await ask('truth', sinceMs === undefined ? undefined : sinceMs + clockOffsetMs);
@@ -125,7 +127,7 @@ export async function startNginx(): Promise<Target | null> {
     await stop();
     throw new Error(`nginx did not start: ${(err as Error).message}\n${stderr}`, { cause: err });
   }
-  return { name: 'nginx static', port, url: `http://127.0.0.1:${port}/`, stop };
+  return { name: 'nginx static', port, pid: child.pid, url: `http://127.0.0.1:${port}/`, stop };
 }
 
 function nginxConf(dir: string, port: number): string {

@@ -13,6 +13,8 @@ export interface CrtRunOptions {
   timeoutMs?: number;
   /** count answers by this response header (load.servedBy) */
   servedBy?: string;
+  /** generator threads, each with `connections` of its own (default 1) */
+  generators?: number;
 }
 
 export interface CrtRun {
@@ -32,6 +34,8 @@ export interface CrtRun {
   steadyFromMs: number;
   /** CPU time of this process (every thread, the generator's included) per completed request, µs: steadier than req/s on a busy machine */
   cpuUsPerRequest: number;
+  /** generator seconds marked saturated */
+  saturatedSamples: number;
 }
 
 export function benchSpec(o: CrtRunOptions): LoadSpec {
@@ -39,11 +43,11 @@ export function benchSpec(o: CrtRunOptions): LoadSpec {
     engine: 'autocannon', target: null, url: o.url, path: '/', method: 'GET', headers: {}, body: null,
     timeoutMs: o.timeoutMs ?? 10_000, okStatus: [[200, 399]], servedBy: o.servedBy ?? null,
     stages: [{ index: 0, name: 'main', connections: o.connections, rateRps: o.rateRps, durationMs: o.durationMs, requests: null }],
-    generators: 1, staggerMs: 0, scenarioFile: null, description: null, script: null, k6Binary: 'k6', k6: { extraArgs: [], env: {} }, distributed: null, location: { file: 'bench', line: 1, col: 1, path: '' },
+    generators: o.generators ?? 1, staggerMs: 0, scenarioFile: null, description: null, script: null, k6Binary: 'k6', k6: { extraArgs: [], env: {} }, distributed: null, location: { file: 'bench', line: 1, col: 1, path: '' },
   };
 }
 
-/** One run of crt's AutocannonEngine (one generator thread), as the runner drives it. */
+/** One run of crt's AutocannonEngine (its generator threads), as the runner drives it, in this process. */
 export async function runCrt(o: CrtRunOptions): Promise<CrtRun> {
   const engine = new AutocannonEngine();
   const prepared = await engine.prepare({ spec: benchSpec(o), targetName: 'bench', url: o.url, headers: {} }, { maxStageMs: o.durationMs, log: silentLogger });
@@ -67,5 +71,6 @@ export async function runCrt(o: CrtRunOptions): Promise<CrtRun> {
   const lagMaxAfterFirstSecMs = Math.max(0, ...later.map((s) => s.lagMaxMs));
   const steady = computeStats(later, o.durationMs / 1000 - 1);
   const cpuUsPerRequest = (cpu.user + cpu.system) / Math.max(1, stats.requests);
-  return { stats, stageStartMs, elapsedMs, errors, eluMean, lagMaxAfterFirstSecMs, steady, steadyFromMs: origin + (firstSec + 1) * 1000, cpuUsPerRequest };
+  const saturatedSamples = samples.filter((s) => s.saturated).length;
+  return { stats, stageStartMs, elapsedMs, errors, eluMean, lagMaxAfterFirstSecMs, steady, steadyFromMs: origin + (firstSec + 1) * 1000, cpuUsPerRequest, saturatedSamples };
 }

@@ -1,4 +1,4 @@
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { encodeHistogram, newLatencyHistogram, type Histogram } from '../results/histogram.js';
 import { MAX_SERVED_BY_VALUES, SERVED_BY_OTHER } from '../results/stats.js';
 import type { FailureClass, LoadSample } from '../results/types.js';
@@ -20,6 +20,24 @@ interface Bucket {
   servedBy?: Record<string, number>;
 }
 
+/**
+ * How busy the generator's thread was since the previous call, 0..1. The default reads the
+ * event loop's utilisation; tests inject a fixed value to force a saturated generator.
+ */
+export type BusyMeter = () => number;
+
+/** A second in which the generator's event loop was busy at least this share of the time is saturated. */
+export const SATURATED_ELU = 0.9;
+
+export function eventLoopMeter(): BusyMeter {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const elu = performance.eventLoopUtilization(last);
+    last = performance.eventLoopUtilization();
+    return elu.utilization;
+  };
+}
+
 export type Outcome = { kind: 'response'; status: number; ok: boolean; bytes: number } | { kind: FailureClass };
 
 /**
@@ -30,7 +48,6 @@ export type Outcome = { kind: 'response'; status: number; ok: boolean; bytes: nu
 export class Recorder {
   private readonly buckets = new Map<string, Bucket>();
   private flushedUpTo: number;
-  private elu: EventLoopUtilization = performance.eventLoopUtilization();
   private readonly activeStages = new Set<number>();
   /** the bucket of the last call, to skip the map lookup on the per-request path */
   private last: Bucket | undefined;
@@ -42,6 +59,7 @@ export class Recorder {
     private readonly originMs: number,
     private readonly generator: number,
     startMs: number,
+    private readonly busy: BusyMeter = eventLoopMeter(),
   ) {
     this.flushedUpTo = Math.max(0, Math.floor((startMs - originMs) / 1000));
   }
@@ -58,22 +76,42 @@ export class Recorder {
   }
 
   record(stage: number, atMs: number, intendedMs: number, sentMs: number, outcome: Outcome): void {
+    if (outcome.kind === 'response') this.response(stage, atMs, intendedMs, sentMs, outcome.status, outcome.ok, outcome.bytes);
+    else this.failure(stage, atMs, intendedMs, sentMs, outcome.kind);
+  }
+
+  /** An answer with an HTTP status: `record` without the Outcome object, for the per-request path of an engine. */
+  response(stage: number, atMs: number, intendedMs: number, sentMs: number, status: number, ok: boolean, bytes: number): void {
+    const b = this.timed(stage, atMs, intendedMs, sentMs);
+    b.bytes += bytes;
+    // an integer key: V8 keeps it in the object's elements, no string is made per answer
+    b.statusCodes[status] = (b.statusCodes[status] ?? 0) + 1;
+    if (ok) {
+      b.ok++;
+      return;
+    }
+    b.failures.status++;
+    this.failedAt(b, atMs);
+  }
+
+  /** A request that got no HTTP status (timeout, refused, reset, other). */
+  failure(stage: number, atMs: number, intendedMs: number, sentMs: number, kind: FailureClass): void {
+    const b = this.timed(stage, atMs, intendedMs, sentMs);
+    b.failures[kind]++;
+    this.failedAt(b, atMs);
+  }
+
+  private timed(stage: number, atMs: number, intendedMs: number, sentMs: number): Bucket {
     const b = this.bucket(stage, atMs);
     b.requests++;
-    b.latency.recordValue(Math.max(0, Math.round((atMs - intendedMs) * 1000)));
-    b.service.recordValue(Math.max(0, Math.round((atMs - sentMs) * 1000)));
-    if (outcome.kind === 'response') {
-      b.bytes += outcome.bytes;
-      const code = String(outcome.status);
-      b.statusCodes[code] = (b.statusCodes[code] ?? 0) + 1;
-      if (outcome.ok) {
-        b.ok++;
-        return;
-      }
-      b.failures.status++;
-    } else {
-      b.failures[outcome.kind]++;
-    }
+    const latencyUs = Math.round((atMs - intendedMs) * 1000);
+    const serviceUs = Math.round((atMs - sentMs) * 1000);
+    b.latency.recordValue(latencyUs > 0 ? latencyUs : 0);
+    b.service.recordValue(serviceUs > 0 ? serviceUs : 0);
+    return b;
+  }
+
+  private failedAt(b: Bucket, atMs: number): void {
     if (b.firstFailureAt === undefined) b.firstFailureAt = atMs;
     b.lastFailureAt = atMs;
   }
@@ -105,8 +143,7 @@ export class Recorder {
    */
   flush(nowMs: number, final = false): { upToSec: number; samples: LoadSample[] } {
     const upTo = final ? Infinity : Math.floor((nowMs - this.originMs) / 1000);
-    const elu = performance.eventLoopUtilization(this.elu);
-    this.elu = performance.eventLoopUtilization();
+    const elu = this.busy();
     const samples: LoadSample[] = [];
     const lastSec = final ? Math.max(this.flushedUpTo - 1, ...[...this.buckets.values()].map((b) => b.sec)) : upTo - 1;
     for (let sec = this.flushedUpTo; sec <= lastSec; sec++) {
@@ -114,7 +151,7 @@ export class Recorder {
       for (const [key, b] of this.buckets) {
         if (b.sec !== sec) continue;
         this.buckets.delete(key);
-        samples.push(this.toSample(b, elu.utilization));
+        samples.push(this.toSample(b, elu));
       }
     }
     // a generator not started yet (stagger) has nothing before its start: its watermark still advances
@@ -142,6 +179,7 @@ export class Recorder {
     if (b.firstFailureAt !== undefined) sample.firstFailureAt = Math.round(b.firstFailureAt);
     if (b.lastFailureAt !== undefined) sample.lastFailureAt = Math.round(b.lastFailureAt);
     if (b.servedBy) sample.servedBy = b.servedBy;
+    if (elu >= SATURATED_ELU) sample.saturated = true;
     return sample;
   }
 

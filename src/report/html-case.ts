@@ -21,6 +21,7 @@ import { keyEventTable } from './cluster-events.js';
 import { CLUSTER_SETTINGS_NOTE, clusterSettingsTable, podImpactTable } from './cluster-tables.js';
 import { renderClusterTimeline } from './cluster-timeline.js';
 import { servedByTable, servedByTitle } from './served-by-table.js';
+import { GENERATOR_LIMITED_NOTE, GENERATOR_LIMITED_TITLE, generatorLimitedTable } from './generator-limited.js';
 import { escapeHtml as h } from './escape.js';
 import { formatDate } from './format.js';
 import { badge, htmlList, htmlPairs, htmlTable, para } from './html-parts.js';
@@ -91,6 +92,8 @@ function resultsHtml(c: CaseResult, records: readonly TimeseriesRecord[], anchor
     serviceTable(c) ? para(SERVICE_NOTE, 'muted') : '',
     optionalTable('Service time', serviceTable(c)),
     optionalTable('Stages', stageTable(c)),
+    optionalTable(GENERATOR_LIMITED_TITLE, generatorLimitedTable(c)),
+    generatorLimitedTable(c) ? para(GENERATOR_LIMITED_NOTE, 'muted') : '',
     optionalTable(servedByTitle(c) ?? '', servedByTable(c)),
     failuresHtml(c),
     recoveryHtml(c),

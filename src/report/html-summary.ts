@@ -2,7 +2,7 @@ import type { RunResult } from '../results/types.js';
 import { escapeHtml as h } from './escape.js';
 import { badge, htmlList } from './html-parts.js';
 import type { CaseLine, RunSummary } from './view.js';
-import { OVERVIEW_HEADERS, overviewRows, type BoundedFigure, type OverviewRow } from './view-overview.js';
+import { OVERVIEW_HEADERS, boundMark, overviewRows, type BoundedFigure, type OverviewRow } from './view-overview.js';
 
 /**
  * The first screen of report.html, what a release manager reads to decide: the run's outcome, one
@@ -33,7 +33,7 @@ function overviewRowHtml(r: OverviewRow, anchor: (c: { id: string }) => string):
 }
 
 function figureHtml(label: string, f: BoundedFigure): string {
-  const bound = f.bound ? `<span class="bound ${f.verdict ?? ''}">${h(f.bound)} ${f.verdict === 'passed' ? '✓' : '✗'}</span>` : '';
+  const bound = f.bound ? `<span class="bound ${f.verdict ?? ''}">${h(f.bound)} ${boundMark(f)}</span>` : '';
   return `<td class="num" data-label="${h(label)}">${h(f.value)}${bound}</td>`;
 }
 

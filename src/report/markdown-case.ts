@@ -20,6 +20,7 @@ import { PHASE_NOTE } from './phase-label.js';
 import { CLUSTER_SETTINGS_NOTE, clusterChangeTable, clusterSettingsTable, podImpactTable } from './cluster-tables.js';
 import { escapeMarkdown as md } from './escape.js';
 import { servedByTable, servedByTitle } from './served-by-table.js';
+import { GENERATOR_LIMITED_NOTE, GENERATOR_LIMITED_TITLE, generatorLimitedTable } from './generator-limited.js';
 import { formatDate } from './format.js';
 import { mdList, mdPairs, mdTable, mdVerdict } from './markdown-parts.js';
 
@@ -91,6 +92,8 @@ function resultBlocks(c: CaseResult, chartPath: string | null, cluster: CaseClus
     serviceTable(c) ? `_${md(SERVICE_NOTE, 'space')}_` : '',
     section('Service time', serviceTable(c)),
     section('Stages', stageTable(c)),
+    section(GENERATOR_LIMITED_TITLE, generatorLimitedTable(c)),
+    generatorLimitedTable(c) ? `_${md(GENERATOR_LIMITED_NOTE, 'space')}_` : '',
     section(servedByTitle(c) ?? '', servedByTable(c)),
     section('Failures by class', failureTable(c)),
     statuses ? `HTTP statuses received: ${md(statuses, 'space')}` : '',

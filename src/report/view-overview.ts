@@ -37,7 +37,7 @@ export interface BoundedFigure {
   value: string;
   /** `≤ 50%` as the plan wrote it, or null */
   bound: string | null;
-  verdict: 'passed' | 'failed' | null;
+  verdict: ExpectationResult['verdict'] | null;
 }
 
 export interface OverviewRow {
@@ -104,5 +104,10 @@ function bounded(value: string, e: ExpectationResult | null): BoundedFigure {
 /** `312 ms (≤ 200ms ✗)`: one cell of text, for Markdown and plain tables. */
 export function figureText(f: BoundedFigure): string {
   if (!f.bound) return f.value;
-  return `${f.value} (${f.bound} ${f.verdict === 'passed' ? '✓' : '✗'})`;
+  return `${f.value} (${f.bound} ${boundMark(f)})`;
+}
+
+/** ✓ passed, ✗ failed, ? inconclusive (a generator-limited latency). */
+export function boundMark(f: BoundedFigure): string {
+  return f.verdict === 'passed' ? '✓' : f.verdict === 'inconclusive' ? '?' : '✗';
 }

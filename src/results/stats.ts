@@ -136,6 +136,7 @@ export function mergeSamples(samples: readonly LoadSample[]): LoadSample {
     merged.sent += s.sent;
     merged.lagMaxMs = Math.max(merged.lagMaxMs, s.lagMaxMs);
     merged.elu = Math.max(merged.elu, s.elu);
+    if (s.saturated) merged.saturated = true;
     for (const c of FAILURE_CLASSES) failures[c] += s.failures[c];
     addCounts(statusCodes, s.statusCodes);
     if (s.firstFailureAt !== undefined) {

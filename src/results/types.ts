@@ -57,6 +57,12 @@ export interface LoadSample {
   lagMaxMs: number;
   /** event-loop utilisation of the generator thread over the second, 0..1 */
   elu: number;
+  /**
+   * The generator was saturated in this second (its event loop busy at least 90 % of it): the
+   * load it offered and the latency it measured are its own limit as much as the service's.
+   * Absent when it was not.
+   */
+  saturated?: true;
   /** first and last failure instants in the second, epoch ms */
   firstFailureAt?: number;
   lastFailureAt?: number;
@@ -164,7 +170,8 @@ export interface StageResult {
   stats: LoadStats | null;
 }
 
-export type ExpectationVerdict = 'passed' | 'failed';
+/** `inconclusive`: the measurement cannot say (a latency measured while the generator was saturated). */
+export type ExpectationVerdict = 'passed' | 'failed' | 'inconclusive';
 
 export interface ExpectationResult {
   /** `whole`, `baseline`, ... or null for case-level expectations (recoveryTime) */
@@ -306,8 +313,24 @@ export interface LoadInfo {
   stages: Array<{ name: string; connections: number; rateRps: number | null; durationMs: number | null; requests: number | null }>;
   /** warnings about the measurement itself (generator saturated, could not keep the rate...) */
   warnings: string[];
+  /**
+   * The seconds in which a generator was saturated, in order: their latency is the generator's as
+   * much as the service's (shown as generator-limited). Absent when there were none.
+   */
+  generatorLimited?: GeneratorLimitedSecond[];
   /** the response header answers were counted by (`load.servedBy`), lower case */
   servedBy?: string;
+}
+
+/** One second in which a generator was saturated (see LoadSample.saturated), merged over generators. */
+export interface GeneratorLimitedSecond {
+  /** index of the second since the load origin */
+  sec: number;
+  /** highest event-loop utilisation of a generator in the second, 0..1 */
+  elu: number;
+  requests: number;
+  /** latency of the second, ms: measured, but limited by the generator */
+  latency: LatencySummary | null;
 }
 
 /** The case's place in a load study (plan `study:`), with what the cluster did during each step. */

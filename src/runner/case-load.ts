@@ -3,7 +3,7 @@ import { formatDuration } from '../core/units.js';
 import type { GeneratorMessage, PreparedLoad } from '../load/engine.js';
 import { plannedLoadMs } from '../plan/normalize-load.js';
 import type { CaseSpec } from '../plan/types.js';
-import type { ExpectationResult, Phase, TimeseriesRecord } from '../results/types.js';
+import type { ExpectationResult, GeneratorLimitedSecond, Phase, TimeseriesRecord } from '../results/types.js';
 import { summarize, decodeHistogram } from '../results/histogram.js';
 import { AbortWatch, type AbortHit } from './abort-rules.js';
 import type { CaseEvents } from './case-events.js';
@@ -24,6 +24,8 @@ export interface LoadOutcome {
   fdExhausted: string | null;
   /** highest event-loop utilisation of a generator in any second, 0..1 */
   maxElu: number;
+  /** the seconds in which a generator was saturated, in order */
+  generatorLimited: GeneratorLimitedSecond[];
   /** expectations the engine judged itself (k6 thresholds) */
   engineExpectations: ExpectationResult[];
 }
@@ -49,7 +51,7 @@ interface Deps {
 export async function driveLoad(prepared: PreparedLoad, d: Deps): Promise<LoadOutcome> {
   const c = d.c;
   const load = c.load as NonNullable<CaseSpec['load']>;
-  const out: LoadOutcome = { records: [], stageStarts: new Map(), endMs: 0, abortHit: null, generatorErrors: [], fdExhausted: null, maxElu: 0, engineExpectations: [] };
+  const out: LoadOutcome = { records: [], stageStarts: new Map(), endMs: 0, abortHit: null, generatorErrors: [], fdExhausted: null, maxElu: 0, generatorLimited: [], engineExpectations: [] };
   const assembler = new SecondAssembler(load.generators);
   const watch = new AbortWatch(c.abortIf);
   const planned = plannedLoadMs(load);
@@ -67,6 +69,9 @@ export async function driveLoad(prepared: PreparedLoad, d: Deps): Promise<LoadOu
     out.records.push(...records);
     d.sinks.writeSamples(records);
     out.maxElu = Math.max(out.maxElu, s.merged.elu);
+    if (s.merged.saturated) {
+      out.generatorLimited.push({ sec: s.sec, elu: s.merged.elu, requests: s.merged.requests, latency: summarize(decodeHistogram(s.merged.latency)) });
+    }
     const hit = watch.onSecond(s.merged);
     if (hit && !out.abortHit && !d.abort.signal.aborted) {
       out.abortHit = hit;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { formatDuration, formatPercent } from '../core/units.js';
 import type { ResolvedLoad } from '../load/engine.js';
 import type { CaseSpec } from '../plan/types.js';
@@ -6,7 +7,6 @@ import type { ExpectationResult, LoadInfo, PhaseResult, StageResult, TimeseriesR
 import type { LoadOutcome } from './case-load.js';
 import type { PhaseTracker } from './phases.js';
 
-const SATURATED_ELU = 0.9;
 const LAG_WARNING_MS = 100;
 
 /** Statistics of each phase and of the whole load, from the samples tagged as they arrived. */
@@ -36,13 +36,20 @@ export function stageResults(c: CaseSpec, out: LoadOutcome, originMs: number): S
   });
 }
 
-/** What the engine says about the measurement itself: generator saturation, rate not met. */
-export function loadInfo(resolved: ResolvedLoad, engine: string, out: LoadOutcome | null): LoadInfo {
+/**
+ * What the engine says about the measurement itself: generator saturation, rate not met, more
+ * generator threads than `cores` (each uses one core at most: beyond the cores they share them).
+ */
+export function loadInfo(resolved: ResolvedLoad, engine: string, out: LoadOutcome | null, cores = availableParallelism()): LoadInfo {
   const spec = resolved.spec;
   const warnings: string[] = [];
+  if (spec.generators > cores && spec.distributed === null && spec.engine === 'autocannon') {
+    warnings.push(`${spec.generators} generators share this machine's ${cores} cores: beyond ${cores} they add connections, not throughput (distributed: spreads them over machines)`);
+  }
   if (out) {
-    if (out.maxElu >= SATURATED_ELU) {
-      warnings.push(`a generator was busy ${formatPercent(out.maxElu, 0)} of a second: it may have limited the load (add generators, or run crt on a bigger machine)`);
+    if (out.generatorLimited.length) {
+      const n = out.generatorLimited.length;
+      warnings.push(`a generator was saturated (busy up to ${formatPercent(out.maxElu, 0)}) in ${n} second${n === 1 ? '' : 's'}: the load and latency of ${n === 1 ? 'that second are' : 'those seconds are'} generator-limited, and latency expectations over them inconclusive (add generators, or run crt on a bigger machine)`);
     }
     const seconds = mergeBySecond(out.records);
     const lag = Math.max(0, ...seconds.map((s) => s.lagMaxMs));
@@ -71,6 +78,7 @@ export function loadInfo(resolved: ResolvedLoad, engine: string, out: LoadOutcom
     staggerMs: spec.staggerMs,
     stages: spec.stages.map((s) => ({ name: s.name, connections: s.connections, rateRps: s.rateRps, durationMs: s.durationMs, requests: s.requests })),
     warnings,
+    ...(out?.generatorLimited.length ? { generatorLimited: out.generatorLimited } : {}),
     ...(spec.servedBy ? { servedBy: spec.servedBy } : {}),
   };
 }
@@ -108,9 +116,18 @@ export function caseVerdict(v: VerdictInputs): { verdict: Verdict; reason?: stri
   if (v.ineffective.length) return { verdict: 'inconclusive', reason: v.ineffective[0] };
   const failed = v.expectations.filter((e) => e.verdict === 'failed');
   if (failed.length) {
-    const first = failed[0] as ExpectationResult;
-    const what = `${first.phase ? `${first.phase} ` : ''}${first.thresholdText}: measured ${first.measuredText}${first.reason ? ` (${first.reason})` : ''}`;
+    const what = expectationText(failed[0] as ExpectationResult);
     return { verdict: 'failed', reason: failed.length === 1 ? what : `${failed.length} expectations failed; first: ${what}` };
   }
+  // a failure elsewhere is still a failure; with none, an expectation that could not be judged leaves the case open
+  const open = v.expectations.filter((e) => e.verdict === 'inconclusive');
+  if (open.length) {
+    const what = expectationText(open[0] as ExpectationResult);
+    return { verdict: 'inconclusive', reason: open.length === 1 ? `expectation inconclusive: ${what}` : `${open.length} expectations inconclusive; first: ${what}` };
+  }
   return { verdict: 'passed' };
+}
+
+function expectationText(e: ExpectationResult): string {
+  return `${e.phase ? `${e.phase} ` : ''}${e.thresholdText}: measured ${e.measuredText}${e.reason ? ` (${e.reason})` : ''}`;
 }

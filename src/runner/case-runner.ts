@@ -208,7 +208,8 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
   const client = outcome ? tracker.recovery() : null;
   const firstInjection = timeline.injections[0];
   const recovery = client && watch && firstInjection ? { ...client, cluster: watch.recovery(originMs + firstInjection.atMs, originMs) } : client;
-  const expectations = [...evaluateExpectations(c, phases, recovery, probes), ...(outcome?.engineExpectations ?? [])];
+  const limitedSecs = outcome?.generatorLimited.map((s) => s.sec) ?? [];
+  const expectations = [...evaluateExpectations(c, phases, recovery, probes, limitedSecs), ...(outcome?.engineExpectations ?? [])];
   const { verdict, reason } = caseVerdict({
     interrupted: interrupted(),
     timedOutMs: abort.signal.reason instanceof CaseTimeout ? c.timeoutMs : null,

@@ -41,12 +41,31 @@ function measurePhase(e: PhaseExpectation, stats: LoadStats | null): { metric: s
   return { metric: e.metric, measured, measuredText: formatMetric(e.metric, measured) };
 }
 
-/** Checks every expectation of a case against its phases, its recovery and its post-case probes. */
+/**
+ * The generator-limited seconds (see LoadSample.saturated) inside a phase's window: a latency
+ * measured over them is the generator's own queueing as much as the service's.
+ */
+function limitedIn(phase: PhaseResult, limitedSecs: readonly number[]): number[] {
+  return limitedSecs.filter((sec) => sec * 1000 < phase.endMs && (sec + 1) * 1000 > phase.startMs);
+}
+
+function limitedReason(secs: readonly number[]): string {
+  const shown = secs.slice(0, 5).map((s) => `${s}`).join(', ');
+  const more = secs.length > 5 ? `, … (${secs.length} in all)` : '';
+  return `generator-limited: a load generator was saturated in second${secs.length === 1 ? '' : 's'} ${shown}${more} of this window, so the latency measured includes its own queueing`;
+}
+
+/**
+ * Checks every expectation of a case against its phases, its recovery and its post-case probes.
+ * A latency expectation over a window that holds generator-limited seconds (`limitedSecs`,
+ * indexes since the load origin) is inconclusive: neither passed nor failed.
+ */
 export function evaluateExpectations(
   c: CaseSpec,
   phases: readonly PhaseResult[],
   recovery: RecoveryResult | null,
   probes: readonly ProbeResult[],
+  limitedSecs: readonly number[] = [],
 ): ExpectationResult[] {
   const out: ExpectationResult[] = [];
   for (const e of c.expect.phases) {
@@ -65,6 +84,12 @@ export function evaluateExpectations(
     if (measured === null) {
       const what = e.metric === 'servedBy' || e.metric === 'backends' ? 'answer with an HTTP status' : e.metric;
       result.reason = !phase ? `the ${e.phase} phase did not happen` : !phase.stats ? `no request completed in the ${e.phase} phase` : `no ${what} in the ${e.phase} phase`;
+    } else if (phase && (LATENCY_METRICS as readonly string[]).includes(e.metric)) {
+      const limited = limitedIn(phase, limitedSecs);
+      if (limited.length) {
+        result.verdict = 'inconclusive';
+        result.reason = limitedReason(limited);
+      }
     }
     out.push(result);
   }

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import type { Clock } from '../../core/clock.js';
 import type { LoadSpec, StageSpec } from '../../plan/types.js';
-import { Recorder } from '../recorder.js';
+import { Recorder, type BusyMeter } from '../recorder.js';
 import type { GeneratorMessage } from '../engine.js';
 import { fdExhaustedMessage, openFilesLimit } from '../fd-limit.js';
 import { Pacer, type AutocannonClient } from './pacer.js';
@@ -34,9 +34,11 @@ export async function runGenerator(
   signal: AbortSignal,
   emit: (m: GeneratorMessage) => void,
   controls?: { reconnect: () => void },
+  /** how busy this thread is (default: its event loop's utilisation); a test forces saturation with it */
+  busy?: BusyMeter,
 ): Promise<void> {
   const generatorStartMs = originMs + cfg.offsetMs;
-  const recorder = new Recorder(originMs, cfg.generator, generatorStartMs);
+  const recorder = new Recorder(originMs, cfg.generator, generatorStartMs, busy);
   const flusher = startFlusher(cfg.generator, originMs, clock, recorder, emit);
   const draining: Array<Promise<void>> = [];
   const running = new Set<{ pacer: Pacer; instance: autocannon.Instance; done: Promise<void> }>();

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import type { StatusRange } from '../../plan/types.js';
 import type { FailureClass } from '../../results/types.js';
 import { SERVED_BY_NONE } from '../../results/stats.js';
-import type { Outcome, Recorder } from '../recorder.js';
+import type { Recorder } from '../recorder.js';
 
 /**
  * The part of autocannon's per-connection `Client` (lib/httpClient.js, autocannon 9) that crt
@@ -24,11 +24,6 @@ export interface AutocannonClient extends EventEmitter {
   destroyed: boolean;
 }
 
-interface Inflight {
-  intendedMs: number;
-  sentMs: number;
-}
-
 interface ClientState {
   client: AutocannonClient;
   doRequest: () => void;
@@ -42,7 +37,10 @@ interface ClientState {
   passThrough: boolean;
   waiting: boolean;
   timer: NodeJS.Timeout | null;
-  inflight: Inflight | null;
+  /** a request is in flight; its instants are the two fields below (numbers on the state, no object per request) */
+  inflight: boolean;
+  intendedMs: number;
+  sentMs: number;
   /** closed model: no send before this instant (back-off after a connection failure) */
   notBeforeMs: number;
   lastServiceMs: number | null;
@@ -98,6 +96,8 @@ export class Pacer {
   private startMs: number | null = null;
   /** no request is intended at or after it */
   private endMs: number | null = null;
+  /** crt's own 'response' listeners: autocannon's are removed at begin() */
+  private readonly own = new Set<unknown>();
   /** clients ready before begin() */
   private readonly parked: ClientState[] = [];
 
@@ -119,7 +119,7 @@ export class Pacer {
       doRequest: client._doRequest.bind(client),
       connect: client._connect.bind(client),
       initialized: false, connected: false, keepAlive: true, reconnect: false, passThrough: false,
-      waiting: false, timer: null, inflight: null, notBeforeMs: 0, lastServiceMs: null, servedBy: SERVED_BY_NONE,
+      waiting: false, timer: null, inflight: false, intendedMs: 0, sentMs: 0, notBeforeMs: 0, lastServiceMs: null, servedBy: SERVED_BY_NONE,
     };
     this.states.push(st);
     client._doRequest = () => (st.passThrough ? st.doRequest() : this.ready(st));
@@ -139,13 +139,13 @@ export class Pacer {
       client.on('headers', (info: { shouldKeepAlive?: boolean }) => {
         st.keepAlive = info.shouldKeepAlive !== false;
       });
-      client.on('response', (status: number, bytes: number) => {
-        this.finish(st, { kind: 'response', status, ok: this.isOk(status), bytes });
-      });
+      const onResponse = (status: number, bytes: number) => void this.answered(st, status, bytes);
+      this.own.add(onResponse);
+      client.on('response', onResponse);
     }
     client.on('connError', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EMFILE' || err.code === 'ENFILE') this.o.onFdExhausted?.(err.code);
-      this.finish(st, { kind: CLASS_BY_CODE[err.code ?? ''] ?? 'other' });
+      this.failed(st, CLASS_BY_CODE[err.code ?? ''] ?? 'other');
     });
   }
 
@@ -159,12 +159,14 @@ export class Pacer {
       st.keepAlive = info.shouldKeepAlive !== false;
       st.servedBy = headerValue(info.headers, header);
     });
-    st.client.on('response', (status: number, bytes: number) => {
+    const onResponse = (status: number, bytes: number) => {
       const value = st.servedBy;
       st.servedBy = SERVED_BY_NONE;
-      const at = this.finish(st, { kind: 'response', status, ok: this.isOk(status), bytes });
+      const at = this.answered(st, status, bytes);
       if (at !== null) this.o.recorder.served(this.o.stage, at, value);
-    });
+    };
+    this.own.add(onResponse);
+    st.client.on('response', onResponse);
   }
 
   /**
@@ -173,6 +175,9 @@ export class Pacer {
    * of the measured latency.
    */
   begin(startMs: number, endMs: number | null): void {
+    // autocannon's run() counts and records every response in its own histograms too; crt reads
+    // none of them (its Recorder has the figures), so those listeners are per-request cost only
+    for (const st of this.states) for (const l of st.client.listeners('response')) if (!this.own.has(l)) st.client.off('response', l as () => void);
     this.startMs = startMs;
     this.endMs = endMs;
     for (const st of this.parked.splice(0)) this.schedule(st);
@@ -193,7 +198,7 @@ export class Pacer {
     this.stopped = true;
     for (const st of this.states) {
       this.clearTimer(st);
-      st.inflight = null;
+      st.inflight = false;
     }
     this.inflightCount = 0;
     void this.close();
@@ -216,7 +221,7 @@ export class Pacer {
       // The connection went away under a request. On a timeout autocannon emits 'timeout'
       // right after calling _connect; otherwise the server closed it: count a reset.
       process.nextTick(() => {
-        if (st.inflight) this.finish(st, { kind: 'reset' });
+        if (st.inflight) this.failed(st, 'reset');
         this.schedule(st);
       });
       return;
@@ -235,7 +240,7 @@ export class Pacer {
     }
     this.issued++;
     const delay = intended - now;
-    if (delay <= 0) this.release(st, intended);
+    if (delay <= 0) this.release(st, intended, now);
     else {
       this.pendingTimers++;
       st.timer = setTimeout(() => {
@@ -246,11 +251,12 @@ export class Pacer {
     }
   }
 
-  private release(st: ClientState, intendedMs: number): void {
+  /** `nowMs`: the instant the caller just read, when it sends at once (one clock read per request less) */
+  private release(st: ClientState, intendedMs: number, nowMs?: number): void {
     st.timer = null;
     st.waiting = false;
     if (this.stopped || st.client.destroyed) return;
-    const now = this.o.clock.now();
+    const now = nowMs ?? this.o.clock.now();
     st.passThrough = true;
     try {
       if (!st.connected || !st.keepAlive || st.reconnect) {
@@ -266,27 +272,38 @@ export class Pacer {
     }
     // A timer may fire a fraction of a millisecond early (libuv keeps whole-ms loop time):
     // such a request is timed from its actual send, so latency is never below service time.
-    st.inflight = { intendedMs: Math.min(intendedMs, now), sentMs: now };
+    st.inflight = true;
+    st.intendedMs = intendedMs < now ? intendedMs : now;
+    st.sentMs = now;
     this.inflightCount++;
     this.o.recorder.sent(this.o.stage, now, Math.max(0, now - intendedMs));
   }
 
-  /** Records the outcome of the request in flight; returns its completion instant, or null when none was in flight. */
-  private finish(st: ClientState, outcome: Outcome): number | null {
-    const req = st.inflight;
-    if (!req) return null;
-    st.inflight = null;
+  /** Records the answer to the request in flight; returns its completion instant, or null when none was in flight. */
+  private answered(st: ClientState, status: number, bytes: number): number | null {
+    if (!st.inflight) return null;
+    st.inflight = false;
     this.inflightCount--;
     const now = this.o.clock.now();
-    this.o.recorder.record(this.o.stage, now, req.intendedMs, req.sentMs, outcome);
-    if (outcome.kind === 'response') st.lastServiceMs = now - req.sentMs;
-    else if (outcome.kind !== 'timeout' && this.intervalMs === 0) {
+    this.o.recorder.response(this.o.stage, now, st.intendedMs, st.sentMs, status, this.isOk(status), bytes);
+    st.lastServiceMs = now - st.sentMs;
+    if (this.stopped && this.inflightCount === 0) this.drained?.();
+    return now;
+  }
+
+  /** Records the failure of the request in flight, if any. */
+  private failed(st: ClientState, kind: FailureClass): void {
+    if (!st.inflight) return;
+    st.inflight = false;
+    this.inflightCount--;
+    const now = this.o.clock.now();
+    this.o.recorder.failure(this.o.stage, now, st.intendedMs, st.sentMs, kind);
+    if (kind !== 'timeout' && this.intervalMs === 0) {
       // Closed model: after a connection failure a client waits about as long as its last
       // answer took, so an outage costs the requests it would have sent, not a retry storm.
       st.notBeforeMs = now + Math.min(1000, Math.max(1, st.lastServiceMs ?? 100));
     }
     if (this.stopped && this.inflightCount === 0) this.drained?.();
-    return now;
   }
 
   /** Each client opens a new connection for its next request (the one in flight, if any, finishes on the old). */
@@ -297,8 +314,8 @@ export class Pacer {
   private sweepTimeouts(): void {
     const now = this.o.clock.now();
     for (const st of this.states) {
-      if (!st.inflight || now - st.inflight.sentMs < this.o.timeoutMs) continue;
-      this.finish(st, { kind: 'timeout' });
+      if (!st.inflight || now - st.sentMs < this.o.timeoutMs) continue;
+      this.failed(st, 'timeout');
       if (st.client.conn) st.client._destroyConnection();
       st.connected = false;
       if (!this.stopped) this.ready(st);

@@ -52,7 +52,8 @@ export class K6SampleBuilder {
   points = 0;
 
   constructor(originMs: number, private readonly generator: number, private readonly onStage?: (stage: number, atMs: number) => void) {
-    this.recorder = new Recorder(originMs, generator, originMs);
+    // crt's own thread is not k6's: it never marks a second saturated
+    this.recorder = new Recorder(originMs, generator, originMs, () => 0);
   }
 
   /** Feeds one NDJSON line; lines of other metrics are ignored. */
@@ -127,6 +128,6 @@ export class K6SampleBuilder {
   flush(nowMs: number, final = false): { type: 'samples'; generator: number; upToSec: number; samples: LoadSample[] } {
     if (final) for (const s of this.seenStages) this.recorder.stageActive(s, false);
     const out = this.recorder.flush(nowMs, final);
-    return { type: 'samples', generator: this.generator, upToSec: out.upToSec, samples: out.samples.map((s) => ({ ...s, elu: 0 })) };
+    return { type: 'samples', generator: this.generator, upToSec: out.upToSec, samples: out.samples };
   }
 }

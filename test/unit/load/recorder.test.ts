@@ -48,4 +48,16 @@ describe('Recorder', () => {
     const r = new Recorder(origin, 3, origin + 5000);
     expect(r.flush(origin + 2010)).to.deep.equal({ upToSec: 5, samples: [] });
   });
+
+  it('marks a second saturated when the generator was busy at least 90 % of it', () => {
+    let busy = 0.95;
+    const r = new Recorder(origin, 0, origin, () => busy);
+    r.stageActive(0, true);
+    const [hot] = r.flush(origin + 1010).samples;
+    busy = 0.5;
+    const [calm] = r.flush(origin + 2010).samples;
+    expect(hot).to.include({ sec: 0, elu: 0.95, saturated: true });
+    expect(calm).to.include({ sec: 1, elu: 0.5 });
+    expect(calm).not.to.have.property('saturated');
+  });
 });

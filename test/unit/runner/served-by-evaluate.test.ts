@@ -80,7 +80,7 @@ describe('loadInfo: servedBy', () => {
   const record = (sec: number, servedBy: Record<string, number>, generator: number): TimeseriesRecord => ({
     ...sample(sec, Object.values(servedBy).reduce((a, b) => a + b, 0), 0, { generator }), servedBy, run: 'r', case: 'C', layer: 'logical', phase: 'baseline', target: 't',
   });
-  const outcome = (records: TimeseriesRecord[]): LoadOutcome => ({ records, stageStarts: new Map(), endMs: 2000, abortHit: null, generatorErrors: [], fdExhausted: null, maxElu: 0.1, engineExpectations: [] });
+  const outcome = (records: TimeseriesRecord[]): LoadOutcome => ({ records, stageStarts: new Map(), endMs: 2000, abortHit: null, generatorErrors: [], fdExhausted: null, maxElu: 0.1, generatorLimited: [], engineExpectations: [] });
   const resolved = { spec: loadSpec({ servedBy: 'x-request-id', stages: [stage({ connections: 2 })] }), targetName: 't', url: 'http://127.0.0.1:9/', headers: {} };
 
   it('names the header the answers were counted by', () => {
