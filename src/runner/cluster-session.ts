@@ -79,8 +79,10 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
     ...dataPlaneOptions(doc.local.settings ?? {}, plan.display),
   });
   const kubeconfig = path.join(runDir, 'kubeconfig');
+  // the control plane is named where the plan chose one other than the default
+  const chosen = doc.local.controlPlane !== undefined && doc.local.controlPlane !== 'builtin';
   try {
-    progress(`starting the embedded cluster (${nodes} nodes, ${cluster.controlPlaneNote})…`);
+    progress(`starting the embedded cluster (${nodes} nodes${chosen ? `, ${cluster.controlPlaneNote}` : ''})…`);
     await cluster.start();
     await cluster.writeKubeconfig(kubeconfig);
     const files = (doc.local.manifests ?? []).map((m) => path.resolve(path.dirname(plan.file), m));
@@ -97,7 +99,7 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   const k: KubeClients = kubeClients({ kubeconfig });
   return {
     // which control plane is part of what was tested: say it, and why when auto fell back to builtin
-    description: `embedded cluster (${nodes} node${nodes === 1 ? '' : 's'}${doc.local.controlPlane && doc.local.controlPlane !== 'builtin' ? `, ${cluster.controlPlaneNote}` : ''})`,
+    description: `embedded cluster (${nodes} node${nodes === 1 ? '' : 's'}${chosen ? `, ${cluster.controlPlaneNote}` : ''})`,
     controlPlane: cluster.controlPlaneNote,
     kubeconfig,
     external: false,

@@ -82,7 +82,7 @@ describe('the crt image (deploy/k8s/Dockerfile), laid out without Docker', funct
     expect(help.stdout).to.match(/Exit codes:/);
     const v = await crtIn(['validate', path.join(image.appDir, 'test-plans/nightly.yaml')]);
     expect(v.code, v.stderr).to.equal(0);
-    expect(v.stdout).to.match(/plan "nightly".*\n.*15 cases/);
+    expect(v.stdout).to.match(/plan "nightly".*\n.*17 cases/);
   });
 
   it('runs a plan with load and a fault from its working folder and writes the run folder there', async () => {

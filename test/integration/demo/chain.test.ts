@@ -122,7 +122,7 @@ describe('demo pod knobs', function () {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const code = await new Promise((resolve) => child.once('close', resolve));
     expect(code).to.equal(2);
-    expect(stderr).to.match(/^unknown role "billing"\n\nusage: node dist\/src\/demo\/main\.js <gateway\|customer-service\|store>/);
+    expect(stderr).to.match(/^unknown role "billing"\n\nusage: node dist\/src\/demo\/main\.js <gateway\|customer-service\|store\|chat>/);
   });
 
   it('exits 2 naming the variables when the gateway cannot find customer-service', async () => {

@@ -74,7 +74,7 @@ describe('report/html', () => {
   });
 
   it('gives the run\'s outcome in a banner under the title, and a verdict per layer', () => {
-    expect(html).to.include('</header>\n<div class="outcome failed" role="status" data-exit-code="1"><p class="outcome-headline"><strong>FAILED</strong> (exit 1) — 1/3 cases passed, 1 failed, 1 not run</p>\n<ul class="outcome-reasons"><li>1 case failed</li><li>1 case not run</li></ul></div>');
+    expect(html).to.include('</header>\n<section id="summary">\n<div class="outcome failed" role="status" data-exit-code="1"><p class="outcome-headline"><strong>FAILED</strong> (exit 1) — 1/3 cases passed, 1 failed, 1 not run</p>\n<ul class="outcome-reasons"><li>1 case failed</li><li>1 case not run</li></ul></div>');
     expect(html.indexOf('class="outcome'), 'before any table').to.be.below(html.indexOf('<table'));
     expect(html).to.match(/<a href="#layer-logical">Logical layer<\/a><\/th><td><span class="badge failed">/);
     expect(html).to.match(/<a href="#layer-physical">Physical layer<\/a><\/th><td><span class="badge inconclusive">/);
