@@ -14,7 +14,7 @@ import { AddressPool, NodeLinks, type CniProfile, type Gate, type NodeLossTraffi
 import { NodeAgent } from './node/node-agent.js';
 import { defaultTolerationSeconds } from './node/default-toleration-seconds.js';
 import type { NodeCapacity } from './node/node-object.js';
-import { checkNodeTimings, DEFAULT_NODE_TIMINGS, type NodeTimings } from './node/node-timings.js';
+import { checkNodeTimings, nodeTimingsOf, type NodeTimings } from './node/node-timings.js';
 import type { BackoffOptions } from './runtime/backoff.js';
 import { serviceAdmission } from './services/service-admission.js';
 import { ServiceProxies } from './services/service-proxies.js';
@@ -154,12 +154,7 @@ export class LocalCluster {
   constructor(private readonly opts: LocalClusterOptions) {
     this.log = opts.log ?? silentLogger;
     this.cni = cniProfile(opts);
-    this.timings = {
-      heartbeatMs: opts.heartbeatMs ?? DEFAULT_NODE_TIMINGS.heartbeatMs,
-      nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs ?? DEFAULT_NODE_TIMINGS.nodeMonitorPeriodMs,
-      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_TIMINGS.nodeMonitorGracePeriodMs,
-      defaultTolerationSeconds: opts.defaultTolerationSeconds ?? DEFAULT_NODE_TIMINGS.defaultTolerationSeconds,
-    };
+    this.timings = nodeTimingsOf(opts);
   }
 
   get url(): string {

@@ -5,9 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { netnsSupport } from '../../src/localcluster/netns/index.js';
 import { leftoverPodProcesses } from '../../src/localcluster/index.js';
-import { requireKubernetes } from '../integration/controlplane/real-binaries.js';
+import { requireRealControlPlane } from '../integration/controlplane/real-binaries.js';
 import { crt } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { until } from '../helpers/until.js';
@@ -25,13 +24,7 @@ describe('the embedded cluster on the real control plane, through the CLI', func
   let work: Awaited<ReturnType<typeof tempDir>>;
 
   before(async function () {
-    await requireKubernetes(this);
-    const support = await netnsSupport();
-    if (!support.ok) {
-      if (process.env.CRT_REQUIRE_KUBERNETES === '1') throw new Error(`network namespaces unavailable (${support.why}); CRT_REQUIRE_KUBERNETES=1 requires them`);
-      process.stdout.write(`      skipped: ${support.why}\n`);
-      this.skip();
-    }
+    await requireRealControlPlane(this);
     work = await tempDir();
   });
 

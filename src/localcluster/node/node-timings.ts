@@ -24,6 +24,16 @@ export const DEFAULT_NODE_TIMINGS: Readonly<NodeTimings> = Object.freeze({
   defaultTolerationSeconds: DEFAULT_TOLERATION_SECONDS,
 });
 
+/** The options' timings over the defaults (what a cluster starts with). */
+export function nodeTimingsOf(opts: Partial<NodeTimings>): NodeTimings {
+  return {
+    heartbeatMs: opts.heartbeatMs ?? DEFAULT_NODE_TIMINGS.heartbeatMs,
+    nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs ?? DEFAULT_NODE_TIMINGS.nodeMonitorPeriodMs,
+    nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_TIMINGS.nodeMonitorGracePeriodMs,
+    defaultTolerationSeconds: opts.defaultTolerationSeconds ?? DEFAULT_NODE_TIMINGS.defaultTolerationSeconds,
+  };
+}
+
 export const NODE_TIMINGS_HINT = 'defaults: heartbeat 10s, nodeMonitorPeriod 5s, nodeMonitorGracePeriod 50s, defaultTolerationSeconds 300';
 
 /**

@@ -15,8 +15,7 @@ import { ControlPlane } from '../controlplane/index.js';
 import { installKubernetes } from '../install/index.js';
 import { ApiKubelet, KUBELET_PORT } from '../kubelet/index.js';
 import { Fabric, forwardFromLoopback, HUB_ADDRESS, netnsSupport, type LoopbackForward } from '../netns/index.js';
-import type { NodeTimings } from '../node/node-timings.js';
-import { DEFAULT_NODE_TIMINGS } from '../node/node-timings.js';
+import { nodeTimingsOf, type NodeTimings } from '../node/node-timings.js';
 import type { BackoffOptions } from '../runtime/index.js';
 import { readManifests, type AppliedObject } from '../manifests.js';
 import { ManifestError } from '../errors.js';
@@ -69,12 +68,7 @@ export class RealCluster {
 
   constructor(private readonly opts: RealClusterOptions) {
     this.log = opts.log ?? silentLogger;
-    this.timings = {
-      heartbeatMs: opts.heartbeatMs ?? DEFAULT_NODE_TIMINGS.heartbeatMs,
-      nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs ?? DEFAULT_NODE_TIMINGS.nodeMonitorPeriodMs,
-      nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs ?? DEFAULT_NODE_TIMINGS.nodeMonitorGracePeriodMs,
-      defaultTolerationSeconds: opts.defaultTolerationSeconds ?? DEFAULT_NODE_TIMINGS.defaultTolerationSeconds,
-    };
+    this.timings = nodeTimingsOf(opts);
   }
 
   /** The API server's URL on this machine (a loopback forward into the hub namespace). */

@@ -18,6 +18,20 @@ export async function requireKubernetes(ctx: Mocha.Context): Promise<string> {
   return ctx.skip();
 }
 
+/**
+ * In a `before`: the real Kubernetes binaries (as requireKubernetes) and network namespaces of crt's own
+ * (root), or skips the suite saying why; CRT_REQUIRE_KUBERNETES=1 turns either absence into a failure.
+ */
+export async function requireRealControlPlane(ctx: Mocha.Context): Promise<string> {
+  const bin = await requireKubernetes(ctx);
+  const { netnsSupport } = await import('../../../src/localcluster/netns/index.js');
+  const support = await netnsSupport();
+  if (support.ok) return bin;
+  if (process.env.CRT_REQUIRE_KUBERNETES === '1') throw new Error(`network namespaces unavailable (${support.why}); CRT_REQUIRE_KUBERNETES=1 requires them`);
+  process.stdout.write(`      skipped: ${support.why}\n`);
+  return ctx.skip();
+}
+
 /** Live (not zombie) processes among `pids`, read from /proc. */
 export async function liveProcesses(pids: readonly number[]): Promise<number[]> {
   const { readFile } = await import('node:fs/promises');
