@@ -47,7 +47,7 @@ function samples(m: MetricComparison): string {
   return `${formatCount(m.baselineRequests)} / ${formatCount(m.currentRequests)}`;
 }
 
-const HEADERS = ['case', 'phase', 'metric', 'baseline', 'current', 'delta', 'allowed', 'requests (baseline / current)', 'verdict'];
+const HEADERS = ['case', 'phase', 'metric', 'baseline', 'current', 'delta', 'allowed', 'requests', 'verdict'];
 const NUMERIC = HEADERS.map((_, i) => (i >= 3 && i <= 5) || i === 7);
 
 function metricRow(id: string, m: MetricComparison): string[] {
