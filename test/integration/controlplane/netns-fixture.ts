@@ -25,6 +25,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { CoreV1Api, DiscoveryV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ControlPlane } from '../../../src/localcluster/controlplane/index.js';
+import { until } from '../../helpers/until.js';
 
 const [binDir, stateDir] = process.argv.slice(2) as [string, string];
 const progress: string[] = [];
@@ -40,11 +41,10 @@ try {
   const discovery = kc.makeApiClient(DiscoveryV1Api);
   const list = () => discovery.listNamespacedEndpointSlice({ namespace: 'default', labelSelector: 'kubernetes.io/service-name=kubernetes' });
   // the EndpointSlice mirrors the Endpoints the API server writes: give it up to 20 s
-  let slices = await list();
-  for (let i = 0; i < 100 && !slices.items.some((s) => s.endpoints?.length); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    slices = await list();
-  }
+  const slices = await until('the kubernetes EndpointSlice with an endpoint', async () => {
+    const found = await list();
+    return found.items.some((s) => s.endpoints?.length) ? found : undefined;
+  }, 20_000, 200).catch(list);
   const ownNet = readlinkSync('/proc/self/ns/net');
   // the API server calls a kubelet (as for kubectl logs) with its kubelet client certificate, checking the kubelet's
   const creds = await cp.nodeCredentials('node-a', ['198.18.0.2']);
