@@ -143,7 +143,7 @@ layers:
     const r = await crt(['compare', 'b', '--baseline', 'a'], { cwd: tmp.dir });
     expect(r.code, r.stderr).to.equal(1);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).to.match(/^case\s+phase\s+metric\s+baseline\s+current\s+delta\s+allowed\s+requests \(baseline \/ current\)\s+verdict$/);
+    expect(lines[0]).to.match(/^case\s+phase\s+metric\s+baseline\s+current\s+delta\s+allowed\s+requests\s+verdict$/);
     // the regressed row comes first
     expect(lines[1]).to.match(/^LOG-01\s+whole\s+p95 .*REGRESSED$/);
     expect(lines.find((l) => /^LOG-01\s+whole\s+p95 /.test(l))).to.match(/\+30ms\s+\d+ \/ \d+\s+REGRESSED$/);
