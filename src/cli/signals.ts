@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { systemClock, type Clock } from '../core/clock.js';
+import { ExitCode } from '../core/exit-codes.js';
 import type { Journal } from '../faults/index.js';
 import type { CliIO } from './io.js';
 
@@ -10,10 +12,25 @@ export interface SignalHandling {
 }
 
 /**
- * First SIGINT/SIGTERM: abort the run (stop the load, revert, write the reports) and say so.
- * Second: exit at once, printing what is still to revert and how.
+ * A second signal this soon after the first is the same keystroke delivered twice: `npm run` (and other
+ * wrappers sharing the terminal's process group) passes a Ctrl-C on to crt, which the terminal has already
+ * sent it. Taken as "exit at once" it would skip the reverts, so it is ignored (Playwright's SIGINT watcher
+ * does the same).
  */
-export function installSignalHandlers(io: CliIO, journal: Journal, dir: string): SignalHandling {
+export const DUPLICATE_SIGNAL_MS = 1000;
+
+/**
+ * First SIGINT/SIGTERM: abort the run (stop the load, revert, write the reports) and say so.
+ * Second (a second or more later): exit at once, printing what is still to revert and how.
+ * `exit` and `clock` are for tests.
+ */
+export function installSignalHandlers(
+  io: CliIO, journal: Journal, dir: string,
+  opts: { clock?: Clock; exit?: (code: number) => void } = {},
+): SignalHandling {
+  const clock = opts.clock ?? systemClock;
+  const exit = opts.exit ?? ((code: number) => process.exit(code));
+  let firstAt = 0;
   const controller = new AbortController();
   const state: SignalHandling = {
     signal: controller.signal,
@@ -27,10 +44,12 @@ export function installSignalHandlers(io: CliIO, journal: Journal, dir: string):
     const name = sig === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
     if (state.received === null) {
       state.received = name;
+      firstAt = clock.now();
       io.stderr.write(`\n${name}: stopping the load, reverting injected faults, writing the reports (send it again to exit at once)\n`);
       controller.abort(name);
       return;
     }
+    if (clock.now() - firstAt < DUPLICATE_SIGNAL_MS) return;
     const outstanding = journal.outstanding();
     io.stderr.write(`\n${name} again: exiting now.\n`);
     if (outstanding.length > 0) {
@@ -39,7 +58,7 @@ export function installSignalHandlers(io: CliIO, journal: Journal, dir: string):
       const out = path.relative(process.cwd(), path.dirname(dir)) || '.';
       io.stderr.write(`Revert them with: crt revert --run ${path.basename(dir)}${out === 'reports' ? '' : ` --out ${out}`}${journal.storeNames.includes('configmap') ? ' (add --kubeconfig/--context for the cluster, or --plan <plan>)' : ''}\n`);
     }
-    process.exit(name === 'SIGTERM' ? 143 : 130);
+    exit(name === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint);
   }
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { errorMessage } from '../core/errors.js';
+import { RUN_FILES } from '../results/index.js';
 import type { ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
 import type { Sink } from './sink.js';
 
@@ -19,8 +20,8 @@ export class FileSink implements Sink {
   private closed: Promise<void> | null = null;
 
   constructor(private readonly dir: string) {
-    this.samples = this.createStream(path.join(dir, 'timeseries.jsonl'));
-    this.events = this.createStream(path.join(dir, 'events.jsonl'));
+    this.samples = this.createStream(path.join(dir, RUN_FILES.timeseries));
+    this.events = this.createStream(path.join(dir, RUN_FILES.events));
   }
 
   writeSamples(records: readonly TimeseriesRecord[]): void {
@@ -46,7 +47,7 @@ export class FileSink implements Sink {
 
   private writeCluster(records: ReadonlyArray<ClusterSampleRecord | ClusterEventRecord>): void {
     if (records.length === 0) return;
-    this.cluster ??= this.createStream(path.join(this.dir, 'cluster.jsonl'));
+    this.cluster ??= this.createStream(path.join(this.dir, RUN_FILES.cluster));
     this.cluster.write(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     this.written += records.length;
   }

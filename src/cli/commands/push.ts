@@ -65,7 +65,7 @@ async function runPoints(dir: string, run: RunResult, timeseries: TimeseriesReco
   return [
     ...timeseries.flatMap((r) => samplePoints(r, plan, times)),
     ...(await readJsonl<EventRecord>(path.join(dir, RUN_FILES.events))).map((r) => eventPoint(r, plan, times)),
-    ...(await readJsonl<ClusterSampleRecord | ClusterEventRecord>(path.join(dir, 'cluster.jsonl'))).map((r) => (r.kind === 'event' ? clusterEventPoint(r, plan, times) : clusterPoint(r, plan, times))),
+    ...(await readJsonl<ClusterSampleRecord | ClusterEventRecord>(path.join(dir, RUN_FILES.cluster))).map((r) => (r.kind === 'event' ? clusterEventPoint(r, plan, times) : clusterPoint(r, plan, times))),
     ...run.cases.map((c) => casePoint(run.runId, plan, c, times)),
   ];
 }
