@@ -1,4 +1,4 @@
-import type { V1Deployment, V1DeploymentStrategy } from '@kubernetes/client-node';
+import type { V1Deployment, V1DeploymentStrategy, V1StatefulSet } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/index.js';
 import type { RevertRecord } from './fault.js';
 import { kubeCall } from './kube-common.js';
@@ -32,7 +32,7 @@ export async function strategyRevertOps(kube: KubeClients, r: StrategyRecord): P
 }
 
 /**
- * The outage of a rollout, from the Deployment's status as it is polled: from the first read with no
+ * The outage of a rollout, from the workload's status as it is polled: from the first read with no
  * ready replica to the next read with one, summed (a recreate has one such stretch). Its resolution
  * is the poll interval.
  */
@@ -40,7 +40,7 @@ export class OutageMeter {
   private downSinceMs: number | null = null;
   private doneMs = 0;
 
-  read(d: V1Deployment, atMs: number): void {
+  read(d: V1Deployment | V1StatefulSet, atMs: number): void {
     const ready = d.status?.readyReplicas ?? 0;
     if (ready === 0 && this.downSinceMs === null) this.downSinceMs = atMs;
     if (ready > 0 && this.downSinceMs !== null) {

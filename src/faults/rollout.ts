@@ -1,21 +1,22 @@
 import { createHash } from 'node:crypto';
-import type { V1Container, V1Deployment, V1DeploymentStrategy, V1EnvVar, V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { V1Container, V1Deployment, V1DeploymentStrategy, V1EnvVar, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
 import { stringify } from 'safe-stable-stringify';
 import { parseDuration } from '../core/units.js';
 import type { ActionSpec } from '../plan/types.js';
 import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
-import { DEFAULT_NAMESPACE, jsonPatch, kubeCall, mergePatch, requireKube } from './kube-common.js';
-import { waitForRollout } from './rollout-status.js';
+import { DEFAULT_NAMESPACE, jsonPatch, kubeCall, requireKube } from './kube-common.js';
+import { rolloutWorkload, waitForRollout, type RolloutKind, type RolloutWorkload } from './rollout-status.js';
 import { OutageMeter, STRATEGY_TYPE, strategyOps, strategyRevertOps, type StrategyParam } from './rollout-strategy.js';
 
 /** kubectl rollout status waits without limit; a chaos step should not. */
 export const DEFAULT_ROLLOUT_TIMEOUT_MS = 5 * 60_000;
-const REVISION = 'deployment.kubernetes.io/revision';
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
 interface RolloutParams {
   namespace?: string;
-  deployment: string;
+  /** one of deployment and statefulset (the plan's checks make sure) */
+  deployment?: string;
+  statefulset?: string;
   action?: 'restart' | 'image' | 'env';
   image?: string | Record<string, string>;
   container?: string;
@@ -28,8 +29,13 @@ interface RolloutParams {
 export interface RolloutRevert extends RevertRecord {
   fault: 'rollout';
   namespace: string;
-  deployment: string;
-  /** the revision the deployment was at (deployment.kubernetes.io/revision), null when unset */
+  /** the workload: a Deployment (every record before StatefulSets had this one) or a StatefulSet */
+  deployment?: string;
+  statefulset?: string;
+  /**
+   * the revision the workload was at, null when unset: a Deployment's deployment.kubernetes.io/revision,
+   * a StatefulSet's current controller revision (status.currentRevision)
+   */
   revision: string | null;
   template: V1PodTemplateSpec;
   /** with a `strategy`: the deployment's strategy before, put back while the deployment still has the one crt set */
@@ -39,9 +45,15 @@ export interface RolloutRevert extends RevertRecord {
   set?: { templateHash?: string; images?: string[]; revision?: string | null; strategy?: string };
 }
 
+/** The workload a record or the plan's parameters name. */
+function workloadName(p: { deployment?: string; statefulset?: string }): { kind: RolloutKind; name: string } {
+  return p.statefulset !== undefined ? { kind: 'statefulset', name: p.statefulset } : { kind: 'deployment', name: p.deployment ?? '' };
+}
+
 /**
- * `rollout`: a rolling restart, a new image or new environment variables on a Deployment, then
- * waits for the rollout to complete as `kubectl rollout status` does.
+ * `rollout`: a rolling restart, a new image or new environment variables on a Deployment or a
+ * StatefulSet (whose controller replaces its pods one at a time, highest ordinal first), then waits
+ * for the rollout to complete as `kubectl rollout status` does.
  */
 export const rolloutFault: FaultDefinition = {
   create(action: ActionSpec) {
@@ -49,34 +61,35 @@ export const rolloutFault: FaultDefinition = {
     const namespace = p.namespace ?? DEFAULT_NAMESPACE;
     const timeoutMs = p.timeout ? parseDuration(p.timeout) : DEFAULT_ROLLOUT_TIMEOUT_MS;
     const act = p.action ?? 'restart';
+    const { kind, name } = workloadName(p);
     return {
       async plan(ctx: FaultContext) {
-        const kube = requireKube(ctx, 'rollout');
-        const d = await kubeCall(`read deployment ${namespace}/${p.deployment}`, () => kube.apps.readNamespacedDeployment({ name: p.deployment, namespace }));
+        const w = rolloutWorkload(ctx, kind, namespace, name);
+        const d = await w.read();
         const template = d.spec?.template;
-        if (!template) throw new FaultError(`deployment ${namespace}/${p.deployment} has no pod template`);
-        const revision = d.metadata?.annotations?.[REVISION] ?? null;
-        const { patch, change } = withStrategy(act === 'restart' ? restartPatch(ctx) : containerPatch(d, p, act), p.strategy);
+        if (!template) throw new FaultError(`${w.label} has no pod template`);
+        const revision = w.revision(d);
+        const { patch, change } = withStrategy(act === 'restart' ? restartPatch(ctx) : containerPatch(w, d, p, act), p.strategy);
         // pod template models keep the API's field names (client-node renames none of them), so the
         // record's JSON is the template as the server sent it
+        const deploymentStrategy: V1DeploymentStrategy | undefined = d.spec && 'strategy' in d.spec ? d.spec.strategy : undefined;
         const revert: RolloutRevert = {
-          fault: 'rollout', namespace, deployment: p.deployment, revision, template: structuredClone(template), timeoutMs,
-          ...(p.strategy ? { strategy: d.spec?.strategy ? structuredClone(d.spec.strategy) : null, set: { strategy: STRATEGY_TYPE[p.strategy] } } : {}),
+          fault: 'rollout', namespace, [kind]: name, revision, template: structuredClone(template), timeoutMs,
+          ...(p.strategy ? { strategy: deploymentStrategy ? structuredClone(deploymentStrategy) : null, set: { strategy: STRATEGY_TYPE[p.strategy] } } : {}),
         };
-        const recreate = (p.strategy ? STRATEGY_TYPE[p.strategy] : d.spec?.strategy?.type) === 'Recreate';
+        const recreate = kind === 'deployment' && (p.strategy ? STRATEGY_TYPE[p.strategy] : deploymentStrategy?.type) === 'Recreate';
         return {
-          summary: `roll out deployment ${namespace}/${p.deployment} (revision ${revision ?? '?'}): ${change}`,
-          targets: [`deployment/${namespace}/${p.deployment}`],
+          summary: `roll out ${w.label} (revision ${revision ?? '?'}): ${change}`,
+          targets: [`${kind}/${namespace}/${name}`],
           revert,
           async apply(hooks) {
             const started = ctx.clock.now();
-            const made = await kubeCall(`patch deployment ${namespace}/${p.deployment}`, () =>
-              kube.apps.patchNamespacedDeployment({ name: p.deployment, namespace, body: patch.body }, patch.json ? jsonPatch() : mergePatch()));
+            const made = await w.patch(patch.body, patch.json);
             // the template as the server stored it (defaults and webhooks included): what the revert compares
             await hooks?.changed({ templateHash: templateHash(made.spec?.template), images: images(made) });
             const outage = new OutageMeter();
-            await waitForRollout(ctx, namespace, p.deployment, timeoutMs, (read, atMs) => outage.read(read, atMs));
-            await hooks?.changed({ revision: await readRevision(ctx, namespace, p.deployment) });
+            await waitForRollout(ctx, w, timeoutMs, (read, atMs) => outage.read(read, atMs));
+            await hooks?.changed({ revision: w.revision(await w.read()) });
             const durationMs = Math.round(ctx.clock.now() - started);
             const detail = `rolled out in ${(durationMs / 1000).toFixed(1)} s`;
             if (!recreate) return { detail, data: { previousRevision: revision, rolloutMs: durationMs } };
@@ -92,27 +105,29 @@ export const rolloutFault: FaultDefinition = {
   async revert(record: RevertRecord, ctx: FaultContext, opts: RevertOptions = {}) {
     const r = record as RolloutRevert;
     const kube = requireKube(ctx, 'rollout');
+    const { kind, name } = workloadName(r);
+    const w = rolloutWorkload(ctx, kind, r.namespace, name);
+    // only a Deployment's strategy is ever set (the plan refuses strategy with a statefulset)
+    const strategyOps = async () => (kind === 'deployment' ? strategyRevertOps(kube, { ...r, deployment: name }) : []);
     if (r.set?.templateHash && !opts.force) {
-      const d = await kubeCall(`read deployment ${r.namespace}/${r.deployment}`, () => kube.apps.readNamespacedDeployment({ name: r.deployment, namespace: r.namespace }));
+      const d = await w.read();
       const now = templateHash(d.spec?.template);
       if (now === templateHash(r.template)) {
-        const strategy = await strategyRevertOps(kube, r);
-        if (strategy.length === 0) return `deployment ${r.namespace}/${r.deployment} already has the template of revision ${r.revision ?? '?'}: nothing to undo`;
-        await kubeCall(`put the strategy of deployment ${r.namespace}/${r.deployment} back`, () => kube.apps.patchNamespacedDeployment({ name: r.deployment, namespace: r.namespace, body: strategy }, jsonPatch()));
-        return `deployment ${r.namespace}/${r.deployment} already has the template of revision ${r.revision ?? '?'}; its strategy is back to ${r.strategy?.type ?? 'the default'}`;
+        const strategy = await strategyOps();
+        if (strategy.length === 0) return `${w.label} already has the template of revision ${r.revision ?? '?'}: nothing to undo`;
+        await kubeCall(`put the strategy of ${w.label} back`, () => kube.apps.patchNamespacedDeployment({ name, namespace: r.namespace, body: strategy }, jsonPatch()));
+        return `${w.label} already has the template of revision ${r.revision ?? '?'}; its strategy is back to ${r.strategy?.type ?? 'the default'}`;
       }
       if (now !== r.set.templateHash) {
-        const revision = d.metadata?.annotations?.[REVISION] ?? '?';
-        throw new ChangedSinceFault(`deployment/${r.namespace}/${r.deployment}`, `template ${short(r.set.templateHash)} (revision ${r.set.revision ?? '?'}${list(r.set.images)})`, `template ${short(now)} (revision ${revision}${list(images(d))})`);
+        throw new ChangedSinceFault(`${kind}/${r.namespace}/${name}`, `template ${short(r.set.templateHash)} (revision ${r.set.revision ?? '?'}${list(r.set.images)})`, `template ${short(now)} (revision ${w.revision(d) ?? '?'}${list(images(d))})`);
       }
     }
     // as `kubectl rollout undo`: the whole previous template goes back, which starts a rollout to it;
     // the strategy crt set goes back too, unless someone changed it since
-    const body = [{ op: 'replace', path: '/spec/template', value: r.template }, ...(await strategyRevertOps(kube, r))];
-    await kubeCall(`undo deployment ${r.namespace}/${r.deployment}`, () =>
-      kube.apps.patchNamespacedDeployment({ name: r.deployment, namespace: r.namespace, body }, jsonPatch()));
-    await waitForRollout(ctx, r.namespace, r.deployment, r.timeoutMs);
-    return `deployment ${r.namespace}/${r.deployment} rolled back to the template of revision ${r.revision ?? '?'}`;
+    const body = [{ op: 'replace', path: '/spec/template', value: r.template }, ...(await strategyOps())];
+    await w.patch(body, true);
+    await waitForRollout(ctx, w, r.timeoutMs);
+    return `${w.label} rolled back to the template of revision ${r.revision ?? '?'}`;
   },
 };
 
@@ -129,14 +144,8 @@ export function templateHash(template: V1PodTemplateSpec | undefined): string {
 const short = (hash: string): string => hash.slice(0, 12);
 
 /** `gateway=demo/gateway:1.1` per container, to show what changed in words. */
-const images = (d: V1Deployment): string[] => (d.spec?.template?.spec?.containers ?? []).map((c) => `${c.name}=${c.image ?? '?'}`);
+const images = (d: V1Deployment | V1StatefulSet): string[] => (d.spec?.template?.spec?.containers ?? []).map((c) => `${c.name}=${c.image ?? '?'}`);
 const list = (items: string[] | undefined): string => (items?.length ? `, ${items.join(' ')}` : '');
-
-async function readRevision(ctx: FaultContext, namespace: string, name: string): Promise<string | null> {
-  const kube = requireKube(ctx, 'rollout');
-  const d = await kubeCall(`read deployment ${namespace}/${name}`, () => kube.apps.readNamespacedDeployment({ name, namespace }));
-  return d.metadata?.annotations?.[REVISION] ?? null;
-}
 
 export interface Patch {
   body: unknown;
@@ -156,16 +165,16 @@ function restartPatch(ctx: FaultContext): { patch: Patch; change: string } {
   return { patch: { body: { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } }, json: false }, change: `restart (${RESTARTED_AT}: ${at})` };
 }
 
-/** A JSON patch of the named containers' image or env: indices come from the deployment read in plan(). */
-function containerPatch(d: V1Deployment, p: RolloutParams, act: 'image' | 'env'): { patch: Patch; change: string } {
+/** A JSON patch of the named containers' image or env: indices come from the workload read in plan(). */
+function containerPatch(w: RolloutWorkload, d: V1Deployment | V1StatefulSet, p: RolloutParams, act: 'image' | 'env'): { patch: Patch; change: string } {
   const containers = d.spec?.template?.spec?.containers ?? [];
   const ops: unknown[] = [];
   const changes: string[] = [];
-  const wanted: Record<string, string> = act === 'env' ? {} : typeof p.image === 'string' ? { [containerName(containers, p).name]: p.image } : { ...p.image };
-  const targets = act === 'env' ? [containerName(containers, p).name] : Object.keys(wanted);
+  const wanted: Record<string, string> = act === 'env' ? {} : typeof p.image === 'string' ? { [containerName(w, containers, p).name]: p.image } : { ...p.image };
+  const targets = act === 'env' ? [containerName(w, containers, p).name] : Object.keys(wanted);
   for (const name of targets) {
     const i = containers.findIndex((c) => c.name === name);
-    if (i < 0) throw new FaultError(`deployment ${d.metadata?.name}: no container "${name}" (containers: ${containers.map((c) => c.name).join(', ')})`);
+    if (i < 0) throw new FaultError(`${w.label}: no container "${name}" (containers: ${containers.map((c) => c.name).join(', ')})`);
     const c = containers[i] as V1Container;
     if (act === 'image') {
       ops.push({ op: 'replace', path: `/spec/template/spec/containers/${i}/image`, value: wanted[name] });
@@ -179,13 +188,13 @@ function containerPatch(d: V1Deployment, p: RolloutParams, act: 'image' | 'env')
 }
 
 /** The container `container` names, or the only one. */
-function containerName(containers: V1Container[], p: RolloutParams): V1Container {
+function containerName(w: RolloutWorkload, containers: V1Container[], p: RolloutParams): V1Container {
   if (p.container) {
     const c = containers.find((x) => x.name === p.container);
-    if (!c) throw new FaultError(`deployment ${p.deployment}: no container "${p.container}" (containers: ${containers.map((x) => x.name).join(', ')})`);
+    if (!c) throw new FaultError(`${w.label}: no container "${p.container}" (containers: ${containers.map((x) => x.name).join(', ')})`);
     return c;
   }
-  if (containers.length !== 1) throw new FaultError(`deployment ${p.deployment} has ${containers.length} containers: say which with container`);
+  if (containers.length !== 1) throw new FaultError(`${w.label} has ${containers.length} containers: say which with container`);
   return containers[0] as V1Container;
 }
 

@@ -56,7 +56,13 @@ const FAULT_CHECKS: Record<FaultKind, Check[]> = {
     (p) => (p.selector === undefined && (p.from === undefined || p.to === undefined) ? { message: 'set selector (pods to isolate), or from and to (traffic to cut)' } : null),
     (p) => (p.selector !== undefined && (p.from !== undefined || p.to !== undefined) ? { message: 'set either selector, or from and to, not both', key: p.from !== undefined ? 'from' : 'to' } : null),
   ],
-  rollout: [requires('image', ['action', 'image']), requires('env', ['action', 'env'])],
+  rollout: [
+    oneOf(['deployment', 'statefulset'], 'which workload'), requires('image', ['action', 'image']), requires('env', ['action', 'env']),
+    (p) => (p.statefulset !== undefined && p.strategy !== undefined ? {
+      message: 'strategy is for a deployment: a StatefulSet has no recreate strategy', key: 'strategy',
+      hint: 'a StatefulSet rolls its pods one at a time (RollingUpdate) or when they are deleted (OnDelete); leave strategy out',
+    } : null),
+  ],
   scale: [
     (p) => (p.replicas === undefined && p.minReplicas === undefined && p.maxReplicas === undefined ? { message: 'set replicas, or minReplicas/maxReplicas for an hpa' } : null),
     (p) => (typeof p.minReplicas === 'number' && typeof p.maxReplicas === 'number' && p.minReplicas > p.maxReplicas

@@ -79,14 +79,15 @@ export const faultParams = {
   },
   rollout: {
     namespace: Type.Optional(NonEmptyString),
-    deployment: NonEmptyString,
+    deployment: Type.Optional(Type.String({ minLength: 1, description: 'the Deployment to roll out (or statefulset)' })),
+    statefulset: Type.Optional(Type.String({ minLength: 1, description: 'the StatefulSet to roll out (or deployment): its controller replaces the pods one at a time, highest ordinal first, each once the one before is Ready' })),
     action: Type.Optional(Type.Union([Type.Literal('restart'), Type.Literal('image'), Type.Literal('env')], { 'x-expected': 'restart, image or env' })),
     image: Type.Optional(Type.Union([NonEmptyString, StringMap], { 'x-expected': 'an image, or a map of container name to image' })),
     container: Type.Optional(NonEmptyString),
     env: Type.Optional(StringMap),
     strategy: Type.Optional(Type.Union([Type.Literal('recreate'), Type.Literal('rolling-update')], {
       'x-expected': 'recreate or rolling-update',
-      description: 'the deployment\'s update strategy for this rollout (put back at the revert); recreate: every old pod goes before a new one starts, and the outage is measured. Default: the deployment\'s own',
+      description: 'the deployment\'s update strategy for this rollout (put back at the revert); recreate: every old pod goes before a new one starts, and the outage is measured. Default: the deployment\'s own. Not for a statefulset',
     })),
     timeout: Type.Optional(Duration),
   },
