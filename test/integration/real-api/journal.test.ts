@@ -23,7 +23,8 @@ const TEMPLATE_ANNOTATION_BYTES = 230 * 1024;
 const bigDeployment = (name: string) => okDeployment({ name, namespace: 'demo', replicas: 0 })
   .replace(`    metadata: {labels: {app: ${name}}}`, `    metadata:\n      labels: {app: ${name}}\n      annotations: {crt.test/ballast: ${'x'.repeat(TEMPLATE_ANNOTATION_BYTES)}}`);
 
-const rollouts = (names: string[], tag: string) => names.map((n) => `        - {at: 0s, name: ${n}, fault: rollout, namespace: demo, deployment: ${n}, action: env, env: {CRT_JOURNAL: "${tag}"}, timeout: 60s}`).join('\n');
+// each rollout is undone 1 s after it is in place (revertAfter), so that FIT's are compacted before FULL
+const rollouts = (names: string[], tag: string) => names.map((n) => `        - {at: 0s, name: ${n}, fault: rollout, namespace: demo, deployment: ${n}, action: env, env: {CRT_JOURNAL: "${tag}"}, timeout: 60s, revertAfter: 1s}`).join('\n');
 
 /** Three rollouts fit beside each other (3 × ~230 KiB outstanding); then, FIT reverted and compacted, a fourth beside three would pass 900 KiB. */
 const PLAN = `
@@ -141,9 +142,10 @@ describe('the journal ConfigMap against the real API server\'s 1 MiB limit, and 
     await writeFile(path.join(api.dir, 'admin.kubeconfig'), await readFile(api.cluster.kubeconfig, 'utf8'));
     await writeFile(path.join(api.dir, 'plan.yaml'), PLAN);
     const t0 = Date.now();
-    const r = await crt(['run', 'plan.yaml', '--run-id', 'journal-1'], { cwd: api.dir, timeoutMs: 240_000 });
+    const r = await crt(['run', 'plan.yaml', '--run-id', 'journal-1'], { cwd: api.dir, timeoutMs: 150_000 });
     t.runMs = Date.now() - t0;
-    expect(r.code, r.stderr).to.equal(1);
+    const log = await readFile(path.join(api.dir, 'reports/journal-1/crt.log'), 'utf8').catch(() => '');
+    expect(r.code, `${r.stderr}\n${log.split('\n').slice(-40).join('\n')}`).to.equal(1);
     const result = JSON.parse(await readFile(path.join(api.dir, 'reports/journal-1/run.json'), 'utf8')) as RunResult;
     const byId = Object.fromEntries(result.cases.map((c) => [c.id, c]));
     expect(byId.FIT!.verdict, byId.FIT!.reason).to.equal('passed');

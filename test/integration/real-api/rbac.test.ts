@@ -250,7 +250,7 @@ current-context: crt-sa
     const cm = await api.kube.core.readNamespacedConfigMap({ namespace: 'crt', name: 'crt-journal-outside-2' });
     expect(cm.metadata?.annotations?.['crt.io/outstanding']).to.equal('0');
     process.stdout.write(`      stderr: ${r.stderr.split('\n').filter((l) => /OUTSIDE|403|forbidden/i.test(l)).join(' | ')}\n`);
-    const list = await crt(['revert', '--list', '--plan', 'outside2.yaml'], { cwd: api.dir, timeoutMs: 60_000 });
+    const list = await crt(['revert', '--list', '--plan', 'outside2.yaml'], { cwd: api.dir, timeoutMs: 120_000 });
     expect(list.code, list.stderr).to.equal(0);
     expect(list.stdout + list.stderr).not.to.include('outside-2');
   });
