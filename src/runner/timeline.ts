@@ -95,7 +95,10 @@ export class Timeline {
     for (const action of this.actions) this.at(this.injectTimers, action.atMs, () => this.inject(action));
   }
 
-  /** Resolves when every action is over, or when `signal` aborts (for cases without load). */
+  /**
+   * For cases without load: resolves when every action is over or in place until the case's end (a fault
+   * without revertAfter), or when `signal` aborts.
+   */
   async settled(signal: AbortSignal): Promise<void> {
     if (this.remaining <= 0 || this.unsettled <= 0 || signal.aborted) return;
     await new Promise<void>((resolve) => {
