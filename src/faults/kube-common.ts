@@ -1,5 +1,5 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { apiMessage, type KubeClients } from '../kube/index.js';
+import { apiMessage, forbiddenHint, type KubeClients } from '../kube/index.js';
 import { FaultError, type FaultContext } from './fault.js';
 
 // one wording of API errors for faults, probes and the runner: they live in kube/
@@ -14,13 +14,18 @@ export function requireKube(ctx: FaultContext, fault: string): KubeClients {
 }
 
 
+/** A failed API call as a fault says it: the server's message, and for a 403 the grant that cures it. */
+export function apiFailure(err: unknown): string {
+  return `${apiMessage(err)}${forbiddenHint(err)}`;
+}
+
 /** Runs an API call, turning its failure into a FaultError that says what was being done. */
 export async function kubeCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof FaultError) throw err;
-    throw new FaultError(`${what}: ${apiMessage(err)}`);
+    throw new FaultError(`${what}: ${apiFailure(err)}`);
   }
 }
 

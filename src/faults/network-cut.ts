@@ -4,7 +4,7 @@ import { parsePercent } from '../core/units.js';
 import { labelSelectorObject, negatedSelectors } from '../kube/index.js';
 import type { ActionSpec } from '../plan/types.js';
 import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
-import { DEFAULT_NAMESPACE, apiMessage, apiStatus, kubeCall, requireKube } from './kube-common.js';
+import { DEFAULT_NAMESPACE, apiFailure, apiStatus, kubeCall, requireKube } from './kube-common.js';
 
 /** The label on everything crt creates in a cluster: `crt revert --all` and the journal find it by this. */
 export const RUN_ID_LABEL = 'crt.io/run-id';
@@ -103,7 +103,7 @@ export const networkCutFault: FaultDefinition = {
         await api.deleteNamespacedNetworkPolicy({ name, namespace: r.namespace, ...(body ? { body } : {}) });
       } catch (err) {
         if (apiStatus(err) === 409 && v) throw new ChangedSinceFault(`networkpolicy/${r.namespace}/${name}`, describeVersion(v), 'changed while crt was reverting');
-        if (apiStatus(err) !== 404) throw new FaultError(`delete NetworkPolicy ${name} in ${r.namespace}: ${apiMessage(err)}`);
+        if (apiStatus(err) !== 404) throw new FaultError(`delete NetworkPolicy ${name} in ${r.namespace}: ${apiFailure(err)}`);
         gone.push(name);
       }
     }
@@ -122,7 +122,7 @@ async function refuseChanged(api: NetworkingV1Api, r: NetworkCutRevert, made: Ma
       now = await api.readNamespacedNetworkPolicy({ name: v.name, namespace: r.namespace });
     } catch (err) {
       if (apiStatus(err) === 404) continue;
-      throw new FaultError(`read NetworkPolicy ${v.name} in ${r.namespace}: ${apiMessage(err)}`);
+      throw new FaultError(`read NetworkPolicy ${v.name} in ${r.namespace}: ${apiFailure(err)}`);
     }
     const current = { name: v.name, uid: now.metadata?.uid ?? '', resourceVersion: now.metadata?.resourceVersion ?? '' };
     if (current.uid !== v.uid || current.resourceVersion !== v.resourceVersion) changed.push({ v, now: describeVersion(current) });

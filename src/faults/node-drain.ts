@@ -4,7 +4,7 @@ import { classifyApiFailure, describeFailureKind, retryApiCall, type ApiFailure,
 import type { ActionSpec } from '../plan/types.js';
 import { selectForDrain, type DaemonSetLookup, type DrainFilterOptions } from './drain-filters.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
-import { apiMessage, apiStatus, requireKube } from './kube-common.js';
+import { apiFailure, apiMessage, apiStatus, requireKube } from './kube-common.js';
 import { describePick, pickNodes, podRef, podsOnNode, setUnschedulable, type NodePickParams } from './node-pick.js';
 import { waitPodsGone } from './pod-watch.js';
 
@@ -176,7 +176,7 @@ async function evictWithRetry(d: Drain, pod: V1Pod): Promise<void> {
     } catch (err) {
       if (apiStatus(err) === 404) return;
       failure = classifyApiFailure(err);
-      if (failure.kind === 'permanent') throw new FaultError(`evicting ${podRef(pod)} failed: ${apiMessage(err)}`);
+      if (failure.kind === 'permanent') throw new FaultError(`evicting ${podRef(pod)} failed: ${apiFailure(err)}`);
       d.refusals[failure.kind]++;
     }
     const leftMs = d.deadlineMs - d.ctx.clock.now();

@@ -3,7 +3,7 @@ import { parseDuration, parsePercent } from '../core/units.js';
 import type { ActionSpec } from '../plan/types.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
 import { retryApiCall } from '../kube/index.js';
-import { DEFAULT_NAMESPACE, apiMessage, apiStatus, kubeCall, pollDelay, requireKube } from './kube-common.js';
+import { DEFAULT_NAMESPACE, apiFailure, apiStatus, kubeCall, pollDelay, requireKube } from './kube-common.js';
 import { killCount, newSeed, pickPods, type PickOrder, type PodCandidate } from './pod-pick.js';
 import { startRepeat, stopRepeat } from './pod-kill-repeat.js';
 
@@ -150,7 +150,7 @@ async function deletePods(ctx: FaultContext, p: PodKillParams, chosen: Target[])
     } catch (err) {
       // deleted meanwhile (a controller, another fault): nothing left to kill
       if (apiStatus(err) === 404) missing.push(t.name);
-      else throw new FaultError(`delete pod ${namespace}/${t.name}: ${apiMessage(err)}`);
+      else throw new FaultError(`delete pod ${namespace}/${t.name}: ${apiFailure(err)}`);
     }
   }));
   if (killed.length === 0 && missing.length > 0) throw new FaultError(`every picked pod was already gone: ${missing.join(', ')}`);

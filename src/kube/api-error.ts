@@ -16,6 +16,19 @@ export function apiMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * What to do about a refusal by the API server's authorizer (403), said after apiMessage; '' for any
+ * other failure. A 403 is never transient: crt's identity lacks the permission, and the cure is a grant.
+ */
+export function forbiddenHint(err: unknown): string {
+  if (apiStatus(err) !== 403) return '';
+  const ns = /in the namespace "([^"]+)"/.exec(apiMessage(err))?.[1];
+  const grant = ns
+    ? `grant crt the namespace: add it to cluster.namespaces and run \`kubectl -n ${ns} create rolebinding crt-namespaced-faults --clusterrole=crt-namespaced-faults --serviceaccount=crt:crt\``
+    : 'grant crt the permission';
+  return `; the API server's authorizer refused crt's identity (RBAC); ${grant} (deploy/k8s/rbac.yaml lists what each fault needs)`;
+}
+
 function safeParse(text: string): unknown {
   try {
     return JSON.parse(text);

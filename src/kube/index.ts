@@ -3,6 +3,6 @@ export { EMBEDDED_CONTEXT, embeddedKubeconfig, writeEmbeddedKubeconfig } from '.
 export { serviceFromHost, serviceUrl } from './service-url.js';
 export { labelSelectorObject, negatedSelectors } from './label-selector.js';
 export { clusterIdentity, describeCluster, sameCluster, type ClusterIdentity } from './cluster-identity.js';
-export { apiMessage, apiStatus } from './api-error.js';
+export { apiMessage, apiStatus, forbiddenHint } from './api-error.js';
 export { classifyApiFailure, describeFailureKind, retryApiCall, type ApiFailure, type ApiFailureKind, type RetryOptions } from './api-retry.js';
 export { LOOPBACK_ADDRESS_ANNOTATION, NODE_SWITCH_ANNOTATION, loopbackAddress, nodeSwitchBase } from './embedded-annotations.js';

@@ -69,6 +69,14 @@ export class Timeline {
   private originMs = 0;
   private markAllDone!: () => void;
   private readonly allDone = new Promise<void>((resolve) => (this.markAllDone = resolve));
+  /**
+   * Actions a case without load still waits for: not yet injected, or due to be reverted (revertAfter).
+   * A fault reverted only at the case's end does not hold the case open: nothing else would end it.
+   */
+  private unsettled: number;
+  private markSettled!: () => void;
+  private readonly allSettled = new Promise<void>((resolve) => (this.markSettled = resolve));
+  private readonly settledActions = new Set<ActionSpec>();
   readonly injectFailures: string[] = [];
   /** injections that took effect, in order */
   readonly injections: Injection[] = [];
@@ -79,6 +87,7 @@ export class Timeline {
     private readonly d: TimelineDeps,
   ) {
     this.remaining = actions.length;
+    this.unsettled = actions.length;
   }
 
   start(originMs: number): void {
@@ -86,12 +95,16 @@ export class Timeline {
     for (const action of this.actions) this.at(this.injectTimers, action.atMs, () => this.inject(action));
   }
 
-  /** Resolves when every action is over, or when `signal` aborts (for cases without load). */
+  /**
+   * For cases without load: resolves when every action is over or in place until the case's end (a fault
+   * without revertAfter), or when `signal` aborts.
+   */
   async settled(signal: AbortSignal): Promise<void> {
-    if (this.remaining <= 0 || signal.aborted) return;
+    if (this.remaining <= 0 || this.unsettled <= 0 || signal.aborted) return;
     await new Promise<void>((resolve) => {
       signal.addEventListener('abort', () => resolve(), { once: true });
       void this.allDone.then(resolve);
+      void this.allSettled.then(resolve);
     });
   }
 
@@ -133,7 +146,7 @@ export class Timeline {
     const fail = (message: string) => {
       this.injectFailures.push(`${action.name}: ${message}`);
       this.d.emit({ kind: 'inject', name: action.name, ok: false, t: started, durationMs: this.d.clock.now() - started, detail: message });
-      this.done();
+      this.done(action);
     };
     if (!def) return fail(`fault ${action.kind} is not available in this build of crt`);
     const ctx = this.context(action);
@@ -180,16 +193,17 @@ export class Timeline {
       this.d.emit({ kind: 'inject', name: action.name, ok: false, t: appliedAt, durationMs: this.d.clock.now() - appliedAt, detail: errorMessage(err) });
       // a failed injection may have changed part of what it meant to: revert it too
       if (applied) await this.revert(applied);
-      else this.done();
+      else this.done(action);
       return;
     }
     const injection: Injection = { action, atMs: appliedAt - this.originMs, revertedAtMs: null, data: out.data };
     this.injections.push(injection);
     this.d.onInjected?.(injection);
-    if (!applied) return this.done();
+    if (!applied) return this.done(action);
     applied.injection = injection;
     this.stack.push(applied);
     if (action.revertAfterMs !== null) this.at(this.revertTimers, appliedAt - this.originMs + action.revertAfterMs, () => this.revert(applied));
+    else this.settle(action);
   }
 
   private async revert(applied: Applied): Promise<void> {
@@ -208,7 +222,7 @@ export class Timeline {
       const detail = err instanceof ChangedSinceFault ? `not reverted: ${lastError}` : `revert failed after ${REVERT_ATTEMPTS} attempts: ${lastError}`;
       this.d.emit({ kind: 'revert', name: applied.action.name, ok: false, t: started, durationMs: this.d.clock.now() - started, detail });
     }
-    this.done();
+    this.done(applied.action);
   }
 
   /** Records an outcome; a journal that fails after the intent was written is logged, not fatal. */
@@ -220,9 +234,17 @@ export class Timeline {
     }
   }
 
-  private done(): void {
+  private done(action: ActionSpec): void {
     this.remaining--;
+    this.settle(action);
     this.checkEnd();
+  }
+
+  /** The action no longer holds a case without load open (once per action). */
+  private settle(action: ActionSpec): void {
+    if (this.settledActions.has(action)) return;
+    this.settledActions.add(action);
+    if (--this.unsettled <= 0) this.markSettled();
   }
 
   private checkEnd(): void {

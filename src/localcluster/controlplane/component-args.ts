@@ -16,6 +16,10 @@ export interface Settings {
   nodeMonitorPeriodMs: number;
   defaultTolerationSeconds: number;
   hpaSyncPeriodMs: number;
+  /** the API server's etcd compaction interval; unset: the release's default (5 min) */
+  etcdCompactionIntervalMs?: number;
+  /** false: the API server keeps no watch cache (--watch-cache=false) */
+  watchCache?: boolean;
 }
 
 export interface Ports {
@@ -82,6 +86,8 @@ export function apiserverArgs(pki: PkiPaths, layout: ControlPlaneLayout, s: Sett
     `--requestheader-client-ca-file=${pki.cert('front-proxy-ca')}`, `--requestheader-allowed-names=${proxy}`,
     '--requestheader-username-headers=X-Remote-User', '--requestheader-group-headers=X-Remote-Group', '--requestheader-extra-headers-prefix=X-Remote-Extra-',
     `--proxy-client-cert-file=${pki.cert('front-proxy-client')}`, `--proxy-client-key-file=${pki.key('front-proxy-client')}`,
+    ...(s.etcdCompactionIntervalMs ? [`--etcd-compaction-interval=${ms(s.etcdCompactionIntervalMs)}`] : []),
+    ...(s.watchCache === false ? ['--watch-cache=false'] : []),
     '--allow-privileged=true', '--profiling=false', `--cert-dir=${path.join(layout.pki, 'apiserver-generated')}`,
   ];
 }

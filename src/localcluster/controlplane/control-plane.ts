@@ -59,6 +59,8 @@ export class ControlPlane {
       nodeMonitorPeriodMs: opts.nodeMonitorPeriodMs ?? 5000,
       defaultTolerationSeconds: opts.defaultTolerationSeconds ?? 300,
       hpaSyncPeriodMs: opts.hpaSyncPeriodMs ?? 15_000,
+      ...(opts.etcdCompactionIntervalMs ? { etcdCompactionIntervalMs: opts.etcdCompactionIntervalMs } : {}),
+      ...(opts.watchCache === false ? { watchCache: false } : {}),
     };
     this.log = (opts.log ?? silentLogger).child({ component: 'controlplane' });
     this.clock = opts.clock ?? systemClock;

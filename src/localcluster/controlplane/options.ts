@@ -24,6 +24,17 @@ export interface ControlPlaneOptions {
   /** default 15 s */
   hpaSyncPeriodMs?: number;
   /**
+   * How often the API server compacts etcd's history (default 5 min, as Kubernetes has it). Shorter, a
+   * watch from a resourceVersion older than that is answered 410 Gone sooner (tests of relists use it).
+   */
+  etcdCompactionIntervalMs?: number;
+  /**
+   * false: the API server keeps no watch cache, and etcd serves every watch, as for a resource without
+   * one; a watch from a resourceVersion compacted away is then answered 410 Gone (default true: a watch
+   * cache, which answers 410 only once its window has moved past the resourceVersion).
+   */
+  watchCache?: boolean;
+  /**
    * Where this process reaches `host:port` of the namespace `wrap` runs the programs in (e.g. a loopback
    * forward into it), when it cannot directly: health checks, the returned URL, and the admin, kube-proxy
    * and node kubeconfigs use it. Default: host:port as they are.

@@ -35,6 +35,10 @@ export interface RealClusterOptions {
   nodeMonitorPeriodMs?: number;
   defaultTolerationSeconds?: number;
   hpaSyncPeriodMs?: number;
+  /** the API server's etcd compaction interval (default 5 min): see ControlPlaneOptions */
+  etcdCompactionIntervalMs?: number;
+  /** false: no watch cache in the API server (see ControlPlaneOptions) */
+  watchCache?: boolean;
   backoff?: BackoffOptions;
   onProgress?: (line: string) => void;
 }
@@ -118,6 +122,8 @@ export class RealCluster {
       },
       nodeMonitorGracePeriodMs: t.nodeMonitorGracePeriodMs, nodeMonitorPeriodMs: t.nodeMonitorPeriodMs, defaultTolerationSeconds: t.defaultTolerationSeconds,
       ...(this.opts.hpaSyncPeriodMs ? { hpaSyncPeriodMs: this.opts.hpaSyncPeriodMs } : {}),
+      ...(this.opts.etcdCompactionIntervalMs ? { etcdCompactionIntervalMs: this.opts.etcdCompactionIntervalMs } : {}),
+      ...(this.opts.watchCache === false ? { watchCache: false } : {}),
       ...(this.opts.keepState ? { keepState: true } : {}),
     }));
     const endpoint = await cp.start();
