@@ -23,6 +23,8 @@ export interface ControlPlaneOptions {
   defaultTolerationSeconds?: number;
   /** default 15 s */
   hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 min, as Kubernetes has it) */
+  hpaDownscaleStabilizationMs?: number;
   /**
    * Where this process reaches `host:port` of the namespace `wrap` runs the programs in (e.g. a loopback
    * forward into it), when it cannot directly: health checks, the returned URL, and the admin, kube-proxy
