@@ -144,8 +144,9 @@ export class RealCluster {
     await this.proxies.start();
     await this.serveSwitches(kc);
     await this.waitNodesReady(60_000);
+    const metricsFromMs = Date.now();
     await this.serveMetrics(cp, fabric, kc);
-    progress('real control plane: metrics.k8s.io available (crt\'s metrics-server)');
+    progress(`real control plane: metrics.k8s.io available in ${((Date.now() - metricsFromMs) / 1000).toFixed(1)} s (crt's metrics-server, APIService v1beta1.metrics.k8s.io)`);
     this.log.info({ url: this.apiUrl, nodes: count }, 'embedded cluster on the real control plane started');
     return this.apiUrl;
   }

@@ -111,7 +111,10 @@ describe('metrics.k8s.io on the real control plane (crt\'s metrics-server behind
     stateDir = path.join(work.dir, 'state');
     const file = path.join(work.dir, 'busy.yaml');
     await writeFile(file, app);
-    cluster = new RealCluster({ nodes: 2, stateDir, binDir: bin, hpaSyncPeriodMs: 1000, hpaDownscaleStabilizationMs: 3000, metricsResolutionMs: 1000 });
+    cluster = new RealCluster({
+      nodes: 2, stateDir, binDir: bin, hpaSyncPeriodMs: 1000, hpaDownscaleStabilizationMs: 3000, metricsResolutionMs: 1000,
+      onProgress: (line) => { if (process.env.CRT_TEST_FIGURES && line.includes('metrics.k8s.io')) process.stderr.write(`      ${line}\n`); },
+    });
     await cluster.start();
     kube = kubeClients({ kubeconfig: cluster.kubeconfig });
     autoscaling = kube.kc.makeApiClient(AutoscalingV2Api);
