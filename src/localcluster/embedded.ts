@@ -78,6 +78,8 @@ export async function embeddedCluster(opts: EmbeddedClusterOptions): Promise<Emb
     ...(rest.nodeMonitorPeriodMs !== undefined ? { nodeMonitorPeriodMs: rest.nodeMonitorPeriodMs } : {}),
     ...(rest.defaultTolerationSeconds !== undefined ? { defaultTolerationSeconds: rest.defaultTolerationSeconds } : {}),
     ...(rest.hpaSyncPeriodMs !== undefined ? { hpaSyncPeriodMs: rest.hpaSyncPeriodMs } : {}),
+    ...(rest.hpaDownscaleStabilizationMs !== undefined ? { hpaDownscaleStabilizationMs: rest.hpaDownscaleStabilizationMs } : {}),
+    ...(rest.metricsResolutionMs !== undefined ? { metricsResolutionMs: rest.metricsResolutionMs } : {}),
     ...(rest.backoff ? { backoff: rest.backoff } : {}),
     ...(onProgress ? { onProgress } : {}),
   }), note);

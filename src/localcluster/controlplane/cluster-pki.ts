@@ -102,6 +102,11 @@ export class ClusterPki {
     return path.join(this.dir, 'sa.key');
   }
 
+  /** A serving certificate of the cluster CA for `dnsNames`, valid from `now`. */
+  serving(dnsNames: readonly string[], now = this.validity.now): Promise<CertPair> {
+    return issue(this.ca, { commonName: dnsNames[0] ?? 'server', dnsNames, usages: ['server'] }, { ...this.validity, now });
+  }
+
   /** A kubelet's client and serving certificates, valid from `now` (default: the validity given at creation). */
   async node(node: string, ips: readonly string[], now = this.validity.now): Promise<{ client: CertPair; serving: CertPair }> {
     const v = { ...this.validity, now };

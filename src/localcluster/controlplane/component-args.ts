@@ -20,6 +20,7 @@ export interface Settings {
   etcdCompactionIntervalMs?: number;
   /** false: the API server keeps no watch cache (--watch-cache=false) */
   watchCache?: boolean;
+  hpaDownscaleStabilizationMs: number;
 }
 
 export interface Ports {
@@ -111,6 +112,7 @@ export function controllerManagerArgs(pki: PkiPaths, layout: ControlPlaneLayout,
     '--allocate-node-cidrs=true', `--cluster-cidr=${s.clusterCIDR}`, '--node-cidr-mask-size=24', `--service-cluster-ip-range=${s.serviceCIDR}`,
     `--node-monitor-grace-period=${ms(s.nodeMonitorGracePeriodMs)}`, `--node-monitor-period=${ms(s.nodeMonitorPeriodMs)}`,
     `--horizontal-pod-autoscaler-sync-period=${ms(s.hpaSyncPeriodMs)}`,
+    `--horizontal-pod-autoscaler-downscale-stabilization=${ms(s.hpaDownscaleStabilizationMs)}`,
     `--root-ca-file=${pki.cert('ca')}`, `--service-account-private-key-file=${pki.saPrivateKey}`,
     // the CSR signer, as a real cluster has it (kubelet serving-certificate rotation asks it)
     `--cluster-signing-cert-file=${pki.cert('ca')}`, `--cluster-signing-key-file=${pki.key('ca')}`,

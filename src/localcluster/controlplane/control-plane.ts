@@ -61,6 +61,7 @@ export class ControlPlane {
       hpaSyncPeriodMs: opts.hpaSyncPeriodMs ?? 15_000,
       ...(opts.etcdCompactionIntervalMs ? { etcdCompactionIntervalMs: opts.etcdCompactionIntervalMs } : {}),
       ...(opts.watchCache === false ? { watchCache: false } : {}),
+      hpaDownscaleStabilizationMs: opts.hpaDownscaleStabilizationMs ?? 300_000,
     };
     this.log = (opts.log ?? silentLogger).child({ component: 'controlplane' });
     this.clock = opts.clock ?? systemClock;
@@ -275,6 +276,17 @@ export class ControlPlane {
     const file = kubeconfigPath(this.layout, `kubelet-${node}`);
     await writeFile(file, kubeconfigYaml({ server: this.endpoint.url, caPem: this.pki.ca.certPem, user: `system:node:${node}`, ...client }), { mode: 0o600 });
     return { kubeconfig: file, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem, caPem: this.pki.ca.certPem };
+  }
+
+  /**
+   * A serving certificate of the cluster CA with the given DNS names, e.g. `<service>.<namespace>.svc` for
+   * an aggregated API server (the API server checks it against its APIService's caBundle, this CA). Call
+   * after start().
+   */
+  async servingCertificate(dnsNames: string[]): Promise<{ certPem: string; keyPem: string; caPem: string }> {
+    if (!this.endpoint || !this.pki) throw new UsageError('servingCertificate() needs a started control plane: call start() first');
+    const pair = await this.pki.serving(dnsNames, new Date(this.clock.wallNow()));
+    return { ...pair, caPem: this.pki.ca.certPem };
   }
 
   /** Path of kube-proxy's kubeconfig (user `system:kube-proxy`). Call after start(). */

@@ -23,6 +23,8 @@ export interface ControlPlaneOptions {
   defaultTolerationSeconds?: number;
   /** default 15 s */
   hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 min, as Kubernetes has it) */
+  hpaDownscaleStabilizationMs?: number;
   /**
    * How often the API server compacts etcd's history (default 5 min, as Kubernetes has it). Shorter, a
    * watch from a resourceVersion older than that is answered 410 Gone sooner (tests of relists use it).

@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from '../../core/log.js';
 import { apiMessage, kubeClients } from '../../kube/index.js';
 import type { KObject } from '../api/types.js';
 import { ClusterLogs } from '../cluster-logs.js';
-import type { BackoffOptions } from '../runtime/index.js';
+import type { BackoffOptions, ContainerUsage } from '../runtime/index.js';
 import { ConfigLookups } from './config-lookup.js';
 import { KubeletEvents } from './kubelet-events.js';
 import { KubeletPods, type PodNetworkHooks } from './kubelet-pods.js';
@@ -131,6 +131,15 @@ export class ApiKubelet {
   /** Process ids of every container process this node runs. */
   pids(): number[] {
     return this.pods.pids();
+  }
+
+  /**
+   * The pods running here and what each container's processes use now (CPU time, resident memory), as the
+   * kubelet's resource metrics endpoint reports them to metrics-server; empty while the node is off or
+   * its link down (metrics-server cannot scrape an unreachable kubelet).
+   */
+  podUsage(): Array<{ pod: KObject; containers: ContainerUsage[] }> {
+    return this.online ? this.pods.usage() : [];
   }
 
   /**

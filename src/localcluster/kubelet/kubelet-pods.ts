@@ -7,7 +7,7 @@ import { apiMessage, apiStatus } from '../../kube/index.js';
 import type { KObject } from '../api/types.js';
 import { CLUSTER_MARKER_ENV } from '../owner.js';
 import { CLUSTER_OWNER_ENV, ownerMark } from '../owner.js';
-import { PodWorker, type BackoffOptions, type CommandWrap, type Dialer, type PodEvent } from '../runtime/index.js';
+import { PodWorker, type BackoffOptions, type CommandWrap, type ContainerUsage, type Dialer, type PodEvent } from '../runtime/index.js';
 import { serviceLinks } from '../services/service-env.js';
 import type { ConfigLookups } from './config-lookup.js';
 import type { KubeletEvents } from './kubelet-events.js';
@@ -96,6 +96,11 @@ export class KubeletPods {
 
   pids(): number[] {
     return [...this.entries.values()].flatMap((e) => e.worker.pids());
+  }
+
+  /** The pods running here (not being stopped) and what their containers use now: what the kubelet's resource metrics report. */
+  usage(): Array<{ pod: KObject; containers: ContainerUsage[] }> {
+    return [...this.entries.values()].filter((e) => !e.stopping && !e.pod.metadata.deletionTimestamp).map((e) => ({ pod: e.pod, containers: e.worker.containerUsage() }));
   }
 
   /** A full listing of the pods bound here: those running here that the API no longer has are stopped, the others' statuses posted. */

@@ -2,7 +2,7 @@
  * The embedded cluster's pod runtime: what a kubelet does for one pod, with local processes for
  * containers. Independent of the store: a PodWorker takes a Pod and reports through callbacks.
  */
-export { PodWorker, type PodWorkerOptions } from './pod-worker.js';
+export { PodWorker, type PodWorkerOptions, type ContainerUsage } from './pod-worker.js';
 export { logPath } from './container-launch.js';
 export type { CommandWrap, Dialer, PodEvent } from './runner-context.js';
 export { resolveContainer, parseImage, imageID, defaultDemoEntry, DEMO_IMAGE, type ResolvedContainer, type ContainerFailure, type ResolveOptions } from './images.js';
@@ -12,4 +12,4 @@ export { ProbeLoop, probeDefaults, type ProbeKind, type ProbeLoopOptions } from 
 export { type ConfigLookup } from './env.js';
 export { type BackoffOptions, defaultBackoff } from './backoff.js';
 export type { ContainerStatus, ContainerState, PodCondition, PodPhase } from './pod-status.js';
-export { processIds, readStat, running, type ProcStat } from './proc.js';
+export { processIds, readStat, running, type ProcStat, type GroupUsage } from './proc.js';

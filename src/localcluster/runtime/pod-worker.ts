@@ -7,7 +7,12 @@ import { ContainerRunner } from './container-runner.js';
 import type { CommandWrap, Dialer, PodEvent, RunnerContext } from './runner-context.js';
 import { containerEnv, type ConfigLookup } from './env.js';
 import { podConditions, podPhase, formatTime, qosClass, type ContainerStatus, type PodCondition, type PodPhase } from './pod-status.js';
-import { groupCpuTimeMs } from './proc.js';
+import { groupCpuTimeMs, groupUsage, type GroupUsage } from './proc.js';
+
+/** One container's usage, by its name. */
+export interface ContainerUsage extends GroupUsage {
+  name: string;
+}
 
 /**
  * What a kubelet does for one pod, with local processes for containers: init containers in order, then
@@ -170,6 +175,20 @@ export class PodWorker {
     let total = 0;
     for (const ms of groupCpuTimeMs(new Set(this.pids())).values()) total += ms;
     return total;
+  }
+
+  /**
+   * What each running container's processes use now (cumulative CPU time, resident memory): the regular
+   * containers and the sidecars, as metrics-server reports a pod (init containers that run to completion
+   * are not reported). A restarted container's CPU time starts again from 0.
+   */
+  containerUsage(): ContainerUsage[] {
+    const running = [...this.initRunners.filter((r) => r.role === 'sidecar'), ...this.runners].filter((r) => r.pid !== undefined);
+    const usage = groupUsage(new Set(running.map((r) => r.pid!)));
+    return running.flatMap((r) => {
+      const u = usage.get(r.pid!);
+      return u ? [{ name: r.name, ...u }] : [];
+    });
   }
 
   /** The pod's status as it would be reported now. */

@@ -68,6 +68,37 @@ export function groupCpuTimeMs(pgids: ReadonlySet<number>): Map<number, number> 
   return times;
 }
 
+/**
+ * One process's resident set size in bytes (`VmRSS` of /proc/<pid>/status, given in KiB there, so no
+ * page size is assumed), or undefined once it is gone (or for a kernel thread, which has none).
+ */
+export function residentBytes(pid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(text);
+  return m ? Number(m[1]) * 1024 : undefined;
+}
+
+/** What the live members of a process group use: CPU time as groupCpuTimeMs counts it, and their resident memory. */
+export interface GroupUsage {
+  cpuMs: number;
+  memoryBytes: number;
+}
+
+/** CPU time (ms) and resident memory (bytes) of the live members of each group, in one pass over /proc. */
+export function groupUsage(pgids: ReadonlySet<number>): Map<number, GroupUsage> {
+  const usage = new Map<number, GroupUsage>();
+  for (const [pgid, members] of groupMembers(pgids)) {
+    const cpuMs = (members.reduce((sum, m) => sum + m.cpuTicks, 0) * 1000) / ticksPerSecond;
+    usage.set(pgid, { cpuMs, memoryBytes: members.reduce((sum, m) => sum + (residentBytes(m.pid) ?? 0), 0) });
+  }
+  return usage;
+}
+
 /** Whether any process of the group is still alive (zombies waiting to be reaped do not count). */
 export function groupAlive(pgid: number): boolean {
   try {

@@ -12,6 +12,7 @@ const ports = { etcdClient: 2001, etcdPeer: 2002, apiserver: 6443, controllerMan
 const settings: Settings = {
   bindHost: '127.0.0.1', serviceCIDR: '198.19.0.0/16', clusterCIDR: '198.18.128.0/17',
   nodeMonitorGracePeriodMs: 4000, nodeMonitorPeriodMs: 1000, defaultTolerationSeconds: 5, hpaSyncPeriodMs: 3000,
+  hpaDownscaleStabilizationMs: 4000,
 };
 
 describe('control-plane addresses', () => {
@@ -64,9 +65,10 @@ describe('control-plane command lines', () => {
     expect(routed).to.include.members(['--endpoint-reconciler-type=lease', '--advertise-address=198.18.0.1']);
   });
 
-  it('gives the controller-manager the node-lifecycle and HPA periods in milliseconds, and CIDR allocation', () => {
+  it('gives the controller-manager the node-lifecycle and HPA periods (sync, downscale stabilisation) in milliseconds, and CIDR allocation', () => {
     expect(controllerManagerArgs(pki, layout, settings, ports)).to.include.members([
       '--node-monitor-grace-period=4000ms', '--node-monitor-period=1000ms', '--horizontal-pod-autoscaler-sync-period=3000ms',
+      '--horizontal-pod-autoscaler-downscale-stabilization=4000ms',
       '--allocate-node-cidrs=true', '--cluster-cidr=198.18.128.0/17', '--node-cidr-mask-size=24', '--controllers=*',
       '--use-service-account-credentials=true', '--leader-elect=false', '--kubeconfig=/s/kubeconfig/controller-manager.conf',
       '--root-ca-file=/s/pki/ca.crt', '--service-account-private-key-file=/s/pki/sa.key', '--secure-port=10257',
