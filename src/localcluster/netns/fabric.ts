@@ -86,9 +86,6 @@ export class Fabric implements NeighborBook {
     // a namespace of that name that is not ours (ip netns add fails) is left alone
     await ip(['netns', 'add', name]);
     const others = this.namespaces();
-    // the broker (a Node process: the slow part on a busy machine) starts while the cables are laid
-    const brokerStart = BrokerClient.start(name);
-    brokerStart.catch(() => undefined); // awaited below; not an unhandled rejection while the cables are laid
     try {
       await ipBatch(this.hub.name, [`link add ${port} type veth peer name ${NODE_DEVICE} netns ${name}`, `link set ${port} master ${BRIDGE}`, `link set ${port} up`]);
       await ipBatch(name, [
@@ -100,13 +97,12 @@ export class Fabric implements NeighborBook {
       // the newcomer learns everyone's addresses, everyone learns the newcomer's
       await ipBatch(name, others.flatMap((o) => o.addresses.map((a) => neighbor(a, o.mac, NODE_DEVICE))));
       await Promise.all(others.map((o) => ipBatch(o.name, [neighbor(address, nodeMac(index), o.device)])));
-      const broker = await brokerStart;
+      const broker = await BrokerClient.start(name);
       const node = new Namespace({ name, address, device: NODE_DEVICE, mac: nodeMac(index), hubPort: { namespace: this.hub.name, device: port } }, broker, this);
       this.nodes.set(index, node);
       this.log.debug({ namespace: name, address }, 'fabric node added');
       return node;
     } catch (err) {
-      await brokerStart.then((b) => b.close(), () => undefined);
       await killNamespace(name).catch(() => undefined);
       await Promise.all(others.map((o) => runIp(['-n', o.name, 'neigh', 'del', address, 'dev', o.device])));
       throw err;
