@@ -9,3 +9,4 @@ export { RunOperator, confirmStep, type ManualMode, type TerminalPrompt } from '
 export { openCluster, type ClusterSession } from './cluster-session.js';
 export { describeExpiry, runInProgress } from './cluster-lease.js';
 export { traceBeforeRun, ciJob, operatorOf, coverage, planNamespaces, gitCommit } from './traceability.js';
+export { KEY_EVENT_REASONS } from './cluster-events.js';

@@ -23,7 +23,8 @@ const KUBELET_CONDITIONS = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPress
 /**
  * kube-controller-manager's node lifecycle controller: a node whose kubelet stopped posting status for
  * the grace period gets its conditions set to Unknown, its pods marked not Ready, and the unreachable
- * taints (NoSchedule, and NoExecute for the taint eviction controller); a node Ready again loses them.
+ * taints (NoSchedule at once, NoExecute for the taint eviction controller at the monitor pass); a node
+ * Ready again loses them in the same order.
  */
 export class NodeLifecycleController implements Controller {
   private readonly timers: Timers;
@@ -86,7 +87,11 @@ export class NodeLifecycleController implements Controller {
         const heartbeat = Date.parse(ready?.lastHeartbeatTime ?? node.metadata.creationTimestamp ?? '');
         if (ready?.status !== 'Unknown' && now - heartbeat > this.graceMs) this.markUnknown(node, now);
         const current = this.store.peek('nodes', undefined, node.metadata.name!);
-        if (current && condition(current, 'Ready')?.status !== 'True') this.markPodsNotReady(current);
+        if (!current) return;
+        // the NoSchedule pass reacts to the update at once; the NoExecute one follows
+        this.syncTaints(current);
+        this.noExecuteTaint(current);
+        if (condition(current, 'Ready')?.status !== 'True') this.markPodsNotReady(current);
       });
     }
   }
@@ -138,22 +143,40 @@ export class NodeLifecycleController implements Controller {
     }
   }
 
-  /** doNoScheduleTaintingPass + doNoExecuteTaintingPass: the taints of the node's Ready condition. */
+  /**
+   * doNoScheduleTaintingPass, on every node update: the NoSchedule taint of the node's Ready condition.
+   * The NoExecute one follows at the next monitor pass (noExecuteTaint), as the real controller's: two
+   * writes, so a watcher sees Ready=Unknown, then [NoSchedule], then [NoExecute, NoSchedule], and on
+   * recovery the NoSchedule taint go first (the fidelity check compares these sequences).
+   */
   private syncTaints(node: KObject): void {
-    const ready = condition(node, 'Ready')?.status;
-    const key = ready === 'False' ? NOT_READY_TAINT : ready === 'True' ? undefined : UNREACHABLE_TAINT;
-    const taints: any[] = node.spec?.taints ?? [];
-    const ours = (t: any): boolean => (t.key === NOT_READY_TAINT || t.key === UNREACHABLE_TAINT) && (t.effect === 'NoSchedule' || t.effect === 'NoExecute');
-    const kept = taints.filter((t) => !ours(t) || t.key === key);
-    const wanted = key ? [{ key, effect: 'NoSchedule' }, { key, effect: 'NoExecute', timeAdded: rfc3339(this.store.now()) }] : [];
-    const added = wanted.filter((w) => !kept.some((t) => t.key === w.key && t.effect === w.effect));
-    if (added.length === 0 && kept.length === taints.length) return;
-    const next = [...kept, ...added];
-    this.store.mutate('nodes', undefined, node.metadata.name!, (draft) => {
+    this.syncOwnTaints(node, 'NoSchedule');
+  }
+
+  /** processTaintBaseEviction + doNoExecuteTaintingPass / markNodeAsReachable, in the monitor pass. */
+  private noExecuteTaint(node: KObject): void {
+    this.syncOwnTaints(node, 'NoExecute');
+  }
+
+  /** Sets the taints of one effect to what the node's Ready condition asks, read fresh: an event's copy may be stale. */
+  private syncOwnTaints(node: KObject, effect: 'NoSchedule' | 'NoExecute'): void {
+    const name = node.metadata.name!;
+    const ours = (t: any): boolean => (t.key === NOT_READY_TAINT || t.key === UNREACHABLE_TAINT) && t.effect === effect;
+    let next: any[] | undefined;
+    this.store.mutate('nodes', undefined, name, (draft) => {
+      const ready = condition(draft, 'Ready')?.status;
+      const key = ready === 'False' ? NOT_READY_TAINT : ready === 'True' ? undefined : UNREACHABLE_TAINT;
+      const taints: any[] = draft.spec?.taints ?? [];
+      const kept = taints.filter((t) => !ours(t) || t.key === key);
+      const missing = key !== undefined && !kept.some((t) => t.key === key && t.effect === effect);
+      if (!missing && kept.length === taints.length) return false;
+      // only NoExecute taints carry timeAdded, as the real controller's
+      next = missing ? [...kept, effect === 'NoExecute' ? { key, effect, timeAdded: rfc3339(this.store.now()) } : { key, effect }] : kept;
+      draft.spec ??= {};
       if (next.length) draft.spec.taints = next;
       else delete draft.spec.taints;
     });
-    this.log.info({ node: node.metadata.name, taints: next.map((t) => `${t.key}:${t.effect}`) }, 'node taints updated');
+    if (next) this.log.info({ node: name, taints: next.map((t) => `${t.key}:${t.effect}`) }, 'node taints updated');
   }
 }
 

@@ -17,6 +17,9 @@ export interface SchedulerOptions extends ControllerOptions {
 
 const NO_NODES = 'no nodes available to schedule pods';
 
+/** The node labels the real API server copies onto a pod as it binds it (PodTopologyLabels admission). */
+const TOPOLOGY_LABELS = ['topology.kubernetes.io/zone', 'topology.kubernetes.io/region'];
+
 /**
  * kube-scheduler for the embedded cluster: binds each unscheduled pod to the best node that passes the
  * filters (readiness, unschedulable, taints, node selector and affinity, inter-pod (anti-)affinity), or
@@ -113,13 +116,20 @@ export class Scheduler extends QueueController {
     return { nodes: this.store.snapshot('nodes'), podsByNode, namespaceLabels };
   }
 
-  /** Binds as the pods/binding subresource does: PodScheduled=True, then spec.nodeName. */
+  /**
+   * Binds as the pods/binding subresource does: PodScheduled=True, then spec.nodeName, with the node's
+   * topology labels copied onto the pod (the PodTopologyLabels admission of the real API server).
+   */
   private bind(pod: KObject, nodeName: string): void {
     const { namespace, name } = pod.metadata;
     this.setScheduledCondition(pod, { status: 'True' });
+    const nodeLabels = this.store.peek('nodes', undefined, nodeName)?.metadata.labels ?? {};
+    const topology: Record<string, string> = {};
+    for (const k of TOPOLOGY_LABELS) if (nodeLabels[k] !== undefined) topology[k] = nodeLabels[k];
     this.store.mutate('pods', namespace, name!, (draft) => {
       if (draft.spec.nodeName) return false;
       draft.spec.nodeName = nodeName;
+      if (Object.keys(topology).length) draft.metadata.labels = { ...draft.metadata.labels, ...topology };
     });
     this.forget(keyOf(pod));
     this.events.record(pod, { type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${namespace}/${name} to ${nodeName}` });

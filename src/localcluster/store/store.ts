@@ -5,6 +5,7 @@ import { ResourceRegistry, type ResourceType } from '../api/resources.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
 import { ApiError, type KObject } from '../api/types.js';
 import { assertValid } from '../api/validation.js';
+import { qosClass } from '../runtime/pod-status.js';
 import { completeGeneratedName, deepFreeze, newUid, rfc3339 } from './object-names.js';
 import { type Change, type WatchEvent, WatchHub } from './watch-hub.js';
 import { notFound, type Admission, type DeleteOptions, type ListOptions, type ListResult, type WatchOptions, type WriteOptions } from './store-types.js';
@@ -102,11 +103,13 @@ export class Store {
     }
     if (!opts.keepStatus && resource.subresources.includes('status')) delete obj.status;
     // The API server starts every pod Pending, before any scheduler or kubelet has seen it.
-    if (resourceKey === 'pods' && !opts.keepStatus) obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
+    if (resourceKey === 'pods' && !opts.keepStatus) obj.status = { phase: 'Pending' };
     Object.assign(obj.metadata, { uid: newUid(), creationTimestamp: rfc3339(this.now()), generation: 1 });
     delete obj.metadata.deletionTimestamp;
     delete obj.metadata.resourceVersion;
     applyDefaults(resourceKey, obj);
+    // the pod strategy's PrepareForCreate: the QoS class from the defaulted requests and limits, once
+    if (resourceKey === 'pods' && !opts.keepStatus) obj.status.qosClass = qosClass(obj.spec);
     assertValid(resource, obj);
     for (const a of this.admissions.get(resourceKey) ?? []) a.create?.(obj, opts);
     if (opts.dryRun) return obj;

@@ -80,15 +80,23 @@ describe('NodeLifecycleController', () => {
     expect(events(store, 'NodeNotReady').some((e) => (e.involvedObject as { name: string }).name === 'web' && e.message === 'Node is not ready')).to.equal(true);
   });
 
-  it('taints a node reporting Ready=False not-ready, and removes the taints once it reports Ready again', async () => {
+  it('taints a node reporting Ready=False not-ready (NoSchedule at once, NoExecute at the next monitor pass), and removes them in that order once it reports Ready again', async () => {
     store.mutate('nodes', undefined, 'node-1', (draft) => {
       draft.status.conditions[0].status = 'False';
     }, { subresource: 'status' });
+    await settle();
+    expect(taints('node-1')).to.deep.equal(['node.kubernetes.io/not-ready:NoSchedule']);
+    heartbeat('node-1');
+    clock.advance(PERIOD_MS);
     await settle();
     expect(taints('node-1')).to.deep.equal(['node.kubernetes.io/not-ready:NoExecute', 'node.kubernetes.io/not-ready:NoSchedule']);
     store.mutate('nodes', undefined, 'node-1', (draft) => {
       draft.status.conditions[0].status = 'True';
     }, { subresource: 'status' });
+    await settle();
+    expect(taints('node-1')).to.deep.equal(['node.kubernetes.io/not-ready:NoExecute']);
+    heartbeat('node-1');
+    clock.advance(PERIOD_MS);
     await settle();
     expect(store.peek('nodes', undefined, 'node-1')!.spec.taints).to.equal(undefined);
   });

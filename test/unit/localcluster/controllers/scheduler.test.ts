@@ -35,6 +35,14 @@ describe('Scheduler', () => {
     for (const n of ['node-1', 'node-2', 'node-3']) addNode(store, n, shapes[n]);
   };
 
+  it('copies the node\'s topology labels onto the pod it binds, and no other node label (PodTopologyLabels admission)', async () => {
+    addNode(store, 'node-1', { labels: { 'topology.kubernetes.io/zone': 'zone-a', 'topology.kubernetes.io/region': 'r1', disk: 'ssd' } });
+    pod('web', {}, { app: 'web' });
+    await settle();
+    expect(nodeOf('web')).to.equal('node-1');
+    expect(store.peek('pods', 'demo', 'web')!.metadata.labels).to.deep.equal({ app: 'web', 'topology.kubernetes.io/zone': 'zone-a', 'topology.kubernetes.io/region': 'r1' });
+  });
+
   it('spreads the replicas of a ReplicaSet over the nodes', async () => {
     threeNodes();
     store.create('apps/replicasets', 'demo', replicaSet('web', 3, { app: 'web' }));

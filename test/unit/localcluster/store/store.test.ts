@@ -35,6 +35,17 @@ describe('embedded cluster store', () => {
     expect(b.metadata.uid).to.equal(a.metadata.uid);
   });
 
+  it('starts a pod Pending with the QoS class of its requests and limits, as the real API server does', () => {
+    const store = newStore();
+    const pod = (name: string, resources: Record<string, unknown>): KObject => ({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'x', resources }] },
+    });
+    expect(store.create('pods', 'default', pod('none', {})).status).to.deep.equal({ phase: 'Pending', qosClass: 'BestEffort' });
+    expect(store.create('pods', 'default', pod('some', { requests: { cpu: '100m' } })).status?.qosClass).to.equal('Burstable');
+    // requests default to the limits before the class is taken
+    expect(store.create('pods', 'default', pod('all', { limits: { cpu: '1', memory: '1Gi' } })).status?.qosClass).to.equal('Guaranteed');
+  });
+
   it('refuses an update carrying a stale resourceVersion with 409 Conflict', () => {
     const store = newStore();
     const a = store.create('configmaps', 'default', cm('a'));
