@@ -8,7 +8,7 @@ import { tempDir } from '../../helpers/tmp.js';
 const phase = (c: CaseResult, name: string) => c.phases.find((p) => p.name === name)?.stats;
 
 describe('network-cut in a plan on the real control plane (nftables in the node namespaces), under load through the gateway', function () {
-  this.timeout(300_000);
+  this.timeout(480_000);
   let tmp: Awaited<ReturnType<typeof tempDir>>;
 
   before(async function () {
