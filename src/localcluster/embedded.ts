@@ -2,12 +2,12 @@ import { copyFile } from 'node:fs/promises';
 import { EnvironmentError, errorMessage } from '../core/index.js';
 import { writeEmbeddedKubeconfig } from '../kube/index.js';
 import type { AvailabilityOptions } from './availability.js';
-import { LocalCluster, type LocalClusterOptions } from './cluster.js';
+import { cniProfile, LocalCluster, type LocalClusterOptions } from './cluster.js';
 import { installKubernetes } from './install/index.js';
 import type { AppliedObject } from './manifests.js';
 import { netnsSupport } from './netns/index.js';
 import type { NodeTimings } from './node/node-timings.js';
-import { RealCluster } from './real/index.js';
+import { nftUnavailable, RealCluster } from './real/index.js';
 
 /** Which control plane the embedded cluster runs: crt's own API server, or the real one of the pinned release. */
 export type ControlPlaneKind = 'builtin' | 'kubernetes';
@@ -43,11 +43,15 @@ export type EmbeddedClusterOptions = LocalClusterOptions & {
 
 /**
  * Where the real control plane cannot run here, and why (undefined when it can): the binaries are not
- * in crt's cache (nothing is built or downloaded for `auto`), or network namespaces cannot be made.
+ * in crt's cache (nothing is built or downloaded for `auto`), network namespaces cannot be made, or
+ * nftables is missing.
  */
 export async function realControlPlaneUnavailable(): Promise<string | undefined> {
   const support = await netnsSupport();
   if (!support.ok) return support.why;
+  // without nftables NetworkPolicies would go unenforced: kinder than a real cluster
+  const nft = await nftUnavailable();
+  if (nft) return `${nft} (NetworkPolicy enforcement)`;
   try {
     await installKubernetes({ download: false, go: null });
   } catch (err) {
@@ -81,6 +85,7 @@ export async function embeddedCluster(opts: EmbeddedClusterOptions): Promise<Emb
     ...(rest.hpaDownscaleStabilizationMs !== undefined ? { hpaDownscaleStabilizationMs: rest.hpaDownscaleStabilizationMs } : {}),
     ...(rest.metricsResolutionMs !== undefined ? { metricsResolutionMs: rest.metricsResolutionMs } : {}),
     ...(rest.backoff ? { backoff: rest.backoff } : {}),
+    cni: cniProfile(rest),
     ...(onProgress ? { onProgress } : {}),
   }), note);
 }

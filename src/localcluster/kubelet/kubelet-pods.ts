@@ -16,6 +16,8 @@ import type { PodAddresses } from './pod-ips.js';
 /** Hooks that put a pod's processes and address where the node's network is (e.g. a network namespace). */
 export interface PodNetworkHooks {
   wrap?: CommandWrap;
+  /** The wrap of one pod's commands, by its IP (wins over `wrap`): e.g. to put them in the pod's own cgroup. */
+  wrapPod?(ip: string): CommandWrap;
   /** How probes reach the pods (e.g. a connection made inside the node's network namespace). */
   dial?: Dialer;
   addAddress?(ip: string): Promise<void>;
@@ -218,7 +220,7 @@ export class KubeletPods {
       serviceEnv: { ...links, [CLUSTER_MARKER_ENV]: this.o.stateDir, ...this.ownerEnv },
       lookup: (kind, namespace, name) => this.o.configs.lookup(kind, namespace, name),
       ...(this.o.backoff ? { backoff: this.o.backoff } : {}),
-      ...(this.o.hooks.wrap ? { wrap: this.o.hooks.wrap } : {}),
+      ...(this.o.hooks.wrapPod ? { wrap: this.o.hooks.wrapPod(ip) } : this.o.hooks.wrap ? { wrap: this.o.hooks.wrap } : {}),
       ...(this.o.hooks.dial ? { dial: this.o.hooks.dial } : {}),
       previousStatus: pod.status, clock: this.o.clock, log: this.o.log,
       onStatus: (status) => this.queueStatus(entry, status),

@@ -1,7 +1,6 @@
 import type { KObject } from '../api/types.js';
-import type { Store } from '../store/store.js';
 import type { WatchEvent } from '../store/watch-hub.js';
-import { compilePolicy, rulesAllow, selects, type CompiledPolicy, type Peer, type PodView } from './policy-rules.js';
+import { compilePolicy, rulesAllow, selects, type CompiledPolicy, type NamespaceLabels, type Peer, type PodView } from './policy-rules.js';
 import { parseIPv4 } from './ipv4.js';
 import type { ConnectionInfo, Gate, ServiceProxy } from './service-proxy.js';
 
@@ -14,7 +13,16 @@ export interface Flow {
   readonly protocol?: string;
 }
 
-interface Selecting { readonly ingress: readonly CompiledPolicy[]; readonly egress: readonly CompiledPolicy[] }
+/** The policies isolating one pod, by direction. */
+export interface Selecting { readonly ingress: readonly CompiledPolicy[]; readonly egress: readonly CompiledPolicy[] }
+
+/**
+ * Where the engine learns of Namespaces, Pods and NetworkPolicies: the builtin store, or the real API
+ * server's watches (the real-control-plane mode). Existing objects come first, as ADDED events.
+ */
+export interface PolicySource {
+  watch(resourceKey: 'namespaces' | 'pods' | 'networking.k8s.io/networkpolicies', namespace: undefined, opts: Record<string, never>, onEvent: (event: WatchEvent) => void): () => void;
+}
 
 /**
  * What the cluster's CNI does to an established connection once a NetworkPolicy denies it. New
@@ -51,7 +59,7 @@ export class NetworkPolicyEngine {
   readonly #ipNumbers = new Map<string, number | null>();
   #changeQueued = false;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: PolicySource) {}
 
   /** Starts following the store: existing objects are indexed first, as the watches deliver them. */
   start(): void {
@@ -125,6 +133,21 @@ export class NetworkPolicyEngine {
   /** The pod indexed under `ip`, if any (for tests and diagnostics). */
   podAt(ip: string): PodView | undefined {
     return this.#pods.get(ip);
+  }
+
+  /** Every pod holding an IP now (what rules compiled to kernel filters match peers against). */
+  pods(): PodView[] {
+    return [...this.#pods.values()];
+  }
+
+  /** The policies isolating `pod` for ingress and for egress (empty: that direction is open). */
+  isolating(pod: PodView): Selecting {
+    return this.#selecting(pod);
+  }
+
+  /** The labels namespace selectors see for a namespace (its name label included), once it has been seen. */
+  get namespaceLabels(): NamespaceLabels {
+    return this.#namespaceLabels;
   }
 
   /** Isolated for a direction when any policy selecting the pod has it; then some rule must match. */

@@ -26,11 +26,14 @@ export interface Peer {
   readonly pod: PodView | undefined;
 }
 
-interface Range { readonly lo: number; readonly hi: number }
-interface IPBlock { readonly cidr: Range; readonly except: readonly Range[] }
-interface PeerRule { readonly pods?: LabelSelector; readonly namespaces?: LabelSelector; readonly block?: IPBlock }
-interface PortRule { readonly protocol: string; readonly port?: number | string; readonly endPort?: number }
-interface Rule { readonly peers: readonly PeerRule[] | null; readonly ports: readonly PortRule[] | null }
+export interface Range { readonly lo: number; readonly hi: number }
+export interface IPBlock { readonly cidr: Range; readonly except: readonly Range[] }
+/** One `from`/`to` entry: an ipBlock, or pod and/or namespace selectors. */
+export interface PeerRule { readonly pods?: LabelSelector; readonly namespaces?: LabelSelector; readonly block?: IPBlock }
+/** One `ports` entry: a number, a range (`endPort`), a container port name, or every port of the protocol. */
+export interface PortRule { readonly protocol: string; readonly port?: number | string; readonly endPort?: number }
+/** One ingress or egress rule; null peers or ports: every peer, every port. */
+export interface Rule { readonly peers: readonly PeerRule[] | null; readonly ports: readonly PortRule[] | null }
 
 export interface CompiledPolicy {
   readonly namespace: string;
@@ -104,7 +107,7 @@ function inBlock(block: IPBlock, n: number | null): boolean {
 }
 
 /** A peer entry against the far side; `home` is the policy's namespace, where a bare podSelector looks. */
-function peerMatches(rule: PeerRule, peer: Peer, home: string, nsLabels: NamespaceLabels): boolean {
+export function peerMatches(rule: PeerRule, peer: Peer, home: string, nsLabels: NamespaceLabels): boolean {
   if (rule.block) return inBlock(rule.block, peer.ipNumber);
   const pod = peer.pod;
   if (!pod) return false;
@@ -116,6 +119,18 @@ function peerMatches(rule: PeerRule, peer: Peer, home: string, nsLabels: Namespa
     return false;
   }
   return !rule.pods || matchesLabels(rule.pods, pod.labels);
+}
+
+/** The port number a named port entry means on `dst` (undefined: the pod has no such port, or the entry is a number). */
+export function namedPort(rule: PortRule, dst: PodView | undefined): number | undefined {
+  if (typeof rule.port !== 'string' || /^\d+$/.test(rule.port)) return undefined;
+  const named = dst?.namedPorts.get(rule.port);
+  return named !== undefined && named.protocol === rule.protocol ? named.port : undefined;
+}
+
+/** Whether a port entry names a container port (resolved against the destination pod) rather than a number. */
+export function isNamedPort(rule: PortRule): boolean {
+  return typeof rule.port === 'string' && !/^\d+$/.test(rule.port);
 }
 
 /** A port entry against the destination port; named ports resolve against the destination pod. */

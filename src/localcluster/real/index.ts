@@ -4,3 +4,5 @@
  */
 export { RealCluster, type RealClusterOptions } from './real-cluster.js';
 export { RealNode } from './real-node.js';
+export { NodeFirewalls, nftUnavailable, type FirewallNode, type NodeFirewallsOptions } from './node-firewalls.js';
+export { nodeRuleset, NFT_TABLE, type LocalPod, type NodeRulesInput } from './nft-policy.js';

@@ -17,9 +17,11 @@ import { ApiKubelet, KUBELET_PORT } from '../kubelet/index.js';
 import { Fabric, forwardFromLoopback, HUB_ADDRESS, netnsSupport, type LoopbackForward } from '../netns/index.js';
 import { nodeTimingsOf, type NodeTimings } from '../node/node-timings.js';
 import type { BackoffOptions } from '../runtime/index.js';
-import type { AppliedObject } from '../manifests.js';
 import { AggregatedMetrics, metricsServiceDnsNames } from '../metricsserver/index.js';
+import type { CniProfile } from '../network/index.js';
+import type { AppliedObject } from '../manifests.js';
 import { ApiServiceProxies } from './kube-proxy.js';
+import { NodeFirewalls } from './node-firewalls.js';
 import { RealNode } from './real-node.js';
 
 
@@ -44,6 +46,8 @@ export interface RealClusterOptions {
   /** how often crt's metrics-server scrapes the kubelets (metrics-server's --metric-resolution, default 15 s) */
   metricsResolutionMs?: number;
   backoff?: BackoffOptions;
+  /** what a NetworkPolicy does to the established connections it starts denying (default keep) */
+  cni?: CniProfile;
   onProgress?: (line: string) => void;
 }
 
@@ -66,6 +70,7 @@ export class RealCluster {
   private readonly forwards: LoopbackForward[] = [];
   private proxies: ApiServiceProxies | undefined;
   private metrics: AggregatedMetrics | undefined;
+  private firewalls: NodeFirewalls | undefined;
   private switches: http.Server | undefined;
   private switchUrl = '';
   private readonly servers: Server[] = [];
@@ -112,6 +117,7 @@ export class RealCluster {
     if (!support.ok) {
       throw new EnvironmentError(`the real control plane needs network namespaces of its own: ${support.why}`, { hint: 'run crt as root, or use --control-plane builtin' });
     }
+    await NodeFirewalls.check();
     await mkdir(this.opts.stateDir, { recursive: true });
     this.binDir = this.opts.binDir ?? (await installKubernetes({ onProgress: progress })).bin;
     const id = `r${randomBytes(4).toString('hex')}`;
@@ -136,9 +142,11 @@ export class RealCluster {
     const endpoint = await cp.start();
     this.apiUrl = endpoint.url;
     this.kubeconfigFile = endpoint.adminKubeconfig;
+    this.firewalls = new NodeFirewalls({ kubeconfig: this.adminConfig(), fabricId: id, cni: this.opts.cni ?? 'keep', log: this.log });
     const count = this.opts.nodes ?? 3;
     for (let i = 1; i <= count; i++) await this.addNode(i, cp, fabric);
     progress(`real control plane: ${count} node${count === 1 ? '' : 's'} registered`);
+    await this.firewalls.start();
     const kc = this.adminConfig();
     this.proxies = new ApiServiceProxies(kc, {
       listenInHub: (host, port) => this.keep(fabric.hub.listen(host, port)),
@@ -162,6 +170,9 @@ export class RealCluster {
     const ns = await fabric.addNode(i);
     const creds = await cp.nodeCredentials(name, [ns.address]);
     const loopback = `127.1.0.${i}`;
+    const firewalls = this.firewalls!;
+    await firewalls.addNode({ name, netns: ns });
+    const network = firewalls.podHooks(name, { wrap: (file, args) => ns.command(file, args), addAddress: (ip) => ns.addAddress(ip), removeAddress: (ip) => ns.removeAddress(ip) });
     const kubelet = new ApiKubelet({
       kubeconfig: creds.kubeconfig, stateDir: this.opts.stateDir, log: this.log.child({ node: name }),
       node: { name, ip: ns.address, externalIP: loopback, zone: `zone-${ZONES[(i - 1) % ZONES.length]}` },
@@ -169,7 +180,7 @@ export class RealCluster {
       // the lease is renewed every quarter of its duration: as often as the status heartbeat
       leaseDurationSeconds: Math.max(1, Math.ceil((4 * this.timings.heartbeatMs) / 1000)),
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
-      pods: { wrap: (file, args) => ns.command(file, args), dial: (host, port) => ns.connect(host, port), addAddress: (ip) => ns.addAddress(ip), removeAddress: (ip) => ns.removeAddress(ip) },
+      pods: { ...network, dial: (host, port) => ns.connect(host, port) },
       serve: async (server) => {
         const listener = await this.keep(ns.listen(ns.address, KUBELET_PORT));
         listener.on('connection', (socket) => server.emit('connection', socket));
@@ -295,6 +306,11 @@ export class RealCluster {
     return this.nodes.flatMap((n) => n.pids());
   }
 
+  /** The NetworkPolicy decisions the node namespaces' nftables rules were computed from (for diagnostics and tests). */
+  get policies(): NodeFirewalls | undefined {
+    return this.firewalls;
+  }
+
   /** Process ids of the control plane's programs. */
   controlPlanePids(): number[] {
     return this.controlPlane?.pids ?? [];
@@ -306,6 +322,7 @@ export class RealCluster {
       await this.metrics?.stop().catch((err: unknown) => this.log.warn({ err }, 'metrics-server stop failed'));
       await this.proxies?.stop().catch((err: unknown) => this.log.warn({ err }, 'kube-proxy stop failed'));
       await Promise.all(this.nodes.map((n) => n.kubelet.stop(graceCapSec)));
+      await this.firewalls?.stop().catch((err: unknown) => this.log.warn({ err }, 'network policy teardown failed'));
       await new Promise<void>((resolve) => (this.switches ? this.switches.close(() => resolve()) : resolve()));
       for (const s of this.servers.splice(0)) s.close();
       await this.controlPlane?.stop();
