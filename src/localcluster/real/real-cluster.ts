@@ -293,6 +293,11 @@ export class RealCluster {
     }
   }
 
+  /** The id of the cluster's network fabric (its namespaces are `crt-<id>-hub`, `crt-<id>-n<i>`), once started. */
+  get fabricId(): string | undefined {
+    return this.fabric?.id;
+  }
+
   serviceAddress(namespace: string, name: string, port?: number | string): Promise<{ host: string; port: number; nodePort?: number } | undefined> {
     return this.proxies!.address(namespace, name, port);
   }

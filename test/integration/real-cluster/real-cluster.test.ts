@@ -52,11 +52,14 @@ describe('the embedded cluster on the real control plane (etcd, kube-apiserver, 
   after(async () => {
     if (!cluster) return;
     const pids = [...cluster.pids(), ...cluster.controlPlanePids()];
+    const fabric = cluster.fabricId;
     await cluster.stop();
     expect(await liveProcesses(pids), 'pod or control-plane processes alive after stop').to.deep.equal([]);
     expect(existsSync(stateDir), 'state removed').to.equal(false);
     const { stdout } = await run('ip', ['netns', 'list']);
-    expect(stdout).not.to.match(/crt-r[0-9a-f]{8}-/);
+    // this cluster's namespaces only: /run/netns is the machine's, and other clusters may run beside this one
+    expect(fabric).to.match(/^r[0-9a-f]{8}$/);
+    expect(stdout).not.to.contain(`crt-${fabric}-`);
     await work.remove();
   });
 
