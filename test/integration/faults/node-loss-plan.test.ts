@@ -6,7 +6,7 @@ import { runPlanFile, writePlan } from '../../helpers/run.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { controlPlanes, onControlPlane, requireControlPlane, timeoutOn } from '../../helpers/control-planes.js';
 
-for (const cp of controlPlanes({ realPending: 'on the real control plane here the drain and node loss did not end within 180 s (the machine at load 25 on 2 cores): not yet told apart from load' })) {
+for (const cp of controlPlanes()) {
   describe(`a plan with node-drain and node-loss on the embedded cluster (cluster.local) (${onControlPlane(cp)})`, function () {
     this.timeout(timeoutOn(cp, 90_000));
     before(async function () {

@@ -8,7 +8,7 @@ import { controlPlanes, onControlPlane, requireControlPlane, timeoutOn } from '.
 const whole = (c: CaseResult) => c.phases.find((p) => p.name === 'whole')?.stats;
 const inject = (c: CaseResult) => c.events.find((e) => e.kind === 'inject');
 
-for (const cp of controlPlanes({ realPending: 'the real control plane\'s run here did not settle the gateway\'s restart within the test\'s time (gateway 2/3 and store 0/1 available after 180 s, the machine at load 25 on 2 cores): not yet told apart from load' })) {
+for (const cp of controlPlanes()) {
   describe(`pod-kill and rollout faults in a plan on the embedded cluster, under load through the gateway Service (${onControlPlane(cp)})`, function () {
     this.timeout(timeoutOn(cp, 90_000));
     before(async function () {
