@@ -8,7 +8,7 @@ import { runPlanFile, writePlan } from '../../helpers/run.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { controlPlanes, onControlPlane, requireControlPlane, timeoutOn } from '../../helpers/control-planes.js';
 
-for (const cp of controlPlanes({ realPending: 'on the real control plane the workers now reach the Service\'s ClusterIP (inClusterUrl), but sent 24, 24 and 19 of their 60 requests each here (the machine at load 25 on 2 cores): not yet told apart from load' })) {
+for (const cp of controlPlanes()) {
   describe(`distributed load: an Indexed Job of crt workers on the embedded cluster (${onControlPlane(cp)})`, function () {
     this.timeout(timeoutOn(cp, 180_000));
     before(async function () {
