@@ -2,7 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { setTimeout as delay } from 'node:timers/promises';
 import { EnvironmentError, errorMessage } from '../core/errors.js';
 import { dependencyVersion } from '../core/version.js';
-import type { KubeClients } from '../kube/index.js';
+import { inClusterUrl, type KubeClients } from '../kube/index.js';
 import type { GeneratorMessage, LoadEngine, PrepareContext, PreparedLoad, ResolvedLoad } from '../load/index.js';
 import { parseWorkerLine, type WorkerConfig } from '../load/worker.js';
 import type { DistributedSpec } from '../plan/types.js';
@@ -70,7 +70,8 @@ export class DistributedJobEngine implements LoadEngine {
   private async create(load: ResolvedLoad, ctx: PrepareContext, startAtMs: number): Promise<WorkerJob> {
     const name = workerJobName(ctx.caseId ?? 'case');
     const namespace = this.d.namespace;
-    const config: WorkerConfig = { url: load.url, headers: load.headers, spec: load.spec, startAtMs, maxStageMs: ctx.maxStageMs };
+    // the workers run in pods: the Service's in-cluster address, not the one this machine reaches it at
+    const config: WorkerConfig = { url: await inClusterUrl(this.kube, load.url), headers: load.headers, spec: load.spec, startAtMs, maxStageMs: ctx.maxStageMs };
     const deadlineSec = Math.ceil((startAtMs - Date.now() + ctx.maxStageMs * load.spec.stages.length + load.spec.timeoutMs) / 1000) + 60;
     const body = renderWorkerJob({ name, namespace, image: this.d.image ?? defaultWorkerImage(), generators: this.d.generators, runId: this.runId, caseId: ctx.caseId ?? 'case', config, deadlineSec });
     try {

@@ -32,7 +32,7 @@ interface LossRevert extends RevertRecord {
   nodes: string[];
   /** local: `link` when the link was cut; absent for a power-off (and in records older than link mode) */
   mode?: 'link';
-  /** local: the API server that has the power and link endpoints (the run's cluster is preferred when there is one) */
+  /** local: where the power and link switches answer (the builtin API server, or the real control plane's switch server); the run's cluster is preferred when there is one */
   server?: string;
   /** command: the revertCommand with {{node}} filled in, one per node */
   commands?: string[];
@@ -74,7 +74,10 @@ export const nodeLossFault: FaultDefinition = {
       async plan(ctx: FaultContext) {
         const kube = requireKube(ctx, 'node-loss');
         const { nodes, excluded } = await pickNodes(kube, p, 'node-loss', ctx);
-        const revert = revertRecord(provider, mode, nodes, p, ctx, kube.server);
+        // where the switches answer (the real control plane's embedded cluster serves them beside the API
+        // server): a revert from the record alone, without clients to read the Node's annotation, finds them
+        const switches = provider === 'local' && nodes[0] ? await nodeSwitchBase(kube.server, nodes[0], kube.core) : kube.server;
+        const revert = revertRecord(provider, mode, nodes, p, ctx, switches);
         const what = provider === 'taint-eviction' ? `evict the pods of ${nodes.join(', ')} by taint ${TAINT_EVICTION_KEY}:NoExecute (not a node loss: the nodes stay Ready)`
           : `lose ${nodes.join(', ')} (${provider === 'local' && mode === 'link' ? 'local, link' : provider}`;
         return {

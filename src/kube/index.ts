@@ -1,6 +1,6 @@
 export { kubeClients, type KubeClients } from './clients.js';
 export { EMBEDDED_CONTEXT, embeddedKubeconfig, writeEmbeddedKubeconfig } from './kubeconfig.js';
-export { serviceFromHost, serviceUrl } from './service-url.js';
+export { inClusterUrl, serviceFromHost, serviceUrl } from './service-url.js';
 export { labelSelectorObject, negatedSelectors } from './label-selector.js';
 export { clusterIdentity, describeCluster, sameCluster, type ClusterIdentity } from './cluster-identity.js';
 export { apiMessage, apiStatus, forbiddenHint } from './api-error.js';

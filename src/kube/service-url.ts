@@ -52,3 +52,21 @@ function embeddedProxyPort(annotations: Record<string, string> | undefined, port
   }
   return port;
 }
+
+/**
+ * Where a pod in the cluster reaches the Service behind `url`, when `url` is the loopback address crt's
+ * kube-proxy gives it on this machine (crt.io/loopback-address, the embedded cluster on the real control
+ * plane): the Service's ClusterIP, the port unchanged (the loopback address listens on the Service's
+ * ports). A pod's 127/8 is its own node's loopback, where nothing of the Service answers. Any other URL
+ * (or a Service that cannot be listed) is returned as it is.
+ */
+export async function inClusterUrl(k: KubeClients, url: string): Promise<string> {
+  const parsed = new URL(url);
+  if (!/^127\./.test(parsed.hostname)) return url;
+  const services = await k.core.listServiceForAllNamespaces().then((l) => l.items, () => []);
+  const svc = services.find((s) => loopbackAddress(s.metadata?.annotations) === parsed.hostname);
+  const ip = svc?.spec?.clusterIP;
+  if (!ip || ip === 'None') return url;
+  parsed.hostname = ip;
+  return parsed.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
+}

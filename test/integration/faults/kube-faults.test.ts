@@ -26,6 +26,9 @@ async function expectFaultError(p: Promise<unknown>, pattern: RegExp): Promise<v
   expect((err as Error).message).to.match(pattern);
 }
 
+// Builtin control plane only: its assertions read the builtin API server's store and its audit records,
+// which the real kube-apiserver does not offer; the same faults run on both control planes through plans
+// in test/integration/runner/kube-faults-plan.test.ts and test/cli/revert.test.ts.
 describe('pod-kill, scale and rollout on the embedded cluster running the demo', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;

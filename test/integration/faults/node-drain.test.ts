@@ -37,6 +37,9 @@ const objects: KObject[] = [
 
 const healthy = (p: KObject): boolean => !p.metadata.deletionTimestamp && (p.status?.conditions as Array<{ type: string; status: string }> | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
+// Builtin control plane only: its assertions read the builtin API server's store and its audit records
+// (every eviction request, its 429s); the drain runs on both control planes in
+// test/integration/faults/node-loss-plan.test.ts and test/cli/revert.test.ts.
 /** The node-drain fault through client-node, on a 2-node embedded cluster with 3 replicas under a PDB minAvailable 2. */
 describe('node-drain fault on the embedded cluster', function () {
   this.timeout(60_000);

@@ -68,6 +68,10 @@ async function openConnection(ip: string): Promise<{ socket: net.Socket; closed:
   return { socket, closed };
 }
 
+// Builtin control plane only: this suite dials pod addresses from this process (127/8 on builtin; on the
+// real control plane they are 198.18/15 inside the nodes' network namespaces, never in this one) and reads
+// the kubelets' process tables and the store directly. The link fault on the real control plane is proven
+// through the API and crt revert in test/cli/revert.test.ts, which runs on both.
 /**
  * node-loss `mode: link` on a 3-node embedded cluster running the demo, with second-scale node
  * monitoring: the node's pods keep running but are cut off from the rest of the cluster and from

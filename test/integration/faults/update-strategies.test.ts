@@ -16,6 +16,7 @@ function context(kube: KubeClients): FaultContext {
   return { runId: 'it', caseId: 'C-1', step: 'step', clock: systemClock, log: silentLogger, signal: new AbortController().signal, planDir: '.', kube, hostEnv: {} };
 }
 
+// Builtin control plane only: it reads the builtin API server's store (Endpoints, pods) directly.
 describe('switch, recreate and zone picks on the embedded cluster running the demo', function () {
   this.timeout(90_000);
   let cluster: LocalCluster;

@@ -12,6 +12,9 @@ import { fixedDelay, startServer, type TestServer } from '../../helpers/servers.
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
+// Builtin control plane only: its workers dial a test server on this machine's loopback, which pods in the
+// real control plane's node namespaces cannot reach; distributed load on both control planes is
+// test/integration/runner/distributed-plan.test.ts, against the demo's Service.
 /** The Indexed Job engine itself on a 1-node embedded cluster, against a host server that counts what it received. */
 describe('distributed load engine: crt workers in an Indexed Job', function () {
   this.timeout(90_000);

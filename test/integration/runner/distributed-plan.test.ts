@@ -6,21 +6,26 @@ import { decodeHistogram } from '../../../src/results/histogram.js';
 import type { TimeseriesRecord } from '../../../src/results/types.js';
 import { runPlanFile, writePlan } from '../../helpers/run.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { controlPlanes, onControlPlane, requireControlPlane, timeoutOn } from '../../helpers/control-planes.js';
 
-describe('distributed load: an Indexed Job of crt workers on the embedded cluster', function () {
-  this.timeout(180_000);
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+for (const cp of controlPlanes()) {
+  describe(`distributed load: an Indexed Job of crt workers on the embedded cluster (${onControlPlane(cp)})`, function () {
+    this.timeout(timeoutOn(cp, 180_000));
+    before(async function () {
+      await requireControlPlane(this, cp);
+    });
+    let tmp: Awaited<ReturnType<typeof tempDir>>;
 
-  beforeEach(async () => (tmp = await tempDir()));
-  afterEach(async () => tmp.remove());
+    beforeEach(async () => (tmp = await tempDir()));
+    afterEach(async () => tmp.remove());
 
-  it('runs 3 workers against the demo gateway Service and merges their samples exactly into one result', async () => {
-    const file = await writePlan(tmp.dir, `
+    it('runs 3 workers against the demo gateway Service and merges their samples exactly into one result', async () => {
+      const file = await writePlan(tmp.dir, `
 apiVersion: crt/v1
 kind: Plan
 metadata: {name: distributed}
 cluster:
-  local: {nodes: 2, manifests: [${JSON.stringify(demoManifestPath)}]}
+  local: {controlPlane: ${cp}, nodes: 2, manifests: [${JSON.stringify(demoManifestPath)}]}
 targets:
   gw: {service: demo/gateway}
 layers:
@@ -32,37 +37,42 @@ layers:
       expect:
         whole: {errorRate: 0%}
 `);
-    const { result } = await runPlanFile(file, tmp.dir);
-    const c = result.cases[0]!;
-    expect(c.verdict, JSON.stringify({ reason: c.reason, events: c.events.filter((e) => e.kind === 'error') })).to.equal('passed');
-    const records = (await readFile(path.join(tmp.dir, 'timeseries.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TimeseriesRecord);
-    const perWorker = [0, 1, 2].map((g) => records.filter((r) => r.generator === g).reduce((n, r) => n + r.requests, 0));
-    // the open model sends exactly rate × duration per worker, and each is counted once
-    expect(perWorker).to.deep.equal([60, 60, 60]);
-    const whole = c.phases.find((p) => p.name === 'whole')!.stats!;
-    expect(whole.requests).to.equal(perWorker.reduce((a, b) => a + b));
-    expect(whole.ok).to.equal(180);
-    // the merged latency histogram holds every worker's requests: counts add up exactly
-    const counted = records.reduce((n, r) => n + decodeHistogram(r.latency).totalCount, 0);
-    expect(whole.latency!.count).to.equal(counted).and.to.equal(180);
-    expect(c.load?.generators).to.equal(3);
-    expect(leftoverPodProcesses(path.join(tmp.dir, 'cluster'))).to.deep.equal([]);
+      const { result } = await runPlanFile(file, tmp.dir);
+      const c = result.cases[0]!;
+      expect(c.verdict, JSON.stringify({ reason: c.reason, events: c.events.filter((e) => e.kind === 'error') })).to.equal('passed');
+      const records = (await readFile(path.join(tmp.dir, 'timeseries.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as TimeseriesRecord);
+      const perWorker = [0, 1, 2].map((g) => records.filter((r) => r.generator === g).reduce((n, r) => n + r.requests, 0));
+      // the open model sends exactly rate × duration per worker, and each is counted once
+      expect(perWorker).to.deep.equal([60, 60, 60]);
+      const whole = c.phases.find((p) => p.name === 'whole')!.stats!;
+      expect(whole.requests).to.equal(perWorker.reduce((a, b) => a + b));
+      expect(whole.ok).to.equal(180);
+      // the merged latency histogram holds every worker's requests: counts add up exactly
+      const counted = records.reduce((n, r) => n + decodeHistogram(r.latency).totalCount, 0);
+      expect(whole.latency!.count).to.equal(counted).and.to.equal(180);
+      expect(c.load?.generators).to.equal(3);
+      expect(leftoverPodProcesses(path.join(tmp.dir, 'cluster'))).to.deep.equal([]);
+    });
   });
-});
+}
 
-describe('distributed load via k6-operator on a cluster without k6-operator', function () {
-  this.timeout(120_000);
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  beforeEach(async () => (tmp = await tempDir()));
-  afterEach(async () => tmp.remove());
+for (const cp of controlPlanes()) {
+  describe(`distributed load via k6-operator on a cluster without k6-operator (${onControlPlane(cp)})`, function () {
+    this.timeout(timeoutOn(cp, 120_000));
+    before(async function () {
+      await requireControlPlane(this, cp);
+    });
+    let tmp: Awaited<ReturnType<typeof tempDir>>;
+    beforeEach(async () => (tmp = await tempDir()));
+    afterEach(async () => tmp.remove());
 
-  it('fails the case saying the TestRun could not be created, and checks no local k6', async () => {
-    const file = await writePlan(tmp.dir, `
+    it('fails the case saying the TestRun could not be created, and checks no local k6', async () => {
+      const file = await writePlan(tmp.dir, `
 apiVersion: crt/v1
 kind: Plan
 metadata: {name: operator-missing}
 cluster:
-  local: {nodes: 1}
+  local: {controlPlane: ${cp}, nodes: 1}
 targets:
   api: {url: "http://127.0.0.1:9"}
 layers:
@@ -72,10 +82,11 @@ layers:
       objective: the TestRun is refused when the CRD is not installed
       load: {target: api, engine: k6, connections: 2, duration: 2s, distributed: {generators: 2, on: cluster, via: k6-operator}}
 `);
-    const { result } = await runPlanFile(file, tmp.dir);
-    const c = result.cases[0]!;
-    expect(c.verdict).to.not.equal('passed');
-    expect(c.reason ?? '').to.match(/cannot create the k6-operator TestRun default\/crt-k6-k6-op-[a-z0-9]+/);
-    expect(result.environment.engines).to.deep.equal({ 'k6 (k6-operator)': 'runner image default of the operator' });
+      const { result } = await runPlanFile(file, tmp.dir);
+      const c = result.cases[0]!;
+      expect(c.verdict).to.not.equal('passed');
+      expect(c.reason ?? '').to.match(/cannot create the k6-operator TestRun default\/crt-k6-k6-op-[a-z0-9]+/);
+      expect(result.environment.engines).to.deep.equal({ 'k6 (k6-operator)': 'runner image default of the operator' });
+    });
   });
-});
+}
