@@ -9,9 +9,9 @@ import { runProbe } from '../../../src/probes/index.js';
 import type { ProbeResult } from '../../../src/results/types.js';
 import { tempDir } from '../../helpers/tmp.js';
 
-// Builtin control plane only: it waits on the HPA controller, which needs resource metrics the real control
-// plane's kubelets do not serve yet (HPA manifests are refused there); the probes themselves run on both
-// control planes in test/integration/probes/kube-probes-plan.test.ts.
+// Builtin control plane: it sets the builtin HPA controller's and metrics' periods (1 s) on a LocalCluster.
+// The probes themselves run on both control planes in test/integration/probes/kube-probes-plan.test.ts, and
+// the real HPA controller scaling from crt's metrics.k8s.io in test/integration/real-cluster/metrics.test.ts.
 /**
  * The probes against statuses the embedded cluster's own controllers write: the disruption
  * controller's disruptionsAllowed, the HPA controller's currentReplicas, a Deployment's

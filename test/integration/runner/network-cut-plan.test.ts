@@ -20,9 +20,10 @@ layers:
 ${cases}`;
 }
 
-// Builtin control plane only: the real one does not enforce NetworkPolicy yet (its network plugin is being
-// taught to), so every cut there is an ineffective one, which crt's cut verification reports as inconclusive;
-// this suite's expectations (the cni profiles keep/drop/reset, failed requests during the cut) need enforcement.
+// Builtin control plane: it also proves the inconclusive verdict of a cut the cluster does not enforce
+// (networkPolicyEnforced: false, which only builtin can turn off). The same cuts on the real control plane,
+// enforced by nftables in the node namespaces, run in test/integration/real-cluster/network-cut-plan.test.ts,
+// and the cni profiles there in network-policy.test.ts.
 describe('network-cut in a plan on the embedded cluster, under load through the gateway', function () {
   this.timeout(120_000);
   let tmp: Awaited<ReturnType<typeof tempDir>>;
