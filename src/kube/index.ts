@@ -4,7 +4,7 @@ export { serviceFromHost, serviceUrl } from './service-url.js';
 export { labelSelectorObject, negatedSelectors } from './label-selector.js';
 export { clusterIdentity, describeCluster, sameCluster, type ClusterIdentity } from './cluster-identity.js';
 export { apiMessage, apiStatus } from './api-error.js';
-export { classifyApiFailure, describeFailureKind, retryApiCall, type ApiFailure, type ApiFailureKind, type RetryOptions } from './api-retry.js';
+export { classifyApiFailure, describeFailureKind, isApiUnavailable, retryApiCall, type ApiFailure, type ApiFailureKind, type RetryOptions } from './api-retry.js';
 export {
   CONTROL_PLANE_SWITCH_ANNOTATION, LOOPBACK_ADDRESS_ANNOTATION, NODE_SWITCH_ANNOTATION, controlPlaneSwitchBase, isLoopbackSwitch, loopbackAddress, nodeSwitchBase,
 } from './embedded-annotations.js';
