@@ -7,6 +7,7 @@ import { nodeLossFault } from './node-loss.js';
 import { networkCutFault } from './network-cut.js';
 import { manualFault } from './manual.js';
 import { switchFault } from './switch.js';
+import { controlPlaneFault } from './control-plane.js';
 import type { FaultDefinition } from './fault.js';
 import type { FaultKind } from '../plan/schema-actions.js';
 
@@ -32,6 +33,7 @@ export const builtinFaults = {
   'node-loss': nodeLossFault,
   'network-cut': networkCutFault,
   switch: switchFault,
+  'control-plane': controlPlaneFault,
   manual: manualFault,
 } satisfies Record<FaultKind, FaultDefinition>;
 

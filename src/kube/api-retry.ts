@@ -108,6 +108,18 @@ export async function retryApiCall<T>(fn: () => Promise<T>, o: RetryOptions): Pr
   }
 }
 
+/**
+ * Whether a failed call says the API is unavailable (the API server down, or without its etcd quorum),
+ * rather than refusing this client: no connection, a connection cut (a watch's stream closed early), a
+ * 5xx or a 429. What the cluster view, probes and the run lease report as "API unavailable since …".
+ */
+export function isApiUnavailable(err: unknown): boolean {
+  const f = classifyApiFailure(err);
+  if (f.kind === 'transient' || f.kind === 'throttled' || (f.status !== undefined && f.status >= 500)) return true;
+  const code = errorCode(err);
+  return f.status === undefined && (code === 'ERR_STREAM_PREMATURE_CLOSE' || /premature close|socket hang up|ECONNRESET|ECONNREFUSED/i.test(f.message));
+}
+
 /** One line for a failure's kind, for messages and the step's data. */
 export function describeFailureKind(f: ApiFailure): string {
   switch (f.kind) {

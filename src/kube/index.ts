@@ -4,5 +4,7 @@ export { inClusterUrl, serviceFromHost, serviceUrl } from './service-url.js';
 export { labelSelectorObject, negatedSelectors } from './label-selector.js';
 export { clusterIdentity, describeCluster, sameCluster, type ClusterIdentity } from './cluster-identity.js';
 export { apiMessage, apiStatus, forbiddenHint } from './api-error.js';
-export { classifyApiFailure, describeFailureKind, retryApiCall, type ApiFailure, type ApiFailureKind, type RetryOptions } from './api-retry.js';
-export { LOOPBACK_ADDRESS_ANNOTATION, NODE_SWITCH_ANNOTATION, loopbackAddress, nodeSwitchBase } from './embedded-annotations.js';
+export { classifyApiFailure, describeFailureKind, isApiUnavailable, retryApiCall, type ApiFailure, type ApiFailureKind, type RetryOptions } from './api-retry.js';
+export {
+  CONTROL_PLANE_SWITCH_ANNOTATION, LOOPBACK_ADDRESS_ANNOTATION, NODE_SWITCH_ANNOTATION, controlPlaneSwitchBase, isLoopbackSwitch, loopbackAddress, nodeSwitchBase,
+} from './embedded-annotations.js';

@@ -37,6 +37,8 @@ export interface EmbeddedCluster {
 
 export type EmbeddedClusterOptions = LocalClusterOptions & {
   controlPlane?: ControlPlaneChoice;
+  /** the real control plane's etcd members (default 1; 3 for control-plane faults on etcd) */
+  etcdMembers?: 1 | 3;
   /** progress lines for a person waiting (the real control plane's start, a first build of its binaries) */
   onProgress?: (line: string) => void;
 };
@@ -62,7 +64,7 @@ export async function realControlPlaneUnavailable(): Promise<string | undefined>
 
 /** The embedded cluster on the control plane asked for (`auto`: the real one when it can run here). */
 export async function embeddedCluster(opts: EmbeddedClusterOptions): Promise<EmbeddedCluster> {
-  const { controlPlane = 'builtin', onProgress, ...rest } = opts;
+  const { controlPlane = 'builtin', onProgress, etcdMembers, ...rest } = opts;
   let note = controlPlane === 'kubernetes' ? 'real control plane (asked for)' : 'builtin control plane';
   let kind: ControlPlaneKind = controlPlane === 'kubernetes' ? 'kubernetes' : 'builtin';
   if (controlPlane === 'auto') {
@@ -87,6 +89,7 @@ export async function embeddedCluster(opts: EmbeddedClusterOptions): Promise<Emb
     ...(rest.backoff ? { backoff: rest.backoff } : {}),
     cni: cniProfile(rest),
     ...(onProgress ? { onProgress } : {}),
+    ...(etcdMembers ? { etcdMembers } : {}),
   }), note);
 }
 

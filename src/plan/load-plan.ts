@@ -234,7 +234,9 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
       });
     }
   }
-  const trigger = normalizeActions(c.trigger, [...at, 'trigger'], { source, files, ...(ctx.cluster?.namespaces ? { namespaces: ctx.cluster.namespaces } : {}) });
+  const trigger = normalizeActions(c.trigger, [...at, 'trigger'], {
+    source, files, ...(ctx.cluster?.namespaces ? { namespaces: ctx.cluster.namespaces } : {}), controlPlane: ctx.cluster?.local ? (ctx.cluster.local.controlPlane ?? 'builtin') : null,
+  });
   const conditions = normalizeProbes(c.conditions, [...at, 'conditions'], { source, files, targets: ctx.targets });
   const clusterSettings = normalizeClusterSettings(c.clusterSettings, [...at, 'clusterSettings'], { files, source, cluster: ctx.cluster, planTimings: ctx.planTimings });
   const expectProbes = normalizeProbes(c.expect?.probes, [...at, 'expect', 'probes'], { source, files, targets: ctx.targets });

@@ -70,9 +70,33 @@ const FAULT_CHECKS: Record<FaultKind, Check[]> = {
   ],
   switch: [(p) => (p.selector && typeof p.selector === 'object' && Object.keys(p.selector).length === 0
     ? { message: 'selector must name at least one label: an empty selector would send the Service\'s traffic to no pod or, on some clusters, to none at all', key: 'selector' } : null)],
+  'control-plane': [
+    (p) => (controlPlaneProvider(p) === 'command' && p.command === undefined ? { message: 'command is required with provider: command: the command that stops the component', key: 'provider' } : null),
+    (p) => (controlPlaneProvider(p) === 'command' && p.revertCommand === undefined ? {
+      message: 'revertCommand is required with provider: command', key: 'command',
+      hint: 'the command that starts the component again: crt runs it at the revert (revertAfter, the case\'s end, crt revert) and waits for the API',
+    } : null),
+    (p) => (controlPlaneProvider(p) === 'local' && p.revertCommand !== undefined ? { message: 'revertCommand goes with provider: command', key: 'revertCommand' } : null),
+  ],
   exec: [],
   manual: [],
 };
+
+const controlPlaneProvider = (p: Record<string, unknown>): string => (p.provider as string | undefined) ?? (p.command !== undefined ? 'command' : 'local');
+
+/**
+ * A control-plane fault on the embedded cluster acts on the real control plane's processes: the builtin
+ * one has none (crt's own API server in this process). `controlPlane`: the plan's `cluster.local`
+ * control plane, null on a kubeconfig cluster (whose switch, if any, is found at run time).
+ */
+function controlPlaneFinding(p: Record<string, unknown>, controlPlane: string | null | undefined): Finding | null {
+  if (controlPlaneProvider(p) !== 'local' || controlPlane !== 'builtin') return null;
+  return {
+    message: 'control-plane needs the embedded cluster\'s real control plane: cluster.local.controlPlane is builtin (crt\'s own API server, which has no etcd, scheduler or controller-manager processes to stop)',
+    key: 'component',
+    hint: 'set cluster.local.controlPlane: kubernetes (root, crt cluster install), e.g. in a plan of its own as test-plans/control-plane.yaml; on a real cluster use provider: command',
+  };
+}
 
 /** Which faults can be reverted, and under which condition (for `revertAfter`). */
 function revertible(kind: FaultKind, p: Record<string, unknown>): string | null {
@@ -95,6 +119,8 @@ export function normalizeActions(
     source: YamlSource; files: FileSet;
     /** `cluster.namespaces`: the namespaces faults may act in (without it, any but Kubernetes' own) */
     namespaces?: readonly string[];
+    /** the embedded cluster's control plane (builtin when the plan says none), null on a kubeconfig cluster */
+    controlPlane?: string | null;
   },
 ): ActionSpec[] {
   const out: ActionSpec[] = [];
@@ -112,8 +138,8 @@ export function normalizeActions(
     const { at: atText, fault, name, description, revertAfter, ...params } = entry as {
       at: string | number; fault: FaultKind; name?: string; description?: string; revertAfter?: string;
     } & Record<string, unknown>;
-    for (const check of FAULT_CHECKS[fault]) {
-      const finding = check(params);
+    const findings = [...FAULT_CHECKS[fault].map((check) => check(params)), fault === 'control-plane' ? controlPlaneFinding(params, ctx.controlPlane) : null];
+    for (const finding of findings) {
       if (finding) ctx.files.error(ctx.source, finding.key ? [...where, finding.key] : where, finding.message, finding.hint);
     }
     const ns = faultNamespace(fault, params);

@@ -108,6 +108,19 @@ export const faultParams = {
     minReplicas: Type.Optional(Type.Integer({ minimum: 1 })),
     maxReplicas: Type.Optional(Type.Integer({ minimum: 1 })),
   },
+  'control-plane': {
+    component: Type.Union([Type.Literal('apiserver'), Type.Literal('etcd-member'), Type.Literal('etcd-quorum'), Type.Literal('scheduler'), Type.Literal('controller-manager')], {
+      'x-expected': 'apiserver, etcd-member, etcd-quorum, scheduler or controller-manager',
+      description: 'what goes: the API server; one etcd member (writes go on); a majority of etcd members (the quorum: the API refuses writes); the scheduler; the controller-manager',
+    }),
+    provider: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('command')], {
+      'x-expected': 'local or command',
+      description: 'local (default without command): the embedded cluster\'s real control plane (controlPlane: kubernetes), its processes killed and started again at the revert; command: your commands (kubeadm static pods, k3s/RKE2 services)',
+    })),
+    command: Type.Optional({ ...NonEmptyString, description: 'provider command: stops the component (run from the plan\'s folder, KUBECONFIG and CRT_* set)' }),
+    revertCommand: Type.Optional({ ...NonEmptyString, description: 'provider command: starts it again; crt then waits for the API (timeout)' }),
+    timeout: Type.Optional(duration('how long the revert waits for the API to answer and accept writes again (default 120s)')),
+  },
   exec: {
     command: NonEmptyString,
     revertCommand: Type.Optional(NonEmptyString),

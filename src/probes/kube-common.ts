@@ -1,8 +1,11 @@
 import { ApiException, type V1Deployment, type V1LabelSelector } from '@kubernetes/client-node';
 import { errorMessage } from '../core/errors.js';
-import type { KubeClients } from '../kube/index.js';
+import { isApiUnavailable, type KubeClients } from '../kube/index.js';
 import type { ProbeSpec } from '../plan/types.js';
 import type { Probe, ProbeContext, ProbeOutcome } from './probe.js';
+
+/** How often a Kubernetes probe asks again while the API is unavailable. */
+const API_RETRY_MS = 1000;
 
 /** Raised inside a Kubernetes probe when what it looks for is not there: a failed check, not an error. */
 export class ProbeMiss extends Error {}
@@ -15,11 +18,23 @@ export function kubeProbe(spec: ProbeSpec, check: (kube: KubeClients, ctx: Probe
   return {
     async check(ctx: ProbeContext): Promise<ProbeOutcome> {
       if (!ctx.kube) return { ok: false, detail: `${spec.kind} needs a cluster: the plan has no \`cluster\` (local or kubeconfig)` };
-      try {
-        return await check(ctx.kube, ctx);
-      } catch (err) {
-        if (err instanceof ProbeMiss) return { ok: false, detail: err.message };
-        return { ok: false, detail: `${spec.kind} on ${ctx.kube.server}: ${apiErrorMessage(err)}` };
+      let downSince: number | null = null;
+      for (;;) {
+        try {
+          return await check(ctx.kube, ctx);
+        } catch (err) {
+          if (err instanceof ProbeMiss) return { ok: false, detail: err.message };
+          if (!isApiUnavailable(err) && downSince === null) return { ok: false, detail: `${spec.kind} on ${ctx.kube.server}: ${apiErrorMessage(err)}` };
+          // the API is gone (a control-plane fault): the check waits for it within its timeout, then says so
+          downSince ??= ctx.clock.wallNow();
+          const detail = `${spec.kind} on ${ctx.kube.server}: API unavailable since ${new Date(downSince).toISOString()} (${apiErrorMessage(err)})`;
+          if (ctx.signal.aborted) return { ok: false, detail };
+          try {
+            await ctx.clock.sleep(API_RETRY_MS, ctx.signal);
+          } catch {
+            return { ok: false, detail };
+          }
+        }
       }
     },
   };

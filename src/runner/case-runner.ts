@@ -129,6 +129,7 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
     write: (records) => ctx.sinks.writeClusterSamples(records),
     writeEvents: (records) => ctx.sinks.writeClusterEvents(records),
     problem: (detail) => events.emit({ kind: 'error', name: 'cluster-view', detail }),
+    note: (detail) => events.emit({ kind: 'note', name: 'cluster-view', detail }),
   }) : null;
   /** the phase tracker, once the origin is known: the cluster watch starts before it */
   const live: { tracker?: PhaseTracker; originMs?: number } = {};

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { EnvironmentError, crtVersion, errorMessage, type Clock, type Logger } from '../core/index.js';
-import { apiMessage, type KubeClients } from '../kube/index.js';
+import { apiMessage, isApiUnavailable, type KubeClients } from '../kube/index.js';
 import type { CaseSpec } from '../plan/index.js';
 import type { ClusterLeaseRecord } from '../results/index.js';
 import { ANNOTATION, RUN_LEASE_DURATION_SEC, RUN_LEASE_NAME, kubeLeaseApi, type LeaseApi, type LeaseState, type LeaseWrite } from './lease-api.js';
@@ -79,6 +79,9 @@ export class RunLease {
   private state: LeaseState | null = null;
   private renewedMono = 0;
   private lostReason: string | null = null;
+  /** since when renewals fail (the API unavailable), and whether the lease lapsed meanwhile (unconfirmed) */
+  private failingSince: number | null = null;
+  private unconfirmed = false;
   private readonly stopper = new AbortController();
   private loop: Promise<void> | null = null;
   private readonly durationSec: number;
@@ -132,14 +135,30 @@ export class RunLease {
     if (this.lostReason) {
       throw new EnvironmentError(`the run lost its cluster lease ${this.api.where}: ${this.lostReason}`, { hint: 'no further fault is injected; faults already in place are reverted' });
     }
+    if (this.unconfirmed) {
+      throw new EnvironmentError(`the run cannot confirm its cluster lease ${this.api.where}: API unavailable since ${iso(this.failingSince ?? this.o.clock.wallNow())}`, {
+        hint: 'no fault is injected until a renewal confirms the lease (the API answers again)',
+      });
+    }
     if (!this.state) throw new EnvironmentError(`the run does not hold its cluster lease ${this.api.where}`);
   }
 
-  /** A lease not renewed for its whole duration is lost: another run may have taken it by now. */
+  /**
+   * A lease not renewed for its whole duration is lost: another run may have taken it by now. Unless the
+   * renewals failed because the API was unavailable (a control-plane fault, an outage): then nobody could
+   * take it either, and it is only unconfirmed — no fault is injected until a renewal, written with the
+   * lease's resourceVersion, proves nobody took it meanwhile (or finds it taken: lost).
+   */
   private noteLapse(): void {
-    if (!this.lostReason && this.state && this.o.clock.now() - this.renewedMono >= this.durationSec * 1000) {
+    if (this.lostReason || !this.state || this.o.clock.now() - this.renewedMono < this.durationSec * 1000) return;
+    if (this.failingSince === null) {
       this.lose(`not renewed for ${this.durationSec} s (its duration): another run may hold the cluster now`);
+      return;
     }
+    if (this.unconfirmed) return;
+    this.unconfirmed = true;
+    this.o.log.warn({ lease: this.api.where, since: iso(this.failingSince) }, 'run lease unconfirmed: API unavailable');
+    this.o.notify?.(`run lease ${this.api.where} not renewed for ${this.durationSec} s: API unavailable since ${iso(this.failingSince)}; no fault is injected until the API answers and a renewal confirms the lease`);
   }
 
   /** Stops renewing and deletes the lease if it is still this run's. Never throws: a lease left behind lapses by itself. */
@@ -171,10 +190,9 @@ export class RunLease {
   }
 
   private async renewLoop(): Promise<void> {
-    const everyMs = (this.durationSec * 1000) / 3;
     while (!this.lostReason && !this.stopper.signal.aborted) {
       try {
-        await this.o.clock.sleep(everyMs, this.stopper.signal);
+        await this.o.clock.sleep(this.nextRenewalMs(), this.stopper.signal);
       } catch {
         return; // released
       }
@@ -182,15 +200,21 @@ export class RunLease {
     }
   }
 
+  /** How long until the next renewal: a third of the duration, or a second while the API is unavailable. */
+  private nextRenewalMs(): number {
+    return this.failingSince === null ? (this.durationSec * 1000) / 3 : Math.min(1000, (this.durationSec * 1000) / 3);
+  }
+
   private async renew(): Promise<void> {
     const state = this.state;
     if (!state) return;
     const now = this.o.clock.wallNow();
     try {
-      const renewed = await this.api.replace(state.resourceVersion, this.write(state.acquiredAtMs ?? now, now, state.transitions));
+      const renewed = await this.answered(this.api.replace(state.resourceVersion, this.write(state.acquiredAtMs ?? now, now, state.transitions)));
       if (renewed !== 'conflict' && renewed !== 'gone') {
         this.state = renewed;
         this.renewedMono = this.o.clock.now();
+        this.confirmed();
         return;
       }
       // someone else wrote it: still ours (a retry will do) or another run's now
@@ -199,11 +223,39 @@ export class RunLease {
       else this.lose(fresh ? `taken by ${fresh.holder ? describeHolder(leaseHolder(fresh)!) : 'nobody (released by someone else)'}` : 'deleted by someone else');
     } catch (err) {
       this.o.log.warn({ lease: this.api.where, err: errorMessage(err) }, 'run lease renewal failed');
+      if (isApiUnavailable(err)) this.failingSince ??= now;
       this.noteLapse();
     }
   }
 
+  /**
+   * A renewal the API does not answer within a third of the lease's duration (an API server without its
+   * etcd quorum holds writes for up to a minute) counts as unavailable; if it lands later, it was
+   * written with this run's resourceVersion, and the next renewal's conflict finds the lease still this run's.
+   */
+  private async answered<T>(call: Promise<T>): Promise<T> {
+    const stop = new AbortController();
+    const limitMs = (this.durationSec * 1000) / 3;
+    try {
+      return await Promise.race([call, this.o.clock.sleep(limitMs, stop.signal).then((): never => {
+        throw Object.assign(new Error(`no answer in ${Math.round(limitMs / 1000)} s`), { code: 'ETIMEDOUT' });
+      })]);
+    } finally {
+      stop.abort();
+    }
+  }
+
+  /** A renewal went through: the API answers again, and the lease is (still) this run's. */
+  private confirmed(): void {
+    if (this.failingSince !== null && this.unconfirmed) {
+      this.o.notify?.(`run lease ${this.api.where} confirmed again: the API answered after ${Math.round((this.o.clock.wallNow() - this.failingSince) / 1000)} s unavailable, and nobody took the lease meanwhile`);
+    }
+    this.failingSince = null;
+    this.unconfirmed = false;
+  }
+
   private lose(reason: string): void {
+    this.unconfirmed = false;
     if (this.lostReason) return;
     this.lostReason = reason;
     this.record.lost = { at: iso(this.o.clock.wallNow()), reason };
@@ -260,4 +312,5 @@ export async function runInProgress(kube: KubeClients, namespace: string, nowMs:
     });
   }
 }
+
 

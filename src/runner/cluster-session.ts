@@ -63,6 +63,8 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   const nodes = doc.local.nodes ?? 3;
   const cluster = await embeddedCluster({
     controlPlane: doc.local.controlPlane ?? 'builtin', onProgress: progress,
+    // an etcd member can be lost without the quorum only among three
+    ...(hasEtcdFault(plan) ? { etcdMembers: 3 as const } : {}),
     nodes, stateDir: path.join(runDir, 'cluster'), keepState: true, log: log.child({ component: 'embedded-cluster' }),
     ...(settings.heartbeat ? { heartbeatMs: settings.heartbeat } : {}),
     ...(settings.nodeMonitorGracePeriod ? { nodeMonitorGracePeriodMs: settings.nodeMonitorGracePeriod } : {}),
@@ -109,6 +111,11 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
     nodeTimings: { plan: cluster.nodeTimings, set: (partial) => cluster.setNodeTimings(partial) },
     close: () => cluster.stop(),
   };
+}
+
+/** Whether a case of the plan stops etcd members (control-plane etcd-member or etcd-quorum). */
+export function hasEtcdFault(plan: Plan): boolean {
+  return plan.cases.some((c) => c.trigger.some((a) => a.kind === 'control-plane' && String(a.params.component).startsWith('etcd')));
 }
 
 function localSettings(raw: Record<string, unknown>, where: string): Partial<Record<(typeof SETTINGS)[number], number>> {

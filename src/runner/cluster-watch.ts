@@ -2,7 +2,7 @@ import type { CoreV1Event, Informer, KubernetesObject, V1DaemonSet, V1Deployment
 import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import { apiMessage, apiStatus, type KubeClients } from '../kube/index.js';
+import { apiMessage, apiStatus, isApiUnavailable, type KubeClients } from '../kube/index.js';
 import type { ClusterEventRecord, ClusterRecovery, ClusterSampleRecord, Layer, Phase } from '../results/types.js';
 import { KeyEvents } from './cluster-events.js';
 import { makeResilientInformer, type InformerSettings } from './cluster-watch-informer.js';
@@ -25,6 +25,8 @@ export interface ClusterWatchDeps {
   writeEvents?: (records: ClusterEventRecord[]) => void;
   /** a part of the view that cannot be had (RBAC refuses a list or a watch): said in the case, once per resource */
   problem?: (message: string) => void;
+  /** the API went away or came back ("API unavailable since …"): said in the case, once each way */
+  note?: (message: string) => void;
   /** the watches' stall watchdog and timeouts (tests shorten them) */
   informer?: Omit<InformerSettings, 'clock'>;
 }
@@ -32,6 +34,8 @@ export interface ClusterWatchDeps {
 /** A failed informer is restarted after this, doubled at each failure in a row up to RESTART_MAX_MS. */
 const RESTART_MS = 1000;
 const RESTART_MAX_MS = 30_000;
+/** While the API is unavailable, it is asked this often whether it answers again, and the watches restarted once it does. */
+const UNAVAILABLE_POLL_MS = 1000;
 
 const key = (s: Pick<Sample, 'kind' | 'subject'>) => `${s.kind}|${s.subject}`;
 
@@ -59,6 +63,11 @@ export class ClusterWatch {
   /** false while the informers list: the first sample is taken once every list is in */
   private listed = false;
   private keyEvents: KeyEvents | null = null;
+  /** since when (epoch ms) the watches fail because the API is unavailable; null while it answers */
+  private apiDownSince: number | null = null;
+  /** the outages the view went through, for the case's record */
+  readonly outages: Array<{ from: number; to: number | null; why: string }> = [];
+  private answering: Promise<void> | null = null;
 
   constructor(private readonly d: ClusterWatchDeps) {}
 
@@ -140,11 +149,47 @@ export class ClusterWatch {
         this.d.problem?.(message);
         return;
       }
+      if (isApiUnavailable(err)) this.apiUnavailable(err);
+      if (this.apiDownSince !== null) {
+        // the view holds its last state; its watches start again as soon as the API answers
+        this.untilAnswering().then(() => informer.start(), () => undefined).catch(() => undefined);
+        return;
+      }
       const waitMs = Math.min(RESTART_MAX_MS, RESTART_MS * 2 ** failures++);
       this.d.log.warn({ path, err: errorMessage(err), retryInMs: waitMs }, 'cluster watch failed; restarting it');
       this.d.clock.sleep(waitMs, this.stopping.signal).then(() => informer.start(), () => undefined).catch(() => undefined);
     });
     this.informers.push(informer);
+  }
+
+  private apiUnavailable(err: unknown): void {
+    if (this.apiDownSince !== null) return;
+    const since = this.d.clock.wallNow();
+    this.apiDownSince = since;
+    const why = apiStatus(err) ? apiMessage(err) : errorMessage(err);
+    this.outages.push({ from: since, to: null, why });
+    this.d.log.warn({ since: new Date(since).toISOString(), err: why }, 'cluster view: API unavailable');
+    this.d.note?.(`cluster view: API unavailable since ${new Date(since).toISOString()} (${why}); the view holds the last state it saw, and resumes when the API answers`);
+  }
+
+  /** Resolves once the API answers (one poller for every watch waiting); rejects when the view stops. */
+  private untilAnswering(): Promise<void> {
+    this.answering ??= (async () => {
+      for (;;) {
+        await this.d.clock.sleep(UNAVAILABLE_POLL_MS, this.stopping.signal);
+        const ok = await this.d.kube.core.getAPIResources().then(() => true, () => false);
+        if (!ok) continue;
+        const since = this.apiDownSince!;
+        const back = this.d.clock.wallNow();
+        const outage = this.outages[this.outages.length - 1];
+        if (outage) outage.to = back;
+        this.apiDownSince = null;
+        this.d.log.info({ since: new Date(since).toISOString(), back: new Date(back).toISOString() }, 'cluster view: API answers again');
+        this.d.note?.(`cluster view: the API answers again at ${new Date(back).toISOString()}, after ${((back - since) / 1000).toFixed(1)} s unavailable; watches resumed`);
+        return;
+      }
+    })().finally(() => { this.answering = null; });
+    return this.answering;
   }
 
   private event(e: CoreV1Event): void {

@@ -1,3 +1,4 @@
+import { withApi, type ApiWaitOptions } from './api-wait.js';
 import type { KubeClients } from '../kube/index.js';
 import { errorMessage } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
@@ -140,6 +141,10 @@ export class Timeline {
     return { runId: this.d.runId, caseId: this.d.caseId, step: action.name, clock: this.d.clock, log: this.d.log.child({ step: action.name, fault: action.kind }), signal: this.d.signal, planDir: this.d.planDir, action, ...(this.d.planFile ? { planFile: this.d.planFile } : {}), ...(this.d.kubeconfig ? { kubeconfig: this.d.kubeconfig } : {}), ...(this.d.kube ? { kube: this.d.kube } : {}), ...(this.d.operator ? { operator: this.d.operator } : {}), ...(this.d.nodeTimings ? { nodeTimings: this.d.nodeTimings } : {}) };
   }
 
+  private apiWait(what: string): ApiWaitOptions {
+    return { kube: this.d.kube, clock: this.d.clock, what, progress: (detail) => this.d.emit({ kind: 'note', detail }) };
+  }
+
   private async inject(action: ActionSpec): Promise<void> {
     const def = faultDefinition(action.kind);
     const started = this.d.clock.now();
@@ -152,7 +157,8 @@ export class Timeline {
     const ctx = this.context(action);
     let plan;
     try {
-      plan = await def.create(action).plan(ctx);
+      // a fault that needs the API waits for it while a control-plane fault holds it down
+      plan = await withApi(() => def.create(action).plan(ctx), this.apiWait(`inject ${action.name}`));
     } catch (err) {
       return fail(`could not resolve: ${errorMessage(err)}`);
     }
@@ -211,7 +217,9 @@ export class Timeline {
     if (idx >= 0) this.stack.splice(idx, 1);
     const started = this.d.clock.now();
     try {
-      const detail = await revertWithRetries(applied.def, applied.revert, this.context(applied.action), (attempt, err) => this.d.log.warn({ step: applied.action.name, attempt, err }, 'revert failed'));
+      const once = () => revertWithRetries(applied.def, applied.revert, this.context(applied.action), (attempt, err) => this.d.log.warn({ step: applied.action.name, attempt, err }, 'revert failed'));
+      // a control-plane revert is what brings the API back: it never waits for it
+      const detail = applied.action.kind === 'control-plane' ? await once() : await withApi(once, this.apiWait(`revert ${applied.action.name}`));
       await this.mark(applied.entryId, 'reverted', detail);
       if (applied.injection) applied.injection.revertedAtMs = this.d.clock.now() - this.originMs;
       this.d.emit({ kind: 'revert', name: applied.action.name, ok: true, t: started, durationMs: this.d.clock.now() - started, detail });

@@ -24,8 +24,11 @@ export interface Settings {
 }
 
 export interface Ports {
+  /** the first etcd member's client and peer ports */
   etcdClient: number;
   etcdPeer: number;
+  /** the other members' ports, when etcd runs as 3 members (empty: one member) */
+  etcdOthers?: Array<{ client: number; peer: number }>;
   apiserver: number;
   controllerManager: number;
   scheduler: number;
@@ -46,14 +49,32 @@ export function kubeconfigPath(layout: ControlPlaneLayout, name: 'admin' | 'cont
 
 const ms = (n: number) => `${Math.round(n)}ms`;
 
-export function etcdArgs(pki: PkiPaths, layout: ControlPlaneLayout, ports: Ports): string[] {
-  const client = `https://127.0.0.1:${ports.etcdClient}`;
-  const peer = `https://127.0.0.1:${ports.etcdPeer}`;
+/** etcd's members: one (`crt`), or three (`crt-0`, `crt-1`, `crt-2`) with a data dir each under the etcd folder. */
+export interface EtcdMember {
+  /** its member name, and its process' id in the control plane (`etcd`, or `etcd-0`…) */
+  name: string;
+  id: string;
+  client: number;
+  peer: number;
+  dataDir: string;
+}
+
+export function etcdMembers(layout: ControlPlaneLayout, ports: Ports): EtcdMember[] {
+  const all = [{ client: ports.etcdClient, peer: ports.etcdPeer }, ...(ports.etcdOthers ?? [])];
+  if (all.length === 1) return [{ name: 'crt', id: 'etcd', client: ports.etcdClient, peer: ports.etcdPeer, dataDir: layout.etcdData }];
+  return all.map((p, i) => ({ name: `crt-${i}`, id: `etcd-${i}`, ...p, dataDir: path.join(layout.etcdData, `crt-${i}`) }));
+}
+
+export function etcdArgs(pki: PkiPaths, member: EtcdMember, members: readonly EtcdMember[]): string[] {
+  const client = `https://127.0.0.1:${member.client}`;
+  const peer = `https://127.0.0.1:${member.peer}`;
+  // a member restarted on its data dir rejoins by it: the initial-cluster flags are then ignored
+  const cluster = members.map((m) => `${m.name}=https://127.0.0.1:${m.peer}`).join(',');
   return [
-    '--name=crt', `--data-dir=${layout.etcdData}`,
+    `--name=${member.name}`, `--data-dir=${member.dataDir}`,
     `--listen-client-urls=${client}`, `--advertise-client-urls=${client}`,
-    `--listen-peer-urls=${peer}`, `--initial-advertise-peer-urls=${peer}`, `--initial-cluster=crt=${peer}`,
-    '--initial-cluster-state=new',
+    `--listen-peer-urls=${peer}`, `--initial-advertise-peer-urls=${peer}`, `--initial-cluster=${cluster}`,
+    '--initial-cluster-state=new', '--initial-cluster-token=crt',
     // only the API server's certificate (signed by etcd's own CA) opens etcd
     '--client-cert-auth=true', `--trusted-ca-file=${pki.cert('etcd-ca')}`, `--cert-file=${pki.cert('etcd-server')}`, `--key-file=${pki.key('etcd-server')}`,
     '--peer-client-cert-auth=true', `--peer-trusted-ca-file=${pki.cert('etcd-ca')}`, `--peer-cert-file=${pki.cert('etcd-server')}`, `--peer-key-file=${pki.key('etcd-server')}`,
@@ -67,7 +88,7 @@ export function apiserverArgs(pki: PkiPaths, layout: ControlPlaneLayout, s: Sett
     `--bind-address=${s.bindHost}`, `--secure-port=${ports.apiserver}`, `--advertise-address=${s.bindHost}`,
     // the `kubernetes` Service's endpoints may not hold a loopback address: with one, nothing reconciles them
     `--endpoint-reconciler-type=${advertisable(s.bindHost) ? 'lease' : 'none'}`,
-    `--etcd-servers=https://127.0.0.1:${ports.etcdClient}`, `--etcd-cafile=${pki.cert('etcd-ca')}`,
+    `--etcd-servers=${etcdMembers(layout, ports).map((m) => `https://127.0.0.1:${m.client}`).join(',')}`, `--etcd-cafile=${pki.cert('etcd-ca')}`,
     `--etcd-certfile=${pki.cert('apiserver-etcd-client')}`, `--etcd-keyfile=${pki.key('apiserver-etcd-client')}`,
     `--tls-cert-file=${pki.cert('apiserver')}`, `--tls-private-key-file=${pki.key('apiserver')}`,
     `--client-ca-file=${pki.cert('ca')}`,

@@ -7,6 +7,8 @@ export type Wrap = (file: string, args: string[]) => { file: string; args: strin
 
 export interface ComponentLaunch {
   name: ComponentName;
+  /** the process' id in the control plane: its name, or `etcd-<i>` for a member of a 3-member etcd */
+  id?: string;
   /** the program, in the binaries folder */
   file: string;
   args: string[];
@@ -32,6 +34,15 @@ export class ComponentProcess {
 
   get name(): ComponentName {
     return this.launch.name;
+  }
+
+  get id(): string {
+    return this.launch.id ?? this.launch.name;
+  }
+
+  /** SIGKILL to the whole group, as a crash: resolves when it is gone. */
+  kill(): Promise<ProcessExit> {
+    return this.proc.kill();
   }
 
   get pid(): number {
@@ -77,7 +88,7 @@ export async function tail(file: string, count: number): Promise<string[]> {
   }
 }
 
-/** `<logs>/<component>.log` */
-export function logFile(logs: string, name: ComponentName): string {
+/** `<logs>/<component>.log` (`etcd-1.log` for a member of a 3-member etcd) */
+export function logFile(logs: string, name: string): string {
   return path.join(logs, `${name}.log`);
 }

@@ -8,7 +8,7 @@ import { defaultClusterCIDR, defaultServiceCIDR, httpsURL, parseCIDR } from './a
 import { bootstrapCluster } from './bootstrap.js';
 import { ClusterPki } from './cluster-pki.js';
 import {
-  apiserverArgs, componentNames, controllerManagerArgs, etcdArgs, healthURL, kubeconfigPath, schedulerArgs,
+  apiserverArgs, componentNames, controllerManagerArgs, etcdArgs, etcdMembers, healthURL, kubeconfigPath, schedulerArgs,
   type ComponentName, type Ports, type Settings,
 } from './component-args.js';
 import { ComponentProcess, logFile } from './component-process.js';
@@ -38,6 +38,8 @@ export class ControlPlane {
   private readonly healthy = new Set<ComponentProcess>();
   private readonly ports: Partial<Ports> = {};
   private readonly reached = new Map<string, Promise<string>>();
+  /** how each process' health is checked (by id), for a restart after a control-plane fault */
+  private readonly tlsOf = new Map<string, TlsMaterial | undefined>();
   private pki: ClusterPki | undefined;
   private endpoint: ControlPlaneEndpoint | undefined;
   private starting: Promise<ControlPlaneEndpoint> | undefined;
@@ -99,7 +101,7 @@ export class ControlPlane {
     this.progress('control plane: certificates written');
     const pki = this.pki;
     const etcdTls = await this.clientTls('etcd-ca', 'apiserver-etcd-client');
-    await this.launch('etcd', ['etcdClient', 'etcdPeer'], deadline, this.opts.wrap ? undefined : etcdTls);
+    await this.launchEtcd(deadline, this.opts.wrap ? undefined : etcdTls);
     const admin = pki.clients.admin;
     await this.launch('kube-apiserver', ['apiserver'], deadline, { ca: pki.ca.certPem, cert: admin.certPem, key: admin.keyPem });
     const adminYaml = await this.writeKubeconfigs();
@@ -166,11 +168,12 @@ export class ControlPlane {
    * not checked from here; the next component's check covers it). A bind failure (another process
    * took a port between the pick and the bind) is retried on other ports.
    */
-  private async launch(name: ComponentName, portNames: (keyof Ports)[], deadline: number, tls: TlsMaterial | undefined): Promise<void> {
+  private async launch(name: ComponentName, portNames: Array<Exclude<keyof Ports, 'etcdOthers'>>, deadline: number, tls: TlsMaterial | undefined): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const picked = await freePorts(this.settings.bindHost, portNames.length);
       portNames.forEach((p, i) => { this.ports[p] = picked[i]!; });
       const proc = await this.spawn(name);
+      this.tlsOf.set(proc.id, tls);
       this.progress(`control plane: ${name} started (pid ${proc.pid})`);
       const failure = await this.waitHealthy(proc, tls, deadline);
       if (!failure) {
@@ -186,19 +189,43 @@ export class ControlPlane {
         if (name === 'etcd') await rm(this.layout.etcdData, { recursive: true, force: true });
         continue;
       }
-      throw new EnvironmentError(`${failure.proc.name} ${failure.what}${lines.length ? `; the last lines of its log:\n    ${lines.join('\n    ')}` : ''}`, {
-        hint: `see ${logFile(this.layout.logs, failure.proc.name)}${failure.exited ? '' : '; a slow or busy machine may need a longer startTimeoutMs'}`,
+      throw new EnvironmentError(`${failure.proc.id} ${failure.what}${lines.length ? `; the last lines of its log:\n    ${lines.join('\n    ')}` : ''}`, {
+        hint: `see ${logFile(this.layout.logs, failure.proc.id)}${failure.exited ? '' : '; a slow or busy machine may need a longer startTimeoutMs'}`,
       });
     }
   }
 
-  private async spawn(name: ComponentName): Promise<ComponentProcess> {
+  /** Starts etcd: one member (retried on other ports after a bind failure), or three at once (each waits for the others' quorum). */
+  private async launchEtcd(deadline: number, tls: TlsMaterial | undefined): Promise<void> {
+    if ((this.opts.etcdMembers ?? 1) === 1) return this.launch('etcd', ['etcdClient', 'etcdPeer'], deadline, tls);
+    const picked = await freePorts(this.settings.bindHost, 6);
+    Object.assign(this.ports, { etcdClient: picked[0]!, etcdPeer: picked[1]!, etcdOthers: [{ client: picked[2]!, peer: picked[3]! }, { client: picked[4]!, peer: picked[5]! }] });
+    const procs: ComponentProcess[] = [];
+    for (const member of etcdMembers(this.layout, this.ports as Ports)) {
+      const proc = await this.spawn('etcd', member.id);
+      this.tlsOf.set(member.id, tls);
+      this.progress(`control plane: ${member.id} started (pid ${proc.pid})`);
+      procs.push(proc);
+    }
+    for (const proc of procs) {
+      const failure = await this.waitHealthy(proc, tls, deadline, proc.id);
+      if (failure) {
+        const lines = await failure.proc.logTail(15);
+        throw new EnvironmentError(`${failure.proc.id} ${failure.what}${lines.length ? `; the last lines of its log:\n    ${lines.join('\n    ')}` : ''}`, { hint: `see ${logFile(this.layout.logs, failure.proc.id)}` });
+      }
+      this.healthy.add(proc);
+    }
+    this.progress('control plane: etcd running as 3 members');
+  }
+
+  private async spawn(name: ComponentName, id: string = name): Promise<ComponentProcess> {
     if (this.stopRequested) throw new EnvironmentError(`the control plane was stopped while it started (at ${name})`);
     const s = this.settings;
     const ports = this.ports as Ports;
     const pki = this.pki!;
+    const members = name === 'etcd' ? etcdMembers(this.layout, ports) : [];
     const args = {
-      'etcd': () => etcdArgs(pki, this.layout, ports),
+      'etcd': () => etcdArgs(pki, members.find((m) => m.id === id)!, members),
       'kube-apiserver': () => apiserverArgs(pki, this.layout, s, ports),
       'kube-controller-manager': () => controllerManagerArgs(pki, this.layout, s, ports),
       'kube-scheduler': () => schedulerArgs(pki, this.layout, s, ports),
@@ -207,18 +234,60 @@ export class ControlPlane {
     const env = { [CLUSTER_MARKER_ENV]: path.resolve(this.opts.clusterDir ?? this.layout.stateDir), ...(mark ? { [CLUSTER_OWNER_ENV]: mark } : {}) };
     const file = path.join(this.opts.binDir, name);
     try {
-      const proc = await ComponentProcess.start({ name, file, args, env, cwd: this.layout.stateDir, logFile: logFile(this.layout.logs, name), ...(this.opts.wrap ? { wrap: this.opts.wrap } : {}) });
+      const proc = await ComponentProcess.start({ name, id, file, args, env, cwd: this.layout.stateDir, logFile: logFile(this.layout.logs, id), ...(this.opts.wrap ? { wrap: this.opts.wrap } : {}) });
       this.procs.push(proc);
-      this.log.info({ name, pid: proc.pid, ports }, 'control-plane component started');
+      this.log.info({ name: id, pid: proc.pid, ports }, 'control-plane component started');
       return proc;
     } catch (err) {
-      throw new EnvironmentError(`could not start ${name}: ${errorMessage(err)}`, { hint: 'run `crt cluster install` to put the Kubernetes binaries in the cache' });
+      throw new EnvironmentError(`could not start ${id}: ${errorMessage(err)}`, { hint: 'run `crt cluster install` to put the Kubernetes binaries in the cache' });
     }
   }
 
+  /**
+   * The processes of the started control plane, by id (`etcd` or `etcd-0`…`etcd-2`, `kube-apiserver`,
+   * `kube-controller-manager`, `kube-scheduler`), and whether each runs: what control-plane faults stop.
+   */
+  processes(): Array<{ id: string; component: ComponentName; running: boolean; pid: number }> {
+    return this.procs.map((p) => ({ id: p.id, component: p.name, running: p.running, pid: p.pid }));
+  }
+
+  /** Kills one process (SIGKILL, as a crash); nothing when it is not running. Call after start(). */
+  async killProcess(id: string): Promise<void> {
+    const proc = this.process(id);
+    this.healthy.delete(proc);
+    await proc.kill();
+    this.log.warn({ name: id, pid: proc.pid }, 'control-plane process killed (control-plane fault)');
+  }
+
+  /**
+   * Starts a killed process again on its ports, with its data (an etcd member rejoins by its data dir),
+   * and resolves once it is healthy (etcd in another namespace: once it runs, the API server's readiness
+   * then says the rest). Nothing when it runs. Rejects with an EnvironmentError after `timeoutMs`.
+   */
+  async restartProcess(id: string, timeoutMs = 60_000): Promise<void> {
+    const old = this.process(id);
+    if (old.running) return;
+    if (!this.endpoint || this.stopRequested) throw new UsageError(`restartProcess(${id}) needs a started control plane`);
+    this.procs.splice(this.procs.indexOf(old), 1);
+    const proc = await this.spawn(old.name, id);
+    const failure = await this.waitHealthy(proc, this.tlsOf.get(id), this.clock.now() + timeoutMs, id);
+    if (failure) {
+      const lines = await failure.proc.logTail(15);
+      throw new EnvironmentError(`${failure.proc.id} ${failure.what}${lines.length ? `; the last lines of its log:\n    ${lines.join('\n    ')}` : ''}`, { hint: `see ${logFile(this.layout.logs, id)}` });
+    }
+    this.healthy.add(proc);
+    this.log.info({ name: id, pid: proc.pid }, 'control-plane process restarted');
+  }
+
+  private process(id: string): ComponentProcess {
+    const proc = [...this.procs].reverse().find((p) => p.id === id);
+    if (!proc) throw new UsageError(`no control-plane process ${id}`, { hint: `processes: ${this.procs.map((p) => p.id).join(', ')}` });
+    return proc;
+  }
+
   /** Polls `proc`'s health until it passes (undefined), it or a healthy component exits, or the deadline passes. */
-  private async waitHealthy(proc: ComponentProcess, tls: TlsMaterial | undefined, deadline: number): Promise<{ proc: ComponentProcess; what: string; exited: boolean } | undefined> {
-    const url = await this.healthUrl(proc.name);
+  private async waitHealthy(proc: ComponentProcess, tls: TlsMaterial | undefined, deadline: number, id: string = proc.name): Promise<{ proc: ComponentProcess; what: string; exited: boolean } | undefined> {
+    const url = await this.healthUrl(proc.name, id);
     let last = 'no answer yet';
     for (;;) {
       // a stop() may have come while this component was being spawned, after halt() looked for processes
@@ -239,8 +308,9 @@ export class ControlPlane {
     }
   }
 
-  private async healthUrl(name: ComponentName): Promise<string> {
-    const internal = new URL(healthURL(name, this.settings, this.ports as Ports));
+  private async healthUrl(name: ComponentName, id: string = name): Promise<string> {
+    const member = name === 'etcd' ? etcdMembers(this.layout, this.ports as Ports).find((m) => m.id === id) : undefined;
+    const internal = new URL(member ? `https://127.0.0.1:${member.client}/health` : healthURL(name, this.settings, this.ports as Ports));
     if (!this.opts.reach || name === 'etcd') return internal.href;
     return `${await this.reachable(internal.hostname, Number(internal.port))}${internal.pathname}`;
   }

@@ -48,6 +48,11 @@ export interface ControlPlaneOptions {
   onProgress?: (line: string) => void;
   /** stop() keeps etcd data and certificates (logs are always kept) */
   keepState?: boolean;
+  /**
+   * etcd's members (default 1). With 3, all on 127.0.0.1, one member can be stopped while writes go on
+   * and two to lose the quorum (control-plane faults); it costs two more etcd processes.
+   */
+  etcdMembers?: 1 | 3;
   /** how long start() may take before it gives up (default 120 s) */
   startTimeoutMs?: number;
   /**

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { AppsV1Api, CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { EnvironmentError, UsageError, errorMessage, silentLogger, type Logger } from '../../core/index.js';
 import { deploymentDone, type AvailabilityOptions } from '../availability.js';
-import { NODE_SWITCH_ANNOTATION } from '../../kube/index.js';
+import { CONTROL_PLANE_SWITCH_ANNOTATION, NODE_SWITCH_ANNOTATION } from '../../kube/index.js';
 import { ApiError } from '../api/types.js';
 import { nodeLinkEndpoint, nodePowerEndpoint } from '../apiserver/node-power.js';
 import { ControlPlane } from '../controlplane/index.js';
@@ -20,6 +20,7 @@ import type { BackoffOptions } from '../runtime/index.js';
 import { AggregatedMetrics, metricsServiceDnsNames } from '../metricsserver/index.js';
 import type { CniProfile } from '../network/index.js';
 import type { AppliedObject } from '../manifests.js';
+import { controlPlaneEndpoint } from './control-plane-switch.js';
 import { ApiServiceProxies } from './kube-proxy.js';
 import { NodeFirewalls } from './node-firewalls.js';
 import { RealNode } from './real-node.js';
@@ -48,6 +49,8 @@ export interface RealClusterOptions {
   backoff?: BackoffOptions;
   /** what a NetworkPolicy does to the established connections it starts denying (default keep) */
   cni?: CniProfile;
+  /** etcd's members (default 1; 3 lets a control-plane fault stop one member, or two to lose the quorum) */
+  etcdMembers?: 1 | 3;
   onProgress?: (line: string) => void;
 }
 
@@ -138,6 +141,7 @@ export class RealCluster {
       ...(this.opts.watchCache === false ? { watchCache: false } : {}),
       ...(this.opts.hpaDownscaleStabilizationMs !== undefined ? { hpaDownscaleStabilizationMs: this.opts.hpaDownscaleStabilizationMs } : {}),
       ...(this.opts.keepState ? { keepState: true } : {}),
+      ...(this.opts.etcdMembers ? { etcdMembers: this.opts.etcdMembers } : {}),
     }));
     const endpoint = await cp.start();
     this.apiUrl = endpoint.url;
@@ -214,9 +218,12 @@ export class RealCluster {
     return kc;
   }
 
-  /** crt's power and link switches of the nodes, on loopback; each Node's annotation names them. */
+  /**
+   * crt's power and link switches of the nodes, and its switch of the control plane's processes, on
+   * loopback; each Node's annotation names them, and Namespace kube-system's names the latter.
+   */
   private async serveSwitches(kc: KubeConfig): Promise<void> {
-    const handlers = [nodePowerEndpoint(this.nodes), nodeLinkEndpoint(this.nodes)];
+    const handlers = [nodePowerEndpoint(this.nodes), nodeLinkEndpoint(this.nodes), controlPlaneEndpoint(this.controlPlane!)];
     const server = (this.switches = http.createServer((req, res) => {
       void (async () => {
         const url = new URL(req.url ?? '/', 'http://localhost');
@@ -234,6 +241,7 @@ export class RealCluster {
     for (const n of this.nodes) {
       await core.patchNode({ name: n.name, body: { metadata: { annotations: { [NODE_SWITCH_ANNOTATION]: base } } } }, mergePatch());
     }
+    await core.patchNamespace({ name: 'kube-system', body: { metadata: { annotations: { [CONTROL_PLANE_SWITCH_ANNOTATION]: base } } } }, mergePatch());
   }
 
   private async waitNodesReady(timeoutMs: number): Promise<void> {

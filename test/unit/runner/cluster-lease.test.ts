@@ -161,9 +161,10 @@ describe('run lease (one run per cluster), on a manual clock', () => {
     expect(stored()!.spec.holderIdentity).to.equal('run-intruder');
   });
 
-  it('loses the lease when renewals fail for its whole duration, and stays lost when the API answers again', async () => {
+  it('loses the lease when renewals fail for its whole duration for a reason other than the API\'s absence, and stays lost when they go through again', async () => {
     const api = storeApi(store);
-    const a = lease('run-a', 'ci-1', api);
+    // a TLS failure: the API may well be up for others, so nothing says the lease is still this run's
+    const a = lease('run-a', 'ci-1', { ...api, replace: async (rv, w) => { if (api.down) throw new Error('self-signed certificate in certificate chain'); return api.replace(rv, w); } });
     await a.acquire();
     api.down = true;
     await clock.advance(14_999);
@@ -174,6 +175,38 @@ describe('run lease (one run per cluster), on a manual clock', () => {
     await clock.advance(10_000);
     expect(() => a.check()).to.throw(EnvironmentError, 'lost its cluster lease');
     expect(stored()!.spec.renewTime, 'no renewal after the loss').to.equal('2026-12-07T12:00:00.000000Z');
+  });
+
+  it('is unconfirmed, not lost, while the API is unavailable (connection refused): no fault injected, and confirmed by the next renewal', async () => {
+    const api = storeApi(store);
+    const refused = Object.assign(new Error('request failed'), { cause: { code: 'ECONNREFUSED' } });
+    const unavailableApi: LeaseApi = { ...api, replace: async (rv, w) => { if (api.down) throw refused; return api.replace(rv, w); } };
+    const a = lease('run-a', 'ci-1', unavailableApi);
+    await a.acquire();
+    api.down = true;
+    await clock.advance(15_000);
+    expect(() => a.check()).to.throw(EnvironmentError, 'the run cannot confirm its cluster lease default/crt-run-lock: API unavailable since 2026-12-07T12:00:05.000Z');
+    expect(a.record.lost, 'not lost').to.equal(undefined);
+    expect(notices).to.deep.equal(['run-a: run lease default/crt-run-lock not renewed for 15 s: API unavailable since 2026-12-07T12:00:05.000Z; no fault is injected until the API answers and a renewal confirms the lease']);
+    api.down = false;
+    // renewed within a second of the API's return, not a third of the duration later
+    await clock.advance(1_000);
+    expect(() => a.check()).not.to.throw();
+    expect(stored()!.spec.renewTime).to.equal('2026-12-07T12:00:16.000000Z');
+    expect(notices[1]).to.equal('run-a: run lease default/crt-run-lock confirmed again: the API answered after 11 s unavailable, and nobody took the lease meanwhile');
+  });
+
+  it('loses an unconfirmed lease that another run took once the API was back (the renewal\'s conflict says so)', async () => {
+    const api = storeApi(store);
+    const refused = Object.assign(new Error('request failed'), { cause: { code: 'ECONNREFUSED' } });
+    const a = lease('run-a', 'ci-1', { ...api, replace: async (rv, w) => { if (api.down) throw refused; return api.replace(rv, w); } });
+    await a.acquire();
+    api.down = true;
+    await clock.advance(15_000);
+    store.mutate(LEASES, 'default', RUN_LEASE_NAME, (l) => { l.spec.holderIdentity = 'run-b'; });
+    api.down = false;
+    await clock.advance(1_000);
+    expect(() => a.check()).to.throw(EnvironmentError, 'the run lost its cluster lease default/crt-run-lock: taken by');
   });
 
   it('releases by deleting its lease, also after a write by someone else that left it the holder', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { UsageError } from '../../../../src/core/index.js';
 import { advertisable, apiserverSANs, firstServiceIP, httpsURL, parseCIDR } from '../../../../src/localcluster/controlplane/addresses.js';
-import { apiserverArgs, controllerManagerArgs, etcdArgs, schedulerArgs, type PkiPaths, type Settings } from '../../../../src/localcluster/controlplane/component-args.js';
+import { apiserverArgs, controllerManagerArgs, etcdArgs, etcdMembers, schedulerArgs, type PkiPaths, type Settings } from '../../../../src/localcluster/controlplane/component-args.js';
 import { kubeconfigYaml } from '../../../../src/localcluster/controlplane/kubeconfig.js';
 import { controlPlaneLayout } from '../../../../src/localcluster/controlplane/layout.js';
 
@@ -42,8 +42,21 @@ describe('control-plane addresses', () => {
 
 describe('control-plane command lines', () => {
   it('serves etcd on loopback only, to clients of its own CA', () => {
-    const args = etcdArgs(pki, layout, ports);
-    expect(args).to.include.members(['--listen-client-urls=https://127.0.0.1:2001', '--listen-peer-urls=https://127.0.0.1:2002', '--data-dir=/s/etcd', '--client-cert-auth=true', '--trusted-ca-file=/s/pki/etcd-ca.crt']);
+    const members = etcdMembers(layout, ports);
+    const args = etcdArgs(pki, members[0]!, members);
+    expect(args).to.include.members(['--listen-client-urls=https://127.0.0.1:2001', '--listen-peer-urls=https://127.0.0.1:2002', '--data-dir=/s/etcd', '--client-cert-auth=true', '--trusted-ca-file=/s/pki/etcd-ca.crt', '--name=crt']);
+  });
+
+  it('runs etcd as three members of one cluster, each with its data dir, and gives the API server all three', () => {
+    const three = { ...ports, etcdOthers: [{ client: 2101, peer: 2102 }, { client: 2201, peer: 2202 }] };
+    const members = etcdMembers(layout, three);
+    expect(members.map((m) => m.id)).to.deep.equal(['etcd-0', 'etcd-1', 'etcd-2']);
+    const args = etcdArgs(pki, members[1]!, members);
+    expect(args).to.include.members([
+      '--name=crt-1', '--data-dir=/s/etcd/crt-1', '--listen-client-urls=https://127.0.0.1:2101', '--listen-peer-urls=https://127.0.0.1:2102',
+      '--initial-cluster=crt-0=https://127.0.0.1:2002,crt-1=https://127.0.0.1:2102,crt-2=https://127.0.0.1:2202',
+    ]);
+    expect(apiserverArgs(pki, layout, settings, three)).to.include('--etcd-servers=https://127.0.0.1:2001,https://127.0.0.1:2101,https://127.0.0.1:2201');
   });
 
   it('runs the API server with Node and RBAC authorization, NodeRestriction, and the toleration seconds given', () => {
