@@ -1,6 +1,6 @@
 import { EnvironmentError } from '../core/index.js';
 import type { KubeClients } from './clients.js';
-import { loopbackAddress } from './embedded-annotations.js';
+import { controlPlaneSwitchBase, loopbackAddress } from './embedded-annotations.js';
 
 /** `http://gateway.demo.svc:80/…` and `gateway.demo.svc.cluster.local` name Service demo/gateway. */
 export function serviceFromHost(hostname: string): { namespace: string; name: string } | undefined {
@@ -63,6 +63,11 @@ function embeddedProxyPort(annotations: Record<string, string> | undefined, port
 export async function inClusterUrl(k: KubeClients, url: string): Promise<string> {
   const parsed = new URL(url);
   if (!/^127\./.test(parsed.hostname)) return url;
+  // Only the embedded cluster on the real control plane (it marks Namespace kube-system, which crt may read)
+  // gives Services loopback addresses that are not their ClusterIPs; on the builtin one the loopback address
+  // is the ClusterIP, which its pods reach too. Listing every Service is a permission deploy/k8s/rbac.yaml
+  // does not grant: it is asked for only there.
+  if (!(await controlPlaneSwitchBase(k.core).catch(() => undefined))) return url;
   const services = await k.core.listServiceForAllNamespaces().then((l) => l.items, () => []);
   const svc = services.find((s) => loopbackAddress(s.metadata?.annotations) === parsed.hostname);
   const ip = svc?.spec?.clusterIP;

@@ -1,12 +1,16 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { inClusterUrl, LOOPBACK_ADDRESS_ANNOTATION, type KubeClients } from '../../../src/kube/index.js';
+import { CONTROL_PLANE_SWITCH_ANNOTATION, inClusterUrl, LOOPBACK_ADDRESS_ANNOTATION, type KubeClients } from '../../../src/kube/index.js';
 
-/** Clients whose only call is the list of every Service (what inClusterUrl reads); `fail` makes it throw. */
-function clients(services: V1Service[], fail = false): KubeClients & { listed: number } {
+/**
+ * Clients whose only calls are Namespace kube-system (marked as the embedded cluster on the real control plane
+ * marks it, unless `real` is false) and the list of every Service (what inClusterUrl reads); `fail` makes the list throw.
+ */
+function clients(services: V1Service[], fail = false, real = true): KubeClients & { listed: number } {
   const k = {
     listed: 0,
     core: {
+      readNamespace: async () => ({ metadata: { name: 'kube-system', annotations: real ? { [CONTROL_PLANE_SWITCH_ANNOTATION]: 'http://127.0.0.1:40123' } : {} } }),
       listServiceForAllNamespaces: async () => {
         k.listed++;
         if (fail) throw new Error('forbidden');
@@ -39,5 +43,11 @@ describe('inClusterUrl: where a pod reaches the Service behind a URL of this mac
     const headless = { ...gateway, spec: { clusterIP: 'None' } };
     expect(await inClusterUrl(clients([headless]), 'http://127.20.0.3:80')).to.equal('http://127.20.0.3:80');
     expect(await inClusterUrl(clients([gateway], true), 'http://127.20.0.3:80')).to.equal('http://127.20.0.3:80');
+  });
+
+  it('lists no Service on a cluster that is not the embedded one on the real control plane (builtin: its loopback address is the ClusterIP)', async () => {
+    const k = clients([gateway], false, false);
+    expect(await inClusterUrl(k, 'http://127.20.0.3:80')).to.equal('http://127.20.0.3:80');
+    expect(k.listed).to.equal(0);
   });
 });
