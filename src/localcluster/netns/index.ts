@@ -10,5 +10,6 @@ export { forwardFromLoopback, type LoopbackForward } from './forward.js';
 export { netnsSupport, type NetnsSupport } from './support.js';
 export { leftoverNamespaces, removeLeftovers } from './leftovers.js';
 export { SocketOpError } from './broker-client.js';
+export { runCommand, type IpResult } from './ip.js';
 export { HUB_ADDRESS, isFabricAddress, nodeAddress, hubNamespace, nodeNamespace, parseNamespace } from './plan.js';
 export { ownerGone, type OwnerRecord, type ProcessView } from './owner-record.js';

@@ -12,8 +12,13 @@ export interface IpResult {
 
 /** Runs iproute2's `ip` with `args` (and `input` on stdin, for `-batch -`), whatever its exit status. */
 export function runIp(args: readonly string[], input?: string): Promise<IpResult> {
+  return runCommand('ip', args, input);
+}
+
+/** Runs `file` with `args` (and `input` on stdin), whatever its exit status: what it printed, or why it could not run. */
+export function runCommand(file: string, args: readonly string[], input?: string): Promise<IpResult> {
   return new Promise((resolve) => {
-    const child = spawn('ip', args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { EnvironmentError, errorMessage, silentLogger, type Logger } from '../../core/index.js';
 import { NetworkPolicyEngine, type CniProfile } from '../network/index.js';
-import type { Netns } from '../netns/index.js';
+import { runCommand, type Netns } from '../netns/index.js';
 import { ApiPolicySource } from './api-policy-source.js';
 import { NFT_TABLE, nodeRuleset, type LocalPod } from './nft-policy.js';
 import { PodCgroups } from './pod-cgroups.js';
@@ -20,20 +19,7 @@ export interface NodeFirewallsOptions {
   log?: Logger;
 }
 
-interface Run { code: number | null; stdout: string; stderr: string; error?: NodeJS.ErrnoException }
-
-function run(file: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, stdout, stderr, error }));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    if (input !== undefined) child.stdin!.end(input);
-  });
-}
+const run = runCommand;
 
 /** Whether nftables' `nft` can run here; the reason when it cannot. */
 export async function nftUnavailable(): Promise<string | undefined> {
