@@ -211,6 +211,13 @@ describe('metrics.k8s.io on the real control plane (crt\'s metrics-server behind
         peak = Math.max(peak, await replicas());
         return peak >= 2;
       }, 60_000, 250);
+      // the controller scales, then writes the status that decided it (desiredReplicas and the utilisation that
+      // passed the target): the read above may have come just before that write
+      await until('the HPA\'s status of the scale-up', async () => {
+        const h = await autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace: 'busy', name: 'busy' });
+        utilization = Math.max(utilization, h.status?.currentMetrics?.[0]?.resource?.current?.averageUtilization ?? 0);
+        return (h.status?.desiredReplicas ?? 1) >= 2;
+      }, 30_000, 100);
     } finally {
       await load.stop();
     }
