@@ -174,8 +174,9 @@ LOG-01 [logical] steady — planned 1m8s — tags nightly
       load: {target: srv, rate: 20, duration: 60s}
       trigger: [{at: 500ms, fault: exec, name: slow-revert, command: "true", revertCommand: "sleep 5"}]
 `));
-    // late enough for the fault to be in place on a loaded machine; the 5 s revert is still running at the second
-    const r = await crt(['run', file, '--run-id', 'r4'], { cwd: tmp.dir, signals: [['SIGINT', 4500], ['SIGINT', 5500]] });
+    // late enough for the fault to be in place on a loaded machine; the second comes past the 1 s in which a
+    // second signal counts as the same Ctrl-C (npm run passes it on), while the 5 s revert still runs
+    const r = await crt(['run', file, '--run-id', 'r4'], { cwd: tmp.dir, signals: [['SIGINT', 4500], ['SIGINT', 6200]] });
     expect(r.code).to.equal(130);
     expect(r.stderr).to.match(/SIGINT again: exiting now\.\nThese faults may still be in place \(.*journal\.jsonl\):\n {2}LOG-01\/slow-revert: run `true` — revert: \{"fault":"exec","command":"sleep 5".*\nRevert them with: crt revert --run r4\n/);
   });

@@ -153,7 +153,7 @@ describe('the journal ConfigMap against the real API server\'s 1 MiB limit, and 
     expect(injects.filter((e) => e.ok)).to.have.length(3);
     const refused = injects.filter((e) => !e.ok);
     expect(refused.map((e) => e.detail)).to.have.length(1);
-    expect(refused[0]!.detail).to.match(/journal ConfigMap crt\/crt-journal-journal-1 would hold \d+ KiB, over the 900 KiB crt allows/);
+    expect(refused[0]!.detail, refused[0]!.detail).to.match(/journal ConfigMap crt\/crt-journal-journal-1 would hold \d+ KiB, over the 900 KiB crt allows/);
     for (const c of result.cases) for (const e of c.events.filter((x) => x.kind === 'revert')) expect(e.ok, `${c.id} ${e.name}: ${e.detail}`).to.equal(true);
     expect(result.revertFailures).to.deep.equal([]);
     for (const f of await filesUnder(path.join(api.dir, 'reports/journal-1'))) {
