@@ -20,3 +20,19 @@ export const systemClock: Clock = {
     await delay(Math.max(0, ms), undefined, signal ? { signal } : undefined);
   },
 };
+
+/**
+ * `call`, or a rejection (code ETIMEDOUT, "no answer in N s") once `ms` have passed on `clock`: for calls
+ * that take no signal of their own (client-node's), bounded while a server may hold them (an API server
+ * without its etcd quorum). The call itself goes on; its late outcome is ignored.
+ */
+export async function answerWithin<T>(clock: Clock, ms: number, call: Promise<T>): Promise<T> {
+  const stop = new AbortController();
+  try {
+    return await Promise.race([call, clock.sleep(ms, stop.signal).then((): never => {
+      throw Object.assign(new Error(`no answer in ${Math.round(ms / 100) / 10} s`), { code: 'ETIMEDOUT' });
+    })]);
+  } finally {
+    stop.abort();
+  }
+}

@@ -1,4 +1,5 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
+import { answerWithin } from '../core/index.js';
 import { apiMessage, apiStatus, type KubeClients } from '../kube/index.js';
 import { FaultError, type FaultContext } from './fault.js';
 import { pollDelay } from './kube-common.js';
@@ -21,15 +22,11 @@ export type CallOutcome = { ok: true; ms: number } | { ok: false; ms: number; wh
 /** Runs `fn`, bounded by CALL_TIMEOUT_MS (client-node takes no signal per request): a call the API never answers is refused. */
 export async function timedCall(ctx: FaultContext, fn: () => Promise<unknown>, timeoutMs = CALL_TIMEOUT_MS): Promise<CallOutcome> {
   const started = ctx.clock.now();
-  const stop = new AbortController();
   try {
-    const timer = ctx.clock.sleep(timeoutMs, stop.signal).then(() => { throw new Error(`no answer in ${timeoutMs / 1000} s`); });
-    await Promise.race([fn(), timer]);
+    await answerWithin(ctx.clock, timeoutMs, fn());
     return { ok: true, ms: Math.round(ctx.clock.now() - started) };
   } catch (err) {
     return { ok: false, ms: Math.round(ctx.clock.now() - started), why: apiStatus(err) ? `HTTP ${apiStatus(err)}: ${apiMessage(err)}` : apiMessage(err) };
-  } finally {
-    stop.abort();
   }
 }
 

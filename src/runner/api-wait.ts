@@ -1,4 +1,4 @@
-import type { Clock } from '../core/clock.js';
+import { answerWithin, type Clock } from '../core/clock.js';
 import type { KubeClients } from '../kube/index.js';
 
 /** How long a fault or a revert that needs the API waits for it to come back, at most. */
@@ -8,13 +8,8 @@ const PROGRESS_MS = 10_000;
 const CHECK_TIMEOUT_MS = 5000;
 
 /** Whether the API answers now (a discovery call, bounded: an API server without its etcd quorum may hold a request). */
-export async function apiAnswers(kube: KubeClients, clock: Clock): Promise<boolean> {
-  const stop = new AbortController();
-  try {
-    return await Promise.race([kube.core.getAPIResources().then(() => true, () => false), clock.sleep(CHECK_TIMEOUT_MS, stop.signal).then(() => false, () => false)]);
-  } finally {
-    stop.abort();
-  }
+export function apiAnswers(kube: KubeClients, clock: Clock): Promise<boolean> {
+  return answerWithin(clock, CHECK_TIMEOUT_MS, kube.core.getAPIResources()).then(() => true, () => false);
 }
 
 export interface ApiWaitOptions {

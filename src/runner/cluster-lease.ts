@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { EnvironmentError, crtVersion, errorMessage, type Clock, type Logger } from '../core/index.js';
+import { EnvironmentError, answerWithin, crtVersion, errorMessage, type Clock, type Logger } from '../core/index.js';
 import { apiMessage, isApiUnavailable, type KubeClients } from '../kube/index.js';
 import type { CaseSpec } from '../plan/index.js';
 import type { ClusterLeaseRecord } from '../results/index.js';
@@ -233,17 +233,10 @@ export class RunLease {
    * etcd quorum holds writes for up to a minute) counts as unavailable; if it lands later, it was
    * written with this run's resourceVersion, and the next renewal's conflict finds the lease still this run's.
    */
-  private async answered<T>(call: Promise<T>): Promise<T> {
-    const stop = new AbortController();
-    const limitMs = (this.durationSec * 1000) / 3;
-    try {
-      return await Promise.race([call, this.o.clock.sleep(limitMs, stop.signal).then((): never => {
-        throw Object.assign(new Error(`no answer in ${Math.round(limitMs / 1000)} s`), { code: 'ETIMEDOUT' });
-      })]);
-    } finally {
-      stop.abort();
-    }
+  private answered<T>(call: Promise<T>): Promise<T> {
+    return answerWithin(this.o.clock, (this.durationSec * 1000) / 3, call);
   }
+
 
   /** A renewal went through: the API answers again, and the lease is (still) this run's. */
   private confirmed(): void {
