@@ -30,7 +30,8 @@ export interface EmbeddedCluster {
   waitUntilAvailable(opts: AvailabilityOptions): Promise<void>;
   serviceAddress(namespace: string, name: string, port?: number | string): Promise<{ host: string; port: number; nodePort?: number } | undefined>;
   readonly nodeTimings: NodeTimings;
-  setNodeTimings(partial: Partial<NodeTimings>): NodeTimings;
+  /** New node-failure detection while it runs (builtin: at once; real: restarts kube-controller-manager). */
+  setNodeTimings(partial: Partial<NodeTimings>): Promise<NodeTimings>;
   pids(): number[];
   stop(graceCapSec?: number): Promise<void>;
 }
@@ -104,7 +105,7 @@ class BuiltinEmbedded implements EmbeddedCluster {
   waitUntilAvailable(opts: AvailabilityOptions): Promise<void> { return this.cluster.waitUntilAvailable(opts); }
   serviceAddress(namespace: string, name: string, port?: number | string) { return this.cluster.serviceAddress(namespace, name, port); }
   get nodeTimings(): NodeTimings { return this.cluster.nodeTimings; }
-  setNodeTimings(partial: Partial<NodeTimings>): NodeTimings { return this.cluster.setNodeTimings(partial); }
+  async setNodeTimings(partial: Partial<NodeTimings>): Promise<NodeTimings> { return this.cluster.setNodeTimings(partial); }
   pids(): number[] { return this.cluster.pids(); }
   stop(graceCapSec?: number): Promise<void> { return this.cluster.stop(graceCapSec); }
 }
@@ -122,7 +123,7 @@ class RealEmbedded implements EmbeddedCluster {
   waitUntilAvailable(opts: AvailabilityOptions): Promise<void> { return this.cluster.waitUntilAvailable(opts); }
   serviceAddress(namespace: string, name: string, port?: number | string) { return this.cluster.serviceAddress(namespace, name, port); }
   get nodeTimings(): NodeTimings { return this.cluster.nodeTimings; }
-  setNodeTimings(): NodeTimings { return this.cluster.setNodeTimings(); }
+  setNodeTimings(partial: Partial<NodeTimings>): Promise<NodeTimings> { return this.cluster.setNodeTimings(partial); }
   pids(): number[] { return [...this.cluster.pids(), ...this.cluster.controlPlanePids()]; }
   stop(graceCapSec?: number): Promise<void> { return this.cluster.stop(graceCapSec); }
 }

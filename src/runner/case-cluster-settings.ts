@@ -12,8 +12,8 @@ const TOLERATIONS_NOTE = 'pods created before the case keep the tolerations they
 export interface AppliedClusterSettings {
   /** what goes to the case result (and run.json); restore() adds restoreError to it when it fails */
   result: CaseClusterSettingsResult;
-  /** Sets the plan's values back: called in `finally`, whatever ended the case (also SIGINT). Idempotent; never throws. */
-  restore(): void;
+  /** Sets the plan's values back: called in `finally`, whatever ended the case (also SIGINT). Idempotent; never rejects. */
+  restore(): Promise<void>;
 }
 
 /**
@@ -21,13 +21,13 @@ export interface AppliedClusterSettings {
  * control-plane and kubelet flags would. null when the case sets none; `{ error }` when they cannot be
  * applied (the case is then not run: it would measure the plan's settings, not its own).
  */
-export function applyClusterSettings(c: CaseSpec, control: NodeTimingControl | undefined, events: CaseEvents, log: Logger): AppliedClusterSettings | { error: string } | null {
+export async function applyClusterSettings(c: CaseSpec, control: NodeTimingControl | undefined, events: CaseEvents, log: Logger): Promise<AppliedClusterSettings | { error: string } | null> {
   const wanted = c.clusterSettings;
   if (!wanted) return null;
   if (!control) return { error: 'clusterSettings needs the embedded cluster (cluster.local): this run has none to change' };
   let applied;
   try {
-    applied = control.set(wanted.values);
+    applied = await control.set(wanted.values);
   } catch (err) {
     const error = `could not apply clusterSettings (${describeNodeTimings(wanted.values)}): ${errorMessage(err)}`;
     events.emit({ kind: 'error', name: 'cluster-settings', detail: error });
@@ -38,22 +38,26 @@ export function applyClusterSettings(c: CaseSpec, control: NodeTimingControl | u
   const tolerations = wanted.values.defaultTolerationSeconds !== undefined ? `; defaultTolerationSeconds applies to pods created from now on: ${TOLERATIONS_NOTE}` : '';
   events.emit({ kind: 'note', name: 'cluster-settings', detail: `embedded cluster set for this case: ${describeNodeTimings(wanted.values)}${tolerations}`, data: { applied } });
   log.info({ clusterSettings: applied, set, note: TOLERATIONS_NOTE }, 'case cluster settings applied');
-  let restored = false;
+  let restored: Promise<void> | undefined;
   return {
     result,
     restore() {
-      if (restored) return;
-      restored = true;
-      const back = describeNodeTimings(Object.fromEntries(Object.keys(wanted.values).map((k) => [k, control.plan[k as keyof typeof control.plan]])));
-      try {
-        control.set(control.plan);
-        events.emit({ kind: 'note', name: 'cluster-settings', detail: `embedded cluster set back to the plan's ${back}` });
-        log.info({ clusterSettings: control.plan }, 'plan cluster settings restored');
-      } catch (err) {
-        result.restoreError = errorMessage(err);
-        events.emit({ kind: 'error', name: 'cluster-settings', detail: `could not set the plan's ${back} back: ${result.restoreError}` });
-        log.error({ err }, 'could not restore the plan cluster settings');
-      }
+      restored ??= restore();
+      return restored;
     },
   };
+
+  async function restore(): Promise<void> {
+    const plan = control!.plan;
+    const back = describeNodeTimings(Object.fromEntries(Object.keys(wanted!.values).map((k) => [k, plan[k as keyof typeof plan]])));
+    try {
+      await control!.set(plan);
+      events.emit({ kind: 'note', name: 'cluster-settings', detail: `embedded cluster set back to the plan's ${back}` });
+      log.info({ clusterSettings: plan }, 'plan cluster settings restored');
+    } catch (err) {
+      result.restoreError = errorMessage(err);
+      events.emit({ kind: 'error', name: 'cluster-settings', detail: `could not set the plan's ${back} back: ${result.restoreError}` });
+      log.error({ err }, 'could not restore the plan cluster settings');
+    }
+  }
 }

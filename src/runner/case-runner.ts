@@ -92,7 +92,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     events.emit({ kind: 'note', name: manual.name, detail: reason });
     return { result: finish({ verdict: 'skipped', reason, conditions: [], ...empty }), revertFailures: [] };
   }
-  const settings = applyClusterSettings(c, ctx.nodeTimings, events, log);
+  const settings = await applyClusterSettings(c, ctx.nodeTimings, events, log);
   if (settings && 'error' in settings) return { result: finish({ verdict: 'not-run', reason: settings.error, conditions: [], ...empty }), revertFailures: [] };
   try {
     const out = await runChecked(c, ctx, { log, events, probeCtx, finish });
@@ -100,7 +100,7 @@ export async function runCase(c: CaseSpec, ctx: CaseContext): Promise<{ result: 
     if (settings) out.result.clusterSettings = settings.result;
     return out;
   } finally {
-    settings?.restore();
+    await settings?.restore();
   }
 }
 

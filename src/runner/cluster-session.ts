@@ -31,8 +31,11 @@ export interface ClusterSession {
 export interface NodeTimingControl {
   /** the timings the cluster was started with: the plan's */
   readonly plan: NodeTimings;
-  /** `partial` over the timings in effect; returns the timings now in effect. Throws a UsageError on inconsistent timings. */
-  set(partial: Partial<NodeTimings>): NodeTimings;
+  /**
+   * `partial` over the timings in effect; resolves to the timings now in effect (on the real control
+   * plane after kube-controller-manager restarted with them). Rejects with a UsageError on inconsistent timings.
+   */
+  set(partial: Partial<NodeTimings>): Promise<NodeTimings>;
 }
 
 const SETTINGS = ['availableTimeout', 'restartBackoff', 'restartBackoffMax', 'heartbeat', 'nodeMonitorGracePeriod', 'nodeMonitorPeriod', 'defaultTolerationSeconds',

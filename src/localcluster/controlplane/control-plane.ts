@@ -279,6 +279,34 @@ export class ControlPlane {
     this.log.info({ name: id, pid: proc.pid }, 'control-plane process restarted');
   }
 
+  /**
+   * New node-failure detection flags, as an operator edits the static-pod manifests: the
+   * controller-manager is stopped (SIGTERM), `whileDown` runs (the kubelets take their new heartbeat
+   * while no node lifecycle controller can judge them by either period), and it starts again with
+   * --node-monitor-period / --node-monitor-grace-period; the API server is restarted the same way only
+   * when the default toleration seconds change (its DefaultTolerationSeconds admission flags). Resolves
+   * once each restarted process is healthy again; an EnvironmentError otherwise.
+   */
+  async reconfigure(change: Partial<Pick<Settings, 'nodeMonitorGracePeriodMs' | 'nodeMonitorPeriodMs' | 'defaultTolerationSeconds'>>, whileDown: () => Promise<void> = async () => {}, timeoutMs = 60_000): Promise<void> {
+    if (!this.endpoint || this.stopRequested) throw new UsageError('reconfigure needs a started control plane');
+    const s = this.settings;
+    const apiserver = change.defaultTolerationSeconds !== undefined && change.defaultTolerationSeconds !== s.defaultTolerationSeconds;
+    const restart = async (id: ComponentName, apply: () => void, during: () => Promise<void> = async () => {}): Promise<void> => {
+      const proc = this.process(id);
+      this.healthy.delete(proc);
+      await proc.stop(10_000);
+      apply();
+      await during();
+      await this.restartProcess(id, timeoutMs);
+    };
+    if (apiserver) await restart('kube-apiserver', () => { s.defaultTolerationSeconds = change.defaultTolerationSeconds!; });
+    await restart('kube-controller-manager', () => {
+      if (change.nodeMonitorGracePeriodMs !== undefined) s.nodeMonitorGracePeriodMs = change.nodeMonitorGracePeriodMs;
+      if (change.nodeMonitorPeriodMs !== undefined) s.nodeMonitorPeriodMs = change.nodeMonitorPeriodMs;
+    }, whileDown);
+    this.log.info({ nodeMonitorGracePeriodMs: s.nodeMonitorGracePeriodMs, nodeMonitorPeriodMs: s.nodeMonitorPeriodMs, defaultTolerationSeconds: s.defaultTolerationSeconds, apiserverRestarted: apiserver }, 'control plane reconfigured');
+  }
+
   private process(id: string): ComponentProcess {
     const proc = [...this.procs].reverse().find((p) => p.id === id);
     if (!proc) throw new UsageError(`no control-plane process ${id}`, { hint: `processes: ${this.procs.map((p) => p.id).join(', ')}` });

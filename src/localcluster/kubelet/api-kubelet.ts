@@ -71,6 +71,11 @@ export class ApiKubelet {
   private linked = true;
   private linkedSince: number;
   private rebooted = false;
+  /** the status heartbeat and lease period in effect (setHeartbeat changes them while it runs) */
+  private heartbeatMs: number;
+  private leaseDurationSeconds: number;
+  /** aborted by setHeartbeat: the periodic loops end their current wait and take the new period */
+  private retime = new AbortController();
   private stopped = false;
   private stopping: Promise<void> | undefined;
 
@@ -81,7 +86,9 @@ export class ApiKubelet {
     const { kc, core } = kubeClients({ kubeconfig: o.kubeconfig });
     this.kc = kc;
     this.core = core;
-    this.reporter = new NodeReporter(core, kc.makeApiClient(CoordinationV1Api), o.node, this.clock, o.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS);
+    this.heartbeatMs = o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.leaseDurationSeconds = o.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS;
+    this.reporter = new NodeReporter(core, kc.makeApiClient(CoordinationV1Api), o.node, this.clock, this.leaseDurationSeconds);
     this.events = new KubeletEvents(core, o.node.name, this.clock, this.log);
     this.pods = new KubeletPods({
       core, events: this.events, configs: new ConfigLookups(core, () => this.clock.now(), this.log),
@@ -234,8 +241,8 @@ export class ApiKubelet {
         this.nodeEvent('Warning', 'Rebooted', `Node ${this.name} has been rebooted, boot id: ${this.reporter.bootID}`);
         this.nodeEvent('Normal', 'NodeReady', `Node ${this.name} status is now: NodeReady`);
       }
-      this.every(signal, 'node status', this.o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, () => this.reporter.postStatus());
-      this.every(signal, 'lease renewal', ((this.o.leaseDurationSeconds ?? DEFAULT_LEASE_SECONDS) * 1000) / 4, () => this.reporter.renewLease(), true);
+      this.every(signal, 'node status', () => this.heartbeatMs, () => this.reporter.postStatus());
+      this.every(signal, 'lease renewal', () => (this.leaseDurationSeconds * 1000) / 4, () => this.reporter.renewLease(), true);
       this.watch = new PodWatch(this.kc, this.core, this.name, this.clock, this.log, {
         listed: (pods) => this.pods.listed(pods as KObject[]),
         changed: (pod) => this.pods.changed(pod as KObject),
@@ -253,15 +260,33 @@ export class ApiKubelet {
     this.watch = undefined;
   }
 
-  /** Runs `fn` every `periodMs` (at once first when `now`) until `signal` aborts; a failure is logged and retried next period. */
-  private every(signal: AbortSignal, what: string, periodMs: number, fn: () => Promise<unknown>, now = false): void {
+  /**
+   * A new status heartbeat and lease duration, as a restarted kubelet with new flags would take: the
+   * status and the lease are posted at once, then each at its new period, so that the node never looks
+   * silent for longer than the new period during the change.
+   */
+  setHeartbeat(heartbeatMs: number, leaseDurationSeconds: number): void {
+    this.heartbeatMs = heartbeatMs;
+    this.leaseDurationSeconds = leaseDurationSeconds;
+    this.reporter.setLeaseDuration(leaseDurationSeconds);
+    const retime = this.retime;
+    this.retime = new AbortController();
+    retime.abort();
+    this.log.info({ heartbeatMs, leaseDurationSeconds }, 'kubelet heartbeat changed');
+  }
+
+  /**
+   * Runs `fn` every `periodMs()` (at once first when `now`) until `signal` aborts; a failure is logged and
+   * retried next period. setHeartbeat ends the current wait: `fn` runs at once, then at the new period.
+   */
+  private every(signal: AbortSignal, what: string, periodMs: () => number, fn: () => Promise<unknown>, now = false): void {
     void (async () => {
       for (let first = now; !signal.aborted; first = false) {
         if (!first) {
           try {
-            await this.clock.sleep(periodMs, signal);
+            await this.clock.sleep(periodMs(), AbortSignal.any([signal, this.retime.signal]));
           } catch {
-            return;
+            if (signal.aborted) return;
           }
         }
         try {

@@ -47,8 +47,13 @@ export class NodeReporter {
     private readonly coordination: CoordinationV1Api,
     private readonly identity: NodeIdentity,
     private readonly clock: Clock,
-    private readonly leaseDurationSeconds: number,
+    private leaseDurationSeconds: number,
   ) {}
+
+  /** The duration written in the Lease from its next renewal on. */
+  setLeaseDuration(seconds: number): void {
+    this.leaseDurationSeconds = seconds;
+  }
 
   /** The version the kubelet reports: the API server's own, so that no skew shows in `kubectl get nodes`. */
   setVersion(gitVersion: string): void {

@@ -15,7 +15,7 @@ import { ControlPlane } from '../controlplane/index.js';
 import { installKubernetes } from '../install/index.js';
 import { ApiKubelet, KUBELET_PORT } from '../kubelet/index.js';
 import { Fabric, forwardFromLoopback, HUB_ADDRESS, netnsSupport, type LoopbackForward } from '../netns/index.js';
-import { nodeTimingsOf, type NodeTimings } from '../node/node-timings.js';
+import { checkNodeTimings, nodeTimingsOf, type NodeTimings } from '../node/node-timings.js';
 import type { BackoffOptions } from '../runtime/index.js';
 import { AggregatedMetrics, metricsServiceDnsNames } from '../metricsserver/index.js';
 import type { CniProfile } from '../network/index.js';
@@ -81,7 +81,7 @@ export class RealCluster {
   private kubeconfigFile = '';
   private stopping: Promise<void> | undefined;
   private readonly log: Logger;
-  private readonly timings: NodeTimings;
+  private timings: NodeTimings;
   private binDir = '';
 
   constructor(private readonly opts: RealClusterOptions) {
@@ -108,10 +108,29 @@ export class RealCluster {
     return { ...this.timings };
   }
 
-  setNodeTimings(): NodeTimings {
-    throw new UsageError('node timings cannot change while the real control plane runs', {
-      hint: 'set them in cluster.local.settings (they become kube-controller-manager and kube-apiserver flags), or use controlPlane: builtin',
-    });
+  /**
+   * New node-failure detection while the cluster runs (a case's `clusterSettings:`), as an operator
+   * would set it: kube-controller-manager restarted with the new --node-monitor-period and
+   * --node-monitor-grace-period, crt's kubelets taking the new heartbeat (and a lease four heartbeats
+   * long) while it is down, and kube-apiserver restarted only when the default toleration seconds
+   * change (pods created before keep the tolerations they were admitted with, as in Kubernetes).
+   * `partial` goes over the timings in effect; a UsageError, with nothing changed, when they are
+   * inconsistent. Takes a few seconds (the restarts); the API answers nothing while the API server restarts.
+   */
+  async setNodeTimings(partial: Partial<NodeTimings>): Promise<NodeTimings> {
+    const cp = this.controlPlane;
+    if (!cp) throw new UsageError('setNodeTimings: the cluster is not started');
+    const next: NodeTimings = { ...this.timings, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) };
+    checkNodeTimings(next);
+    await cp.reconfigure(
+      { nodeMonitorGracePeriodMs: next.nodeMonitorGracePeriodMs, nodeMonitorPeriodMs: next.nodeMonitorPeriodMs, defaultTolerationSeconds: next.defaultTolerationSeconds },
+      async () => {
+        for (const n of this.nodes) n.kubelet.setHeartbeat(next.heartbeatMs, leaseSecondsFor(next.heartbeatMs));
+      },
+    );
+    this.timings = next;
+    this.log.info({ timings: next }, 'node timings changed (controller-manager restarted)');
+    return { ...next };
   }
 
   async start(): Promise<string> {
@@ -182,7 +201,7 @@ export class RealCluster {
       node: { name, ip: ns.address, externalIP: loopback, zone: `zone-${ZONES[(i - 1) % ZONES.length]}` },
       heartbeatMs: this.timings.heartbeatMs,
       // the lease is renewed every quarter of its duration: as often as the status heartbeat
-      leaseDurationSeconds: Math.max(1, Math.ceil((4 * this.timings.heartbeatMs) / 1000)),
+      leaseDurationSeconds: leaseSecondsFor(this.timings.heartbeatMs),
       ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
       pods: { ...network, dial: (host, port) => ns.connect(host, port) },
       serve: async (server) => {
@@ -346,4 +365,9 @@ export class RealCluster {
     })();
     return this.stopping;
   }
+}
+
+/** The node Lease's duration for a status heartbeat: renewed every quarter of it, as often as the status is posted. */
+function leaseSecondsFor(heartbeatMs: number): number {
+  return Math.max(1, Math.ceil((4 * heartbeatMs) / 1000));
 }

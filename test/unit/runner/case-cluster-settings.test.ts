@@ -18,7 +18,7 @@ class FakeControl implements NodeTimingControl {
   readonly calls: Array<Partial<NodeTimings>> = [];
   private current = { ...PLAN };
   constructor(private readonly fail?: number) {}
-  set(partial: Partial<NodeTimings>): NodeTimings {
+  async set(partial: Partial<NodeTimings>): Promise<NodeTimings> {
     this.calls.push(partial);
     if (this.calls.length === this.fail) throw new UsageError('invalid embedded cluster settings: the cluster said no');
     this.current = { ...this.current, ...partial };
