@@ -7,7 +7,7 @@ import { machine, table } from './lib/print.js';
 
 /**
  * The differential fidelity check (issue 13, item 5) as a report: the same sequence on the builtin and
- * the real control plane (bench/lib/fidelity.ts), every difference with the README's explanation or
+ * the real control plane (bench/lib/fidelity.ts), every difference with the docs' explanation or
  * "NEW", and the timings side by side. Run it as root in a network namespace of its own:
  *   unshare --net --pid --fork --mount-proc sh -c 'ip link set lo up && npm run bench:fidelity'
  * Usage: npm run bench:fidelity -- [--json FILE]

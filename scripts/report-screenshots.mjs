@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run screenshots:report` (after `npm run build`): the README's screenshots of the report, regenerated.
+// `npm run screenshots:report` (after `npm run build`): the screenshots of the report in docs/getting-started.md, regenerated.
 // Renders report.html of the demo-acceptance sample run (every case of test-plans/demo-acceptance.yaml,
 // one failed on purpose, two regressions: test/unit/report/acceptance-fixture.ts), or of the run folder
 // given as the first argument, in headless Chromium (the one crt prints the PDF with: CRT_CHROMIUM, else

@@ -13,7 +13,7 @@ import { KEY_EVENT_REASONS } from '../../src/runner/index.js';
  * power a node off until its pods are evicted, roll out, scale — run on the builtin and on the real
  * control plane, recording the status codes, the object fields crt reads (faults, probes, the cluster
  * view) and the node condition/taint and key-event sequences, with timings. `compareRecords` lists
- * every difference; `KNOWN_DIFFERENCES` holds those the README's fidelity table explains.
+ * every difference; `KNOWN_DIFFERENCES` holds those the fidelity table of docs/embedded-cluster/fidelity.md explains.
  */
 
 /** The quickstart's node timings, read from test-plans/quickstart.yaml's cluster.local.settings. */
@@ -56,7 +56,7 @@ export interface Difference {
 }
 
 /**
- * Differences the README's fidelity table explains (id → why it does not change what crt measures, or
+ * Differences the fidelity table of docs/embedded-cluster/fidelity.md explains (id → why it does not change what crt measures, or
  * how it does). A difference not here fails the fidelity test.
  */
 export const KNOWN_DIFFERENCES: Record<string, string> = {

@@ -33,7 +33,8 @@ function duration(value: string): number {
   }
 }
 
-function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number) => void): Command {
+/** The commander program of `crt`; also walked by scripts/gen-docs.mjs for docs/reference/cli.md. */
+export function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number) => void): Command {
   const program = new Command('crt')
     .description('Load testing and chaos validation for services on Kubernetes: runs a CRT (acceptance test book) and writes its report.')
     .version(`${crtVersion} (Kubernetes v${kubernetesVersion}, etcd v${etcdVersion}: crt cluster install)`)
@@ -68,10 +69,10 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .addOption(new Option('--control-plane <kind>', 'the embedded cluster\'s control plane, over the plan\'s cluster.local.controlPlane: builtin, kubernetes (the real one) or auto').choices(['builtin', 'kubernetes', 'auto']))
     .option('--assume-done', 'take manual steps as done at once (default outside a terminal: cases with a manual step are skipped)', false)
     .option('--wait-confirm', 'wait for manual steps to be confirmed with crt confirm, even without a terminal', false)
-    .option('--influx-url <url>', 'also write the time series to this InfluxDB (env CRT_INFLUX_URL; credentials only from the environment, see README "InfluxDB")')
-    .option('--baseline <run>', 'compare with this run (id or folder) or last-good when done: regressions exit 1 (see README "Nightly regression")')
-    .option('--grafana-url <template>', 'link the report to this dashboard, {from} {to} (epoch ms) {runId} {plan} filled in (env CRT_GRAFANA_URL; see README "Traceability")')
-    .option('--notify <format:env-var[:on]>', 'send the outcome to a webhook whose URL is in this environment variable: slack, teams or json; on failure (default), always or change (repeatable; see README "Notifications")', collect, [])
+    .option('--influx-url <url>', 'also write the time series to this InfluxDB (env CRT_INFLUX_URL; credentials only from the environment, see docs/guides/influxdb-grafana.md)')
+    .option('--baseline <run>', 'compare with this run (id or folder) or last-good when done: regressions exit 1 (see docs/guides/nightly-regression.md)')
+    .option('--grafana-url <template>', 'link the report to this dashboard, {from} {to} (epoch ms) {runId} {plan} filled in (env CRT_GRAFANA_URL; see docs/guides/traceability.md)')
+    .option('--notify <format:env-var[:on]>', 'send the outcome to a webhook whose URL is in this environment variable: slack, teams or json; on failure (default), always or change (repeatable; see docs/guides/notifications.md)', collect, [])
     .action(async (file: string, flags: RunFlags) => {
       const { runCommand } = await import('./commands/run.js');
       setCode(await runCommand(file, flags, io, argv.slice(2)));
@@ -150,7 +151,7 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
       setCode(await workerCommand(io, createLogger(pino.destination(2), 'warn')));
     });
 
-  const cluster = program.command('cluster').description('the embedded Kubernetes-compatible cluster: pods are local processes (see README "Embedded cluster")');
+  const cluster = program.command('cluster').description('the embedded Kubernetes-compatible cluster: pods are local processes (see docs/embedded-cluster/overview.md)');
   const dirOption = () => new Option('--dir <dir>', 'folder for the kubeconfig, state and logs').default('.crt');
   cluster
     .command('up')
@@ -212,7 +213,7 @@ function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number
     .command('install')
     .description('put kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and etcd of one Kubernetes release in the cache '
       + '(~/.cache/crt/kubernetes/<version>/bin, CRT_CACHE moves it), from --from or KUBEBUILDER_ASSETS, a verified download, or a go build; '
-      + 'prints the bin folder (see README "Real Kubernetes binaries")')
+      + 'prints the bin folder (see docs/embedded-cluster/real-control-plane.md)')
     .option('--kubernetes-version <x.y.z>', `the release (default ${kubernetesVersion})`)
     .option('--from <dir>', 'a folder holding the five programs of that release')
     .option('--mirror <url>', 'base URL of a mirror of the downloads: <url>/release/vX.Y.Z/bin/<os>/<arch>/<program> and <url>/etcd/vA.B.C/ (env CRT_KUBERNETES_MIRROR)')

@@ -5,7 +5,7 @@ import { parseQuantity } from './runtime/quantity.js';
 
 /**
  * The data-plane settings of `cluster.local.settings`: how unforgiving the embedded cluster's network,
- * kubelets and scheduler are (see the README, "How faithful the embedded cluster is").
+ * kubelets and scheduler are (see docs/embedded-cluster/fidelity.md).
  */
 export const DATA_PLANE_SETTINGS = {
   endpointPropagationDelay: 'a duration (1s): how long an Endpoints change takes to reach the Service proxies',

@@ -3,8 +3,8 @@ import { decodeHistogram, summarize } from '../results/histogram.js';
 import { FAILURE_CLASSES, PHASE_NAMES, type CaseResult, type ClusterEventRecord, type ClusterSampleRecord, type EventRecord, type TimeseriesRecord } from '../results/types.js';
 
 /**
- * The InfluxDB measurements crt writes, with every tag and field: the one list the sink, the README
- * and the Grafana dashboard test all read. Numbers are written as floats (node-influx's default
+ * The InfluxDB measurements crt writes, with every tag and field: the one list the sink, the docs
+ * (docs/reference/outputs.md) and the Grafana dashboard test all read. Numbers are written as floats (node-influx's default
  * without a schema), so a field never changes type between writes.
  */
 export const INFLUX_MEASUREMENTS = {

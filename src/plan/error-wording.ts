@@ -188,7 +188,7 @@ const PATTERN_WORDS: Record<string, string> = {
   '^[A-Za-z][A-Za-z0-9_-]*$': 'letters, digits, "_" or "-", starting with a letter',
   '^/': 'a path starting with /',
   '^https?://': 'an http:// or https:// URL',
-  '^https?://[^/@]+(/.*)?$': 'an http:// or https:// URL without credentials (user:password@ goes in the environment: see README "InfluxDB")',
+  '^https?://[^/@]+(/.*)?$': 'an http:// or https:// URL without credentials (user:password@ goes in the environment: see docs/guides/influxdb-grafana.md)',
   '^[A-Za-z_][A-Za-z0-9_]*$': 'the name of an environment variable (letters, digits, "_")',
   [HEADER_NAME_PATTERN]: 'an HTTP header name: letters, digits and !#$%&\'*+.^_`|~- only, no space or colon (RFC 9110 token)',
 };

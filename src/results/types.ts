@@ -620,7 +620,7 @@ export interface TimeseriesRecord extends LoadSample {
   run: string;
   case: string;
   layer: Layer;
-  /** the phase known when the second ended (see README: phases) */
+  /** the phase known when the second ended (see docs/concepts/measurement.md: phases) */
   phase: Phase;
   target: string;
 }

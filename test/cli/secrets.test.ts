@@ -27,7 +27,7 @@ async function allFiles(dir: string): Promise<Array<{ file: string; text: string
   return out;
 }
 
-describe('crt run: no secret in any artifact (README Safety)', function () {
+describe('crt run: no secret in any artifact (docs/concepts/safety.md)', function () {
   this.timeout(90_000);
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let server: TestServer | null = null;

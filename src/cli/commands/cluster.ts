@@ -199,8 +199,8 @@ export interface ClusterInstallFlags {
 }
 
 /**
- * `crt cluster install`: puts the programs of one Kubernetes release in the cache (see README "Real
- * Kubernetes binaries"); the bin folder goes to stdout, to be put first on PATH, progress to stderr.
+ * `crt cluster install`: puts the programs of one Kubernetes release in the cache (see
+ * docs/embedded-cluster/real-control-plane.md, "Real Kubernetes binaries"); the bin folder goes to stdout, to be put first on PATH, progress to stderr.
  */
 export async function clusterInstall(flags: ClusterInstallFlags, io: CliIO): Promise<ExitCodeValue> {
   const stop = new AbortController();

@@ -1,7 +1,7 @@
 /**
  * Network namespaces (building block of the real-control-plane mode): a private fabric of Linux
  * network namespaces in 198.18.0.0/15, one per node plus a hub, which the root namespace reaches
- * through per-namespace brokers that hand it sockets made inside. See the README section
+ * through per-namespace brokers that hand it sockets made inside. See docs/embedded-cluster/networking.md,
  * "Network namespaces (building block)".
  */
 export { Fabric } from './fabric.js';

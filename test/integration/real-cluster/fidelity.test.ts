@@ -7,7 +7,7 @@ import { tempDir } from '../../helpers/tmp.js';
  * The differential fidelity check: the same sequence (apply the demo, kill a pod, evict against a
  * PodDisruptionBudget, cordon and drain, power a node off until its pods are evicted, roll out, scale)
  * on both control planes. The status codes, the object fields crt reads and the node taint sequences
- * must match, except the differences the README's fidelity table explains; timings are only printed.
+ * must match, except the differences the fidelity table of docs/embedded-cluster/fidelity.md explains; timings are only printed.
  */
 describe('fidelity: the builtin control plane against the real one, on the same sequence', function () {
   this.timeout(600_000);
@@ -43,10 +43,10 @@ describe('fidelity: the builtin control plane against the real one, on the same 
     expect(off.some((x) => x.includes('node.kubernetes.io/unreachable:NoExecute'))).to.equal(true);
   });
 
-  it('differs from the real control plane only where the README\'s fidelity table says so', () => {
+  it('differs from the real control plane only where the fidelity table of the docs says so', () => {
     const diffs = compareRecords(builtin, kubernetes);
     const unexplained = diffs.filter((d) => !KNOWN_DIFFERENCES[d.id]);
-    expect(unexplained, 'differences not in the fidelity table (fix builtin, or explain them in KNOWN_DIFFERENCES and the README)').to.deep.equal([]);
+    expect(unexplained, 'differences not in the fidelity table (fix builtin, or explain them in KNOWN_DIFFERENCES and docs/embedded-cluster/fidelity.md)').to.deep.equal([]);
     const stale = Object.keys(KNOWN_DIFFERENCES).filter((id) => !diffs.some((d) => d.id === id));
     if (stale.length) process.stdout.write(`      explained differences no longer seen: ${stale.join(', ')}\n`);
   });

@@ -67,7 +67,7 @@ describe('docker-compose.yml and the provisioned Grafana', () => {
     }
   });
 
-  it('has the panels, variables and annotations the README promises', () => {
+  it('has the panels, variables and annotations docs/guides/influxdb-grafana.md promises', () => {
     const d = readDashboard();
     const all = dashboardQueries(d).map((q) => q.query).join('\n');
     for (const f of ['requests', 'failed', 'p50', 'p95', 'p99']) expect(all).to.include(`"${f}"`);
