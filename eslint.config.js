@@ -1,45 +1,38 @@
-// Lint rules, and the import boundaries between the rooms of DESIGN.md (see STYLE.md "Shape").
+// Lint rules, and the import boundaries between the rooms of DESIGN.md (see STYLE.md "Shape"):
+// the table of which folder may import which is eslint/deps.mjs.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+import { DEPS, FOLDERS, deepMessage, forbiddenMessage } from './eslint/deps.mjs';
 
-const room = (names) => names.map((n) => `**/${n}/**`);
+/**
+ * The dependency table (eslint/deps.mjs) as lint rules: a folder imports only the folders its row
+ * names, only through their index.ts, and no import cycle exists between files.
+ */
+const depsZones = DEPS.flatMap((row) => {
+  const others = FOLDERS.filter((f) => f !== row.folder);
+  const forbidden = others.filter((f) => !row.may.includes(f));
+  return [
+    ...(forbidden.length ? [{ target: `./src/${row.folder}`, from: forbidden.map((f) => `./src/${f}`), message: forbiddenMessage(row) }] : []),
+    ...row.may.map((f) => ({ target: `./src/${row.folder}`, from: `./src/${f}`, except: ['./index.ts'], message: deepMessage(row, f) })),
+  ];
+});
 
-/** `load/` and `faults/` never import each other; `report/` reads result types only. */
 const boundaries = [
   {
-    files: ['src/load/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: room(['faults', 'runner', 'cli', 'report', 'probes', 'kube']), message: 'load/ knows nothing of faults, the runner or the reports: engines only produce samples.' }],
-      }],
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // our imports name the emitted .js file of a .ts source (TypeScript's NodeNext resolution)
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'], extensionAlias: { '.js': ['.ts', '.js'] } })],
+      // no-cycle follows only the files it can parse
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
     },
-  },
-  {
-    files: ['src/sessions/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: room(['faults', 'runner', 'cli', 'report', 'probes', 'kube']), message: 'sessions/ is an engine like load/: it only produces samples.' }],
-      }],
-    },
-  },
-  {
-    files: ['src/faults/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: room(['load', 'sessions', 'runner', 'cli', 'report']), message: 'faults/ never imports load/ (nor the runner, CLI or reports).' }],
-      }],
-    },
-  },
-  {
-    files: ['src/report/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: room(['plan']), allowTypeImports: true, message: 'report/ may only import types from plan/.' },
-          { group: room(['runner', 'load', 'faults', 'probes', 'metrics', 'kube', 'cli', 'localcluster']), message: 'report/ reads result types only (src/results, src/core).' },
-        ],
-      }],
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: depsZones }],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
   {
@@ -86,7 +79,8 @@ export default tseslint.config(
   },
   {
     // The embedded cluster serves arbitrary Kubernetes JSON: objects are only as typed as each controller needs.
-    files: ['src/localcluster/**/*.ts', 'test/**/localcluster/**/*.ts', 'bench/cluster.ts'],
+    // kube/selectors.ts matches field selectors against such objects for it.
+    files: ['src/localcluster/**/*.ts', 'src/kube/selectors.ts', 'test/**/localcluster/**/*.ts', 'bench/cluster.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -9,3 +9,4 @@ export * from './redact.js';
 export * from './variables.js';
 export * from './atomic-file.js';
 export * from './open-files.js';
+export * from './quantity.js';

@@ -14,7 +14,7 @@ import { AddressPool, NodeLinks, type CniProfile, type Gate, type NodeLossTraffi
 import { NodeAgent } from './node/node-agent.js';
 import { defaultTolerationSeconds } from './node/default-toleration-seconds.js';
 import type { NodeCapacity } from './node/node-object.js';
-import { checkNodeTimings, nodeTimingsOf, type NodeTimings } from './node/node-timings.js';
+import { checkNodeTimings, nodeTimingsOf, type NodeTimings } from '../vocabulary/index.js';
 import type { BackoffOptions } from './runtime/backoff.js';
 import { serviceAdmission } from './services/service-admission.js';
 import { ServiceProxies } from './services/service-proxies.js';

@@ -1,5 +1,4 @@
 export { LocalCluster, DEFAULT_ENDPOINT_PROPAGATION_DELAY_MS, DEFAULT_POD_START_DELAY_MS, type LocalClusterOptions } from './cluster.js';
-export { DATA_PLANE_SETTINGS, dataPlaneOptions, isDataPlaneSetting, type DataPlaneSetting } from './data-plane-settings.js';
 export { deploymentDone, type AvailabilityOptions } from './availability.js';
 export { demoManifestPath } from './demo-manifest.js';
 export { killLeftovers, leftoverPodProcesses, orphanedClusters, otherClusters, stopOrphanedClusters, type OrphanedCluster, type OtherCluster } from './leftovers.js';

@@ -3,9 +3,9 @@
  * (`pkg/apis/networking/validation`), with the real field paths and wording.
  */
 import { parseCidr } from '../network/policy-rules.js';
-import { labelSelectorFromSpec } from './selectors.js';
+import { labelSelectorFromSpec } from '../../kube/index.js';
 import type { KObject, StatusCause } from './types.js';
-import { forbidden, invalid, notSupported, required } from './validation.js';
+import { forbidden, invalid, notSupported, required } from './object-validation.js';
 
 type Obj = Record<string, any>;
 const asObj = (v: unknown): Obj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : undefined);

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KObject } from '../api/types.js';
-import { parseQuantity } from '../runtime/quantity.js';
+import { parseQuantity } from '../../core/index.js';
 import { rfc3339 } from '../store/object-names.js';
 import type { Store } from '../store/store.js';
 import type { ControllerOptions } from './controller.js';

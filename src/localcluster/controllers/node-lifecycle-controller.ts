@@ -4,7 +4,7 @@ import { rfc3339 } from '../store/object-names.js';
 import type { Store } from '../store/store.js';
 import { realTimers, type Controller, type ControllerOptions, type Timers } from './controller.js';
 import { EventRecorder } from './event-recorder.js';
-import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, DEFAULT_NODE_MONITOR_PERIOD_MS } from '../node/node-timings.js';
+import { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, DEFAULT_NODE_MONITOR_PERIOD_MS } from '../../vocabulary/index.js';
 
 export { DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, DEFAULT_NODE_MONITOR_PERIOD_MS };
 

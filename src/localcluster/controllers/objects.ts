@@ -1,4 +1,4 @@
-import { labelSelectorFromMap, labelSelectorFromSpec, matchesLabels, type LabelSelector, type LabelSelectorSpec } from '../api/selectors.js';
+import { labelSelectorFromMap, labelSelectorFromSpec, matchesLabels, type LabelSelector, type LabelSelectorSpec } from '../../kube/index.js';
 import type { KObject, OwnerReference } from '../api/types.js';
 
 /** `namespace/name`, the work-queue key of a namespaced object. */

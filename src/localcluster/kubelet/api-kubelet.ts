@@ -1,9 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type https from 'node:https';
 import { CoordinationV1Api, VersionApi, type CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { systemClock, type Clock } from '../../core/clock.js';
-import { EnvironmentError } from '../../core/index.js';
-import { silentLogger, type Logger } from '../../core/log.js';
+import { EnvironmentError, silentLogger, systemClock, type Clock, type Logger } from '../../core/index.js';
 import { apiMessage, kubeClients } from '../../kube/index.js';
 import type { KObject } from '../api/types.js';
 import { ClusterLogs } from '../cluster-logs.js';

@@ -1,8 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api } from '@kubernetes/client-node';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/log.js';
+import type { Clock, Logger } from '../../core/index.js';
 import { apiMessage, apiStatus } from '../../kube/index.js';
 import type { KObject } from '../api/types.js';
 import { CLUSTER_MARKER_ENV } from '../owner.js';

@@ -1,6 +1,6 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../../core/log.js';
+import type { Logger } from '../../core/index.js';
 import { ApiError, type KObject } from '../api/types.js';
 import { servePodLog, type LogSource } from '../apiserver/pod-logs.js';
 

@@ -2,7 +2,7 @@
  * One NetworkPolicy compiled for evaluation: selectors parsed once, CIDRs as integer ranges, so that
  * deciding a connection is a few comparisons. Semantics are those of networking.k8s.io/v1.
  */
-import { labelSelectorFromSpec, matchesLabels, type LabelSelector } from '../api/selectors.js';
+import { labelSelectorFromSpec, matchesLabels, type LabelSelector } from '../../kube/index.js';
 import type { KObject } from '../api/types.js';
 import { parseIPv4 } from './ipv4.js';
 

@@ -1,4 +1,4 @@
-import { labelSelectorFromMap, matchesLabels } from '../api/selectors.js';
+import { labelSelectorFromMap, matchesLabels } from '../../kube/index.js';
 import type { KObject } from '../api/types.js';
 
 /**

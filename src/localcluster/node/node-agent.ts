@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 import { containerBindingPodIP, gatePorts } from './gate-ports.js';
 import type { NodeShape } from './node-object.js';
 import { NodeStatus } from './node-status.js';
-import { DEFAULT_HEARTBEAT_MS } from './node-timings.js';
+import { DEFAULT_HEARTBEAT_MS } from '../../vocabulary/index.js';
 import { CLUSTER_MARKER_ENV, CLUSTER_OWNER_ENV, ownerMark } from '../owner.js';
 
 export interface NodeAgentOptions {

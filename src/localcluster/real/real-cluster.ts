@@ -15,7 +15,7 @@ import { ControlPlane } from '../controlplane/index.js';
 import { installKubernetes } from '../install/index.js';
 import { ApiKubelet, KUBELET_PORT } from '../kubelet/index.js';
 import { Fabric, forwardFromLoopback, HUB_ADDRESS, netnsSupport, type LoopbackForward } from '../netns/index.js';
-import { nodeTimingsOf, type NodeTimings } from '../node/node-timings.js';
+import { nodeTimingsOf, type NodeTimings } from '../../vocabulary/index.js';
 import type { BackoffOptions } from '../runtime/index.js';
 import { AggregatedMetrics, metricsServiceDnsNames } from '../metricsserver/index.js';
 import type { CniProfile } from '../network/index.js';

@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/log.js';
+import type { Clock, Logger } from '../../core/index.js';
 import type { KObject } from '../api/types.js';
 import type { BackoffOptions } from './backoff.js';
 

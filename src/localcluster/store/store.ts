@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { applyDefaults } from '../api/defaults.js';
 import { applyPatch } from '../api/patch.js';
 import { ResourceRegistry, type ResourceType } from '../api/resources.js';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../../kube/index.js';
 import { ApiError, type KObject } from '../api/types.js';
 import { assertValid } from '../api/validation.js';
 import { qosClass } from '../runtime/pod-status.js';
