@@ -4,18 +4,24 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import importX, { createNodeResolver } from 'eslint-plugin-import-x';
-import { DEPS, FOLDERS, deepMessage, forbiddenMessage } from './eslint/deps.mjs';
+import { DEPS, FOLDERS, deepMessage, forbiddenMessage, hasSubrows, parentOf } from './eslint/deps.mjs';
 
 /**
  * The dependency table (eslint/deps.mjs) as lint rules: a folder imports only the folders its row
  * names, only through their index.ts, and no import cycle exists between files.
  */
 const depsZones = DEPS.flatMap((row) => {
-  const others = FOLDERS.filter((f) => f !== row.folder);
-  const forbidden = others.filter((f) => !row.may.includes(f));
+  const parent = parentOf(row.folder);
+  // a folder with rows for its subfolders: its own row is the files directly in it
+  const target = hasSubrows(row.folder) ? `./src/${row.folder}/*.ts` : `./src/${row.folder}`;
+  // what this row sees as folders: the top of src/ and its own siblings, or its subfolders
+  const visible = FOLDERS.filter((f) => f !== row.folder && f !== parent && (parentOf(f) === undefined || parentOf(f) === parent || parentOf(f) === row.folder));
+  const forbidden = visible.filter((f) => !row.may.includes(f)).map((f) => `./src/${f}`);
   return [
-    ...(forbidden.length ? [{ target: `./src/${row.folder}`, from: forbidden.map((f) => `./src/${f}`), message: forbiddenMessage(row) }] : []),
-    ...row.may.map((f) => ({ target: `./src/${row.folder}`, from: `./src/${f}`, except: ['./index.ts'], message: deepMessage(row, f) })),
+    ...(forbidden.length ? [{ target, from: forbidden, message: forbiddenMessage(row) }] : []),
+    // the files above a subfolder: a glob, which the rule takes only in a zone of its own
+    ...(parent !== undefined ? [{ target, from: [`./src/${parent}/*.ts`], message: forbiddenMessage(row) }] : []),
+    ...row.may.map((f) => ({ target, from: `./src/${f}`, except: ['./index.ts'], message: deepMessage(row, f) })),
   ];
 });
 

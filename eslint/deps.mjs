@@ -6,6 +6,10 @@
 // An import from another folder goes through that folder's index.ts (its public surface); files
 // inside one folder import each other directly. A folder missing from a row may not be imported at
 // all. The table must stay acyclic: lint also fails on any import cycle between files.
+//
+// A folder with rows for its subfolders (localcluster/) is one folder to the rest of src/: they
+// import its index.ts only. Its own row is then the files directly in it, and its subfolders import
+// each other as their rows say.
 
 /** @typedef {{ folder: string, role: string, may: string[] }} DepsRow */
 
@@ -23,7 +27,21 @@ export const DEPS = [
   { folder: 'faults', role: 'the fault registry: plan a fault, apply it, journal and revert it', may: ['core', 'vocabulary', 'plan', 'kube'] },
   { folder: 'probes', role: 'probes run before and after a fault', may: ['core', 'vocabulary', 'plan', 'results', 'kube'] },
   { folder: 'metrics', role: 'sinks: the run folder files and InfluxDB', may: ['core', 'vocabulary', 'plan', 'results'] },
-  { folder: 'localcluster', role: 'the embedded Kubernetes cluster (API server, controllers, nodes, network)', may: ['core', 'vocabulary', 'kube'] },
+  { folder: 'localcluster', role: 'the embedded Kubernetes cluster, assembled (LocalCluster, the embedded or real control plane, leftovers); its index.ts is the whole cluster\'s public surface', may: ['core', 'vocabulary', 'kube', 'localcluster/api', 'localcluster/store', 'localcluster/runtime', 'localcluster/network', 'localcluster/services', 'localcluster/controllers', 'localcluster/apiserver', 'localcluster/node', 'localcluster/netns', 'localcluster/install', 'localcluster/real'] },
+  { folder: 'localcluster/api', role: 'Kubernetes object types and the API server\'s validation, defaults and tables', may: ['core', 'kube'] },
+  { folder: 'localcluster/runtime', role: 'pods as local processes: containers, probes, environment, status', may: ['core', 'localcluster/api'] },
+  { folder: 'localcluster/store', role: 'the object store: watches, admission, manifests, availability', may: ['core', 'kube', 'localcluster/api', 'localcluster/runtime'] },
+  { folder: 'localcluster/network', role: 'the loopback network: addresses, Service proxies, NetworkPolicies, node links', may: ['core', 'kube', 'localcluster/api', 'localcluster/store'] },
+  { folder: 'localcluster/services', role: 'Services: host ports, admission, environment, their proxies', may: ['core', 'localcluster/api', 'localcluster/store', 'localcluster/network'] },
+  { folder: 'localcluster/controllers', role: 'the controllers and the scheduler', may: ['core', 'vocabulary', 'kube', 'localcluster/api', 'localcluster/store'] },
+  { folder: 'localcluster/apiserver', role: 'the HTTP API server: routes, watch streams, negotiation, audit, pod logs', may: ['core', 'kube', 'localcluster/api', 'localcluster/store', 'localcluster/controllers'] },
+  { folder: 'localcluster/node', role: 'the simulated nodes: node agent, node object and status, traffic gates', may: ['core', 'vocabulary', 'kube', 'localcluster/api', 'localcluster/store', 'localcluster/runtime', 'localcluster/network', 'localcluster/services', 'localcluster/controllers', 'localcluster/apiserver'] },
+  { folder: 'localcluster/netns', role: 'network namespaces for the real control plane\'s nodes', may: ['core', 'localcluster/runtime', 'localcluster/network'] },
+  { folder: 'localcluster/install', role: 'installs the Kubernetes binaries the real control plane runs', may: ['core'] },
+  { folder: 'localcluster/controlplane', role: 'the real kube-apiserver, controller-manager and scheduler processes', may: ['core', 'localcluster/runtime'] },
+  { folder: 'localcluster/kubelet', role: 'the kubelet that serves the real control plane\'s nodes', may: ['core', 'kube', 'localcluster/api', 'localcluster/runtime', 'localcluster/services', 'localcluster/apiserver'] },
+  { folder: 'localcluster/metricsserver', role: 'the metrics.k8s.io server', may: ['core', 'localcluster/api', 'localcluster/runtime', 'localcluster/controllers'] },
+  { folder: 'localcluster/real', role: 'the cluster with a real control plane', may: ['core', 'vocabulary', 'kube', 'localcluster/api', 'localcluster/store', 'localcluster/runtime', 'localcluster/network', 'localcluster/apiserver', 'localcluster/netns', 'localcluster/install', 'localcluster/controlplane', 'localcluster/kubelet', 'localcluster/metricsserver'] },
   { folder: 'report', role: 'reporters (HTML, Markdown, JUnit, PDF): read result types only', may: ['core', 'vocabulary', 'results'] },
   { folder: 'runner', role: 'runs a plan: cases, timelines, watches, verdicts', may: ['core', 'vocabulary', 'plan', 'results', 'kube', 'load', 'sessions', 'distributed', 'faults', 'probes', 'metrics', 'localcluster', 'notify'] },
   { folder: 'cli', role: 'the commander program: the only code that writes to stdout or exits', may: ['core', 'vocabulary', 'plan', 'results', 'kube', 'load', 'faults', 'metrics', 'notify', 'report', 'runner', 'localcluster'] },
@@ -32,6 +50,12 @@ export const DEPS = [
 
 /** The folders of src/ that the table knows. */
 export const FOLDERS = DEPS.map((row) => row.folder);
+
+/** The folder `folder` lies in, one level up (`localcluster` for `localcluster/api`), or undefined at the top. */
+export const parentOf = (folder) => (folder.includes('/') ? folder.slice(0, folder.lastIndexOf('/')) : undefined);
+
+/** Whether `folder` has rows for its subfolders. */
+export const hasSubrows = (folder) => FOLDERS.some((f) => parentOf(f) === folder);
 
 /** The lint message for an import from a folder `row` may not import. */
 export function forbiddenMessage(row) {

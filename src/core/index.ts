@@ -10,3 +10,4 @@ export * from './variables.js';
 export * from './atomic-file.js';
 export * from './open-files.js';
 export * from './quantity.js';
+export * from './ipv4.js';

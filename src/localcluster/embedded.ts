@@ -1,10 +1,9 @@
 import { copyFile } from 'node:fs/promises';
 import { EnvironmentError, errorMessage } from '../core/index.js';
 import { writeEmbeddedKubeconfig } from '../kube/index.js';
-import type { AvailabilityOptions } from './availability.js';
+import type { AppliedObject, AvailabilityOptions } from './store/index.js';
 import { cniProfile, LocalCluster, type LocalClusterOptions } from './cluster.js';
 import { installKubernetes } from './install/index.js';
-import type { AppliedObject } from './manifests.js';
 import { netnsSupport } from './netns/index.js';
 import type { NodeTimings } from '../vocabulary/index.js';
 import { nftUnavailable, RealCluster } from './real/index.js';

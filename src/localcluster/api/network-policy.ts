@@ -2,7 +2,7 @@
  * networking.k8s.io/v1 NetworkPolicy: defaults (`pkg/apis/networking/v1/defaults.go`) and validation
  * (`pkg/apis/networking/validation`), with the real field paths and wording.
  */
-import { parseCidr } from '../network/policy-rules.js';
+import { parseCidr } from '../../core/index.js';
 import { labelSelectorFromSpec } from '../../kube/index.js';
 import type { KObject, StatusCause } from './types.js';
 import { forbidden, invalid, notSupported, required } from './object-validation.js';

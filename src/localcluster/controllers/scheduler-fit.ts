@@ -1,4 +1,4 @@
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import { parseQuantity } from '../../core/index.js';
 import type { ClusterView, FitFailure } from './scheduler-filters.js';
 

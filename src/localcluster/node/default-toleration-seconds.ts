@@ -1,5 +1,5 @@
-import type { KObject } from '../api/types.js';
-import type { Admission } from '../store/store-types.js';
+import type { KObject } from '../api/index.js';
+import type { Admission } from '../store/index.js';
 import { DEFAULT_TOLERATION_SECONDS } from '../../vocabulary/index.js';
 
 const TAINT_KEYS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];

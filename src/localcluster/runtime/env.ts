@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import { parseQuantity } from '../../core/index.js';
 
 /**

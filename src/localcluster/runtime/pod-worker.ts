@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { silentLogger, systemClock, type Clock, type Logger } from '../../core/index.js';
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import { defaultBackoff, type BackoffOptions } from './backoff.js';
 import { ContainerRunner } from './container-runner.js';
 import type { CommandWrap, Dialer, PodEvent, RunnerContext } from './runner-context.js';

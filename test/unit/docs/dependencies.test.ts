@@ -36,10 +36,13 @@ describe('the dependency table (eslint/deps.mjs)', () => {
     expect(readFileSync(DEPS_DOC, 'utf8'), 'stale page: run npm run gen:deps-doc').to.equal(renderDepsDoc());
   });
 
-  it('names every folder of src/ once, and only folders of the table in its lists', () => {
+  it('names every folder of src/ once, every subfolder of a folder with subfolder rows, and only folders of the table in its lists', () => {
     const folders = DEPS.map((r) => r.folder);
-    const onDisk = readdirSync(path.join(root, 'src'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const dirs = (rel: string): string[] => readdirSync(path.join(root, 'src', rel), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.posix.join(rel, e.name));
+    const parents = [...new Set(folders.filter((f) => f.includes('/')).map((f) => f.slice(0, f.lastIndexOf('/'))))];
+    const onDisk = [...dirs(''), ...parents.flatMap(dirs)].sort();
     expect([...folders].sort()).to.deep.equal(onDisk);
+    expect(new Set(folders).size).to.equal(folders.length);
     for (const r of DEPS) expect(r.may.filter((f) => !folders.includes(f) || f === r.folder), r.folder).to.deep.equal([]);
   });
 
