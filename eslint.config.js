@@ -1,45 +1,44 @@
-// Lint rules, and the import boundaries between the rooms of DESIGN.md (see STYLE.md "Shape").
+// Lint rules, and the import boundaries between the rooms of DESIGN.md (see STYLE.md "Shape"):
+// the table of which folder may import which is eslint/deps.mjs.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
+import { DEPS, FOLDERS, deepMessage, forbiddenMessage, hasSubrows, parentOf } from './eslint/deps.mjs';
 
-const room = (names) => names.map((n) => `**/${n}/**`);
+/**
+ * The dependency table (eslint/deps.mjs) as lint rules: a folder imports only the folders its row
+ * names, only through their index.ts, and no import cycle exists between files.
+ */
+const depsZones = DEPS.flatMap((row) => {
+  const parent = parentOf(row.folder);
+  // a folder with rows for its subfolders: its own row is the files directly in it
+  const target = hasSubrows(row.folder) ? `./src/${row.folder}/*.ts` : `./src/${row.folder}`;
+  // what this row sees as folders: the top of src/ and its own siblings, or its subfolders
+  const visible = FOLDERS.filter((f) => f !== row.folder && f !== parent && (parentOf(f) === undefined || parentOf(f) === parent || parentOf(f) === row.folder));
+  const forbidden = visible.filter((f) => !row.may.includes(f)).map((f) => `./src/${f}`);
+  return [
+    ...(forbidden.length ? [{ target, from: forbidden, message: forbiddenMessage(row) }] : []),
+    // the files above a subfolder: a glob, which the rule takes only in a zone of its own
+    ...(parent !== undefined ? [{ target, from: [`./src/${parent}/*.ts`], message: forbiddenMessage(row) }] : []),
+    ...row.may.map((f) => ({ target, from: `./src/${f}`, except: ['./index.ts'], message: deepMessage(row, f) })),
+  ];
+});
 
-/** `load/` and `faults/` never import each other; `report/` reads result types only. */
 const boundaries = [
   {
-    files: ['src/load/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: room(['faults', 'runner', 'cli', 'report', 'probes', 'kube']), message: 'load/ knows nothing of faults, the runner or the reports: engines only produce samples.' }],
-      }],
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // our imports name the emitted .js file of a .ts source (TypeScript's NodeNext resolution)
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'], extensionAlias: { '.js': ['.ts', '.js'] } })],
+      // no-cycle follows only the files it can parse
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
     },
-  },
-  {
-    files: ['src/sessions/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: room(['faults', 'runner', 'cli', 'report', 'probes', 'kube']), message: 'sessions/ is an engine like load/: it only produces samples.' }],
-      }],
-    },
-  },
-  {
-    files: ['src/faults/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: room(['load', 'sessions', 'runner', 'cli', 'report']), message: 'faults/ never imports load/ (nor the runner, CLI or reports).' }],
-      }],
-    },
-  },
-  {
-    files: ['src/report/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: room(['plan']), allowTypeImports: true, message: 'report/ may only import types from plan/.' },
-          { group: room(['runner', 'load', 'faults', 'probes', 'metrics', 'kube', 'cli', 'localcluster']), message: 'report/ reads result types only (src/results, src/core).' },
-        ],
-      }],
+      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: depsZones }],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
     },
   },
   {
@@ -86,7 +85,8 @@ export default tseslint.config(
   },
   {
     // The embedded cluster serves arbitrary Kubernetes JSON: objects are only as typed as each controller needs.
-    files: ['src/localcluster/**/*.ts', 'test/**/localcluster/**/*.ts', 'bench/cluster.ts'],
+    // kube/selectors.ts matches field selectors against such objects for it.
+    files: ['src/localcluster/**/*.ts', 'src/kube/selectors.ts', 'test/**/localcluster/**/*.ts', 'bench/cluster.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

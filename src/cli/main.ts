@@ -1,11 +1,6 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
-import { CrtError, PlanError, formatProblem } from '../core/errors.js';
-import { ExitCode, exitCodeDescriptions } from '../core/exit-codes.js';
-import { createLogger } from '../core/log.js';
-import { crtVersion, etcdVersion, kubernetesVersion } from '../core/version.js';
-import { OPEN_FILES_TO_START, openFilesLimit, outOfFileDescriptors } from '../core/open-files.js';
-import { parseDuration } from '../core/units.js';
+import { createLogger, CrtError, crtVersion, etcdVersion, ExitCode, exitCodeDescriptions, formatProblem, kubernetesVersion, OPEN_FILES_TO_START, openFilesLimit, outOfFileDescriptors, parseDuration, PlanError } from '../core/index.js';
 import type { ClusterInstallFlags, ClusterUpFlags } from './commands/cluster.js';
 import type { CompareFlags } from './commands/compare.js';
 import type { PushFlags } from './commands/push.js';

@@ -1,7 +1,7 @@
-import { formatDuration, formatMs, formatPercent } from '../core/units.js';
-import type { CaseSpec } from '../plan/types.js';
-import type { CaseEvent, CaseResult, RunResult } from '../results/types.js';
-import type { CaseProgress, RunObserver } from '../runner/observer.js';
+import { formatDuration, formatMs, formatPercent } from '../core/index.js';
+import type { CaseSpec } from '../plan/index.js';
+import type { CaseEvent, CaseResult, RunResult } from '../results/index.js';
+import type { CaseProgress, RunObserver } from '../runner/index.js';
 
 /** Where the renderer writes: stderr in the CLI, a buffer in tests. */
 export interface ProgressOut {

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { systemClock, type Clock } from '../core/clock.js';
-import { ExitCode } from '../core/exit-codes.js';
+import { ExitCode, systemClock, type Clock } from '../core/index.js';
 import type { Journal } from '../faults/index.js';
 import type { CliIO } from './io.js';
 

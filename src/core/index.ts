@@ -9,3 +9,5 @@ export * from './redact.js';
 export * from './variables.js';
 export * from './atomic-file.js';
 export * from './open-files.js';
+export * from './quantity.js';
+export * from './ipv4.js';

@@ -1,11 +1,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { setTimeout as delay } from 'node:timers/promises';
-import { EnvironmentError, errorMessage } from '../core/errors.js';
-import { dependencyVersion } from '../core/version.js';
+import { dependencyVersion, EnvironmentError, errorMessage } from '../core/index.js';
 import { inClusterUrl, type KubeClients } from '../kube/index.js';
-import type { GeneratorMessage, LoadEngine, PrepareContext, PreparedLoad, ResolvedLoad } from '../load/index.js';
-import { parseWorkerLine, type WorkerConfig } from '../load/worker.js';
-import type { DistributedSpec } from '../plan/types.js';
+import { parseWorkerLine, type GeneratorMessage, type LoadEngine, type PrepareContext, type PreparedLoad, type ResolvedLoad, type WorkerConfig } from '../load/index.js';
+import type { DistributedSpec } from '../plan/index.js';
 import { defaultWorkerImage, renderWorkerJob, WORKER_CONTAINER, WORKER_JOB_LABEL, workerJobName } from './job-manifest.js';
 import { followContainerLog, merged } from './pod-log-stream.js';
 

@@ -1,6 +1,6 @@
 import type { V1Job } from '@kubernetes/client-node';
-import { crtVersion } from '../core/version.js';
-import { WORKER_CONFIG_ENV, type WorkerConfig } from '../load/worker.js';
+import { crtVersion } from '../core/index.js';
+import { WORKER_CONFIG_ENV, type WorkerConfig } from '../load/index.js';
 
 /** Default worker image: on the embedded cluster it runs this crt; on a real cluster, build it from deploy/k8s/Dockerfile (the crt image). */
 export const defaultWorkerImage = (): string => `crt.io/crt:${crtVersion}`;

@@ -1,12 +1,10 @@
 import { CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { setTimeout as delay } from 'node:timers/promises';
 import { readFile } from 'node:fs/promises';
-import { EnvironmentError, errorMessage } from '../core/errors.js';
+import { EnvironmentError, errorMessage } from '../core/index.js';
 import type { KubeClients } from '../kube/index.js';
-import type { GeneratorMessage, LoadEngine, PrepareContext, PreparedLoad, ResolvedLoad } from '../load/index.js';
-import { K6SampleBuilder } from '../load/k6/output.js';
-import { generateK6Script } from '../load/k6/script.js';
-import type { DistributedSpec } from '../plan/types.js';
+import { generateK6Script, K6SampleBuilder, type GeneratorMessage, type LoadEngine, type PrepareContext, type PreparedLoad, type ResolvedLoad } from '../load/index.js';
+import type { DistributedSpec } from '../plan/index.js';
 import { renderK6TestRun, runnerIndex } from './k6-operator.js';
 import { workerJobName } from './job-manifest.js';
 import { followContainerLog, merged } from './pod-log-stream.js';

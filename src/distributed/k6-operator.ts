@@ -1,6 +1,5 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { K6SampleBuilder } from '../load/k6/output.js';
-import type { GeneratorMessage } from '../load/index.js';
+import { K6SampleBuilder, type GeneratorMessage } from '../load/index.js';
 import { RUN_ID_LABEL } from './job-manifest.js';
 
 /**

@@ -1,7 +1,6 @@
-import { describeCommandResult, runCommand } from '../core/command.js';
-import { parseDuration } from '../core/units.js';
+import { describeCommandResult, parseDuration, runCommand } from '../core/index.js';
 import { controlPlaneSwitchBase, isLoopbackSwitch, retryApiCall } from '../kube/index.js';
-import type { ActionSpec } from '../plan/types.js';
+import type { ActionSpec } from '../plan/index.js';
 import { checkMarker, deleteMarker, timedCall, touchMarker, waitForApi, writeMarker, type Marker } from './control-plane-api.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
 import { DEFAULT_NAMESPACE, apiMessage, requireKube } from './kube-common.js';

@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { stringify } from 'safe-stable-stringify';
-import { commandEnvironment, describeCommandResult, runCommand, variablesNeeded } from '../core/command.js';
-import { errorMessage } from '../core/errors.js';
-import { parseDuration } from '../core/units.js';
-import { loadPlan } from '../plan/index.js';
-import type { ActionSpec } from '../plan/types.js';
+import { commandEnvironment, describeCommandResult, errorMessage, parseDuration, runCommand, variablesNeeded } from '../core/index.js';
+import { loadPlan, type ActionSpec } from '../plan/index.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 60_000;

@@ -1,7 +1,6 @@
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
+import type { Clock, Logger } from '../core/index.js';
 import type { KubeClients } from '../kube/index.js';
-import type { ActionSpec } from '../plan/types.js';
+import type { ActionSpec } from '../plan/index.js';
 
 /**
  * The person a `manual` step asks (the terminal, or `crt confirm` from another shell). Provided by

@@ -9,7 +9,7 @@ import { manualFault } from './manual.js';
 import { switchFault } from './switch.js';
 import { controlPlaneFault } from './control-plane.js';
 import type { FaultDefinition } from './fault.js';
-import type { FaultKind } from '../plan/schema-actions.js';
+import type { FaultKind } from '../plan/index.js';
 
 export * from './fault.js';
 export { RUN_ID_LABEL, type NetworkCutData } from './network-cut.js';

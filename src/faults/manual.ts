@@ -1,5 +1,5 @@
-import { formatDuration, parseDuration } from '../core/units.js';
-import type { ActionSpec } from '../plan/types.js';
+import { formatDuration, parseDuration } from '../core/index.js';
+import type { ActionSpec } from '../plan/index.js';
 import { FaultError, type FaultContext, type FaultDefinition } from './fault.js';
 
 /** How long a manual step waits for its confirmation unless it says (`timeout`). */

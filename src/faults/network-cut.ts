@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { NetworkingV1Api, type V1LabelSelector, type V1NetworkPolicy, type V1NetworkPolicyPeer } from '@kubernetes/client-node';
-import { parsePercent } from '../core/units.js';
+import { parsePercent } from '../core/index.js';
 import { labelSelectorObject, negatedSelectors } from '../kube/index.js';
-import type { ActionSpec } from '../plan/types.js';
+import type { ActionSpec } from '../plan/index.js';
 import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
 import { DEFAULT_NAMESPACE, apiFailure, apiStatus, kubeCall, requireKube } from './kube-common.js';
 

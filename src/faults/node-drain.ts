@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseDuration } from '../core/units.js';
+import { parseDuration } from '../core/index.js';
 import { classifyApiFailure, describeFailureKind, retryApiCall, type ApiFailure, type KubeClients } from '../kube/index.js';
-import type { ActionSpec } from '../plan/types.js';
+import type { ActionSpec } from '../plan/index.js';
 import { selectForDrain, type DaemonSetLookup, type DrainFilterOptions } from './drain-filters.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
 import { apiFailure, apiMessage, apiStatus, requireKube } from './kube-common.js';

@@ -1,5 +1,5 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import type { KubeClients } from '../kube/index.js';
 import { follow } from './follow.js';
 import type { LossBound } from './node-loss-timeout.js';

@@ -1,8 +1,7 @@
 import type { CoreV1Api, V1Pod, V1Taint } from '@kubernetes/client-node';
-import { describeCommandResult, runCommand } from '../core/command.js';
-import { parseDuration } from '../core/units.js';
+import { describeCommandResult, parseDuration, runCommand } from '../core/index.js';
 import { nodeSwitchBase, retryApiCall } from '../kube/index.js';
-import type { ActionSpec } from '../plan/types.js';
+import type { ActionSpec } from '../plan/index.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
 import { describeTimes, measureNodeLoss, type NodeLossTimes } from './node-loss-watch.js';
 import { addTaint, isDaemonSetPod, removeTaint, TAINT_EVICTION_KEY, toleratedSeconds } from './node-loss-taint.js';

@@ -1,5 +1,5 @@
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { parsePercent } from '../core/units.js';
+import { parsePercent } from '../core/index.js';
 import { retryApiCall, type KubeClients } from '../kube/index.js';
 import { FaultError, type FaultContext } from './fault.js';
 import { apiStatus } from './kube-common.js';

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseDuration, parsePercent } from '../core/units.js';
-import type { ActionSpec } from '../plan/types.js';
+import { parseDuration, parsePercent } from '../core/index.js';
+import type { ActionSpec } from '../plan/index.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
 import { retryApiCall } from '../kube/index.js';
 import { DEFAULT_NAMESPACE, apiFailure, apiStatus, kubeCall, pollDelay, requireKube } from './kube-common.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { V1Container, V1Deployment, V1DeploymentStrategy, V1EnvVar, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
 import { stringify } from 'safe-stable-stringify';
-import { parseDuration } from '../core/units.js';
-import type { ActionSpec } from '../plan/types.js';
+import { parseDuration } from '../core/index.js';
+import type { ActionSpec } from '../plan/index.js';
 import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
 import { DEFAULT_NAMESPACE, jsonPatch, kubeCall, requireKube } from './kube-common.js';
 import { rolloutWorkload, waitForRollout, type RolloutKind, type RolloutWorkload } from './rollout-status.js';

@@ -1,5 +1,5 @@
 import { AutoscalingV2Api } from '@kubernetes/client-node';
-import type { ActionSpec } from '../plan/types.js';
+import type { ActionSpec } from '../plan/index.js';
 import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
 import { DEFAULT_NAMESPACE, kubeCall, mergePatch, requireKube } from './kube-common.js';
 import { autoscalerRefusal, findAutoscaler } from './scale-owner.js';

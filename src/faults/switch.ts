@@ -1,7 +1,7 @@
 import { DiscoveryV1Api, type V1EndpointSlice } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
-import { parseDuration } from '../core/units.js';
-import type { ActionSpec } from '../plan/types.js';
+import { parseDuration } from '../core/index.js';
+import type { ActionSpec } from '../plan/index.js';
 import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
 import { DEFAULT_NAMESPACE, jsonPatch, kubeCall, pollDelay, requireKube } from './kube-common.js';
 

@@ -8,3 +8,9 @@ export { classifyApiFailure, describeFailureKind, isApiUnavailable, retryApiCall
 export {
   CONTROL_PLANE_SWITCH_ANNOTATION, LOOPBACK_ADDRESS_ANNOTATION, NODE_SWITCH_ANNOTATION, controlPlaneSwitchBase, isLoopbackSwitch, loopbackAddress, nodeSwitchBase,
 } from './embedded-annotations.js';
+export { ApiError, type Status, type StatusCause } from './api-status.js';
+export {
+  aggregate, dns1123SubdomainErrors, formatLabelSelector, labelSelectorFromMap, labelSelectorFromSpec, labelSelectorString, labelValueErrors, matchesFields, matchesLabels,
+  maxLenError, parseFieldSelector, parseLabelSelector, qualifiedNameErrors, regexError,
+  type FieldRequirement, type FieldSelector, type LabelSelector, type LabelSelectorSpec, type Requirement, type SelectorOperator,
+} from './selectors.js';

@@ -1,10 +1,11 @@
 import type { V1LabelSelector, V1LabelSelectorRequirement } from '@kubernetes/client-node';
-import { parseLabelSelector, type Requirement } from '../localcluster/api/selectors.js';
+import { parseLabelSelector, type Requirement } from './selectors.js';
 
 /**
  * A label selector string (`app=gateway,tier in (a,b)`) as the `metav1.LabelSelector` object that
- * NetworkPolicies and PDBs hold. Parsed by the embedded cluster's apimachinery-compatible parser
- * (client-node has none), so crt and the API server agree on the syntax and its error messages.
+ * NetworkPolicies and PDBs hold. Parsed by the apimachinery-compatible parser of selectors.ts
+ * (client-node has none), which the embedded API server uses too, so crt and the API server agree
+ * on the syntax and its error messages.
  */
 export function labelSelectorObject(text: string): V1LabelSelector {
   const parsed = parseLabelSelector(text);

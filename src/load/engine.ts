@@ -1,6 +1,6 @@
-import type { Logger } from '../core/log.js';
-import type { LoadSpec } from '../plan/types.js';
-import type { ExpectationResult, LoadSample } from '../results/types.js';
+import type { Logger } from '../core/index.js';
+import type { LoadSpec } from '../plan/index.js';
+import type { ExpectationResult, LoadSample } from '../results/index.js';
 
 /** A load whose target has been resolved to a URL, with the target's headers merged in. */
 export interface ResolvedLoad {

@@ -1,5 +1,5 @@
 import type { LoadSpec } from '../plan/index.js';
-export { openFilesLimit } from '../core/open-files.js';
+export { openFilesLimit } from '../core/index.js';
 
 /** File descriptors crt itself keeps open while a load runs (log, sinks, journal, the engine's threads) besides the connections. */
 export const CRT_OWN_FDS = 64;

@@ -1,4 +1,4 @@
-import { UnsupportedError } from '../core/errors.js';
+import { UnsupportedError } from '../core/index.js';
 import { AutocannonEngine } from './autocannon/engine.js';
 import type { LoadEngine } from './engine.js';
 import { K6Engine } from './k6/engine.js';
@@ -28,3 +28,6 @@ export function createEngine(name: string, options: EngineOptions = {}): LoadEng
   }
   return factory(options);
 }
+export { K6SampleBuilder } from './k6/output.js';
+export { generateK6Script } from './k6/script.js';
+export { parseWorkerLine, runLoadWorker, WORKER_CONFIG_ENV, type WorkerConfig } from './worker.js';

@@ -1,7 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { encodeHistogram, newLatencyHistogram, type Histogram } from '../results/histogram.js';
-import { MAX_SERVED_BY_VALUES, SERVED_BY_OTHER } from '../results/stats.js';
-import type { FailureClass, LoadSample } from '../results/types.js';
+import { encodeHistogram, MAX_SERVED_BY_VALUES, newLatencyHistogram, SERVED_BY_OTHER, type FailureClass, type Histogram, type LoadSample } from '../results/index.js';
 
 interface Bucket {
   sec: number;

@@ -1,7 +1,7 @@
-import type { LoadSpec } from '../plan/types.js';
+import type { LoadSpec } from '../plan/index.js';
 import { AutocannonEngine } from './autocannon/engine.js';
 import type { GeneratorMessage } from './engine.js';
-import type { Logger } from '../core/log.js';
+import type { Logger } from '../core/index.js';
 
 /**
  * One load worker of a distributed load (`crt worker`, a pod of an Indexed Job): the whole

@@ -1,7 +1,6 @@
-import { CpuSampler } from './controllers/pod-metrics.js';
-import type { ControllerManagerOptions } from './controllers/controller-manager.js';
-import type { NodeAgent } from './node/node-agent.js';
-import type { Store } from './store/store.js';
+import { CpuSampler, type ControllerManagerOptions } from './controllers/index.js';
+import type { NodeAgent } from './node/index.js';
+import type { Store } from './store/index.js';
 
 /**
  * The cluster's metrics-server: samples the CPU time of the pods the kubelets run. It reads /proc for every

@@ -2,28 +2,17 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { EnvironmentError, silentLogger, systemClock, UsageError } from '../core/index.js';
-import { ApiServer } from './apiserver/api-server.js';
-import { AUDIT_FILE_ENV, auditFileWriter, type AuditListener } from './apiserver/audit.js';
-import { evictionHandler } from './apiserver/eviction.js';
-import { nodeLinkEndpoint, nodePowerEndpoint } from './apiserver/node-power.js';
-import { ClusterLogs } from './cluster-logs.js';
-import { ControllerManager } from './controllers/controller-manager.js';
+import { ApiServer, AUDIT_FILE_ENV, auditFileWriter, ClusterLogs, evictionHandler, nodeLinkEndpoint, nodePowerEndpoint, type AuditListener } from './apiserver/index.js';
+import { ControllerManager, type CpuSampler } from './controllers/index.js';
 import { otherClusters } from './leftovers.js';
-import { applyObjects, readManifests, type AppliedObject } from './manifests.js';
-import { AddressPool, NodeLinks, type CniProfile, type Gate, type NodeLossTraffic, type ServiceProxy } from './network/index.js';
-import { NodeAgent } from './node/node-agent.js';
-import { defaultTolerationSeconds } from './node/default-toleration-seconds.js';
-import type { NodeCapacity } from './node/node-object.js';
-import { checkNodeTimings, nodeTimingsOf, type NodeTimings } from './node/node-timings.js';
-import type { BackoffOptions } from './runtime/backoff.js';
-import { serviceAdmission } from './services/service-admission.js';
-import { ServiceProxies } from './services/service-proxies.js';
-import { NetworkPolicyEngine } from './network/policy-engine.js';
-import type { KObject } from './api/types.js';
-import { Store } from './store/store.js';
+import { applyObjects, readManifests, Store, waitUntilAvailable, type AppliedObject, type AvailabilityOptions } from './store/index.js';
+import { AddressPool, NetworkPolicyEngine, NodeLinks, type CniProfile, type Gate, type NodeLossTraffic, type ServiceProxy } from './network/index.js';
+import { defaultTolerationSeconds, NodeAgent, type NodeCapacity } from './node/index.js';
+import { checkNodeTimings, nodeTimingsOf, type NodeTimings } from '../vocabulary/index.js';
+import type { BackoffOptions } from './runtime/index.js';
+import { serviceAdmission, ServiceProxies } from './services/index.js';
+import type { KObject } from './api/index.js';
 import { clusterCpuSampler, workloadControllerOptions } from './cluster-metrics.js';
-import type { CpuSampler } from './controllers/pod-metrics.js';
-import { waitUntilAvailable, type AvailabilityOptions } from './availability.js';
 
 export interface LocalClusterOptions {
   /** Number of nodes (default 3): node-1 … node-N, zones zone-a, zone-b, … */

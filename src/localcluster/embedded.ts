@@ -1,12 +1,11 @@
 import { copyFile } from 'node:fs/promises';
 import { EnvironmentError, errorMessage } from '../core/index.js';
 import { writeEmbeddedKubeconfig } from '../kube/index.js';
-import type { AvailabilityOptions } from './availability.js';
+import type { AppliedObject, AvailabilityOptions } from './store/index.js';
 import { cniProfile, LocalCluster, type LocalClusterOptions } from './cluster.js';
 import { installKubernetes } from './install/index.js';
-import type { AppliedObject } from './manifests.js';
 import { netnsSupport } from './netns/index.js';
-import type { NodeTimings } from './node/node-timings.js';
+import type { NodeTimings } from '../vocabulary/index.js';
 import { nftUnavailable, RealCluster } from './real/index.js';
 
 /** Which control plane the embedded cluster runs: crt's own API server, or the real one of the pinned release. */

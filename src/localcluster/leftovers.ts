@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLUSTER_MARKER_ENV, CLUSTER_OWNER_ENV, ownerAlive, ownerPid } from './owner.js';
-import { processIds, readStat, running } from './runtime/proc.js';
+import { CLUSTER_MARKER_ENV, CLUSTER_OWNER_ENV, ownerAlive, ownerPid, processIds, readStat, running } from './runtime/index.js';
 
 /** A pod process of an embedded cluster, as /proc shows it. */
 interface PodProcess {

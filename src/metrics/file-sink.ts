@@ -1,8 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import { errorMessage } from '../core/errors.js';
-import { RUN_FILES } from '../results/index.js';
-import type { ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
+import { errorMessage } from '../core/index.js';
+import { RUN_FILES, type ClusterEventRecord, type ClusterSampleRecord, type EventRecord, type SinkStatus, type TimeseriesRecord } from '../results/index.js';
 import type { Sink } from './sink.js';
 
 /**

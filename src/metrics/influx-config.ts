@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { EnvironmentError, UsageError } from '../core/errors.js';
-import type { SinksDoc } from '../plan/schema-types.js';
+import { EnvironmentError, UsageError } from '../core/index.js';
+import type { SinksDoc } from '../plan/index.js';
 
 /** Where the InfluxDB sink writes, with credentials resolved from the environment or files. */
 export interface InfluxConfig {

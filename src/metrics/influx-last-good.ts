@@ -1,5 +1,5 @@
-import { RESULT_SCHEMA_VERSION, PHASE_NAMES, type CaseResult, type LatencySummary, type Layer, type PhaseResult, type RunResult, type Verdict } from '../results/types.js';
-import { EnvironmentError, errorMessage } from '../core/errors.js';
+import { RESULT_SCHEMA_VERSION, PHASE_NAMES, type CaseResult, type LatencySummary, type Layer, type PhaseResult, type RunResult, type Verdict } from '../results/index.js';
+import { EnvironmentError, errorMessage } from '../core/index.js';
 import type { InfluxConfig } from './influx-config.js';
 import { InfluxWriter } from './influx-writer.js';
 

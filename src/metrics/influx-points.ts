@@ -1,6 +1,5 @@
 import type { IPoint } from 'influx';
-import { decodeHistogram, summarize } from '../results/histogram.js';
-import { FAILURE_CLASSES, PHASE_NAMES, type CaseResult, type ClusterEventRecord, type ClusterSampleRecord, type EventRecord, type TimeseriesRecord } from '../results/types.js';
+import { decodeHistogram, FAILURE_CLASSES, PHASE_NAMES, summarize, type CaseResult, type ClusterEventRecord, type ClusterSampleRecord, type EventRecord, type TimeseriesRecord } from '../results/index.js';
 
 /**
  * The InfluxDB measurements crt writes, with every tag and field: the one list the sink, the docs

@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { errorMessage } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
-import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
+import { errorMessage, type Logger } from '../core/index.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/index.js';
 import { describeInfluxConfig, type InfluxConfig } from './influx-config.js';
 import { UniqueTimes, casePoint, clusterEventPoint, clusterPoint, eventPoint, samplePoints, type CrtPoint } from './influx-points.js';
 import { SPOOL_FILE, Spool } from './influx-spool.js';

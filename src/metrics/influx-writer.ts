@@ -1,6 +1,6 @@
 import { InfluxDB } from 'influx';
 import { ExponentialBackoff } from 'influx/lib/src/backoff/exponential.js';
-import { EnvironmentError, errorMessage } from '../core/errors.js';
+import { EnvironmentError, errorMessage } from '../core/index.js';
 import type { InfluxConfig } from './influx-config.js';
 import type { CrtPoint } from './influx-points.js';
 

@@ -1,5 +1,5 @@
 import { Redactor, errorMessage, type Logger } from '../core/index.js';
-import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/index.js';
 import type { Sink } from './sink.js';
 
 /**

@@ -1,6 +1,6 @@
-import { MAX_DURATION_MS, MAX_DURATION_TEXT, formatDuration, isDuration, parseDuration } from '../core/units.js';
-import { DATA_PLANE_SETTINGS, dataPlaneOptions, isDataPlaneSetting } from '../localcluster/data-plane-settings.js';
-import { DEFAULT_NODE_TIMINGS, NODE_TIMINGS_HINT, nodeTimingProblems, type NodeTimings } from '../localcluster/node/node-timings.js';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, formatDuration, isDuration, parseDuration } from '../core/index.js';
+import { DATA_PLANE_SETTINGS, dataPlaneOptions, isDataPlaneSetting } from './data-plane-settings.js';
+import { DEFAULT_NODE_TIMINGS, NODE_TIMINGS_HINT, nodeTimingProblems, type NodeTimings } from '../vocabulary/index.js';
 import type { FileSet } from './files.js';
 import type { CaseClusterSettingsDoc, PlanDoc } from './schema.js';
 import type { CaseClusterSettings } from './types.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { formatDuration } from '../core/units.js';
-import type { CaseSpecView } from '../results/types.js';
+import { formatDuration } from '../core/index.js';
+import type { CaseSpecView } from '../results/index.js';
 import { describeNodeTimings } from './cluster-settings.js';
 import { plannedDurationMs } from './normalize-load.js';
 import { LATENCY_METRICS, SESSION_DURATION_METRICS, type ActionSpec, type Bound, type CaseClusterSettings, type CaseSpec, type LoadSpec, type MetricName, type PhaseExpectation, type ProbeSpec } from './types.js';

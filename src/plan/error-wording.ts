@@ -1,6 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import type { Problem } from '../core/errors.js';
-import { MAX_DURATION_TEXT, isDuration, isPercent, parseDuration } from '../core/units.js';
+import { isDuration, isPercent, MAX_DURATION_TEXT, parseDuration, type Problem } from '../core/index.js';
 import { readAbortRule } from './abort-rule.js';
 import { SECRET_KEY_HINTS } from './schema.js';
 import { HEADER_NAME_PATTERN } from './schema-parts.js';

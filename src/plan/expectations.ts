@@ -1,4 +1,4 @@
-import { parseDuration, parsePercent } from '../core/units.js';
+import { parseDuration, parsePercent } from '../core/index.js';
 import { metricValue, readAbortRule } from './abort-rule.js';
 import type { FileSet } from './files.js';
 import type { ExpectDoc } from './schema.js';

@@ -6,5 +6,11 @@ export { PlanSchema, ScenarioSchema, ChaosSchema, FAULT_KINDS, PROBE_KINDS } fro
 export type { FaultKind } from './schema-actions.js';
 export type { ProbeKind } from './schema-probes.js';
 export type * from './types.js';
+export { LATENCY_METRICS, SESSION_DURATION_METRICS } from './types.js';
 export type { NotifyWebhookDoc } from './schema-notify.js';
 export { SYSTEM_NAMESPACES, faultNamespace, refusedNamespace } from './namespaces.js';
+export { describeNodeTimings, settingName } from './cluster-settings.js';
+export { DATA_PLANE_SETTINGS, dataPlaneOptions, isDataPlaneSetting } from './data-plane-settings.js';
+export { describePhaseBound } from './describe.js';
+export type { SinksDoc } from './schema-types.js';
+export { displayPath } from './yaml-source.js';

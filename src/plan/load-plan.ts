@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { PlanError, type Problem } from '../core/errors.js';
-import { MAX_DURATION_MS, MAX_DURATION_TEXT, formatDuration, parseDuration, parsePercent } from '../core/units.js';
-import { LAYERS, type Layer } from '../results/types.js';
+import { formatDuration, MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration, parsePercent, PlanError, type Problem } from '../core/index.js';
+import { LAYERS, type Layer, type NodeTimings } from '../vocabulary/index.js';
 import { checkDataPlaneSettings, normalizeClusterSettings, planNodeTimings } from './cluster-settings.js';
 import { normalizeExpect, parseAbortRule } from './expectations.js';
 import { FileSet } from './files.js';
@@ -17,7 +16,6 @@ import { closest } from './suggest.js';
 import { PlanSchema, type CaseDoc, type PlanDoc } from './schema.js';
 import type { LoadDoc } from './schema-load.js';
 import type { CaseSpec, Plan, RecoverySettings, Target } from './types.js';
-import type { NodeTimings } from '../localcluster/node/node-timings.js';
 import { displayPath, type DocPath, type YamlSource } from './yaml-source.js';
 
 export const DEFAULT_RECOVERY: RecoverySettings = { successRate: 0.99, stableForMs: 10_000 };

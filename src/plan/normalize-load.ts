@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseDuration } from '../core/units.js';
+import { parseDuration } from '../core/index.js';
 import type { FileSet } from './files.js';
 import { namedFileProblem } from './read-file.js';
 import type { LoadDoc } from './schema-load.js';

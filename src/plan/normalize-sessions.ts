@@ -1,4 +1,4 @@
-import { parseDuration } from '../core/units.js';
+import { parseDuration } from '../core/index.js';
 import type { LoadDoc } from './schema-load.js';
 import type { SessionSpec } from './types.js';
 

@@ -1,4 +1,4 @@
-import { parseDuration } from '../core/units.js';
+import { parseDuration } from '../core/index.js';
 import type { FileSet } from './files.js';
 import { faultNamespace, refusedNamespace } from './namespaces.js';
 import { resolveChaosRef } from './references.js';

@@ -1,5 +1,5 @@
-import { UsageError } from '../core/errors.js';
-import { LAYERS } from '../results/types.js';
+import { UsageError } from '../core/index.js';
+import { LAYERS } from '../vocabulary/index.js';
 import { closest } from './suggest.js';
 import type { CaseSpec, Plan } from './types.js';
 

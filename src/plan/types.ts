@@ -1,6 +1,6 @@
 import type { NotifyWebhookDoc } from './schema-notify.js';
-import type { NodeTimings } from '../localcluster/node/node-timings.js';
-import type { Layer, PhaseName } from '../results/types.js';
+import type { NodeTimings } from '../vocabulary/index.js';
+import type { Layer, PhaseName } from '../vocabulary/index.js';
 import type { ClusterDoc, SinksDoc } from './schema-types.js';
 import type { FaultKind } from './schema-actions.js';
 import type { ProbeKind } from './schema-probes.js';

@@ -1,8 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
-import type { Problem } from '../core/errors.js';
-import { isBoundedDuration, isShare, parseDuration } from '../core/units.js';
-import { isIncrease } from '../results/regression.js';
+import { isBoundedDuration, isShare, parseDuration, type Problem } from '../core/index.js';
+import { isIncrease } from '../results/index.js';
 import { ChaosSchema, FaultActionSchema, PlanSchema, ScenarioSchema } from './schema.js';
 import { readAbortRule } from './abort-rule.js';
 import { toProblem } from './error-wording.js';

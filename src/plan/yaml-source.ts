@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { LineCounter, isAlias, isCollection, isMap, isPair, isScalar, parseDocument, visit, type Document, type Node, type YAMLError } from 'yaml';
-import type { Problem } from '../core/errors.js';
+import type { Problem } from '../core/index.js';
 
 export type DocPath = ReadonlyArray<string | number>;
 

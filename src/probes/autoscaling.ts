@@ -1,5 +1,5 @@
 import { AutoscalingV2Api, PolicyV1Api, type V1PodDisruptionBudget, type V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
-import type { ProbeSpec } from '../plan/types.js';
+import type { ProbeSpec } from '../plan/index.js';
 import { bounded, kubeProbe, probeNamespace, selectorMatches, targetDeployments } from './kube-common.js';
 import type { Probe } from './probe.js';
 

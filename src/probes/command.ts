@@ -1,5 +1,5 @@
-import { commandEnvironment, describeCommandResult, runCommand } from '../core/command.js';
-import type { ProbeSpec } from '../plan/types.js';
+import { commandEnvironment, describeCommandResult, runCommand } from '../core/index.js';
+import type { ProbeSpec } from '../plan/index.js';
 import type { Probe, ProbeContext, ProbeOutcome } from './probe.js';
 
 interface CommandParams {

@@ -1,6 +1,5 @@
-import { formatDuration, parseDuration } from '../core/units.js';
-import { errorMessage } from '../core/errors.js';
-import type { ProbeSpec } from '../plan/types.js';
+import { errorMessage, formatDuration, parseDuration } from '../core/index.js';
+import type { ProbeSpec } from '../plan/index.js';
 import type { Probe, ProbeContext, ProbeOutcome } from './probe.js';
 
 interface HttpParams {

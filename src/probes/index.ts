@@ -1,8 +1,6 @@
-import { errorMessage } from '../core/errors.js';
-import type { ProbeKind } from '../plan/schema-probes.js';
-import { describeProbe } from '../plan/describe.js';
-import type { ProbeSpec } from '../plan/types.js';
-import type { ProbeResult } from '../results/types.js';
+import { errorMessage } from '../core/index.js';
+import { describeProbe, type ProbeKind, type ProbeSpec } from '../plan/index.js';
+import type { ProbeResult } from '../results/index.js';
 import { commandProbe } from './command.js';
 import { httpProbe } from './http.js';
 import { hpaProbe, pdbExistsProbe } from './autoscaling.js';

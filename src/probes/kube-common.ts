@@ -1,7 +1,7 @@
 import { ApiException, type V1Deployment, type V1LabelSelector } from '@kubernetes/client-node';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage } from '../core/index.js';
 import { isApiUnavailable, type KubeClients } from '../kube/index.js';
-import type { ProbeSpec } from '../plan/types.js';
+import type { ProbeSpec } from '../plan/index.js';
 import type { Probe, ProbeContext, ProbeOutcome } from './probe.js';
 
 /** How often a Kubernetes probe asks again while the API is unavailable. */

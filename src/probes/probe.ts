@@ -1,7 +1,6 @@
 import type { KubeClients } from '../kube/index.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
-import type { ProbeSpec } from '../plan/types.js';
+import type { Clock, Logger } from '../core/index.js';
+import type { ProbeSpec } from '../plan/index.js';
 
 /** Turns a target name into the URL to reach it (a URL, or a cluster Service resolved at run time). */
 export interface TargetResolver {

@@ -1,5 +1,5 @@
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import type { ProbeSpec } from '../plan/types.js';
+import type { ProbeSpec } from '../plan/index.js';
 import { bounded, kubeProbe, probeNamespace, targetDeployments } from './kube-common.js';
 import type { Probe } from './probe.js';
 

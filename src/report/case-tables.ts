@@ -1,5 +1,5 @@
-import { formatDuration, formatPercent } from '../core/units.js';
-import { FAILURE_CLASSES, PHASE_NAMES, type CaseEvent, type CaseResult, type FailureClass, type LatencySummary, type LoadStats } from '../results/types.js';
+import { formatDuration, formatPercent } from '../core/index.js';
+import { FAILURE_CLASSES, PHASE_NAMES, type CaseEvent, type CaseResult, type FailureClass, type LatencySummary, type LoadStats } from '../results/index.js';
 import { NONE, formatCount, formatLatency, formatOffset, formatRate, formatWindow } from './format.js';
 import { VERDICT_LABEL } from './view.js';
 import { phaseLabel } from './phase-label.js';

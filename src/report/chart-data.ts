@@ -1,6 +1,4 @@
-import { decodeHistogram, summarize } from '../results/histogram.js';
-import { mergeBySecond, totalFailures } from '../results/stats.js';
-import type { CaseResult, Phase, TimeseriesRecord } from '../results/types.js';
+import { decodeHistogram, mergeBySecond, summarize, totalFailures, type CaseResult, type Phase, type TimeseriesRecord } from '../results/index.js';
 
 /** One second of the chart: every generator and stage of that second merged. */
 export interface ChartPoint {

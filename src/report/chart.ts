@@ -1,4 +1,4 @@
-import type { CaseResult, Phase, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, Phase, TimeseriesRecord } from '../results/index.js';
 import { chartData, type ChartData, type ChartPoint } from './chart-data.js';
 import { CHAR_PX, keyLines, markerKeyText, markerLanes, LANE_HEIGHT, type PlacedMarker } from './chart-markers.js';
 import { logScale, px, tickLabel, timeScale, valueScale, type Scale } from './chart-scale.js';

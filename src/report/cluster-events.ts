@@ -1,4 +1,4 @@
-import type { CaseResult, ClusterEventRecord } from '../results/types.js';
+import type { CaseResult, ClusterEventRecord } from '../results/index.js';
 import type { Table } from './case-tables.js';
 import { px, type Scale } from './chart-scale.js';
 import { escapeXml } from './escape.js';

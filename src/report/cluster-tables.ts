@@ -1,5 +1,5 @@
-import { formatDuration } from '../core/units.js';
-import type { CaseEvent, CaseResult, ClusterSampleRecord } from '../results/types.js';
+import { formatDuration } from '../core/index.js';
+import type { CaseEvent, CaseResult, ClusterSampleRecord } from '../results/index.js';
 import type { Table } from './case-tables.js';
 import { formatOffset } from './format.js';
 

@@ -1,4 +1,4 @@
-import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, TimeseriesRecord } from '../results/index.js';
 import { EVENT_COLOR, caseKeyEvents, eventMarkersSvg, type KeyEvent } from './cluster-events.js';
 import { CHART_FONT, CHART_WIDTH, COLOR, PLOT_LEFT, PLOT_RIGHT, chartTimeDomain } from './chart.js';
 import { chartData, type ChartMarker } from './chart-data.js';

@@ -1,6 +1,5 @@
-import { formatDuration, formatPercent, round } from '../core/units.js';
-import { MIN_SAMPLES } from '../results/index.js';
-import type { ComparedMetric, MetricComparison, RunComparison } from '../results/types.js';
+import { formatDuration, formatPercent, round } from '../core/index.js';
+import { MIN_SAMPLES, type ComparedMetric, type MetricComparison, type RunComparison } from '../results/index.js';
 import type { Table } from './case-tables.js';
 import { NONE, formatCount, formatLatency } from './format.js';
 import { phaseLabel } from './phase-label.js';

@@ -1,4 +1,4 @@
-import { formatMs, round } from '../core/units.js';
+import { formatMs, round } from '../core/index.js';
 
 /**
  * Display of the numbers every report shares. Locale-free on purpose: a report rendered twice

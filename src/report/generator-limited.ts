@@ -1,5 +1,5 @@
-import { formatPercent } from '../core/units.js';
-import type { CaseResult } from '../results/types.js';
+import { formatPercent } from '../core/index.js';
+import type { CaseResult } from '../results/index.js';
 import type { Table } from './case-tables.js';
 import { NONE, formatCount, formatLatency, formatWindow } from './format.js';
 

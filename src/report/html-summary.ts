@@ -1,4 +1,4 @@
-import type { RunResult } from '../results/types.js';
+import type { RunResult } from '../results/index.js';
 import { escapeHtml as h } from './escape.js';
 import { badge, htmlList } from './html-parts.js';
 import type { CaseLine, RunSummary } from './view.js';

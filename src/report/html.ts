@@ -1,5 +1,5 @@
 import { UsageError, formatDuration } from '../core/index.js';
-import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, RunResult, TimeseriesRecord } from '../results/types.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, RunResult, TimeseriesRecord } from '../results/index.js';
 import { escapeHtml as h } from './escape.js';
 import { formatDate, uniqueSlugs } from './format.js';
 import { renderCaseHtml } from './html-case.js';

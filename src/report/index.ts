@@ -30,3 +30,5 @@ export const builtinReporters = {
 } satisfies Record<string, ReporterFactory>;
 
 export type BuiltinReporterName = keyof typeof builtinReporters;
+export type { Table } from './case-tables.js';
+export { renderAll } from './render-all.js';

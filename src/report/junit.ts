@@ -1,5 +1,4 @@
-import type { CaseResult, RunResult } from '../results/types.js';
-import { outcomeOf } from '../results/index.js';
+import { outcomeOf, type CaseResult, type RunResult } from '../results/index.js';
 import { escapeXml as x } from './escape.js';
 import { comparisonTitle, regressionLines } from './comparison-table.js';
 import { formatOffset } from './format.js';

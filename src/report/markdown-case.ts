@@ -1,5 +1,5 @@
-import { formatDuration } from '../core/units.js';
-import type { CaseResult, ClusterEventRecord, ClusterSampleRecord } from '../results/types.js';
+import { formatDuration } from '../core/index.js';
+import type { CaseResult, ClusterEventRecord, ClusterSampleRecord } from '../results/index.js';
 import {
   conditionTable,
   expectationTable,

@@ -1,4 +1,4 @@
-import type { Verdict } from '../results/types.js';
+import type { Verdict } from '../results/index.js';
 import type { Table } from './case-tables.js';
 import { escapeMarkdown as md } from './escape.js';
 import { VERDICT_LABEL } from './view.js';

@@ -1,4 +1,4 @@
-import type { CaseResult, RunResult } from '../results/types.js';
+import type { CaseResult, RunResult } from '../results/index.js';
 import { expectationTable, phaseTable, recoveryView, verdictLine, type Table } from './case-tables.js';
 import { comparisonTable, comparisonTitle } from './comparison-table.js';
 import { escapeHtml, escapeMarkdown as md } from './escape.js';

@@ -1,5 +1,5 @@
 import { UsageError } from '../core/index.js';
-import type { ClusterEventRecord, ClusterSampleRecord, RunResult, StudyResult } from '../results/types.js';
+import type { ClusterEventRecord, ClusterSampleRecord, RunResult, StudyResult } from '../results/index.js';
 import { renderChart } from './chart.js';
 import { svgToPng } from './chart-png.js';
 import { SUMMARY_FILE, renderSummaryMarkdown } from './markdown-summary.js';

@@ -1,4 +1,4 @@
-import type { PhaseName } from '../results/types.js';
+import type { PhaseName } from '../results/index.js';
 
 /**
  * How the reports name the phases. run.json, timeseries.jsonl and the plan keep the names they

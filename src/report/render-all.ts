@@ -1,6 +1,5 @@
-import type { Logger } from '../core/log.js';
-import { errorMessage } from '../core/errors.js';
-import type { ReporterStatus } from '../results/types.js';
+import { errorMessage, type Logger } from '../core/index.js';
+import type { ReporterStatus } from '../results/index.js';
 import { ReporterSkipped, type ReportInput, type Reporter } from './reporter.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ClusterEventRecord, ClusterSampleRecord, RunResult, TimeseriesRecord } from '../results/types.js';
+import type { ClusterEventRecord, ClusterSampleRecord, RunResult, TimeseriesRecord } from '../results/index.js';
 
 /** What a reporter reads: the run, and the per-second samples of `timeseries.jsonl`. */
 export interface ReportInput {

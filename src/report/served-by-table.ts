@@ -1,6 +1,5 @@
-import { formatPercent } from '../core/units.js';
-import { answeredCount } from '../results/stats.js';
-import { PHASE_NAMES, type CaseResult } from '../results/types.js';
+import { formatPercent } from '../core/index.js';
+import { answeredCount, PHASE_NAMES, type CaseResult } from '../results/index.js';
 import { NONE, formatCount } from './format.js';
 import type { Table } from './case-tables.js';
 

@@ -1,6 +1,5 @@
-import { formatPercent, round } from '../core/units.js';
-import { buildStudies, studyCell } from '../results/studies.js';
-import type { RunResult, StudyCell, StudyFigures, StudyResult } from '../results/types.js';
+import { formatPercent, round } from '../core/index.js';
+import { buildStudies, studyCell, type RunResult, type StudyCell, type StudyFigures, type StudyResult } from '../results/index.js';
 import type { Table } from './case-tables.js';
 import { NONE, formatCount, formatLatency, formatRate } from './format.js';
 

@@ -1,4 +1,4 @@
-import { formatDuration, formatPercent } from '../core/units.js';
+import { formatDuration, formatPercent } from '../core/index.js';
 import type { RunResult, TrendPoint } from '../results/index.js';
 import type { Table } from './case-tables.js';
 import { NONE, formatDate, formatLatency } from './format.js';

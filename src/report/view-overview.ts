@@ -1,6 +1,5 @@
 import { formatDuration, formatPercent } from '../core/index.js';
-import type { CaseResult, ExpectationResult, RunResult, Verdict } from '../results/types.js';
-import { outcomeOf } from '../results/index.js';
+import { outcomeOf, type CaseResult, type ExpectationResult, type RunResult, type Verdict } from '../results/index.js';
 import { NONE, formatLatency } from './format.js';
 import { LAYER_LABEL, isFailure } from './view.js';
 

@@ -1,5 +1,5 @@
-import { LAYERS, VERDICTS, type CaseResult, type ExpectationResult, type Layer, type RunResult, type TimeseriesRecord, type Verdict } from '../results/types.js';
-import { formatDuration } from '../core/units.js';
+import { LAYERS, VERDICTS, type CaseResult, type ExpectationResult, type Layer, type RunResult, type TimeseriesRecord, type Verdict } from '../results/index.js';
+import { formatDuration } from '../core/index.js';
 import { formatDate } from './format.js';
 
 /**

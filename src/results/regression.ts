@@ -1,4 +1,4 @@
-import { DURATION_PATTERN, PERCENT_PATTERN, isPercent, parseDuration, parsePercent } from '../core/units.js';
+import { DURATION_PATTERN, PERCENT_PATTERN, isPercent, parseDuration, parsePercent } from '../core/index.js';
 
 /**
  * Regression thresholds of nightly comparisons: how much worse than the baseline run a metric may

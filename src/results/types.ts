@@ -7,22 +7,13 @@
 
 import type { ExitCodeValue } from '../core/index.js';
 import type { DashboardLink, RunTrace, SignOff } from './trace.js';
+import type { ExpectationVerdict, FailureCounts, Layer, NodeTimings, Phase, PhaseName, Verdict } from '../vocabulary/index.js';
+
+// the shared words results are written in (vocabulary/), re-exported for readers of results/
+export { FAILURE_CLASSES, LAYERS, PHASES, PHASE_NAMES, VERDICTS } from '../vocabulary/index.js';
+export type { ExpectationVerdict, FailureClass, FailureCounts, Layer, NodeTimings, Phase, PhaseName, Verdict } from '../vocabulary/index.js';
 
 export const RESULT_SCHEMA_VERSION = 1;
-
-export type Layer = 'physical' | 'logical' | 'auxiliary';
-export const LAYERS: readonly Layer[] = ['physical', 'logical', 'auxiliary'];
-
-/** Phases of a case, cut by the runner from event timestamps. */
-export type Phase = 'baseline' | 'fault' | 'recovery' | 'after';
-export type PhaseName = Phase | 'whole';
-export const PHASES: readonly Phase[] = ['baseline', 'fault', 'recovery', 'after'];
-export const PHASE_NAMES: readonly PhaseName[] = ['baseline', 'fault', 'recovery', 'after', 'whole'];
-
-/** How a request failed. `status` is an HTTP status outside the scenario's `okStatus`. */
-export type FailureClass = 'status' | 'timeout' | 'refused' | 'reset' | 'other';
-export const FAILURE_CLASSES: readonly FailureClass[] = ['status', 'timeout', 'refused', 'reset', 'other'];
-export type FailureCounts = Record<FailureClass, number>;
 
 /**
  * One generator's measurements over one second of one stage. A request belongs to the
@@ -170,8 +161,6 @@ export interface StageResult {
   stats: LoadStats | null;
 }
 
-/** `inconclusive`: the measurement cannot say (a latency measured while the generator was saturated). */
-export type ExpectationVerdict = 'passed' | 'failed' | 'inconclusive';
 
 export interface ExpectationResult {
   /** `whole`, `baseline`, ... or null for case-level expectations (recoveryTime) */
@@ -256,8 +245,6 @@ export interface ClusterRecovery {
   recoveryTimeMs: number | null;
 }
 
-export type Verdict = 'passed' | 'failed' | 'aborted' | 'inconclusive' | 'not-run' | 'skipped';
-export const VERDICTS: readonly Verdict[] = ['passed', 'failed', 'aborted', 'inconclusive', 'not-run', 'skipped'];
 
 /** Human-readable restatement of a case's plan, so reporters need no plan logic. */
 export interface CaseSpecView {
@@ -279,14 +266,6 @@ export interface CaseSpecView {
   plannedDurationMs: number | null;
 }
 
-/** The embedded cluster's node-failure detection timings (ms; seconds for defaultTolerationSeconds). */
-export interface NodeTimingValues {
-  heartbeatMs: number;
-  nodeMonitorPeriodMs: number;
-  nodeMonitorGracePeriodMs: number;
-  defaultTolerationSeconds: number;
-}
-
 /**
  * The embedded cluster settings a case ran with (its `clusterSettings:`): applied before its general
  * conditions, set back to the plan's after it. defaultTolerationSeconds applies to pods created
@@ -294,11 +273,11 @@ export interface NodeTimingValues {
  */
 export interface CaseClusterSettingsResult {
   /** in effect during the case: the case's values over the plan's */
-  applied: NodeTimingValues;
+  applied: NodeTimings;
   /** the plan keys the case set (`heartbeat`, `nodeMonitorGracePeriod`...); the others were the plan's */
   set: string[];
   /** the plan's values, set back after the case */
-  plan: NodeTimingValues;
+  plan: NodeTimings;
   /** why setting the plan's values back failed (later cases then ran with these); absent when it worked */
   restoreError?: string;
 }

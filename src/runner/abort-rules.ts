@@ -1,6 +1,5 @@
-import type { AbortRule } from '../plan/types.js';
-import { computeStats } from '../results/stats.js';
-import type { LoadSample } from '../results/types.js';
+import type { AbortRule } from '../plan/index.js';
+import { computeStats, type LoadSample } from '../results/index.js';
 import { compare, metricOf } from './metrics.js';
 
 export interface AbortHit {

@@ -1,4 +1,4 @@
-import { answerWithin, type Clock } from '../core/clock.js';
+import { answerWithin, type Clock } from '../core/index.js';
 import type { KubeClients } from '../kube/index.js';
 
 /** How long a fault or a revert that needs the API waits for it to come back, at most. */

@@ -1,8 +1,6 @@
-import { errorMessage } from '../core/errors.js';
-import type { Logger } from '../core/log.js';
-import { describeNodeTimings, settingName } from '../plan/cluster-settings.js';
-import type { CaseSpec } from '../plan/types.js';
-import type { CaseClusterSettingsResult } from '../results/types.js';
+import { errorMessage, type Logger } from '../core/index.js';
+import { describeNodeTimings, settingName, type CaseSpec } from '../plan/index.js';
+import type { CaseClusterSettingsResult } from '../results/index.js';
 import type { CaseEvents } from './case-events.js';
 import type { NodeTimingControl } from './cluster-session.js';
 

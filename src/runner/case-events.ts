@@ -1,7 +1,7 @@
-import type { Clock } from '../core/clock.js';
-import type { SinkSet } from '../metrics/sink-set.js';
-import type { CaseSpec } from '../plan/types.js';
-import type { CaseEvent } from '../results/types.js';
+import type { Clock } from '../core/index.js';
+import type { SinkSet } from '../metrics/index.js';
+import type { CaseSpec } from '../plan/index.js';
+import type { CaseEvent } from '../results/index.js';
 import type { RunObserver } from './observer.js';
 import type { EmitEvent } from './timeline.js';
 

@@ -1,16 +1,13 @@
-import { errorMessage } from '../core/errors.js';
-import { formatDuration } from '../core/units.js';
-import type { GeneratorMessage, PreparedLoad } from '../load/engine.js';
-import { plannedLoadMs } from '../plan/normalize-load.js';
-import type { CaseSpec } from '../plan/types.js';
-import type { ExpectationResult, GeneratorLimitedSecond, Phase, TimeseriesRecord } from '../results/types.js';
-import { summarize, decodeHistogram } from '../results/histogram.js';
+import { errorMessage, formatDuration } from '../core/index.js';
+import type { GeneratorMessage, PreparedLoad } from '../load/index.js';
+import { plannedLoadMs, type CaseSpec } from '../plan/index.js';
+import { decodeHistogram, summarize, type ExpectationResult, type GeneratorLimitedSecond, type Phase, type TimeseriesRecord } from '../results/index.js';
 import { AbortWatch, type AbortHit } from './abort-rules.js';
 import type { CaseEvents } from './case-events.js';
 import type { RunObserver } from './observer.js';
 import type { PhaseTracker } from './phases.js';
 import { SecondAssembler, type FinalSecond } from './seconds.js';
-import type { SinkSet } from '../metrics/sink-set.js';
+import type { SinkSet } from '../metrics/index.js';
 
 export interface LoadOutcome {
   records: TimeseriesRecord[];

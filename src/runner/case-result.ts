@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { formatDuration, formatPercent } from '../core/units.js';
-import type { ResolvedLoad } from '../load/engine.js';
-import type { CaseSpec } from '../plan/types.js';
-import { MAX_SERVED_BY_VALUES, SERVED_BY_OTHER, capServedBy, computeStats, mergeBySecond } from '../results/stats.js';
-import type { ExpectationResult, LoadInfo, PhaseResult, StageResult, TimeseriesRecord, Verdict } from '../results/types.js';
+import { formatDuration, formatPercent } from '../core/index.js';
+import type { ResolvedLoad } from '../load/index.js';
+import type { CaseSpec } from '../plan/index.js';
+import { capServedBy, computeStats, MAX_SERVED_BY_VALUES, mergeBySecond, SERVED_BY_OTHER, type ExpectationResult, type LoadInfo, type PhaseResult, type StageResult, type TimeseriesRecord, type Verdict } from '../results/index.js';
 import type { LoadOutcome } from './case-load.js';
 import type { PhaseTracker } from './phases.js';
 

@@ -1,14 +1,11 @@
 import type { KubeClients } from '../kube/index.js';
-import { errorMessage } from '../core/errors.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
+import { errorMessage, type Clock, type Logger } from '../core/index.js';
 import type { Journal } from '../faults/index.js';
 import type { InfluxTarget, PreparedLoad, ResolvedLoad } from '../load/index.js';
-import type { SinkSet } from '../metrics/sink-set.js';
-import { describeCase } from '../plan/describe.js';
-import type { CaseSpec } from '../plan/types.js';
+import type { SinkSet } from '../metrics/index.js';
+import { describeCase, type CaseSpec } from '../plan/index.js';
 import { runProbe, type ProbeContext, type TargetResolver } from '../probes/index.js';
-import type { CaseResult, CaseStudy, ProbeResult } from '../results/types.js';
+import type { CaseResult, CaseStudy, ProbeResult } from '../results/index.js';
 import { CaseEvents } from './case-events.js';
 import { driveLoad, type LoadOutcome } from './case-load.js';
 import { ineffectiveCuts } from './cut-verify.js';

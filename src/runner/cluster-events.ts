@@ -1,5 +1,5 @@
 import type { CoreV1Event } from '@kubernetes/client-node';
-import type { ClusterEventRecord } from '../results/types.js';
+import type { ClusterEventRecord } from '../results/index.js';
 
 /**
  * Which Kubernetes Events the cluster view keeps: every Warning, and the Normal ones that say what

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { EnvironmentError, UsageError, errorMessage } from '../core/errors.js';
+import { EnvironmentError, UsageError, errorMessage } from '../core/index.js';
 import {
   ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, adoptCluster, clusterJournals, deleteExpiredJournals, entryScope, journalConfigMapName, outstandingEntries, parseJournal, type JournalEntry,
 } from '../faults/index.js';
 import type { ClusterIdentity } from '../kube/index.js';
-import { RUN_FILES } from '../results/run-folder.js';
+import { RUN_FILES } from '../results/index.js';
 import { SYSTEM_NAMESPACES, faultNamespace, refusedNamespace, type CaseSpec, type Plan } from '../plan/index.js';
 import type { RunLease } from './cluster-lease.js';
 import type { ClusterSession } from './cluster-session.js';

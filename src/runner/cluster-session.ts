@@ -1,11 +1,10 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { UsageError } from '../core/errors.js';
-import { parseDuration } from '../core/units.js';
+import { parseDuration, UsageError } from '../core/index.js';
 import { kubeClients, serviceUrl, type KubeClients } from '../kube/index.js';
-import { DATA_PLANE_SETTINGS, dataPlaneOptions, embeddedCluster, isDataPlaneSetting } from '../localcluster/index.js';
-import type { NodeTimings } from '../localcluster/node/node-timings.js';
-import type { Plan } from '../plan/types.js';
+import { embeddedCluster } from '../localcluster/index.js';
+import { DATA_PLANE_SETTINGS, dataPlaneOptions, isDataPlaneSetting, type Plan } from '../plan/index.js';
+import type { NodeTimings } from '../vocabulary/index.js';
 
 /** The cluster a run acts on: the embedded one started for the run, or one reached by kubeconfig. */
 export interface ClusterSession {

@@ -1,6 +1,5 @@
 import { VersionApi, type V1Pod } from '@kubernetes/client-node';
-import type { Clock } from '../core/clock.js';
-import { errorMessage } from '../core/index.js';
+import { errorMessage, type Clock } from '../core/index.js';
 import type { KubeClients } from '../kube/index.js';
 import type { ContainerImage, ImageChange, ImageRecord, ImageSnapshot } from '../results/index.js';
 

@@ -1,5 +1,5 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 
 /** How long the API server may keep one watch open before crt asks for a new one, at least (client-go: 5 min). */
 export const WATCH_TIMEOUT_MIN_SEC = 300;

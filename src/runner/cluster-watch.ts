@@ -1,9 +1,7 @@
 import type { CoreV1Event, Informer, KubernetesObject, V1DaemonSet, V1Deployment, V1Node, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
-import { errorMessage } from '../core/errors.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
+import { errorMessage, type Clock, type Logger } from '../core/index.js';
 import { apiMessage, apiStatus, isApiUnavailable, type KubeClients } from '../kube/index.js';
-import type { ClusterEventRecord, ClusterRecovery, ClusterSampleRecord, Layer, Phase } from '../results/types.js';
+import type { ClusterEventRecord, ClusterRecovery, ClusterSampleRecord, Layer, Phase } from '../results/index.js';
 import { KeyEvents } from './cluster-events.js';
 import { makeResilientInformer, type InformerSettings } from './cluster-watch-informer.js';
 

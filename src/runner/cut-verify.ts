@@ -1,6 +1,6 @@
-import { formatDuration } from '../core/units.js';
+import { formatDuration } from '../core/index.js';
 import type { NetworkCutData } from '../faults/index.js';
-import type { TimeseriesRecord } from '../results/types.js';
+import type { TimeseriesRecord } from '../results/index.js';
 import type { Injection } from './timeline.js';
 
 /**

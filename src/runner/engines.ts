@@ -1,8 +1,8 @@
-import { EnvironmentError } from '../core/errors.js';
+import { EnvironmentError } from '../core/index.js';
 import { DistributedJobEngine, K6OperatorEngine } from '../distributed/index.js';
 import type { KubeClients } from '../kube/index.js';
 import { builtinEngines, createEngine, type LoadEngine } from '../load/index.js';
-import type { LoadSpec } from '../plan/types.js';
+import type { LoadSpec } from '../plan/index.js';
 import { SessionEngine } from '../sessions/index.js';
 
 /** The engine of a case's load: a local one (autocannon threads, a k6 process) or workers in the run's cluster. */

@@ -1,8 +1,6 @@
-import { formatDuration, formatMs, formatPercent } from '../core/units.js';
-import { describeBound, describePhaseBound } from '../plan/describe.js';
-import { LATENCY_METRICS, SESSION_DURATION_METRICS, type Bound, type CaseSpec, type MetricName, type PhaseExpectation } from '../plan/types.js';
-import { answeredCount, backendCount } from '../results/stats.js';
-import type { ExpectationResult, LoadStats, PhaseResult, ProbeResult, RecoveryResult } from '../results/types.js';
+import { formatDuration, formatMs, formatPercent } from '../core/index.js';
+import { describeBound, describePhaseBound, LATENCY_METRICS, SESSION_DURATION_METRICS, type Bound, type CaseSpec, type MetricName, type PhaseExpectation } from '../plan/index.js';
+import { answeredCount, backendCount, type ExpectationResult, type LoadStats, type PhaseResult, type ProbeResult, type RecoveryResult } from '../results/index.js';
 import { metricOf } from './metrics.js';
 
 function formatMetric(metric: MetricName | 'recoveryTime' | 'clusterRecoveryTime', value: number | null): string {

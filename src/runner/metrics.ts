@@ -1,5 +1,5 @@
-import type { MetricName } from '../plan/types.js';
-import type { LoadStats } from '../results/types.js';
+import type { MetricName } from '../plan/index.js';
+import type { LoadStats } from '../results/index.js';
 
 /** The value of a plan metric in a set of statistics, in the metric's unit; null when unmeasured. */
 export function metricOf(stats: LoadStats | null, metric: MetricName): number | null {

@@ -1,5 +1,5 @@
-import type { CaseSpec } from '../plan/types.js';
-import type { CaseEvent, CaseResult, Phase, RunResult } from '../results/types.js';
+import type { CaseSpec } from '../plan/index.js';
+import type { CaseEvent, CaseResult, Phase, RunResult } from '../results/index.js';
 
 /** One second of a running case, for live progress. */
 export interface CaseProgress {

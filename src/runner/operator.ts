@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Clock } from '../core/clock.js';
+import type { Clock } from '../core/index.js';
 import type { ManualOperator } from '../faults/index.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { RecoverySettings } from '../plan/types.js';
-import type { LoadSample, Phase, RecoveryResult } from '../results/types.js';
+import type { RecoverySettings } from '../plan/index.js';
+import type { LoadSample, Phase, RecoveryResult } from '../results/index.js';
 
 /**
  * Cuts a case into phases from event times and the per-second results, as they arrive:

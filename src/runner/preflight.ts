@@ -1,11 +1,10 @@
 import net from 'node:net';
-import { EnvironmentError, UnsupportedError } from '../core/errors.js';
+import { EnvironmentError, UnsupportedError } from '../core/index.js';
 import { faultDefinition } from '../faults/index.js';
 import { hasEngine } from './engines.js';
 import { serviceFromHost } from '../kube/index.js';
-import type { CaseSpec, Location, Plan, Target } from '../plan/types.js';
-import { probeFactory } from '../probes/index.js';
-import type { TargetResolver } from '../probes/probe.js';
+import type { CaseSpec, Location, Plan, Target } from '../plan/index.js';
+import { probeFactory, type TargetResolver } from '../probes/index.js';
 
 const at = (l: Location) => `${l.file}:${l.line}:${l.col}`;
 

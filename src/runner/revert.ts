@@ -1,6 +1,4 @@
-import { errorMessage } from '../core/errors.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
+import { errorMessage, type Clock, type Logger } from '../core/index.js';
 import { ChangedSinceFault, faultDefinition, type FaultContext, type FaultDefinition, type Journal, type JournalEntry, type RevertOptions, type RevertRecord } from '../faults/index.js';
 import type { KubeClients } from '../kube/index.js';
 

@@ -1,6 +1,5 @@
-import type { GeneratorMessage } from '../load/engine.js';
-import { mergeSamples } from '../results/stats.js';
-import type { LoadSample } from '../results/types.js';
+import type { GeneratorMessage } from '../load/index.js';
+import { mergeSamples, type LoadSample } from '../results/index.js';
 
 /** A second every generator has reported: its per-generator samples and their exact merge. */
 export interface FinalSecond {

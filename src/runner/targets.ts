@@ -1,8 +1,8 @@
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../core/index.js';
 import { serviceFromHost } from '../kube/index.js';
-import type { ResolvedLoad } from '../load/engine.js';
-import type { TargetResolver } from '../probes/probe.js';
-import type { LoadSpec, Target } from '../plan/types.js';
+import type { ResolvedLoad } from '../load/index.js';
+import type { TargetResolver } from '../probes/index.js';
+import type { LoadSpec, Target } from '../plan/index.js';
 
 /** Finds the URL of a cluster Service port (the run's cluster session). */
 export type ServiceResolver = (namespace: string, name: string, port?: string) => Promise<string>;

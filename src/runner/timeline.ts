@@ -1,11 +1,9 @@
 import { withApi, type ApiWaitOptions } from './api-wait.js';
 import type { KubeClients } from '../kube/index.js';
-import { errorMessage } from '../core/errors.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/log.js';
+import { errorMessage, type Clock, type Logger } from '../core/index.js';
 import { ChangedSinceFault, faultDefinition, FaultError, type FaultContext, type ManualOperator, type NodeDetectionTimings, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
-import type { ActionSpec } from '../plan/types.js';
-import type { CaseEvent } from '../results/types.js';
+import type { ActionSpec } from '../plan/index.js';
+import type { CaseEvent } from '../results/index.js';
 import { REVERT_ATTEMPTS, describeChanged, revertWithRetries } from './revert.js';
 
 export type EmitEvent = (e: Omit<CaseEvent, 't' | 'offsetMs'> & { t?: number }) => void;

@@ -3,8 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { faultNamespace, type Selection } from '../plan/index.js';
-import type { CaseSpec, Plan } from '../plan/types.js';
+import { faultNamespace, type CaseSpec, type Plan, type Selection } from '../plan/index.js';
 import type { CiJob, Coverage, PlanTrace, RunTrace } from '../results/index.js';
 
 /**

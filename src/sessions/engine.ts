@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../core/index.js';
 import type { GeneratorMessage, LoadEngine, PrepareContext, PreparedLoad, ResolvedLoad } from '../load/index.js';
 import type { SessionSpec } from '../plan/index.js';
 import { SessionClient } from './client.js';

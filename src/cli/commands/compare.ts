@@ -1,16 +1,10 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomically } from '../../core/atomic-file.js';
-import { UsageError } from '../../core/errors.js';
-import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
+import { ExitCode, UsageError, writeFileAtomically, type ExitCodeValue } from '../../core/index.js';
 import { lastGoodFromInflux, resolveInfluxConfig, type InfluxConfig } from '../../metrics/index.js';
-import type { SinksDoc } from '../../plan/schema-types.js';
-import { comparisonSummary, comparisonTable } from '../../report/comparison-table.js';
-import type { Table } from '../../report/case-tables.js';
-import { compareRuns } from '../../results/compare.js';
-import { findLastGood } from '../../results/last-good.js';
-import { readRunFolder } from '../../results/run-folder.js';
-import type { RunComparison, RunResult } from '../../results/types.js';
+import type { SinksDoc } from '../../plan/index.js';
+import { comparisonSummary, comparisonTable, type Table } from '../../report/index.js';
+import { compareRuns, findLastGood, readRunFolder, type RunComparison, type RunResult } from '../../results/index.js';
 import type { CliIO } from '../io.js';
 
 export const COMPARISON_FILE = 'comparison.json';

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
-import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
+import { EnvironmentError, errorMessage, ExitCode, UsageError, type ExitCodeValue } from '../../core/index.js';
 import { checkRunId } from '../../results/index.js';
 import { confirmStep } from '../../runner/index.js';
 import type { CliIO } from '../io.js';

@@ -1,11 +1,8 @@
-import { silentLogger, systemClock } from '../../core/index.js';
-import { errorMessage } from '../../core/errors.js';
-import { formatDuration } from '../../core/units.js';
+import { errorMessage, formatDuration, silentLogger, systemClock } from '../../core/index.js';
 import { faultDefinition, type FaultContext } from '../../faults/index.js';
 import type { KubeClients } from '../../kube/index.js';
 import { checkContext, openCluster } from '../../runner/index.js';
-import { describeCase } from '../../plan/describe.js';
-import type { CaseSpec, Plan } from '../../plan/types.js';
+import { describeCase, type CaseSpec, type Plan } from '../../plan/index.js';
 import type { CliIO } from '../io.js';
 
 /**

@@ -1,14 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../../core/errors.js';
-import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
-import type { Logger } from '../../core/log.js';
+import { ExitCode, UsageError, type ExitCodeValue, type Logger } from '../../core/index.js';
 import {
   InfluxWriter, SPOOL_FILE, Spool, UniqueTimes, casePoint, clusterEventPoint, clusterPoint, describeInfluxConfig, eventPoint, resolveInfluxConfig, samplePoints, type CrtPoint,
 } from '../../metrics/index.js';
-import type { SinksDoc } from '../../plan/schema-types.js';
-import { RUN_FILES, readRunFolder, writeRunJson } from '../../results/run-folder.js';
-import type { ClusterEventRecord, ClusterSampleRecord, EventRecord, RunResult, TimeseriesRecord } from '../../results/types.js';
+import type { SinksDoc } from '../../plan/index.js';
+import { readRunFolder, RUN_FILES, writeRunJson, type ClusterEventRecord, type ClusterSampleRecord, type EventRecord, type RunResult, type TimeseriesRecord } from '../../results/index.js';
 import type { CliIO } from '../io.js';
 
 export interface PushFlags {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
-import { UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/index.js';
 import type { SignOff } from '../../results/index.js';
 
 const KEYS = ['preparedBy', 'reviewedBy', 'decision', 'date', 'deviations'] as const;

@@ -1,11 +1,8 @@
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
-import { outputError } from '../../core/atomic-file.js';
-import type { Logger } from '../../core/log.js';
-import { builtinReporters } from '../../report/index.js';
-import { renderAll } from '../../report/render-all.js';
-import { checkDashboardTemplate, dashboardLink } from '../../results/index.js';
-import { readRunFolder, writeRunJson } from '../../results/run-folder.js';
+import { outputError, type Logger } from '../../core/index.js';
+import { builtinReporters, renderAll } from '../../report/index.js';
+import { checkDashboardTemplate, dashboardLink, readRunFolder, writeRunJson } from '../../results/index.js';
 import type { CliIO } from '../io.js';
 import { readSignOff } from './report-sign-off.js';
 

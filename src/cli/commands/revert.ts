@@ -1,16 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError, errorMessage } from '../../core/errors.js';
-import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
-import { systemClock } from '../../core/clock.js';
-import type { Logger } from '../../core/log.js';
+import { errorMessage, ExitCode, systemClock, UsageError, type ExitCodeValue, type Logger } from '../../core/index.js';
 import {
   ConfigMapJournalStore, DEFAULT_JOURNAL_NAMESPACE, FileJournalStore, Journal, adoptCluster, clusterJournals, describeScope, entryScope, mergeJournals,
   deleteExpiredJournals, outstandingEntries, parseJournal, type ClusterJournal, type JournalEntry, type JournalStore,
 } from '../../faults/index.js';
 import { clusterIdentity, describeCluster, kubeClients, type ClusterIdentity, type KubeClients } from '../../kube/index.js';
 import { loadPlan } from '../../plan/index.js';
-import { RUN_FILES } from '../../results/run-folder.js';
+import { RUN_FILES } from '../../results/index.js';
 import { describeEntry, describeExpiry, revertJournalEntries, runInProgress, type RevertReport } from '../../runner/index.js';
 import type { CliIO } from '../io.js';
 

@@ -1,8 +1,6 @@
-import { PlanError, formatProblem } from '../../core/errors.js';
-import { formatDuration } from '../../core/units.js';
-import { loadPlan } from '../../plan/load-plan.js';
-import { plannedCaseMs } from '../../plan/describe.js';
-import { LAYERS } from '../../results/types.js';
+import { formatDuration, formatProblem, PlanError } from '../../core/index.js';
+import { loadPlan, plannedCaseMs } from '../../plan/index.js';
+import { LAYERS } from '../../results/index.js';
 import type { CliIO } from '../io.js';
 
 /** `crt validate <plan...>`: every problem of every plan, or a summary of each valid one. */

@@ -1,7 +1,5 @@
-import { EnvironmentError, UsageError } from '../../core/errors.js';
-import { ExitCode } from '../../core/exit-codes.js';
-import type { Logger } from '../../core/log.js';
-import { WORKER_CONFIG_ENV, runLoadWorker, type WorkerConfig } from '../../load/worker.js';
+import { EnvironmentError, ExitCode, UsageError, type Logger } from '../../core/index.js';
+import { WORKER_CONFIG_ENV, runLoadWorker, type WorkerConfig } from '../../load/index.js';
 import type { CliIO } from '../io.js';
 
 /**

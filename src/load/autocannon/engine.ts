@@ -1,7 +1,6 @@
 import { EventEmitter, on, once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import { EnvironmentError } from '../../core/errors.js';
-import { dependencyVersion } from '../../core/version.js';
+import { dependencyVersion, EnvironmentError } from '../../core/index.js';
 import type { GeneratorMessage, LoadEngine, PrepareContext, PreparedLoad, ResolvedLoad } from '../engine.js';
 import { localConnections } from '../fd-limit.js';
 import type { GeneratorConfig } from './generator.js';

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
-import type { Clock } from '../../core/clock.js';
-import type { LoadSpec, StageSpec } from '../../plan/types.js';
+import type { Clock } from '../../core/index.js';
+import type { LoadSpec, StageSpec } from '../../plan/index.js';
 import { Recorder, type BusyMeter } from '../recorder.js';
 import type { GeneratorMessage } from '../engine.js';
 import { fdExhaustedMessage, openFilesLimit } from '../fd-limit.js';

@@ -1,8 +1,7 @@
 import type { EventEmitter } from 'node:events';
-import type { Clock } from '../../core/clock.js';
-import type { StatusRange } from '../../plan/types.js';
-import type { FailureClass } from '../../results/types.js';
-import { SERVED_BY_NONE } from '../../results/stats.js';
+import type { Clock } from '../../core/index.js';
+import type { StatusRange } from '../../plan/index.js';
+import { SERVED_BY_NONE, type FailureClass } from '../../results/index.js';
 import type { Recorder } from '../recorder.js';
 
 /**

@@ -1,6 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { systemClock } from '../../core/clock.js';
-import { errorMessage } from '../../core/errors.js';
+import { errorMessage, systemClock } from '../../core/index.js';
 import type { GeneratorMessage } from '../engine.js';
 import { runGenerator, type GeneratorConfig } from './generator.js';
 

@@ -1,5 +1,4 @@
-import type { FailureClass, LoadSample } from '../../results/types.js';
-import { SERVED_BY_NONE } from '../../results/stats.js';
+import { SERVED_BY_NONE, type FailureClass, type LoadSample } from '../../results/index.js';
 import { Recorder } from '../recorder.js';
 import { SERVED_BY_METRIC } from './script.js';
 

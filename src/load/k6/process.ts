@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { EnvironmentError } from '../../core/errors.js';
+import { EnvironmentError } from '../../core/index.js';
 
 const run = promisify(execFile);
 

@@ -1,5 +1,5 @@
 import { Redactor } from '../../core/index.js';
-import type { LoadSpec, StageSpec, StatusRange } from '../../plan/types.js';
+import type { LoadSpec, StageSpec, StatusRange } from '../../plan/index.js';
 
 /** What the generated script needs besides the load: where and how long. */
 export interface ScriptInput {

@@ -1,4 +1,4 @@
-import type { ExpectationResult } from '../../results/types.js';
+import type { ExpectationResult } from '../../results/index.js';
 
 /**
  * `k6 run --summary-export=file`: the legacy summary, one object per metric with its

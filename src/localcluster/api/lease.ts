@@ -3,7 +3,7 @@
  * (`apimachinery/pkg/apis/meta/v1/micro_time.go`, `pkg/apis/coordination/validation`, `printers.go`).
  */
 import { ApiError, type KObject, type StatusCause, type TableColumn } from './types.js';
-import { invalid } from './validation.js';
+import { invalid } from './object-validation.js';
 
 export const LEASES = 'coordination.k8s.io/leases';
 

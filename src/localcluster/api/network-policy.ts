@@ -2,10 +2,10 @@
  * networking.k8s.io/v1 NetworkPolicy: defaults (`pkg/apis/networking/v1/defaults.go`) and validation
  * (`pkg/apis/networking/validation`), with the real field paths and wording.
  */
-import { parseCidr } from '../network/policy-rules.js';
-import { labelSelectorFromSpec } from './selectors.js';
+import { parseCidr } from '../../core/index.js';
+import { labelSelectorFromSpec } from '../../kube/index.js';
 import type { KObject, StatusCause } from './types.js';
-import { forbidden, invalid, notSupported, required } from './validation.js';
+import { forbidden, invalid, notSupported, required } from './object-validation.js';
 
 type Obj = Record<string, any>;
 const asObj = (v: unknown): Obj | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : undefined);

@@ -3,7 +3,7 @@
  * (`pkg/apis/policy/validation`).
  */
 import type { KObject, StatusCause } from './types.js';
-import { invalid, notSupported } from './validation.js';
+import { invalid, notSupported } from './object-validation.js';
 
 const EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'];
 

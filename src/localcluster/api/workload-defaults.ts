@@ -2,7 +2,7 @@
  * Defaults for batch/v1 Jobs and autoscaling/v2 HorizontalPodAutoscalers (`pkg/apis/batch/v1/defaults.go`,
  * `pkg/apis/autoscaling/v2/defaults.go`, and the Job registry strategy's generated selector).
  */
-import { defaultPodSpec } from './defaults.js';
+import { defaultPodSpec } from './pod-defaults.js';
 import type { KObject } from './types.js';
 
 type Obj = Record<string, any>;

@@ -2,8 +2,8 @@
  * `kubectl get jobs` and `kubectl get hpa` columns and cells as the server-side printers build them
  * (`printJob`, `printHorizontalPodAutoscaler` in `pkg/printers/internalversion`).
  */
-import { formatLabelSelector } from './selectors.js';
-import { age, humanDuration } from './tables.js';
+import { formatLabelSelector } from '../../kube/index.js';
+import { age, humanDuration } from './table-time.js';
 import type { TableColumn } from './types.js';
 
 type Obj = Record<string, any>;

@@ -2,9 +2,9 @@
  * Validation of batch/v1 Jobs and autoscaling/v2 HorizontalPodAutoscalers with the real API server's field
  * paths and wording (`pkg/apis/batch/validation`, `pkg/apis/autoscaling/validation`).
  */
-import { labelSelectorFromSpec, matchesLabels } from './selectors.js';
+import { labelSelectorFromSpec, matchesLabels } from '../../kube/index.js';
 import type { KObject, StatusCause } from './types.js';
-import { invalid, notSupported, required, validatePodSpec } from './validation.js';
+import { invalid, notSupported, required, validatePodSpec } from './object-validation.js';
 
 type Obj = Record<string, any>;
 

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { ApiError } from '../api/types.js';
-import type { Store } from '../store/store.js';
+import { ApiError } from '../api/index.js';
+import type { Store } from '../store/index.js';
 import { requestAttributes, type AuditListener } from './audit.js';
 import { discoveryDocument, versionInfo } from './discovery.js';
 import type { AdminHandler } from './node-power.js';

@@ -1,4 +1,4 @@
-import type { ResourceRegistry, ResourceType } from '../api/resources.js';
+import type { ResourceRegistry, ResourceType } from '../api/index.js';
 
 /** The Kubernetes version the embedded cluster reports: the API it follows, tagged as crt's. */
 export const KUBE_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-crt' };

@@ -1,7 +1,6 @@
-import { ApiError, type KObject } from '../api/types.js';
-import { isPodReady, selectorMatches } from '../controllers/objects.js';
-import { rfc3339 } from '../store/object-names.js';
-import type { DeleteOptions, Store } from '../store/store.js';
+import { ApiError, type KObject } from '../api/index.js';
+import { isPodReady, selectorMatches } from '../controllers/index.js';
+import { rfc3339, type DeleteOptions, type Store } from '../store/index.js';
 import type { SubresourceHandler } from './resource-handler.js';
 
 const PDBS = 'policy/poddisruptionbudgets';

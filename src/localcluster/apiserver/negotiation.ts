@@ -1,6 +1,4 @@
-import type { ResourceType } from '../api/resources.js';
-import { toPartialObjectMetadataList, toTable } from '../api/tables.js';
-import { ApiError, type KObject } from '../api/types.js';
+import { ApiError, toPartialObjectMetadataList, toTable, type KObject, type ResourceType } from '../api/index.js';
 
 /** What representation a client asked for in its Accept header. */
 export type Representation = 'object' | 'table' | 'metadata';

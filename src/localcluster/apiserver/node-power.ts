@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError } from '../api/types.js';
-import { rfc3339 } from '../store/object-names.js';
+import { ApiError } from '../api/index.js';
+import { rfc3339 } from '../store/index.js';
 import { readJsonBody } from './request-body.js';
 import { send } from './resource-handler.js';
 

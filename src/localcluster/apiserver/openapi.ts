@@ -1,4 +1,4 @@
-import type { ResourceRegistry, ResourceType } from '../api/resources.js';
+import type { ResourceRegistry, ResourceType } from '../api/index.js';
 
 /**
  * A minimal OpenAPI v3 surface, enough for kubectl's validation handshake: for each resource, the PATCH

@@ -1,5 +1,4 @@
-import type { ResourceRegistry, ResourceType } from '../api/resources.js';
-import { ApiError } from '../api/types.js';
+import { ApiError, type ResourceRegistry, type ResourceType } from '../api/index.js';
 
 /** A request path resolved to what it addresses. */
 export type Route =

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
-import { ApiError, type KObject } from '../api/types.js';
+import { ApiError, type KObject } from '../api/index.js';
 
 /** Where the runtime keeps container logs (implemented by the kubelets). */
 export interface LogSource {

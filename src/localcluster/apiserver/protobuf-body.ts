@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { ApiError } from '../api/types.js';
+import { ApiError } from '../api/index.js';
 
 const { Reader } = protobuf;
 type ProtoReader = InstanceType<typeof Reader>;

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { ApiError } from '../api/types.js';
+import { ApiError } from '../api/index.js';
 import { decodeProtobufBody, unsupportedProtobuf } from './protobuf-body.js';
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';

@@ -1,9 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { applyPatch } from '../api/patch.js';
-import type { ResourceType } from '../api/resources.js';
-import { formatLabelSelector } from '../api/selectors.js';
-import { ApiError, type KObject } from '../api/types.js';
-import type { DeleteOptions, Store } from '../store/store.js';
+import { ApiError, applyPatch, type KObject, type ResourceType } from '../api/index.js';
+import { formatLabelSelector } from '../../kube/index.js';
+import type { DeleteOptions, Store } from '../store/index.js';
 import { renderList, renderObject, representation } from './negotiation.js';
 import { servePodLog, type LogSource } from './pod-logs.js';
 import { mediaType, readJsonBody } from './request-body.js';

@@ -1,9 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { ResourceType } from '../api/resources.js';
-import { toTable } from '../api/tables.js';
-import { ApiError, type KObject } from '../api/types.js';
-import type { Store } from '../store/store.js';
-import type { WatchEvent } from '../store/watch-hub.js';
+import { ApiError, toTable, type KObject, type ResourceType } from '../api/index.js';
+import type { Store, WatchEvent } from '../store/index.js';
 import type { Representation } from './negotiation.js';
 
 export interface WatchRequest {

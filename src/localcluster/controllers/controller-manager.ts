@@ -1,6 +1,5 @@
 import { silentLogger, type Logger } from '../../core/index.js';
-import { GarbageCollector } from '../store/garbage-collector.js';
-import type { Store } from '../store/store.js';
+import { GarbageCollector, type Store } from '../store/index.js';
 import type { Controller, ControllerOptions, Timers } from './controller.js';
 import { DeploymentController } from './deployment-controller.js';
 import { DisruptionController } from './disruption-controller.js';

@@ -1,5 +1,5 @@
-import type { KObject } from '../api/types.js';
-import type { Store } from '../store/store.js';
+import type { KObject } from '../api/index.js';
+import type { Store } from '../store/index.js';
 import { claimObjects } from './claim.js';
 import type { ControllerOptions } from './controller.js';
 import { checkPausedConditions, isScalingEvent, rolloutRecreate, rolloutRolling, syncScaling } from './deployment-rollout.js';

@@ -1,4 +1,4 @@
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import type { DeploymentSync } from './deployment-sync.js';
 import {
   activeReplicaSets, DESIRED_REPLICAS, findActiveOrLatest, isRollingUpdate, isSaturated, maxSurge, maxUnavailable,

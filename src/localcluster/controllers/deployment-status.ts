@@ -1,5 +1,5 @@
-import type { KObject } from '../api/types.js';
-import { rfc3339 } from '../store/object-names.js';
+import type { KObject } from '../api/index.js';
+import { rfc3339 } from '../store/index.js';
 import { maxUnavailable, specReplicas, sumStatus } from './deployment-util.js';
 
 /** Deployment status and conditions: sync.go calculateStatus and progress.go syncRolloutStatus. */

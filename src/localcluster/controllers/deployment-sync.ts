@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { ApiError, type KObject } from '../api/types.js';
-import type { Store } from '../store/store.js';
+import { ApiError, type KObject } from '../api/index.js';
+import type { Store } from '../store/index.js';
 import type { EventRecorder } from './event-recorder.js';
 import {
   computeHash, equalIgnoreHash, findNewReplicaSet, HASH_LABEL, maxRevision, maxSurge, newRSNewReplicas, replicasAnnotationsNeedUpdate,

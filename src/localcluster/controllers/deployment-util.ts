@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import { byCreation } from './objects.js';
 
 /** The pieces of k8s.io/kubernetes/pkg/controller/deployment/util the controller needs, as pure functions. */

@@ -1,5 +1,5 @@
-import type { KObject } from '../api/types.js';
-import type { Store } from '../store/store.js';
+import type { KObject } from '../api/index.js';
+import type { Store } from '../store/index.js';
 import { controllerRef, isPodReady, selectorMatches } from './objects.js';
 
 /** The disruption controller's DeletionTimeout: an eviction not followed by a deletion this soon is forgotten. */

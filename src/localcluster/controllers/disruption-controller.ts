@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { KObject } from '../api/types.js';
-import { rfc3339 } from '../store/object-names.js';
-import type { Store } from '../store/store.js';
+import type { KObject } from '../api/index.js';
+import { rfc3339, type Store } from '../store/index.js';
 import type { ControllerOptions } from './controller.js';
 import { budgetStatus, podsOfBudget, type BudgetStatus } from './disruption-budget.js';
 import { keyOf, splitKey } from './objects.js';

@@ -1,4 +1,4 @@
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import { computeHash } from './deployment-util.js';
 import { isPodReady, isPodTerminal } from './objects.js';
 

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { ApiError, type KObject } from '../api/types.js';
-import type { Store } from '../store/store.js';
+import { ApiError, type KObject } from '../api/index.js';
+import type { Store } from '../store/index.js';
 import type { ControllerOptions } from './controller.js';
 import { endpointsLabels, endpointSubsets, MANAGED_BY, MANAGED_BY_LABEL, SERVICE_NAME_LABEL, sliceContents, sliceLabels } from './endpoints-build.js';
 import { keyOf, mapSelectorMatches, newControllerRef, splitKey } from './objects.js';

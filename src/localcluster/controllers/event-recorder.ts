@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { KObject } from '../api/types.js';
-import { rfc3339, rfc3339Micro } from '../store/object-names.js';
-import type { Store } from '../store/store.js';
+import type { KObject } from '../api/index.js';
+import { rfc3339, rfc3339Micro, type Store } from '../store/index.js';
 
 export interface EventSource {
   /** `kubelet`, `default-scheduler`, `deployment-controller`, ... */

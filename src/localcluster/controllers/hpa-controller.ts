@@ -1,8 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { KObject } from '../api/types.js';
-import { parseQuantity } from '../runtime/quantity.js';
-import { rfc3339 } from '../store/object-names.js';
-import type { Store } from '../store/store.js';
+import type { KObject } from '../api/index.js';
+import { parseQuantity } from '../../core/index.js';
+import { rfc3339, type Store } from '../store/index.js';
 import type { ControllerOptions } from './controller.js';
 import { EventRecorder } from './event-recorder.js';
 import { newScalingHistory, normalizeWithBehavior, recordScale, type ScalingHistory } from './hpa-behavior.js';

@@ -1,6 +1,5 @@
-import type { KObject } from '../api/types.js';
-import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from '../api/workload-defaults.js';
-import { rfc3339 } from '../store/object-names.js';
+import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, type KObject } from '../api/index.js';
+import { rfc3339 } from '../store/index.js';
 import type { ScalingRules } from './hpa-behavior.js';
 
 export interface HpaCondition {

@@ -16,3 +16,4 @@ export { NodeTaintController, UNSCHEDULABLE_TAINT } from './node-taint-controlle
 export { ReplicaSetController } from './replicaset-controller.js';
 export { Scheduler, type SchedulerOptions } from './scheduler.js';
 export { TaintEvictionController } from './taint-eviction-controller.js';
+export { isPodReady, selectorMatches } from './objects.js';

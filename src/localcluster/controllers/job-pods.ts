@@ -1,4 +1,4 @@
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import { newControllerRef } from './objects.js';
 
 /** Where an Indexed Job's pod carries its index (annotation and label), and the env var its containers see. */

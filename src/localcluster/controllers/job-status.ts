@@ -1,5 +1,5 @@
-import type { KObject } from '../api/types.js';
-import { rfc3339 } from '../store/object-names.js';
+import type { KObject } from '../api/index.js';
+import { rfc3339 } from '../store/index.js';
 import { podIndex } from './job-pods.js';
 import { isPodReady, isPodTerminal } from './objects.js';
 

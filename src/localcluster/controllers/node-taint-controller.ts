@@ -1,6 +1,6 @@
 import { silentLogger, type Logger } from '../../core/index.js';
-import type { KObject } from '../api/types.js';
-import type { Store } from '../store/store.js';
+import type { KObject } from '../api/index.js';
+import type { Store } from '../store/index.js';
 import type { Controller, ControllerOptions } from './controller.js';
 
 export const UNSCHEDULABLE_TAINT = 'node.kubernetes.io/unschedulable';

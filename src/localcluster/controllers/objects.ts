@@ -1,5 +1,5 @@
-import { labelSelectorFromMap, labelSelectorFromSpec, matchesLabels, type LabelSelector, type LabelSelectorSpec } from '../api/selectors.js';
-import type { KObject, OwnerReference } from '../api/types.js';
+import { labelSelectorFromMap, labelSelectorFromSpec, matchesLabels, type LabelSelector, type LabelSelectorSpec } from '../../kube/index.js';
+import type { KObject, OwnerReference } from '../api/index.js';
 
 /** `namespace/name`, the work-queue key of a namespaced object. */
 export function keyOf(obj: KObject): string {

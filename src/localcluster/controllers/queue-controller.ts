@@ -1,5 +1,5 @@
 import { silentLogger, type Logger } from '../../core/index.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import { DEFAULT_RESYNC_MS, realTimers, type Controller, type ControllerOptions } from './controller.js';
 import { WorkQueue } from './work-queue.js';
 

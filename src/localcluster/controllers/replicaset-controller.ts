@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { KObject } from '../api/types.js';
-import type { Store } from '../store/store.js';
+import type { KObject } from '../api/index.js';
+import type { Store } from '../store/index.js';
 import type { ControllerOptions } from './controller.js';
 import { EventRecorder } from './event-recorder.js';
 import { PodControl } from './pod-control.js';

@@ -1,4 +1,4 @@
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import {
   isPodActive, isPodAvailable, isPodReady, newControllerRef, podPhase, podReadySinceMs,
 } from './objects.js';

@@ -1,4 +1,4 @@
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import { selectorMatches } from './objects.js';
 import { resourcesFit } from './scheduler-fit.js';
 

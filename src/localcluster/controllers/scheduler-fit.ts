@@ -1,5 +1,5 @@
-import type { KObject } from '../api/types.js';
-import { parseQuantity } from '../runtime/quantity.js';
+import type { KObject } from '../api/index.js';
+import { parseQuantity } from '../../core/index.js';
 import type { ClusterView, FitFailure } from './scheduler-filters.js';
 
 /**

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import { controllerRef } from './objects.js';
 import { effectiveTaints, nodeTermMatches, podsMatchingTerm, tolerates, type ClusterView } from './scheduler-filters.js';
 

@@ -1,6 +1,5 @@
-import type { KObject } from '../api/types.js';
-import { rfc3339 } from '../store/object-names.js';
-import type { Store } from '../store/store.js';
+import type { KObject } from '../api/index.js';
+import { rfc3339, type Store } from '../store/index.js';
 import type { ControllerOptions } from './controller.js';
 import { EventRecorder } from './event-recorder.js';
 import { isPodTerminal, keyOf, splitKey } from './objects.js';

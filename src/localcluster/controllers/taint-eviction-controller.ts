@@ -1,7 +1,6 @@
 import { silentLogger, type Logger } from '../../core/index.js';
-import { ApiError, type KObject } from '../api/types.js';
-import { rfc3339 } from '../store/object-names.js';
-import type { Store } from '../store/store.js';
+import { ApiError, type KObject } from '../api/index.js';
+import { rfc3339, type Store } from '../store/index.js';
 import { realTimers, type Controller, type ControllerOptions, type Timers } from './controller.js';
 import { EventRecorder } from './event-recorder.js';
 import { tolerates } from './scheduler-filters.js';

@@ -3,7 +3,7 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { EnvironmentError, UsageError, errorMessage, silentLogger, systemClock, type Clock, type Logger } from '../../core/index.js';
-import { CLUSTER_MARKER_ENV, CLUSTER_OWNER_ENV, ownerMark } from '../owner.js';
+import { CLUSTER_MARKER_ENV, CLUSTER_OWNER_ENV, ownerMark } from '../runtime/index.js';
 import { defaultClusterCIDR, defaultServiceCIDR, httpsURL, parseCIDR } from './addresses.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { ClusterPki } from './cluster-pki.js';

@@ -1,12 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import type https from 'node:https';
 import { CoordinationV1Api, VersionApi, type CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { systemClock, type Clock } from '../../core/clock.js';
-import { EnvironmentError } from '../../core/index.js';
-import { silentLogger, type Logger } from '../../core/log.js';
+import { EnvironmentError, silentLogger, systemClock, type Clock, type Logger } from '../../core/index.js';
 import { apiMessage, kubeClients } from '../../kube/index.js';
-import type { KObject } from '../api/types.js';
-import { ClusterLogs } from '../cluster-logs.js';
+import type { KObject } from '../api/index.js';
+import { ClusterLogs } from '../apiserver/index.js';
 import type { BackoffOptions, ContainerUsage } from '../runtime/index.js';
 import { ConfigLookups } from './config-lookup.js';
 import { KubeletEvents } from './kubelet-events.js';

@@ -1,5 +1,5 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
-import type { Logger } from '../../core/log.js';
+import type { Logger } from '../../core/index.js';
 import { apiMessage, apiStatus } from '../../kube/index.js';
 
 type Kind = 'ConfigMap' | 'Secret';

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/log.js';
+import type { Clock, Logger } from '../../core/index.js';
 import { apiMessage, apiStatus } from '../../kube/index.js';
 import type { PodEvent } from '../runtime/index.js';
 import { rfc3339 } from './node-reporter.js';

@@ -1,14 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api } from '@kubernetes/client-node';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/log.js';
+import type { Clock, Logger } from '../../core/index.js';
 import { apiMessage, apiStatus } from '../../kube/index.js';
-import type { KObject } from '../api/types.js';
-import { CLUSTER_MARKER_ENV } from '../owner.js';
-import { CLUSTER_OWNER_ENV, ownerMark } from '../owner.js';
-import { PodWorker, type BackoffOptions, type CommandWrap, type ContainerUsage, type Dialer, type PodEvent } from '../runtime/index.js';
-import { serviceLinks } from '../services/service-env.js';
+import type { KObject } from '../api/index.js';
+import { CLUSTER_MARKER_ENV, CLUSTER_OWNER_ENV, ownerMark, PodWorker, type BackoffOptions, type CommandWrap, type ContainerUsage, type Dialer, type PodEvent } from '../runtime/index.js';
+import { serviceLinks } from '../services/index.js';
 import type { ConfigLookups } from './config-lookup.js';
 import type { KubeletEvents } from './kubelet-events.js';
 import type { PodAddresses } from './pod-ips.js';

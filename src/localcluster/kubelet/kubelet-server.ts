@@ -1,8 +1,8 @@
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../../core/log.js';
-import { ApiError, type KObject } from '../api/types.js';
-import { servePodLog, type LogSource } from '../apiserver/pod-logs.js';
+import type { Logger } from '../../core/index.js';
+import { ApiError, type KObject } from '../api/index.js';
+import { servePodLog, type LogSource } from '../apiserver/index.js';
 
 export interface KubeletServerOptions {
   /** The node's serving certificate and key, and the CA client certificates must chain to (the API server's kubelet client cert). */

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { PatchStrategy, setHeaderOptions, V1MicroTime, type CoordinationV1Api, type CoreV1Api, type V1Lease, type V1Node } from '@kubernetes/client-node';
-import type { Clock } from '../../core/clock.js';
-import { crtVersion } from '../../core/index.js';
+import { crtVersion, type Clock } from '../../core/index.js';
 import { apiStatus } from '../../kube/index.js';
 
 /** The kubelet's port, as Node.status.daemonEndpoints says and as the API server dials it for logs. */

@@ -1,5 +1,4 @@
-import { EnvironmentError } from '../../core/index.js';
-import { formatIPv4, parseIPv4 } from '../network/index.js';
+import { EnvironmentError, formatIPv4, parseIPv4 } from '../../core/index.js';
 
 /**
  * Pod IPs from the node's podCIDR, handed out as the CNI host-local IPAM plugin does: never the network

@@ -1,6 +1,5 @@
 import { ListWatch, Watch, type CoreV1Api, type KubeConfig, type V1Pod, type V1PodList } from '@kubernetes/client-node';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/log.js';
+import type { Clock, Logger } from '../../core/index.js';
 import { apiMessage } from '../../kube/index.js';
 
 export interface PodWatchHandlers {

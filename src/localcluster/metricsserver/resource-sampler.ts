@@ -1,4 +1,4 @@
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import { CpuSampler, realTimers, type Timers } from '../controllers/index.js';
 import type { ContainerUsage } from '../runtime/index.js';
 import type { NodeMetricsSample, PodMetricsSample } from './metrics-objects.js';

@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { UsageError } from '../../core/index.js';
-import { forward, isLoopbackIPv4, reset } from '../network/index.js';
+import { isLoopbackIPv4, UsageError } from '../../core/index.js';
+import { forward, reset } from '../network/index.js';
 import type { Netns } from './namespace.js';
 
 /** A loopback listener whose connections reach an address inside a namespace. */

@@ -1,5 +1,4 @@
-import { CrtError, ExitCode, type ExitCodeValue } from '../../core/index.js';
-import { formatIPv4, parseIPv4 } from './ipv4.js';
+import { CrtError, ExitCode, formatIPv4, parseIPv4, type ExitCodeValue } from '../../core/index.js';
 
 export type AddressPoolErrorCode = 'ADDRESS_POOL_INVALID' | 'ADDRESS_POOL_EXHAUSTED' | 'ADDRESS_IN_USE' | 'ADDRESS_OUT_OF_POOL';
 

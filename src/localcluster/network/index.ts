@@ -4,10 +4,8 @@
  */
 export { AddressPool, AddressPoolError, type AddressPoolErrorCode } from './address-pool.js';
 export { ServiceProxy, type Backend, type ConnectionInfo, type Gate, type ProxyStats, type ServiceProxyOptions, type Verdict } from './service-proxy.js';
-export { formatIPv4, isLoopbackIPv4, parseIPv4 } from './ipv4.js';
 export { NetworkPolicyEngine, type CniProfile, type Denial, type Flow, type PolicySource, type Selecting } from './policy-engine.js';
-export { isNamedPort, namedPort, peerMatches, type CompiledPolicy, type IPBlock, type NamespaceLabels, type PeerRule, type PodView, type PortRule, type Range, type Rule } from './policy-rules.js';
+export { isNamedPort, namedPort, peerMatches, type CompiledPolicy, type IPBlock, type NamespaceLabels, type PeerRule, type PodView, type PortRule, type Rule } from './policy-rules.js';
 export { PodGate, type GateFailure, type PodGateOptions } from './pod-gate.js';
-export { sameOffsetIn } from './ipv4.js';
 export { NodeLinks, type NodeLossTraffic } from './node-links.js';
 export { forward, reset } from './splice.js';

@@ -1,7 +1,7 @@
-import type { KObject } from '../api/types.js';
-import type { WatchEvent } from '../store/watch-hub.js';
+import type { KObject } from '../api/index.js';
+import type { WatchEvent } from '../store/index.js';
 import { compilePolicy, rulesAllow, selects, type CompiledPolicy, type NamespaceLabels, type Peer, type PodView } from './policy-rules.js';
-import { parseIPv4 } from './ipv4.js';
+import { parseIPv4 } from '../../core/index.js';
 import type { ConnectionInfo, Gate, ServiceProxy } from './service-proxy.js';
 
 /** One connection to decide: who dials, which pod IP and port it reaches. */

@@ -2,9 +2,9 @@
  * One NetworkPolicy compiled for evaluation: selectors parsed once, CIDRs as integer ranges, so that
  * deciding a connection is a few comparisons. Semantics are those of networking.k8s.io/v1.
  */
-import { labelSelectorFromSpec, matchesLabels, type LabelSelector } from '../api/selectors.js';
-import type { KObject } from '../api/types.js';
-import { parseIPv4 } from './ipv4.js';
+import { labelSelectorFromSpec, matchesLabels, type LabelSelector } from '../../kube/index.js';
+import type { KObject } from '../api/index.js';
+import { parseCidr, type Range } from '../../core/index.js';
 
 /** What evaluation knows of a pod: enough to match selectors and resolve named ports. */
 export interface PodView {
@@ -26,7 +26,6 @@ export interface Peer {
   readonly pod: PodView | undefined;
 }
 
-export interface Range { readonly lo: number; readonly hi: number }
 export interface IPBlock { readonly cidr: Range; readonly except: readonly Range[] }
 /** One `from`/`to` entry: an ipBlock, or pod and/or namespace selectors. */
 export interface PeerRule { readonly pods?: LabelSelector; readonly namespaces?: LabelSelector; readonly block?: IPBlock }
@@ -45,17 +44,6 @@ export interface CompiledPolicy {
 
 /** The labels a namespace is matched on (`kubernetes.io/metadata.name` included), by namespace name. */
 export type NamespaceLabels = (namespace: string) => Readonly<Record<string, string>> | undefined;
-
-/** `10.0.0.0/8` as an integer interval; null when it is not an IPv4 CIDR. */
-export function parseCidr(cidr: string): Range | null {
-  const [addr = '', bitsText, extra] = cidr.split('/');
-  const base = parseIPv4(addr);
-  const bits = Number(bitsText);
-  if (base === null || extra !== undefined || !/^\d{1,2}$/.test(bitsText ?? '') || bits > 32) return null;
-  const size = 2 ** (32 - bits);
-  const lo = base - (base % size);
-  return { lo, hi: lo + size - 1 };
-}
 
 const optionalSelector = (spec: unknown): LabelSelector | undefined => (spec === undefined || spec === null ? undefined : labelSelectorFromSpec(spec));
 

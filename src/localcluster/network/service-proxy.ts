@@ -1,6 +1,5 @@
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
-import { silentLogger, type Logger } from '../../core/index.js';
-import { isLoopbackIPv4, parseIPv4, unmapIPv4 } from './ipv4.js';
+import { isLoopbackIPv4, parseIPv4, silentLogger, unmapIPv4, type Logger } from '../../core/index.js';
 import { forward, hold, reset } from './splice.js';
 import { Suspension } from './suspension.js';
 

@@ -1,8 +1,6 @@
-import type { KObject } from '../api/types.js';
-import type { Admission } from '../store/store-types.js';
-
-/** kube-apiserver's --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds. */
-export const DEFAULT_TOLERATION_SECONDS = 300;
+import type { KObject } from '../api/index.js';
+import type { Admission } from '../store/index.js';
+import { DEFAULT_TOLERATION_SECONDS } from '../../vocabulary/index.js';
 
 const TAINT_KEYS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
 

@@ -1,5 +1,5 @@
-import { labelSelectorFromMap, matchesLabels } from '../api/selectors.js';
-import type { KObject } from '../api/types.js';
+import { labelSelectorFromMap, matchesLabels } from '../../kube/index.js';
+import type { KObject } from '../api/index.js';
 
 /**
  * Which ports of a pod its ingress gate listens on. Kubernetes does not require containerPorts to be

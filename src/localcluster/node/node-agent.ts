@@ -1,18 +1,17 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { ApiError, type KObject } from '../api/types.js';
-import { EventRecorder } from '../controllers/event-recorder.js';
-import { AddressPool, PodGate, sameOffsetIn, type Gate, type NodeLinks, type ServiceProxy } from '../network/index.js';
-import { PodWorker } from '../runtime/pod-worker.js';
-import type { BackoffOptions } from '../runtime/backoff.js';
-import { serviceEnv } from '../services/service-env.js';
-import type { Store } from '../store/store.js';
+import { ApiError, type KObject } from '../api/index.js';
+import { EventRecorder } from '../controllers/index.js';
+import { sameOffsetIn } from '../../core/index.js';
+import { AddressPool, PodGate, type Gate, type NodeLinks, type ServiceProxy } from '../network/index.js';
+import { CLUSTER_MARKER_ENV, CLUSTER_OWNER_ENV, ownerMark, PodWorker, type BackoffOptions } from '../runtime/index.js';
+import { serviceEnv } from '../services/index.js';
+import type { Store } from '../store/index.js';
 import { containerBindingPodIP, gatePorts } from './gate-ports.js';
 import type { NodeShape } from './node-object.js';
 import { NodeStatus } from './node-status.js';
-import { DEFAULT_HEARTBEAT_MS } from './node-timings.js';
-import { CLUSTER_MARKER_ENV, CLUSTER_OWNER_ENV, ownerMark } from '../owner.js';
+import { DEFAULT_HEARTBEAT_MS } from '../../vocabulary/index.js';
 
 export interface NodeAgentOptions {
   store: Store;

@@ -1,7 +1,7 @@
 import os from 'node:os';
-import type { KObject } from '../api/types.js';
-import { KUBE_VERSION } from '../apiserver/discovery.js';
-import { rfc3339 } from '../store/object-names.js';
+import type { KObject } from '../api/index.js';
+import { KUBE_VERSION } from '../apiserver/index.js';
+import { rfc3339 } from '../store/index.js';
 import { crtVersion } from '../../core/index.js';
 
 export interface NodeShape {

@@ -1,6 +1,5 @@
-import type { EventRecorder } from '../controllers/event-recorder.js';
-import { rfc3339 } from '../store/object-names.js';
-import type { Store } from '../store/store.js';
+import type { EventRecorder } from '../controllers/index.js';
+import { rfc3339, type Store } from '../store/index.js';
 import { nodeObject, type NodeShape } from './node-object.js';
 
 /**

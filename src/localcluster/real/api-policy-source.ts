@@ -1,6 +1,6 @@
 import { CoreV1Api, makeInformer, NetworkingV1Api, type Informer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { silentLogger, type Logger } from '../../core/index.js';
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import type { PolicySource } from '../network/index.js';
 
 type Resource = 'namespaces' | 'pods' | 'networking.k8s.io/networkpolicies';

@@ -1,8 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError } from '../api/types.js';
-import type { AdminHandler } from '../apiserver/node-power.js';
-import { readJsonBody } from '../apiserver/request-body.js';
-import { send } from '../apiserver/resource-handler.js';
+import { ApiError } from '../api/index.js';
+import { readJsonBody, send, type AdminHandler } from '../apiserver/index.js';
 import type { ControlPlane } from '../controlplane/index.js';
 
 const LIST_PATH = '/crt/v1/control-plane';

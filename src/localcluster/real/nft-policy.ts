@@ -1,6 +1,7 @@
+import { formatIPv4, parseIPv4, type Range } from '../../core/index.js';
 import {
-  formatIPv4, isNamedPort, namedPort, parseIPv4, peerMatches,
-  type CniProfile, type CompiledPolicy, type NetworkPolicyEngine, type PodView, type PortRule, type Range, type Rule,
+  isNamedPort, namedPort, peerMatches,
+  type CniProfile, type CompiledPolicy, type NetworkPolicyEngine, type PodView, type PortRule, type Rule,
 } from '../network/index.js';
 
 /** The nftables table crt owns in each node namespace (never in the root namespace). */

@@ -1,6 +1,6 @@
 import os from 'node:os';
-import type { KObject } from '../api/types.js';
-import { parseQuantity } from './quantity.js';
+import type { KObject } from '../api/index.js';
+import { parseQuantity } from '../../core/index.js';
 
 /**
  * A container's environment as the kubelet builds it: service variables, then `envFrom`, then `env`

@@ -13,3 +13,5 @@ export { type ConfigLookup } from './env.js';
 export { type BackoffOptions, defaultBackoff } from './backoff.js';
 export type { ContainerStatus, ContainerState, PodCondition, PodPhase } from './pod-status.js';
 export { processIds, readStat, running, type ProcStat, type GroupUsage } from './proc.js';
+export { CLUSTER_MARKER_ENV, CLUSTER_OWNER_ENV, ownerAlive, ownerMark, ownerPid } from './owner.js';
+export { qosClass } from './pod-status.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.js';
+import type { Clock } from '../../core/index.js';
 import { runProbe, type ProbeResult, type ProbeTarget } from './probe.js';
 
 /** Container lifecycle hooks (`postStart`, `preStop`): exec, httpGet or sleep, bounded by `timeoutMs`. */

@@ -1,5 +1,5 @@
-import type { KObject } from '../api/types.js';
-import { parseQuantity } from './quantity.js';
+import type { KObject } from '../api/index.js';
+import { parseQuantity } from '../../core/index.js';
 
 /** The pieces of a Pod `status` the kubelet owns, computed as it computes them. */
 

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { systemClock, type Clock } from '../../core/clock.js';
-import { silentLogger, type Logger } from '../../core/log.js';
-import type { KObject } from '../api/types.js';
+import { silentLogger, systemClock, type Clock, type Logger } from '../../core/index.js';
+import type { KObject } from '../api/index.js';
 import { defaultBackoff, type BackoffOptions } from './backoff.js';
 import { ContainerRunner } from './container-runner.js';
 import type { CommandWrap, Dialer, PodEvent, RunnerContext } from './runner-context.js';

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
-import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/log.js';
-import type { KObject } from '../api/types.js';
+import type { Clock, Logger } from '../../core/index.js';
+import type { KObject } from '../api/index.js';
 import type { BackoffOptions } from './backoff.js';
 
 /** A Kubernetes event about the pod, as the kubelet records it (`fieldPath` names the container). */

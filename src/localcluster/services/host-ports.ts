@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 
 /**
  * Service ports below 1024 need privileges on most machines (Linux: root, or

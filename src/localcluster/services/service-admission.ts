@@ -1,6 +1,6 @@
-import { ApiError, type KObject } from '../api/types.js';
+import { ApiError, type KObject } from '../api/index.js';
 import type { AddressPool } from '../network/index.js';
-import type { Admission } from '../store/store.js';
+import type { Admission } from '../store/index.js';
 
 const NODE_PORT_MIN = 30000;
 const NODE_PORT_MAX = 32767;

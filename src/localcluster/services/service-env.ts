@@ -1,5 +1,5 @@
-import type { KObject } from '../api/types.js';
-import type { Store } from '../store/store.js';
+import type { KObject } from '../api/index.js';
+import type { Store } from '../store/index.js';
 import { proxyPort } from './host-ports.js';
 
 /**

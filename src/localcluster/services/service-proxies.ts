@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../core/index.js';
-import type { KObject } from '../api/types.js';
+import type { KObject } from '../api/index.js';
 import { ServiceProxy, type Backend, type Gate } from '../network/index.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/index.js';
 import { hostPortFor, lowestBindablePort, PROXY_PORTS_ANNOTATION } from './host-ports.js';
 
 /**

@@ -1,5 +1,4 @@
-import type { ResourceType } from '../api/resources.js';
-import { ApiError, type KObject } from '../api/types.js';
+import { ApiError, type KObject, type ResourceType } from '../api/index.js';
 
 export interface ListOptions {
   labelSelector?: string;

@@ -1,11 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
-import { applyDefaults } from '../api/defaults.js';
-import { applyPatch } from '../api/patch.js';
-import { ResourceRegistry, type ResourceType } from '../api/resources.js';
-import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../api/selectors.js';
-import { ApiError, type KObject } from '../api/types.js';
-import { assertValid } from '../api/validation.js';
-import { qosClass } from '../runtime/pod-status.js';
+import { ApiError, applyDefaults, applyPatch, assertValid, ResourceRegistry, type KObject, type ResourceType } from '../api/index.js';
+import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from '../../kube/index.js';
+import { qosClass } from '../runtime/index.js';
 import { completeGeneratedName, deepFreeze, newUid, rfc3339 } from './object-names.js';
 import { type Change, type WatchEvent, WatchHub } from './watch-hub.js';
 import { notFound, type Admission, type DeleteOptions, type ListOptions, type ListResult, type WatchOptions, type WriteOptions } from './store-types.js';

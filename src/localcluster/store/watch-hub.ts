@@ -1,4 +1,4 @@
-import { ApiError, type KObject } from '../api/types.js';
+import { ApiError, type KObject } from '../api/index.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
 

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { KubeConfig, NetworkingV1Api, type V1NetworkPolicySpec } from '@kubernetes/client-node';
 import { writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
 import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
-import { readManifests } from '../../../src/localcluster/manifests.js';
+import { readManifests } from '../../../src/localcluster/store/manifests.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
 import { orphanedClusters, otherClusters, stopOrphanedClusters } from '../../../src/localcluster/index.js';
-import { ownerMark } from '../../../src/localcluster/owner.js';
+import { ownerMark } from '../../../src/localcluster/runtime/owner.js';
 import { readStat } from '../../../src/localcluster/runtime/proc.js';
 import { alive } from '../../helpers/processes.js';
 import { tempDir } from '../../helpers/tmp.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { KObject } from '../../../src/localcluster/api/types.js';
 import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
-import { readManifests } from '../../../src/localcluster/manifests.js';
+import { readManifests } from '../../../src/localcluster/store/manifests.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { UsageError } from '../../../src/core/index.js';
 import { cniProfile } from '../../../src/localcluster/cluster.js';
-import { dataPlaneOptions } from '../../../src/localcluster/index.js';
+import { dataPlaneOptions } from '../../../src/plan/data-plane-settings.js';
 
 describe('data-plane settings of the embedded cluster', () => {
   it('maps the plan keys to the cluster options and leaves the other keys alone', () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { applyDefaults, imageTag } from '../../../src/localcluster/api/defaults.js';
+import { applyDefaults } from '../../../src/localcluster/api/defaults.js';
+import { imageTag } from '../../../src/localcluster/api/pod-defaults.js';
 import type { KObject } from '../../../src/localcluster/api/types.js';
 
 const obj = (apiVersion: string, kind: string, rest: Record<string, unknown> = {}): KObject =>

@@ -3,7 +3,7 @@ import { UsageError } from '../../../src/core/index.js';
 import { LocalCluster } from '../../../src/localcluster/index.js';
 import type { KObject } from '../../../src/localcluster/api/types.js';
 import { defaultTolerationSeconds } from '../../../src/localcluster/node/default-toleration-seconds.js';
-import { checkNodeTimings } from '../../../src/localcluster/node/node-timings.js';
+import { checkNodeTimings } from '../../../src/vocabulary/node-timings.js';
 
 const pod = (tolerations?: unknown[]): KObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [], ...(tolerations ? { tolerations } : {}) } });
 const admit = (p: KObject, seconds?: number): unknown[] => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import {
   formatLabelSelector, labelSelectorFromMap, labelSelectorFromSpec, matchesFields, matchesLabels,
   parseFieldSelector, parseLabelSelector,
-} from '../../../src/localcluster/api/selectors.js';
+} from '../../../src/kube/selectors.js';
 import { ApiError, type KObject } from '../../../src/localcluster/api/types.js';
 
 function apiError(fn: () => unknown): ApiError {

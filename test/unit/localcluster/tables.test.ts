@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { builtinResources, type ResourceType } from '../../../src/localcluster/api/resources.js';
-import { age, humanDuration, toPartialObjectMetadataList, toTable } from '../../../src/localcluster/api/tables.js';
+import { toPartialObjectMetadataList, toTable } from '../../../src/localcluster/api/tables.js';
+import { age, humanDuration } from '../../../src/localcluster/api/table-time.js';
 import type { KObject } from '../../../src/localcluster/api/types.js';
 
 const NOW = Date.parse('2024-05-01T12:00:00Z');

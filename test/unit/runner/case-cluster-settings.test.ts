@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { UsageError, silentLogger, systemClock } from '../../../src/core/index.js';
 import { Journal } from '../../../src/faults/index.js';
-import type { NodeTimings } from '../../../src/localcluster/node/node-timings.js';
+import type { NodeTimings } from '../../../src/vocabulary/node-timings.js';
 import { SinkSet } from '../../../src/metrics/index.js';
 import { loadPlan } from '../../../src/plan/index.js';
 import type { CaseEvent } from '../../../src/results/types.js';

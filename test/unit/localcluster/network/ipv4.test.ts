@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { formatIPv4, isLoopbackIPv4, parseIPv4, unmapIPv4 } from '../../../../src/localcluster/network/ipv4.js';
+import { formatIPv4, isLoopbackIPv4, parseIPv4, unmapIPv4 } from '../../../../src/core/ipv4.js';
 
 describe('IPv4 helpers', () => {
   it('parses a dotted quad into an unsigned 32-bit number and formats it back', () => {

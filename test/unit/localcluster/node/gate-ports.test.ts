@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { KObject } from '../../../../src/localcluster/api/types.js';
-import { sameOffsetIn } from '../../../../src/localcluster/network/index.js';
+import { sameOffsetIn } from '../../../../src/core/ipv4.js';
 import { containerBindingPodIP, gatePorts } from '../../../../src/localcluster/node/gate-ports.js';
 
 const pod = (spec: Record<string, unknown>, labels: Record<string, string> = { app: 'web' }): KObject =>

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ProbeCounter } from '../../../../src/localcluster/runtime/probe-loop.js';
-import { parseQuantity } from '../../../../src/localcluster/runtime/quantity.js';
+import { parseQuantity } from '../../../../src/core/quantity.js';
 
 describe('ProbeCounter', () => {
   it('turns ready only after successThreshold successes in a row', () => {

@@ -3,7 +3,7 @@
  * `fields/selector.go`, `metav1.LabelSelectorAsSelector`), with the same error wording so that kubectl and
  * client-node users see the messages they know.
  */
-import { ApiError, type KObject } from './types.js';
+import { ApiError } from './api-status.js';
 
 export type SelectorOperator = 'in' | 'notin' | '=' | '==' | '!=' | 'exists' | '!' | 'gt' | 'lt';
 
@@ -430,7 +430,7 @@ export function parseFieldSelector(text: string, resourceKey: string): FieldSele
   return { resourceKey, requirements };
 }
 
-export function matchesFields(sel: FieldSelector, obj: KObject): boolean {
+export function matchesFields(sel: FieldSelector, obj: object): boolean {
   const getters = fieldsFor(sel.resourceKey);
   return sel.requirements.every((r) => {
     const value = getters[r.field]?.(obj) ?? '';

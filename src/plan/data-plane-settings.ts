@@ -1,7 +1,4 @@
-import { UsageError } from '../core/index.js';
-import { isDuration, parseDuration } from '../core/units.js';
-import type { LocalClusterOptions } from './cluster.js';
-import { parseQuantity } from './runtime/quantity.js';
+import { UsageError, isDuration, parseDuration, parseQuantity } from '../core/index.js';
 
 /**
  * The data-plane settings of `cluster.local.settings`: how unforgiving the embedded cluster's network,
@@ -19,7 +16,14 @@ export const DATA_PLANE_SETTINGS = {
 
 export type DataPlaneSetting = keyof typeof DATA_PLANE_SETTINGS;
 
-type DataPlaneOptions = Pick<LocalClusterOptions, 'endpointPropagationDelayMs' | 'podStartDelayMs' | 'nodeLossTraffic' | 'cni' | 'nodeCapacity'>;
+/** The LocalClusterOptions these settings set: the plan owns their syntax, the embedded cluster their meaning. */
+export interface DataPlaneOptions {
+  endpointPropagationDelayMs?: number;
+  podStartDelayMs?: number;
+  nodeLossTraffic?: 'drop' | 'reset';
+  cni?: 'keep' | 'drop' | 'reset';
+  nodeCapacity?: { cpu?: string; memory?: string; pods?: number };
+}
 
 export function isDataPlaneSetting(key: string): key is DataPlaneSetting {
   return Object.prototype.hasOwnProperty.call(DATA_PLANE_SETTINGS, key);

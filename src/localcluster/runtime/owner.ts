@@ -1,4 +1,4 @@
-import { readStat, running } from './runtime/proc.js';
+import { readStat, running } from './proc.js';
 
 /**
  * Every process of an embedded cluster (its pods, and the control-plane programs of

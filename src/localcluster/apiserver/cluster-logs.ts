@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { ApiError, type KObject } from './api/types.js';
-import type { LogSource } from './apiserver/pod-logs.js';
+import { ApiError, type KObject } from '../api/index.js';
+import type { LogSource } from './pod-logs.js';
 
 /**
  * Finds container logs where the pod runtime writes them: `<stateDir>/pods/<ns>_<name>_<uid>/logs/<container>/<restart>.log`,

@@ -1,6 +1,6 @@
-import { EnvironmentError } from '../core/index.js';
-import type { KObject } from './api/types.js';
-import type { Store } from './store/store.js';
+import { EnvironmentError } from '../../core/index.js';
+import type { KObject } from '../api/index.js';
+import type { Store } from './store.js';
 
 export interface AvailabilityOptions {
   namespaces?: string[];

@@ -1,7 +1,9 @@
-import { UsageError } from '../../core/index.js';
-import { DEFAULT_TOLERATION_SECONDS } from './default-toleration-seconds.js';
+import { UsageError } from '../core/index.js';
 
-/** The node-loss timings of the embedded cluster, in the units its options use. */
+/**
+ * The node-loss timings of the embedded cluster, in the units its options use (ms; seconds for
+ * defaultTolerationSeconds): what a plan sets, the cluster runs with and a case result records.
+ */
 export interface NodeTimings {
   heartbeatMs: number;
   nodeMonitorPeriodMs: number;
@@ -15,6 +17,9 @@ export const DEFAULT_HEARTBEAT_MS = 10_000;
 export const DEFAULT_NODE_MONITOR_PERIOD_MS = 5_000;
 /** kube-controller-manager's --node-monitor-grace-period: 50 s since Kubernetes 1.32 (kubernetes#126287), 40 s before. */
 export const DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS = 50_000;
+
+/** kube-apiserver's --default-not-ready-toleration-seconds and --default-unreachable-toleration-seconds. */
+export const DEFAULT_TOLERATION_SECONDS = 300;
 
 /** A real cluster's: what the embedded cluster uses for every timing the plan does not set. */
 export const DEFAULT_NODE_TIMINGS: Readonly<NodeTimings> = Object.freeze({

@@ -1,5 +1,6 @@
 /**
- * Dotted-quad IPv4 helpers for the loopback network of the embedded cluster. Addresses are kept as
+ * Dotted-quad IPv4 helpers for the loopback network of the embedded cluster (and its NetworkPolicy
+ * validation). Addresses are kept as
  * unsigned 32-bit numbers so that ranges are plain integer intervals.
  */
 
@@ -39,4 +40,18 @@ export function sameOffsetIn(ip: string, toCidr: string): string | null {
   if (n === null || to === null || !Number.isInteger(prefix) || prefix < 0 || prefix > 32) return null;
   const size = 2 ** (32 - prefix);
   return formatIPv4(to - (to % size) + (n % size));
+}
+
+/** An interval of addresses, both ends included. */
+export interface Range { readonly lo: number; readonly hi: number }
+
+/** `10.0.0.0/8` as an integer interval; null when it is not an IPv4 CIDR. */
+export function parseCidr(cidr: string): Range | null {
+  const [addr = '', bitsText, extra] = cidr.split('/');
+  const base = parseIPv4(addr);
+  const bits = Number(bitsText);
+  if (base === null || extra !== undefined || !/^\d{1,2}$/.test(bitsText ?? '') || bits > 32) return null;
+  const size = 2 ** (32 - bits);
+  const lo = base - (base % size);
+  return { lo, hi: lo + size - 1 };
 }

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
-import type { ResourceRegistry } from './api/resources.js';
-import { ApiError, type KObject } from './api/types.js';
-import type { Store } from './store/store.js';
-import { ManifestError } from './errors.js';
+import { ApiError, type KObject, type ResourceRegistry } from '../api/index.js';
+import type { Store } from './store.js';
+import { ManifestError } from './manifest-error.js';
 
 export interface AppliedObject {
   kind: string;
