@@ -14,7 +14,13 @@ describe('pods of a killed crt (orphans)', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   beforeEach(async () => (tmp = await tempDir()));
   afterEach(async () => {
-    for (const c of children.splice(0)) c.kill('SIGKILL');
+    // waited for: a stand-in still exiting when the next suite starts a cluster would be taken for another cluster's pod
+    await Promise.all(children.splice(0).map((c) => {
+      if (c.exitCode !== null || c.signalCode !== null) return undefined;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      return exited;
+    }));
     await tmp.remove();
   });
 

@@ -8,7 +8,15 @@ import { runPlanFile, writePlan } from '../../helpers/run.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { controlPlanes, onControlPlane, requireControlPlane, timeoutOn } from '../../helpers/control-planes.js';
 
-for (const cp of controlPlanes({ realPending: 'on the real control plane here no nodes sample with 2 of 3 Ready was recorded during node-2\'s power-off, so the NotReady instant could not be compared; the real node lifecycle controller\'s NodeNotReady events also carry second-precision times, which the 100 ms agreement below cannot hold to' })) {
+/**
+ * How late the cluster view may see a change after the controller that made it recorded its event: the
+ * watch's delivery on 2 busy cores.
+ */
+const WATCH_LAG_MS = 1000;
+/** The controller writes the node's status and records its event in one pass: either may come first, by this much. */
+const EVENT_ORDER_MS = 250;
+
+for (const cp of controlPlanes()) {
   describe(`the cluster view of a case: samples from watches, cluster recovery time, agreeing with the cluster's own events (${onControlPlane(cp)})`, function () {
     this.timeout(timeoutOn(cp, 180_000));
     let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -28,7 +36,7 @@ for (const cp of controlPlanes({ realPending: 'on the real control plane here no
       await tmp.remove();
     });
 
-    it('records node and workload samples during a node loss, and its NotReady / Ready instants agree with NodeNotReady / NodeReady events within 100 ms', async () => {
+    it('records node and workload samples during a node loss, and its NotReady / Ready instants agree with the NodeNotReady / NodeReady events within the watch delivery', async () => {
       const file = await writePlan(tmp.dir, `
 apiVersion: crt/v1
 kind: Plan
@@ -60,18 +68,26 @@ layers:
 
       const kube = kubeClients({ kubeconfig: path.join(dir, 'kubeconfig') });
       const events = (await kube.core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=node-2' })).items;
-      // a repeated event is one object: its latest occurrence is series.lastObservedTime (sub-second)
-      const at = (reason: string, after: number) => events.map((e) => ({ reason: e.reason, t: Date.parse(String(e.series?.lastObservedTime ?? e.eventTime)) })).filter((e) => e.reason === reason && e.t > after - 1000).sort((a, b) => a.t - b.t)[0]!;
+      // a repeated event is one object: its latest occurrence is series.lastObservedTime (sub-second); the
+      // real controllers' core/v1 events carry lastTimestamp only, in whole seconds (RFC 3339 without fraction)
+      const wholeSeconds = (e: typeof events[number]) => !e.series?.lastObservedTime && !e.eventTime;
+      const timeOf = (e: typeof events[number]) => Date.parse(String(e.series?.lastObservedTime ?? e.eventTime ?? e.lastTimestamp ?? e.firstTimestamp));
+      const at = (reason: string, after: number) => events.map((e) => ({ reason: e.reason, t: timeOf(e), precision: wholeSeconds(e) ? 1000 : 1 }))
+        .filter((e) => e.reason === reason && e.t > after - 1000).sort((a, b) => a.t - b.t)[0];
       const notReady = at('NodeNotReady', down.t - 5000);
       const ready = at('NodeReady', down.t);
-      expect(Math.abs(down.t - notReady.t), 'NotReady seen by the watch vs the NodeNotReady event').to.be.below(100);
-      expect(Math.abs(backUp.t - ready.t), 'Ready seen by the watch vs the NodeReady event').to.be.below(100);
+      const described = JSON.stringify(events.map((e) => `${e.reason} ${timeOf(e)}`));
+      expect(notReady, `a NodeNotReady event of node-2 near ${down.t}: ${described}`).to.not.equal(undefined);
+      expect(ready, `a NodeReady event of node-2 after ${down.t}: ${described}`).to.not.equal(undefined);
+      // an event time in whole seconds is up to 999 ms before the instant it stands for
+      expect(down.t - notReady!.t, 'NotReady seen by the watch minus the NodeNotReady event').to.be.within(-EVENT_ORDER_MS, notReady!.precision - 1 + WATCH_LAG_MS);
+      expect(backUp.t - ready!.t, 'Ready seen by the watch minus the NodeReady event').to.be.within(-EVENT_ORDER_MS, ready!.precision - 1 + WATCH_LAG_MS);
 
       // a node fault watches the events of every namespace: the node's own ones (in default) are in cluster.jsonl
       const recorded = (records as Array<ClusterSampleRecord | ClusterEventRecord>).filter((r): r is ClusterEventRecord => r.kind === 'event');
       const lost = recorded.find((e) => e.reason === 'NodeNotReady' && e.objectKind === 'Node' && e.object === 'node-2' && e.t > down.t - 5000);
       expect(lost, JSON.stringify(recorded.map((e) => `${e.reason} ${e.object}`))).to.deep.include({ case: 'PHY-01', phase: 'fault' });
-      expect(Math.abs(lost!.t - notReady.t), 'the recorded NodeNotReady has the event\'s own time').to.be.below(1);
+      expect(Math.abs(lost!.t - notReady!.t), 'the recorded NodeNotReady has the event\'s own time').to.be.below(1);
 
       const cluster = c.recovery?.cluster;
       expect(cluster?.affected).to.include('nodes');

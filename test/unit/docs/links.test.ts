@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
  * Pages that other branches of issue 19 add (the dependency table, the Clock and test timing): links to
  * them may dangle until those branches are merged. Remove this list once they are.
  */
-const FROM_OTHER_BRANCHES = ['docs/contributing/dependencies.md', 'docs/contributing/time.md'];
+const FROM_OTHER_BRANCHES = ['docs/contributing/time.md'];
 
 const docs = () => ['README.md', ...markdownFiles(root, 'docs')];
 const show = (b: { file: string; line: number; target: string; why: string }) => `${b.file}:${b.line} (${b.target}): ${b.why}`;
