@@ -61,7 +61,7 @@ export function buildProgram(io: CliIO, argv: readonly string[], setCode: (code:
     .addOption(new Option('--log-level <level>', 'level of crt.log in the run folder').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .option('--progress-every <seconds>', 'progress line interval when stderr is not a terminal', positiveInt, 5)
     .option('--revert-first', 'revert the faults earlier runs left in the cluster (journal ConfigMaps), then run', false)
-    .addOption(new Option('--control-plane <kind>', 'the embedded cluster\'s control plane, over the plan\'s cluster.local.controlPlane: builtin, kubernetes (the real one) or auto').choices(['builtin', 'kubernetes', 'auto']))
+    .addOption(new Option('--control-plane <kind>', 'the embedded cluster\'s control plane, over the plan\'s cluster.local.controlPlane: builtin, kubernetes (the real one) or auto (the real one when it can run here; the default, unless CRT_CONTROL_PLANE says otherwise)').choices(['builtin', 'kubernetes', 'auto']))
     .option('--assume-done', 'take manual steps as done at once (default outside a terminal: cases with a manual step are skipped)', false)
     .option('--wait-confirm', 'wait for manual steps to be confirmed with crt confirm, even without a terminal', false)
     .option('--influx-url <url>', 'also write the time series to this InfluxDB (env CRT_INFLUX_URL; credentials only from the environment, see docs/guides/influxdb-grafana.md)')
@@ -162,7 +162,7 @@ export function buildProgram(io: CliIO, argv: readonly string[], setCode: (code:
     .option('--node-monitor-period <duration>', 'how often the node lifecycle controller checks heartbeats (default 5s)', duration)
     .option('--default-toleration-seconds <n>', 'how long pods stay on an unreachable node before eviction (default 300)', (v) => Number(v))
     .addOption(new Option('--control-plane <kind>', 'builtin: crt\'s own API server; kubernetes: the real etcd, kube-apiserver, controller-manager and scheduler '
-      + '(crt cluster install; root, for network namespaces); auto: kubernetes when it can run here, else builtin').choices(['builtin', 'kubernetes', 'auto']).default('builtin'))
+      + '(crt cluster install; root, for network namespaces); auto: kubernetes when it can run here, else builtin, saying why (default: CRT_CONTROL_PLANE, else auto)').choices(['builtin', 'kubernetes', 'auto']))
     .action(async (flags: ClusterUpFlags) => {
       const { clusterUp } = await import('./commands/cluster.js');
       setCode(await clusterUp(flags, io, argv.slice(2)));

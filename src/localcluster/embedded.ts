@@ -5,14 +5,10 @@ import type { AppliedObject, AvailabilityOptions } from './store/index.js';
 import { cniProfile, LocalCluster, type LocalClusterOptions } from './cluster.js';
 import { installKubernetes } from './install/index.js';
 import { netnsSupport } from './netns/index.js';
-import type { NodeTimings } from '../vocabulary/index.js';
+import { defaultControlPlane, type ControlPlaneChoice, type ControlPlaneKind, type NodeTimings } from '../vocabulary/index.js';
 import { nftUnavailable, RealCluster } from './real/index.js';
 
-/** Which control plane the embedded cluster runs: crt's own API server, or the real one of the pinned release. */
-export type ControlPlaneKind = 'builtin' | 'kubernetes';
-/** What a plan or `crt cluster up` asks for: `auto` is the real one when it can run here, else builtin. */
-export type ControlPlaneChoice = ControlPlaneKind | 'auto';
-export const CONTROL_PLANE_CHOICES: readonly ControlPlaneChoice[] = ['builtin', 'kubernetes', 'auto'];
+export { CONTROL_PLANE_CHOICES, type ControlPlaneChoice, type ControlPlaneKind } from '../vocabulary/index.js';
 
 /** What every part of crt uses of an embedded cluster, whichever control plane it runs. */
 export interface EmbeddedCluster {
@@ -62,9 +58,12 @@ export async function realControlPlaneUnavailable(): Promise<string | undefined>
   return undefined;
 }
 
-/** The embedded cluster on the control plane asked for (`auto`: the real one when it can run here). */
+/**
+ * The embedded cluster on the control plane asked for (`auto`: the real one when it can run here);
+ * unasked, CRT_CONTROL_PLANE's, else `auto`.
+ */
 export async function embeddedCluster(opts: EmbeddedClusterOptions): Promise<EmbeddedCluster> {
-  const { controlPlane = 'builtin', onProgress, etcdMembers, ...rest } = opts;
+  const { controlPlane = defaultControlPlane(), onProgress, etcdMembers, ...rest } = opts;
   let note = controlPlane === 'kubernetes' ? 'real control plane (asked for)' : 'builtin control plane';
   let kind: ControlPlaneKind = controlPlane === 'kubernetes' ? 'kubernetes' : 'builtin';
   if (controlPlane === 'auto') {

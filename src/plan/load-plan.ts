@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { formatDuration, MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration, parsePercent, PlanError, type Problem } from '../core/index.js';
-import { LAYERS, type Layer, type NodeTimings } from '../vocabulary/index.js';
+import { LAYERS, defaultControlPlane, type Layer, type NodeTimings } from '../vocabulary/index.js';
 import { checkDataPlaneSettings, normalizeClusterSettings, planNodeTimings } from './cluster-settings.js';
 import { normalizeExpect, parseAbortRule } from './expectations.js';
 import { FileSet } from './files.js';
@@ -233,7 +233,7 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
     }
   }
   const trigger = normalizeActions(c.trigger, [...at, 'trigger'], {
-    source, files, ...(ctx.cluster?.namespaces ? { namespaces: ctx.cluster.namespaces } : {}), controlPlane: ctx.cluster?.local ? (ctx.cluster.local.controlPlane ?? 'builtin') : null,
+    source, files, ...(ctx.cluster?.namespaces ? { namespaces: ctx.cluster.namespaces } : {}), controlPlane: ctx.cluster?.local ? (ctx.cluster.local.controlPlane ?? defaultControlPlane()) : null,
   });
   const conditions = normalizeProbes(c.conditions, [...at, 'conditions'], { source, files, targets: ctx.targets });
   const clusterSettings = normalizeClusterSettings(c.clusterSettings, [...at, 'clusterSettings'], { files, source, cluster: ctx.cluster, planTimings: ctx.planTimings });

@@ -139,7 +139,7 @@ export const ClusterSchema = strictObject({
     strictObject({
       nodes: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
       controlPlane: Type.Optional(Type.Union([Type.Literal('builtin'), Type.Literal('kubernetes'), Type.Literal('auto')], {
-        description: 'builtin (default): crt\'s own API server; kubernetes: the real etcd, kube-apiserver, kube-controller-manager and kube-scheduler (crt cluster install; root); auto: kubernetes when it can run here, else builtin',
+        description: 'builtin: crt\'s own API server; kubernetes: the real etcd, kube-apiserver, kube-controller-manager and kube-scheduler (crt cluster install; root); auto (the default, or CRT_CONTROL_PLANE\'s): kubernetes when it can run here (root, network namespaces, nftables, the binaries in crt\'s cache), else builtin, saying why',
       })),
       manifests: Type.Optional(Type.Array(NonEmptyString)),
       settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),

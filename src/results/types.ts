@@ -381,7 +381,7 @@ export interface RunEnvironment {
   cpus: number;
   engines: Record<string, string>;
   targets: Record<string, string>;
-  /** the cluster the run acted on: `embedded cluster (3 nodes)` or a kubeconfig server */
+  /** the cluster the run acted on: `embedded cluster (3 nodes, builtin control plane)` or a kubeconfig server */
   cluster?: string;
   /** the Lease the run held on its cluster (runs that inject faults or revert with --revert-first) */
   clusterLease?: ClusterLeaseRecord;

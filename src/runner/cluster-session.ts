@@ -4,11 +4,11 @@ import { parseDuration, UsageError } from '../core/index.js';
 import { kubeClients, serviceUrl, type KubeClients } from '../kube/index.js';
 import { embeddedCluster } from '../localcluster/index.js';
 import { DATA_PLANE_SETTINGS, dataPlaneOptions, isDataPlaneSetting, type Plan } from '../plan/index.js';
-import type { NodeTimings } from '../vocabulary/index.js';
+import { defaultControlPlane, type NodeTimings } from '../vocabulary/index.js';
 
 /** The cluster a run acts on: the embedded one started for the run, or one reached by kubeconfig. */
 export interface ClusterSession {
-  /** `embedded cluster (3 nodes)` or the kubeconfig server, for the report's environment. */
+  /** `embedded cluster (3 nodes, real control plane (auto))` or the kubeconfig server, for the report's environment. */
   description: string;
   kubeconfig: string | undefined;
   /** a cluster reached by kubeconfig (it outlives the run: the journal goes there too), not the embedded one of the run */
@@ -64,7 +64,7 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   const flags = flagSettings(doc.local.settings ?? {}, plan.display);
   const nodes = doc.local.nodes ?? 3;
   const cluster = await embeddedCluster({
-    controlPlane: doc.local.controlPlane ?? 'builtin', onProgress: progress,
+    controlPlane: doc.local.controlPlane ?? defaultControlPlane(), onProgress: progress,
     // an etcd member can be lost without the quorum only among three
     ...(hasEtcdFault(plan) ? { etcdMembers: 3 as const } : {}),
     nodes, stateDir: path.join(runDir, 'cluster'), keepState: true, log: log.child({ component: 'embedded-cluster' }),
@@ -83,10 +83,8 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
     ...dataPlaneOptions(doc.local.settings ?? {}, plan.display),
   });
   const kubeconfig = path.join(runDir, 'kubeconfig');
-  // the control plane is named where the plan chose one other than the default
-  const chosen = doc.local.controlPlane !== undefined && doc.local.controlPlane !== 'builtin';
   try {
-    progress(`starting the embedded cluster (${nodes} nodes${chosen ? `, ${cluster.controlPlaneNote}` : ''})…`);
+    progress(`starting the embedded cluster (${nodes} nodes, ${cluster.controlPlaneNote})…`);
     await cluster.start();
     await cluster.writeKubeconfig(kubeconfig);
     const files = (doc.local.manifests ?? []).map((m) => path.resolve(path.dirname(plan.file), m));
@@ -103,7 +101,7 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   const k: KubeClients = kubeClients({ kubeconfig });
   return {
     // which control plane is part of what was tested: say it, and why when auto fell back to builtin
-    description: `embedded cluster (${nodes} node${nodes === 1 ? '' : 's'}${chosen ? `, ${cluster.controlPlaneNote}` : ''})`,
+    description: `embedded cluster (${nodes} node${nodes === 1 ? '' : 's'}, ${cluster.controlPlaneNote})`,
     controlPlane: cluster.controlPlaneNote,
     kubeconfig,
     external: false,

@@ -8,3 +8,4 @@ export {
   DEFAULT_HEARTBEAT_MS, DEFAULT_NODE_MONITOR_PERIOD_MS, DEFAULT_NODE_MONITOR_GRACE_PERIOD_MS, DEFAULT_TOLERATION_SECONDS, DEFAULT_NODE_TIMINGS, NODE_TIMINGS_HINT,
   checkNodeTimings, nodeTimingProblems, nodeTimingsOf, type NodeTimings,
 } from './node-timings.js';
+export { CONTROL_PLANE_CHOICES, defaultControlPlane, type ControlPlaneChoice, type ControlPlaneKind } from './control-plane.js';

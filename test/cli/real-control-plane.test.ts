@@ -46,14 +46,15 @@ describe('the embedded cluster on the real control plane, through the CLI', func
     expect(leftoverPodProcesses(path.join(work.dir, 'qs-real', 'cluster')), 'processes of the run\'s cluster left').to.deep.equal([]);
   });
 
-  it('crt cluster up --control-plane kubernetes --demo --detach: status names it, the demo answers on its NodePort, a node powers off and on, and down leaves nothing', async () => {
+  it('crt cluster up --demo --detach picks the real control plane by default (auto, the binaries being here): status names it, the demo answers on its NodePort, a node powers off and on, and down leaves nothing', async () => {
     const dir = path.join(work.dir, '.crt');
-    const up = await crt(['cluster', 'up', '--control-plane', 'kubernetes', '--demo', '--detach', '--dir', dir, '--node-monitor-grace-period', '4s', '--node-monitor-period', '1s', '--heartbeat', '1s'], { cwd: work.dir, timeoutMs: 200_000 });
+    // no --control-plane, and CRT_CONTROL_PLANE unset (the suite sets builtin for every other test): the default, auto
+    const up = await crt(['cluster', 'up', '--demo', '--detach', '--dir', dir, '--node-monitor-grace-period', '4s', '--node-monitor-period', '1s', '--heartbeat', '1s'], { cwd: work.dir, timeoutMs: 200_000, env: { CRT_CONTROL_PLANE: '' } });
     expect(up.code, up.stderr + up.stdout).to.equal(0);
     try {
       const status = await crt(['cluster', 'status', '--dir', dir], { cwd: work.dir });
       expect(status.code, status.stderr).to.equal(0);
-      expect(status.stdout).to.contain('  control plane real control plane (asked for)\n');
+      expect(status.stdout).to.contain('  control plane real control plane (auto)\n');
       expect(status.stdout).to.contain('  nodes        3/3 Ready\n');
       const res = await fetch('http://127.0.0.1:30080/customers/42', { signal: AbortSignal.timeout(5000) });
       expect(res.status).to.equal(200);

@@ -22,7 +22,8 @@ export function crt(
     const child = spawn(process.execPath, [opts.bin ?? CRT_BIN, ...args], {
       cwd: opts.cwd,
       // no PDF unless a test asks for it (CRT_PDF: 'on'): printing one costs ~2 s per run
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CRT_PDF: 'off', ...opts.env },
+      // CRT_CONTROL_PLANE: the suite's default control plane (test/helpers/setup.ts), unless a test sets its own
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CRT_PDF: 'off', ...(process.env.CRT_CONTROL_PLANE !== undefined ? { CRT_CONTROL_PLANE: process.env.CRT_CONTROL_PLANE } : {}), ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createLogger, EnvironmentError, ExitCode, UsageError, type ExitCodeValue } from '../../core/index.js';
 import { kubeClients, serviceUrl } from '../../kube/index.js';
 import { demoManifestPath, embeddedCluster, installKubernetes, killLeftovers, type ControlPlaneChoice } from '../../localcluster/index.js';
+import { defaultControlPlane } from '../../vocabulary/index.js';
 import type { CliIO } from '../io.js';
 import { alive, clearState, readState, statePaths, writeState } from './cluster-state.js';
 import { stopOrphans } from './orphans.js';
@@ -38,7 +39,7 @@ export async function clusterUp(flags: ClusterUpFlags, io: CliIO, argv: readonly
   stopOrphans(io);
   const log = createLogger(pino.destination({ dest: paths.log, sync: false, mkdir: true }), flags.logLevel);
   const cluster = await embeddedCluster({
-    controlPlane: flags.controlPlane ?? 'builtin',
+    controlPlane: flags.controlPlane ?? defaultControlPlane(),
     nodes: flags.nodes, stateDir: paths.stateDir, port: flags.port, log,
     ...(flags.heartbeat !== undefined ? { heartbeatMs: flags.heartbeat } : {}),
     ...(flags.nodeMonitorGracePeriod !== undefined ? { nodeMonitorGracePeriodMs: flags.nodeMonitorGracePeriod } : {}),

@@ -35,7 +35,7 @@ layers:
 `);
     const { result } = await runPlanFile(file, tmp.dir, { notices });
     expect(result.cases[0]!.verdict, JSON.stringify(result.cases[0]!.expectations)).to.equal('passed');
-    expect(result.environment.cluster).to.equal('embedded cluster (2 nodes)');
+    expect(result.environment.cluster).to.equal('embedded cluster (2 nodes, builtin control plane)');
     expect(result.environment.targets.gw).to.equal('service demo/gateway');
     expect(notices.join('\n')).to.match(/starting the embedded cluster \(2 nodes\)[\s\S]*embedded cluster ready/);
     expect(notices).to.include('stopping the embedded cluster…');
