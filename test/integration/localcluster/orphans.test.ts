@@ -16,8 +16,8 @@ describe('pods of a killed crt (orphans)', () => {
   afterEach(async () => {
     // waited for: a stand-in still exiting when the next suite starts a cluster would be taken for another cluster's pod
     await Promise.all(children.splice(0).map((c) => {
-      if (c.exitCode !== null || c.signalCode !== null) return undefined;
-      const exited = new Promise((r) => c.once('exit', r));
+      if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+      const exited = new Promise<void>((r) => c.once('exit', () => r()));
       c.kill('SIGKILL');
       return exited;
     }));
