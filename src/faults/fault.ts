@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import type { KubeClients } from '../kube/index.js';
-import type { ActionSpec } from '../plan/types.js';
+import type { ClusterAccess } from '../kube/index.js';
+import type { ActionOf, ActionSpec, FaultKind, NamespaceRule } from '../plan/index.js';
 
 /**
  * The person a `manual` step asks (the terminal, or `crt confirm` from another shell). Provided by
@@ -12,7 +12,8 @@ export interface ManualOperator {
   confirm(req: { caseId: string; step: string; instruction: string }, signal: AbortSignal): Promise<{ by: string }>;
 }
 
-export interface FaultContext {
+/** What a fault acts with; `kubeconfig` and `kube` (ClusterAccess) when the plan has a cluster. */
+export interface FaultContext extends ClusterAccess {
   runId: string;
   caseId: string;
   step: string;
@@ -22,10 +23,6 @@ export interface FaultContext {
   signal: AbortSignal;
   /** folder of the plan file: commands run from there */
   planDir: string;
-  /** the kubeconfig of the run's cluster, when the plan has one (commands get it as KUBECONFIG) */
-  kubeconfig?: string;
-  /** clients of the run's cluster (client-node), when the plan has one: Kubernetes faults act through them */
-  kube?: KubeClients;
   /** who confirms manual steps (absent: a manual step cannot run) */
   operator?: ManualOperator;
   /**
@@ -103,9 +100,14 @@ export interface Fault {
   plan(ctx: FaultContext): Promise<FaultPlan>;
 }
 
-/** A fault kind: how to build it from a plan step, and how to revert a journaled change. */
-export interface FaultDefinition {
-  create(action: ActionSpec): Fault;
+/**
+ * A fault kind K: how to build it from a plan step of that kind (its params typed from the schema),
+ * where it acts, and how to revert a journaled change.
+ */
+export interface FaultDefinition<K extends FaultKind = FaultKind> {
+  /** where the fault acts (plan/ FAULT_NAMESPACE_RULES holds the same, for validation and the cluster view) */
+  readonly namespaceRule: NamespaceRule;
+  create(action: ActionOf<K>): Fault;
   /**
    * Undoes a change from its record; returns a one-line description of what was undone (or that
    * nothing was left to undo). Throws ChangedSinceFault, touching nothing, when the object is no

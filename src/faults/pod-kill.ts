@@ -1,29 +1,18 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseDuration, parsePercent } from '../core/units.js';
-import type { ActionSpec } from '../plan/types.js';
+import type { ActionOf, FaultParams } from '../plan/index.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
-import { retryApiCall } from '../kube/index.js';
-import { DEFAULT_NAMESPACE, apiFailure, apiStatus, kubeCall, pollDelay, requireKube } from './kube-common.js';
-import { killCount, newSeed, pickPods, type PickOrder, type PodCandidate } from './pod-pick.js';
+import { exceedsMaxPercent, isLivePod, isPodReady, retryApiCall } from '../kube/index.js';
+import { stepNamespace, apiFailure, apiStatus, kubeCall, pollDelay, requireKube } from './kube-common.js';
+import { killCount, newSeed, pickPods, type PodCandidate } from './pod-pick.js';
 import { startRepeat, stopRepeat } from './pod-kill-repeat.js';
 
 /** How long apply() watches for the replacements to become Ready before reporting without them. */
 export const REPLACEMENT_WAIT_MS = 30_000;
 const POLL_MS = 200;
 
-export interface PodKillParams {
-  namespace?: string;
-  selector?: string;
-  names?: string[];
-  count?: number;
-  percent?: string;
-  all?: boolean;
-  gracePeriodSeconds?: number;
-  pick?: PickOrder;
-  seed?: number;
-  repeat?: string;
-  maxPercent?: string;
-}
+/** The step's parameters, as the schema types them. */
+export type PodKillParams = FaultParams['pod-kill'];
 
 interface Target extends PodCandidate {
   uid: string;
@@ -44,12 +33,13 @@ export interface PodKillRevert extends RevertRecord {
  * for as many replacements to become Ready. `repeat: every 30s` kills again at that interval until
  * `revertAfter` or the end of the case, picking anew each time.
  */
-export const podKillFault: FaultDefinition = {
-  create(action: ActionSpec) {
-    const p = action.params as unknown as PodKillParams;
+export const podKillFault: FaultDefinition<'pod-kill'> = {
+  namespaceRule: 'namespace',
+  create(action: ActionOf<'pod-kill'>) {
+    const p = action.params;
     return {
       async plan(ctx: FaultContext) {
-        const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+        const namespace = stepNamespace(ctx, p.namespace);
         const seed = p.seed ?? newSeed();
         const chosen = await resolvePods(ctx, p, seed);
         const names = chosen.map((t) => t.name);
@@ -81,9 +71,9 @@ export const podKillFault: FaultDefinition = {
 /** The pods to kill: candidates, capped by maxPercent before anything is touched. */
 async function resolvePods(ctx: FaultContext, p: PodKillParams, seed: number): Promise<Target[]> {
   const candidates = await listCandidates(ctx, p);
-  if (candidates.length === 0) throw new FaultError(`no running pod matches ${p.selector ?? p.names?.join(', ')} in namespace ${p.namespace ?? DEFAULT_NAMESPACE}`);
+  if (candidates.length === 0) throw new FaultError(`no running pod matches ${p.selector ?? p.names?.join(', ')} in namespace ${stepNamespace(ctx, p.namespace)}`);
   const n = killCount(candidates.length, p, parsePercent);
-  if (p.maxPercent !== undefined && n / candidates.length > parsePercent(p.maxPercent) + 1e-9) {
+  if (exceedsMaxPercent(n, candidates.length, p.maxPercent)) {
     throw new FaultError(`refused: killing ${n} of ${candidates.length} pods is ${Math.round((100 * n) / candidates.length)}%, above maxPercent ${p.maxPercent}`);
   }
   return pickPods(candidates, n, p.pick ?? 'random', seed);
@@ -96,7 +86,7 @@ async function listCandidates(ctx: FaultContext, p: PodKillParams): Promise<Targ
 /** The pods the step names: its selector's, or those of its names (whatever their state). */
 async function listTargeted(ctx: FaultContext, p: PodKillParams): Promise<V1Pod[]> {
   const kube = requireKube(ctx, 'pod-kill');
-  const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+  const namespace = stepNamespace(ctx, p.namespace);
   const list = await kubeCall(`list pods in ${namespace}`, () => retryApiCall(
     () => kube.core.listNamespacedPod({ namespace, ...(p.selector ? { labelSelector: p.selector } : {}) }), { clock: ctx.clock, signal: ctx.signal },
   ));
@@ -104,10 +94,8 @@ async function listTargeted(ctx: FaultContext, p: PodKillParams): Promise<V1Pod[
   return list.items.filter((pod) => !wanted || wanted.has(pod.metadata?.name ?? ''));
 }
 
-/** Pods being deleted or finished are not candidates: killing them again does nothing. */
-function live(pod: V1Pod): boolean {
-  return !pod.metadata?.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
-}
+// pods being deleted or finished are not candidates: killing them again does nothing
+const live = isLivePod;
 
 function toTarget(pod: V1Pod): Target {
   const created = pod.metadata?.creationTimestamp;
@@ -140,7 +128,7 @@ async function killAndWatch(ctx: FaultContext, p: PodKillParams, chosen: Target[
 
 async function deletePods(ctx: FaultContext, p: PodKillParams, chosen: Target[]): Promise<Pick<KillResult, 'killed' | 'missing'>> {
   const kube = requireKube(ctx, 'pod-kill');
-  const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+  const namespace = stepNamespace(ctx, p.namespace);
   const killed: KillResult['killed'] = [];
   const missing: string[] = [];
   await Promise.all(chosen.map(async (t) => {
@@ -176,9 +164,7 @@ export function newReadyPods(pods: V1Pod[], before: ReadonlySet<string>): string
   return pods.filter((pod) => live(pod) && !before.has(pod.metadata?.uid ?? '') && ready(pod)).map((pod) => pod.metadata?.name ?? '').sort();
 }
 
-function ready(pod: V1Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
+const ready = isPodReady;
 
 /** One round of a repeat: picks anew (the earlier victims have been replaced) and kills, without waiting. */
 async function killRound(ctx: FaultContext, p: PodKillParams, seed: number): Promise<string[]> {

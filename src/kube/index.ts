@@ -1,4 +1,4 @@
-export { kubeClients, type KubeClients } from './clients.js';
+export { kubeClients, type ClusterAccess, type KubeClients } from './clients.js';
 export { EMBEDDED_CONTEXT, embeddedKubeconfig, writeEmbeddedKubeconfig } from './kubeconfig.js';
 export { inClusterUrl, serviceFromHost, serviceUrl } from './service-url.js';
 export { labelSelectorObject, negatedSelectors } from './label-selector.js';
@@ -8,3 +8,7 @@ export { classifyApiFailure, describeFailureKind, isApiUnavailable, retryApiCall
 export {
   CONTROL_PLANE_SWITCH_ANNOTATION, LOOPBACK_ADDRESS_ANNOTATION, NODE_SWITCH_ANNOTATION, controlPlaneSwitchBase, isLoopbackSwitch, loopbackAddress, nodeSwitchBase,
 } from './embedded-annotations.js';
+export { RUN_ID_LABEL, labelValue } from './labels.js';
+export { isLivePod, isNodeReady, isPodReady } from './pods.js';
+export { exceedsMaxPercent, maxPercentCap } from './max-percent.js';
+export { FALLBACK_NAMESPACE, contextNamespace, namespaceOr } from './namespace.js';

@@ -87,12 +87,12 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIO, argv:
     throw new UsageError(`no case of ${plan.display} matches the selection`, { hint: `cases: ${plan.cases.map((c) => `${c.id} [${c.tags.join(',')}]`).join(', ')}` });
   }
   if (flags.dryRun) {
-    checkNamespaces(plan, cases);
+    checkNamespaces(plan, cases, null);
     await printDryRunResolved(plan, cases, io);
     return ExitCode.passed;
   }
   checkSupported(plan, cases);
-  checkNamespaces(plan, cases);
+  checkNamespaces(plan, cases, null);
   // before the run folder exists: a bad URL or a missing credential variable is a clear error, not a half-made run
   const influx = resolveInfluxConfig(plan.sinks.influx, { url: flags.influxUrl, env: process.env, baseDir: path.dirname(plan.file) });
   const redactor = runRedactor(plan, influx, argv);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { action } from '../../helpers/action.js';
 import { expect } from 'chai';
 import { AutoscalingV2Api } from '@kubernetes/client-node';
 import { silentLogger, systemClock } from '../../../src/core/index.js';
@@ -11,9 +12,6 @@ import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
 
-function action(kind: ActionSpec['kind'], params: Record<string, unknown>): ActionSpec {
-  return { kind, name: `${kind}-1`, description: null, atMs: 0, revertAfterMs: null, params, ref: null, location: { file: 'plan.yaml', line: 1, col: 1, path: 'trigger[0]' } };
-}
 
 /** A fresh context, as a second process reverting from the journal would build it. */
 function context(kube: KubeClients | undefined): FaultContext {
