@@ -91,7 +91,26 @@ export interface FaultPlan {
   /** null when the change cannot be undone (a killed pod) */
   revert: RevertRecord | null;
   /** Performs the change. Called after the journal holds the intent and the revert. */
-  apply(hooks?: ApplyHooks): Promise<{ detail?: string; data?: Record<string, unknown> }>;
+  apply(hooks?: ApplyHooks): Promise<AppliedFault>;
+}
+
+/** What apply() reports. */
+export interface AppliedFault {
+  /** one line for the report, after the summary */
+  detail?: string;
+  /** what the fault measured or made (the event's data, the runner's forceReconnect) */
+  data?: Record<string, unknown>;
+  /**
+   * What keeps running in this process after apply() (a repeating kill). The run that applied the
+   * fault stops it as its revert, instead of FaultDefinition.revert(); a revert from the journal
+   * (after a crash, `crt revert`) finds it gone with its process.
+   */
+  live?: LiveFault;
+}
+
+/** A fault still acting from this process: stop() ends it and says what it did; idempotent. */
+export interface LiveFault {
+  stop(): Promise<string>;
 }
 
 /** A fault of a case's timeline. */

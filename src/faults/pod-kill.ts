@@ -5,7 +5,7 @@ import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord 
 import { exceedsMaxPercent, isLivePod, isPodReady, retryApiCall } from '../kube/index.js';
 import { stepNamespace, apiFailure, apiStatus, kubeCall, pollDelay, requireKube } from './kube-common.js';
 import { killCount, newSeed, pickPods, type PodCandidate } from './pod-pick.js';
-import { startRepeat, stopRepeat } from './pod-kill-repeat.js';
+import { startRepeat } from './pod-kill-repeat.js';
 
 /** How long apply() watches for the replacements to become Ready before reporting without them. */
 export const REPLACEMENT_WAIT_MS = 30_000;
@@ -21,7 +21,10 @@ interface Target extends PodCandidate {
   node: string | undefined;
 }
 
-/** The revert of a repeating kill: it stops the repeat (killed pods themselves are not brought back). */
+/**
+ * The revert of a repeating kill. The run that applied it stops the repeat through apply()'s `live`
+ * handle; this record (killed pods are not brought back) only says, after a crash, that the repeat died with its process.
+ */
 export interface PodKillRevert extends RevertRecord {
   fault: 'pod-kill';
   repeatKey: string;
@@ -54,17 +57,17 @@ export const podKillFault: FaultDefinition<'pod-kill'> = {
           revert,
           async apply() {
             const result = await killAndWatch(ctx, p, chosen);
-            if (repeatMs) startRepeat(repeatKey, ctx, repeatMs, (round) => killRound(ctx, p, seed + round));
-            return { detail: describeResult(result), data: { seed, namespace, ...result } };
+            const live = repeatMs ? startRepeat(ctx, repeatMs, (round) => killRound(ctx, p, seed + round)) : undefined;
+            return { detail: describeResult(result), data: { seed, namespace, ...result }, live };
           },
         };
       },
     };
   },
 
-  async revert(record: RevertRecord) {
-    const r = record as PodKillRevert;
-    return stopRepeat(r.repeatKey);
+  // the repeat lives in the process that applied it, which stops it through its live handle
+  async revert() {
+    return 'no repeat running in this process: nothing to stop';
   },
 };
 
