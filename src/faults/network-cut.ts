@@ -89,7 +89,7 @@ export const networkCutFault: FaultDefinition<'network-cut'> = {
       // preconditions: a policy edited or recreated between the check and the delete is not deleted (409)
       const body = v && !opts.force ? { preconditions: { uid: v.uid, resourceVersion: v.resourceVersion } } : undefined;
       try {
-        await api.deleteNamespacedNetworkPolicy({ name, namespace: r.namespace, ...(body ? { body } : {}) });
+        await api.deleteNamespacedNetworkPolicy({ name, namespace: r.namespace, body });
       } catch (err) {
         if (apiStatus(err) === 409 && v) throw new ChangedSinceFault(`networkpolicy/${r.namespace}/${name}`, describeVersion(v), 'changed while crt was reverting');
         if (apiStatus(err) !== 404) throw new FaultError(`delete NetworkPolicy ${name} in ${r.namespace}: ${apiFailure(err)}`);
@@ -172,7 +172,7 @@ export function buildPolicies(p: CutParams, namespace: string, ctx: Pick<FaultCo
 async function affectedPods(ctx: FaultContext, namespace: string, p: CutParams): Promise<string[]> {
   const kube = requireKube(ctx, 'network-cut');
   const list = async (labelSelector?: string) =>
-    (await kubeCall(`list pods in ${namespace}`, () => kube.core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) }))).items
+    (await kubeCall(`list pods in ${namespace}`, () => kube.core.listNamespacedPod({ namespace, labelSelector: labelSelector || undefined }))).items
       .filter(isLivePod)
       .map((pod) => pod.metadata!.name!);
   const names = p.selector ? await list(p.selector) : [...new Set([...(await list(p.from)), ...(await list(p.to))])];

@@ -173,7 +173,7 @@ async function loseNode(impl: NodeLossProvider, node: string, ctx: FaultContext,
   const core = ctx.kube!.core;
   const before = await retryApiCall(() => podsOnNode(core, node), { clock: ctx.clock, signal: ctx.signal });
   const pods = before.filter((pod) => (impl.taint ? evictedByTaint(pod, impl.taint) : evictedOnLoss(pod)));
-  const bound = lossBound(pods, { ...(impl.taint ? { taint: impl.taint } : {}), ...(ctx.nodeTimings ? { timings: ctx.nodeTimings } : {}), ...(planTimeoutMs !== undefined ? { planTimeoutMs } : {}) });
+  const bound = lossBound(pods, { taint: impl.taint, timings: ctx.nodeTimings, planTimeoutMs });
   // a DaemonSet pod that does not tolerate crt's taint is evicted and not recreated until the revert (a real lost node keeps its agents: they tolerate it)
   const agents = impl.taint ? pods.filter(isDaemonSetPod).map(podRef) : [];
   const startedMs = ctx.clock.now();

@@ -91,7 +91,7 @@ async function listTargeted(ctx: FaultContext, p: PodKillParams): Promise<V1Pod[
   const kube = requireKube(ctx, 'pod-kill');
   const namespace = stepNamespace(ctx, p.namespace);
   const list = await kubeCall(`list pods in ${namespace}`, () => retryApiCall(
-    () => kube.core.listNamespacedPod({ namespace, ...(p.selector ? { labelSelector: p.selector } : {}) }), { clock: ctx.clock, signal: ctx.signal },
+    () => kube.core.listNamespacedPod({ namespace, labelSelector: p.selector }), { clock: ctx.clock, signal: ctx.signal },
   ));
   const wanted = p.names ? new Set(p.names) : null;
   return list.items.filter((pod) => !wanted || wanted.has(pod.metadata?.name ?? ''));
@@ -136,7 +136,7 @@ async function deletePods(ctx: FaultContext, p: PodKillParams, chosen: Target[])
   const missing: string[] = [];
   await Promise.all(chosen.map(async (t) => {
     try {
-      await kube.core.deleteNamespacedPod({ name: t.name, namespace, ...(p.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: p.gracePeriodSeconds } : {}) });
+      await kube.core.deleteNamespacedPod({ name: t.name, namespace, gracePeriodSeconds: p.gracePeriodSeconds });
       killed.push({ pod: t.name, node: t.node ?? null });
     } catch (err) {
       // deleted meanwhile (a controller, another fault): nothing left to kill

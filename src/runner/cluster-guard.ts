@@ -103,7 +103,7 @@ export async function guardClusterJournal(plan: Plan, cluster: ClusterSession, o
     const file = path.join(path.dirname(o.dir), j.runId, RUN_FILES.journal);
     const localFile = existsSync(file) && fileOfCluster(file, o.identity) ? [new FileJournalStore(file)] : [];
     const journal = new Journal(j.runId, [...stores, ...localFile], undefined, j.entries);
-    const reports = await revertJournalEntries(j.outstanding, journal, { ...o.deps, kube: cluster.kube, ...(cluster.kubeconfig ? { kubeconfig: cluster.kubeconfig } : {}) }, o.onRevert);
+    const reports = await revertJournalEntries(j.outstanding, journal, { ...o.deps, kube: cluster.kube, kubeconfig: cluster.kubeconfig }, o.onRevert);
     failed.push(...reports.filter((r) => !r.ok).map((r) => `${j.runId}: ${describeEntry(r.entry)}: ${r.detail}`));
   }
   if (failed.length) {
