@@ -28,8 +28,16 @@ function duration(value: string): number {
   }
 }
 
+/** What each command's action reports to: the CLI's streams, its arguments, and the exit code. */
+interface Wiring {
+  io: CliIO;
+  argv: readonly string[];
+  setCode: (code: number) => void;
+}
+
 /** The commander program of `crt`; also walked by scripts/gen-docs.mjs for docs/reference/cli.md. */
 export function buildProgram(io: CliIO, argv: readonly string[], setCode: (code: number) => void): Command {
+  const w: Wiring = { io, argv, setCode };
   const program = new Command('crt')
     .description('Load testing and chaos validation for services on Kubernetes: runs a CRT (acceptance test book) and writes its report.')
     .version(`${crtVersion} (Kubernetes v${kubernetesVersion}, etcd v${etcdVersion}: crt cluster install)`)
@@ -38,6 +46,16 @@ export function buildProgram(io: CliIO, argv: readonly string[], setCode: (code:
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .addHelpText('after', `\nExit codes:\n${exitCodeDescriptions.map(([c, d]) => `  ${String(c).padStart(3)}  ${d}`).join('\n')}\n`);
 
+  addPlanCommands(program, w);
+  addRunFolderCommands(program, w);
+  addOperatorCommands(program, w);
+  const cluster = addClusterUp(program, w);
+  addClusterTools(cluster, w);
+  return program;
+}
+
+/** validate and run: the commands that take a plan. */
+function addPlanCommands(program: Command, { io, argv, setCode }: Wiring): void {
   program
     .command('validate')
     .description('check plans: every problem with file:line:col and a hint (exit 2), or a summary of each valid plan')
@@ -72,7 +90,10 @@ export function buildProgram(io: CliIO, argv: readonly string[], setCode: (code:
       const { runCommand } = await import('./commands/run.js');
       setCode(await runCommand(file, flags, io, argv.slice(2)));
     });
+}
 
+/** report, compare and revert: the commands that read run folders. */
+function addRunFolderCommands(program: Command, { io, setCode }: Wiring): void {
   program
     .command('report')
     .description('render the reports of a run folder again, from run.json and timeseries.jsonl')
@@ -113,7 +134,10 @@ export function buildProgram(io: CliIO, argv: readonly string[], setCode: (code:
       const { revertCommand } = await import('./commands/revert.js');
       setCode(await revertCommand(flags, io, createLogger(pino.destination(2), 'warn')));
     });
+}
 
+/** confirm, push and the hidden worker. */
+function addOperatorCommands(program: Command, { io, setCode }: Wiring): void {
   program
     .command('confirm')
     .description('confirm a manual step a running crt run waits on (from another shell)')
@@ -145,9 +169,13 @@ export function buildProgram(io: CliIO, argv: readonly string[], setCode: (code:
       const { workerCommand } = await import('./commands/worker.js');
       setCode(await workerCommand(io, createLogger(pino.destination(2), 'warn')));
     });
+}
 
+const dirOption = () => new Option('--dir <dir>', 'folder for the kubeconfig, state and logs').default('.crt');
+
+/** The `cluster` command and its `up`; returns the `cluster` command for the others. */
+function addClusterUp(program: Command, { io, argv, setCode }: Wiring): Command {
   const cluster = program.command('cluster').description('the embedded Kubernetes-compatible cluster: pods are local processes (see docs/embedded-cluster/overview.md)');
-  const dirOption = () => new Option('--dir <dir>', 'folder for the kubeconfig, state and logs').default('.crt');
   cluster
     .command('up')
     .description('start the embedded cluster in the foreground (Ctrl-C stops it), or in the background with --detach')
@@ -167,6 +195,11 @@ export function buildProgram(io: CliIO, argv: readonly string[], setCode: (code:
       const { clusterUp } = await import('./commands/cluster.js');
       setCode(await clusterUp(flags, io, argv.slice(2)));
     });
+  return cluster;
+}
+
+/** cluster down, status, url, node and install. */
+function addClusterTools(cluster: Command, { io, setCode }: Wiring): void {
   cluster
     .command('down')
     .description('stop the cluster started from --dir and every pod process')
@@ -217,8 +250,6 @@ export function buildProgram(io: CliIO, argv: readonly string[], setCode: (code:
       const { clusterInstall } = await import('./commands/cluster.js');
       setCode(await clusterInstall(flags, io));
     });
-
-  return program;
 }
 
 /**

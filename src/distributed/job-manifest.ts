@@ -1,11 +1,12 @@
 import type { V1Job } from '@kubernetes/client-node';
 import { crtVersion } from '../core/index.js';
+import { RUN_ID_LABEL, labelValue } from '../kube/index.js';
 import { WORKER_CONFIG_ENV, type WorkerConfig } from '../load/index.js';
 
 /** Default worker image: on the embedded cluster it runs this crt; on a real cluster, build it from deploy/k8s/Dockerfile (the crt image). */
 export const defaultWorkerImage = (): string => `crt.io/crt:${crtVersion}`;
-/** Label of everything a run creates in a cluster (DESIGN.md), and of a distributed load's pods. */
-export const RUN_ID_LABEL = 'crt.io/run-id';
+// the run's label on a distributed load's pods: kube/ owns it
+export { RUN_ID_LABEL } from '../kube/index.js';
 export const WORKER_JOB_LABEL = 'crt.io/load-job';
 /** The worker's container: its log is read by name (a mesh may inject sidecars into the pod). */
 export const WORKER_CONTAINER = 'worker';
@@ -22,10 +23,6 @@ export function workerJobName(caseId: string, random = Math.random().toString(36
   return `crt-load-${slug}-${random}`;
 }
 
-/** Label values: at most 63 characters of [A-Za-z0-9._-], starting and ending with an alphanumeric. */
-function labelValue(v: string): string {
-  return v.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '') || 'x';
-}
 
 /**
  * The Indexed Job of a distributed load: `generators` pods run at once (parallelism =

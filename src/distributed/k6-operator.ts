@@ -1,6 +1,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { K6SampleBuilder, type GeneratorMessage } from '../load/index.js';
-import { RUN_ID_LABEL } from './job-manifest.js';
+// a label value is also a k6 tag the operator's space-split keeps whole
+import { RUN_ID_LABEL, labelValue as safe } from '../kube/index.js';
 
 /**
  * k6-operator's TestRun (k6.io/v1alpha1), from the fields its documentation lists ("Configure
@@ -29,10 +30,6 @@ export const K6_SCRIPT_FILE = 'script.js';
 /** As crt's own workers: a CPU request to be placed where it can run, no CPU limit (throttling would be measured as latency). */
 export const RUNNER_RESOURCES = { requests: { cpu: '250m', memory: '128Mi' }, limits: { memory: '512Mi' } };
 
-/** A label value (and a k6 tag the operator's space-split keeps whole): [A-Za-z0-9._-], at most 63. */
-function safe(v: string): string {
-  return v.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '') || 'x';
-}
 
 /**
  * The ConfigMap holding the script and the TestRun that runs it on `parallelism` runners.

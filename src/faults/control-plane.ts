@@ -1,21 +1,15 @@
 import { describeCommandResult, parseDuration, runCommand } from '../core/index.js';
 import { controlPlaneSwitchBase, isLoopbackSwitch, retryApiCall } from '../kube/index.js';
-import type { ActionSpec } from '../plan/index.js';
+import type { ActionOf } from '../plan/index.js';
+import { DEFAULT_JOURNAL_NAMESPACE } from './journal-configmap.js';
 import { checkMarker, deleteMarker, timedCall, touchMarker, waitForApi, writeMarker, type Marker } from './control-plane-api.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
-import { DEFAULT_NAMESPACE, apiMessage, requireKube } from './kube-common.js';
+import { apiMessage, requireKube } from './kube-common.js';
 
 export type ControlPlaneComponent = 'apiserver' | 'etcd-member' | 'etcd-quorum' | 'scheduler' | 'controller-manager';
 export const DEFAULT_CONTROL_PLANE_TIMEOUT_MS = 120_000;
 const COMMAND_TIMEOUT_MS = 120_000;
 
-interface ControlPlaneParams {
-  component: ControlPlaneComponent;
-  provider?: 'local' | 'command';
-  command?: string;
-  revertCommand?: string;
-  timeout?: string;
-}
 
 /** The revert, from JSON alone: the API may be the thing that is down, so nothing here needs it to act. */
 export interface ControlPlaneRevert extends RevertRecord {
@@ -47,9 +41,10 @@ interface ProcessState { id: string; component: string; state: string }
  * accepted, the quorum's loss refuses them); at the revert it waits for the API to answer and accept a
  * write, and reads the ConfigMap back: no change lost.
  */
-export const controlPlaneFault: FaultDefinition = {
-  create(action: ActionSpec) {
-    const p = action.params as unknown as ControlPlaneParams;
+export const controlPlaneFault: FaultDefinition<'control-plane'> = {
+  namespaceRule: 'cluster',
+  create(action: ActionOf<'control-plane'>) {
+    const p = action.params;
     const provider = p.provider ?? (p.command ? 'command' : 'local');
     const timeoutMs = p.timeout ? parseDuration(p.timeout) : DEFAULT_CONTROL_PLANE_TIMEOUT_MS;
     return {
@@ -76,7 +71,8 @@ export const controlPlaneFault: FaultDefinition = {
         }
         const processes = await listProcesses(base);
         const ids = pickProcesses(p.component, processes);
-        const marker: Marker = { namespace: DEFAULT_NAMESPACE, name: markerName(ctx), value: `${ctx.runId}/${ctx.caseId}/${ctx.step}` };
+        // crt's own marker, beside its journal: not a namespace of the system under test
+        const marker: Marker = { namespace: DEFAULT_JOURNAL_NAMESPACE, name: markerName(ctx), value: `${ctx.runId}/${ctx.caseId}/${ctx.step}` };
         const revert: ControlPlaneRevert = { fault: 'control-plane', component: p.component, provider, switch: base, marker, timeoutMs, set: { stopped: ids } };
         const etcdCount = processes.filter((x) => x.component === 'etcd').length;
         return {

@@ -2,18 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { stringify } from 'safe-stable-stringify';
 import { commandEnvironment, describeCommandResult, errorMessage, parseDuration, runCommand, variablesNeeded } from '../core/index.js';
-import { loadPlan, type ActionSpec } from '../plan/index.js';
+import { loadPlan, type ActionOf, type ActionSpec } from '../plan/index.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
 
-interface ExecParams {
-  command: string;
-  revertCommand?: string;
-  timeout?: string;
-  env?: Record<string, string>;
-  cwd?: string;
-}
 
 /**
  * An exec revert as journaled: the names of its `env:` variables, never their values (a value
@@ -50,9 +43,10 @@ export function execEnvFingerprint(revertCommand: string, env: Readonly<Record<s
  * switch port, take a backup). The command runs from the plan's folder with CRT_RUN_ID,
  * CRT_CASE_ID and CRT_STEP set; a non-zero exit is a failed injection.
  */
-export const execFault: FaultDefinition = {
-  create(action: ActionSpec) {
-    const p = action.params as unknown as ExecParams;
+export const execFault: FaultDefinition<'exec'> = {
+  namespaceRule: 'local',
+  create(action: ActionOf<'exec'>) {
+    const p = action.params;
     const timeoutMs = p.timeout ? parseDuration(p.timeout) : DEFAULT_EXEC_TIMEOUT_MS;
     return {
       async plan(ctx: FaultContext) {
@@ -107,7 +101,7 @@ function stepEnv(r: ExecRevert, ctx: FaultContext): Record<string, string> {
   const names = r.envNames ?? [];
   if (names.length === 0) return {};
   const fromAction = (a: ActionSpec | undefined) => {
-    const p = a?.kind === 'exec' ? (a.params as unknown as ExecParams) : undefined;
+    const p = a?.kind === 'exec' ? a.params : undefined;
     return p?.revertCommand && p.env && execEnvFingerprint(p.revertCommand, p.env) === r.envSha256 ? p.env : undefined;
   };
   const inMemory = fromAction(ctx.action);

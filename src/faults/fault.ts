@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '../core/index.js';
-import type { KubeClients } from '../kube/index.js';
-import type { ActionSpec } from '../plan/index.js';
+import type { ClusterAccess } from '../kube/index.js';
+import type { ActionOf, ActionSpec, FaultKind, NamespaceRule } from '../plan/index.js';
 
 /**
  * The person a `manual` step asks (the terminal, or `crt confirm` from another shell). Provided by
@@ -11,7 +11,8 @@ export interface ManualOperator {
   confirm(req: { caseId: string; step: string; instruction: string }, signal: AbortSignal): Promise<{ by: string }>;
 }
 
-export interface FaultContext {
+/** What a fault acts with; `kubeconfig` and `kube` (ClusterAccess) when the plan has a cluster. */
+export interface FaultContext extends ClusterAccess {
   runId: string;
   caseId: string;
   step: string;
@@ -21,10 +22,6 @@ export interface FaultContext {
   signal: AbortSignal;
   /** folder of the plan file: commands run from there */
   planDir: string;
-  /** the kubeconfig of the run's cluster, when the plan has one (commands get it as KUBECONFIG) */
-  kubeconfig?: string;
-  /** clients of the run's cluster (client-node), when the plan has one: Kubernetes faults act through them */
-  kube?: KubeClients;
   /** who confirms manual steps (absent: a manual step cannot run) */
   operator?: ManualOperator;
   /**
@@ -93,7 +90,26 @@ export interface FaultPlan {
   /** null when the change cannot be undone (a killed pod) */
   revert: RevertRecord | null;
   /** Performs the change. Called after the journal holds the intent and the revert. */
-  apply(hooks?: ApplyHooks): Promise<{ detail?: string; data?: Record<string, unknown> }>;
+  apply(hooks?: ApplyHooks): Promise<AppliedFault>;
+}
+
+/** What apply() reports. */
+export interface AppliedFault {
+  /** one line for the report, after the summary */
+  detail?: string;
+  /** what the fault measured or made (the event's data, the runner's forceReconnect) */
+  data?: Record<string, unknown>;
+  /**
+   * What keeps running in this process after apply() (a repeating kill). The run that applied the
+   * fault stops it as its revert, instead of FaultDefinition.revert(); a revert from the journal
+   * (after a crash, `crt revert`) finds it gone with its process.
+   */
+  live?: LiveFault;
+}
+
+/** A fault still acting from this process: stop() ends it and says what it did; idempotent. */
+export interface LiveFault {
+  stop(): Promise<string>;
 }
 
 /** A fault of a case's timeline. */
@@ -102,9 +118,14 @@ export interface Fault {
   plan(ctx: FaultContext): Promise<FaultPlan>;
 }
 
-/** A fault kind: how to build it from a plan step, and how to revert a journaled change. */
-export interface FaultDefinition {
-  create(action: ActionSpec): Fault;
+/**
+ * A fault kind K: how to build it from a plan step of that kind (its params typed from the schema),
+ * where it acts, and how to revert a journaled change.
+ */
+export interface FaultDefinition<K extends FaultKind = FaultKind> {
+  /** where the fault acts (plan/ FAULT_NAMESPACE_RULES holds the same, for validation and the cluster view) */
+  readonly namespaceRule: NamespaceRule;
+  create(action: ActionOf<K>): Fault;
   /**
    * Undoes a change from its record; returns a one-line description of what was undone (or that
    * nothing was left to undo). Throws ChangedSinceFault, touching nothing, when the object is no

@@ -8,11 +8,11 @@ import { networkCutFault } from './network-cut.js';
 import { manualFault } from './manual.js';
 import { switchFault } from './switch.js';
 import { controlPlaneFault } from './control-plane.js';
-import type { FaultDefinition } from './fault.js';
-import type { FaultKind } from '../plan/index.js';
+import type { Fault, FaultDefinition } from './fault.js';
+import type { ActionOf, FaultKind } from '../plan/index.js';
 
 export * from './fault.js';
-export { RUN_ID_LABEL, type NetworkCutData } from './network-cut.js';
+export { type NetworkCutData } from './network-cut.js';
 export { Journal, FileJournalStore, isOutstanding, latestEntries, outstandingEntries, parseJournal, type JournalEntry, type JournalStore, type JournalStatus } from './journal.js';
 export { adoptCluster, describeScope, entryScope, mergeJournals, type EntryScope } from './journal-merge.js';
 export {
@@ -20,9 +20,12 @@ export {
   deleteExpiredJournals, journalConfigMapName, type ClusterJournal,
 } from './journal-configmap.js';
 
+/** Each fault kind's definition, typed by its kind: `create` of 'pod-kill' takes pod-kill's params. */
+export type FaultRegistry = { [K in FaultKind]: FaultDefinition<K> };
+
 /**
- * Every fault kind of the plan format, with its revert (`satisfies Record`: a kind added to the
- * format without an implementation does not compile).
+ * Every fault kind of the plan format, with its revert (`satisfies FaultRegistry`: a kind added to the
+ * format without an implementation, or an implementation of the wrong kind, does not compile).
  */
 export const builtinFaults = {
   exec: execFault,
@@ -35,8 +38,18 @@ export const builtinFaults = {
   switch: switchFault,
   'control-plane': controlPlaneFault,
   manual: manualFault,
-} satisfies Record<FaultKind, FaultDefinition>;
+} satisfies FaultRegistry;
 
+// the same object, seen through the mapped type: indexing it by a kind K gives FaultDefinition<K>
+const registry: FaultRegistry = builtinFaults;
+
+/** The definition of a kind named at run time (a journal record's `fault`), or undefined for a kind this build lacks. */
 export function faultDefinition(kind: string): FaultDefinition | undefined {
-  return (builtinFaults as Partial<Record<string, FaultDefinition>>)[kind];
+  return Object.hasOwn(builtinFaults, kind) ? registry[kind as FaultKind] : undefined;
+}
+
+/** The fault of a plan step: its kind's definition gets the step with its params typed. */
+export function createFault<K extends FaultKind>(action: ActionOf<K>): Fault {
+  const def: FaultDefinition<K> = registry[action.kind];
+  return def.create(action);
 }

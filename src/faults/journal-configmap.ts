@@ -1,8 +1,7 @@
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import type { KubeClients } from '../kube/index.js';
+import { RUN_ID_LABEL, labelValue, type KubeClients } from '../kube/index.js';
 import { apiMessage, apiStatus } from './kube-common.js';
 import { isOutstanding, latestEntries, parseJournal, type JournalEntry, type JournalStore } from './journal.js';
-import { RUN_ID_LABEL, labelValue } from './network-cut.js';
 
 /** Label of the journal ConfigMaps, so that `crt revert` and `crt run` find every run's journal. */
 export const JOURNAL_LABEL = 'crt.io/journal';

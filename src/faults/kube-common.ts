@@ -1,11 +1,17 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { apiMessage, forbiddenHint, type KubeClients } from '../kube/index.js';
+import { apiMessage, forbiddenHint, namespaceOr, type KubeClients } from '../kube/index.js';
 import { FaultError, type FaultContext } from './fault.js';
 
 // one wording of API errors for faults, probes and the runner: they live in kube/
 export { apiMessage, apiStatus } from '../kube/index.js';
 
-export const DEFAULT_NAMESPACE = 'default';
+/**
+ * The namespace a step acts in: its own `namespace:`, else the kubeconfig context's, as kubectl
+ * (kube/ namespaceOr: the one namespace default of crt, which probes and the cluster view share).
+ */
+export function stepNamespace(ctx: Pick<FaultContext, 'kube'>, given: string | undefined): string {
+  return namespaceOr(given, ctx.kube?.kc);
+}
 
 /** The run's cluster clients; Kubernetes faults cannot act without them. */
 export function requireKube(ctx: FaultContext, fault: string): KubeClients {

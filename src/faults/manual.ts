@@ -1,14 +1,10 @@
 import { formatDuration, parseDuration } from '../core/index.js';
-import type { ActionSpec } from '../plan/index.js';
+import type { ActionOf } from '../plan/index.js';
 import { FaultError, type FaultContext, type FaultDefinition } from './fault.js';
 
 /** How long a manual step waits for its confirmation unless it says (`timeout`). */
 export const DEFAULT_MANUAL_TIMEOUT_MS = 15 * 60_000;
 
-interface ManualParams {
-  instruction: string;
-  timeout?: string;
-}
 
 /**
  * `manual`: a physical-layer step a person performs (pull a cable, power off a switch). crt shows
@@ -16,9 +12,10 @@ interface ManualParams {
  * or with `crt confirm <run> <step>`, at most `timeout`; the injection's duration is how long the
  * person took. Nothing to revert: undoing it is another manual step.
  */
-export const manualFault: FaultDefinition = {
-  create(action: ActionSpec) {
-    const p = action.params as unknown as ManualParams;
+export const manualFault: FaultDefinition<'manual'> = {
+  namespaceRule: 'local',
+  create(action: ActionOf<'manual'>) {
+    const p = action.params;
     const timeoutMs = p.timeout ? parseDuration(p.timeout) : DEFAULT_MANUAL_TIMEOUT_MS;
     return {
       async plan(ctx: FaultContext) {

@@ -1,28 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { NetworkingV1Api, type V1LabelSelector, type V1NetworkPolicy, type V1NetworkPolicyPeer } from '@kubernetes/client-node';
-import { parsePercent } from '../core/index.js';
-import { labelSelectorObject, negatedSelectors } from '../kube/index.js';
-import type { ActionSpec } from '../plan/index.js';
+import { RUN_ID_LABEL, exceedsMaxPercent, isLivePod, labelSelectorObject, labelValue, negatedSelectors } from '../kube/index.js';
+import type { ActionOf, FaultParams } from '../plan/index.js';
 import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
-import { DEFAULT_NAMESPACE, apiFailure, apiStatus, kubeCall, requireKube } from './kube-common.js';
+import { stepNamespace, apiFailure, apiStatus, kubeCall, requireKube } from './kube-common.js';
 
-/** The label on everything crt creates in a cluster: `crt revert --all` and the journal find it by this. */
-export const RUN_ID_LABEL = 'crt.io/run-id';
 export const STEP_LABEL = 'crt.io/step';
 const NS_NAME_LABEL = 'kubernetes.io/metadata.name';
 
-type Direction = 'ingress' | 'egress' | 'both';
 
-interface CutParams {
-  namespace?: string;
-  selector?: string;
-  from?: string;
-  to?: string;
-  direction?: Direction;
-  verify?: boolean;
-  forceReconnect?: boolean;
-  maxPercent?: string;
-}
+/** The step's parameters, as the schema types them. */
+type CutParams = FaultParams['network-cut'];
 
 export interface NetworkCutRevert extends RevertRecord {
   fault: 'network-cut';
@@ -58,12 +46,13 @@ export interface NetworkCutData extends Record<string, unknown> {
  * cut). The policies carry `crt.io/run-id`; the revert deletes them. Whether the cut had an effect is
  * judged by the runner from what the load saw (`verify`).
  */
-export const networkCutFault: FaultDefinition = {
-  create(action: ActionSpec) {
-    const p = action.params as unknown as CutParams;
-    const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+export const networkCutFault: FaultDefinition<'network-cut'> = {
+  namespaceRule: 'namespace',
+  create(action: ActionOf<'network-cut'>) {
+    const p = action.params;
     return {
       async plan(ctx: FaultContext) {
+        const namespace = stepNamespace(ctx, p.namespace);
         const kube = requireKube(ctx, 'network-cut');
         const policies = buildPolicies(p, namespace, ctx);
         const pods = await affectedPods(ctx, namespace, p);
@@ -100,7 +89,7 @@ export const networkCutFault: FaultDefinition = {
       // preconditions: a policy edited or recreated between the check and the delete is not deleted (409)
       const body = v && !opts.force ? { preconditions: { uid: v.uid, resourceVersion: v.resourceVersion } } : undefined;
       try {
-        await api.deleteNamespacedNetworkPolicy({ name, namespace: r.namespace, ...(body ? { body } : {}) });
+        await api.deleteNamespacedNetworkPolicy({ name, namespace: r.namespace, body });
       } catch (err) {
         if (apiStatus(err) === 409 && v) throw new ChangedSinceFault(`networkpolicy/${r.namespace}/${name}`, describeVersion(v), 'changed while crt was reverting');
         if (apiStatus(err) !== 404) throw new FaultError(`delete NetworkPolicy ${name} in ${r.namespace}: ${apiFailure(err)}`);
@@ -183,14 +172,14 @@ export function buildPolicies(p: CutParams, namespace: string, ctx: Pick<FaultCo
 async function affectedPods(ctx: FaultContext, namespace: string, p: CutParams): Promise<string[]> {
   const kube = requireKube(ctx, 'network-cut');
   const list = async (labelSelector?: string) =>
-    (await kubeCall(`list pods in ${namespace}`, () => kube.core.listNamespacedPod({ namespace, ...(labelSelector ? { labelSelector } : {}) }))).items
-      .filter((pod) => !pod.metadata?.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed')
+    (await kubeCall(`list pods in ${namespace}`, () => kube.core.listNamespacedPod({ namespace, labelSelector: labelSelector || undefined }))).items
+      .filter(isLivePod)
       .map((pod) => pod.metadata!.name!);
   const names = p.selector ? await list(p.selector) : [...new Set([...(await list(p.from)), ...(await list(p.to))])];
   if (names.length === 0) throw new FaultError(`network-cut: no running pod matches ${p.selector ?? `${p.from} or ${p.to}`} in namespace ${namespace}`);
   if (p.maxPercent !== undefined) {
     const all = (await list()).length;
-    if (all > 0 && names.length / all > parsePercent(p.maxPercent) + 1e-9) {
+    if (all > 0 && exceedsMaxPercent(names.length, all, p.maxPercent)) {
       throw new FaultError(`refused: the cut affects ${names.length} of ${all} pods in ${namespace} (${Math.round((100 * names.length) / all)}%), above maxPercent ${p.maxPercent}`);
     }
   }
@@ -199,7 +188,3 @@ async function affectedPods(ctx: FaultContext, namespace: string, p: CutParams):
 
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'step';
 
-/** A label value: at most 63 characters of [A-Za-z0-9_.-], alphanumeric at both ends. */
-export function labelValue(s: string): string {
-  return s.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '') || 'x';
-}

@@ -1,21 +1,19 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseDuration } from '../core/index.js';
 import { classifyApiFailure, describeFailureKind, retryApiCall, type ApiFailure, type KubeClients } from '../kube/index.js';
-import type { ActionSpec } from '../plan/index.js';
-import { selectForDrain, type DaemonSetLookup, type DrainFilterOptions } from './drain-filters.js';
+import type { ActionOf, FaultParams } from '../plan/index.js';
+import { selectForDrain, type DaemonSetLookup } from './drain-filters.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
 import { apiFailure, apiMessage, apiStatus, requireKube } from './kube-common.js';
-import { describePick, pickNodes, podRef, podsOnNode, setUnschedulable, type NodePickParams } from './node-pick.js';
+import { describePick, pickNodes, podRef, podsOnNode, setUnschedulable } from './node-pick.js';
 import { waitPodsGone } from './pod-watch.js';
 
 export const DEFAULT_DRAIN_TIMEOUT_MS = 120_000;
 const FIRST_BACKOFF_MS = 200;
 const MAX_BACKOFF_MS = 5_000;
 
-interface DrainParams extends NodePickParams, DrainFilterOptions {
-  gracePeriodSeconds?: number;
-  timeout?: string;
-}
+/** The step's parameters, as the schema types them. */
+type DrainParams = FaultParams['node-drain'];
 
 interface DrainRevert extends RevertRecord {
   fault: 'node-drain';
@@ -50,9 +48,10 @@ interface Drain {
  * back-off until `timeout`; the API server's own 429s and 5xx are retried as well, and counted
  * apart), then wait, with one watch on the node's pods, until the evicted pods are gone.
  */
-export const nodeDrainFault: FaultDefinition = {
-  create(action: ActionSpec) {
-    const p = action.params as unknown as DrainParams;
+export const nodeDrainFault: FaultDefinition<'node-drain'> = {
+  namespaceRule: 'node-of',
+  create(action: ActionOf<'node-drain'>) {
+    const p = action.params;
     const timeoutMs = p.timeout ? parseDuration(p.timeout) : DEFAULT_DRAIN_TIMEOUT_MS;
     return {
       async plan(ctx: FaultContext) {
@@ -61,7 +60,7 @@ export const nodeDrainFault: FaultDefinition = {
         const schedulable = await filterSchedulable(kube, ctx, nodes);
         const revert: DrainRevert = { fault: 'node-drain', nodes: schedulable, set: { unschedulable: true } };
         return {
-          summary: `drain ${nodes.join(', ')} (${describePick(p)})${excluded.length ? `; not ${excluded.join(', ')}` : ''}`,
+          summary: `drain ${nodes.join(', ')} (${describePick(p, ctx.kube?.kc)})${excluded.length ? `; not ${excluded.join(', ')}` : ''}`,
           targets: nodes.map((n) => `node/${n}`),
           revert,
           async apply() {

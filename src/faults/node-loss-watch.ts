@@ -1,6 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../core/index.js';
-import type { KubeClients } from '../kube/index.js';
+import { isNodeReady, type KubeClients } from '../kube/index.js';
 import { follow } from './follow.js';
 import type { LossBound } from './node-loss-timeout.js';
 
@@ -16,7 +16,7 @@ export interface NodeLossTimes {
   podsLeft: string[];
 }
 
-export const nodeReady = (node: V1Node): boolean => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+export const nodeReady: (node: V1Node) => boolean = isNodeReady;
 
 /**
  * Follows one node and the pods it had when the loss was injected, each with one list and one watch,

@@ -1,13 +1,13 @@
 import type { CoreV1Api, V1Pod, V1Taint } from '@kubernetes/client-node';
 import { describeCommandResult, parseDuration, runCommand } from '../core/index.js';
 import { nodeSwitchBase, retryApiCall } from '../kube/index.js';
-import type { ActionSpec } from '../plan/index.js';
+import type { ActionOf, FaultParams } from '../plan/index.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
 import { describeTimes, measureNodeLoss, type NodeLossTimes } from './node-loss-watch.js';
 import { addTaint, isDaemonSetPod, removeTaint, TAINT_EVICTION_KEY, toleratedSeconds } from './node-loss-taint.js';
 import { lossBound, type LossBound } from './node-loss-timeout.js';
 import { apiMessage, requireKube } from './kube-common.js';
-import { describePick, pickNodes, podRef, podsOnNode, type NodePickParams } from './node-pick.js';
+import { describePick, pickNodes, podRef, podsOnNode } from './node-pick.js';
 
 const COMMAND_TIMEOUT_MS = 60_000;
 
@@ -16,13 +16,8 @@ type ProviderName = 'local' | 'command' | 'taint-eviction' | 'taint';
 /** What the local provider cuts: the node's power (its processes die) or its network link (they keep running). */
 type LossMode = 'power' | 'link';
 
-interface LossParams extends NodePickParams {
-  provider?: ProviderName;
-  mode?: LossMode;
-  command?: string;
-  revertCommand?: string;
-  timeout?: string;
-}
+/** The step's parameters, as the schema types them. */
+type LossParams = FaultParams['node-loss'];
 
 /** Everything a revert needs, from JSON alone. */
 interface LossRevert extends RevertRecord {
@@ -60,9 +55,10 @@ interface NodeLossProvider {
  * within the plan's `timeout`, or a bound derived from the cluster's detection settings and the
  * pods' own tolerations (what a real node loss takes: about 350 s with Kubernetes' defaults).
  */
-export const nodeLossFault: FaultDefinition = {
-  create(action: ActionSpec) {
-    const p = action.params as unknown as LossParams;
+export const nodeLossFault: FaultDefinition<'node-loss'> = {
+  namespaceRule: 'node-of',
+  create(action: ActionOf<'node-loss'>) {
+    const p = action.params;
     const given: ProviderName = p.provider ?? (p.command ? 'command' : 'local');
     const provider = given === 'taint' ? 'taint-eviction' : given;
     const mode: LossMode = p.mode ?? 'power';
@@ -80,7 +76,7 @@ export const nodeLossFault: FaultDefinition = {
         const what = provider === 'taint-eviction' ? `evict the pods of ${nodes.join(', ')} by taint ${TAINT_EVICTION_KEY}:NoExecute (not a node loss: the nodes stay Ready)`
           : `lose ${nodes.join(', ')} (${provider === 'local' && mode === 'link' ? 'local, link' : provider}`;
         return {
-          summary: `${what}${provider === 'taint-eviction' ? ' (' : '; '}${describePick(p)})${excluded.length ? `; not ${excluded.join(', ')}` : ''}`,
+          summary: `${what}${provider === 'taint-eviction' ? ' (' : '; '}${describePick(p, ctx.kube?.kc)})${excluded.length ? `; not ${excluded.join(', ')}` : ''}`,
           targets: nodes.map((n) => `node/${n}`),
           revert,
           async apply() {
@@ -176,7 +172,7 @@ async function loseNode(impl: NodeLossProvider, node: string, ctx: FaultContext,
   const core = ctx.kube!.core;
   const before = await retryApiCall(() => podsOnNode(core, node), { clock: ctx.clock, signal: ctx.signal });
   const pods = before.filter((pod) => (impl.taint ? evictedByTaint(pod, impl.taint) : evictedOnLoss(pod)));
-  const bound = lossBound(pods, { ...(impl.taint ? { taint: impl.taint } : {}), ...(ctx.nodeTimings ? { timings: ctx.nodeTimings } : {}), ...(planTimeoutMs !== undefined ? { planTimeoutMs } : {}) });
+  const bound = lossBound(pods, { taint: impl.taint, timings: ctx.nodeTimings, planTimeoutMs });
   // a DaemonSet pod that does not tolerate crt's taint is evicted and not recreated until the revert (a real lost node keeps its agents: they tolerate it)
   const agents = impl.taint ? pods.filter(isDaemonSetPod).map(podRef) : [];
   const startedMs = ctx.clock.now();

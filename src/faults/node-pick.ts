@@ -1,6 +1,5 @@
-import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { parsePercent } from '../core/index.js';
-import { retryApiCall, type KubeClients } from '../kube/index.js';
+import { PatchStrategy, setHeaderOptions, type CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { maxPercentCap, namespaceOr, retryApiCall, type KubeClients } from '../kube/index.js';
 import { FaultError, type FaultContext } from './fault.js';
 import { apiStatus } from './kube-common.js';
 import { protectedNodes, type ProtectedNode } from './protected-nodes.js';
@@ -32,7 +31,7 @@ export interface NodePick {
  */
 export async function pickNodes(kube: KubeClients, p: NodePickParams, fault: string, ctx: FaultContext): Promise<NodePick> {
   const read = <T>(fn: () => Promise<T>): Promise<T> => retryApiCall(fn, { clock: ctx.clock, signal: ctx.signal });
-  const matching = await read(() => candidateNodes(kube.core, p, fault));
+  const matching = await read(() => candidateNodes(kube, p, fault));
   const guarded = await protectedNodes(kube, ctx);
   const isGuarded = (n: string): ProtectedNode | undefined => guarded.find((g) => g.node === n);
   if (p.node !== undefined && isGuarded(p.node)) {
@@ -42,11 +41,11 @@ export async function pickNodes(kube: KubeClients, p: NodePickParams, fault: str
   // a zone outage loses the whole zone or nothing: a zone with crt's own node in it cannot go
   if (p.zone !== undefined && excluded.length) throw new FaultError(`${fault}: zone ${p.zone} holds ${excluded.join(', ')}: losing the whole zone would end the measurement, not test the system`);
   let names = matching.filter((n) => !isGuarded(n));
-  if (names.length === 0) throw new FaultError(`${fault}: no node matches ${describePick(p)}${excluded.length ? ` but ${excluded.join(', ')}` : ''}`);
+  if (names.length === 0) throw new FaultError(`${fault}: no node matches ${describePick(p, kube.kc)}${excluded.length ? ` but ${excluded.join(', ')}` : ''}`);
   if (p.count !== undefined) names = names.slice(0, p.count);
   if (p.maxPercent !== undefined) {
     const total = (await read(() => kube.core.listNode())).items.length;
-    const cap = Math.floor(parsePercent(p.maxPercent) * total + 1e-9);
+    const cap = maxPercentCap(p.maxPercent, total);
     if (names.length > cap) {
       throw new FaultError(`${fault}: ${names.length} of ${total} nodes (${names.join(', ')}) is more than maxPercent ${p.maxPercent} (at most ${cap})`);
     }
@@ -57,7 +56,8 @@ export async function pickNodes(kube: KubeClients, p: NodePickParams, fault: str
 /** The well-known label of a node's failure zone. */
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
-async function candidateNodes(core: CoreV1Api, p: NodePickParams, fault: string): Promise<string[]> {
+async function candidateNodes(kube: KubeClients, p: NodePickParams, fault: string): Promise<string[]> {
+  const core = kube.core;
   if (p.node !== undefined) {
     try {
       return [(await core.readNode({ name: p.node })).metadata!.name!];
@@ -74,12 +74,11 @@ async function candidateNodes(core: CoreV1Api, p: NodePickParams, fault: string)
     const nodes = await core.listNode({ labelSelector: `${ZONE_LABEL}=${p.zone}` });
     return nodes.items.map((n) => n.metadata!.name!).sort();
   }
-  if (p.nodeOf) return nodesOfPods(core, p.nodeOf);
+  if (p.nodeOf) return nodesOfPods(core, p.nodeOf, namespaceOr(p.nodeOf.namespace, kube.kc));
   throw new FaultError(`${fault}: say which node with node, nodeSelector, nodeOf or zone`);
 }
 
-async function nodesOfPods(core: CoreV1Api, of: NonNullable<NodePickParams['nodeOf']>): Promise<string[]> {
-  const namespace = of.namespace ?? 'default';
+async function nodesOfPods(core: CoreV1Api, of: NonNullable<NodePickParams['nodeOf']>, namespace: string): Promise<string[]> {
   let pods: V1Pod[];
   if (of.pod !== undefined) {
     try {
@@ -95,12 +94,13 @@ async function nodesOfPods(core: CoreV1Api, of: NonNullable<NodePickParams['node
   return [...new Set(names)].sort();
 }
 
-export function describePick(p: NodePickParams): string {
+/** The pick in words; `kc`: the kubeconfig whose context's namespace a `nodeOf` without one looks in. */
+export function describePick(p: NodePickParams, kc: KubeConfig | undefined): string {
   if (p.node !== undefined) return `node ${p.node}`;
   if (p.nodeSelector !== undefined) return `nodeSelector ${p.nodeSelector}`;
   if (p.zone !== undefined) return `zone ${p.zone}`;
   const of = p.nodeOf ?? {};
-  return `the node of ${of.pod !== undefined ? `pod ${of.pod}` : `pods ${of.selector ?? '(all)'}`} in ${of.namespace ?? 'default'}`;
+  return `the node of ${of.pod !== undefined ? `pod ${of.pod}` : `pods ${of.selector ?? '(all)'}`} in ${namespaceOr(of.namespace, kc)}`;
 }
 
 /** Sets or clears spec.unschedulable (kubectl cordon / uncordon). */

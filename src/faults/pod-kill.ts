@@ -1,29 +1,18 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { parseDuration, parsePercent } from '../core/index.js';
-import type { ActionSpec } from '../plan/index.js';
+import type { ActionOf, FaultParams } from '../plan/index.js';
 import { FaultError, type FaultContext, type FaultDefinition, type RevertRecord } from './fault.js';
-import { retryApiCall } from '../kube/index.js';
-import { DEFAULT_NAMESPACE, apiFailure, apiStatus, kubeCall, pollDelay, requireKube } from './kube-common.js';
-import { killCount, newSeed, pickPods, type PickOrder, type PodCandidate } from './pod-pick.js';
-import { startRepeat, stopRepeat } from './pod-kill-repeat.js';
+import { exceedsMaxPercent, isLivePod, isPodReady, retryApiCall } from '../kube/index.js';
+import { stepNamespace, apiFailure, apiStatus, kubeCall, pollDelay, requireKube } from './kube-common.js';
+import { killCount, newSeed, pickPods, type PodCandidate } from './pod-pick.js';
+import { startRepeat } from './pod-kill-repeat.js';
 
 /** How long apply() watches for the replacements to become Ready before reporting without them. */
 export const REPLACEMENT_WAIT_MS = 30_000;
 const POLL_MS = 200;
 
-export interface PodKillParams {
-  namespace?: string;
-  selector?: string;
-  names?: string[];
-  count?: number;
-  percent?: string;
-  all?: boolean;
-  gracePeriodSeconds?: number;
-  pick?: PickOrder;
-  seed?: number;
-  repeat?: string;
-  maxPercent?: string;
-}
+/** The step's parameters, as the schema types them. */
+export type PodKillParams = FaultParams['pod-kill'];
 
 interface Target extends PodCandidate {
   uid: string;
@@ -32,7 +21,10 @@ interface Target extends PodCandidate {
   node: string | undefined;
 }
 
-/** The revert of a repeating kill: it stops the repeat (killed pods themselves are not brought back). */
+/**
+ * The revert of a repeating kill. The run that applied it stops the repeat through apply()'s `live`
+ * handle; this record (killed pods are not brought back) only says, after a crash, that the repeat died with its process.
+ */
 export interface PodKillRevert extends RevertRecord {
   fault: 'pod-kill';
   repeatKey: string;
@@ -44,12 +36,13 @@ export interface PodKillRevert extends RevertRecord {
  * for as many replacements to become Ready. `repeat: every 30s` kills again at that interval until
  * `revertAfter` or the end of the case, picking anew each time.
  */
-export const podKillFault: FaultDefinition = {
-  create(action: ActionSpec) {
-    const p = action.params as unknown as PodKillParams;
+export const podKillFault: FaultDefinition<'pod-kill'> = {
+  namespaceRule: 'namespace',
+  create(action: ActionOf<'pod-kill'>) {
+    const p = action.params;
     return {
       async plan(ctx: FaultContext) {
-        const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+        const namespace = stepNamespace(ctx, p.namespace);
         const seed = p.seed ?? newSeed();
         const chosen = await resolvePods(ctx, p, seed);
         const names = chosen.map((t) => t.name);
@@ -64,26 +57,26 @@ export const podKillFault: FaultDefinition = {
           revert,
           async apply() {
             const result = await killAndWatch(ctx, p, chosen);
-            if (repeatMs) startRepeat(repeatKey, ctx, repeatMs, (round) => killRound(ctx, p, seed + round));
-            return { detail: describeResult(result), data: { seed, namespace, ...result } };
+            const live = repeatMs ? startRepeat(ctx, repeatMs, (round) => killRound(ctx, p, seed + round)) : undefined;
+            return { detail: describeResult(result), data: { seed, namespace, ...result }, live };
           },
         };
       },
     };
   },
 
-  async revert(record: RevertRecord) {
-    const r = record as PodKillRevert;
-    return stopRepeat(r.repeatKey);
+  // the repeat lives in the process that applied it, which stops it through its live handle
+  async revert() {
+    return 'no repeat running in this process: nothing to stop';
   },
 };
 
 /** The pods to kill: candidates, capped by maxPercent before anything is touched. */
 async function resolvePods(ctx: FaultContext, p: PodKillParams, seed: number): Promise<Target[]> {
   const candidates = await listCandidates(ctx, p);
-  if (candidates.length === 0) throw new FaultError(`no running pod matches ${p.selector ?? p.names?.join(', ')} in namespace ${p.namespace ?? DEFAULT_NAMESPACE}`);
+  if (candidates.length === 0) throw new FaultError(`no running pod matches ${p.selector ?? p.names?.join(', ')} in namespace ${stepNamespace(ctx, p.namespace)}`);
   const n = killCount(candidates.length, p, parsePercent);
-  if (p.maxPercent !== undefined && n / candidates.length > parsePercent(p.maxPercent) + 1e-9) {
+  if (exceedsMaxPercent(n, candidates.length, p.maxPercent)) {
     throw new FaultError(`refused: killing ${n} of ${candidates.length} pods is ${Math.round((100 * n) / candidates.length)}%, above maxPercent ${p.maxPercent}`);
   }
   return pickPods(candidates, n, p.pick ?? 'random', seed);
@@ -96,18 +89,16 @@ async function listCandidates(ctx: FaultContext, p: PodKillParams): Promise<Targ
 /** The pods the step names: its selector's, or those of its names (whatever their state). */
 async function listTargeted(ctx: FaultContext, p: PodKillParams): Promise<V1Pod[]> {
   const kube = requireKube(ctx, 'pod-kill');
-  const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+  const namespace = stepNamespace(ctx, p.namespace);
   const list = await kubeCall(`list pods in ${namespace}`, () => retryApiCall(
-    () => kube.core.listNamespacedPod({ namespace, ...(p.selector ? { labelSelector: p.selector } : {}) }), { clock: ctx.clock, signal: ctx.signal },
+    () => kube.core.listNamespacedPod({ namespace, labelSelector: p.selector }), { clock: ctx.clock, signal: ctx.signal },
   ));
   const wanted = p.names ? new Set(p.names) : null;
   return list.items.filter((pod) => !wanted || wanted.has(pod.metadata?.name ?? ''));
 }
 
-/** Pods being deleted or finished are not candidates: killing them again does nothing. */
-function live(pod: V1Pod): boolean {
-  return !pod.metadata?.deletionTimestamp && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
-}
+// pods being deleted or finished are not candidates: killing them again does nothing
+const live = isLivePod;
 
 function toTarget(pod: V1Pod): Target {
   const created = pod.metadata?.creationTimestamp;
@@ -140,12 +131,12 @@ async function killAndWatch(ctx: FaultContext, p: PodKillParams, chosen: Target[
 
 async function deletePods(ctx: FaultContext, p: PodKillParams, chosen: Target[]): Promise<Pick<KillResult, 'killed' | 'missing'>> {
   const kube = requireKube(ctx, 'pod-kill');
-  const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+  const namespace = stepNamespace(ctx, p.namespace);
   const killed: KillResult['killed'] = [];
   const missing: string[] = [];
   await Promise.all(chosen.map(async (t) => {
     try {
-      await kube.core.deleteNamespacedPod({ name: t.name, namespace, ...(p.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: p.gracePeriodSeconds } : {}) });
+      await kube.core.deleteNamespacedPod({ name: t.name, namespace, gracePeriodSeconds: p.gracePeriodSeconds });
       killed.push({ pod: t.name, node: t.node ?? null });
     } catch (err) {
       // deleted meanwhile (a controller, another fault): nothing left to kill
@@ -176,9 +167,7 @@ export function newReadyPods(pods: V1Pod[], before: ReadonlySet<string>): string
   return pods.filter((pod) => live(pod) && !before.has(pod.metadata?.uid ?? '') && ready(pod)).map((pod) => pod.metadata?.name ?? '').sort();
 }
 
-function ready(pod: V1Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
+const ready = isPodReady;
 
 /** One round of a repeat: picks anew (the earlier victims have been replaced) and kills, without waiting. */
 async function killRound(ctx: FaultContext, p: PodKillParams, seed: number): Promise<string[]> {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { apiMessage, apiStatus, retryApiCall, type KubeClients } from '../kube/index.js';
+import { apiMessage, apiStatus, isLivePod, retryApiCall, type KubeClients } from '../kube/index.js';
 import type { FaultContext } from './fault.js';
 
 /** A node no node fault may pick, and why. */
@@ -31,8 +31,7 @@ export async function protectedNodes(kube: KubeClients, ctx: FaultContext): Prom
     const workers = await retryApiCall(() => kube.core.listPodForAllNamespaces({ labelSelector: LOAD_WORKER_SELECTOR }), { clock: ctx.clock, signal: ctx.signal });
     for (const pod of workers.items) {
       const node = pod.spec?.nodeName;
-      const done = pod.metadata?.deletionTimestamp || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-      if (node && !done && !out.some((p) => p.node === node)) out.push({ node, why: `crt's load worker ${pod.metadata?.namespace}/${pod.metadata?.name} runs there` });
+      if (node && isLivePod(pod) && !out.some((p) => p.node === node)) out.push({ node, why: `crt's load worker ${pod.metadata?.namespace}/${pod.metadata?.name} runs there` });
     }
   } catch (err) {
     ctx.log.warn({ err: apiMessage(err) }, 'cannot list crt\'s load workers: their nodes are not protected from node faults');

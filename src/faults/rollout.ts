@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { V1Container, V1Deployment, V1DeploymentStrategy, V1EnvVar, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
 import { stringify } from 'safe-stable-stringify';
 import { parseDuration } from '../core/index.js';
-import type { ActionSpec } from '../plan/index.js';
+import type { ActionOf, FaultParams } from '../plan/index.js';
 import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
-import { DEFAULT_NAMESPACE, jsonPatch, kubeCall, requireKube } from './kube-common.js';
+import { stepNamespace, jsonPatch, kubeCall, requireKube } from './kube-common.js';
 import { rolloutWorkload, waitForRollout, type RolloutKind, type RolloutWorkload } from './rollout-status.js';
 import { OutageMeter, STRATEGY_TYPE, strategyOps, strategyRevertOps, type StrategyParam } from './rollout-strategy.js';
 
@@ -12,18 +12,8 @@ import { OutageMeter, STRATEGY_TYPE, strategyOps, strategyRevertOps, type Strate
 export const DEFAULT_ROLLOUT_TIMEOUT_MS = 5 * 60_000;
 const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
-interface RolloutParams {
-  namespace?: string;
-  /** one of deployment and statefulset (the plan's checks make sure) */
-  deployment?: string;
-  statefulset?: string;
-  action?: 'restart' | 'image' | 'env';
-  image?: string | Record<string, string>;
-  container?: string;
-  env?: Record<string, string>;
-  strategy?: StrategyParam;
-  timeout?: string;
-}
+/** The step's parameters, as the schema types them. */
+type RolloutParams = FaultParams['rollout'];
 
 /** The revert: the pod template before the rollout, put back as `kubectl rollout undo` does. */
 export interface RolloutRevert extends RevertRecord {
@@ -55,15 +45,16 @@ function workloadName(p: { deployment?: string; statefulset?: string }): { kind:
  * StatefulSet (whose controller replaces its pods one at a time, highest ordinal first), then waits
  * for the rollout to complete as `kubectl rollout status` does.
  */
-export const rolloutFault: FaultDefinition = {
-  create(action: ActionSpec) {
-    const p = action.params as unknown as RolloutParams;
-    const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+export const rolloutFault: FaultDefinition<'rollout'> = {
+  namespaceRule: 'namespace',
+  create(action: ActionOf<'rollout'>) {
+    const p = action.params;
     const timeoutMs = p.timeout ? parseDuration(p.timeout) : DEFAULT_ROLLOUT_TIMEOUT_MS;
     const act = p.action ?? 'restart';
     const { kind, name } = workloadName(p);
     return {
       async plan(ctx: FaultContext) {
+        const namespace = stepNamespace(ctx, p.namespace);
         const w = rolloutWorkload(ctx, kind, namespace, name);
         const d = await w.read();
         const template = d.spec?.template;

@@ -1,16 +1,11 @@
 import { AutoscalingV2Api } from '@kubernetes/client-node';
-import type { ActionSpec } from '../plan/index.js';
+import type { ActionOf, FaultParams } from '../plan/index.js';
 import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
-import { DEFAULT_NAMESPACE, kubeCall, mergePatch, requireKube } from './kube-common.js';
+import { stepNamespace, kubeCall, mergePatch, requireKube } from './kube-common.js';
 import { autoscalerRefusal, findAutoscaler } from './scale-owner.js';
 
-interface ScaleParams {
-  namespace?: string;
-  workload: string;
-  replicas?: number;
-  minReplicas?: number;
-  maxReplicas?: number;
-}
+/** The step's parameters, as the schema types them. */
+type ScaleParams = FaultParams['scale'];
 
 type WorkloadKind = 'deployment' | 'statefulset' | 'hpa';
 
@@ -37,15 +32,16 @@ export interface ScaleRevert extends RevertRecord {
  * KEDA scales is refused, naming the step: the autoscaler would overwrite the replicas within
  * seconds, so the fault would measure nothing (the step can scale the HPA's bounds instead).
  */
-export const scaleFault: FaultDefinition = {
-  create(action: ActionSpec) {
-    const p = action.params as unknown as ScaleParams;
+export const scaleFault: FaultDefinition<'scale'> = {
+  namespaceRule: 'namespace',
+  create(action: ActionOf<'scale'>) {
+    const p = action.params;
     const [kind, name] = p.workload.split('/') as [WorkloadKind, string];
-    const namespace = p.namespace ?? DEFAULT_NAMESPACE;
     const wanted: Sizes = pickSizes(p);
     const at = `${action.location.file}:${action.location.line}:${action.location.col} ${action.location.path}`;
     return {
       async plan(ctx: FaultContext) {
+        const namespace = stepNamespace(ctx, p.namespace);
         checkFields(kind, wanted);
         const previous = await readSizes(ctx, kind, namespace, name);
         const autoscaler = await findAutoscaler(ctx, kind, namespace, name);

@@ -1,20 +1,14 @@
 import { DiscoveryV1Api, type V1EndpointSlice } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { parseDuration } from '../core/index.js';
-import type { ActionSpec } from '../plan/index.js';
+import type { ActionOf } from '../plan/index.js';
 import { ChangedSinceFault, FaultError, type FaultContext, type FaultDefinition, type RevertOptions, type RevertRecord } from './fault.js';
-import { DEFAULT_NAMESPACE, jsonPatch, kubeCall, pollDelay, requireKube } from './kube-common.js';
+import { stepNamespace, jsonPatch, kubeCall, pollDelay, requireKube } from './kube-common.js';
 
 export const DEFAULT_SWITCH_TIMEOUT_MS = 60_000;
 /** How often the Service's endpoints are read while they follow a switch: the gap's resolution. */
 const POLL_MS = 100;
 
-interface SwitchParams {
-  namespace?: string;
-  service: string;
-  selector: Record<string, string>;
-  timeout?: string;
-}
 
 /** The revert: the selector the Service had, put back only while the Service still has the one crt set. */
 export interface SwitchRevert extends RevertRecord {
@@ -40,13 +34,14 @@ export interface SwitchGap {
  * gap: how long until the Service's EndpointSlices hold only the new pods, and how long they held
  * none. The revert switches back, measured the same way.
  */
-export const switchFault: FaultDefinition = {
-  create(action: ActionSpec) {
-    const p = action.params as unknown as SwitchParams;
-    const namespace = p.namespace ?? DEFAULT_NAMESPACE;
+export const switchFault: FaultDefinition<'switch'> = {
+  namespaceRule: 'namespace',
+  create(action: ActionOf<'switch'>) {
+    const p = action.params;
     const timeoutMs = p.timeout ? parseDuration(p.timeout) : DEFAULT_SWITCH_TIMEOUT_MS;
     return {
       async plan(ctx: FaultContext) {
+        const namespace = stepNamespace(ctx, p.namespace);
         const kube = requireKube(ctx, 'switch');
         const svc = await kubeCall(`read service ${namespace}/${p.service}`, () => kube.core.readNamespacedService({ name: p.service, namespace }));
         const previous = svc.spec?.selector ?? null;

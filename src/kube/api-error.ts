@@ -5,7 +5,11 @@ export function apiStatus(err: unknown): number | undefined {
   return err instanceof ApiException ? err.code : undefined;
 }
 
-/** A readable message for a failed API call: the Status message the server sent, when there is one. */
+/**
+ * The one wording of a failed API call, for faults, probes and the runner: the Status message the
+ * server sent, when there is one; for a request that got no answer, its network code (ECONNREFUSED)
+ * rather than fetch's bare "fetch failed".
+ */
 export function apiMessage(err: unknown): string {
   if (err instanceof ApiException) {
     const raw: unknown = err.body;
@@ -13,6 +17,8 @@ export function apiMessage(err: unknown): string {
     const message = (body as { message?: unknown } | undefined)?.message;
     return typeof message === 'string' ? `${message} (HTTP ${err.code})` : `HTTP ${err.code}`;
   }
+  const cause = (err as { cause?: { code?: unknown } } | null | undefined)?.cause?.code;
+  if (typeof cause === 'string') return cause;
   return err instanceof Error ? err.message : String(err);
 }
 

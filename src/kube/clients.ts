@@ -12,6 +12,18 @@ export interface KubeClients {
 }
 
 /**
+ * How a run reaches its cluster: one object, passed by reference from the run to its cases, and
+ * the fields faults and probes read (FaultContext and ProbeContext extend it). Both are absent
+ * when the plan has no cluster.
+ */
+export interface ClusterAccess {
+  /** the cluster's kubeconfig file: exec faults and command probes get it as KUBECONFIG */
+  kubeconfig?: string;
+  /** client-node clients of the cluster: Kubernetes faults and probes act through them */
+  kube?: KubeClients;
+}
+
+/**
  * The one place that builds @kubernetes/client-node clients: from a kubeconfig file (or the default
  * loading rules: $KUBECONFIG, ~/.kube/config, in-cluster), optionally switching context.
  */

@@ -1,4 +1,4 @@
-export { kubeClients, type KubeClients } from './clients.js';
+export { kubeClients, type ClusterAccess, type KubeClients } from './clients.js';
 export { EMBEDDED_CONTEXT, embeddedKubeconfig, writeEmbeddedKubeconfig } from './kubeconfig.js';
 export { inClusterUrl, serviceFromHost, serviceUrl } from './service-url.js';
 export { labelSelectorObject, negatedSelectors } from './label-selector.js';
@@ -14,3 +14,7 @@ export {
   maxLenError, parseFieldSelector, parseLabelSelector, qualifiedNameErrors, regexError,
   type FieldRequirement, type FieldSelector, type LabelSelector, type LabelSelectorSpec, type Requirement, type SelectorOperator,
 } from './selectors.js';
+export { RUN_ID_LABEL, labelValue } from './labels.js';
+export { isLivePod, isNodeReady, isPodReady } from './pods.js';
+export { exceedsMaxPercent, maxPercentCap } from './max-percent.js';
+export { FALLBACK_NAMESPACE, contextNamespace, namespaceOr } from './namespace.js';

@@ -151,17 +151,38 @@ export class LocalCluster {
   }
 
   async start(): Promise<string> {
-    const { store } = this;
-    const timings = this.timings;
-    checkNodeTimings(timings);
-    const other = otherClusters(this.opts.stateDir)[0];
-    if (other) {
-      const { stateDir, pids } = other;
-      const whose = other.orphaned ? `; left by a killed crt, pid ${other.ownerPid}` : other.ownerPid ? `; run by pid ${other.ownerPid}` : '';
-      throw new EnvironmentError(`another embedded cluster is running on this machine (pods of ${stateDir}: pids ${pids.slice(0, 5).join(', ')}${pids.length > 5 ? ', …' : ''}${whose})`,
-        { hint: `embedded clusters share the loopback addresses: stop it first — ${other.remedy}` });
-    }
+    checkNodeTimings(this.timings);
+    this.refuseOtherCluster();
     await mkdir(this.opts.stateDir, { recursive: true });
+    this.startControllers();
+    const { gate, links } = this.startNetwork();
+    const count = this.opts.nodes ?? 3;
+    for (let i = 1; i <= count; i++) this.startNode(i, gate, links);
+    this.metrics?.start();
+    const logs = new ClusterLogs(this.opts.stateDir, (uid) => this.nodes.some((n) => n.podDir(uid) !== undefined));
+    this.api = new ApiServer({
+      store: this.store, logs, log: this.log.child({ component: 'apiserver' }), admin: [nodePowerEndpoint(this.nodes), nodeLinkEndpoint(this.nodes)],
+      subresources: new Map([['pods/eviction', evictionHandler]]),
+      ...auditOption(this.opts.audit),
+    });
+    this.apiUrl = await this.api.listen(this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
+    this.log.info({ url: this.apiUrl, nodes: count }, 'embedded cluster started');
+    return this.apiUrl;
+  }
+
+  /** Embedded clusters share the loopback addresses: one per machine. */
+  private refuseOtherCluster(): void {
+    const other = otherClusters(this.opts.stateDir)[0];
+    if (!other) return;
+    const { stateDir, pids } = other;
+    const whose = other.orphaned ? `; left by a killed crt, pid ${other.ownerPid}` : other.ownerPid ? `; run by pid ${other.ownerPid}` : '';
+    throw new EnvironmentError(`another embedded cluster is running on this machine (pods of ${stateDir}: pids ${pids.slice(0, 5).join(', ')}${pids.length > 5 ? ', …' : ''}${whose})`,
+      { hint: `embedded clusters share the loopback addresses: stop it first — ${other.remedy}` });
+  }
+
+  /** The system namespaces, the admission plugins and the controller manager. */
+  private startControllers(): void {
+    const { store, timings } = this;
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       store.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     }
@@ -173,9 +194,13 @@ export class LocalCluster {
       ...workloadControllerOptions(this.opts, (this.metrics = clusterCpuSampler(store, this.nodes, this.opts.metricsResolutionMs))),
     });
     this.controllers.start();
+  }
+
+  /** NetworkPolicies, node links and the Service proxies: the gate every pod connection goes through. */
+  private startNetwork(): { gate: Gate; links: NodeLinks } {
+    const { store, nodes } = this;
     const policies = (this.policies = new NetworkPolicyEngine(store));
     policies.start();
-    const nodes = this.nodes;
     const privateAddress = (ip: string, port: number): string | undefined => {
       for (const n of nodes) {
         const found = n.privateAddress(ip, port);
@@ -200,33 +225,25 @@ export class LocalCluster {
       });
       if (cni === 'drop') links.stillBlocked = (conn) => policies.denyConnection(conn) !== undefined;
     }
-    this.proxies.start();
-    const count = this.opts.nodes ?? 3;
-    for (let i = 1; i <= count; i++) {
-      const agent = new NodeAgent({
-        store, stateDir: this.opts.stateDir, log: this.log.child({ node: `node-${i}` }),
-        node: {
-          name: `node-${i}`, ip: `127.1.0.${i}`, podCIDR: `127.10.${i}.0/24`, zone: `zone-${ZONES[(i - 1) % ZONES.length]}`,
-          ...(this.opts.nodeCapacity ? { capacity: this.opts.nodeCapacity } : {}),
-        },
-        ...(this.opts.podGates ?? true ? { gates: { bindCIDR: `127.11.${i}.0/24`, gate } } : {}), links,
-        heartbeatMs: timings.heartbeatMs,
-        ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
-        podStartDelayMs: this.opts.podStartDelayMs ?? DEFAULT_POD_START_DELAY_MS,
-      });
-      agent.start();
-      this.nodes.push(agent);
-    }
-    this.metrics?.start();
-    const logs = new ClusterLogs(this.opts.stateDir, (uid) => this.nodes.some((n) => n.podDir(uid) !== undefined));
-    this.api = new ApiServer({
-      store, logs, log: this.log.child({ component: 'apiserver' }), admin: [nodePowerEndpoint(this.nodes), nodeLinkEndpoint(this.nodes)],
-      subresources: new Map([['pods/eviction', evictionHandler]]),
-      ...auditOption(this.opts.audit),
+    proxies.start();
+    return { gate, links };
+  }
+
+  /** Node `node-<i>`: its kubelet-like agent, started. */
+  private startNode(i: number, gate: Gate, links: NodeLinks): void {
+    const agent = new NodeAgent({
+      store: this.store, stateDir: this.opts.stateDir, log: this.log.child({ node: `node-${i}` }),
+      node: {
+        name: `node-${i}`, ip: `127.1.0.${i}`, podCIDR: `127.10.${i}.0/24`, zone: `zone-${ZONES[(i - 1) % ZONES.length]}`,
+        ...(this.opts.nodeCapacity ? { capacity: this.opts.nodeCapacity } : {}),
+      },
+      ...(this.opts.podGates ?? true ? { gates: { bindCIDR: `127.11.${i}.0/24`, gate } } : {}), links,
+      heartbeatMs: this.timings.heartbeatMs,
+      ...(this.opts.backoff ? { backoff: this.opts.backoff } : {}),
+      podStartDelayMs: this.opts.podStartDelayMs ?? DEFAULT_POD_START_DELAY_MS,
     });
-    this.apiUrl = await this.api.listen(this.opts.host ?? '127.0.0.1', this.opts.port ?? 0);
-    this.log.info({ url: this.apiUrl, nodes: count }, 'embedded cluster started');
-    return this.apiUrl;
+    agent.start();
+    this.nodes.push(agent);
   }
 
   /** The node-failure detection timings in effect. */

@@ -15,7 +15,7 @@ import { checkStudySteps, normalizeStudy } from './studies.js';
 import { closest } from './suggest.js';
 import { PlanSchema, type CaseDoc, type PlanDoc } from './schema.js';
 import type { LoadDoc } from './schema-load.js';
-import type { CaseSpec, Plan, RecoverySettings, Target } from './types.js';
+import type { ActionSpec, CaseSpec, LoadSpec, Plan, RecoverySettings, Target } from './types.js';
 import { displayPath, type DocPath, type YamlSource } from './yaml-source.js';
 
 export const DEFAULT_RECOVERY: RecoverySettings = { successRate: 0.99, stableForMs: 10_000 };
@@ -48,10 +48,18 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[], ref
   const source = loaded.source;
   if (doc.extends !== undefined) return extendPlan(doc, loaded.file, source, files, env, chain);
   if (doc.select) files.error(source, ['select'], 'select only applies with extends', 'to run some cases of this plan, use crt run --tags, --exclude-tags, --layer or --only');
-  const layers = doc.layers ?? {};
 
   checkNamedFiles(doc, source, files);
   const targets = normalizeTargets(doc.targets ?? {}, source, files);
+  const cases = normalizeCases(doc, source, files, targets);
+  if (files.hasErrors()) throw new PlanError(files.problems);
+  const plan = planOf(doc, loaded.file, source, files, targets, cases);
+  return { plan: deepFreeze(plan), warnings: files.problems.filter((p) => p.severity === 'warning') };
+}
+
+/** The cases of every layer, normalized; duplicate ids, study steps and an empty plan are reported in `files`. */
+function normalizeCases(doc: PlanDoc, source: YamlSource, files: FileSet, targets: Plan['targets']): CaseSpec[] {
+  const layers = doc.layers ?? {};
   const defaultRecovery = recoverySettings(doc.defaults?.recovery, DEFAULT_RECOVERY);
   const cases: CaseSpec[] = [];
   let planTimings: NodeTimings | null | undefined;
@@ -80,16 +88,19 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[], ref
   if (LAYERS.every((l) => (layers[l] ?? []).length === 0)) {
     files.error(source, doc.layers ? ['layers'] : [], 'the plan has no cases', 'add cases under layers.physical, layers.logical or layers.auxiliary, or run the cases of another plan with extends');
   }
-  if (files.hasErrors()) throw new PlanError(files.problems);
+  return cases;
+}
 
+/** The Plan of a valid document, with its scenario and chaos files inlined (refused past MAX_EXPANDED_BYTES). */
+function planOf(doc: PlanDoc, file: string, source: YamlSource, files: FileSet, targets: Plan['targets'], cases: CaseSpec[]): Plan {
   // scenario files inlined into every case that uses them: run.json and the reports hold this
-  const resolved = resolvedLayers(layers, cases);
+  const resolved = resolvedLayers(doc.layers ?? {}, cases);
   if (exceedsSize(resolved, MAX_EXPANDED_BYTES)) {
     throw new PlanError([source.problem(['layers'], `the cases expand to more than ${MAX_EXPANDED_BYTES / 1024 / 1024} MiB with their scenario and chaos files inlined`, 'run.json records each case\'s resolved load: share less, or split the plan')]);
   }
   const versions = Object.fromEntries(Object.entries(doc.metadata.versions ?? {}).map(([k, v]) => [k, String(v)]));
-  const plan: Plan = {
-    file: loaded.file,
+  return {
+    file,
     display: source.display,
     name: doc.metadata.name,
     title: doc.metadata.title ?? null,
@@ -105,7 +116,6 @@ function loadPlanFile(file: string, env: NodeJS.ProcessEnv, chain: string[], ref
     resolved: { ...doc, layers: resolved },
     secrets: [...files.secrets],
   };
-  return { plan: deepFreeze(plan), warnings: files.problems.filter((p) => p.severity === 'warning') };
 }
 
 /** What a plan with `extends` may not set: it runs the extended plan's system, as that plan describes it. */
@@ -133,21 +143,8 @@ function extendPlan(doc: PlanDoc, file: string, source: YamlSource, files: FileS
   if (files.hasErrors()) throw new PlanError(files.problems);
 
   const base = loadPlanFile(baseFile, env, [...chain, file], { source, path: ['extends'] });
+  checkSelection(doc.select ?? {}, base.plan, source, files);
   const sel = doc.select ?? {};
-  const ids = base.plan.cases.map((c) => c.id);
-  const tags = new Set(base.plan.cases.flatMap((c) => c.tags));
-  (sel.only ?? []).forEach((id, i) => {
-    if (ids.includes(id)) return;
-    const guess = closest(id, ids);
-    files.error(source, ['select', 'only', i], `no case ${id} in ${base.plan.display}`, guess ? `did you mean ${guess}?` : `its cases are ${ids.join(', ')}`);
-  });
-  for (const key of ['tags', 'excludeTags'] as const) {
-    (sel[key] ?? []).forEach((tag, i) => {
-      if (tags.has(tag)) return;
-      const guess = closest(tag, [...tags]);
-      files.error(source, ['select', key, i], `no case of ${base.plan.display} has the tag ${tag}`, guess ? `did you mean ${guess}?` : `its tags are ${[...tags].sort().join(', ') || 'none'}`);
-    });
-  }
   if (files.hasErrors()) throw new PlanError(files.problems);
   const cases = selectCases(base.plan, { only: sel.only ?? [], tags: sel.tags ?? [], excludeTags: sel.excludeTags ?? [], layers: sel.layers ?? [] });
   if (cases.length === 0) files.error(source, doc.select ? ['select'] : ['extends'], `selects no case of ${base.plan.display}`, 'a case is kept when it has one of select.tags, none of select.excludeTags, and is in select.layers and select.only when they are given');
@@ -182,6 +179,24 @@ function extendPlan(doc: PlanDoc, file: string, source: YamlSource, files: FileS
   return { plan: deepFreeze(plan), warnings: [...base.warnings, ...files.problems.filter((p) => p.severity === 'warning')] };
 }
 
+/** `select:` names only cases and tags the extended plan has (with the closest name as a hint). */
+function checkSelection(sel: NonNullable<PlanDoc['select']>, base: Plan, source: YamlSource, files: FileSet): void {
+  const ids = base.cases.map((c) => c.id);
+  const tags = new Set(base.cases.flatMap((c) => c.tags));
+  (sel.only ?? []).forEach((id, i) => {
+    if (ids.includes(id)) return;
+    const guess = closest(id, ids);
+    files.error(source, ['select', 'only', i], `no case ${id} in ${base.display}`, guess ? `did you mean ${guess}?` : `its cases are ${ids.join(', ')}`);
+  });
+  for (const key of ['tags', 'excludeTags'] as const) {
+    (sel[key] ?? []).forEach((tag, i) => {
+      if (tags.has(tag)) return;
+      const guess = closest(tag, [...tags]);
+      files.error(source, ['select', key, i], `no case of ${base.display} has the tag ${tag}`, guess ? `did you mean ${guess}?` : `its tags are ${[...tags].sort().join(', ') || 'none'}`);
+    });
+  }
+}
+
 interface CaseContext {
   files: FileSet;
   source: YamlSource;
@@ -203,35 +218,7 @@ function scriptFile(planFile: string, planScript: string | undefined, scenarioFi
 function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx: CaseContext): CaseSpec | null {
   const { files, source } = ctx;
   const before = files.problems.filter((p) => p.severity === 'error').length;
-  let load = null;
-  /** the load (with its scenario files) writes stages: each is a row of a load study */
-  let staged = false;
-  if (c.load) {
-    let scenarioDocs: LoadDoc[] = [];
-    let scenarioFile: string | null = null;
-    // a scenario that could not be loaded is reported where it fails; checking the load
-    // without it would only add "sets neither connections nor rate"-style noise
-    let scenarioLoaded = true;
-    if (c.load.scenario) {
-      const chain = loadScenarioChain(files, c.load.scenario, { source, path: [...at, 'load', 'scenario'] });
-      if (chain) {
-        scenarioDocs = chain.docs;
-        scenarioFile = chain.file;
-      } else {
-        scenarioLoaded = false;
-      }
-    }
-    const { scenario: _s, ...inline } = c.load;
-    if (scenarioLoaded) {
-      const merged = mergeLoad(ctx.defaults?.load, ...scenarioDocs, inline);
-      staged = merged.stages !== undefined;
-      load = normalizeLoad(merged, {
-        files, source, at: [...at, 'load'], targets: ctx.targets, scenarioFile,
-        scriptFile: scriptFile(source.file, inline.script ?? ctx.defaults?.load?.script, scenarioFile, scenarioDocs),
-        hasCluster: ctx.hasCluster,
-      });
-    }
-  }
+  const { load, staged } = caseLoad(c, at, ctx);
   const trigger = normalizeActions(c.trigger, [...at, 'trigger'], {
     source, files, ...(ctx.cluster?.namespaces ? { namespaces: ctx.cluster.namespaces } : {}), controlPlane: ctx.cluster?.local ? (ctx.cluster.local.controlPlane ?? defaultControlPlane()) : null,
   });
@@ -249,6 +236,55 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
     files.error(source, at, `case ${c.id} does nothing`, 'give it a load, a trigger, conditions or expect.probes');
   }
 
+  const timeoutMs = caseTimeout(c, at, ctx, load, trigger);
+  if (files.problems.filter((p) => p.severity === 'error').length > before) return null;
+  return {
+    id: c.id,
+    layer,
+    title: c.title,
+    objective: c.objective,
+    description: c.description ?? null,
+    tags: c.tags ?? [],
+    timeoutMs,
+    conditions,
+    clusterSettings,
+    load,
+    trigger,
+    expect: { ...expect, probes: expectProbes },
+    abortIf,
+    recovery: recoverySettings(c.recovery, ctx.recovery),
+    study,
+    location: location(source, at),
+  };
+}
+
+/** The case's load with its scenario files merged under it, and whether it has stages (rows of a load study); null without one. */
+function caseLoad(c: CaseDoc, at: Array<string | number>, ctx: CaseContext): { load: LoadSpec | null; staged: boolean } {
+  const { files, source } = ctx;
+  if (!c.load) return { load: null, staged: false };
+  let scenarioDocs: LoadDoc[] = [];
+  let scenarioFile: string | null = null;
+  if (c.load.scenario) {
+    const chain = loadScenarioChain(files, c.load.scenario, { source, path: [...at, 'load', 'scenario'] });
+    // a scenario that could not be loaded is reported where it fails; checking the load
+    // without it would only add "sets neither connections nor rate"-style noise
+    if (!chain) return { load: null, staged: false };
+    scenarioDocs = chain.docs;
+    scenarioFile = chain.file;
+  }
+  const { scenario: _s, ...inline } = c.load;
+  const merged = mergeLoad(ctx.defaults?.load, ...scenarioDocs, inline);
+  const load = normalizeLoad(merged, {
+    files, source, at: [...at, 'load'], targets: ctx.targets, scenarioFile,
+    scriptFile: scriptFile(source.file, inline.script ?? ctx.defaults?.load?.script, scenarioFile, scenarioDocs),
+    hasCluster: ctx.hasCluster,
+  });
+  return { load, staged: merged.stages !== undefined };
+}
+
+/** The case's timeout (given, or its planned duration plus the margin), with the checks of faults and timeout against the plan. */
+function caseTimeout(c: CaseDoc, at: Array<string | number>, ctx: CaseContext, load: LoadSpec | null, trigger: ActionSpec[]): number {
+  const { files, source } = ctx;
   const planned = plannedDurationMs(load, trigger);
   if (load && planned !== null) {
     for (const [i, a] of trigger.entries()) {
@@ -273,25 +309,7 @@ function normalizeCase(c: CaseDoc, layer: Layer, at: Array<string | number>, ctx
       c.timeout ? 'leave timeout out to get the planned duration plus 5 minutes' : 'the case inherits defaults.timeout: give it its own timeout:',
     );
   }
-  if (files.problems.filter((p) => p.severity === 'error').length > before) return null;
-  return {
-    id: c.id,
-    layer,
-    title: c.title,
-    objective: c.objective,
-    description: c.description ?? null,
-    tags: c.tags ?? [],
-    timeoutMs,
-    conditions,
-    clusterSettings,
-    load,
-    trigger,
-    expect: { ...expect, probes: expectProbes },
-    abortIf,
-    recovery: recoverySettings(c.recovery, ctx.recovery),
-    study,
-    location: location(source, at),
-  };
+  return timeoutMs;
 }
 
 function recoverySettings(doc: { successRate?: string; stableFor?: string } | undefined, base: RecoverySettings): RecoverySettings {

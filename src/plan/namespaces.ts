@@ -1,4 +1,5 @@
-import type { FaultKind } from './schema-actions.js';
+import { FAULT_NAMESPACE_RULES } from './schema-actions.js';
+import type { ActionSpec } from './types.js';
 
 /**
  * Kubernetes' own namespaces: a fault there (killing the DNS, the API server's pods) takes the
@@ -7,19 +8,28 @@ import type { FaultKind } from './schema-actions.js';
  */
 export const SYSTEM_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease'];
 
-/** Faults that act in a namespace (`namespace:`, default "default"). */
-const NAMESPACED: readonly FaultKind[] = ['pod-kill', 'network-cut', 'rollout', 'scale', 'switch'];
-
 /**
- * The namespace a fault acts in and the keys that set it (`namespace`, or `nodeOf.namespace` for
- * a node fault that finds its node through a pod); null for a fault that acts in no namespace.
+ * The namespace a fault acts in (by its kind's FAULT_NAMESPACE_RULES) and the keys that set it
+ * (`namespace`, or `nodeOf.namespace` for a node fault that finds its node through a pod); null
+ * for a fault that acts in no namespace. A step that names none acts in `contextNamespace`, the
+ * kubeconfig context's (kube/ contextNamespace); null there (validation, before any cluster is
+ * open) leaves such a step to the run's own check.
  */
-export function faultNamespace(kind: FaultKind, params: Readonly<Record<string, unknown>>): { namespace: string; key: string[] } | null {
-  if (NAMESPACED.includes(kind)) return { namespace: typeof params.namespace === 'string' ? params.namespace : 'default', key: ['namespace'] };
-  const nodeOf = params.nodeOf;
-  if (!nodeOf || typeof nodeOf !== 'object') return null;
-  const given = (nodeOf as { namespace?: unknown }).namespace;
-  return { namespace: typeof given === 'string' ? given : 'default', key: ['nodeOf', 'namespace'] };
+export function faultNamespace(a: Pick<ActionSpec, 'kind' | 'params'>, contextNamespace: string | null): { namespace: string; key: string[] } | null {
+  const rule = FAULT_NAMESPACE_RULES[a.kind];
+  let given: string | undefined;
+  let key: string[];
+  if (rule === 'namespace') {
+    given = 'namespace' in a.params ? a.params.namespace : undefined;
+    key = ['namespace'];
+  } else if (rule === 'node-of' && 'nodeOf' in a.params && a.params.nodeOf) {
+    given = a.params.nodeOf.namespace;
+    key = ['nodeOf', 'namespace'];
+  } else {
+    return null;
+  }
+  const namespace = given ?? contextNamespace;
+  return namespace === null ? null : { namespace, key };
 }
 
 /** Why a fault in `namespace` is refused with these allowlisted namespaces, or null when it may act there. */

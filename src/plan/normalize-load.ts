@@ -55,11 +55,25 @@ export function normalizeLoad(
   const errorsBefore = files.problems.length;
   const err = (message: string, hint?: string, key?: string) => files.error(source, key ? [...at, key] : at, message, hint);
 
+  checkTargetFields(doc, ctx.targets, err);
+  checkEngineFields(doc, ctx, err);
+  const sessions = normalizeSessions(doc, err);
+
+  const stages = doc.script && !hasLoadShape(doc) ? [scriptStage(doc)] : normalizeStages(doc, err);
+  if (files.problems.length > errorsBefore || !stages) return null;
+
+  return loadSpecOf(doc, ctx, stages, sessions);
+}
+
+type ReportProblem = (message: string, hint?: string, key?: string) => void;
+
+/** One of url and target, a target the plan declares, one of body and json, generators for autocannon only. */
+function checkTargetFields(doc: LoadDoc, targets: Record<string, Target>, err: ReportProblem): void {
   if (doc.url && doc.target) err('give either url or target (with path), not both', undefined, 'url');
   if (!doc.url && !doc.target) err('the load needs a target (a name from targets:) or an absolute url', 'set load.target, or defaults.load.target for every case');
   // own properties only: a target named constructor or toString is not Object.prototype's
-  if (doc.target && !Object.hasOwn(ctx.targets, doc.target)) {
-    const names = Object.keys(ctx.targets);
+  if (doc.target && !Object.hasOwn(targets, doc.target)) {
+    const names = Object.keys(targets);
     const guess = closest(doc.target, names);
     err(`unknown target "${doc.target}"`, guess ? `did you mean "${guess}"?` : names.length ? `targets are ${names.join(', ')}` : 'declare it under targets:', 'target');
   }
@@ -67,13 +81,11 @@ export function normalizeLoad(
   if (doc.engine === 'k6' && doc.generators !== undefined && doc.generators > 1) {
     err('generators > 1 is an autocannon setting; k6 spreads its VUs itself', undefined, 'generators');
   }
+}
 
-  checkEngineFields(doc, ctx, err);
-  const sessions = normalizeSessions(doc, err);
-
-  const stages = doc.script && !hasLoadShape(doc) ? [scriptStage(doc)] : normalizeStages(doc, err);
-  if (files.problems.length > errorsBefore || !stages) return null;
-
+/** The LoadSpec of a load whose problems were all reported: defaults filled in, json as the body. */
+function loadSpecOf(doc: LoadDoc, ctx: Parameters<typeof normalizeLoad>[1], stages: LoadSpec['stages'], sessions: LoadSpec['sessions'] | null): LoadSpec {
+  const { files, source, at } = ctx;
   const headers = { ...(doc.headers ?? {}) };
   let body: string | null = doc.body ?? null;
   if (doc.json !== undefined) {

@@ -142,7 +142,10 @@ export function normalizeActions(
     for (const finding of findings) {
       if (finding) ctx.files.error(ctx.source, finding.key ? [...where, finding.key] : where, finding.message, finding.hint);
     }
-    const ns = faultNamespace(fault, params);
+    // the schema has validated the step: its params are its kind's (the one cast of a step's params)
+    const typed = { kind: fault, params } as ActionSpec;
+    // a step that names no namespace acts in the kubeconfig context's, known once the run opens its cluster (checkNamespaces)
+    const ns = faultNamespace(typed, null);
     const refused = ns && refusedNamespace(ns.namespace, ctx.namespaces);
     if (ns && refused) {
       // from a chaos file (ref:) when the plan's entry does not set it
@@ -157,12 +160,11 @@ export function normalizeActions(
     if (names.has(stepName)) ctx.files.error(ctx.source, [...where, 'name'], `duplicate step name "${stepName}" in this case`);
     names.add(stepName);
     out.push({
-      kind: fault,
+      ...typed,
       name: stepName,
       description: description ?? null,
       atMs: parseDuration(atText),
       revertAfterMs: revertAfter === undefined ? null : parseDuration(revertAfter),
-      params,
       ref,
       location: location(ctx.source, where),
     });

@@ -1,4 +1,4 @@
-import { Type, type Static, type TProperties } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { Duration, DurationOrZero, JSON_SCHEMA_DRAFT, NonEmptyString, Percent, Selector, StringMap, duration, schemaId, strictObject, tagged } from './schema-parts.js';
 
 /**
@@ -136,6 +136,31 @@ export const faultParams = {
 
 export type FaultKind = keyof typeof faultParams;
 export const FAULT_KINDS = Object.keys(faultParams) as FaultKind[];
+
+/** Each fault kind's parameters as the schema above types them: what a validated plan step holds. */
+export type FaultParams = { [K in FaultKind]: Static<TObject<(typeof faultParams)[K]>> };
+
+/**
+ * Where a fault acts, for the namespace allowlist and the cluster view: `namespace` (its
+ * `namespace:`), `node-of` (nodes, and the namespace of `nodeOf:` when it finds them through pods),
+ * `cluster` (nothing namespaced of the system under test), `local` (this machine or a person).
+ * A step that names no namespace acts in the kubeconfig context's (kube/ contextNamespace).
+ */
+export type NamespaceRule = 'namespace' | 'node-of' | 'cluster' | 'local';
+
+/** Each fault kind's namespace rule; each fault definition declares the same (FaultDefinition.namespaceRule). */
+export const FAULT_NAMESPACE_RULES = {
+  'pod-kill': 'namespace',
+  'node-drain': 'node-of',
+  'node-loss': 'node-of',
+  'network-cut': 'namespace',
+  rollout: 'namespace',
+  switch: 'namespace',
+  scale: 'namespace',
+  'control-plane': 'cluster',
+  exec: 'local',
+  manual: 'local',
+} as const satisfies Record<FaultKind, NamespaceRule>;
 
 const stepFields = {
   name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'step name, unique in the case (used by crt confirm)' })),

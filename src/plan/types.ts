@@ -2,7 +2,7 @@ import type { NotifyWebhookDoc } from './schema-notify.js';
 import type { NodeTimings } from '../vocabulary/index.js';
 import type { Layer, PhaseName } from '../vocabulary/index.js';
 import type { ClusterDoc, SinksDoc } from './schema-types.js';
-import type { FaultKind } from './schema-actions.js';
+import type { FaultKind, FaultParams } from './schema-actions.js';
 import type { ProbeKind } from './schema-probes.js';
 
 /** Where something was written, for errors raised after loading (at run time). */
@@ -104,19 +104,23 @@ export interface ProbeSpec {
   location: Location;
 }
 
-export interface ActionSpec {
-  kind: FaultKind;
+/** A triggering action of kind K, its parameters typed from the schema. */
+export interface ActionOf<K extends FaultKind> {
+  kind: K;
   /** unique in the case: the `name:` given or `<fault>-<n>` */
   name: string;
   description: string | null;
   atMs: number;
   revertAfterMs: number | null;
   /** the fault's own fields, as written (with a chaos file's fields merged under the plan's) */
-  params: Record<string, unknown>;
+  params: FaultParams[K];
   /** chaos file the fault came from */
   ref: string | null;
   location: Location;
 }
+
+/** A step of a case's timeline: a union discriminated by `kind`, so that `a.kind === 'exec'` types `a.params`. */
+export type ActionSpec = { [K in FaultKind]: ActionOf<K> }[FaultKind];
 
 export type MetricName = 'errorRate' | 'failedRequests' | 'requests' | 'rps' | 'mean' | 'p50' | 'p75' | 'p90' | 'p95' | 'p99' | 'max' | SessionMetric;
 export const LATENCY_METRICS: readonly MetricName[] = ['mean', 'p50', 'p75', 'p90', 'p95', 'p99', 'max'];

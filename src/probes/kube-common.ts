@@ -1,6 +1,5 @@
 import { ApiException, type V1Deployment, type V1LabelSelector } from '@kubernetes/client-node';
-import { errorMessage } from '../core/index.js';
-import { isApiUnavailable, type KubeClients } from '../kube/index.js';
+import { apiMessage, contextNamespace, isApiUnavailable, type KubeClients } from '../kube/index.js';
 import type { ProbeSpec } from '../plan/index.js';
 import type { Probe, ProbeContext, ProbeOutcome } from './probe.js';
 
@@ -24,10 +23,10 @@ export function kubeProbe(spec: ProbeSpec, check: (kube: KubeClients, ctx: Probe
           return await check(ctx.kube, ctx);
         } catch (err) {
           if (err instanceof ProbeMiss) return { ok: false, detail: err.message };
-          if (!isApiUnavailable(err) && downSince === null) return { ok: false, detail: `${spec.kind} on ${ctx.kube.server}: ${apiErrorMessage(err)}` };
+          if (!isApiUnavailable(err) && downSince === null) return { ok: false, detail: `${spec.kind} on ${ctx.kube.server}: ${apiMessage(err)}` };
           // the API is gone (a control-plane fault): the check waits for it within its timeout, then says so
           downSince ??= ctx.clock.wallNow();
-          const detail = `${spec.kind} on ${ctx.kube.server}: API unavailable since ${new Date(downSince).toISOString()} (${apiErrorMessage(err)})`;
+          const detail = `${spec.kind} on ${ctx.kube.server}: API unavailable since ${new Date(downSince).toISOString()} (${apiMessage(err)})`;
           if (ctx.signal.aborted) return { ok: false, detail };
           try {
             await ctx.clock.sleep(API_RETRY_MS, ctx.signal);
@@ -38,25 +37,6 @@ export function kubeProbe(spec: ProbeSpec, check: (kube: KubeClients, ctx: Probe
       }
     },
   };
-}
-
-/** The server's own message of a failed API call (client-node's message carries the whole response). */
-export function apiErrorMessage(err: unknown): string {
-  if (err instanceof ApiException) {
-    const body: unknown = typeof err.body === 'string' ? safeJson(err.body) : err.body;
-    const message = (body as { message?: unknown } | undefined)?.message;
-    return `HTTP ${err.code}${typeof message === 'string' ? `: ${message}` : ''}`;
-  }
-  const cause = (err as { cause?: { code?: string } }).cause?.code;
-  return cause ?? errorMessage(err);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 export function isNotFound(err: unknown): boolean {
@@ -77,10 +57,10 @@ export function bounded<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** The namespace a probe looks in: its own, else the kubeconfig context's, else `default`. */
+/** The namespace a probe looks in: its own, else the kubeconfig context's (kube/ contextNamespace). */
 export function probeNamespace(kube: KubeClients, params: Record<string, unknown>): string {
   if (typeof params.namespace === 'string') return params.namespace;
-  return kube.kc.getContextObject(kube.kc.getCurrentContext())?.namespace ?? 'default';
+  return contextNamespace(kube.kc);
 }
 
 /** Whether a Kubernetes LabelSelector (matchLabels and matchExpressions) selects `labels`. */

@@ -1,4 +1,4 @@
-import type { KubeClients } from '../kube/index.js';
+import type { ClusterAccess } from '../kube/index.js';
 import type { Clock, Logger } from '../core/index.js';
 import type { ProbeSpec } from '../plan/index.js';
 
@@ -7,16 +7,13 @@ export interface TargetResolver {
   resolve(name: string): Promise<{ url: string; headers: Record<string, string> }>;
 }
 
-export interface ProbeContext {
+/** What a probe checks with; `kubeconfig` and `kube` (ClusterAccess) when the plan has a cluster. */
+export interface ProbeContext extends ClusterAccess {
   clock: Clock;
   log: Logger;
   signal: AbortSignal;
   targets: TargetResolver;
   planDir: string;
-  /** the run's cluster kubeconfig, for command probes (as KUBECONFIG) */
-  kubeconfig?: string;
-  /** clients of the run's cluster (client-node), for the Kubernetes probes */
-  kube?: KubeClients;
 }
 
 export interface ProbeOutcome {

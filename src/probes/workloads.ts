@@ -1,5 +1,6 @@
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { ProbeSpec } from '../plan/index.js';
+import { isLivePod, isPodReady } from '../kube/index.js';
 import { bounded, kubeProbe, probeNamespace, targetDeployments } from './kube-common.js';
 import type { Probe } from './probe.js';
 
@@ -34,8 +35,7 @@ export function deploymentAvailableProbe(spec: ProbeSpec): Probe {
 }
 
 function podReady(p: V1Pod): boolean {
-  return !p.metadata?.deletionTimestamp && p.status?.phase === 'Running'
-    && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  return isLivePod(p) && p.status?.phase === 'Running' && isPodReady(p);
 }
 
 /** `pods-spread`: the ready pods of a selector run on at least `minNodes` distinct nodes. */

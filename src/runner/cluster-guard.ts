@@ -15,15 +15,17 @@ import { revertJournalEntries, type RevertDeps, type RevertReport } from './reve
  * The plan's allowlists, checked before anything acts: every namespaced fault of the selected cases
  * must act in one of `cluster.namespaces`, and without that list in no namespace of Kubernetes
  * itself (kube-system...) (exit 2, each offending step with its location). `crt validate` reports
- * the same (plan/namespaces.ts); this is the run's own guard.
+ * the same for the namespaces steps name (plan/namespaces.ts); this is the run's own guard, which
+ * also checks the steps that name none against `contextNamespace`, the kubeconfig context's (null
+ * before the cluster is open: those steps wait for the second check).
  */
-export function checkNamespaces(plan: Plan, cases: readonly CaseSpec[]): void {
+export function checkNamespaces(plan: Plan, cases: readonly CaseSpec[], contextNamespace: string | null): void {
   const allowed = plan.cluster?.namespaces;
   const refused: string[] = [];
   let hint = '';
   for (const c of cases) {
     for (const a of c.trigger) {
-      const ns = faultNamespace(a.kind, a.params);
+      const ns = faultNamespace(a, contextNamespace);
       const why = ns && refusedNamespace(ns.namespace, allowed);
       if (!ns || !why) continue;
       refused.push(`${a.location.file}:${a.location.line}:${a.location.col} ${c.id}/${a.name}: ${a.kind} in namespace ${ns.namespace}`);
@@ -101,7 +103,7 @@ export async function guardClusterJournal(plan: Plan, cluster: ClusterSession, o
     const file = path.join(path.dirname(o.dir), j.runId, RUN_FILES.journal);
     const localFile = existsSync(file) && fileOfCluster(file, o.identity) ? [new FileJournalStore(file)] : [];
     const journal = new Journal(j.runId, [...stores, ...localFile], undefined, j.entries);
-    const reports = await revertJournalEntries(j.outstanding, journal, { ...o.deps, kube: cluster.kube, ...(cluster.kubeconfig ? { kubeconfig: cluster.kubeconfig } : {}) }, o.onRevert);
+    const reports = await revertJournalEntries(j.outstanding, journal, { ...o.deps, kube: cluster.kube, kubeconfig: cluster.kubeconfig }, o.onRevert);
     failed.push(...reports.filter((r) => !r.ok).map((r) => `${j.runId}: ${describeEntry(r.entry)}: ${r.detail}`));
   }
   if (failed.length) {

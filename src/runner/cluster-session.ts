@@ -57,37 +57,19 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   if (!doc) return undefined;
   if (!doc.local) {
     const kubeconfig = doc.kubeconfig ? path.resolve(path.dirname(plan.file), doc.kubeconfig) : undefined;
-    const k = kubeClients({ ...(kubeconfig ? { kubeconfig } : {}), ...(doc.context ? { context: doc.context } : {}) });
+    const k = kubeClients({ kubeconfig, context: doc.context });
     return { description: k.server, kubeconfig, external: true, context: k.kc.getCurrentContext() || undefined, kube: k, serviceUrl: (ns, name, port) => serviceUrl(k, ns, name, port), close: async () => undefined };
   }
-  const settings = localSettings(doc.local.settings ?? {}, plan.display);
-  const flags = flagSettings(doc.local.settings ?? {}, plan.display);
-  const nodes = doc.local.nodes ?? 3;
-  const cluster = await embeddedCluster({
-    controlPlane: doc.local.controlPlane ?? defaultControlPlane(), onProgress: progress,
-    // an etcd member can be lost without the quorum only among three
-    ...(hasEtcdFault(plan) ? { etcdMembers: 3 as const } : {}),
-    nodes, stateDir: path.join(runDir, 'cluster'), keepState: true, log: log.child({ component: 'embedded-cluster' }),
-    ...(settings.heartbeat ? { heartbeatMs: settings.heartbeat } : {}),
-    ...(settings.nodeMonitorGracePeriod ? { nodeMonitorGracePeriodMs: settings.nodeMonitorGracePeriod } : {}),
-    ...(settings.nodeMonitorPeriod ? { nodeMonitorPeriodMs: settings.nodeMonitorPeriod } : {}),
-    // a duration like the others (300s, 5m) or a bare number of seconds, as the Kubernetes flag takes
-    ...(settings.defaultTolerationSeconds !== undefined ? { defaultTolerationSeconds: settings.defaultTolerationSeconds / 1000 } : {}),
-    ...(flags.networkPolicyCutEstablished !== undefined ? { networkPolicyCutEstablished: flags.networkPolicyCutEstablished } : {}),
-    ...(flags.networkPolicyEnforced !== undefined ? { networkPolicyEnforced: flags.networkPolicyEnforced } : {}),
-    ...(settings.hpaSyncPeriod ? { hpaSyncPeriodMs: settings.hpaSyncPeriod } : {}),
-    ...(settings.hpaDownscaleStabilization !== undefined ? { hpaDownscaleStabilizationMs: settings.hpaDownscaleStabilization } : {}),
-    ...(settings.metricsResolution ? { metricsResolutionMs: settings.metricsResolution } : {}),
-    ...(settings.jobBackoff !== undefined ? { jobBackoffMs: settings.jobBackoff } : {}),
-    ...(settings.restartBackoff ? { backoff: { initialMs: settings.restartBackoff, maxMs: settings.restartBackoffMax ?? 300_000 } } : {}),
-    ...dataPlaneOptions(doc.local.settings ?? {}, plan.display),
-  });
+  const local = doc.local;
+  const settings = localSettings(local.settings ?? {}, plan.display);
+  const nodes = local.nodes ?? 3;
+  const cluster = await embeddedCluster(embeddedOptions(plan, local, { runDir, log, progress, nodes, settings }));
   const kubeconfig = path.join(runDir, 'kubeconfig');
   try {
     progress(`starting the embedded cluster (${nodes} nodes, ${cluster.controlPlaneNote})…`);
     await cluster.start();
     await cluster.writeKubeconfig(kubeconfig);
-    const files = (doc.local.manifests ?? []).map((m) => path.resolve(path.dirname(plan.file), m));
+    const files = (local.manifests ?? []).map((m) => path.resolve(path.dirname(plan.file), m));
     if (files.length) {
       const applied = await cluster.applyFiles(files);
       progress(`applied ${applied.length} objects; waiting for deployments to be available…`);
@@ -113,9 +95,41 @@ export async function openCluster(plan: Plan, runDir: string, log: Logger, signa
   };
 }
 
+/**
+ * The embedded cluster's options from the plan's `cluster.local`: only the settings the plan gives
+ * (an option left out keeps the cluster's default; one given as undefined would not).
+ */
+function embeddedOptions(
+  plan: Plan,
+  local: NonNullable<NonNullable<Plan['cluster']>['local']>,
+  o: { runDir: string; log: Logger; progress: ClusterProgress; nodes: number; settings: ReturnType<typeof localSettings> },
+): Parameters<typeof embeddedCluster>[0] {
+  const { settings, runDir, log, nodes } = o;
+  const flags = flagSettings(local.settings ?? {}, plan.display);
+  return {
+    controlPlane: local.controlPlane ?? defaultControlPlane(), onProgress: o.progress,
+    // an etcd member can be lost without the quorum only among three
+    ...(hasEtcdFault(plan) ? { etcdMembers: 3 as const } : {}),
+    nodes, stateDir: path.join(runDir, 'cluster'), keepState: true, log: log.child({ component: 'embedded-cluster' }),
+    ...(settings.heartbeat ? { heartbeatMs: settings.heartbeat } : {}),
+    ...(settings.nodeMonitorGracePeriod ? { nodeMonitorGracePeriodMs: settings.nodeMonitorGracePeriod } : {}),
+    ...(settings.nodeMonitorPeriod ? { nodeMonitorPeriodMs: settings.nodeMonitorPeriod } : {}),
+    // a duration like the others (300s, 5m) or a bare number of seconds, as the Kubernetes flag takes
+    ...(settings.defaultTolerationSeconds !== undefined ? { defaultTolerationSeconds: settings.defaultTolerationSeconds / 1000 } : {}),
+    ...(flags.networkPolicyCutEstablished !== undefined ? { networkPolicyCutEstablished: flags.networkPolicyCutEstablished } : {}),
+    ...(flags.networkPolicyEnforced !== undefined ? { networkPolicyEnforced: flags.networkPolicyEnforced } : {}),
+    ...(settings.hpaSyncPeriod ? { hpaSyncPeriodMs: settings.hpaSyncPeriod } : {}),
+    ...(settings.hpaDownscaleStabilization !== undefined ? { hpaDownscaleStabilizationMs: settings.hpaDownscaleStabilization } : {}),
+    ...(settings.metricsResolution ? { metricsResolutionMs: settings.metricsResolution } : {}),
+    ...(settings.jobBackoff !== undefined ? { jobBackoffMs: settings.jobBackoff } : {}),
+    ...(settings.restartBackoff ? { backoff: { initialMs: settings.restartBackoff, maxMs: settings.restartBackoffMax ?? 300_000 } } : {}),
+    ...dataPlaneOptions(local.settings ?? {}, plan.display),
+  };
+}
+
 /** Whether a case of the plan stops etcd members (control-plane etcd-member or etcd-quorum). */
 export function hasEtcdFault(plan: Plan): boolean {
-  return plan.cases.some((c) => c.trigger.some((a) => a.kind === 'control-plane' && String(a.params.component).startsWith('etcd')));
+  return plan.cases.some((c) => c.trigger.some((a) => a.kind === 'control-plane' && a.params.component.startsWith('etcd')));
 }
 
 function localSettings(raw: Record<string, unknown>, where: string): Partial<Record<(typeof SETTINGS)[number], number>> {

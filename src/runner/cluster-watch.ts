@@ -1,6 +1,6 @@
 import type { CoreV1Event, Informer, KubernetesObject, V1DaemonSet, V1Deployment, V1Node, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { errorMessage, type Clock, type Logger } from '../core/index.js';
-import { apiMessage, apiStatus, isApiUnavailable, type KubeClients } from '../kube/index.js';
+import { apiMessage, apiStatus, isApiUnavailable, isNodeReady, type KubeClients } from '../kube/index.js';
 import type { ClusterEventRecord, ClusterRecovery, ClusterSampleRecord, Layer, Phase } from '../results/index.js';
 import { KeyEvents } from './cluster-events.js';
 import { makeResilientInformer, type InformerSettings } from './cluster-watch-informer.js';
@@ -234,7 +234,7 @@ export class ClusterWatch {
     for (const [subject, w] of this.workloads) current.push({ t, kind: 'workload', subject, ...replicas(subject, w), restarts: restarts.get(subject) ?? 0 });
     if (this.nodes.size > 0) {
       const nodes = [...this.nodes.values()];
-      const ready = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const ready = nodes.filter(isNodeReady);
       current.push({ t, kind: 'nodes', subject: 'nodes', desired: nodes.length, ready: ready.length, available: ready.filter((n) => !n.spec?.unschedulable).length, restarts: 0 });
     }
     const changed = current.filter((s) => {

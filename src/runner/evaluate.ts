@@ -65,39 +65,48 @@ export function evaluateExpectations(
   probes: readonly ProbeResult[],
   limitedSecs: readonly number[] = [],
 ): ExpectationResult[] {
-  const out: ExpectationResult[] = [];
-  for (const e of c.expect.phases) {
-    const phase = phases.find((p) => p.name === e.phase);
-    const { metric, measured, measuredText } = measurePhase(e, phase?.stats ?? null);
-    const result: ExpectationResult = {
-      phase: e.phase,
-      metric,
-      bound: e.bound,
-      threshold: e.value,
-      thresholdText: describePhaseBound(e),
-      measured,
-      measuredText,
-      verdict: verdict(e, measured),
-    };
-    if (measured === null) {
-      const what = e.metric === 'servedBy' || e.metric === 'backends' ? 'answer with an HTTP status' : e.metric;
-      result.reason = !phase ? `the ${e.phase} phase did not happen` : !phase.stats ? `no request completed in the ${e.phase} phase` : `no ${what} in the ${e.phase} phase`;
-    } else if (phase && (LATENCY_METRICS as readonly string[]).includes(e.metric)) {
-      const limited = limitedIn(phase, limitedSecs);
-      if (limited.length) {
-        result.verdict = 'inconclusive';
-        result.reason = limitedReason(limited);
-      }
+  return [
+    ...c.expect.phases.map((e) => phaseExpectation(e, phases.find((p) => p.name === e.phase), limitedSecs)),
+    ...recoveryExpectations(c, recovery),
+    ...probes.map(probeExpectation),
+  ];
+}
+
+/** A phase expectation: inconclusive for latency over a window that holds generator-limited seconds. */
+function phaseExpectation(e: PhaseExpectation, phase: PhaseResult | undefined, limitedSecs: readonly number[]): ExpectationResult {
+  const { metric, measured, measuredText } = measurePhase(e, phase?.stats ?? null);
+  const result: ExpectationResult = {
+    phase: e.phase,
+    metric,
+    bound: e.bound,
+    threshold: e.value,
+    thresholdText: describePhaseBound(e),
+    measured,
+    measuredText,
+    verdict: verdict(e, measured),
+  };
+  if (measured === null) {
+    const what = e.metric === 'servedBy' || e.metric === 'backends' ? 'answer with an HTTP status' : e.metric;
+    result.reason = !phase ? `the ${e.phase} phase did not happen` : !phase.stats ? `no request completed in the ${e.phase} phase` : `no ${what} in the ${e.phase} phase`;
+  } else if (phase && (LATENCY_METRICS as readonly string[]).includes(e.metric)) {
+    const limited = limitedIn(phase, limitedSecs);
+    if (limited.length) {
+      result.verdict = 'inconclusive';
+      result.reason = limitedReason(limited);
     }
-    out.push(result);
   }
+  return result;
+}
+
+/** The client's and the cluster's recovery-time bounds. */
+function recoveryExpectations(c: CaseSpec, recovery: RecoveryResult | null): ExpectationResult[] {
   const recoveryBounds = [
     ...c.expect.recoveryTime.map((b) => ({ b, metric: 'recoveryTime' as const, measured: recovery?.recoveryTimeMs ?? null })),
     ...c.expect.clusterRecoveryTime.map((b) => ({ b, metric: 'clusterRecoveryTime' as const, measured: recovery?.cluster?.recoveryTimeMs ?? null })),
   ];
-  for (const { b, metric, measured } of recoveryBounds) {
+  return recoveryBounds.map(({ b, metric, measured }) => {
     const why = !recovery ? 'no fault was injected' : metric === 'clusterRecoveryTime' && !recovery.cluster ? 'the case had no cluster view' : 'did not recover before the end of the load';
-    out.push({
+    return {
       phase: null,
       metric,
       bound: b.bound,
@@ -107,19 +116,20 @@ export function evaluateExpectations(
       measuredText: formatMetric(metric, measured),
       verdict: verdict(b, measured),
       ...(measured === null ? { reason: why } : {}),
-    });
-  }
-  for (const p of probes) {
-    out.push({
-      phase: null,
-      metric: `probe ${p.name}`,
-      bound: 'max',
-      threshold: 0,
-      thresholdText: p.description,
-      measured: p.ok ? 1 : 0,
-      measuredText: p.detail,
-      verdict: p.ok ? 'passed' : 'failed',
-    });
-  }
-  return out;
+    };
+  });
+}
+
+/** A post-case probe as an expectation: passed or failed, its detail as what was measured. */
+function probeExpectation(p: ProbeResult): ExpectationResult {
+  return {
+    phase: null,
+    metric: `probe ${p.name}`,
+    bound: 'max',
+    threshold: 0,
+    thresholdText: p.description,
+    measured: p.ok ? 1 : 0,
+    measuredText: p.detail,
+    verdict: p.ok ? 'passed' : 'failed',
+  };
 }

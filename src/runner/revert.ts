@@ -68,7 +68,7 @@ export async function revertJournalEntries(entries: readonly JournalEntry[], jou
     } else {
       const ctx: FaultContext = {
         runId: entry.runId, caseId: entry.caseId, step: entry.step, clock: d.clock, log: d.log.child({ step: entry.step, fault: entry.fault }),
-        signal: new AbortController().signal, planDir: d.cwd, ...(d.planFile ? { planFile: d.planFile } : {}), ...(d.kube ? { kube: d.kube } : {}), ...(d.kubeconfig ? { kubeconfig: d.kubeconfig } : {}),
+        signal: new AbortController().signal, planDir: d.cwd, planFile: d.planFile, kube: d.kube, kubeconfig: d.kubeconfig,
       };
       try {
         const detail = await revertWithRetries(def, entry.revert, ctx, (attempt, error) => d.log.warn({ entry: entry.id, attempt, err: error }, 'revert failed'), { force: d.force ?? false });

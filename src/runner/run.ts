@@ -3,12 +3,12 @@ import path from 'node:path';
 import { crtVersion, type Clock } from '../core/index.js';
 import { DEFAULT_JOURNAL_NAMESPACE } from '../faults/index.js';
 import { localEngine } from './engines.js';
-import { clusterIdentity } from '../kube/index.js';
+import { clusterIdentity, contextNamespace } from '../kube/index.js';
 import { describeCase, type CaseSpec, type Plan, type Selection } from '../plan/index.js';
 import { buildStudies, RESULT_SCHEMA_VERSION, type CaseResult, type ImageSnapshot, type RunCounts, type RunResult, type RunTrace } from '../results/index.js';
 import { imageRecord, kubernetesVersion, readImages } from './cluster-trace.js';
 import { planNamespaces } from './traceability.js';
-import { caseStudy, interruption, runCase, type RunServices } from './case-runner.js';
+import { caseStudy, interruption, runCase, type CaseContext, type RunServices } from './case-runner.js';
 import { checkContext, checkNamespaces, describeEntry, guardClusterJournal } from './cluster-guard.js';
 import { RunLease, needsRunLease } from './cluster-lease.js';
 import { RUN_LEASE_NAME, kubeLeaseApi } from './lease-api.js';
@@ -39,11 +39,13 @@ export interface RunOutcome {
  * nothing itself but through the sinks; the caller writes run.json and the reports.
  */
 export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOptions): Promise<RunOutcome> {
-  checkNamespaces(plan, cases);
+  checkNamespaces(plan, cases, null);
   const cluster = await openCluster(plan, o.dir, o.log, o.signal, (m) => o.observer.notice?.(m));
   let lease: RunLease | undefined;
   try {
     if (cluster) checkContext(plan, cluster.context);
+    // the steps that name no namespace act in the context's: checked before anything acts
+    if (cluster) checkNamespaces(plan, cases, contextNamespace(cluster.kube.kc));
     // one run per cluster: the lease comes before anything acts (--revert-first, conditions, faults)
     if (cluster && needsRunLease(cases, Boolean(o.revertFirst && cluster.external))) {
       const namespace = plan.cluster?.journalNamespace ?? DEFAULT_JOURNAL_NAMESPACE;
@@ -57,7 +59,7 @@ export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOpti
     if (!cluster || identity) o.journal.bindCluster(identity ?? null);
     if (cluster?.external) {
       const store = await guardClusterJournal(plan, cluster, {
-        runId: o.runId, dir: o.dir, revertFirst: o.revertFirst ?? false, ...(lease ? { lease } : {}), deps: { clock: o.clock, log: o.log, cwd: path.dirname(plan.file), planFile: plan.file }, ...(identity ? { identity } : {}),
+        runId: o.runId, dir: o.dir, revertFirst: o.revertFirst ?? false, lease, identity, deps: { clock: o.clock, log: o.log, cwd: path.dirname(plan.file), planFile: plan.file },
         onRevert: (r) => o.observer.notice?.(`--revert-first: ${r.ok ? 'reverted' : 'REVERT FAILED'} ${describeEntry(r.entry)}: ${r.detail}`),
       });
       o.journal.addStore(store);
@@ -79,36 +81,11 @@ export async function runPlan(plan: Plan, cases: readonly CaseSpec[], o: RunOpti
 
 async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, targets: PlanTargets, cluster: ClusterSession | undefined, lease: RunLease | undefined): Promise<RunOutcome> {
   const started = o.clock.wallNow();
-  const results: CaseResult[] = [];
-  const revertFailures: string[] = [];
   o.observer.runStarted?.({ runId: o.runId, dir: o.dir, cases });
-  const namespaces = planNamespaces(plan, cases);
+  const namespaces = planNamespaces(plan, cases, contextNamespace(cluster?.kube.kc));
   const imagesAtStart = cluster && o.trace ? await readImages(cluster.kube, namespaces, o.clock) : null;
-  const engines: Record<string, string> = {};
-  for (const load of cases.flatMap((c) => (c.load ? [c.load] : []))) {
-    // k6-operator runs k6 in the cluster, from the runner image: there is no local binary to check
-    if (load.distributed?.via === 'k6-operator') {
-      engines['k6 (k6-operator)'] ??= `runner image ${load.distributed.image ?? 'default of the operator'}`;
-      continue;
-    }
-    // each k6 binary is checked and reported: a k6Binary may be an xk6 build with extensions
-    const key = load.engine === 'k6' && load.k6Binary !== 'k6' ? `k6 (${load.k6Binary})` : load.engine;
-    engines[key] ??= await localEngine(load).version();
-  }
-  for (const c of cases) {
-    if (o.signal.aborted) {
-      const skipped = notRun(c, `interrupted by ${interruption(o.signal)}`, o.clock);
-      results.push(skipped);
-      o.sinks.writeCaseResult(o.runId, skipped);
-      continue;
-    }
-    o.observer.caseStarted?.(c);
-    const { result, revertFailures: failed } = await runCase(c, { ...o, planDir: path.dirname(plan.file), planFile: plan.file, targets, ...(plan.sinks.influx ? { influx: plan.sinks.influx } : {}), ...(plan.cluster?.namespaces ? { namespaces: plan.cluster.namespaces } : {}), ...(cluster?.kubeconfig ? { kubeconfig: path.resolve(cluster.kubeconfig) } : {}), ...(cluster ? { kube: cluster.kube } : {}), ...(cluster?.nodeTimings ? { nodeTimings: cluster.nodeTimings } : {}) });
-    results.push(result);
-    o.sinks.writeCaseResult(o.runId, result);
-    revertFailures.push(...failed);
-    o.observer.caseFinished?.(c, result);
-  }
+  const engines = await engineVersions(cases);
+  const { results, revertFailures } = await runEachCase(plan, cases, o, caseContext(plan, o, targets, cluster));
   const trace = o.trace ? await clusterTrace(o, cluster, namespaces, imagesAtStart) : undefined;
   const counts = countVerdicts(results);
   const studies = buildStudies(results);
@@ -116,16 +93,7 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
   const result: RunResult = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     runId: o.runId,
-    plan: {
-      name: plan.name,
-      ...(plan.title ? { title: plan.title } : {}),
-      ...(plan.system ? { system: plan.system } : {}),
-      ...(plan.description ? { description: plan.description } : {}),
-      file: plan.display,
-      ...(plan.extends ? { extends: plan.extends } : {}),
-      versions: { ...plan.versions },
-      resolved: plan.resolved,
-    },
+    plan: planRecord(plan),
     environment: {
       crtVersion, node: process.version, platform: process.platform, arch: process.arch, host: os.hostname(), cpus: os.cpus().length,
       engines, targets: Object.fromEntries(Object.values(plan.targets).map((t) => [t.name, t.url ?? `service ${t.service}`])),
@@ -149,6 +117,70 @@ async function runCases(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, t
     ...(trace ? { trace } : {}),
   };
   return { result, revertFailures };
+}
+
+/** What every case of the run is given: the run's services, the plan's folder and allowlist, and the cluster by reference. */
+function caseContext(plan: Plan, o: RunOptions, targets: PlanTargets, cluster: ClusterSession | undefined): CaseContext {
+  return {
+    ...o,
+    planDir: path.dirname(plan.file),
+    planFile: plan.file,
+    targets,
+    influx: plan.sinks.influx,
+    namespaces: plan.cluster?.namespaces,
+    cluster: cluster ? { kube: cluster.kube, kubeconfig: cluster.kubeconfig && path.resolve(cluster.kubeconfig) } : {},
+    nodeTimings: cluster?.nodeTimings,
+  };
+}
+
+/** The version of each engine the cases use, for the report's environment. */
+async function engineVersions(cases: readonly CaseSpec[]): Promise<Record<string, string>> {
+  const engines: Record<string, string> = {};
+  for (const load of cases.flatMap((c) => (c.load ? [c.load] : []))) {
+    // k6-operator runs k6 in the cluster, from the runner image: there is no local binary to check
+    if (load.distributed?.via === 'k6-operator') {
+      engines['k6 (k6-operator)'] ??= `runner image ${load.distributed.image ?? 'default of the operator'}`;
+      continue;
+    }
+    // each k6 binary is checked and reported: a k6Binary may be an xk6 build with extensions
+    const key = load.engine === 'k6' && load.k6Binary !== 'k6' ? `k6 (${load.k6Binary})` : load.engine;
+    engines[key] ??= await localEngine(load).version();
+  }
+  return engines;
+}
+
+/** Runs the cases one after the other; once the run is interrupted, the rest are recorded as not run. */
+async function runEachCase(plan: Plan, cases: readonly CaseSpec[], o: RunOptions, ctx: CaseContext): Promise<{ results: CaseResult[]; revertFailures: string[] }> {
+  const results: CaseResult[] = [];
+  const revertFailures: string[] = [];
+  for (const c of cases) {
+    if (o.signal.aborted) {
+      const skipped = notRun(c, `interrupted by ${interruption(o.signal)}`, o.clock);
+      results.push(skipped);
+      o.sinks.writeCaseResult(o.runId, skipped);
+      continue;
+    }
+    o.observer.caseStarted?.(c);
+    const { result, revertFailures: failed } = await runCase(c, ctx);
+    results.push(result);
+    o.sinks.writeCaseResult(o.runId, result);
+    revertFailures.push(...failed);
+    o.observer.caseFinished?.(c, result);
+  }
+  return { results, revertFailures };
+}
+
+function planRecord(plan: Plan): RunResult['plan'] {
+  return {
+    name: plan.name,
+    ...(plan.title ? { title: plan.title } : {}),
+    ...(plan.system ? { system: plan.system } : {}),
+    ...(plan.description ? { description: plan.description } : {}),
+    file: plan.display,
+    ...(plan.extends ? { extends: plan.extends } : {}),
+    versions: { ...plan.versions },
+    resolved: plan.resolved,
+  };
 }
 
 /** The trace the CLI gathered, with the cluster's side: its version, and the images at the start and now. */

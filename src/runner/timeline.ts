@@ -1,7 +1,7 @@
 import { withApi, type ApiWaitOptions } from './api-wait.js';
 import type { KubeClients } from '../kube/index.js';
 import { errorMessage, type Clock, type Logger } from '../core/index.js';
-import { ChangedSinceFault, faultDefinition, FaultError, type FaultContext, type ManualOperator, type NodeDetectionTimings, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
+import { ChangedSinceFault, faultDefinition, FaultError, type FaultContext, type ManualOperator, type NodeDetectionTimings, type FaultDefinition, type Journal, type LiveFault, type RevertRecord } from '../faults/index.js';
 import type { ActionSpec } from '../plan/index.js';
 import type { CaseEvent } from '../results/index.js';
 import { REVERT_ATTEMPTS, describeChanged, revertWithRetries } from './revert.js';
@@ -15,6 +15,8 @@ interface Applied {
   def: FaultDefinition;
   summary: string;
   injection?: Injection;
+  /** what the fault keeps running in this process (AppliedFault.live): stopping it is this run's revert */
+  live?: LiveFault;
 }
 
 /** An injection that took effect: when (offsets from the origin), and what the fault reported. */
@@ -205,6 +207,7 @@ export class Timeline {
     this.d.onInjected?.(injection);
     if (!applied) return this.done(action);
     applied.injection = injection;
+    applied.live = out.live;
     this.stack.push(applied);
     if (action.revertAfterMs !== null) this.at(this.revertTimers, appliedAt - this.originMs + action.revertAfterMs, () => this.revert(applied));
     else this.settle(action);
@@ -215,7 +218,8 @@ export class Timeline {
     if (idx >= 0) this.stack.splice(idx, 1);
     const started = this.d.clock.now();
     try {
-      const once = () => revertWithRetries(applied.def, applied.revert, this.context(applied.action), (attempt, err) => this.d.log.warn({ step: applied.action.name, attempt, err }, 'revert failed'));
+      const live = applied.live;
+      const once = live ? () => live.stop() : () => revertWithRetries(applied.def, applied.revert, this.context(applied.action), (attempt, err) => this.d.log.warn({ step: applied.action.name, attempt, err }, 'revert failed'));
       // a control-plane revert is what brings the API back: it never waits for it
       const detail = applied.action.kind === 'control-plane' ? await once() : await withApi(once, this.apiWait(`revert ${applied.action.name}`));
       await this.mark(applied.entryId, 'reverted', detail);

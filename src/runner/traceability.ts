@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { faultNamespace, type CaseSpec, type Plan, type Selection } from '../plan/index.js';
+import { FALLBACK_NAMESPACE } from '../kube/index.js';
 import type { CiJob, Coverage, PlanTrace, RunTrace } from '../results/index.js';
 
 /**
@@ -111,20 +112,20 @@ function whyLeftOut(c: CaseSpec, inPlan: boolean, sel: Selection, plan: Plan): s
 
 /**
  * The namespaces whose images the run records: `cluster.namespaces` when the plan lists them, else
- * those its faults act in and its Service targets live in ("default" when none says).
+ * those its faults act in and its Service targets live in (the kubeconfig context's when none says).
  */
-export function planNamespaces(plan: Plan, cases: readonly CaseSpec[]): string[] {
+export function planNamespaces(plan: Plan, cases: readonly CaseSpec[], contextNamespace: string = FALLBACK_NAMESPACE): string[] {
   if (plan.cluster?.namespaces?.length) return [...plan.cluster.namespaces];
   const out = new Set<string>();
   for (const c of cases) for (const a of c.trigger) {
-    const ns = faultNamespace(a.kind, a.params);
+    const ns = faultNamespace(a, contextNamespace);
     if (ns) out.add(ns.namespace);
   }
   for (const t of Object.values(plan.targets)) {
     const ns = t.service?.includes('/') ? t.service.split('/')[0] : undefined;
     if (ns) out.add(ns);
   }
-  return out.size ? [...out].sort() : ['default'];
+  return out.size ? [...out].sort() : [contextNamespace];
 }
 
 /** What the CLI knows before the run: who, which CI job, which plan, which cases. The cluster's part is added by the runner. */

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { createParser } from 'eventsource-parser';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { endOfError, parseEcho, type Connection, type ConnectionEvents, type Dialer, type SessionEnd } from './connection.js';
 
 /** SSE event names of the session protocol (the demo's chat service speaks them). */
@@ -15,50 +15,27 @@ export const SSE_EVENTS = { session: 'session', echo: 'echo', reconnect: 'reconn
  * reconnect times this engine measures, so the stream is read through node:http.
  */
 export const dialSse: Dialer = (url: URL, events: ConnectionEvents, timeoutMs: number) =>
-  new Promise<Connection>((resolve, reject) => {
-    // one agent per session: the POSTs keep one connection, and close with the session
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    let open = false;
-    let ended = false;
-    let sid = '';
-    const end = (e: SessionEnd) => {
-      if (ended || !open) return;
-      ended = true;
-      if (e.kind !== 'asked') close();
-      events.onEnd(e);
-    };
-    const req = http.get(url, { headers: { accept: 'text/event-stream' }, timeout: timeoutMs });
-    const close = () => {
-      ended = true;
-      req.destroy();
-      agent.destroy();
-    };
-    const connection: Connection = {
-      send: (id, text) => {
-        if (req.destroyed) return;
-        const post = http.request(url, { method: 'POST', agent, path: `${url.pathname}?session=${encodeURIComponent(sid)}`, headers: { 'content-type': 'text/plain' } });
-        // a lost POST shows as a message without echo: the session's timeout counts it
-        post.on('error', () => undefined);
-        post.on('response', (res) => res.resume());
-        post.end(`${id} ${text}`);
-      },
-      close,
-    };
-    const parser = createParser({
-      onEvent: (ev) => {
-        if (ev.event === SSE_EVENTS.session && !open) {
-          sid = ev.data;
-          open = true;
-          req.setTimeout(0);
-          resolve(connection);
-        } else if (ev.event === SSE_EVENTS.reconnect) {
-          end({ kind: 'asked', detail: 'event: reconnect' });
-        } else if (ev.event === SSE_EVENTS.echo || ev.event === undefined) {
-          const id = parseEcho(ev.data);
-          if (id !== null) events.onEcho(id);
-        }
-      },
-    });
+  new Promise<Connection>((resolve, reject) => new SseSession(url, events).connect(timeoutMs, resolve, reject));
+
+/** One SSE session: its stream, its POST agent, and whether it opened or ended. */
+class SseSession {
+  // one agent per session: the POSTs keep one connection, and close with the session
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  private open = false;
+  private ended = false;
+  private sid = '';
+  private req: http.ClientRequest | null = null;
+  private readonly connection: Connection = { send: (id, text) => this.send(id, text), close: () => this.close() };
+
+  constructor(
+    private readonly url: URL,
+    private readonly events: ConnectionEvents,
+  ) {}
+
+  connect(timeoutMs: number, resolve: (c: Connection) => void, reject: (err: Error) => void): void {
+    const req = http.get(this.url, { headers: { accept: 'text/event-stream' }, timeout: timeoutMs });
+    this.req = req;
+    const parser = createParser({ onEvent: (ev) => this.onEvent(ev, resolve) });
     req.on('response', (res) => {
       if (res.statusCode !== 200) {
         res.resume();
@@ -67,16 +44,53 @@ export const dialSse: Dialer = (url: URL, events: ConnectionEvents, timeoutMs: n
       }
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => parser.feed(chunk));
-      res.on('end', () => end({ kind: 'closed', detail: 'eof' }));
-      res.on('error', (err) => end(endOfError(err)));
+      res.on('end', () => this.end({ kind: 'closed', detail: 'eof' }));
+      res.on('error', (err) => this.end(endOfError(err)));
     });
     req.on('timeout', () => req.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })));
     req.on('error', (err) => {
-      if (!open) {
-        agent.destroy();
+      if (!this.open) {
+        this.agent.destroy();
         reject(err);
         return;
       }
-      end(endOfError(err));
+      this.end(endOfError(err));
     });
-  });
+  }
+
+  private onEvent(ev: EventSourceMessage, resolve: (c: Connection) => void): void {
+    if (ev.event === SSE_EVENTS.session && !this.open) {
+      this.sid = ev.data;
+      this.open = true;
+      this.req?.setTimeout(0);
+      resolve(this.connection);
+    } else if (ev.event === SSE_EVENTS.reconnect) {
+      this.end({ kind: 'asked', detail: 'event: reconnect' });
+    } else if (ev.event === SSE_EVENTS.echo || ev.event === undefined) {
+      const id = parseEcho(ev.data);
+      if (id !== null) this.events.onEcho(id);
+    }
+  }
+
+  private send(id: number, text: string): void {
+    if (!this.req || this.req.destroyed) return;
+    const post = http.request(this.url, { method: 'POST', agent: this.agent, path: `${this.url.pathname}?session=${encodeURIComponent(this.sid)}`, headers: { 'content-type': 'text/plain' } });
+    // a lost POST shows as a message without echo: the session's timeout counts it
+    post.on('error', () => undefined);
+    post.on('response', (res) => res.resume());
+    post.end(`${id} ${text}`);
+  }
+
+  private end(e: SessionEnd): void {
+    if (this.ended || !this.open) return;
+    this.ended = true;
+    if (e.kind !== 'asked') this.close();
+    this.events.onEnd(e);
+  }
+
+  private close(): void {
+    this.ended = true;
+    this.req?.destroy();
+    this.agent.destroy();
+  }
+}

@@ -4,7 +4,9 @@
 // and CRT_CASE_ID name the run), or by hand against any cluster running deploy/demo/demo.yaml.
 // It finds the store's primary through the Kubernetes API (a Ready pod labelled app=store that is not
 // a ROLE=replica copy) and talks to it on its pod IP, port `http` — no kubectl, no port-forward; on the
-// embedded cluster the pod gates let this machine in.
+// embedded cluster's builtin control plane the pod gates let this machine in. Where this machine has no
+// route to pod IPs (the real control plane's pods live in network namespaces; most real clusters), it
+// goes through the API server's pod proxy (pods/proxy, as `kubectl get --raw` would).
 //   backup   writes 10 marker keys (drill/1..10) and 3 votes, then saves GET /admin/snapshot to
 //            <backups>/store-<time>.json
 //   destroy  wipes every key and vote (DELETE /admin/data) and notes the time in <backups>/destroyed-at.json
@@ -16,6 +18,8 @@
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import http from 'node:http';
+import https from 'node:https';
 import { isDeepStrictEqual } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
@@ -28,6 +32,9 @@ const DESTROYED_AT = path.join(BACKUP_DIR, 'destroyed-at.json');
 const MARKERS = 10;
 const MARKER_VOTES = 3;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** no route from this machine to pod IPs: every later request goes through the API server's pod proxy */
+let viaProxy = false;
+const NO_ROUTE = new Set(['ENETUNREACH', 'EHOSTUNREACH']);
 
 class DrillError extends Error {}
 
@@ -140,7 +147,25 @@ async function findStore() {
   const pod = ready[0];
   if (!pod) throw new DrillError(`no Ready store pod (${SELECTOR}, not ROLE=replica) in namespace ${NAMESPACE}`);
   const port = pod.spec.containers[0]?.ports?.find((p) => p.name === 'http')?.containerPort ?? 8080;
-  return { name: pod.metadata.name, url: `http://${pod.status.podIP}:${port}` };
+  const server = kc.getCurrentCluster()?.server ?? '';
+  const proxy = `${server}/api/v1/namespaces/${NAMESPACE}/pods/${pod.metadata.name}:${port}/proxy`;
+  return { name: pod.metadata.name, url: `http://${pod.status.podIP}:${port}`, proxy, kc };
+}
+
+/** One request through the API server's pod proxy, with the kubeconfig's credentials. */
+async function proxied(store, method, urlPath, body) {
+  const url = new URL(`${store.proxy}${urlPath}`);
+  const opts = { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, timeout: REQUEST_TIMEOUT_MS };
+  await store.kc.applyToHTTPSOptions(opts);
+  return new Promise((resolve, reject) => {
+    const req = (url.protocol === 'https:' ? https : http).request(url, opts, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
 }
 
 async function waitForStore(timeoutMs) {
@@ -163,22 +188,34 @@ async function call(store, method, urlPath, body, expect = [200]) {
 }
 
 async function request(store, method, urlPath, body) {
-  let res;
+  let status;
+  let text;
+  // requests run side by side: the first that finds no route switches them all to the proxy
+  const direct = !viaProxy;
   try {
-    res = await fetch(`${store.url}${urlPath}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    if (!direct) ({ status, text } = await proxied(store, method, urlPath, body));
+    else {
+      const res = await fetch(`${store.url}${urlPath}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      status = res.status;
+      text = await res.text();
+    }
   } catch (err) {
-    throw new DrillError(`${method} ${urlPath} on ${store.name} (${store.url}): ${err.cause?.message ?? err.message}`);
+    if (direct && NO_ROUTE.has(err.cause?.code)) {
+      viaProxy = true;
+      return request(store, method, urlPath, body);
+    }
+    const where = !direct ? `through the API server's pod proxy (${store.proxy})` : `(${store.url})`;
+    throw new DrillError(`${method} ${urlPath} on ${store.name} ${where}: ${err.cause?.message ?? err.message}`);
   }
-  const text = await res.text();
   try {
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    return { status, body: text ? JSON.parse(text) : undefined };
   } catch {
-    throw new DrillError(`${method} ${urlPath} on ${store.name} answered ${res.status} with something other than JSON: ${text.slice(0, 80)}`);
+    throw new DrillError(`${method} ${urlPath} on ${store.name} answered ${status} with something other than JSON: ${text.slice(0, 80)}`);
   }
 }
 

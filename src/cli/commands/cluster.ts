@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pino } from 'pino';
 import { createLogger, EnvironmentError, ExitCode, UsageError, type ExitCodeValue } from '../../core/index.js';
-import { kubeClients, serviceUrl } from '../../kube/index.js';
+import { isNodeReady, kubeClients, serviceUrl } from '../../kube/index.js';
 import { demoManifestPath, embeddedCluster, installKubernetes, killLeftovers, type ControlPlaneChoice } from '../../localcluster/index.js';
 import { defaultControlPlane } from '../../vocabulary/index.js';
 import type { CliIO } from '../io.js';
@@ -144,7 +144,7 @@ export async function clusterStatus(flags: { dir: string }, io: CliIO): Promise<
   }
   const k = kubeClients({ kubeconfig: state.kubeconfig });
   const [nodes, pods, deploys] = await Promise.all([k.core.listNode(), k.core.listPodForAllNamespaces(), k.apps.listDeploymentForAllNamespaces()]);
-  const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  const ready = nodes.items.filter(isNodeReady).length;
   const running = pods.items.filter((p) => p.status?.phase === 'Running').length;
   io.stdout.write(`embedded cluster: running (pid ${state.pid}, API ${state.url}, since ${state.startedAt})\n`);
   io.stdout.write(`  control plane ${state.controlPlaneNote ?? 'builtin control plane'}\n`);

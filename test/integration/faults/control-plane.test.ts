@@ -5,16 +5,15 @@ import { silentLogger, systemClock } from '../../../src/core/index.js';
 import { FileJournalStore, Journal, faultDefinition, outstandingEntries, parseJournal, type FaultContext } from '../../../src/faults/index.js';
 import { CONTROL_PLANE_SWITCH_ANNOTATION, kubeClients, type KubeClients } from '../../../src/kube/index.js';
 import { RealCluster } from '../../../src/localcluster/real/index.js';
-import type { ActionSpec } from '../../../src/plan/types.js';
+import type { FaultParams } from '../../../src/plan/index.js';
+import { action } from '../../helpers/action.js';
 import { revertJournalEntries } from '../../../src/runner/index.js';
 import { requireRealControlPlane } from '../controlplane/real-binaries.js';
 import { manifests, namespace, okDeployment, okService } from '../../helpers/manifests.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
-const step = (component: string, name = component): ActionSpec => ({
-  kind: 'control-plane', name, description: null, atMs: 0, revertAfterMs: null, params: { component }, ref: null, location: { file: 'plan.yaml', line: 1, col: 1, path: 'trigger[0]' },
-});
+const step = (component: FaultParams['control-plane']['component'], name: string = component) => action('control-plane', { component }, name);
 
 /** GET of the web Service from this machine: what the load sees. */
 async function served(url: string): Promise<string> {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { action } from '../../helpers/action.js';
 import { expect } from 'chai';
 import { AutoscalingV2Api } from '@kubernetes/client-node';
 import { silentLogger, systemClock } from '../../../src/core/index.js';
@@ -11,9 +12,6 @@ import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
 
-function action(kind: ActionSpec['kind'], params: Record<string, unknown>): ActionSpec {
-  return { kind, name: `${kind}-1`, description: null, atMs: 0, revertAfterMs: null, params, ref: null, location: { file: 'plan.yaml', line: 1, col: 1, path: 'trigger[0]' } };
-}
 
 /** A fresh context, as a second process reverting from the journal would build it. */
 function context(kube: KubeClients | undefined): FaultContext {
@@ -78,7 +76,7 @@ describe('pod-kill, scale and rollout on the embedded cluster running the demo',
     expect(readyCount('gateway')).to.equal(3);
   });
 
-  it('kills again at each repeat interval until its revert stops the repeat', async () => {
+  it('kills again at each repeat interval until the run stops its live handle; a revert from the journal has nothing to stop', async () => {
     const def = faultDefinition('pod-kill')!;
     const ctx = context(kube);
     const plan = await def.create(action('pod-kill', { namespace: 'demo', selector: 'app=customer-service', gracePeriodSeconds: 0, repeat: 'every 1s', seed: 3 })).plan(ctx);
@@ -86,9 +84,10 @@ describe('pod-kill, scale and rollout on the embedded cluster running the demo',
     const created = new Set<string>();
     const seen = () => live('customer-service').forEach((p) => created.add(p.metadata.name as string));
     seen();
-    await plan.apply();
+    const applied = await plan.apply();
     await until('two repeat rounds', async () => { seen(); return created.size >= 3 + 3; }, 10_000);
-    const stopped = await def.revert(JSON.parse(JSON.stringify(plan.revert)) as RevertRecord, ctx);
+    const stopped = await applied.live!.stop();
+    expect(await applied.live!.stop(), 'a second stop says the same').to.equal(stopped);
     expect(stopped).to.match(/stopped the repeat after [2-9]\d* more round\(s\), [2-9]\d* more pod\(s\) killed/);
     expect(await def.revert(plan.revert!, ctx)).to.equal('no repeat running in this process: nothing to stop');
     await until('three customer-service pods Ready', () => readyCount('customer-service') === 3);

@@ -1,8 +1,8 @@
 import { silentLogger, systemClock } from '../../../src/core/index.js';
+import { action } from '../../helpers/action.js';
 import type { FaultContext, FaultDefinition, FaultPlan, RevertRecord } from '../../../src/faults/index.js';
 import { kubeClients } from '../../../src/kube/index.js';
 import type { FaultKind } from '../../../src/plan/schema-actions.js';
-import type { ActionSpec } from '../../../src/plan/types.js';
 
 /** A fault context on the cluster of `kubeconfig`, with clients of its own (as another process would build). */
 export function faultContext(kubeconfig: string, planDir: string, step = 'step-1'): FaultContext {
@@ -12,9 +12,7 @@ export function faultContext(kubeconfig: string, planDir: string, step = 'step-1
   };
 }
 
-export function action(kind: FaultKind, params: Record<string, unknown>): ActionSpec {
-  return { kind, name: `${kind}-1`, description: null, atMs: 0, revertAfterMs: null, params, ref: null, location: { file: 'plan.yaml', line: 1, col: 1, path: 'trigger[0]' } };
-}
+export { action };
 
 /** Plans and applies; the revert record comes back through JSON, as the journal stores it. */
 export async function inject(def: FaultDefinition, kind: FaultKind, params: Record<string, unknown>, ctx: FaultContext): Promise<{ plan: FaultPlan; record: RevertRecord | null; result: Awaited<ReturnType<FaultPlan['apply']>> }> {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { action } from '../../helpers/action.js';
 import { expect } from 'chai';
 import { silentLogger, systemClock } from '../../../src/core/index.js';
 import { faultDefinition, type FaultContext, type RevertRecord } from '../../../src/faults/index.js';
@@ -8,9 +9,6 @@ import type { ActionSpec } from '../../../src/plan/types.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
-function action(kind: ActionSpec['kind'], params: Record<string, unknown>): ActionSpec {
-  return { kind, name: `${kind}-1`, description: null, atMs: 0, revertAfterMs: null, params, ref: null, location: { file: 'plan.yaml', line: 1, col: 1, path: 'trigger[0]' } };
-}
 
 function context(kube: KubeClients): FaultContext {
   return { runId: 'it', caseId: 'C-1', step: 'step', clock: systemClock, log: silentLogger, signal: new AbortController().signal, planDir: '.', kube, hostEnv: {} };

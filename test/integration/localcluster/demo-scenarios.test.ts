@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { action } from '../../helpers/action.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,9 +18,6 @@ const STORE_REPLICA = root('deploy/demo/store-replica.yaml');
 const GATEWAY_CANARY = root('deploy/demo/gateway-canary.yaml');
 const DRILL = root('test-plans/demo/store-drill.mjs');
 
-function action(kind: ActionSpec['kind'], params: Record<string, unknown>): ActionSpec {
-  return { kind, name: `${kind}-1`, description: null, atMs: 0, revertAfterMs: null, params, ref: null, location: { file: 'plan.yaml', line: 1, col: 1, path: 'trigger[0]' } };
-}
 
 /**
  * The demo's three add-on scenarios on one 3-node embedded cluster running demo.yaml,

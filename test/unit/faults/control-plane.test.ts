@@ -53,7 +53,7 @@ describe('fault control-plane: plan validation and what it stops', () => {
       .map((c, i) => `        - {at: ${i}s, fault: control-plane, component: ${c}, revertAfter: 5s}\n`).join('')));
     const loaded = loadPlan(file, {}).plan;
     await tmp.remove();
-    expect(loaded.cases[0]!.trigger.map((a) => [a.params.component, a.revertAfterMs])).to.deep.equal([
+    expect(loaded.cases[0]!.trigger.map((a) => [a.kind === 'control-plane' && a.params.component, a.revertAfterMs])).to.deep.equal([
       ['apiserver', 5000], ['etcd-member', 5000], ['etcd-quorum', 5000], ['scheduler', 5000], ['controller-manager', 5000],
     ]);
     expect(hasEtcdFault(loaded)).to.equal(true);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { buildPolicies, labelValue } from '../../../src/faults/network-cut.js';
+import { buildPolicies } from '../../../src/faults/network-cut.js';
+import { labelValue } from '../../../src/kube/index.js';
 import { labelSelectorObject, negatedSelectors } from '../../../src/kube/index.js';
 
 const ctx = { runId: 'nightly-2026-11-23 #4', step: 'Cut Link' };

@@ -1,11 +1,11 @@
 import { type V1Deployment } from '@kubernetes/client-node';
+import { action } from '../../helpers/action.js';
 import { expect } from 'chai';
 import type { Clock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/index.js';
 import { ChangedSinceFault, FaultError, builtinFaults, type FaultContext, type RevertRecord } from '../../../src/faults/index.js';
 import { OutageMeter } from '../../../src/faults/rollout-strategy.js';
 import type { KubeClients } from '../../../src/kube/index.js';
-import type { ActionSpec } from '../../../src/plan/types.js';
 
 /** A clock whose sleeps pass at once, moving its time on: the polls of a fault read one state per step. */
 function steppingClock(): Clock {
@@ -17,9 +17,6 @@ function context(kube: KubeClients): FaultContext {
   return { runId: 'r1', caseId: 'C', step: 's', clock: steppingClock(), log: silentLogger, signal: new AbortController().signal, planDir: '.', kube, hostEnv: {} };
 }
 
-function action(kind: ActionSpec['kind'], params: Record<string, unknown>): ActionSpec {
-  return { kind, name: `${kind}-1`, description: null, atMs: 0, revertAfterMs: null, params, ref: null, location: { file: 'plan.yaml', line: 1, col: 1, path: 'trigger[0]' } };
-}
 
 const BLUE = { app: 'gateway' };
 const GREEN = { app: 'gateway', track: 'green' };

@@ -36,7 +36,8 @@ ${steps}${extra}`);
     }
     throw new Error('the plan loaded');
   };
-  const params = (plan: Plan, i = 0) => plan.cases[0]!.trigger[i]!.params;
+  // every step of these plans has env: (rollout or exec)
+  const params = (plan: Plan, i = 0) => plan.cases[0]!.trigger[i]!.params as { env?: Record<string, string> };
   const env = { TOKEN: 'tok-123456', NAME: 'web; touch pwned', DB_PW: 'db-pw-7890', RUN_TAG: 'nightly-42' };
 
   it('passes a command\'s variables to the shell as quoted references, and keeps env: references for the command to expand', async () => {

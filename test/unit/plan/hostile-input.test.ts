@@ -178,8 +178,8 @@ layers:
       const { plan } = loadPlan(file, {});
       // the same plan without its allowlist, as the run would see a plan validated elsewhere
       const bare = { ...plan, cluster: { ...plan.cluster, namespaces: undefined } } as unknown as Plan;
-      expect(() => checkNamespaces(plan, plan.cases)).not.to.throw();
-      expect(() => checkNamespaces(bare, bare.cases)).to.throw(UsageError, /^the plan may act on kube-system, kube-public, kube-node-lease only when cluster.namespaces lists them; refused:\n {2}\S*\/p\.yaml:9:17 LOG-01\/node-drain-1: node-drain in namespace kube-system$/);
+      expect(() => checkNamespaces(plan, plan.cases, 'default')).not.to.throw();
+      expect(() => checkNamespaces(bare, bare.cases, 'default')).to.throw(UsageError, /^the plan may act on kube-system, kube-public, kube-node-lease only when cluster.namespaces lists them; refused:\n {2}\S*\/p\.yaml:9:17 LOG-01\/node-drain-1: node-drain in namespace kube-system$/);
     });
   });
 

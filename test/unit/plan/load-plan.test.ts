@@ -214,7 +214,7 @@ ${steps}`;
         - {at: 2s, fault: node-loss, node: node-3, provider: local, mode: link}
         - {at: 3s, fault: node-loss, node: node-1, provider: taint, mode: power}
 `));
-        expect(loadPlan(ok, {}).plan.cases[0]!.trigger.map((a) => a.params.mode)).to.deep.equal(['link', 'link', 'power']);
+        expect(loadPlan(ok, {}).plan.cases[0]!.trigger.map((a) => a.kind === 'node-loss' && a.params.mode)).to.deep.equal(['link', 'link', 'power']);
         const bad = path.join(tmp.dir, 'bad.yaml');
         await writeFile(bad, plan(`        - {at: 1s, fault: node-loss, node: node-2, provider: taint, mode: link}\n`));
         const err = (() => {

@@ -53,7 +53,7 @@ describe('runCase with clusterSettings', function () {
     const events: CaseEvent[] = [];
     const out = await runCase(plan.cases[0]!, {
       runId: 'r', clock: systemClock, log: silentLogger, signal, sinks: new SinkSet([], silentLogger), journal: new Journal('r', []),
-      observer: { caseEvent: (_c, e) => events.push(e) }, planDir: tmp.dir, targets: new PlanTargets({}), nodeTimings: control,
+      observer: { caseEvent: (_c, e) => events.push(e) }, planDir: tmp.dir, targets: new PlanTargets({}), nodeTimings: control, cluster: {},
     });
     return { ...out, events };
   };
