@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { systemClock, type Cancel, type Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/types.js';
@@ -20,6 +21,10 @@ export interface InfluxSinkOptions {
   /** points per write; a buffer this full is flushed at once (default 5000) */
   batchSize?: number;
   requestTimeoutMs?: number;
+  /** what times the flushes (default the system clock) */
+  clock?: Clock;
+  /** the connection to InfluxDB (default one made from `config`); tests put a fake one here */
+  writer?: Pick<InfluxWriter, 'check' | 'write' | 'batchSize'>;
 }
 
 /**
@@ -33,13 +38,14 @@ export interface InfluxSinkOptions {
  */
 export class InfluxSink implements Sink {
   readonly name = 'influx';
-  private readonly writer: InfluxWriter;
+  private readonly writer: Pick<InfluxWriter, 'check' | 'write' | 'batchSize'>;
+  private readonly clock: Clock;
   private readonly spool: Spool;
   private readonly times = new UniqueTimes();
   private buffer: CrtPoint[] = [];
   private chain: Promise<void> = Promise.resolve();
   private flushQueued = false;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTick: Cancel | undefined;
   private written = 0;
   private down = false;
   private outages = 0;
@@ -47,15 +53,24 @@ export class InfluxSink implements Sink {
   private closed: Promise<void> | null = null;
 
   constructor(private readonly o: InfluxSinkOptions) {
-    this.writer = new InfluxWriter(o.config, { batchSize: o.batchSize, requestTimeoutMs: o.requestTimeoutMs });
+    this.writer = o.writer ?? new InfluxWriter(o.config, { batchSize: o.batchSize, requestTimeoutMs: o.requestTimeoutMs });
+    this.clock = o.clock ?? systemClock;
     this.spool = new Spool(path.join(o.dir, SPOOL_FILE));
   }
 
   async open(): Promise<void> {
     const { version } = await this.writer.check();
     this.o.log.info({ sink: this.name, ...describeInfluxConfig(this.o.config), version }, 'InfluxDB sink open');
-    this.timer = setInterval(() => this.queueFlush(), this.o.flushIntervalMs ?? 1000);
-    this.timer.unref();
+    this.tick();
+  }
+
+  /** Flushes every `flushIntervalMs` until close; the timer does not hold the process open. */
+  private tick(): void {
+    this.cancelTick = this.clock.after(this.o.flushIntervalMs ?? 1000, () => {
+      if (this.closed) return;
+      this.queueFlush();
+      this.tick();
+    }, { unref: true });
   }
 
   writeSamples(records: readonly TimeseriesRecord[]): void {
@@ -80,7 +95,7 @@ export class InfluxSink implements Sink {
 
   close(): Promise<void> {
     this.closed ??= (async () => {
-      clearInterval(this.timer);
+      this.cancelTick?.();
       this.queueFlush();
       await this.chain;
       if (this.spool.count > 0) {

@@ -138,7 +138,7 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
   const abort = new AbortController();
   const onRunAbort = () => abort.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onRunAbort, { once: true });
-  const timer = setTimeout(() => abort.abort(new CaseTimeout()), c.timeoutMs);
+  const cancelTimeout = ctx.clock.after(c.timeoutMs, () => abort.abort(new CaseTimeout()));
 
   let resolved: ResolvedLoad | null = null;
   let prepared: PreparedLoad | null = null;
@@ -191,7 +191,7 @@ async function runChecked(c: CaseSpec, ctx: CaseContext, k: { log: Logger; event
       await timeline.settled(abort.signal);
     }
   } finally {
-    clearTimeout(timer);
+    cancelTimeout();
     ctx.signal.removeEventListener('abort', onRunAbort);
     await timeline.finish();
     await watch?.stop();

@@ -1,9 +1,9 @@
 import { withApi, type ApiWaitOptions } from './api-wait.js';
 import type { KubeClients } from '../kube/index.js';
 import { errorMessage } from '../core/errors.js';
-import type { Clock } from '../core/clock.js';
+import type { Cancel, Clock } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
-import { ChangedSinceFault, faultDefinition, FaultError, type FaultContext, type ManualOperator, type NodeDetectionTimings, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
+import { ChangedSinceFault, faultDefinition, FaultError, type FaultContext, type FaultPlan, type ManualOperator, type NodeDetectionTimings, type FaultDefinition, type Journal, type RevertRecord } from '../faults/index.js';
 import type { ActionSpec } from '../plan/types.js';
 import type { CaseEvent } from '../results/types.js';
 import { REVERT_ATTEMPTS, describeChanged, revertWithRetries } from './revert.js';
@@ -63,8 +63,8 @@ export interface TimelineDeps {
 export class Timeline {
   private readonly stack: Applied[] = [];
   /** actions not injected yet, and reverts not due yet */
-  private readonly injectTimers = new Set<NodeJS.Timeout>();
-  private readonly revertTimers = new Set<NodeJS.Timeout>();
+  private readonly injectTimers = new Set<Cancel>();
+  private readonly revertTimers = new Set<Cancel>();
   private readonly running = new Set<Promise<void>>();
   private remaining: number;
   private originMs = 0;
@@ -111,7 +111,7 @@ export class Timeline {
 
   /** Cancels actions not yet due, waits for those running, and reverts everything left, newest first. */
   async finish(): Promise<void> {
-    for (const t of [...this.injectTimers, ...this.revertTimers]) clearTimeout(t);
+    for (const cancel of [...this.injectTimers, ...this.revertTimers]) cancel();
     this.revertTimers.clear();
     if (this.injectTimers.size > 0) {
       this.d.emit({ kind: 'note', detail: `${this.injectTimers.size} action(s) not injected: the case ended first` });
@@ -127,14 +127,14 @@ export class Timeline {
     this.checkEnd();
   }
 
-  private at(timers: Set<NodeJS.Timeout>, offsetMs: number, fn: () => Promise<void>): void {
+  private at(timers: Set<Cancel>, offsetMs: number, fn: () => Promise<void>): void {
     const delay = this.originMs + offsetMs - this.d.clock.now();
-    const timer = setTimeout(() => {
-      timers.delete(timer);
+    const cancel = this.d.clock.after(Math.max(0, delay), () => {
+      timers.delete(cancel);
       const p = fn().finally(() => this.running.delete(p));
       this.running.add(p);
-    }, Math.max(0, delay));
-    timers.add(timer);
+    });
+    timers.add(cancel);
   }
 
   private context(action: ActionSpec): FaultContext {
@@ -145,6 +145,7 @@ export class Timeline {
     return { kube: this.d.kube, clock: this.d.clock, what, progress: (detail) => this.d.emit({ kind: 'note', detail }) };
   }
 
+  /** Resolves the action's fault, journals its intent and revert, then acts (`apply`). */
   private async inject(action: ActionSpec): Promise<void> {
     const def = faultDefinition(action.kind);
     const started = this.d.clock.now();
@@ -155,41 +156,36 @@ export class Timeline {
     };
     if (!def) return fail(`fault ${action.kind} is not available in this build of crt`);
     const ctx = this.context(action);
-    let plan;
+    let plan: FaultPlan;
     try {
       // a fault that needs the API waits for it while a control-plane fault holds it down
       plan = await withApi(() => def.create(action).plan(ctx), this.apiWait(`inject ${action.name}`));
     } catch (err) {
       return fail(`could not resolve: ${errorMessage(err)}`);
     }
-    let entryId: string;
     try {
       // the last moment before acting: a run that lost its cluster lease injects nothing more
       this.d.permitInjection?.();
     } catch (err) {
       return fail(`not injected: ${errorMessage(err)}`);
     }
+    let entryId: string;
     try {
       entryId = await this.d.journal.intend({ caseId: this.d.caseId, step: action.name, fault: action.kind, summary: plan.summary, targets: plan.targets, revert: plan.revert });
     } catch (err) {
       return fail(`not injected: the journal could not record it (${errorMessage(err)})`);
     }
+    await this.apply(action, def, plan, entryId);
+  }
+
+  /** Acts on a journaled action; what it changed goes on the stack, and its revert is scheduled (revertAfter). */
+  private async apply(action: ActionSpec, def: FaultDefinition, plan: FaultPlan, entryId: string): Promise<void> {
     const appliedAt = this.d.clock.now();
     this.d.onFaultStart(appliedAt - this.originMs);
     const applied: Applied | null = plan.revert ? { action, entryId, revert: plan.revert, def, summary: plan.summary } : null;
-    let out: Awaited<ReturnType<typeof plan.apply>>;
-    // what the fault set, once known, goes to the journal at once and to the revert of this run
-    const changed = async (set: Record<string, unknown>): Promise<void> => {
-      if (!applied) return;
-      applied.revert = { ...applied.revert, set: { ...applied.revert.set, ...set } };
-      try {
-        await this.d.journal.recordSet(entryId, set);
-      } catch (err) {
-        this.d.log.error({ entry: entryId, err: errorMessage(err) }, 'journal write failed');
-      }
-    };
+    let out: Awaited<ReturnType<FaultPlan['apply']>>;
     try {
-      out = await plan.apply({ changed });
+      out = await plan.apply({ changed: (set) => this.changed(applied, set) });
       await this.mark(entryId, 'applied', out.detail);
       this.d.emit({ kind: 'inject', name: action.name, ok: true, t: appliedAt, durationMs: this.d.clock.now() - appliedAt, detail: out.detail ? `${plan.summary}: ${out.detail}` : plan.summary, ...(out.data ? { data: out.data } : {}) });
     } catch (err) {
@@ -210,6 +206,17 @@ export class Timeline {
     this.stack.push(applied);
     if (action.revertAfterMs !== null) this.at(this.revertTimers, appliedAt - this.originMs + action.revertAfterMs, () => this.revert(applied));
     else this.settle(action);
+  }
+
+  /** What the fault set, once known, goes to the journal at once and to the revert of this run. */
+  private async changed(applied: Applied | null, set: Record<string, unknown>): Promise<void> {
+    if (!applied) return;
+    applied.revert = { ...applied.revert, set: { ...applied.revert.set, ...set } };
+    try {
+      await this.d.journal.recordSet(applied.entryId, set);
+    } catch (err) {
+      this.d.log.error({ entry: applied.entryId, err: errorMessage(err) }, 'journal write failed');
+    }
   }
 
   private async revert(applied: Applied): Promise<void> {

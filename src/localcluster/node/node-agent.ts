@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { systemClock, type Cancel, type Clock } from '../../core/index.js';
 import { ApiError, type KObject } from '../api/types.js';
 import { EventRecorder } from '../controllers/event-recorder.js';
 import { AddressPool, PodGate, sameOffsetIn, type Gate, type NodeLinks, type ServiceProxy } from '../network/index.js';
@@ -21,6 +22,8 @@ export interface NodeAgentOptions {
   stateDir: string;
   log: Logger;
   heartbeatMs?: number;
+  /** what times the heartbeat (default the system clock); tests drive it with a manual clock */
+  timers?: Pick<Clock, 'after'>;
   backoff?: BackoffOptions;
   /**
    * Per-pod ingress gates: each pod's containers listen on the address at the pod IP's offset in
@@ -66,7 +69,8 @@ export class NodeAgent {
   /** this process, in every pod's environment (see owner.ts) */
   private readonly ownerEnv: Record<string, string> = ownerEnv();
   private stopWatch: (() => void) | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
+  /** cancels the next heartbeat; undefined while the kubelet does not reach the API */
+  private heartbeat: Cancel | undefined;
   /** Bumped by every power or link change: work a previous boot started must not touch the API any more. */
   private boot = 0;
   private powered = true;
@@ -109,8 +113,11 @@ export class NodeAgent {
   }
 
   private startHeartbeat(): void {
-    this.heartbeat = setInterval(() => this.nodeStatus.beat(), this.heartbeatMs);
-    this.heartbeat.unref();
+    const timers = this.opts.timers ?? systemClock;
+    this.heartbeat = timers.after(this.heartbeatMs, () => {
+      this.nodeStatus.beat();
+      this.startHeartbeat();
+    }, { unref: true });
   }
 
   /** The heartbeat period in use. */
@@ -126,7 +133,7 @@ export class NodeAgent {
   setHeartbeat(ms: number): void {
     this.heartbeatMs = ms;
     if (!this.heartbeat) return;
-    clearInterval(this.heartbeat);
+    this.heartbeat();
     this.nodeStatus.beat();
     this.startHeartbeat();
   }
@@ -135,7 +142,7 @@ export class NodeAgent {
   private disconnect(): void {
     this.stopWatch?.();
     this.stopWatch = undefined;
-    clearInterval(this.heartbeat);
+    this.heartbeat?.();
     this.heartbeat = undefined;
   }
 
