@@ -51,8 +51,9 @@ export interface TimelineDeps {
   onInjected?: (injection: Injection) => void;
   /** throws when no fault may be injected any more (the run lost its cluster lease) */
   permitInjection?: () => void;
+  /** where a fault kind's definition comes from (default the built-in registry); tests pass their own */
+  faults?: (kind: string) => FaultDefinition | undefined;
 }
-
 
 /**
  * The triggering actions of a case. Each action is journaled with its revert before it acts;
@@ -68,6 +69,7 @@ export class Timeline {
   private readonly running = new Set<Promise<void>>();
   private remaining: number;
   private originMs = 0;
+  private ended = false;
   private markAllDone!: () => void;
   private readonly allDone = new Promise<void>((resolve) => (this.markAllDone = resolve));
   /**
@@ -147,7 +149,7 @@ export class Timeline {
 
   /** Resolves the action's fault, journals its intent and revert, then acts (`apply`). */
   private async inject(action: ActionSpec): Promise<void> {
-    const def = faultDefinition(action.kind);
+    const def = (this.d.faults ?? faultDefinition)(action.kind);
     const started = this.d.clock.now();
     const fail = (message: string) => {
       this.injectFailures.push(`${action.name}: ${message}`);
@@ -262,8 +264,10 @@ export class Timeline {
     if (--this.unsettled <= 0) this.markSettled();
   }
 
+  /** Says once that every fault is over (the last revert, or `finish` of a case whose actions all ended). */
   private checkEnd(): void {
-    if (this.remaining > 0) return;
+    if (this.remaining > 0 || this.ended) return;
+    this.ended = true;
     this.d.onFaultEnd(this.d.clock.now() - this.originMs);
     this.markAllDone();
   }
