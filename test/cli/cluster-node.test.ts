@@ -4,14 +4,7 @@ import { leftoverPodProcesses } from '../../src/localcluster/index.js';
 import { crt } from '../helpers/cli.js';
 import { alive } from '../helpers/processes.js';
 import { tempDir } from '../helpers/tmp.js';
-
-async function until(what: string, fn: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+import { until } from '../helpers/until.js';
 
 describe('crt cluster node <name> off|on|link-down|link-up', function () {
   this.timeout(120_000);

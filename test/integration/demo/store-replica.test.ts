@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SEED_CUSTOMERS } from '../../../src/demo/store-data.js';
 import { until } from '../../helpers/until.js';
 import { InProcess, type Served } from './in-process.js';
@@ -76,11 +75,19 @@ describe('demo store replica (ROLE=replica)', function () {
   });
 
   it('listens only once it holds a first copy of the primary', async () => {
-    const port = await freePort();
+    // a primary that hangs up every connection: the replica tries and gets no copy
+    let attempts = 0;
+    const hangingUp = net.createServer((socket) => {
+      attempts++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => hangingUp.listen(0, '127.0.0.1', resolve));
+    const { port } = hangingUp.address() as AddressInfo;
     let replica: Served | undefined;
     const starting = replicaOf({ url: `http://127.0.0.1:${port}` }).then((r) => (replica = r));
-    await sleep(300);
-    expect(replica).to.equal(undefined);
+    await until('the replica tried the primary three times', () => attempts >= 3, 5000);
+    expect(replica, 'listening without a copy').to.equal(undefined);
+    await new Promise((resolve) => hangingUp.close(resolve));
     await servers.start('store', { PORT: String(port) });
     await starting;
     expect((await request(`${replica!.url}/kv/customers%2F7`)).status).to.equal(200);
