@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { NetworkPolicyEngine, NodeLinks, ServiceProxy } from '../../../../src/localcluster/network/index.js';
 import { Store } from '../../../../src/localcluster/store/store.js';
+import { settle } from '../../../helpers/manual-clock.js';
 import { dial, startBackend, until, type TestBackend, type TestClient } from './tcp.js';
 
 // addresses no embedded node uses (nodes count from 1): "node-a" owns 127.10.0.52/30
@@ -151,16 +152,22 @@ describe('NodeLinks: a node whose link is down', function () {
     try {
       guarded.setBackends([{ ip: POD_A1, port: backend.port, name: 'a1' }]);
       const guardedPort = await guarded.listen(SERVICE_IP, 0);
-      engine.onChange(() => engine.cutDenied([guarded], links.holds));
+      let cuts = 0;
+      engine.onChange(() => {
+        engine.cutDenied([guarded], links.holds);
+        cuts++;
+      });
       links.down('node-a', [NODE_A]);
       const held = await dial(SERVICE_IP, guardedPort, POD_B);
       clients.push(held);
       await until(() => guarded.stats().dropped === 1);
+      const cutsBefore = cuts;
       store.create('networking.k8s.io/networkpolicies', 'demo', {
         apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-db', namespace: 'demo' },
         spec: { podSelector: { matchLabels: { app: 'db' } } },
       });
-      await new Promise((r) => setTimeout(r, 200));
+      await until(() => cuts > cutsBefore);
+      await settle();
       expect(held.socket.destroyed, 'still held, not reset').to.equal(false);
       expect(guarded.stats()).to.include({ activeConnections: 1 });
     } finally {

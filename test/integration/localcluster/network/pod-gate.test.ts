@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { NetworkPolicyEngine } from '../../../../src/localcluster/network/policy-engine.js';
 import { PodGate } from '../../../../src/localcluster/network/index.js';
 import { Store } from '../../../../src/localcluster/store/store.js';
+import { settle } from '../../../helpers/manual-clock.js';
 import { dial, startBackend, until, type TestBackend, type TestClient } from './tcp.js';
 
 const POD_IP = '127.10.0.51';
@@ -67,7 +68,9 @@ describe('PodGate (per-pod ingress gate)', function () {
     const denied = await connect(CALLER);
     const fromNode = await connect(NODE_IP);
     await fromNode.waitFor('db\n');
-    await new Promise((r) => setTimeout(r, 200));
+    // the gate decided on the denied connection: dropped, never forwarded
+    await until(() => gate.proxies().reduce((n, proxy) => n + proxy.stats().dropped, 0) === 1);
+    await settle();
     expect([denied.text, backend.remotes]).to.deep.equal(['', [NODE_IP]]);
   });
 

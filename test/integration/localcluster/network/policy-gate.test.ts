@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { NetworkPolicyEngine } from '../../../../src/localcluster/network/policy-engine.js';
 import { ServiceProxy } from '../../../../src/localcluster/network/index.js';
 import { Store } from '../../../../src/localcluster/store/store.js';
+import { settle } from '../../../helpers/manual-clock.js';
 import { dial, startBackend, until, type TestBackend, type TestClient } from './tcp.js';
 
 const SERVICE_IP = '127.20.0.41';
@@ -61,7 +62,9 @@ describe('NetworkPolicyEngine as a ServiceProxy gate', function () {
     denyDb();
     await until(() => proxy.stats().activeConnections === 0);
     const denied = await connect();
-    await new Promise((r) => setTimeout(r, 200));
+    // the proxy decided on it: dropped, never forwarded
+    await until(() => proxy.stats().dropped === 1);
+    await settle();
     expect(denied.text).to.equal('');
     expect(proxy.stats()).to.include({ dropped: 1, activeConnections: 1 });
   });
@@ -78,7 +81,8 @@ describe('NetworkPolicyEngine as a ServiceProxy gate', function () {
     await open.waitFor('db\n');
     denyDb();
     expect(await open.closed).to.equal('ECONNRESET');
-    await new Promise((r) => setTimeout(r, 100));
+    // the cut that reset `open` ran at once on the policy change: a reset of `held` would have come with it
+    await settle();
     expect(held.socket.destroyed).to.equal(false);
     expect(proxy.stats()).to.include({ dropped: 1, activeConnections: 1 });
   });

@@ -1,5 +1,5 @@
 import net, { type AddressInfo, type Server, type Socket } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
+import { until as waitUntil } from '../../../helpers/until.js';
 
 /**
  * A pod-like TCP backend on its own loopback IP: greets each connection with `<name>\n`, echoes what
@@ -73,13 +73,9 @@ export async function dial(host: string, port: number, localAddress?: string): P
   };
 }
 
-/** Polls `condition` every 10 ms; rejects after `timeoutMs`. */
+/** Polls `condition` every 10 ms (the shared until); rejects after `timeoutMs`. */
 export async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await delay(10);
-  }
+  await waitUntil('condition', condition, timeoutMs, 10);
 }
 
 /** A port on `ip` where nothing listens: bound, then closed. */

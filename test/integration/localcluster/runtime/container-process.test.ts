@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../../../helpers/tmp.js';
+import { until } from '../../../helpers/until.js';
 import { ContainerProcess } from '../../../../src/localcluster/runtime/container-process.js';
 import { alive } from './pod-harness.js';
 
@@ -40,7 +41,7 @@ describe('ContainerProcess', () => {
 
   it('stops with SIGTERM to the main process, and reports a signal death as 128 + signal', async () => {
     const p = await start("require('child_process').spawn('sleep', ['30'], { stdio: 'ignore' }); console.log('ready'); setInterval(() => {}, 1000)");
-    while (!log().includes('ready')) await new Promise((r) => setTimeout(r, 10));
+    await until('the program is ready', () => log().includes('ready'));
     const exit = await p.stop(5000);
     expect(exit).to.include({ exitCode: 143, signal: 'SIGTERM' });
     expect(exit.finishedAt).to.be.at.least(exit.startedAt);
@@ -56,7 +57,7 @@ describe('ContainerProcess', () => {
       const c = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(child.replace('setInterval', "console.log('armed'); setInterval"))}], { stdio: ['ignore', 'pipe', 'ignore'] });
       c.stdout.once('data', () => console.log('child ' + c.pid));
       setInterval(() => {}, 1000)`);
-    while (!log().includes('child ')) await new Promise((r) => setTimeout(r, 10));
+    await until('the child is started', () => log().includes('child '));
     const childPid = Number(/child (\d+)/.exec(log())![1]);
     const exit = await p.stop(5000);
     expect(exit).to.include({ exitCode: 0, signal: null });
@@ -67,7 +68,7 @@ describe('ContainerProcess', () => {
 
   it('SIGKILLs the whole group when the grace is up', async () => {
     const p = await start("process.on('SIGTERM', () => console.log('ignored')); const c = require('child_process').spawn('sleep', ['30'], { stdio: 'ignore' }); console.log('child ' + c.pid); setInterval(() => {}, 1000)");
-    while (!log().includes('child ')) await new Promise((r) => setTimeout(r, 10));
+    await until('the child is started', () => log().includes('child '));
     const childPid = Number(/child (\d+)/.exec(log())![1]);
     const exit = await p.stop(300);
     expect(exit).to.include({ exitCode: 137, signal: 'SIGKILL' });
@@ -83,8 +84,8 @@ describe('ContainerProcess', () => {
   });
 
   it('measures the CPU time of a busy process', async () => {
-    const p = await start('const end = Date.now() + 400; while (Date.now() < end); setInterval(() => {}, 1000)');
-    await new Promise((r) => setTimeout(r, 500));
+    const p = await start("const end = Date.now() + 400; while (Date.now() < end); console.log('busy done'); setInterval(() => {}, 1000)");
+    await until('the busy loop is over', () => log().includes('busy done'));
     expect(p.cpuTimeMs()).to.be.at.least(100);
   });
 

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { settle } from '../../../helpers/manual-clock.js';
+import { until } from '../../../helpers/until.js';
 import { alive, condition, defaultServer, pod, podHarness } from './pod-harness.js';
 
 const node = (script: string) => ({ command: ['node', '-e', script] });
@@ -28,7 +30,8 @@ describe('PodWorker', () => {
       containers: [{ name: 'app', image: 'node:20', ...node(defaultServer), readinessProbe: { httpGet: { path: '/fail', port: 8080 }, ...fastProbe } }],
     }), '127.77.0.2');
     await p.waitFor('Running', (s) => s.phase === 'Running');
-    await new Promise((r) => setTimeout(r, 600));
+    await until('three failed readiness probes', () => p.events.filter((e) => e.reason === 'Unhealthy').length >= 3);
+    await settle();
     expect(condition(p.last, 'Ready')).to.equal('False');
     expect(condition(p.last, 'ContainersReady')).to.equal('False');
     expect(p.statuses.some((s) => condition(s, 'Ready') === 'True')).to.equal(false);
@@ -115,7 +118,8 @@ describe('PodWorker', () => {
     await p.worker.gone();
     for (const pid of pids) expect(alive(pid), `pid ${pid}`).to.equal(false);
     expect(() => process.kill(pids[0]!, 0)).to.throw();
-    await new Promise((r) => setTimeout(r, 100));
+    // a report would need the coalescing timer, which kill() clears and a dead worker never sets again
+    await settle();
     expect(p.statuses).to.have.length(reports);
   });
 
@@ -167,8 +171,7 @@ describe('PodWorker', () => {
     const pull = p.statuses.find((s) => s.containerStatuses[0].state.waiting?.reason === 'ErrImagePull');
     expect(pull.containerStatuses[0].state.waiting.message).to.match(/^Failed to pull image "nginx:1.25": the embedded cluster runs local processes, not container images/);
     expect(pull.phase).to.equal('Pending');
-    await new Promise((r) => setTimeout(r, 400));
-    expect(p.events.filter((e) => e.message === 'Error: ErrImagePull')).to.have.length.of.at.least(2);
+    await until('a second pull attempt', () => p.events.filter((e) => e.message === 'Error: ErrImagePull').length >= 2);
     expect(p.events.map((e) => e.reason)).to.include.members(['Pulling', 'Failed', 'BackOff']);
     expect(p.last.phase).to.equal('Pending');
   });
