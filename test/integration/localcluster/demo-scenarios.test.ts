@@ -88,7 +88,7 @@ describe('demo scenarios on the embedded cluster: store replica, restore drill, 
       }
     };
     const load = Promise.all([readLoop(0), readLoop(1), readLoop(2), voteLoop()]);
-    await sleep(1000);
+    await until('the load under way: reads and votes answered', () => gets.ok >= 20 && votes.ok >= 3, 15_000);
     await inject('pod-kill', { namespace: 'demo', selector: 'app=store', count: 1, gracePeriodSeconds: 0 });
     await until('a new store primary Ready', () => pods(app('store')).some((p) => p.metadata.uid !== victim!.metadata.uid && ready(p)), 20_000);
     // the new primary serves reads once the Service proxies route to it (endpoint propagation lag included)

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 import { expect } from 'chai';
 import { LocalCluster } from '../../../src/localcluster/index.js';
@@ -17,7 +18,8 @@ describe('one embedded cluster per machine', () => {
   it('refuses to start while pods of another embedded cluster run, naming its folder and pids', async () => {
     // a stand-in for a pod of another cluster: any process carrying the cluster marker
     child = spawn('sleep', ['30'], { env: { PATH: process.env.PATH ?? '', CRT_EMBEDDED_CLUSTER: '/elsewhere/.crt/cluster' }, stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 100));
+    // 'spawn' comes once the program was exec'd: its environment carries the marker from then on
+    await once(child, 'spawn');
     const cluster = new LocalCluster({ nodes: 1, stateDir: path.join(tmp.dir, 'state') });
     const err = await cluster.start().then(() => undefined, (e: Error & { hint?: string; exitCode?: number }) => e);
     await cluster.stop();

@@ -10,6 +10,7 @@ import type { LoadSample } from '../../../src/results/types.js';
 import { loadSpec, stage } from '../../helpers/load.js';
 import { fixedDelay, startServer, type TestServer } from '../../helpers/servers.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { settle } from '../../helpers/manual-clock.js';
 import { until } from '../../helpers/until.js';
 
 // Builtin control plane only: its workers dial a test server on this machine's loopback, which pods in the
@@ -105,8 +106,9 @@ describe('distributed load engine: crt workers in an Indexed Job', function () {
     expect(counted).to.be.above(0).and.at.most(server.count);
     expect(await jobs()).to.deep.equal([]);
     await until('the worker pods to be gone', async () => (await kube.core.listNamespacedPod({ namespace: 'default', labelSelector: 'crt.io/run-id=run-1' })).items.length === 0);
+    await until('the worker processes to have exited', () => cluster.pids().length === 0);
     const after = server.count;
-    await new Promise((r) => setTimeout(r, 1000));
+    await settle();
     expect(server.count, 'no worker sends after the abort').to.equal(after);
   });
 });
