@@ -7,15 +7,6 @@ import { until } from '../../helpers/until.js';
 import { InProcess, type Served } from './in-process.js';
 import { request } from './pods.js';
 
-/** A port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('demo store replica (ROLE=replica)', function () {
   this.slow(2000);
   const servers = new InProcess();

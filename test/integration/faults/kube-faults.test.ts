@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { expect } from 'chai';
 import { AutoscalingV2Api } from '@kubernetes/client-node';
-import { silentLogger, systemClock } from '../../../src/core/index.js';
+import { silentLogger, systemClock, type Clock } from '../../../src/core/index.js';
 import { faultDefinition, FaultError, type FaultContext, type RevertRecord } from '../../../src/faults/index.js';
 import { kubeClients, writeEmbeddedKubeconfig, type KubeClients } from '../../../src/kube/index.js';
 import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
 import type { ActionSpec } from '../../../src/plan/types.js';
+import { settle } from '../../helpers/manual-clock.js';
 import { alive } from '../../helpers/processes.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
@@ -80,7 +81,17 @@ describe('pod-kill, scale and rollout on the embedded cluster running the demo',
 
   it('kills again at each repeat interval until its revert stops the repeat', async () => {
     const def = faultDefinition('pod-kill')!;
-    const ctx = context(kube);
+    // the system clock, counting the sleeps under way: a repeat loop still waiting to kill again shows as one
+    let sleeping = 0;
+    const clock: Clock = { ...systemClock, sleep: async (ms, signal) => {
+      sleeping++;
+      try {
+        await systemClock.sleep(ms, signal);
+      } finally {
+        sleeping--;
+      }
+    } };
+    const ctx = { ...context(kube), clock };
     const plan = await def.create(action('pod-kill', { namespace: 'demo', selector: 'app=customer-service', gracePeriodSeconds: 0, repeat: 'every 1s', seed: 3 })).plan(ctx);
     expect(plan.revert).to.deep.include({ fault: 'pod-kill', repeatKey: 'it/C-1/step' });
     const created = new Set<string>();
@@ -92,8 +103,9 @@ describe('pod-kill, scale and rollout on the embedded cluster running the demo',
     expect(stopped).to.match(/stopped the repeat after [2-9]\d* more round\(s\), [2-9]\d* more pod\(s\) killed/);
     expect(await def.revert(plan.revert!, ctx)).to.equal('no repeat running in this process: nothing to stop');
     await until('three customer-service pods Ready', () => readyCount('customer-service') === 3);
+    expect(sleeping, 'no repeat waiting to kill again').to.equal(0);
     const names = live('customer-service').map((p) => p.metadata.name).sort();
-    await new Promise((r) => setTimeout(r, 1500));
+    await settle();
     expect(live('customer-service').map((p) => p.metadata.name).sort(), 'no kill after the revert').to.deep.equal(names);
   });
 
@@ -119,13 +131,10 @@ describe('pod-kill, scale and rollout on the embedded cluster running the demo',
       throw new Error(`${(err as Error).message}: ${JSON.stringify(cluster.store.peek('pods', 'demo', 'db-0')?.status)}`);
     });
     const oldUid = live('db')[0]!.metadata.uid;
-    let stop = false;
-    const controller = (async () => {
-      while (!stop) {
-        if (!cluster.store.peek('pods', 'demo', 'db-0')) cluster.apply([dbPod()]);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    // the StatefulSet controller's part: db-0 again, under its name, once the old one is gone
+    const stopController = cluster.store.watch('pods', 'demo', {}, (e) => {
+      if (e.type === 'DELETED' && e.object.metadata.name === 'db-0') cluster.apply([dbPod()]);
+    });
     try {
       const { out } = await run('pod-kill', { namespace: 'demo', names: ['db-0'], gracePeriodSeconds: 0 });
       expect(out.data).to.deep.include({ replacements: ['db-0'] });
@@ -133,8 +142,7 @@ describe('pod-kill, scale and rollout on the embedded cluster running the demo',
       expect(out.detail).to.match(/^killed db-0; replacements Ready after \d+ ms$/);
       expect(live('db')[0]!.metadata.uid).to.not.equal(oldUid);
     } finally {
-      stop = true;
-      await controller;
+      stopController();
     }
     await kube.core.deleteNamespacedPod({ namespace: 'demo', name: 'db-0', gracePeriodSeconds: 0 });
     cluster.apply([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'lonely', namespace: 'demo', labels: { app: 'lonely' } }, spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'store', image: 'crt.io/demo:1.0', args: ['store'] }] } }]);

@@ -19,7 +19,7 @@ const TOLERATION_SEC = 2;
 const ready = (obj: V1Pod | V1Node | undefined): boolean => obj?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 /** Bounded GETs through the gateway Service, 4 at a time, until stopped: counts answers and failures. */
-function loadLoop(url: string): { stop: () => Promise<{ ok: number; failed: number; okAfterStopMark: number }>; mark: () => void } {
+function loadLoop(url: string): { stop: () => Promise<{ ok: number; failed: number; okAfterStopMark: number }>; mark: () => void; okAfterMark: () => number } {
   let running = true;
   let marked = false;
   const counts = { ok: 0, failed: 0, okAfterStopMark: 0 };
@@ -38,7 +38,7 @@ function loadLoop(url: string): { stop: () => Promise<{ ok: number; failed: numb
     }
   };
   const workers = [worker(), worker(), worker(), worker()];
-  return { mark: () => (marked = true), stop: async () => ((running = false), await Promise.all(workers), counts) };
+  return { mark: () => (marked = true), okAfterMark: () => counts.okAfterStopMark, stop: async () => ((running = false), await Promise.all(workers), counts) };
 }
 
 /**
@@ -132,7 +132,7 @@ for (const cp of controlPlanes()) {
         return gw.length === 3 && gw.every((p) => p.spec?.nodeName !== lost && ready(p));
       }, cp === 'kubernetes' ? 90_000 : 30_000);
       load.mark();
-      await new Promise((r) => setTimeout(r, 1_000));
+      await until('answers once the pods were replaced', () => load.okAfterMark() >= 5, 10_000);
       const counts = await load.stop();
       console.log(`      load through the gateway: ${counts.ok} answered, ${counts.failed} failed`);
       expect(counts.okAfterStopMark, 'answers once the pods were replaced').to.be.greaterThan(0);

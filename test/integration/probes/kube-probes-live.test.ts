@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { expect } from 'chai';
+import { until } from '../../helpers/until.js';
 import { AutoscalingV2Api, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
 import { silentLogger, systemClock } from '../../../src/core/index.js';
 import { kubeClients, writeEmbeddedKubeconfig, type KubeClients } from '../../../src/kube/index.js';
@@ -58,10 +59,10 @@ describe('Kubernetes probes on a running embedded cluster (demo system, real con
     const policy = kube.kc.makeApiClient(PolicyV1Api);
     await policy.createNamespacedPodDisruptionBudget({ namespace: 'demo', body: { metadata: { name: 'gateway' }, spec: { minAvailable: 2, selector: { matchLabels: { app: 'gateway' } } } } });
     let r: ProbeResult | undefined;
-    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((res) => setTimeout(res, 200))) {
+    await until('disruptionsAllowed 1 in the probe', async () => {
       r = await probe('pdb-exists', { namespace: 'demo', deployment: 'gateway' });
-      if (r.detail.includes('disruptionsAllowed 1')) break;
-    }
+      return r.detail.includes('disruptionsAllowed 1');
+    }, 15_000).catch(() => undefined);
     expect(r).to.include({ ok: true, detail: 'gateway: PDB gateway (minAvailable 2, disruptionsAllowed 1)' });
   });
 
