@@ -1,13 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { kubeClients, writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
-import { LocalCluster, type AuditRecord } from '../../../src/localcluster/index.js';
+import { kubeClients } from '../../../src/kube/index.js';
+import type { LocalCluster, AuditRecord } from '../../../src/localcluster/index.js';
 import type { RunResult } from '../../../src/results/types.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { crt } from '../../helpers/cli.js';
 import { REPO } from '../../helpers/grafana.js';
 import { BOOTSTRAP_GRANTS, describeRequest, grantAllows, grantsOf, permissions, readObjects, usesPermission } from '../../helpers/rbac.js';
-import { tempDir } from '../../helpers/tmp.js';
 
 const RBAC = path.join(REPO, 'deploy/k8s/rbac.yaml');
 const SERVICE_ACCOUNT = { namespace: 'crt', name: 'crt' };
@@ -158,17 +158,17 @@ layers:
 
 describe('deploy/k8s/rbac.yaml against the API calls crt makes', function () {
   this.timeout(120_000);
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let tmp: TestCluster['tmp'];
   let cluster: LocalCluster;
+  let test: TestCluster | undefined;
   const calls: AuditRecord[] = [];
 
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({
-      nodes: 3, stateDir: path.join(tmp.dir, 'state'), audit: (r) => calls.push(r),
+    test = await startTestCluster({
+      nodes: 3, audit: (r) => calls.push(r),
       heartbeatMs: 500, nodeMonitorGracePeriodMs: 2000, nodeMonitorPeriodMs: 500, defaultTolerationSeconds: 2,
     });
-    await writeEmbeddedKubeconfig(path.join(tmp.dir, 'kubeconfig'), await cluster.start());
+    ({ cluster, tmp } = test);
     await writeFile(path.join(tmp.dir, 'manifest.yaml'), MANIFEST);
     await cluster.applyFiles([path.join(tmp.dir, 'manifest.yaml')]);
     await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 30_000 });
@@ -192,8 +192,7 @@ describe('deploy/k8s/rbac.yaml against the API calls crt makes', function () {
   });
 
   after(async () => {
-    await cluster?.stop();
-    await tmp?.remove();
+    await test?.stop();
   });
 
   it('ran every case as planned, so that each kind of call was made', async () => {

@@ -3,12 +3,12 @@ import { expect } from 'chai';
 import { AutoscalingV2Api } from '@kubernetes/client-node';
 import { silentLogger, systemClock, type Clock } from '../../../src/core/index.js';
 import { faultDefinition, FaultError, type FaultContext, type RevertRecord } from '../../../src/faults/index.js';
-import { kubeClients, writeEmbeddedKubeconfig, type KubeClients } from '../../../src/kube/index.js';
-import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import { kubeClients, type KubeClients } from '../../../src/kube/index.js';
+import { type LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
 import type { ActionSpec } from '../../../src/plan/types.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { settle } from '../../helpers/manual-clock.js';
 import { alive } from '../../helpers/processes.js';
-import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
 
@@ -33,7 +33,8 @@ async function expectFaultError(p: Promise<unknown>, pattern: RegExp): Promise<v
 describe('pod-kill, scale and rollout on the embedded cluster running the demo', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster;
+  let tmp: TestCluster['tmp'];
   let kube: KubeClients;
   const live = (app: string) => cluster.store.snapshot('pods', 'demo', (p) => p.metadata.labels?.app === app && !p.metadata.deletionTimestamp);
   const readyCount = (app: string) => live(app).filter((p) => (p.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
@@ -45,18 +46,15 @@ describe('pod-kill, scale and rollout on the embedded cluster running the demo',
     faultDefinition(record!.fault)!.revert(JSON.parse(JSON.stringify(record)) as RevertRecord, context(kubeClients({ kubeconfig: path.join(tmp.dir, 'kubeconfig') })));
 
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 3, stateDir: path.join(tmp.dir, 'state') });
-    const url = await cluster.start();
-    await writeEmbeddedKubeconfig(path.join(tmp.dir, 'kubeconfig'), url);
+    test = await startTestCluster({ nodes: 3 });
+    ({ cluster, tmp } = test);
     kube = kubeClients({ kubeconfig: path.join(tmp.dir, 'kubeconfig') });
     await cluster.applyFiles([demoManifestPath]);
     await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 40_000 });
   });
 
   after(async () => {
-    await cluster.stop();
-    await tmp.remove();
+    await test.stop();
   });
 
   it('kills one gateway pod: its process ends, and a replacement becomes Ready', async () => {

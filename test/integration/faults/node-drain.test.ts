@@ -1,12 +1,10 @@
-import path from 'node:path';
 import { expect } from 'chai';
-import { kubeClients, writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
+import { kubeClients } from '../../../src/kube/index.js';
 import { FaultError, builtinFaults } from '../../../src/faults/index.js';
-import { LocalCluster } from '../../../src/localcluster/index.js';
+import type { LocalCluster } from '../../../src/localcluster/index.js';
 import type { KObject } from '../../../src/localcluster/api/types.js';
 import type { AuditRecord } from '../../../src/localcluster/apiserver/audit.js';
-import { alive } from '../../helpers/processes.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { action, faultContext, inject, until } from './node-fault-helpers.js';
 
 const NS = 'pdb';
@@ -44,7 +42,8 @@ const healthy = (p: KObject): boolean => !p.metadata.deletionTimestamp && (p.sta
 describe('node-drain fault on the embedded cluster', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster;
+  let tmp: TestCluster['tmp'];
   let kubeconfig: string;
   const audit: AuditRecord[] = [];
 
@@ -62,21 +61,16 @@ describe('node-drain fault on the embedded cluster', function () {
   const settled = (): Promise<unknown> => until('3 healthy replicas', () => webPods().length === 3 && webPods().every(healthy));
 
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 2, stateDir: path.join(tmp.dir, 'state'), audit: (r) => audit.push(r) });
-    const url = await cluster.start();
-    kubeconfig = path.join(tmp.dir, 'kubeconfig');
-    await writeEmbeddedKubeconfig(kubeconfig, url);
+    test = await startTestCluster({ nodes: 2, audit: (r) => audit.push(r) });
+    ({ cluster, tmp } = test);
+    kubeconfig = test.kubeconfig;
     cluster.apply(objects);
     await cluster.waitUntilAvailable({ namespaces: [NS], timeoutMs: 40_000 });
     await settled();
   });
 
   after(async () => {
-    const pids = cluster.pids();
-    await cluster.stop();
-    expect(pids.filter(alive), 'pod processes alive after stop').to.deep.equal([]);
-    await tmp.remove();
+    await test.stop();
   });
 
   it('picks nodes by nodeSelector and count, by the node of a pod, and refuses a pick above maxPercent of the nodes', async () => {

@@ -2,10 +2,10 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { silentLogger, systemClock } from '../../../src/core/index.js';
 import { faultDefinition, type FaultContext, type RevertRecord } from '../../../src/faults/index.js';
-import { kubeClients, writeEmbeddedKubeconfig, type KubeClients } from '../../../src/kube/index.js';
-import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import { kubeClients, type KubeClients } from '../../../src/kube/index.js';
+import { type LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
 import type { ActionSpec } from '../../../src/plan/types.js';
-import { tempDir } from '../../helpers/tmp.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { until } from '../../helpers/until.js';
 
 function action(kind: ActionSpec['kind'], params: Record<string, unknown>): ActionSpec {
@@ -20,7 +20,8 @@ function context(kube: KubeClients): FaultContext {
 describe('switch, recreate and zone picks on the embedded cluster running the demo', function () {
   this.timeout(90_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster;
+  let tmp: TestCluster['tmp'];
   let kube: KubeClients;
   const inject = async (kind: ActionSpec['kind'], params: Record<string, unknown>) => {
     const plan = await faultDefinition(kind)!.create(action(kind, params)).plan(context(kube));
@@ -35,18 +36,15 @@ describe('switch, recreate and zone picks on the embedded cluster running the de
   };
 
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 3, stateDir: path.join(tmp.dir, 'state') });
-    const url = await cluster.start();
-    await writeEmbeddedKubeconfig(path.join(tmp.dir, 'kubeconfig'), url);
+    test = await startTestCluster({ nodes: 3 });
+    ({ cluster, tmp } = test);
     kube = kubeClients({ kubeconfig: path.join(tmp.dir, 'kubeconfig') });
     await cluster.applyFiles([demoManifestPath, path.join(path.dirname(demoManifestPath), 'gateway-canary.yaml')]);
     await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 40_000 });
   });
 
   after(async () => {
-    await cluster.stop();
-    await tmp.remove();
+    await test.stop();
   });
 
   it('switches the gateway Service to the green pods, measuring the gap, and the revert from JSON switches it back', async () => {

@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { KObject } from '../../../src/localcluster/api/types.js';
-import { LocalCluster } from '../../../src/localcluster/index.js';
-import { tempDir } from '../../helpers/tmp.js';
+import type { LocalCluster } from '../../../src/localcluster/index.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { until } from '../../helpers/until.js';
 
 const CLIENT_TIMEOUT_MS = 1000;
@@ -77,7 +77,8 @@ const closesWithin = (closed: Promise<number>, ms: number): Promise<boolean> =>
 describe('The embedded data plane, as unforgiving as a real one', function () {
   this.timeout(90_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster | undefined;
+  let tmp: TestCluster['tmp'];
   let marks: string;
   let service: { host: string; port: number };
 
@@ -85,13 +86,12 @@ describe('The embedded data plane, as unforgiving as a real one', function () {
   const running = (app: string): KObject[] => pods(app).filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
 
   before(async () => {
-    tmp = await tempDir();
-    marks = tmp.dir;
-    cluster = new LocalCluster({
-      nodes: 2, stateDir: path.join(tmp.dir, 'state'), cni: 'drop', podStartDelayMs: START_DELAY_MS,
+    test = await startTestCluster({
+      nodes: 2, cni: 'drop', podStartDelayMs: START_DELAY_MS,
       endpointPropagationDelayMs: PROPAGATION_MS, nodeCapacity: { cpu: '1' },
     });
-    await cluster.start();
+    ({ cluster, tmp } = test);
+    marks = tmp.dir;
     cluster.apply([
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dp' } },
       deployment('web', 2, webContainer(marks)),
@@ -108,8 +108,7 @@ describe('The embedded data plane, as unforgiving as a real one', function () {
   });
 
   after(async () => {
-    await cluster?.stop();
-    await tmp?.remove();
+    await test?.stop();
   });
 
   it('keeps sending new connections to a deleted pod for the propagation lag, while its SIGTERM arrives at once', async () => {

@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
-import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import { type LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
-import { tempDir } from '../../helpers/tmp.js';
 import { alive } from '../../helpers/processes.js';
 import { until } from '../../helpers/until.js';
 
@@ -21,7 +19,7 @@ const exec = promisify(execFile);
 describe('embedded cluster running the demo (kubectl, client-node, real processes)', function () {
   this.timeout(90_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster;
   let kubeconfig: string;
   let core: CoreV1Api;
   let gatewayUrl: string;
@@ -31,11 +29,9 @@ describe('embedded cluster running the demo (kubectl, client-node, real processe
   const readyPods = (app: string) => pods(app).filter((p) => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
 
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 3, stateDir: path.join(tmp.dir, 'state') });
-    const url = await cluster.start();
-    kubeconfig = path.join(tmp.dir, 'kubeconfig');
-    await writeEmbeddedKubeconfig(kubeconfig, url);
+    test = await startTestCluster({ nodes: 3 });
+    ({ cluster } = test);
+    kubeconfig = test.kubeconfig;
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     core = kc.makeApiClient(CoreV1Api);
@@ -46,10 +42,7 @@ describe('embedded cluster running the demo (kubectl, client-node, real processe
   });
 
   after(async () => {
-    const pids = cluster.pids();
-    await cluster.stop();
-    expect(pids.filter(alive), 'pod processes alive after stop').to.deep.equal([]);
-    await tmp.remove();
+    await test.stop();
   });
 
   it('spreads the three gateway replicas over three nodes', () => {

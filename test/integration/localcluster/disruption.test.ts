@@ -1,15 +1,12 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import protobuf from 'protobufjs';
 import { CoreV1Api, KubeConfig, PolicyV1Api } from '@kubernetes/client-node';
-import { writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
-import { LocalCluster } from '../../../src/localcluster/index.js';
+import type { LocalCluster } from '../../../src/localcluster/index.js';
 import type { KObject } from '../../../src/localcluster/api/types.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
-import { alive } from '../../helpers/processes.js';
-import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
 const exec = promisify(execFile);
@@ -52,7 +49,7 @@ const healthy = (p: KObject): boolean => !p.metadata.deletionTimestamp && (p.sta
 describe('embedded cluster evictions, PodDisruptionBudgets, cordon and drain', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster;
   let kubeconfig: string;
   let core: CoreV1Api;
   let policy: PolicyV1Api;
@@ -64,11 +61,9 @@ describe('embedded cluster evictions, PodDisruptionBudgets, cordon and drain', f
     webPods().length === 3 && webPods().every(healthy) && pdb().status?.disruptionsAllowed === 1 && pdb().status?.currentHealthy === 3);
 
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 2, stateDir: path.join(tmp.dir, 'state') });
-    const url = await cluster.start();
-    kubeconfig = path.join(tmp.dir, 'kubeconfig');
-    await writeEmbeddedKubeconfig(kubeconfig, url);
+    test = await startTestCluster({ nodes: 2 });
+    ({ cluster } = test);
+    kubeconfig = test.kubeconfig;
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     core = kc.makeApiClient(CoreV1Api);
@@ -79,10 +74,7 @@ describe('embedded cluster evictions, PodDisruptionBudgets, cordon and drain', f
   });
 
   after(async () => {
-    const pids = cluster.pids();
-    await cluster.stop();
-    expect(pids.filter(alive), 'pod processes alive after stop').to.deep.equal([]);
-    await tmp.remove();
+    await test.stop();
   });
 
   it('reports the budget status: expected, desired and current healthy pods, disruptions allowed, observed generation', async () => {

@@ -1,13 +1,11 @@
 import { execFile } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { AppsV1Api, AutoscalingV2Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
-import { LocalCluster } from '../../../src/localcluster/index.js';
+import type { LocalCluster } from '../../../src/localcluster/index.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
-import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
 const exec = promisify(execFile);
@@ -65,7 +63,7 @@ const cpuApp = {
 describe('embedded cluster HorizontalPodAutoscaler (real CPU time, client-node, kubectl)', function () {
   this.timeout(90_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster;
   let kubeconfig: string;
   let autoscaling: AutoscalingV2Api;
   let apps: AppsV1Api;
@@ -74,14 +72,11 @@ describe('embedded cluster HorizontalPodAutoscaler (real CPU time, client-node, 
   const replicas = async (): Promise<number> => (await apps.readNamespacedDeployment({ name: 'busy', namespace: 'default' })).spec?.replicas ?? 0;
 
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({
-      nodes: 2, stateDir: path.join(tmp.dir, 'state'),
-      hpaSyncPeriodMs: 1_000, hpaDownscaleStabilizationMs: 3_000, metricsResolutionMs: 1_000,
+    test = await startTestCluster({
+      nodes: 2, hpaSyncPeriodMs: 1_000, hpaDownscaleStabilizationMs: 3_000, metricsResolutionMs: 1_000,
     });
-    const apiUrl = await cluster.start();
-    kubeconfig = path.join(tmp.dir, 'kubeconfig');
-    await writeEmbeddedKubeconfig(kubeconfig, apiUrl);
+    ({ cluster } = test);
+    kubeconfig = test.kubeconfig;
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     autoscaling = kc.makeApiClient(AutoscalingV2Api);
@@ -95,8 +90,7 @@ describe('embedded cluster HorizontalPodAutoscaler (real CPU time, client-node, 
   });
 
   after(async () => {
-    await cluster.stop();
-    await tmp.remove();
+    await test.stop();
   });
 
   it('reports <unknown> targets before the first metrics and defaults the HPA', async function () {

@@ -1,12 +1,9 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { BatchV1Api, CoreV1Api, KubeConfig, type V1Job } from '@kubernetes/client-node';
-import { writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
-import { LocalCluster } from '../../../src/localcluster/index.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
-import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
 const exec = promisify(execFile);
@@ -27,20 +24,16 @@ function job(name: string, script: string, spec: Record<string, unknown>): V1Job
 /** batch/v1 Jobs on a 2-node embedded cluster, through client-node and kubectl, with real pod processes. */
 describe('embedded cluster Jobs (client-node, kubectl, real processes)', function () {
   this.timeout(60_000);
-  let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster;
   let kubeconfig: string;
   let batch: BatchV1Api;
   let core: CoreV1Api;
   const kubectl = async (...args: string[]): Promise<string> => (await exec('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 })).stdout;
 
   before(async () => {
-    tmp = await tempDir();
     // a 200 ms replacement back-off instead of 10 s keeps the failing Job short
-    cluster = new LocalCluster({ nodes: 2, stateDir: path.join(tmp.dir, 'state'), jobBackoffMs: 200 });
-    const url = await cluster.start();
-    kubeconfig = path.join(tmp.dir, 'kubeconfig');
-    await writeEmbeddedKubeconfig(kubeconfig, url);
+    test = await startTestCluster({ nodes: 2, jobBackoffMs: 200 });
+    kubeconfig = test.kubeconfig;
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     batch = kc.makeApiClient(BatchV1Api);
@@ -48,8 +41,7 @@ describe('embedded cluster Jobs (client-node, kubectl, real processes)', functio
   });
 
   after(async () => {
-    await cluster.stop();
-    await tmp.remove();
+    await test.stop();
   });
 
   it('runs an Indexed Job of 5 with parallelism 2 to completion, each pod seeing its JOB_COMPLETION_INDEX', async () => {

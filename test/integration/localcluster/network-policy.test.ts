@@ -1,15 +1,13 @@
 import { execFile } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { KubeConfig, NetworkingV1Api, type V1NetworkPolicySpec } from '@kubernetes/client-node';
-import { writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
-import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import { type LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
 import { readManifests } from '../../../src/localcluster/manifests.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
 import { settle } from '../../helpers/manual-clock.js';
-import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
 const exec = promisify(execFile);
@@ -37,7 +35,7 @@ const closedWithin = (closed: Promise<number>, ms: number): Promise<number> => P
 describe('NetworkPolicy enforcement on the embedded cluster (demo chain)', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster;
   let kubeconfig: string;
   let netApi: NetworkingV1Api;
   let gatewayUrl: string;
@@ -74,12 +72,10 @@ describe('NetworkPolicy enforcement on the embedded cluster (demo chain)', funct
   }
 
   before(async () => {
-    tmp = await tempDir();
     // cni reset: a policy resets the connections it denies (the default, keep, is tested below)
-    cluster = new LocalCluster({ nodes: 2, stateDir: path.join(tmp.dir, 'state'), cni: 'reset' });
-    const url = await cluster.start();
-    kubeconfig = path.join(tmp.dir, 'kubeconfig');
-    await writeEmbeddedKubeconfig(kubeconfig, url);
+    test = await startTestCluster({ nodes: 2, cni: 'reset' });
+    ({ cluster } = test);
+    kubeconfig = test.kubeconfig;
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     netApi = kc.makeApiClient(NetworkingV1Api);
@@ -99,8 +95,7 @@ describe('NetworkPolicy enforcement on the embedded cluster (demo chain)', funct
   });
 
   after(async () => {
-    await cluster.stop();
-    await tmp.remove();
+    await test.stop();
   });
 
   it('fails gateway requests once customer-service denies all ingress, and serves them again once the policy is gone', async () => {
@@ -173,20 +168,18 @@ describe('NetworkPolicy enforcement on the embedded cluster (demo chain)', funct
 describe('NetworkPolicy with the default cni profile, keep (the store Service alone)', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster;
 
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 1, stateDir: path.join(tmp.dir, 'state') });
-    await cluster.start();
+    test = await startTestCluster({ nodes: 1 });
+    ({ cluster } = test);
     const objects = await readManifests(demoManifestPath);
     cluster.apply(objects.filter((o) => o.kind === 'Namespace' || o.metadata.name === 'store'));
     await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 45_000 });
   });
 
   after(async () => {
-    await cluster.stop();
-    await tmp.remove();
+    await test.stop();
   });
 
   it('keeps established connections open while dropping new ones', async () => {

@@ -1,14 +1,12 @@
 import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { writeEmbeddedKubeconfig } from '../../../src/kube/index.js';
-import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import { type LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
 import type { KObject } from '../../../src/localcluster/api/types.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { requireKubectl } from '../../helpers/kubectl.js';
 import { alive } from '../../helpers/processes.js';
-import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
 const exec = promisify(execFile);
@@ -40,7 +38,7 @@ const pinnedPod = {
 describe('embedded cluster losing a node (power off and on)', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster;
   let kubeconfig: string;
   let core: CoreV1Api;
   let offAtMs = 0;
@@ -57,14 +55,11 @@ describe('embedded cluster losing a node (power off and on)', function () {
   const demoPods = (pred: (p: KObject) => boolean = () => true): KObject[] => cluster.store.snapshot('pods', 'demo', pred);
 
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({
-      nodes: 3, stateDir: path.join(tmp.dir, 'state'),
-      heartbeatMs: HEARTBEAT_MS, nodeMonitorPeriodMs: MONITOR_PERIOD_MS, nodeMonitorGracePeriodMs: GRACE_MS, defaultTolerationSeconds: TOLERATION_SEC,
+    test = await startTestCluster({
+      nodes: 3, heartbeatMs: HEARTBEAT_MS, nodeMonitorPeriodMs: MONITOR_PERIOD_MS, nodeMonitorGracePeriodMs: GRACE_MS, defaultTolerationSeconds: TOLERATION_SEC,
     });
-    const url = await cluster.start();
-    kubeconfig = path.join(tmp.dir, 'kubeconfig');
-    await writeEmbeddedKubeconfig(kubeconfig, url);
+    ({ cluster } = test);
+    kubeconfig = test.kubeconfig;
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     core = kc.makeApiClient(CoreV1Api);
@@ -75,10 +70,7 @@ describe('embedded cluster losing a node (power off and on)', function () {
   });
 
   after(async () => {
-    const pids = cluster.pids();
-    await cluster.stop();
-    expect(pids.filter(alive), 'pod processes alive after stop').to.deep.equal([]);
-    await tmp.remove();
+    await test.stop();
   });
 
   it('gives new pods the not-ready and unreachable NoExecute tolerations for defaultTolerationSeconds, keeping their own', async () => {

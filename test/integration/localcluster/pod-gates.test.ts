@@ -1,12 +1,11 @@
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import { expect } from 'chai';
 import type { KObject } from '../../../src/localcluster/api/types.js';
-import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import { type LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
 import { readManifests } from '../../../src/localcluster/manifests.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { settle } from '../../helpers/manual-clock.js';
-import { tempDir } from '../../helpers/tmp.js';
 import { until } from '../../helpers/until.js';
 
 const CLIENT_TIMEOUT_MS = 1000;
@@ -59,16 +58,15 @@ function podIPs(cluster: LocalCluster, app: string): string[] {
 describe('NetworkPolicy on direct pod-IP traffic (per-pod ingress gates)', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster | undefined;
   let customer: string;
   let gateway: string;
   let store: string;
 
   before(async () => {
-    tmp = await tempDir();
     // cni reset: a policy resets the connections it denies (the default, keep, is tested below)
-    cluster = new LocalCluster({ nodes: 2, stateDir: path.join(tmp.dir, 'state'), cni: 'reset' });
-    await cluster.start();
+    test = await startTestCluster({ nodes: 2, cni: 'reset' });
+    ({ cluster } = test);
     await cluster.applyFiles([demoManifestPath]);
     await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 45_000 });
     [customer] = podIPs(cluster, 'customer-service') as [string];
@@ -82,8 +80,7 @@ describe('NetworkPolicy on direct pod-IP traffic (per-pod ingress gates)', funct
   });
 
   after(async () => {
-    await cluster?.stop();
-    await tmp?.remove();
+    await test?.stop();
   });
 
   it('keeps POD_IP and status.podIP the pod IP and listens on the private address behind the gate', async () => {
@@ -216,20 +213,18 @@ describe('NetworkPolicy on direct pod-IP traffic (per-pod ingress gates)', funct
 describe('Per-pod ingress gates with the default cni profile, keep (the store alone)', function () {
   this.timeout(60_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster | undefined;
 
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 1, stateDir: path.join(tmp.dir, 'state') });
-    await cluster.start();
+    test = await startTestCluster({ nodes: 1 });
+    ({ cluster } = test);
     const objects = await readManifests(demoManifestPath);
     cluster.apply(objects.filter((o) => o.kind === 'Namespace' || o.metadata.name === 'store'));
     await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 45_000 });
   });
 
   after(async () => {
-    await cluster?.stop();
-    await tmp?.remove();
+    await test?.stop();
   });
 
   it('keeps an established direct connection open while dropping new ones', async () => {

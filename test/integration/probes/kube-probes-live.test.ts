@@ -1,14 +1,13 @@
-import path from 'node:path';
 import { expect } from 'chai';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { until } from '../../helpers/until.js';
 import { AutoscalingV2Api, PatchStrategy, PolicyV1Api, setHeaderOptions } from '@kubernetes/client-node';
 import { silentLogger, systemClock } from '../../../src/core/index.js';
-import { kubeClients, writeEmbeddedKubeconfig, type KubeClients } from '../../../src/kube/index.js';
-import { LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
+import { kubeClients, type KubeClients } from '../../../src/kube/index.js';
+import { type LocalCluster, demoManifestPath } from '../../../src/localcluster/index.js';
 import type { ProbeKind } from '../../../src/plan/schema-probes.js';
 import { runProbe } from '../../../src/probes/index.js';
 import type { ProbeResult } from '../../../src/results/types.js';
-import { tempDir } from '../../helpers/tmp.js';
 
 // Builtin control plane: it sets the builtin HPA controller's and metrics' periods (1 s) on a LocalCluster.
 // The probes themselves run on both control planes in test/integration/probes/kube-probes-plan.test.ts, and
@@ -21,7 +20,7 @@ import { tempDir } from '../../helpers/tmp.js';
 describe('Kubernetes probes on a running embedded cluster (demo system, real controllers)', function () {
   this.timeout(90_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster;
   let kube: KubeClients;
 
   const probe = (kind: ProbeKind, params: Record<string, unknown>, waitForMs = 0): Promise<ProbeResult> => runProbe(
@@ -30,19 +29,16 @@ describe('Kubernetes probes on a running embedded cluster (demo system, real con
   );
 
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 2, stateDir: path.join(tmp.dir, 'state'), hpaSyncPeriodMs: 1_000, metricsResolutionMs: 1_000 });
-    const url = await cluster.start();
-    const kubeconfig = path.join(tmp.dir, 'kubeconfig');
-    await writeEmbeddedKubeconfig(kubeconfig, url);
+    test = await startTestCluster({ nodes: 2, hpaSyncPeriodMs: 1_000, metricsResolutionMs: 1_000 });
+    ({ cluster } = test);
+    const { kubeconfig } = test;
     kube = kubeClients({ kubeconfig });
     await cluster.applyFiles([demoManifestPath]);
     await cluster.waitUntilAvailable({ namespaces: ['demo'], timeoutMs: 60_000 });
   });
 
   after(async () => {
-    await cluster.stop();
-    await tmp.remove();
+    await test.stop();
   });
 
   it('waits for a scaled deployment to be available at its new generation', async () => {

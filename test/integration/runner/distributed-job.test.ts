@@ -1,15 +1,14 @@
-import path from 'node:path';
 import { expect } from 'chai';
 import { silentLogger } from '../../../src/core/index.js';
 import { DistributedJobEngine } from '../../../src/distributed/index.js';
-import { kubeClients, writeEmbeddedKubeconfig, type KubeClients } from '../../../src/kube/index.js';
+import { kubeClients, type KubeClients } from '../../../src/kube/index.js';
 import type { GeneratorMessage } from '../../../src/load/index.js';
-import { LocalCluster } from '../../../src/localcluster/index.js';
+import type { LocalCluster } from '../../../src/localcluster/index.js';
 import { computeStats } from '../../../src/results/stats.js';
 import type { LoadSample } from '../../../src/results/types.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
 import { loadSpec, stage } from '../../helpers/load.js';
 import { fixedDelay, startServer, type TestServer } from '../../helpers/servers.js';
-import { tempDir } from '../../helpers/tmp.js';
 import { settle } from '../../helpers/manual-clock.js';
 import { until } from '../../helpers/until.js';
 
@@ -20,22 +19,20 @@ import { until } from '../../helpers/until.js';
 describe('distributed load engine: crt workers in an Indexed Job', function () {
   this.timeout(90_000);
   let cluster: LocalCluster;
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let test: TestCluster;
   let kube: KubeClients;
   let server: TestServer;
 
   before(async () => {
-    tmp = await tempDir();
-    cluster = new LocalCluster({ nodes: 1, stateDir: path.join(tmp.dir, 'state') });
-    const kubeconfig = path.join(tmp.dir, 'kubeconfig');
-    await writeEmbeddedKubeconfig(kubeconfig, await cluster.start());
+    test = await startTestCluster({ nodes: 1 });
+    ({ cluster } = test);
+    const { kubeconfig } = test;
     kube = kubeClients({ kubeconfig });
   });
   beforeEach(async () => (server = await startServer(fixedDelay(5))));
   afterEach(async () => server.close());
   after(async () => {
-    await cluster.stop();
-    await tmp.remove();
+    await test.stop();
   });
 
   it('gives up at distributed.startTimeout when the workers never run, naming why, deletes the Job and sends nothing', async () => {
