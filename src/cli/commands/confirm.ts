@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
+import { CrtError, EnvironmentError, UsageError, errorMessage } from '../../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 import { checkRunId } from '../../results/index.js';
 import { confirmStep } from '../../runner/index.js';
@@ -19,10 +19,11 @@ export async function confirmCommand(runId: string, step: string, flags: { case?
     io.stderr.write(`confirmed ${caseId}/${step} of run ${runId}\n`);
     return ExitCode.passed;
   } catch (err) {
-    // the run folder cannot be read or written (EACCES, EROFS, ENOSPC…): the environment's, not a usage error
-    if (typeof (err as NodeJS.ErrnoException).code === 'string') {
+    // the run folder cannot be read or written (EACCES, EROFS, ENOSPC…): the environment's, not a usage error;
+    // nothing waiting is confirmStep's UsageError; anything else is a bug, reported as one
+    if (!(err instanceof CrtError) && typeof (err as NodeJS.ErrnoException).code === 'string') {
       throw new EnvironmentError(`cannot confirm ${step} of run ${runId} in ${dir}: ${errorMessage(err)}`, { hint: 'crt confirm writes the confirmation into the run folder: run it as a user who can write there' });
     }
-    throw new UsageError(errorMessage(err), { hint: 'the step must be waiting: crt run prints MANUAL STEP when it asks' });
+    throw err;
   }
 }
