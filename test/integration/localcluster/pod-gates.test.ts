@@ -46,6 +46,14 @@ function policy(name: string, spec: Record<string, unknown>): KObject {
 }
 
 /** The pod IPs of the running pods of one demo app. */
+/** Connections each demo pod's gate accepted so far, by pod uid. */
+function gateConnections(cluster: LocalCluster): Map<string, number> {
+  return new Map(cluster.store.snapshot('pods', 'demo').filter((p) => !p.metadata.deletionTimestamp).map((p) => [
+    p.metadata.uid as string,
+    (cluster.node(p.spec.nodeName)?.podGate(p.metadata.uid as string)?.proxies() ?? []).reduce((n, proxy) => n + proxy.stats().totalConnections, 0),
+  ]));
+}
+
 function podIPs(cluster: LocalCluster, app: string): string[] {
   return cluster.store.snapshot('pods', 'demo').filter((p) => p.metadata.labels?.app === app && p.status?.podIP && !p.metadata.deletionTimestamp).map((p) => p.status.podIP as string);
 }
@@ -170,8 +178,13 @@ describe('NetworkPolicy on direct pod-IP traffic (per-pod ingress gates)', funct
     cluster.store.create('networking.k8s.io/networkpolicies', 'demo', policy('deny-all', { podSelector: {} }));
     const since = Date.now();
     expect(await get(customer, 8080, gateway)).to.equal('timeout');
-    // readiness every 1 s with failureThreshold 2, liveness every 5 s: 3.5 s more is several probes each
-    await new Promise((r) => setTimeout(r, 3500));
+    // readiness every 1 s with failureThreshold 2: three more probes through every pod's gate (from the
+    // node's address, one connection each) would have turned a pod not Ready had the policy blocked them
+    const before = gateConnections(cluster);
+    await until('three more kubelet probes through every pod gate', () => {
+      const now = gateConnections(cluster);
+      return [...before].every(([uid, n]) => (now.get(uid) ?? 0) >= n + 3);
+    }, 15_000);
     const pods = cluster.store.snapshot('pods', 'demo');
     expect(pods.map((p) => p.status.conditions.find((c: any) => c.type === 'Ready').status)).to.deep.equal(pods.map(() => 'True'));
     const unhealthy = cluster.store.snapshot('events', 'demo').filter((e: any) => e.reason === 'Unhealthy' && Date.parse(e.eventTime ?? e.lastTimestamp) >= since);
