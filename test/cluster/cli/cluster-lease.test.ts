@@ -4,13 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApiException, CoordinationV1Api } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { outstandingEntries, parseJournal } from '../../src/faults/index.js';
-import { kubeClients, type KubeClients } from '../../src/kube/index.js';
-import type { RunResult } from '../../src/results/types.js';
-import { crt } from '../helpers/cli.js';
-import { startTestCluster, type TestCluster } from '../helpers/embedded-cluster.js';
-import { manifests, namespace, okDeployment, okService } from '../helpers/manifests.js';
-import { until } from '../helpers/until.js';
+import { outstandingEntries, parseJournal } from '../../../src/faults/index.js';
+import { kubeClients, type KubeClients } from '../../../src/kube/index.js';
+import type { RunResult } from '../../../src/results/types.js';
+import { crt } from '../../helpers/cli.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
+import { manifests, namespace, okDeployment, okService } from '../../helpers/manifests.js';
+import { until } from '../../helpers/until.js';
 
 const MANIFEST = manifests(
   namespace('demo'),

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { crt } from '../helpers/cli.js';
-import { Influxd, requireInfluxd } from '../helpers/influxd.js';
-import { writePlan } from '../helpers/run.js';
-import { startServer, type TestServer } from '../helpers/servers.js';
-import { tempDir } from '../helpers/tmp.js';
+import { crt } from '../../helpers/cli.js';
+import { Influxd, requireInfluxd } from '../../helpers/influxd.js';
+import { writePlan } from '../../helpers/run.js';
+import { startServer, type TestServer } from '../../helpers/servers.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 /** Planted secrets: a header from ${TOKEN}, a target URL password, the --influx-url password, an exec env value. */
 const SECRETS = {

@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { crt } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { crt } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 describe('shipped plans and the demo', function () {
   this.timeout(120_000);

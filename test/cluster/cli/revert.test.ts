@@ -4,12 +4,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CoordinationV1Api, NetworkingV1Api, Watch } from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { parseJournal, outstandingEntries } from '../../src/faults/index.js';
-import { kubeClients, NODE_SWITCH_ANNOTATION, type KubeClients } from '../../src/kube/index.js';
-import { CRT_BIN, crt } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
-import { until } from '../helpers/until.js';
-import { controlPlanes, onControlPlane, requireControlPlane, timeoutOn } from '../helpers/control-planes.js';
+import { parseJournal, outstandingEntries } from '../../../src/faults/index.js';
+import { kubeClients, NODE_SWITCH_ANNOTATION, type KubeClients } from '../../../src/kube/index.js';
+import { CRT_BIN, crt } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
+import { controlPlanes, onControlPlane, requireControlPlane, timeoutOn } from '../../helpers/control-planes.js';
 
 /** What the revert must give back: every object the faults below touch. */
 async function clusterState(kube: KubeClients) {

@@ -1,10 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { requireRealControlPlane } from '../integration/controlplane/real-binaries.js';
-import { crt } from '../helpers/cli.js';
-import { manifests, namespace, okDeployment, okService } from '../helpers/manifests.js';
-import { tempDir } from '../helpers/tmp.js';
+import { requireRealControlPlane } from '../controlplane/real-binaries.js';
+import { crt } from '../../helpers/cli.js';
+import { manifests, namespace, okDeployment, okService } from '../../helpers/manifests.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const plan = (controlPlane: string) => `apiVersion: crt/v1
 metadata: {name: cp-small}

@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { etcdVersion, kubernetesVersion } from '../../src/core/index.js';
-import { crt } from '../helpers/cli.js';
-import { writeFakeBinaries } from '../helpers/fake-kubernetes.js';
-import { tempDir } from '../helpers/tmp.js';
+import { etcdVersion, kubernetesVersion } from '../../../src/core/index.js';
+import { crt } from '../../helpers/cli.js';
+import { writeFakeBinaries } from '../../helpers/fake-kubernetes.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 describe('crt cluster install', function () {
   this.timeout(60_000);

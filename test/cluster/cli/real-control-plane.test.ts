@@ -5,13 +5,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { leftoverPodProcesses } from '../../src/localcluster/index.js';
-import { requireRealControlPlane } from '../integration/controlplane/real-binaries.js';
-import { crt } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
-import { until } from '../helpers/until.js';
+import { leftoverPodProcesses } from '../../../src/localcluster/index.js';
+import { requireRealControlPlane } from '../controlplane/real-binaries.js';
+import { crt } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const run = promisify(execFile);
 
 async function fabricNamespaces(): Promise<string[]> {

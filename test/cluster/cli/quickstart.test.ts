@@ -4,10 +4,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { crt } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { crt } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const THREE_MINUTES_MS = 180_000;
 
 interface RunJson {

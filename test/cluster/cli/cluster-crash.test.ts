@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import { leftoverPodProcesses } from '../../src/localcluster/index.js';
-import { crt } from '../helpers/cli.js';
-import { readStat, running } from '../../src/localcluster/runtime/proc.js';
-import { writePlan } from '../helpers/run.js';
-import { fixedDelay, startServer, type TestServer } from '../helpers/servers.js';
-import { tempDir } from '../helpers/tmp.js';
-import { until } from '../helpers/until.js';
+import { leftoverPodProcesses } from '../../../src/localcluster/index.js';
+import { crt } from '../../helpers/cli.js';
+import { readStat, running } from '../../../src/localcluster/runtime/proc.js';
+import { writePlan } from '../../helpers/run.js';
+import { fixedDelay, startServer, type TestServer } from '../../helpers/servers.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
 
 /** Alive and not a zombie: killed pods are reparented, and the new parent may be slow to reap them. */
 const alive = (pid: number): boolean => running(readStat(pid));

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import { leftoverPodProcesses } from '../../src/localcluster/index.js';
-import { crt } from '../helpers/cli.js';
-import { alive } from '../helpers/processes.js';
-import { tempDir } from '../helpers/tmp.js';
-import { until } from '../helpers/until.js';
+import { leftoverPodProcesses } from '../../../src/localcluster/index.js';
+import { crt } from '../../helpers/cli.js';
+import { alive } from '../../helpers/processes.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
 
 describe('crt cluster node <name> off|on|link-down|link-up', function () {
   this.timeout(120_000);

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { leftoverPodProcesses } from '../../src/localcluster/index.js';
-import { crt } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
-import { alive } from '../helpers/processes.js';
+import { leftoverPodProcesses } from '../../../src/localcluster/index.js';
+import { crt } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { alive } from '../../helpers/processes.js';
 
 
 describe('crt cluster up / status / url / down', function () {

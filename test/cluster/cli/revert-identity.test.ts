@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { parseJournal, type JournalEntry } from '../../src/faults/index.js';
-import { kubeClients, type KubeClients } from '../../src/kube/index.js';
-import { crt } from '../helpers/cli.js';
-import { startTestCluster, type TestCluster } from '../helpers/embedded-cluster.js';
-import { manifests, namespace, okDeployment } from '../helpers/manifests.js';
-import { tempDir } from '../helpers/tmp.js';
-import { until } from '../helpers/until.js';
+import { parseJournal, type JournalEntry } from '../../../src/faults/index.js';
+import { kubeClients, type KubeClients } from '../../../src/kube/index.js';
+import { crt } from '../../helpers/cli.js';
+import { startTestCluster, type TestCluster } from '../../helpers/embedded-cluster.js';
+import { manifests, namespace, okDeployment } from '../../helpers/manifests.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
 
 const MANIFEST = manifests(namespace('demo'), okDeployment({ name: 'web', namespace: 'demo', replicas: 2, port: false }));
 
@@ -20,12 +20,12 @@ async function state(kube: KubeClients) {
 }
 
 async function setImage(kube: KubeClients, image: string): Promise<void> {
-  const { jsonPatch } = await import('../../src/faults/kube-common.js');
+  const { jsonPatch } = await import('../../../src/faults/kube-common.js');
   await kube.apps.patchNamespacedDeployment({ name: 'web', namespace: 'demo', body: [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: image }] }, jsonPatch());
 }
 
 async function scaleTo(kube: KubeClients, replicas: number): Promise<void> {
-  const { mergePatch } = await import('../../src/faults/kube-common.js');
+  const { mergePatch } = await import('../../../src/faults/kube-common.js');
   await kube.apps.patchNamespacedDeploymentScale({ name: 'web', namespace: 'demo', body: { spec: { replicas } } }, mergePatch());
 }
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { crt } from '../helpers/cli.js';
-import { writePlan } from '../helpers/run.js';
-import { tempDir } from '../helpers/tmp.js';
+import { crt } from '../../helpers/cli.js';
+import { writePlan } from '../../helpers/run.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 /** A plan with one case that sets `clusterSettings` (YAML flow map) on the given cluster block. */
 const plan = (cluster: string, settings: string) => `apiVersion: crt/v1
