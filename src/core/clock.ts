@@ -1,16 +1,31 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 
+/** Cancels what `Clock.after` scheduled; calling it after the callback ran, or twice, does nothing. */
+export type Cancel = () => void;
+
+export interface AfterOptions {
+  /** the timer does not keep the process alive (for background work: heartbeats, flushes, controllers) */
+  unref?: boolean;
+}
+
 /**
  * Time for the whole harness. `now()` is monotonic but expressed in epoch milliseconds
  * (`performance.timeOrigin + performance.now()`), so instants taken in worker threads
  * and in the main thread can be compared; `wallNow()` is the wall clock for reports.
+ * Every delay in crt goes through `sleep` or `after`, so that tests drive it with a manual
+ * clock (test/helpers/manual-clock.ts); only the load pacer's hot path uses raw timers.
  */
 export interface Clock {
   now(): number;
   wallNow(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `fn` once after `ms` (at once for `ms <= 0`, but never synchronously); the returned function
+   * cancels it. A repeating task calls `after` again from `fn`.
+   */
+  after(ms: number, fn: () => void, opts?: AfterOptions): Cancel;
 }
 
 export const systemClock: Clock = {
@@ -18,6 +33,11 @@ export const systemClock: Clock = {
   wallNow: () => Date.now(),
   sleep: async (ms, signal) => {
     await delay(Math.max(0, ms), undefined, signal ? { signal } : undefined);
+  },
+  after: (ms, fn, opts) => {
+    const timer = setTimeout(fn, Math.max(0, ms));
+    if (opts?.unref) timer.unref();
+    return () => clearTimeout(timer);
   },
 };
 

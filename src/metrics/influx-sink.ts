@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { errorMessage, type Logger } from '../core/index.js';
+import { errorMessage, systemClock, type Cancel, type Clock, type Logger } from '../core/index.js';
 import type { CaseResult, ClusterEventRecord, ClusterSampleRecord, EventRecord, SinkStatus, TimeseriesRecord } from '../results/index.js';
 import { describeInfluxConfig, type InfluxConfig } from './influx-config.js';
 import { UniqueTimes, casePoint, clusterEventPoint, clusterPoint, eventPoint, samplePoints, type CrtPoint } from './influx-points.js';
@@ -19,6 +19,10 @@ export interface InfluxSinkOptions {
   /** points per write; a buffer this full is flushed at once (default 5000) */
   batchSize?: number;
   requestTimeoutMs?: number;
+  /** what times the flushes (default the system clock) */
+  clock?: Clock;
+  /** the connection to InfluxDB (default one made from `config`); tests put a fake one here */
+  writer?: Pick<InfluxWriter, 'check' | 'write' | 'batchSize'>;
 }
 
 /**
@@ -32,13 +36,14 @@ export interface InfluxSinkOptions {
  */
 export class InfluxSink implements Sink {
   readonly name = 'influx';
-  private readonly writer: InfluxWriter;
+  private readonly writer: Pick<InfluxWriter, 'check' | 'write' | 'batchSize'>;
+  private readonly clock: Clock;
   private readonly spool: Spool;
   private readonly times = new UniqueTimes();
   private buffer: CrtPoint[] = [];
   private chain: Promise<void> = Promise.resolve();
   private flushQueued = false;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTick: Cancel | undefined;
   private written = 0;
   private down = false;
   private outages = 0;
@@ -46,15 +51,24 @@ export class InfluxSink implements Sink {
   private closed: Promise<void> | null = null;
 
   constructor(private readonly o: InfluxSinkOptions) {
-    this.writer = new InfluxWriter(o.config, { batchSize: o.batchSize, requestTimeoutMs: o.requestTimeoutMs });
+    this.writer = o.writer ?? new InfluxWriter(o.config, { batchSize: o.batchSize, requestTimeoutMs: o.requestTimeoutMs });
+    this.clock = o.clock ?? systemClock;
     this.spool = new Spool(path.join(o.dir, SPOOL_FILE));
   }
 
   async open(): Promise<void> {
     const { version } = await this.writer.check();
     this.o.log.info({ sink: this.name, ...describeInfluxConfig(this.o.config), version }, 'InfluxDB sink open');
-    this.timer = setInterval(() => this.queueFlush(), this.o.flushIntervalMs ?? 1000);
-    this.timer.unref();
+    this.tick();
+  }
+
+  /** Flushes every `flushIntervalMs` until close; the timer does not hold the process open. */
+  private tick(): void {
+    this.cancelTick = this.clock.after(this.o.flushIntervalMs ?? 1000, () => {
+      if (this.closed) return;
+      this.queueFlush();
+      this.tick();
+    }, { unref: true });
   }
 
   writeSamples(records: readonly TimeseriesRecord[]): void {
@@ -79,7 +93,7 @@ export class InfluxSink implements Sink {
 
   close(): Promise<void> {
     this.closed ??= (async () => {
-      clearInterval(this.timer);
+      this.cancelTick?.();
       this.queueFlush();
       await this.chain;
       if (this.spool.count > 0) {

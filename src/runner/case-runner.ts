@@ -256,11 +256,11 @@ function caseAbort(s: CaseScope): { controller: AbortController; dispose: () => 
   const controller = new AbortController();
   const onRunAbort = () => controller.abort(s.ctx.signal.reason);
   s.ctx.signal.addEventListener('abort', onRunAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new CaseTimeout()), s.c.timeoutMs);
+  const cancelTimeout = s.ctx.clock.after(s.c.timeoutMs, () => controller.abort(new CaseTimeout()));
   return {
     controller,
     dispose: () => {
-      clearTimeout(timer);
+      cancelTimeout();
       s.ctx.signal.removeEventListener('abort', onRunAbort);
     },
   };

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Clock } from '../core/index.js';
+import { UsageError, type Clock } from '../core/index.js';
 import type { ManualOperator } from '../faults/index.js';
 
 /**
@@ -65,7 +65,8 @@ export class RunOperator implements ManualOperator {
 
 /**
  * `crt confirm`: marks a waiting manual step of a running run as done. Without a case id, the one
- * case waiting on that step. Returns the case it confirmed; throws when nothing waits.
+ * case waiting on that step. Returns the case it confirmed; throws UsageError when nothing (or more than
+ * one case) waits, and the file system's error when the run folder cannot be read or written.
  */
 export async function confirmStep(runDir: string, step: string, caseId: string | undefined, by: string): Promise<string> {
   const dir = path.join(runDir, CONFIRM_DIR);
@@ -73,9 +74,11 @@ export async function confirmStep(runDir: string, step: string, caseId: string |
   const matching = caseId ? waiting.filter((c) => c === caseId) : waiting;
   if (matching.length === 0) {
     const others = existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith('.waiting')).map((f) => f.replace(/\.waiting$/, '').replace('--', '/')) : [];
-    throw new Error(`no manual step ${caseId ? `${caseId}/` : ''}${step} is waiting in ${runDir}${others.length ? ` (waiting: ${others.join(', ')})` : ''}`);
+    throw new UsageError(`no manual step ${caseId ? `${caseId}/` : ''}${step} is waiting in ${runDir}${others.length ? ` (waiting: ${others.join(', ')})` : ''}`, {
+      hint: 'the step must be waiting: crt run prints MANUAL STEP when it asks',
+    });
   }
-  if (matching.length > 1) throw new Error(`several cases wait on step ${step}: ${matching.join(', ')}; give --case`);
+  if (matching.length > 1) throw new UsageError(`several cases wait on step ${step}: ${matching.join(', ')}`, { hint: 'give --case' });
   const id = matching[0] as string;
   await writeFile(path.join(dir, `${stem(id, step)}.done`), `${JSON.stringify({ by, at: new Date().toISOString() })}\n`);
   return id;

@@ -1,7 +1,7 @@
 import { withApi, type ApiWaitOptions } from './api-wait.js';
 import type { KubeClients } from '../kube/index.js';
-import { errorMessage, type Clock, type Logger } from '../core/index.js';
-import { ChangedSinceFault, faultDefinition, FaultError, type FaultContext, type ManualOperator, type NodeDetectionTimings, type FaultDefinition, type Journal, type LiveFault, type RevertRecord } from '../faults/index.js';
+import { errorMessage, type Cancel, type Clock, type Logger } from '../core/index.js';
+import { ChangedSinceFault, faultDefinition, FaultError, type FaultContext, type FaultPlan, type ManualOperator, type NodeDetectionTimings, type FaultDefinition, type Journal, type LiveFault, type RevertRecord } from '../faults/index.js';
 import type { ActionSpec } from '../plan/index.js';
 import type { CaseEvent } from '../results/index.js';
 import { REVERT_ATTEMPTS, describeChanged, revertWithRetries } from './revert.js';
@@ -51,8 +51,9 @@ export interface TimelineDeps {
   onInjected?: (injection: Injection) => void;
   /** throws when no fault may be injected any more (the run lost its cluster lease) */
   permitInjection?: () => void;
+  /** where a fault kind's definition comes from (default the built-in registry); tests pass their own */
+  faults?: (kind: string) => FaultDefinition | undefined;
 }
-
 
 /**
  * The triggering actions of a case. Each action is journaled with its revert before it acts;
@@ -63,11 +64,12 @@ export interface TimelineDeps {
 export class Timeline {
   private readonly stack: Applied[] = [];
   /** actions not injected yet, and reverts not due yet */
-  private readonly injectTimers = new Set<NodeJS.Timeout>();
-  private readonly revertTimers = new Set<NodeJS.Timeout>();
+  private readonly injectTimers = new Set<Cancel>();
+  private readonly revertTimers = new Set<Cancel>();
   private readonly running = new Set<Promise<void>>();
   private remaining: number;
   private originMs = 0;
+  private ended = false;
   private markAllDone!: () => void;
   private readonly allDone = new Promise<void>((resolve) => (this.markAllDone = resolve));
   /**
@@ -111,7 +113,7 @@ export class Timeline {
 
   /** Cancels actions not yet due, waits for those running, and reverts everything left, newest first. */
   async finish(): Promise<void> {
-    for (const t of [...this.injectTimers, ...this.revertTimers]) clearTimeout(t);
+    for (const cancel of [...this.injectTimers, ...this.revertTimers]) cancel();
     this.revertTimers.clear();
     if (this.injectTimers.size > 0) {
       this.d.emit({ kind: 'note', detail: `${this.injectTimers.size} action(s) not injected: the case ended first` });
@@ -127,14 +129,14 @@ export class Timeline {
     this.checkEnd();
   }
 
-  private at(timers: Set<NodeJS.Timeout>, offsetMs: number, fn: () => Promise<void>): void {
+  private at(timers: Set<Cancel>, offsetMs: number, fn: () => Promise<void>): void {
     const delay = this.originMs + offsetMs - this.d.clock.now();
-    const timer = setTimeout(() => {
-      timers.delete(timer);
+    const cancel = this.d.clock.after(Math.max(0, delay), () => {
+      timers.delete(cancel);
       const p = fn().finally(() => this.running.delete(p));
       this.running.add(p);
-    }, Math.max(0, delay));
-    timers.add(timer);
+    });
+    timers.add(cancel);
   }
 
   private context(action: ActionSpec): FaultContext {
@@ -145,8 +147,9 @@ export class Timeline {
     return { kube: this.d.kube, clock: this.d.clock, what, progress: (detail) => this.d.emit({ kind: 'note', detail }) };
   }
 
+  /** Resolves the action's fault, journals its intent and revert, then acts (`apply`). */
   private async inject(action: ActionSpec): Promise<void> {
-    const def = faultDefinition(action.kind);
+    const def = (this.d.faults ?? faultDefinition)(action.kind);
     const started = this.d.clock.now();
     const fail = (message: string) => {
       this.injectFailures.push(`${action.name}: ${message}`);
@@ -155,41 +158,36 @@ export class Timeline {
     };
     if (!def) return fail(`fault ${action.kind} is not available in this build of crt`);
     const ctx = this.context(action);
-    let plan;
+    let plan: FaultPlan;
     try {
       // a fault that needs the API waits for it while a control-plane fault holds it down
       plan = await withApi(() => def.create(action).plan(ctx), this.apiWait(`inject ${action.name}`));
     } catch (err) {
       return fail(`could not resolve: ${errorMessage(err)}`);
     }
-    let entryId: string;
     try {
       // the last moment before acting: a run that lost its cluster lease injects nothing more
       this.d.permitInjection?.();
     } catch (err) {
       return fail(`not injected: ${errorMessage(err)}`);
     }
+    let entryId: string;
     try {
       entryId = await this.d.journal.intend({ caseId: this.d.caseId, step: action.name, fault: action.kind, summary: plan.summary, targets: plan.targets, revert: plan.revert });
     } catch (err) {
       return fail(`not injected: the journal could not record it (${errorMessage(err)})`);
     }
+    await this.apply(action, def, plan, entryId);
+  }
+
+  /** Acts on a journaled action; what it changed goes on the stack, and its revert is scheduled (revertAfter). */
+  private async apply(action: ActionSpec, def: FaultDefinition, plan: FaultPlan, entryId: string): Promise<void> {
     const appliedAt = this.d.clock.now();
     this.d.onFaultStart(appliedAt - this.originMs);
     const applied: Applied | null = plan.revert ? { action, entryId, revert: plan.revert, def, summary: plan.summary } : null;
-    let out: Awaited<ReturnType<typeof plan.apply>>;
-    // what the fault set, once known, goes to the journal at once and to the revert of this run
-    const changed = async (set: Record<string, unknown>): Promise<void> => {
-      if (!applied) return;
-      applied.revert = { ...applied.revert, set: { ...applied.revert.set, ...set } };
-      try {
-        await this.d.journal.recordSet(entryId, set);
-      } catch (err) {
-        this.d.log.error({ entry: entryId, err: errorMessage(err) }, 'journal write failed');
-      }
-    };
+    let out: Awaited<ReturnType<FaultPlan['apply']>>;
     try {
-      out = await plan.apply({ changed });
+      out = await plan.apply({ changed: (set) => this.changed(applied, set) });
       await this.mark(entryId, 'applied', out.detail);
       this.d.emit({ kind: 'inject', name: action.name, ok: true, t: appliedAt, durationMs: this.d.clock.now() - appliedAt, detail: out.detail ? `${plan.summary}: ${out.detail}` : plan.summary, ...(out.data ? { data: out.data } : {}) });
     } catch (err) {
@@ -211,6 +209,17 @@ export class Timeline {
     this.stack.push(applied);
     if (action.revertAfterMs !== null) this.at(this.revertTimers, appliedAt - this.originMs + action.revertAfterMs, () => this.revert(applied));
     else this.settle(action);
+  }
+
+  /** What the fault set, once known, goes to the journal at once and to the revert of this run. */
+  private async changed(applied: Applied | null, set: Record<string, unknown>): Promise<void> {
+    if (!applied) return;
+    applied.revert = { ...applied.revert, set: { ...applied.revert.set, ...set } };
+    try {
+      await this.d.journal.recordSet(applied.entryId, set);
+    } catch (err) {
+      this.d.log.error({ entry: applied.entryId, err: errorMessage(err) }, 'journal write failed');
+    }
   }
 
   private async revert(applied: Applied): Promise<void> {
@@ -257,8 +266,10 @@ export class Timeline {
     if (--this.unsettled <= 0) this.markSettled();
   }
 
+  /** Says once that every fault is over (the last revert, or `finish` of a case whose actions all ended). */
   private checkEnd(): void {
-    if (this.remaining > 0) return;
+    if (this.remaining > 0 || this.ended) return;
+    this.ended = true;
     this.d.onFaultEnd(this.d.clock.now() - this.originMs);
     this.markAllDone();
   }

@@ -1,5 +1,5 @@
 import type { ControlPlaneKind } from '../../src/localcluster/index.js';
-import { requireRealControlPlane } from '../integration/controlplane/real-binaries.js';
+import { requireRealControlPlane } from '../cluster/controlplane/real-binaries.js';
 
 export type { ControlPlaneKind };
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EnvironmentError, errorMessage, ExitCode, UsageError, type ExitCodeValue } from '../../core/index.js';
+import { CrtError, EnvironmentError, errorMessage, ExitCode, UsageError, type ExitCodeValue } from '../../core/index.js';
 import { checkRunId } from '../../results/index.js';
 import { confirmStep } from '../../runner/index.js';
 import type { CliIO } from '../io.js';
@@ -18,10 +18,11 @@ export async function confirmCommand(runId: string, step: string, flags: { case?
     io.stderr.write(`confirmed ${caseId}/${step} of run ${runId}\n`);
     return ExitCode.passed;
   } catch (err) {
-    // the run folder cannot be read or written (EACCES, EROFS, ENOSPC…): the environment's, not a usage error
-    if (typeof (err as NodeJS.ErrnoException).code === 'string') {
+    // the run folder cannot be read or written (EACCES, EROFS, ENOSPC…): the environment's, not a usage error;
+    // nothing waiting is confirmStep's UsageError; anything else is a bug, reported as one
+    if (!(err instanceof CrtError) && typeof (err as NodeJS.ErrnoException).code === 'string') {
       throw new EnvironmentError(`cannot confirm ${step} of run ${runId} in ${dir}: ${errorMessage(err)}`, { hint: 'crt confirm writes the confirmation into the run folder: run it as a user who can write there' });
     }
-    throw new UsageError(errorMessage(err), { hint: 'the step must be waiting: crt run prints MANUAL STEP when it asks' });
+    throw err;
   }
 }

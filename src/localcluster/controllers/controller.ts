@@ -1,4 +1,4 @@
-import type { Logger } from '../../core/index.js';
+import { systemClock, type Clock, type Logger } from '../../core/index.js';
 
 /** A control loop of the embedded cluster, acting on the Store in-process as kube-controller-manager acts through the API. */
 export interface Controller {
@@ -8,19 +8,15 @@ export interface Controller {
   stop(): void;
 }
 
-/** Delayed callbacks. Injectable so that tests drive them together with the Store's `now()`. */
-export interface Timers {
-  /** Calls `fn` once after `ms`; the returned function cancels it. */
-  after(ms: number, fn: () => void): () => void;
-}
+/**
+ * The controllers' delayed callbacks: the `after` of the harness's Clock, so that tests drive them together
+ * with the Store's `now()` on one manual clock.
+ */
+export type Timers = Pick<Clock, 'after'>;
 
 /** Real timers, unref'd: a forgotten controller must not keep the process alive. */
 export const realTimers: Timers = {
-  after(ms, fn) {
-    const timer = setTimeout(fn, Math.max(0, ms));
-    timer.unref();
-    return () => clearTimeout(timer);
-  },
+  after: (ms, fn) => systemClock.after(ms, fn, { unref: true }),
 };
 
 /** What every controller accepts. */

@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { systemClock, sameOffsetIn, type Cancel, type Clock } from '../../core/index.js';
 import { ApiError, type KObject } from '../api/index.js';
 import { EventRecorder } from '../controllers/index.js';
-import { sameOffsetIn } from '../../core/index.js';
 import { AddressPool, PodGate, type Gate, type NodeLinks, type ServiceProxy } from '../network/index.js';
 import { CLUSTER_MARKER_ENV, CLUSTER_OWNER_ENV, ownerMark, PodWorker, type BackoffOptions } from '../runtime/index.js';
 import { serviceEnv } from '../services/index.js';
@@ -20,6 +20,8 @@ export interface NodeAgentOptions {
   stateDir: string;
   log: Logger;
   heartbeatMs?: number;
+  /** what times the heartbeat (default the system clock); tests drive it with a manual clock */
+  timers?: Pick<Clock, 'after'>;
   backoff?: BackoffOptions;
   /**
    * Per-pod ingress gates: each pod's containers listen on the address at the pod IP's offset in
@@ -65,7 +67,8 @@ export class NodeAgent {
   /** this process, in every pod's environment (see owner.ts) */
   private readonly ownerEnv: Record<string, string> = ownerEnv();
   private stopWatch: (() => void) | undefined;
-  private heartbeat: NodeJS.Timeout | undefined;
+  /** cancels the next heartbeat; undefined while the kubelet does not reach the API */
+  private heartbeat: Cancel | undefined;
   /** Bumped by every power or link change: work a previous boot started must not touch the API any more. */
   private boot = 0;
   private powered = true;
@@ -108,8 +111,11 @@ export class NodeAgent {
   }
 
   private startHeartbeat(): void {
-    this.heartbeat = setInterval(() => this.nodeStatus.beat(), this.heartbeatMs);
-    this.heartbeat.unref();
+    const timers = this.opts.timers ?? systemClock;
+    this.heartbeat = timers.after(this.heartbeatMs, () => {
+      this.nodeStatus.beat();
+      this.startHeartbeat();
+    }, { unref: true });
   }
 
   /** The heartbeat period in use. */
@@ -125,7 +131,7 @@ export class NodeAgent {
   setHeartbeat(ms: number): void {
     this.heartbeatMs = ms;
     if (!this.heartbeat) return;
-    clearInterval(this.heartbeat);
+    this.heartbeat();
     this.nodeStatus.beat();
     this.startHeartbeat();
   }
@@ -134,7 +140,7 @@ export class NodeAgent {
   private disconnect(): void {
     this.stopWatch?.();
     this.stopWatch = undefined;
-    clearInterval(this.heartbeat);
+    this.heartbeat?.();
     this.heartbeat = undefined;
   }
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { until } from '../../helpers/until.js';
 import { spawn } from 'node:child_process';
 import { DEMO_MAIN, nextIp, Pods, request, serviceEnv } from './pods.js';
 
@@ -112,8 +113,7 @@ describe('demo pod knobs', function () {
     const cold = await request(`${store.url}/kv/customers/1`);
     expect(cold.status).to.equal(503);
     expect(cold.body).to.deep.equal({ error: 'warming up', warmupMs: 600 });
-    await new Promise((r) => setTimeout(r, 700));
-    expect((await request(`${store.url}/kv/customers/1`)).status).to.equal(200);
+    await until('the warm-up is over', async () => (await request(`${store.url}/kv/customers/1`)).status === 200, 5000);
   });
 
   it('exits 2 with the usage on stderr for an unknown role', async () => {

@@ -2,8 +2,17 @@ import { expect } from 'chai';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { SNAPSHOT_FILE } from '../../../src/demo/snapshot-file.js';
+import { until } from '../../helpers/until.js';
 import { Pods, request, type Pod } from './pods.js';
+
+/**
+ * Returns once the pod has read a request sent before: a /healthz sent after it, on a connection opened
+ * after its own, was answered (the pod accepts and reads connections in the order they come).
+ */
+async function reached(pod: Pod): Promise<void> {
+  expect((await request(`${pod.url}/healthz`)).status).to.equal(200);
+}
 
 describe('demo pod termination on SIGTERM', function () {
   this.slow(3000);
@@ -14,9 +23,9 @@ describe('demo pod termination on SIGTERM', function () {
   async function terminatingWithSlowRequest(): Promise<{ pod: Pod; slow: ReturnType<typeof request> }> {
     const pod = await pods.start('store', { env: { LATENCY_MS: '700', SHUTDOWN_DELAY_MS: '300', DRAIN_TIMEOUT_MS: '5000' } });
     const slow = request(`${pod.url}/kv/customers/1`);
-    await sleep(100);
+    await reached(pod);
     pod.proc.kill('SIGTERM');
-    await pod.waitFor('terminating');
+    expect((await pod.waitFor('terminating')).inFlight, 'requests in flight at SIGTERM').to.equal(1);
     return { pod, slow };
   }
 
@@ -53,7 +62,7 @@ describe('demo pod termination on SIGTERM', function () {
   it('exits 1 when in-flight requests outlast DRAIN_TIMEOUT_MS', async () => {
     const pod = await pods.start('store', { env: { LATENCY_MS: '3000', DRAIN_TIMEOUT_MS: '200' } });
     const cut = request(`${pod.url}/kv/customers/1`).catch((err: NodeJS.ErrnoException) => err.code);
-    await sleep(100);
+    await reached(pod);
     pod.proc.kill('SIGTERM');
     expect((await pod.exited).code).to.equal(1);
     expect(await cut).to.equal('ECONNRESET');
@@ -96,7 +105,12 @@ describe('demo store DATA_DIR', function () {
   it('writes the snapshot within SNAPSHOT_DEBOUNCE_MS, so a killed store loses nothing older', async () => {
     const first = await pods.start('store', { env: { DATA_DIR: dataDir, SNAPSHOT_DEBOUNCE_MS: '50' } });
     await change(first);
-    await sleep(300);
+    // the file on disk holds every change (a write is whole: temp file, fsync, rename)
+    await until('the snapshot holds the changes', async () => {
+      const text = await readFile(path.join(dataDir, SNAPSHOT_FILE), 'utf8').catch(() => '{}');
+      const snap = JSON.parse(text) as { kv?: Record<string, unknown>; votes?: Record<string, number> };
+      return snap.kv?.greeting !== undefined && snap.kv['customers/7'] === undefined && snap.votes?.x === 2;
+    }, 5000);
     first.proc.kill('SIGKILL');
     await first.exited;
     await expectChanged(await pods.start('store', { env: { DATA_DIR: dataDir } }));

@@ -2,20 +2,10 @@ import { expect } from 'chai';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SEED_CUSTOMERS } from '../../../src/demo/store-data.js';
 import { until } from '../../helpers/until.js';
 import { InProcess, type Served } from './in-process.js';
 import { request } from './pods.js';
-
-/** A port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('demo store replica (ROLE=replica)', function () {
   this.slow(2000);
@@ -76,11 +66,19 @@ describe('demo store replica (ROLE=replica)', function () {
   });
 
   it('listens only once it holds a first copy of the primary', async () => {
-    const port = await freePort();
+    // a primary that hangs up every connection: the replica tries and gets no copy
+    let attempts = 0;
+    const hangingUp = net.createServer((socket) => {
+      attempts++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => hangingUp.listen(0, '127.0.0.1', resolve));
+    const { port } = hangingUp.address() as AddressInfo;
     let replica: Served | undefined;
     const starting = replicaOf({ url: `http://127.0.0.1:${port}` }).then((r) => (replica = r));
-    await sleep(300);
-    expect(replica).to.equal(undefined);
+    await until('the replica tried the primary three times', () => attempts >= 3, 5000);
+    expect(replica, 'listening without a copy').to.equal(undefined);
+    await new Promise((resolve) => hangingUp.close(resolve));
     await servers.start('store', { PORT: String(port) });
     await starting;
     expect((await request(`${replica!.url}/kv/customers%2F7`)).status).to.equal(200);

@@ -7,6 +7,7 @@ import type { TimeseriesRecord } from '../../../src/results/types.js';
 import { Influxd, requireInfluxd } from '../../helpers/influxd.js';
 import { sample } from '../../helpers/samples.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { until } from '../../helpers/until.js';
 
 const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 const second = (sec: number): TimeseriesRecord[] =>
@@ -30,20 +31,22 @@ describe('the InfluxDB sink when influxd hangs', function () {
     influxd = await Influxd.start();
     const sink = new InfluxSink({ config: { url: influxd.url, database: 'crt' }, plan: 'p', dir: tmp.dir, log: silentLogger, flushIntervalMs: 100, requestTimeoutMs: 400 });
     await sink.open();
-    const tick = () => new Promise((resolve) => setTimeout(resolve, 150));
+    const spooled = async () => (await readFile(path.join(tmp.dir, 'influx-spool.jsonl'), 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
     let sec = 0;
-    for (; sec < 3; sec++, await tick()) sink.writeSamples(second(sec));
+    for (; sec < 3; sec++) sink.writeSamples(second(sec));
+    await until('the first seconds written', () => sink.status().written === 6, 10_000);
     influxd.freeze();
-    for (; sec < 12; sec++, await tick()) {
+    for (; sec < 12; sec++) {
       const started = process.hrtime.bigint();
       sink.writeSamples(second(sec));
       // converting one second of two generators (HDR decode) and buffering: no waiting on InfluxDB,
       // whose requests time out after 400 ms (the bound leaves room for a loaded machine)
       expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.below(250);
     }
-    expect((await readFile(path.join(tmp.dir, 'influx-spool.jsonl'), 'utf8')).split('\n').filter(Boolean).length).to.be.greaterThan(0);
+    await until('a timed-out batch in the spool', async () => (await spooled()) > 0, 10_000);
     influxd.cont();
-    for (; sec < 15; sec++, await tick()) sink.writeSamples(second(sec));
+    await until('the spool replayed once influxd answers', async () => (await spooled()) === 0, 10_000);
+    for (; sec < 15; sec++) sink.writeSamples(second(sec));
     await sink.close();
     const [count] = await influxd.query('SELECT count("requests"), sum("requests"), sum("failed") FROM crt_load', 'crt');
     const failed = [...Array(15).keys()].reduce((n, s) => n + 2 * (s % 3), 0);

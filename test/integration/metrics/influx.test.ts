@@ -132,7 +132,8 @@ describe('the InfluxDB sink against a real influxd', function () {
     const series = path.join(runDir('r2'), 'timeseries.jsonl');
     await until('the first seconds of load', async () => (await readFile(series, 'utf8').catch(() => '')).split('\n').length > 2, 20_000);
     await d.stop();
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // down until the sink spooled a batch it could not write
+    await until('a batch in the spool', async () => (await readFile(path.join(runDir('r2'), 'influx-spool.jsonl'), 'utf8').catch(() => '')).trim() !== '', 20_000);
     await d.resume();
     const r = await running;
     expectOk(r);

@@ -7,12 +7,6 @@ import { tempDir } from '../../helpers/tmp.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
-/**
- * Pages that other branches of issue 19 add (the dependency table, the Clock and test timing): links to
- * them may dangle until those branches are merged. Remove this list once they are.
- */
-const FROM_OTHER_BRANCHES = ['docs/contributing/time.md'];
-
 const docs = () => ['README.md', ...markdownFiles(root, 'docs')];
 const show = (b: { file: string; line: number; target: string; why: string }) => `${b.file}:${b.line} (${b.target}): ${b.why}`;
 
@@ -20,7 +14,7 @@ describe('docs: links', () => {
   it('resolves every relative link and #anchor of README.md and docs/**/*.md', () => {
     const files = docs();
     expect(files.length).to.be.at.least(30);
-    expect(brokenLinks(root, files, FROM_OTHER_BRANCHES).map(show)).to.deep.equal([]);
+    expect(brokenLinks(root, files, []).map(show)).to.deep.equal([]);
   });
 
   it('links every page under docs/ from README.md or another page', () => {

@@ -10,7 +10,7 @@ import type { KubeClients } from '../../../src/kube/index.js';
 /** A clock whose sleeps pass at once, moving its time on: the polls of a fault read one state per step. */
 function steppingClock(): Clock {
   let t = 0;
-  return { now: () => t, wallNow: () => 1_700_000_000_000 + t, sleep: async (ms) => void (t += ms) };
+  return { now: () => t, wallNow: () => 1_700_000_000_000 + t, sleep: async (ms) => void (t += ms), after: () => { throw new Error('the faults under test schedule nothing'); } };
 }
 
 function context(kube: KubeClients): FaultContext {

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { silentLogger, systemClock } from '../../../src/core/index.js';
+import { silentLogger, systemClock, type Clock } from '../../../src/core/index.js';
 import { embeddedKubeconfig, kubeClients, type KubeClients } from '../../../src/kube/index.js';
 import { ApiServer } from '../../../src/localcluster/apiserver/api-server.js';
 import type { KObject } from '../../../src/localcluster/api/types.js';
@@ -47,13 +47,13 @@ export class ProbeFixture {
     }
   }
 
-  run(kind: ProbeKind, params: Record<string, unknown>, opts: { kube?: KubeClients | null; waitForMs?: number; timeoutMs?: number } = {}): Promise<ProbeResult> {
-    return runProbe({ ...probeSpec(kind, params, opts.waitForMs ?? 0), timeoutMs: opts.timeoutMs ?? 5_000 }, this.context(opts.kube === null ? undefined : opts.kube ?? this.kube));
+  run(kind: ProbeKind, params: Record<string, unknown>, opts: { kube?: KubeClients | null; waitForMs?: number; timeoutMs?: number; clock?: Clock } = {}): Promise<ProbeResult> {
+    return runProbe({ ...probeSpec(kind, params, opts.waitForMs ?? 0), timeoutMs: opts.timeoutMs ?? 5_000 }, this.context(opts.kube === null ? undefined : opts.kube ?? this.kube, opts.clock));
   }
 
-  context(kube: KubeClients | undefined): ProbeContext {
+  context(kube: KubeClients | undefined, clock: Clock = systemClock): ProbeContext {
     return {
-      clock: systemClock, log: silentLogger, signal: new AbortController().signal, planDir: '.',
+      clock, log: silentLogger, signal: new AbortController().signal, planDir: '.',
       targets: { resolve: () => Promise.reject(new Error('no targets in this test')) },
       ...(kube ? { kube } : {}),
     };

@@ -17,9 +17,12 @@ class FakeControl implements NodeTimingControl {
   readonly plan = { ...PLAN };
   readonly calls: Array<Partial<NodeTimings>> = [];
   private current = { ...PLAN };
+  /** called after each call is recorded */
+  onSet: () => void = () => undefined;
   constructor(private readonly fail?: number) {}
   async set(partial: Partial<NodeTimings>): Promise<NodeTimings> {
     this.calls.push(partial);
+    this.onSet();
     if (this.calls.length === this.fail) throw new UsageError('invalid embedded cluster settings: the cluster said no');
     this.current = { ...this.current, ...partial };
     return { ...this.current };
@@ -80,8 +83,11 @@ describe('runCase with clusterSettings', function () {
   it('sets the plan\'s values back when the run is interrupted during the case', async () => {
     const control = new FakeControl();
     const abort = new AbortController();
-    setTimeout(() => abort.abort('SIGINT'), 200);
-    const { result } = await run(control, abort.signal, 1500);
+    // the Ctrl-C comes once the case's values are in effect, while its condition is about to run
+    control.onSet = () => {
+      if (control.calls.length === 1) abort.abort('SIGINT');
+    };
+    const { result } = await run(control, abort.signal);
     expect(result.verdict).to.equal('not-run');
     expect(result.reason).to.equal('interrupted by SIGINT');
     expect(control.calls.at(-1)).to.deep.equal(PLAN);

@@ -7,7 +7,7 @@ import { revertJournalEntries } from '../../../src/runner/index.js';
 
 /** A clock whose sleeps return at once and are counted: a retry would show as a sleep. */
 function countingClock(): Clock & { sleeps: number } {
-  const c = { sleeps: 0, now: () => 0, wallNow: () => 0, sleep: async () => void c.sleeps++ };
+  const c = { sleeps: 0, now: () => 0, wallNow: () => 0, sleep: async () => void c.sleeps++, after: (): never => { throw new Error('a revert schedules nothing'); } };
   return c;
 }
 

@@ -92,7 +92,7 @@ describe('DeploymentController', () => {
     expect(byType.Available).to.include({ status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.' });
     const rsName = replicaSets()[0]!.metadata.name;
     expect(byType.Progressing).to.include({ status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` });
-    expect(byType.Progressing.lastUpdateTime).to.equal('2025-03-01T10:00:00Z');
+    expect(byType.Progressing.lastUpdateTime).to.equal('2026-12-07T12:00:00Z');
   });
 
   it('rolls out with maxSurge=1/maxUnavailable=0 one pod at a time, never below the desired ready count', async () => {
@@ -188,10 +188,10 @@ describe('DeploymentController', () => {
     setUp({ autoReady: false, autoTerminate: true });
     store.create('apps/deployments', 'demo', deployment('web', 2, { progressDeadlineSeconds: 30 }));
     await settle();
-    clock.advance(29_000);
+    await clock.advance(29_000);
     await settle();
     expect(deploy().status.conditions.find((c: any) => c.type === 'Progressing')).to.include({ status: 'True', reason: 'ReplicaSetUpdated' });
-    clock.advance(3_000);
+    await clock.advance(3_000);
     await settle();
     const cond = deploy().status.conditions.find((c: any) => c.type === 'Progressing');
     expect(cond).to.include({ status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${replicaSets()[0]!.metadata.name}" has timed out progressing.` });

@@ -69,7 +69,7 @@ describe('disruption budget arithmetic', () => {
     const rs = addDeployment(store, 4);
     for (const n of ['a', 'b', 'c']) addPod(store, n, { owner: rs });
     const pdb = addPdb(store, { maxUnavailable: '30%' });
-    const s = budgetStatus(store, pdb, podsOfBudget(store, pdb), clock.now());
+    const s = budgetStatus(store, pdb, podsOfBudget(store, pdb), clock.wallNow());
     // ceil(30% of 4) = 2 unavailable: 2 desired, 3 healthy, 1 disruption.
     expect(s).to.include({ expectedPods: 4, desiredHealthy: 2, currentHealthy: 3, disruptionsAllowed: 1 });
   });
@@ -82,7 +82,7 @@ describe('disruption budget arithmetic', () => {
     addPod(store, 'c');
     store.delete('pods', 'demo', 'c');
     const pdb = addPdb(store, { minAvailable: 1 });
-    expect(budgetStatus(store, pdb, podsOfBudget(store, pdb), clock.now())).to.include({ expectedPods: 3, desiredHealthy: 1, currentHealthy: 1, disruptionsAllowed: 0 });
+    expect(budgetStatus(store, pdb, podsOfBudget(store, pdb), clock.wallNow())).to.include({ expectedPods: 3, desiredHealthy: 1, currentHealthy: 1, disruptionsAllowed: 0 });
   });
 
   it('allows no disruption when maxUnavailable needs a scale and a pod has no controller', () => {
@@ -91,24 +91,24 @@ describe('disruption budget arithmetic', () => {
     addPod(store, 'a');
     addPod(store, 'b');
     const pdb = addPdb(store, { maxUnavailable: 1 });
-    const s = budgetStatus(store, pdb, podsOfBudget(store, pdb), clock.now());
+    const s = budgetStatus(store, pdb, podsOfBudget(store, pdb), clock.wallNow());
     expect(s.disruptionsAllowed).to.equal(0);
     expect(s.syncError).to.match(/found no controller/);
   });
 
-  it('keeps an evicted pod out of the healthy count until it is deleting or the entry times out', () => {
+  it('keeps an evicted pod out of the healthy count until it is deleting or the entry times out', async () => {
     const clock = new ManualClock();
     const store = newStore(clock);
     for (const n of ['a', 'b', 'c']) addPod(store, n);
     addPdb(store, { minAvailable: 1 });
-    store.mutate(PDBS, 'demo', 'web', (d) => { d.status = { disruptedPods: { a: rfc3339(clock.now()) } }; }, { subresource: 'status' });
+    store.mutate(PDBS, 'demo', 'web', (d) => { d.status = { disruptedPods: { a: rfc3339(clock.wallNow()) } }; }, { subresource: 'status' });
     const status = (): ReturnType<typeof budgetStatus> => {
       const pdb = store.get(PDBS, 'demo', 'web');
-      return budgetStatus(store, pdb, podsOfBudget(store, pdb), clock.now());
+      return budgetStatus(store, pdb, podsOfBudget(store, pdb), clock.wallNow());
     };
     expect(status()).to.include({ currentHealthy: 2, disruptionsAllowed: 1 });
     expect(status().disruptedPods).to.have.keys('a');
-    clock.advance(DISRUPTED_POD_TIMEOUT_MS + 1);
+    await clock.advance(DISRUPTED_POD_TIMEOUT_MS + 1);
     expect(status()).to.include({ currentHealthy: 3, disruptionsAllowed: 2 });
     expect(status().disruptedPods).to.deep.equal({});
   });

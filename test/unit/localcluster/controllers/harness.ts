@@ -1,34 +1,9 @@
 import type { KObject } from '../../../../src/localcluster/api/types.js';
-import type { Timers } from '../../../../src/localcluster/controllers/controller.js';
+import type { ManualClock } from '../../../helpers/manual-clock.js';
 import { rfc3339 } from '../../../../src/localcluster/store/object-names.js';
 import { Store } from '../../../../src/localcluster/store/store.js';
 
-/** A clock the test moves: the Store's `now()` and the controllers' timers together. */
-export class ManualClock implements Timers {
-  nowMs = Date.parse('2025-03-01T10:00:00Z');
-  private timers: Array<{ dueMs: number; fn: () => void }> = [];
-
-  readonly now = (): number => this.nowMs;
-
-  after(ms: number, fn: () => void): () => void {
-    const timer = { dueMs: this.nowMs + Math.max(0, ms), fn };
-    this.timers.push(timer);
-    return () => { this.timers = this.timers.filter((t) => t !== timer); };
-  }
-
-  /** Moves time forward, firing the timers that fall due, in order. */
-  advance(ms: number): void {
-    const target = this.nowMs + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.dueMs <= target).sort((a, b) => a.dueMs - b.dueMs)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.nowMs = Math.max(this.nowMs, due.dueMs);
-      due.fn();
-    }
-    this.nowMs = target;
-  }
-}
+export { ManualClock } from '../../../helpers/manual-clock.js';
 
 /** Lets every queued watch delivery, work-queue drain and garbage-collector pass run. */
 export async function settle(rounds = 10): Promise<void> {
@@ -36,7 +11,7 @@ export async function settle(rounds = 10): Promise<void> {
 }
 
 export function newStore(clock: ManualClock, namespaces = ['default', 'demo']): Store {
-  const store = new Store({ now: clock.now });
+  const store = new Store({ now: clock.wallNow });
   for (const name of namespaces) store.create('namespaces', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   return store;
 }

@@ -34,13 +34,13 @@ describe('HorizontalPodAutoscalerController', () => {
         spec: { containers: [{ name: 'app', image: 'demo/app:1', resources: { requests: { cpu: '100m' } } }] },
       });
       store.mutate('pods', 'demo', `web-${i}`, (d) => {
-        d.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339(clock.nowMs) }] };
+        d.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339(clock.wall) }] };
       }, { subresource: 'status' });
       metrics.millicores.set(`web-${i}`, milli);
     }
   };
   const tick = async (ms = 15_000): Promise<void> => {
-    clock.advance(ms);
+    await clock.advance(ms);
     await settle();
   };
 

@@ -15,7 +15,7 @@ describe('NodeLifecycleController', () => {
 
   const heartbeat = (name: string): void => {
     store.mutate('nodes', undefined, name, (draft) => {
-      for (const c of draft.status.conditions) c.lastHeartbeatTime = rfc3339(clock.nowMs);
+      for (const c of draft.status.conditions) c.lastHeartbeatTime = rfc3339(clock.wall);
     }, { subresource: 'status' });
   };
   const ready = (name: string): any => store.peek('nodes', undefined, name)!.status.conditions.find((c: any) => c.type === 'Ready');
@@ -44,7 +44,7 @@ describe('NodeLifecycleController', () => {
 
   it('leaves a node Ready while its heartbeat is no older than the grace period', async () => {
     for (let t = 0; t < 19; t++) {
-      clock.advance(PERIOD_MS);
+      await clock.advance(PERIOD_MS);
       heartbeat('node-1');
     }
     await settle();
@@ -53,27 +53,27 @@ describe('NodeLifecycleController', () => {
   });
 
   it('sets every condition Unknown on the first check after the grace period, not at it', async () => {
-    clock.advance(GRACE_MS);
+    await clock.advance(GRACE_MS);
     expect(ready('node-2').status, 'at exactly the grace period').to.equal('True');
-    clock.advance(PERIOD_MS);
+    await clock.advance(PERIOD_MS);
     await settle();
     const conditions: any[] = store.peek('nodes', undefined, 'node-2')!.status.conditions;
     expect(conditions.map((c) => `${c.type}=${c.status}`)).to.deep.equal(['Ready=Unknown', 'MemoryPressure=Unknown', 'DiskPressure=Unknown', 'PIDPressure=Unknown']);
-    expect(conditions[0]).to.include({ reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: rfc3339(clock.nowMs) });
+    expect(conditions[0]).to.include({ reason: 'NodeStatusUnknown', message: 'Kubelet stopped posting node status.', lastTransitionTime: rfc3339(clock.wall) });
     expect(events(store, 'NodeNotReady').map((e) => e.message)).to.include('Node node-2 status is now: NodeNotReady');
   });
 
   it('taints an Unknown node unreachable (NoSchedule, and NoExecute with timeAdded)', async () => {
-    clock.advance(GRACE_MS + PERIOD_MS);
+    await clock.advance(GRACE_MS + PERIOD_MS);
     await settle();
     expect(taints('node-2')).to.deep.equal(['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule']);
     const noExecute = store.peek('nodes', undefined, 'node-2')!.spec.taints.find((t: any) => t.effect === 'NoExecute');
-    expect(noExecute.timeAdded).to.equal(rfc3339(clock.nowMs));
+    expect(noExecute.timeAdded).to.equal(rfc3339(clock.wall));
     expect(taints('node-1')).to.deep.equal(['node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule']);
   });
 
   it('marks the pods of a lost node not Ready, with a NodeNotReady event for each', async () => {
-    clock.advance(GRACE_MS + PERIOD_MS);
+    await clock.advance(GRACE_MS + PERIOD_MS);
     await settle();
     const pod = store.peek('pods', 'demo', 'web')!;
     expect(pod.status.conditions.find((c: any) => c.type === 'Ready').status).to.equal('False');
@@ -87,7 +87,7 @@ describe('NodeLifecycleController', () => {
     await settle();
     expect(taints('node-1')).to.deep.equal(['node.kubernetes.io/not-ready:NoSchedule']);
     heartbeat('node-1');
-    clock.advance(PERIOD_MS);
+    await clock.advance(PERIOD_MS);
     await settle();
     expect(taints('node-1')).to.deep.equal(['node.kubernetes.io/not-ready:NoExecute', 'node.kubernetes.io/not-ready:NoSchedule']);
     store.mutate('nodes', undefined, 'node-1', (draft) => {
@@ -96,7 +96,7 @@ describe('NodeLifecycleController', () => {
     await settle();
     expect(taints('node-1')).to.deep.equal(['node.kubernetes.io/not-ready:NoExecute']);
     heartbeat('node-1');
-    clock.advance(PERIOD_MS);
+    await clock.advance(PERIOD_MS);
     await settle();
     expect(store.peek('nodes', undefined, 'node-1')!.spec.taints).to.equal(undefined);
   });
@@ -105,13 +105,13 @@ describe('NodeLifecycleController', () => {
     store.mutate('nodes', undefined, 'node-2', (draft) => {
       draft.spec.taints = [{ key: 'dedicated', value: 'db', effect: 'NoSchedule' }];
     });
-    clock.advance(GRACE_MS + PERIOD_MS);
+    await clock.advance(GRACE_MS + PERIOD_MS);
     await settle();
     expect(taints('node-2')).to.deep.equal(['dedicated:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unreachable:NoSchedule']);
   });
 
   it('judges heartbeats by a new grace at once when its timings change', async () => {
-    clock.advance(2 * PERIOD_MS);
+    await clock.advance(2 * PERIOD_MS);
     heartbeat('node-1');
     expect(ready('node-2').status, 'heartbeat 10 s old, grace 40 s').to.equal('True');
     controller.setTimings({ nodeMonitorPeriodMs: 1000, nodeMonitorGracePeriodMs: 5000 });
@@ -124,7 +124,7 @@ describe('NodeLifecycleController', () => {
   it('restarts its loop at the new period', async () => {
     controller.setTimings({ nodeMonitorPeriodMs: 1000, nodeMonitorGracePeriodMs: 5000 });
     for (let t = 0; t < 6; t++) {
-      clock.advance(1000);
+      await clock.advance(1000);
       heartbeat('node-1');
     }
     await settle();

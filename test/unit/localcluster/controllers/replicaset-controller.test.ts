@@ -129,7 +129,7 @@ describe('ReplicaSetController', () => {
     kubelets.setStatus(podsOf(store, { app: 'web' })[0]!.metadata.name!, 'Running', true);
     await settle();
     expect(rs().status).to.include({ readyReplicas: 1, availableReplicas: 0 });
-    clock.advance(10_500);
+    await clock.advance(10_500);
     await settle();
     expect(rs().status).to.include({ readyReplicas: 1, availableReplicas: 1 });
   });

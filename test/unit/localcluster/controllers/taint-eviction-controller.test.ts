@@ -16,7 +16,7 @@ describe('TaintEvictionController', () => {
   };
   const taint = (on: boolean): void => {
     store.mutate('nodes', undefined, 'node-1', (draft) => {
-      if (on) draft.spec.taints = [{ key: UNREACHABLE, effect: 'NoExecute', timeAdded: rfc3339(clock.nowMs) }];
+      if (on) draft.spec.taints = [{ key: UNREACHABLE, effect: 'NoExecute', timeAdded: rfc3339(clock.wall) }];
       else delete draft.spec.taints;
     });
   };
@@ -49,10 +49,10 @@ describe('TaintEvictionController', () => {
     await settle();
     taint(true);
     await settle();
-    clock.advance(299_999);
+    await clock.advance(299_999);
     await settle();
     expect(marked('web')).to.equal(false);
-    clock.advance(1);
+    await clock.advance(1);
     await settle();
     expect(marked('web')).to.equal(true);
   });
@@ -62,7 +62,7 @@ describe('TaintEvictionController', () => {
     await settle();
     taint(true);
     await settle();
-    clock.advance(10_000);
+    await clock.advance(10_000);
     await settle();
     expect(marked('web')).to.equal(true);
   });
@@ -72,10 +72,10 @@ describe('TaintEvictionController', () => {
     await settle();
     taint(true);
     await settle();
-    clock.advance(100_000);
+    await clock.advance(100_000);
     taint(false);
     await settle();
-    clock.advance(300_000);
+    await clock.advance(300_000);
     await settle();
     expect(marked('web')).to.equal(false);
     expect(events(store, 'TaintManagerEviction').map((e) => e.message)).to.deep.equal(['Cancelling deletion of Pod demo/web']);
@@ -85,7 +85,7 @@ describe('TaintEvictionController', () => {
     addPod('web', [{ key: UNREACHABLE, operator: 'Exists', effect: 'NoExecute' }]);
     await settle();
     taint(true);
-    clock.advance(3_600_000);
+    await clock.advance(3_600_000);
     await settle();
     expect(marked('web')).to.equal(false);
   });

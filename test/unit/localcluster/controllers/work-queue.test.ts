@@ -43,12 +43,12 @@ describe('WorkQueue', () => {
     failing.add('a');
     queue.add('a');
     await settle();
-    clock.advance(5);
+    await clock.advance(5);
     await settle();
-    clock.advance(5);
+    await clock.advance(5);
     await settle();
     expect(synced).to.deep.equal(['a', 'a']);
-    clock.advance(5);
+    await clock.advance(5);
     await settle();
     expect(synced).to.deep.equal(['a', 'a', 'a']);
   });
@@ -56,18 +56,18 @@ describe('WorkQueue', () => {
   it('keeps the earlier of two delays for the same key', async () => {
     queue.addAfter('a', 1000);
     queue.addAfter('a', 5000);
-    clock.advance(1000);
+    await clock.advance(1000);
     await settle();
     expect(synced).to.deep.equal(['a']);
-    clock.advance(4000);
+    await clock.advance(4000);
     await settle();
     expect(synced).to.deep.equal(['a']);
   });
 
   it('re-syncs every key periodically', async () => {
-    clock.advance(30_000);
+    await clock.advance(30_000);
     await settle();
-    clock.advance(30_000);
+    await clock.advance(30_000);
     await settle();
     expect(synced).to.deep.equal(['a', 'b', 'a', 'b']);
   });
@@ -76,7 +76,7 @@ describe('WorkQueue', () => {
     queue.addAfter('a', 10);
     queue.add('b');
     queue.stop();
-    clock.advance(60_000);
+    await clock.advance(60_000);
     await settle();
     expect(synced).to.deep.equal([]);
   });
