@@ -31,7 +31,7 @@ describe('shipped plans and the demo', function () {
         child.on('close', (code) => resolve({ code, stdout, stderr }));
       });
       expect(r.code, r.stderr).to.equal(0);
-      expect(r.stderr).to.match(/starting the embedded cluster \(3 nodes\)/);
+      expect(r.stderr).to.match(/starting the embedded cluster \(3 nodes, builtin control plane\)/);
       expect(r.stderr).to.match(/cases: 2 passed of 2 in /);
       expect(r.stderr).to.include('\nPASSED (exit 0) — 2/2 cases passed\n');
       expect(r.stderr).to.match(/\nreport: .*report\.html\n/);

@@ -37,7 +37,7 @@ layers:
     expect(result.cases[0]!.verdict, JSON.stringify(result.cases[0]!.expectations)).to.equal('passed');
     expect(result.environment.cluster).to.equal('embedded cluster (2 nodes, builtin control plane)');
     expect(result.environment.targets.gw).to.equal('service demo/gateway');
-    expect(notices.join('\n')).to.match(/starting the embedded cluster \(2 nodes\)[\s\S]*embedded cluster ready/);
+    expect(notices.join('\n')).to.match(/starting the embedded cluster \(2 nodes, builtin control plane\)[\s\S]*embedded cluster ready/);
     expect(notices).to.include('stopping the embedded cluster…');
     expect(result.environment.clusterLease, 'a run without faults takes no lease').to.equal(undefined);
     expect(leftoverPodProcesses(path.join(tmp.dir, 'cluster'))).to.deep.equal([]);
