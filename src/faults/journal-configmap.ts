@@ -76,6 +76,12 @@ function finished(e: JournalEntry): JournalEntry {
 export class ConfigMapJournalStore implements JournalStore {
   readonly name = 'configmap';
   readonly configMap: string;
+  /**
+   * this process' writes, one after the other: faults injected at the same instant would otherwise race
+   * each other's read-modify-write, and with four of them a write could lose more rounds of 409 than
+   * it retries (409 is left for another process, crt revert from elsewhere)
+   */
+  private writes: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly kube: KubeClients,
@@ -86,7 +92,13 @@ export class ConfigMapJournalStore implements JournalStore {
     this.configMap = journalConfigMapName(runId);
   }
 
-  async append(entry: JournalEntry): Promise<void> {
+  append(entry: JournalEntry): Promise<void> {
+    const write = this.writes.then(() => this.write(entry));
+    this.writes = write.catch(() => undefined);
+    return write;
+  }
+
+  private async write(entry: JournalEntry): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         const current = await this.read();

@@ -150,7 +150,7 @@ describe('the journal ConfigMap against the real API server\'s 1 MiB limit, and 
     const byId = Object.fromEntries(result.cases.map((c) => [c.id, c]));
     expect(byId.FIT!.verdict, byId.FIT!.reason).to.equal('passed');
     const injects = byId.FULL!.events.filter((e) => e.kind === 'inject');
-    expect(injects.filter((e) => e.ok)).to.have.length(3);
+    expect(injects.filter((e) => e.ok), JSON.stringify(injects.map((e) => [e.name, e.ok, e.detail]))).to.have.length(3);
     const refused = injects.filter((e) => !e.ok);
     expect(refused.map((e) => e.detail)).to.have.length(1);
     expect(refused[0]!.detail, refused[0]!.detail).to.match(/journal ConfigMap crt\/crt-journal-journal-1 would hold \d+ KiB, over the 900 KiB crt allows/);

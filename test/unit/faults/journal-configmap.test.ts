@@ -85,6 +85,15 @@ describe('the journal ConfigMap: bounded, each revert once, expiring when fully 
     expect(outstandingEntries(entries).map((e) => e.id)).to.deep.equal([id]);
   });
 
+  it('records twelve faults injected at the same instant, none lost to another one\'s write (one writer at a time in this process)', async () => {
+    const k = fakeConfigMaps();
+    const journal = new Journal('r1', [new ConfigMapJournalStore(k.kube, 'default', 'r1', () => wall)], now);
+    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => journal.intend({ caseId: 'C', step: `scale-${i}`, fault: 'scale', summary: `scale ${i}`, targets: [`deployment/demo/w${i}`], revert: { fault: 'scale', namespace: 'demo', workload: `deployment/w${i}`, replicas: 2 } })));
+    const steps = k.data('crt-journal-r1').trim().split('\n').map((l) => (JSON.parse(l) as { step: string }).step);
+    expect(new Set(steps).size).to.equal(12);
+    expect(ids).to.have.length(12);
+  });
+
   it('drops the revert of a finished entry, keeps it listed, and marks a journal with nothing left to revert with an expiry', async () => {
     const k = fakeConfigMaps();
     const journal = new Journal('r1', [new ConfigMapJournalStore(k.kube, 'default', 'r1', () => wall)], now);
